@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lets the module's pure-logic files (no kernel APIs) compile both into
+ * vhv.ko and into userspace unit tests and fuzzers.
+ */
+#ifndef VHV_PORTABLE_H
+#define VHV_PORTABLE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <errno.h>
+#include <linux/types.h>
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s8 s8;
+typedef __s16 s16;
+typedef __s32 s32;
+typedef __s64 s64;
+#endif
+
+#define VHV_BIT(n)	(1ull << (n))
+
+#endif /* VHV_PORTABLE_H */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM objects: creation from /dev/vhv, the VM fd and its ioctls, and the
+ * reference counting that frees a VM after its fd and all its vCPU fds close.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vhv.h"
+
+long vhv_check_cap(unsigned long cap)
+{
+	switch (cap) {
+	case VHV_CAP_NR_VCPUS:
+		return VHV_MAX_VCPUS;
+	case VHV_CAP_MAX_VCPU_ID:
+		return VHV_MAX_VCPU_ID;
+	case VHV_CAP_NR_MEMSLOTS:
+		return VHV_MAX_MEMSLOTS;
+	case VHV_CAP_READONLY_MEM:
+		return 1;
+	case VHV_CAP_VENDOR:
+		return vhv_ops->vendor;
+	case VHV_CAP_RUN:
+		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_GUEST_PHYS_BITS:
+		return vhv_limits.phys_bits;
+	default:
+		return 0;
+	}
+}
+
+static void vhv_vm_destroy(struct vhv_vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vhv_vcpu_destroy(vm->vcpus[i]);
+	vhv_memslots_free(vm);
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kfree(vm);
+	atomic_dec(&vhv_stats.vms);
+	vhv_hw_put();
+}
+
+void vhv_vm_put(struct vhv_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		vhv_vm_destroy(vm);
+}
+
+static int vhv_vm_release(struct inode *inode, struct file *filp)
+{
+	vhv_vm_put(filp->private_data);
+	return 0;
+}
+
+static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct vhv_vm *vm = filp->private_data;
+	struct vhv_memory_slot slot;
+
+	/* Memory slots name the creator's address space; no other may act. */
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case VHV_CHECK_CAP:
+		return vhv_check_cap(arg);
+	case VHV_SET_MEMORY_SLOT:
+		if (copy_from_user(&slot, (void __user *)arg, sizeof(slot)))
+			return -EFAULT;
+		return vhv_set_memory_slot(vm, &slot);
+	case VHV_DELETE_MEMORY_SLOT:
+		return vhv_delete_memory_slot(vm, arg);
+	case VHV_CREATE_VCPU:
+		return vhv_vcpu_create(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations vhv_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = vhv_vm_release,
+	.unlocked_ioctl = vhv_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct vhv_vm *vhv_vm_alloc(void)
+{
+	struct vhv_vm *vm;
+	int r;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto err_free;
+	r = vhv_memslots_init(vm);
+	if (r)
+		goto err_srcu;
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	return vm;
+
+err_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_free:
+	kfree(vm);
+	return ERR_PTR(r);
+}
+
+int vhv_vm_create(unsigned long type)
+{
+	struct vhv_vm *vm;
+	struct file *file;
+	int fd, r;
+
+	if (type)
+		return -EINVAL;
+	r = vhv_hw_get();
+	if (r)
+		return r;
+	vm = vhv_vm_alloc();
+	if (IS_ERR(vm)) {
+		vhv_hw_put();
+		return PTR_ERR(vm);
+	}
+	atomic_inc(&vhv_stats.vms);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_vm;
+	}
+	file = anon_inode_getfile("vhv-vm", &vhv_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		goto err_fd;
+	}
+	/* From here the file owns the VM's first reference. */
+	fd_install(fd, file);
+	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+err_vm:
+	vhv_vm_destroy(vm);
+	return r;
+}

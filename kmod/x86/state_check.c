@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checks of register state handed in by VHV_SET_REGS / VHV_SET_SREGS, done
+ * once at the ioctl boundary so that vendor code can load it into a VMCB or
+ * VMCS without re-checking.  Portable: also built into the unit tests.
+ */
+#include "state_check.h"
+#include "arch_bits.h"
+
+int vhv_check_regs(struct vhv_regs *regs)
+{
+	if (regs->rflags & VHV_RFLAGS_RESERVED)
+		return -EINVAL;
+	regs->rflags |= VHV_RFLAGS_FIXED1;
+	return 0;
+}
+
+static bool segment_ok(const struct vhv_segment *seg)
+{
+	return seg->type <= 15 && seg->dpl <= 3 && seg->present <= 1 &&
+	       seg->db <= 1 && seg->s <= 1 && seg->l <= 1 && seg->g <= 1 &&
+	       seg->avl <= 1 && seg->unusable <= 1 && seg->pad == 0;
+}
+
+static bool dtable_ok(const struct vhv_dtable *dt)
+{
+	return !dt->pad[0] && !dt->pad[1] && !dt->pad[2];
+}
+
+static bool reserved_clear(const struct vhv_sregs *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
+		if (s->reserved[i])
+			return false;
+	return true;
+}
+
+static bool layout_ok(const struct vhv_sregs *s)
+{
+	return segment_ok(&s->cs) && segment_ok(&s->ds) &&
+	       segment_ok(&s->es) && segment_ok(&s->fs) &&
+	       segment_ok(&s->gs) && segment_ok(&s->ss) &&
+	       segment_ok(&s->tr) && segment_ok(&s->ldt) &&
+	       dtable_ok(&s->gdt) && dtable_ok(&s->idt) && reserved_clear(s);
+}
+
+static bool control_regs_ok(const struct vhv_sregs *s,
+			    const struct vhv_cpu_limits *lim)
+{
+	u64 phys_mask = ~0ull << lim->phys_bits;
+
+	if (s->cr0 & ~VHV_CR0_DEFINED)
+		return false;
+	if ((s->cr0 & VHV_CR0_PG) && !(s->cr0 & VHV_CR0_PE))
+		return false;
+	if ((s->cr0 & VHV_CR0_NW) && !(s->cr0 & VHV_CR0_CD))
+		return false;
+	if (s->cr4 & ~lim->cr4_valid)
+		return false;
+	if (s->efer & ~lim->efer_valid)
+		return false;
+	if (s->cr8 > 15)
+		return false;
+	return !(s->cr3 & phys_mask);
+}
+
+static bool long_mode_ok(const struct vhv_sregs *s)
+{
+	bool lma = s->efer & VHV_EFER_LMA;
+
+	/* EFER.LMA is an output of the CPU: it must match LME && PG. */
+	if (lma != ((s->efer & VHV_EFER_LME) && (s->cr0 & VHV_CR0_PG)))
+		return false;
+	if (!lma)
+		return !(s->cr4 & VHV_CR4_PCIDE);
+	if (!(s->cr4 & VHV_CR4_PAE))
+		return false;
+	return !(s->cs.l && s->cs.db);
+}
+
+static bool apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
+{
+	u64 valid = VHV_APIC_BASE_BSP | VHV_APIC_BASE_EXTD | VHV_APIC_BASE_EN |
+		    ((~0ull << 12) & ~(~0ull << lim->phys_bits));
+
+	if (apic_base & ~valid)
+		return false;
+	/* x2APIC mode without the APIC enabled is an invalid state. */
+	return !((apic_base & VHV_APIC_BASE_EXTD) && !(apic_base & VHV_APIC_BASE_EN));
+}
+
+int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim)
+{
+	if (!layout_ok(s) || !control_regs_ok(s, lim) || !long_mode_ok(s) ||
+	    !apic_base_ok(s->apic_base, lim))
+		return -EINVAL;
+	return 0;
+}
