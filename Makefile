@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make            build userspace and vhv.ko (for KDIR, see below)
+#   make check      install what is missing, build, run every test
+#   make run        install what is missing, build, run vhv in the nested runner
+#   make modules-all   build vhv.ko for every installed kernel header set
+#
+# KDIR defaults to the running kernel's build tree when it exists, else the
+# newest installed linux-headers; vhv.ko lands in build/kmod/<release>/.
+
+B := build
+KVERS := $(shell tools/kernels)
+KVER ?= $(shell tools/kernels --default)
+KDIR ?= /lib/modules/$(KVER)/build
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo $(KVER))
+
+CC ?= cc
+CXX ?= c++
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Werror
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -D_GNU_SOURCE -I. -MMD -MP
+# Unit tests run the module's portable code under the sanitizers.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+KMOD_SRCS := Kbuild $(shell find kmod uapi -name '*.[chS]')
+
+SELFTESTS := abi_test lifecycle_test coexist_test unload_test
+SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o
+UNIT_TESTS := test_state_check test_memslot_table
+
+.PHONY: all module modules-all userspace selftests unit unit-run check run \
+	deps clean
+.DEFAULT_GOAL := all
+
+all: userspace module
+
+deps:
+	@tools/deps
+
+# ---- vhv.ko ---------------------------------------------------------------
+
+module: $(B)/kmod/$(KREL)/vhv.ko
+
+$(B)/kmod/$(KREL)/vhv.ko: $(KMOD_SRCS) tools/build-kmod
+	tools/build-kmod $(KDIR) $(@D)
+
+define kmod_for
+$(B)/kmod/$(1)/vhv.ko: $(KMOD_SRCS) tools/build-kmod
+	tools/build-kmod /lib/modules/$(1)/build $$(@D)
+endef
+$(foreach v,$(filter-out $(KREL),$(KVERS)),$(eval $(call kmod_for,$(v))))
+
+modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
+
+# ---- userspace -------------------------------------------------------------
+
+userspace: selftests unit $(B)/uapi-cxx.o
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+selftests: $(addprefix $(B)/selftests/,$(SELFTESTS))
+
+$(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o $(SELFTEST_LIB)
+	$(CC) $(CFLAGS) -pthread -o $@ $^
+
+unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
+
+$(B)/unit/test_state_check: selftests/unit/test_state_check.c kmod/x86/state_check.c
+$(B)/unit/test_memslot_table: selftests/unit/test_memslot_table.c kmod/memslot_table.c
+$(B)/unit/%:
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka
+
+# The ABI header must also compile as C++ (static_assert path).
+$(B)/uapi-cxx.o: uapi/vhv.h
+	@mkdir -p $(@D)
+	echo '#include "uapi/vhv.h"' | $(CXX) -std=c++11 -Wall -Wextra -Werror -I. -x c++ -c -o $@ -
+
+unit-run: unit
+	@for t in $(UNIT_TESTS); do CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/$$t || exit 1; done
+
+# ---- the two commands --------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory all modules-all
+	@tools/check
+
+run: deps
+	@$(MAKE) --no-print-directory all modules-all
+	@tools/run
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ABI tests: every ioctl with good and bad arguments, each failure checked
+ * for its exact errno as uapi/vhv.h documents it.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/vhv_test.h"
+
+#define PAGE		4096ull
+#define MIB		(1ull << 20)
+
+static long nr_slots, nr_vcpus, max_vcpu_id, phys_bits, can_run;
+
+static void test_system_fd(int sys)
+{
+	long vendor;
+
+	tap_result(ioctl(sys, VHV_GET_API_VERSION, 0) == VHV_API_VERSION,
+		   "VHV_GET_API_VERSION returns %d", VHV_API_VERSION);
+	TEST_ERRNO(ioctl(sys, VHV_GET_API_VERSION, 1), EINVAL,
+		   "VHV_GET_API_VERSION with a non-zero argument");
+	tap_result(ioctl(sys, VHV_GET_VCPU_MMAP_SIZE, 0) >= (long)sizeof(struct vhv_run),
+		   "VHV_GET_VCPU_MMAP_SIZE covers struct vhv_run");
+	TEST_ERRNO(ioctl(sys, VHV_GET_VCPU_MMAP_SIZE, 7), EINVAL,
+		   "VHV_GET_VCPU_MMAP_SIZE with a non-zero argument");
+
+	nr_vcpus = vhv_cap(sys, VHV_CAP_NR_VCPUS);
+	max_vcpu_id = vhv_cap(sys, VHV_CAP_MAX_VCPU_ID);
+	nr_slots = vhv_cap(sys, VHV_CAP_NR_MEMSLOTS);
+	phys_bits = vhv_cap(sys, VHV_CAP_GUEST_PHYS_BITS);
+	can_run = vhv_cap(sys, VHV_CAP_RUN);
+	vendor = vhv_cap(sys, VHV_CAP_VENDOR);
+	tap_result(nr_vcpus >= 1 && max_vcpu_id >= nr_vcpus,
+		   "capabilities: %ld vCPUs, ids below %ld", nr_vcpus, max_vcpu_id);
+	tap_result(nr_slots >= 32, "capabilities: %ld memory slots", nr_slots);
+	tap_result(phys_bits >= 32 && phys_bits <= 52,
+		   "capabilities: %ld guest-physical address bits", phys_bits);
+	tap_result(vhv_cap(sys, VHV_CAP_READONLY_MEM) == 1,
+		   "capabilities: read-only memory slots");
+	tap_result(vendor == VHV_VENDOR_SVM || vendor == VHV_VENDOR_VMX,
+		   "capabilities: vendor %s",
+		   vendor == VHV_VENDOR_SVM ? "SVM" : "VMX");
+	tap_result(can_run == 0 || can_run == 1, "capabilities: run = %ld", can_run);
+	tap_result(ioctl(sys, VHV_CHECK_CAP, 0x7fffffff) == 0,
+		   "an unknown capability reads as 0");
+
+	TEST_ERRNO(ioctl(sys, VHV_CREATE_VM, 1), EINVAL,
+		   "VHV_CREATE_VM with machine type 1");
+	TEST_ERRNO(ioctl(sys, VHV_CREATE_VCPU, 0), ENOTTY,
+		   "a VM ioctl on the system fd");
+	TEST_ERRNO(ioctl(sys, VHV_RUN, 0), ENOTTY, "a vCPU ioctl on the system fd");
+	TEST_ERRNO(ioctl(sys, _IO(VHVIO, 0x7f), 0), ENOTTY,
+		   "an unknown ioctl on the system fd");
+}
+
+static void test_wrong_fd_types(struct vm *vm, struct vcpu *vcpu)
+{
+	struct vhv_regs regs;
+
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VM, 0), ENOTTY,
+		   "VHV_CREATE_VM on a VM fd");
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_API_VERSION, 0), ENOTTY,
+		   "VHV_GET_API_VERSION on a VM fd");
+	tap_result(ioctl(vm->fd, VHV_CHECK_CAP, VHV_CAP_NR_VCPUS) == nr_vcpus,
+		   "VHV_CHECK_CAP on a VM fd answers as on the system fd");
+	TEST_ERRNO(ioctl(vm->fd, VHV_RUN, 0), ENOTTY, "VHV_RUN on a VM fd");
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_REGS, &regs), ENOTTY,
+		   "VHV_GET_REGS on a VM fd");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_CREATE_VCPU, 5), ENOTTY,
+		   "VHV_CREATE_VCPU on a vCPU fd");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_CREATE_VM, 0), ENOTTY,
+		   "VHV_CREATE_VM on a vCPU fd");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_DELETE_MEMORY_SLOT, 0), ENOTTY,
+		   "VHV_DELETE_MEMORY_SLOT on a vCPU fd");
+	/* The size is part of the command number: a wrong size is unknown. */
+	TEST_ERRNO(ioctl(vm->fd, _IOW(VHVIO, 0x10, char[56]), &regs), ENOTTY,
+		   "VHV_SET_MEMORY_SLOT with a 56-byte argument");
+	TEST_ERRNO(ioctl(vcpu->fd, _IOR(VHVIO, 0x21, char[128]), &regs), ENOTTY,
+		   "VHV_GET_REGS with a 128-byte argument");
+	TEST_ERRNO(ioctl(vcpu->fd, _IOW(VHVIO, 0x24, char[392]), &regs), ENOTTY,
+		   "VHV_SET_SREGS with a 392-byte argument");
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_MEMORY_SLOT, NULL), EFAULT,
+		   "VHV_SET_MEMORY_SLOT with a NULL argument");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_GET_REGS, NULL), EFAULT,
+		   "VHV_GET_REGS into NULL");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_SREGS, (void *)16), EFAULT,
+		   "VHV_SET_SREGS from an unmapped address");
+}
+
+static int set_slot(struct vm *vm, struct vhv_memory_slot m)
+{
+	return ioctl(vm->fd, VHV_SET_MEMORY_SLOT, &m);
+}
+
+static void test_slot_arguments(struct vm *vm, char *mem)
+{
+	const struct vhv_memory_slot good = {
+		.slot = 0, .guest_phys_addr = 0, .size = 4 * PAGE,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	struct vhv_memory_slot m;
+	uint64_t top = 1ull << phys_bits;
+	int i;
+
+	m = good;
+	m.slot = nr_slots;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "slot id %ld (one past the last)", nr_slots);
+	m = good;
+	m.flags = 1u << 1;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "unknown slot flag bit 1");
+	for (i = 0; i < 4; i++) {
+		m = good;
+		m.reserved[i] = 1;
+		TEST_ERRNO(set_slot(vm, m), EINVAL, "slot reserved[%d] set", i);
+	}
+	m = good;
+	m.guest_phys_addr = 0x800;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "unaligned guest address");
+	m = good;
+	m.size = PAGE + 1;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "unaligned size");
+	m = good;
+	m.userspace_addr += 8;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "unaligned user address");
+	m = good;
+	m.size = 0;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "size 0");
+	m = good;
+	m.guest_phys_addr = -PAGE;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "guest range wrapping past 2^64");
+	m = good;
+	m.guest_phys_addr = top - 2 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "guest range ending above 2^%ld", phys_bits);
+	m = good;
+	m.size = 1ull << 62;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "oversized slot (2^62 bytes)");
+	m = good;
+	m.userspace_addr = -2 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "user range wrapping past 2^64");
+	m = good;
+	m.userspace_addr = 0xffff800000000000ull;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "kernel address as user memory");
+	m = good;
+	m.userspace_addr = 0;
+	TEST_ERRNO(set_slot(vm, m), EINVAL, "user address 0");
+	m = good;
+	m.guest_phys_addr = top - 4 * PAGE;
+	TEST_OK(set_slot(vm, m), "slot ending exactly at 2^%ld", phys_bits);
+	TEST_OK(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 0), "delete that slot");
+}
+
+static void test_slot_overlap_and_replace(struct vm *vm, char *mem)
+{
+	const struct vhv_memory_slot a = {
+		.slot = 1, .guest_phys_addr = 16 * PAGE, .size = 8 * PAGE,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	struct vhv_memory_slot m;
+	long before = vhv_stat("memslots");
+
+	TEST_OK(set_slot(vm, a), "slot 1 at [16, 24) pages");
+	m = a;
+	m.slot = 2;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "identical range under another id");
+	m.guest_phys_addr = 12 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "range overlapping the start");
+	m.guest_phys_addr = 23 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "range overlapping the end");
+	m.guest_phys_addr = 10 * PAGE;
+	m.size = 32 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "range containing the slot");
+	m.guest_phys_addr = 18 * PAGE;
+	m.size = 2 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "range inside the slot");
+	m.guest_phys_addr = 24 * PAGE;
+	m.size = 8 * PAGE;
+	TEST_OK(set_slot(vm, m), "adjacent range [24, 32) as slot 2");
+	tap_result(vhv_stat("memslots") == before + 2, "two more live slots");
+
+	/* Replace: move slot 1 away; its old range is free afterwards. */
+	m = a;
+	m.guest_phys_addr = 64 * PAGE;
+	TEST_OK(set_slot(vm, m), "replace slot 1, moving it to [64, 72)");
+	m = a;
+	m.slot = 3;
+	TEST_OK(set_slot(vm, m), "slot 3 takes slot 1's old range");
+	m = a;
+	m.guest_phys_addr = 26 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "replace slot 1 onto slot 2's range");
+	m = a;
+	m.slot = 4;
+	m.guest_phys_addr = 64 * PAGE;
+	TEST_ERRNO(set_slot(vm, m), EEXIST, "failed replace kept slot 1 in place");
+	m = a;
+	m.guest_phys_addr = 64 * PAGE;
+	m.flags = VHV_MEM_READONLY;
+	TEST_OK(set_slot(vm, m), "replace slot 1 in place, now read-only");
+	tap_result(vhv_stat("memslots") == before + 3, "replacing kept the count");
+
+	TEST_OK(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 1), "delete slot 1");
+	TEST_ERRNO(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 1), ENOENT,
+		   "delete slot 1 again");
+	TEST_ERRNO(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, nr_slots), EINVAL,
+		   "delete slot id %ld", nr_slots);
+	TEST_OK(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 2), "delete slot 2");
+	TEST_OK(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 3), "delete slot 3");
+	tap_result(vhv_stat("memslots") == before, "live slot count back");
+}
+
+static void test_slot_backing(struct vm *vm)
+{
+	struct vhv_memory_slot m = { .slot = 5, .guest_phys_addr = 256 * PAGE,
+				     .size = 4 * PAGE };
+	char *p;
+	int fd;
+
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_REQUIRE(p != MAP_FAILED, "mmap");
+	m.userspace_addr = (uintptr_t)p;
+	munmap(p + PAGE, PAGE);
+	TEST_ERRNO(set_slot(vm, m), EFAULT, "user range with an unmapped hole");
+	munmap(p, 4 * PAGE);
+	TEST_ERRNO(set_slot(vm, m), EFAULT, "user range entirely unmapped");
+
+	p = mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_REQUIRE(p != MAP_FAILED, "mmap");
+	m.userspace_addr = (uintptr_t)p;
+	TEST_ERRNO(set_slot(vm, m), EACCES, "writable slot over read-only memory");
+	m.flags = VHV_MEM_READONLY;
+	TEST_OK(set_slot(vm, m), "read-only slot over read-only memory");
+	TEST_OK(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 5), "delete it");
+	mprotect(p, 4 * PAGE, PROT_NONE);
+	TEST_ERRNO(set_slot(vm, m), EACCES, "read-only slot over PROT_NONE memory");
+	munmap(p, 4 * PAGE);
+	m.flags = 0;
+
+	fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
+	p = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		tap_skip("/dev/mem cannot be mapped here",
+			 "slot over an I/O (PFN) mapping");
+	} else {
+		m.size = PAGE;
+		m.flags = VHV_MEM_READONLY;
+		m.userspace_addr = (uintptr_t)p;
+		TEST_ERRNO(set_slot(vm, m), EOPNOTSUPP, "slot over an I/O (PFN) mapping");
+		munmap(p, PAGE);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_slot_limit(void)
+{
+	struct vm *vm = vm_create();
+	char *mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long before = vhv_stat("memslots");
+	int i, failed = 0;
+
+	TEST_REQUIRE(mem != MAP_FAILED, "mmap");
+	for (i = 0; i < nr_slots; i++) {
+		struct vhv_memory_slot m = {
+			.slot = i, .guest_phys_addr = i * 2 * PAGE,
+			.size = PAGE, .userspace_addr = (uintptr_t)mem,
+		};
+
+		failed += set_slot(vm, m) != 0;
+	}
+	tap_result(!failed && vhv_stat("memslots") == before + nr_slots,
+		   "all %ld slot ids usable at once, one page each (%d failed)",
+		   nr_slots, failed);
+	vm_free(vm);
+	tap_result(vhv_stat("memslots") == before, "closing the VM frees its slots");
+	munmap(mem, PAGE);
+}
+
+static void test_vcpu_creation(void)
+{
+	struct vm *vm = vm_create();
+	int fds[512], n = 0, i, fd;
+
+	TEST_REQUIRE(nr_vcpus <= 512, "test sized for at most 512 vCPUs");
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VCPU, max_vcpu_id), EINVAL,
+		   "vCPU id %ld (one past the last)", max_vcpu_id);
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VCPU, -1UL), EINVAL, "vCPU id ~0");
+	fds[n++] = ioctl(vm->fd, VHV_CREATE_VCPU, 3);
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VCPU, 3), EEXIST, "duplicate vCPU id 3");
+	for (i = 0; n < nr_vcpus; i++) {
+		if (i == 3)
+			continue;
+		fd = ioctl(vm->fd, VHV_CREATE_VCPU, max_vcpu_id - 1 - i);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	tap_result(n == nr_vcpus, "%ld vCPUs in one VM (got %d)", nr_vcpus, n);
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VCPU, 100), ENOSPC,
+		   "vCPU number %ld + 1", nr_vcpus);
+	/* Closing a vCPU fd does not free its id or its place. */
+	close(fds[0]);
+	TEST_ERRNO(ioctl(vm->fd, VHV_CREATE_VCPU, 3), EEXIST,
+		   "the id of a closed vCPU stays taken");
+	for (i = 1; i < n; i++)
+		close(fds[i]);
+	vm_free(vm);
+}
+
+static void test_run_area(struct vm *vm, struct vcpu *vcpu)
+{
+	size_t size = ioctl(vm->sys_fd, VHV_GET_VCPU_MMAP_SIZE, 0);
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, size);
+	tap_result(p == MAP_FAILED && errno == EINVAL,
+		   "mmap of the run area at a non-zero offset: EINVAL");
+	p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	tap_result(p == MAP_FAILED && errno == EINVAL,
+		   "mmap larger than the run area: EINVAL");
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, vm->fd, 0);
+	tap_result(p == MAP_FAILED && errno == ENODEV, "mmap of a VM fd: ENODEV");
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_NONE,
+		   "a new vCPU's exit reason is VHV_EXIT_NONE");
+
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_RUN, 1), EINVAL, "VHV_RUN with an argument");
+	vcpu->run->pad_in[3] = 1;
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_RUN, 0), EINVAL, "VHV_RUN with pad_in set");
+	vcpu->run->pad_in[3] = 0;
+	vcpu->run->immediate_exit = 1;
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_RUN, 0), EINTR, "VHV_RUN with immediate_exit");
+	vcpu->run->immediate_exit = 0;
+	if (!can_run)
+		TEST_ERRNO(ioctl(vcpu->fd, VHV_RUN, 0), EOPNOTSUPP,
+			   "VHV_RUN without an execution core (VHV_CAP_RUN = 0)");
+}
+
+static void test_regs(struct vcpu *vcpu)
+{
+	struct vhv_regs r, back;
+	uint64_t *w = (uint64_t *)&r;
+	unsigned int i;
+
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_REGS, &r), "VHV_GET_REGS");
+	tap_result(r.rip == 0xfff0 && r.rflags == 2 && r.rax == 0,
+		   "reset state: RIP 0xfff0, RFLAGS 0x2");
+	for (i = 0; i < sizeof(r) / 8; i++)
+		w[i] = 0x1111111111111111ull * (i + 1);
+	r.rflags = 0x246 & ~2ull;	/* bit 1 is set by the kernel */
+	TEST_OK(ioctl(vcpu->fd, VHV_SET_REGS, &r), "VHV_SET_REGS");
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_REGS, &back), "VHV_GET_REGS again");
+	r.rflags |= 2;
+	tap_result(!memcmp(&r, &back, sizeof(r)), "registers read back as set");
+	r.rflags = 0x2 | (1ull << 3);
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_REGS, &r), EINVAL, "RFLAGS bit 3 (reserved)");
+	r.rflags = 0x2 | (1ull << 22);
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_REGS, &r), EINVAL, "RFLAGS bit 22 (reserved)");
+}
+
+static struct vhv_segment flat(uint8_t type, bool code64)
+{
+	return (struct vhv_segment) {
+		.base = 0, .limit = 0xffffffff, .selector = code64 ? 8 : 16,
+		.type = type, .present = 1, .s = 1, .l = code64, .db = !code64,
+		.g = 1,
+	};
+}
+
+static struct vhv_sregs long_mode_sregs(void)
+{
+	struct vhv_sregs s = { 0 };
+
+	s.cs = flat(0xb, true);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat(0x3, false);
+	s.tr = (struct vhv_segment) { .limit = 0x67, .type = 0xb, .present = 1 };
+	s.ldt = (struct vhv_segment) { .type = 2, .unusable = 1 };
+	s.gdt = (struct vhv_dtable) { .base = 0x1000, .limit = 0x17 };
+	s.idt = (struct vhv_dtable) { .base = 0x2000, .limit = 0xfff };
+	s.cr0 = 0x80050033;	/* PG WP NE ET MP PE */
+	s.cr3 = 0x3000;
+	s.cr4 = 0x20;		/* PAE */
+	s.efer = 0x500;		/* LME LMA */
+	s.apic_base = 0xfee00900;
+	return s;
+}
+
+/* Mutates a valid long-mode state in one invalid way; NULL past the end. */
+static const char *bad_sregs(unsigned int i, struct vhv_sregs *s)
+{
+	switch (i) {
+	case 0: s->reserved[0] = 1; return "reserved[0] set";
+	case 1: s->reserved[7] = 1; return "reserved[7] set";
+	case 2: s->ds.pad = 1; return "segment pad set";
+	case 3: s->ds.type = 16; return "segment type 16";
+	case 4: s->ss.dpl = 4; return "segment dpl 4";
+	case 5: s->es.present = 2; return "segment present = 2";
+	case 6: s->gdt.pad[1] = 1; return "GDT pad set";
+	case 7: s->cr0 |= 1ull << 32; return "CR0 bit 32";
+	case 8: s->cr0 |= 1ull << 6; return "CR0 bit 6 (reserved)";
+	case 9: s->cr0 &= ~1ull; return "CR0.PG without CR0.PE";
+	case 10: s->cr0 |= 1ull << 29; return "CR0.NW without CR0.CD";
+	case 11: s->cr4 |= 1ull << 13; return "CR4.VMXE";
+	case 12: s->cr4 |= 1ull << 63; return "CR4 bit 63";
+	case 13: s->efer |= 1ull << 12; return "EFER.SVME";
+	case 14: s->efer = 0x400; return "EFER.LMA without EFER.LME";
+	case 15: s->efer = 0x100; return "EFER.LME and CR0.PG without EFER.LMA";
+	case 16: s->cr4 = 0; return "long mode without CR4.PAE";
+	case 17: s->cs.db = 1; return "CS.L with CS.D in long mode";
+	case 18: s->cr8 = 16; return "CR8 = 16";
+	case 19: s->cr3 = 1ull << 62; return "CR3 above the physical address width";
+	case 20: s->apic_base |= 1ull << 9; return "APIC base bit 9 (reserved)";
+	case 21: s->apic_base = 0xfee00400; return "x2APIC enabled with the APIC disabled";
+	case 22:
+		s->cr4 |= 1ull << 17;
+		s->cr0 &= ~(1ull << 31);
+		s->efer = 0x100;
+		return "CR4.PCIDE outside long mode";
+	default: return NULL;
+	}
+}
+
+static void test_sregs_rejects(struct vcpu *vcpu)
+{
+	struct vhv_sregs s, before, after;
+	const char *what;
+	unsigned int i;
+
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_SREGS, &before), "VHV_GET_SREGS");
+	for (i = 0; s = long_mode_sregs(), (what = bad_sregs(i, &s)); i++)
+		TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_SREGS, &s), EINVAL,
+			   "VHV_SET_SREGS with %s", what);
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_SREGS, &after), "VHV_GET_SREGS");
+	tap_result(!memcmp(&before, &after, sizeof(before)),
+		   "rejected VHV_SET_SREGS calls changed nothing");
+}
+
+static void test_sregs(struct vm *vm, struct vcpu *bsp)
+{
+	struct vhv_sregs s, back;
+	struct vcpu *ap = vcpu_add(vm, 1);
+
+	TEST_OK(ioctl(bsp->fd, VHV_GET_SREGS, &s), "VHV_GET_SREGS");
+	tap_result(s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 &&
+		   s.cs.limit == 0xffff && s.cr0 == 0x60000010 && s.efer == 0 &&
+		   s.idt.limit == 0xffff,
+		   "reset state: CS f000:ffff0000, CR0 0x60000010, EFER 0");
+	tap_result(s.apic_base == 0xfee00900,
+		   "vCPU 0 is the BSP: APIC base 0xfee00900 (got %#llx)",
+		   (unsigned long long)s.apic_base);
+	TEST_OK(ioctl(ap->fd, VHV_GET_SREGS, &s), "VHV_GET_SREGS on vCPU 1");
+	tap_result(s.apic_base == 0xfee00800,
+		   "vCPU 1 is an AP: APIC base 0xfee00800 (got %#llx)",
+		   (unsigned long long)s.apic_base);
+	vcpu_free(ap);
+
+	s = long_mode_sregs();
+	TEST_OK(ioctl(bsp->fd, VHV_SET_SREGS, &s), "VHV_SET_SREGS to 64-bit long mode");
+	TEST_OK(ioctl(bsp->fd, VHV_GET_SREGS, &back), "VHV_GET_SREGS");
+	tap_result(!memcmp(&s, &back, sizeof(s)), "long-mode state reads back as set");
+	test_sregs_rejects(bsp);
+}
+
+static void test_other_process(struct vm *vm, struct vcpu *vcpu)
+{
+	pid_t pid = fork();
+	int status, fd;
+
+	TEST_REQUIRE(pid >= 0, "fork");
+	if (pid == 0) {
+		struct vhv_regs r;
+		int bad = 0;
+
+		bad |= !(ioctl(vm->fd, VHV_CREATE_VCPU, 9) == -1 && errno == EIO);
+		bad |= !(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 0) == -1 && errno == EIO) << 1;
+		bad |= !(ioctl(vcpu->fd, VHV_GET_REGS, &r) == -1 && errno == EIO) << 2;
+		bad |= !(ioctl(vcpu->fd, VHV_RUN, 0) == -1 && errno == EIO) << 3;
+		bad |= !(ioctl(vm->sys_fd, VHV_GET_API_VERSION, 0) == VHV_API_VERSION) << 4;
+		close(vm->fd);
+		close(vcpu->fd);
+		_exit(bad);
+	}
+	TEST_REQUIRE(waitpid(pid, &status, 0) == pid, "waitpid");
+	tap_result(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a forked child gets EIO from VM and vCPU ioctls (mask %#x), "
+		   "the system fd still works", WEXITSTATUS(status));
+	fd = ioctl(vm->fd, VHV_CREATE_VCPU, 9);
+	TEST_OK(fd, "the parent's VM still works after the child closed its copies");
+	close(fd);
+}
+
+int main(void)
+{
+	int sys = vhv_open();
+	struct vm *vm;
+	struct vcpu *vcpu;
+	char *mem;
+
+	test_system_fd(sys);
+	vm = vm_create();
+	vcpu = vcpu_add(vm, 0);
+	mem = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_REQUIRE(mem != MAP_FAILED, "mmap");
+
+	test_wrong_fd_types(vm, vcpu);
+	test_slot_arguments(vm, mem);
+	test_slot_overlap_and_replace(vm, mem);
+	test_slot_backing(vm);
+	test_slot_limit();
+	test_vcpu_creation();
+	test_run_area(vm, vcpu);
+	test_regs(vcpu);
+	test_sregs(vm, vcpu);
+	test_other_process(vm, vcpu);
+
+	vcpu_free(vcpu);
+	vm_free(vm);
+	close(sys);
+	return tap_done();
+}

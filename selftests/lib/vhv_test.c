@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The selftest library: TAP output and /dev/vhv helpers (see vhv_test.h). */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vhv_test.h"
+
+static int tap_count;
+static int tap_failed;
+
+static void tap_vline(const char *prefix, const char *fmt, va_list ap,
+		      const char *suffix)
+{
+	printf("%s %d - ", prefix, ++tap_count);
+	vprintf(fmt, ap);
+	printf("%s\n", suffix ? suffix : "");
+	fflush(stdout);
+}
+
+bool tap_result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vline(ok ? "ok" : "not ok", fmt, ap, NULL);
+	va_end(ap);
+	if (!ok)
+		tap_failed++;
+	return ok;
+}
+
+void tap_skip(const char *reason, const char *fmt, ...)
+{
+	char suffix[256];
+	va_list ap;
+
+	snprintf(suffix, sizeof(suffix), " # SKIP %s", reason);
+	va_start(ap, fmt);
+	tap_vline("ok", fmt, ap, suffix);
+	va_end(ap);
+}
+
+void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
+}
+
+void tap_bail(const char *file, int line, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	printf("not ok %d - %s:%d: ", ++tap_count, file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (errno %d: %s)\nBail out!\n", err, strerror(err));
+	fflush(stdout);
+	exit(1);
+}
+
+static void describe(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, len, fmt, ap);
+}
+
+bool test_errno_result(long ret, int got, int want, const char *want_name,
+		       const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	describe(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (ret == -1 && got == want)
+		return tap_result(true, "%s: %s", what, want_name);
+	if (ret == -1)
+		return tap_result(false, "%s: expected %s, got errno %d (%s)",
+				  what, want_name, got, strerror(got));
+	return tap_result(false, "%s: expected %s, got success (%ld)", what,
+			  want_name, ret);
+}
+
+bool test_ok_result(long ret, int err, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	describe(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (ret >= 0)
+		return tap_result(true, "%s", what);
+	return tap_result(false, "%s: failed with errno %d (%s)", what, err,
+			  strerror(err));
+}
+
+int __vhv_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	return ioctl(fd, cmd, arg);
+}
+
+int _vhv_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	int r;
+
+	do {
+		r = __vhv_ioctl(fd, cmd, arg);
+	} while (r == -1 && errno == EINTR);
+	return r;
+}
+
+int __vhv_ioctl_assert(int fd, unsigned long cmd, const char *name,
+		       unsigned long arg, const char *file, int line)
+{
+	int r = _vhv_ioctl(fd, cmd, arg);
+
+	if (r < 0)
+		tap_bail(file, line, "%s failed", name);
+	return r;
+}
+
+int vhv_open(void)
+{
+	int fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
+
+	TEST_REQUIRE(fd >= 0, "cannot open /dev/vhv: is vhv.ko loaded?");
+	return fd;
+}
+
+long vhv_cap(int fd, unsigned long cap)
+{
+	return vhv_ioctl(fd, VHV_CHECK_CAP, cap);
+}
+
+struct vm *vm_create(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	TEST_REQUIRE(vm, "out of memory");
+	vm->sys_fd = vhv_open();
+	vm->fd = vhv_ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
+	return vm;
+}
+
+void vm_free(struct vm *vm)
+{
+	close(vm->fd);
+	close(vm->sys_fd);
+	free(vm);
+}
+
+struct vcpu *vcpu_add(struct vm *vm, uint32_t id)
+{
+	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+	TEST_REQUIRE(vcpu, "out of memory");
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = vhv_ioctl(vm->fd, VHV_CREATE_VCPU, id);
+	vcpu->run_size = vhv_ioctl(vm->sys_fd, VHV_GET_VCPU_MMAP_SIZE, 0);
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	TEST_REQUIRE(vcpu->run != MAP_FAILED, "mmap of vCPU %u's run area", id);
+	return vcpu;
+}
+
+void vcpu_free(struct vcpu *vcpu)
+{
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+int __vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		  uint64_t size, void *uaddr)
+{
+	struct vhv_memory_slot m = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.size = size,
+		.userspace_addr = (uintptr_t)uaddr,
+	};
+
+	return __vhv_ioctl(vm->fd, VHV_SET_MEMORY_SLOT, (unsigned long)&m);
+}
+
+void *vm_add_anon_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
+		       uint64_t size, uint32_t flags)
+{
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	TEST_REQUIRE(mem != MAP_FAILED, "mmap of %#llx bytes",
+		     (unsigned long long)size);
+	TEST_REQUIRE(__vm_set_slot(vm, slot, flags, gpa, size, mem) == 0,
+		     "slot %u at %#llx", slot, (unsigned long long)gpa);
+	return mem;
+}
+
+static long read_long(const char *path, const char *key)
+{
+	char line[256];
+	long value = -1;
+	size_t klen = key ? strlen(key) : 0;
+	FILE *f = fopen(path, "r");
+
+	TEST_REQUIRE(f, "cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (key && (strncmp(line, key, klen) || line[klen] != ':'))
+			continue;
+		value = strtol(line + (key ? klen + 1 : 0), NULL, 10);
+		break;
+	}
+	fclose(f);
+	TEST_REQUIRE(value >= 0, "no value for %s in %s", key ? key : "-", path);
+	return value;
+}
+
+long vhv_stat(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/vhv/%s", name);
+	return read_long(path, NULL);
+}
+
+long meminfo_kib(const char *field)
+{
+	return read_long("/proc/meminfo", field);
+}

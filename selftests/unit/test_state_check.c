@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for kmod/x86/state_check.c: register state validation. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kmod/x86/state_check.h"
+#include "kmod/x86/arch_bits.h"
+
+static const struct vhv_cpu_limits lim = {
+	.cr4_valid = VHV_CR4_BASELINE | VHV_CR4_OSXSAVE | VHV_CR4_PCIDE,
+	.efer_valid = VHV_EFER_SCE | VHV_EFER_LME | VHV_EFER_LMA | VHV_EFER_NXE,
+	.phys_bits = 40,
+};
+
+static struct vhv_segment seg(uint8_t type, uint8_t l, uint8_t db)
+{
+	return (struct vhv_segment) {
+		.limit = 0xffffffff, .type = type, .present = 1, .s = 1,
+		.l = l, .db = db, .g = 1,
+	};
+}
+
+static struct vhv_sregs real_mode(void)
+{
+	struct vhv_sregs s = { 0 };
+
+	s.cs = seg(0xb, 0, 0);
+	s.cs.limit = 0xffff;
+	s.ds = s.es = s.fs = s.gs = s.ss = seg(3, 0, 0);
+	s.tr = (struct vhv_segment) { .limit = 0xffff, .type = 0xb, .present = 1 };
+	s.ldt = (struct vhv_segment) { .limit = 0xffff, .type = 2, .present = 1 };
+	s.cr0 = VHV_CR0_ET | VHV_CR0_NW | VHV_CR0_CD;
+	s.apic_base = 0xfee00000ull | VHV_APIC_BASE_EN | VHV_APIC_BASE_BSP;
+	return s;
+}
+
+static struct vhv_sregs long_mode(void)
+{
+	struct vhv_sregs s = real_mode();
+
+	s.cs = seg(0xb, 1, 0);
+	s.cr0 = VHV_CR0_PE | VHV_CR0_PG | VHV_CR0_ET | VHV_CR0_NE;
+	s.cr4 = VHV_CR4_PAE | VHV_CR4_PCIDE;
+	s.efer = VHV_EFER_LME | VHV_EFER_LMA | VHV_EFER_NXE;
+	s.cr3 = 0x12345000;
+	return s;
+}
+
+static void test_valid_states(void **state)
+{
+	struct vhv_sregs s = real_mode();
+
+	(void)state;
+	assert_int_equal(vhv_check_sregs(&s, &lim), 0);
+	s = long_mode();
+	assert_int_equal(vhv_check_sregs(&s, &lim), 0);
+	s.cs = seg(0xb, 0, 1);		/* compatibility mode */
+	assert_int_equal(vhv_check_sregs(&s, &lim), 0);
+	s = real_mode();
+	s.cr0 = VHV_CR0_PE;		/* 32-bit protected, no paging */
+	s.efer = VHV_EFER_LME;		/* LME alone: not active until PG */
+	assert_int_equal(vhv_check_sregs(&s, &lim), 0);
+	s.apic_base = 0;		/* APIC disabled */
+	assert_int_equal(vhv_check_sregs(&s, &lim), 0);
+}
+
+static void test_invalid_states(void **state)
+{
+	struct vhv_sregs s;
+
+	(void)state;
+#define BAD(base, mutation)						\
+	do {								\
+		s = base();						\
+		mutation;						\
+		assert_int_equal(vhv_check_sregs(&s, &lim), -EINVAL);	\
+	} while (0)
+	BAD(long_mode, s.reserved[3] = 1);
+	BAD(long_mode, s.fs.pad = 1);
+	BAD(long_mode, s.tr.type = 16);
+	BAD(long_mode, s.cs.dpl = 4);
+	BAD(long_mode, s.gs.g = 2);
+	BAD(long_mode, s.ldt.unusable = 7);
+	BAD(long_mode, s.idt.pad[2] = 1);
+	BAD(long_mode, s.cr0 |= 1ull << 40);
+	BAD(long_mode, s.cr0 |= 1ull << 7);
+	BAD(long_mode, s.cr0 &= ~VHV_CR0_PE);
+	BAD(real_mode, s.cr0 = VHV_CR0_NW);
+	BAD(long_mode, s.cr4 |= VHV_CR4_SMEP);	/* not offered by lim */
+	BAD(long_mode, s.cr4 &= ~VHV_CR4_PAE);
+	BAD(long_mode, s.efer &= ~VHV_EFER_LMA);
+	BAD(real_mode, s.efer = VHV_EFER_LMA);
+	BAD(long_mode, s.efer |= 1ull << 12);
+	BAD(long_mode, s.cs.db = 1);
+	BAD(long_mode, s.cr8 = 16);
+	BAD(long_mode, s.cr3 = 1ull << 40);
+	BAD(real_mode, s.cr4 = VHV_CR4_PCIDE);
+	BAD(real_mode, s.apic_base |= 1);
+	BAD(real_mode, s.apic_base |= 1ull << 40);
+	BAD(real_mode, s.apic_base = VHV_APIC_BASE_EXTD);
+#undef BAD
+}
+
+static void test_regs(void **state)
+{
+	struct vhv_regs r = { .rflags = 0x200 };
+
+	(void)state;
+	assert_int_equal(vhv_check_regs(&r), 0);
+	assert_int_equal(r.rflags, 0x202);	/* bit 1 forced on */
+	r.rflags = 0x2 | (1ull << 5);
+	assert_int_equal(vhv_check_regs(&r), -EINVAL);
+	r.rflags = 0x2 | (1ull << 15);
+	assert_int_equal(vhv_check_regs(&r), -EINVAL);
+	r.rflags = 0x2 | (1ull << 63);
+	assert_int_equal(vhv_check_regs(&r), -EINVAL);
+	r.rflags = 0x3f7fd5;		/* every defined bit */
+	assert_int_equal(vhv_check_regs(&r), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_states),
+		cmocka_unit_test(test_invalid_states),
+		cmocka_unit_test(test_regs),
+	};
+
+	return cmocka_run_group_tests_name("state_check", tests, NULL, NULL);
+}
