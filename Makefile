@@ -54,7 +54,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 
 # ---- userspace -------------------------------------------------------------
 
-userspace: selftests unit $(B)/uapi-cxx.o
+userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -64,6 +64,9 @@ selftests: $(addprefix $(B)/selftests/,$(SELFTESTS))
 
 $(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o $(SELFTEST_LIB)
 	$(CC) $(CFLAGS) -pthread -o $@ $^
+
+$(B)/tools/vhv-probe: $(B)/tools/vhv-probe.o
+	$(CC) $(CFLAGS) -o $@ $^
 
 unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
 
