@@ -26,7 +26,7 @@ KMOD_SRCS := Kbuild $(shell find kmod uapi -name '*.[chS]')
 
 SELFTESTS := abi_test lifecycle_test coexist_test unload_test
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o
-UNIT_TESTS := test_state_check test_memslot_table
+UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk
 
 .PHONY: all module modules-all userspace selftests unit unit-run check run \
 	deps clean
@@ -72,6 +72,9 @@ unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
 
 $(B)/unit/test_state_check: selftests/unit/test_state_check.c kmod/x86/state_check.c
 $(B)/unit/test_memslot_table: selftests/unit/test_memslot_table.c kmod/memslot_table.c
+$(B)/unit/test_decode: selftests/unit/test_decode.c kmod/x86/decode.c
+$(B)/unit/test_emulate: selftests/unit/test_emulate.c kmod/x86/emulate.c kmod/x86/decode.c
+$(B)/unit/test_walk: selftests/unit/test_walk.c kmod/x86/walk.c
 $(B)/unit/%:
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka

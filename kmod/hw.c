@@ -107,6 +107,12 @@ static void disable_all(void)
 	on_each_cpu(disable_this_cpu, NULL, 1);
 }
 
+/* Once set, stays set: the host is going down; no guest runs again. */
+bool vhv_hw_rebooting(void)
+{
+	return READ_ONCE(vhv_rebooting);
+}
+
 int vhv_hw_get(void)
 {
 	int r = 0;
@@ -169,7 +175,7 @@ static int vhv_reboot_notify(struct notifier_block *nb, unsigned long code,
 			     void *unused)
 {
 	mutex_lock(&vhv_hw_lock);
-	vhv_rebooting = true;
+	WRITE_ONCE(vhv_rebooting, true);
 	mutex_unlock(&vhv_hw_lock);
 	on_each_cpu(disable_this_cpu, NULL, 1);
 	return NOTIFY_OK;

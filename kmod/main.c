@@ -89,6 +89,8 @@ static const struct vhv_vendor_ops *pick_vendor(void)
 
 static int check_vendor_ops(const struct vhv_vendor_ops *ops)
 {
+	bool exec = ops->vcpu_run != NULL;
+
 #define VHV_VENDOR_OP(ret, op, args)					\
 	if (!ops->op) {							\
 		pr_err("vhv: %s backend lacks mandatory op " #op "\n",	\
@@ -96,6 +98,12 @@ static int check_vendor_ops(const struct vhv_vendor_ops *ops)
 		return -EINVAL;						\
 	}
 #define VHV_VENDOR_OP_OPTIONAL(ret, op, args)
+#define VHV_VENDOR_OP_EXEC(ret, op, args)				\
+	if (!ops->op != !exec) {					\
+		pr_err("vhv: %s backend: op " #op " must come with vcpu_run\n", \
+		       ops->name);					\
+		return -EINVAL;						\
+	}
 #include "vendor_ops.h"
 	return 0;
 }
@@ -145,9 +153,13 @@ static int __init vhv_init(void)
 	if (r)
 		return r;
 	vhv_ops = ops;
-	r = vhv_hw_init();
+	r = vhv_cpuid_setup();
 	if (r)
 		goto err_unsetup;
+	vhv_preempt_notifiers_init();
+	r = vhv_hw_init();
+	if (r)
+		goto err_cpuid;
 	/* Last: once /dev/vhv exists, everything it reaches must be ready. */
 	r = misc_register(&vhv_dev);
 	if (r)
@@ -157,6 +169,9 @@ static int __init vhv_init(void)
 
 err_hw:
 	vhv_hw_exit();
+err_cpuid:
+	vhv_preempt_notifiers_exit();
+	vhv_cpuid_cleanup();
 err_unsetup:
 	ops->hardware_unsetup();
 	return r;
@@ -166,6 +181,8 @@ static void __exit vhv_exit(void)
 {
 	misc_deregister(&vhv_dev);
 	vhv_hw_exit();
+	vhv_preempt_notifiers_exit();
+	vhv_cpuid_cleanup();
 	vhv_ops->hardware_unsetup();
 }
 

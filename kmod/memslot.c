@@ -80,10 +80,35 @@ static void publish(struct vhv_vm *vm, struct vhv_memslots *new)
 	kvfree(old);
 }
 
+/*
+ * The slot covering gfn, or NULL.  Caller holds vm->srcu (or vm->lock); the
+ * result is valid until it drops it.
+ */
+const struct vhv_memslot *vhv_find_slot(struct vhv_vm *vm, u64 gfn)
+{
+	const struct vhv_memslots *t = srcu_dereference_check(vm->memslots,
+			&vm->srcu, lockdep_is_held(&vm->lock));
+	u32 lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		const struct vhv_memslot *s = &t->slot[mid];
+
+		if (gfn < s->base_gfn)
+			hi = mid;
+		else if (gfn >= s->base_gfn + s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
 static int update_slots(struct vhv_vm *vm, const struct vhv_memslot *add,
 			u32 id, bool must_exist)
 {
 	struct vhv_memslots *old, *new;
+	struct vhv_memslot gone = { 0 };
 	int idx, r = 0;
 
 	mutex_lock(&vm->lock);
@@ -102,8 +127,18 @@ static int update_slots(struct vhv_vm *vm, const struct vhv_memslot *add,
 		r = -ENOMEM;
 		goto out;
 	}
+	if (idx >= 0)
+		gone = old->slot[idx];
 	vhv_slots_build(new, old, add, idx);
 	publish(vm, new);
+	/*
+	 * No vCPU can fault through the old slot any more (SRCU has drained):
+	 * drop what the second-level tables still map of it.
+	 */
+	if (gone.npages) {
+		vhv_mmu_zap_gfn_range(vm, gone.base_gfn, gone.npages);
+		vhv_vm_flush_tlbs(vm);
+	}
 out:
 	mutex_unlock(&vm->lock);
 	return r;

@@ -12,6 +12,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <asm/fpu/api.h>
+
 #include "vhv.h"
 #include "x86/arch_bits.h"
 
@@ -38,7 +40,8 @@ static void reset_sregs(struct vhv_sregs *s, bool bsp)
 	s->apic_base = APIC_DEFAULT_BASE | VHV_APIC_BASE_EN | (bsp ? VHV_APIC_BASE_BSP : 0);
 }
 
-static void reset_vcpu(struct vhv_vcpu *vcpu)
+/* Back to the architectural RESET state (creation, triple fault). */
+void vhv_vcpu_reset(struct vhv_vcpu *vcpu)
 {
 	struct vhv_sregs s;
 
@@ -48,19 +51,69 @@ static void reset_vcpu(struct vhv_vcpu *vcpu)
 	reset_sregs(&s, vcpu->id == 0);
 	vcpu->apic_base = s.apic_base;
 	vhv_ops->set_sregs(vcpu, &s);
+	vcpu->xcr0 = 1;		/* x87 only */
+	memset(&vcpu->events, 0, sizeof(vcpu->events));
+	vcpu->complete = NULL;
+	vcpu->state_dirty = false;
 }
 
-static int vhv_vcpu_run(struct vhv_vcpu *vcpu, unsigned long arg)
+static int vhv_vcpu_run_ioctl(struct vhv_vcpu *vcpu, unsigned long arg)
 {
 	struct vhv_run *run = vcpu->run;
 
 	if (arg || memchr_inv(run->pad_in, 0, sizeof(run->pad_in)))
 		return -EINVAL;
-	if (READ_ONCE(run->immediate_exit) || signal_pending(current))
-		return -EINTR;
-	if (!vhv_ops->vcpu_run)
-		return -EOPNOTSUPP;
-	return vhv_ops->vcpu_run(vcpu);
+	return vhv_vcpu_run(vcpu);
+}
+
+/* Vectors whose exceptions push an error code. */
+static bool has_error_code(u8 vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
+	       vector == 21 || vector == 29 || vector == 30;
+}
+
+static long vcpu_inject_event(struct vhv_vcpu *vcpu, void __user *argp)
+{
+	struct vhv_pending_events *ev = &vcpu->events;
+	struct vhv_event e;
+
+	if (copy_from_user(&e, argp, sizeof(e)))
+		return -EFAULT;
+	if (e.pad || e.reserved || e.has_error_code > 1 ||
+	    (!e.has_error_code && e.error_code))
+		return -EINVAL;
+	switch (e.type) {
+	case VHV_EVENT_EXTINT:
+		if (e.vector < 32 || e.has_error_code)
+			return -EINVAL;
+		if (!vhv_ops->vcpu_run || ev->extint ||
+		    !vhv_ops->interrupt_allowed(vcpu))
+			return -EBUSY;
+		ev->extint = true;
+		ev->extint_vector = e.vector;
+		return 0;
+	case VHV_EVENT_NMI:
+		if (e.vector || e.has_error_code)
+			return -EINVAL;
+		if (ev->nmi)
+			return -EBUSY;
+		ev->nmi = true;
+		return 0;
+	case VHV_EVENT_EXCEPTION:
+		if (e.vector > 31 || e.vector == 2 ||
+		    e.has_error_code != has_error_code(e.vector))
+			return -EINVAL;
+		if (ev->exception)
+			return -EBUSY;
+		ev->exception = true;
+		ev->exception_vector = e.vector;
+		ev->exception_has_error = e.has_error_code;
+		ev->exception_error = e.error_code;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 static long vcpu_get_sregs(struct vhv_vcpu *vcpu, void __user *argp)
@@ -84,6 +137,7 @@ static long vcpu_set_sregs(struct vhv_vcpu *vcpu, void __user *argp)
 		return r;
 	vhv_ops->set_sregs(vcpu, &s);
 	vcpu->apic_base = s.apic_base;
+	vcpu->state_dirty = true;	/* checked as a whole before entry */
 	return 0;
 }
 
@@ -113,7 +167,7 @@ static long vhv_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		return -EINTR;
 	switch (cmd) {
 	case VHV_RUN:
-		r = vhv_vcpu_run(vcpu, arg);
+		r = vhv_vcpu_run_ioctl(vcpu, arg);
 		break;
 	case VHV_GET_REGS:
 		r = copy_to_user(argp, &vcpu->regs, sizeof(vcpu->regs)) ?
@@ -127,6 +181,25 @@ static long vhv_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		break;
 	case VHV_SET_SREGS:
 		r = vcpu_set_sregs(vcpu, argp);
+		break;
+	case VHV_SET_CPUID:
+		r = vhv_set_cpuid(vcpu, argp);
+		break;
+	case VHV_GET_CPUID:
+		r = vhv_get_cpuid(vcpu, argp);
+		break;
+	case VHV_GET_MSRS:
+		r = vhv_get_msrs(vcpu, argp);
+		break;
+	case VHV_SET_MSRS:
+		r = vhv_set_msrs(vcpu, argp);
+		break;
+	case VHV_INJECT_EVENT:
+		r = vcpu_inject_event(vcpu, argp);
+		break;
+	case VHV_GET_VCPU_STATS:
+		r = copy_to_user(argp, vcpu->stats, sizeof(vcpu->stats)) ?
+		    -EFAULT : 0;
 		break;
 	default:
 		r = -ENOTTY;
@@ -187,18 +260,29 @@ static struct vhv_vcpu *vcpu_alloc(struct vhv_vm *vm, u32 id)
 		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->mode = VHV_OUTSIDE_GUEST;
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run)
 		goto err_free;
+	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
+		goto err_run;
+	r = vhv_cpuid_init_vcpu(vcpu);
+	if (r)
+		goto err_fpu;
 	r = vhv_ops->vcpu_create(vcpu);
 	if (r)
-		goto err_run;
-	reset_vcpu(vcpu);
+		goto err_cpuid;
+	vhv_vcpu_reset(vcpu);
 	atomic_long_inc(&vhv_stats.pages);
 	atomic_inc(&vhv_stats.vcpus);
 	return vcpu;
 
+err_cpuid:
+	vhv_cpuid_free_vcpu(vcpu);
+err_fpu:
+	fpu_free_guest_fpstate(&vcpu->fpu);
 err_run:
 	free_page((unsigned long)vcpu->run);
 err_free:
@@ -210,6 +294,9 @@ err_free:
 void vhv_vcpu_destroy(struct vhv_vcpu *vcpu)
 {
 	vhv_ops->vcpu_free(vcpu);
+	vhv_mmu_cache_free(&vcpu->mmu_cache);
+	vhv_cpuid_free_vcpu(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
 	free_page((unsigned long)vcpu->run);
 	atomic_long_dec(&vhv_stats.pages);
 	atomic_dec(&vhv_stats.vcpus);
@@ -258,7 +345,9 @@ int vhv_vcpu_create(struct vhv_vm *vm, unsigned long id)
 		goto err_fd;
 	}
 	refcount_inc(&vm->users);
-	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	vm->vcpus[vm->nr_vcpus] = vcpu;
+	/* TLB shootdowns read vcpus[] without the lock. */
+	smp_store_release(&vm->nr_vcpus, vm->nr_vcpus + 1);
 	mutex_unlock(&vm->lock);
 	fd_install(fd, file);
 	return fd;

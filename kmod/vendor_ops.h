@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The vendor boundary, as an X-macro list.  Include with VHV_VENDOR_OP and
- * VHV_VENDOR_OP_OPTIONAL defined; each entry is (return type, name, args).
- * Mandatory ops are checked non-NULL when the module loads.
+ * The vendor boundary, as an X-macro list.  Include with VHV_VENDOR_OP
+ * defined (and optionally VHV_VENDOR_OP_OPTIONAL, VHV_VENDOR_OP_EXEC); each
+ * entry is (return type, name, args).  Mandatory ops are checked non-NULL
+ * when the module loads; the EXEC group is mandatory for a backend that
+ * provides vcpu_run, and absent together with it.
  */
 #ifndef VHV_VENDOR_OP_OPTIONAL
 #define VHV_VENDOR_OP_OPTIONAL VHV_VENDOR_OP
+#endif
+#ifndef VHV_VENDOR_OP_EXEC
+#define VHV_VENDOR_OP_EXEC VHV_VENDOR_OP_OPTIONAL
 #endif
 
 /* Module load/unload: check the CPU, allocate per-CPU areas. */
@@ -25,8 +30,26 @@ VHV_VENDOR_OP(void, vcpu_free, (struct vhv_vcpu *vcpu))
 VHV_VENDOR_OP(void, get_sregs, (struct vhv_vcpu *vcpu, struct vhv_sregs *s))
 VHV_VENDOR_OP(void, set_sregs, (struct vhv_vcpu *vcpu, const struct vhv_sregs *s))
 
-/* Guest execution: absent until the vendor's execution core exists. */
+/*
+ * Guest execution.  vcpu_run enters the guest once and handles the exit:
+ * 1 to re-enter, 0 to return to userspace with the run area filled, <0 an
+ * error.  Absent until the vendor's execution core exists.
+ */
 VHV_VENDOR_OP_OPTIONAL(int, vcpu_run, (struct vhv_vcpu *vcpu))
+/* The vCPU thread arrives on / leaves a CPU (preemption disabled). */
+VHV_VENDOR_OP_EXEC(void, vcpu_load, (struct vhv_vcpu *vcpu, int cpu))
+VHV_VENDOR_OP_EXEC(void, vcpu_put, (struct vhv_vcpu *vcpu))
+VHV_VENDOR_OP_EXEC(void, get_cpu_state, (struct vhv_vcpu *vcpu, struct vhv_cpu_state *st))
+/* Delivered at the next entry, before anything userspace queued. */
+VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
+					   bool has_error, u32 error, u64 cr2))
+/* MSRs kept in the VMCB/VMCS: -ENOENT for others, -EINVAL for bad values. */
+VHV_VENDOR_OP_EXEC(int, get_msr, (struct vhv_vcpu *vcpu, u32 index, u64 *data))
+VHV_VENDOR_OP_EXEC(int, set_msr, (struct vhv_vcpu *vcpu, u32 index, u64 data,
+				  bool from_guest))
+/* Whether an external interrupt can be injected now. */
+VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
 
 #undef VHV_VENDOR_OP
 #undef VHV_VENDOR_OP_OPTIONAL
+#undef VHV_VENDOR_OP_EXEC

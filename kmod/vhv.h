@@ -3,13 +3,20 @@
 #ifndef VHV_KMOD_H
 #define VHV_KMOD_H
 
-#include <linux/mutex.h>
-#include <linux/refcount.h>
-#include <linux/srcu.h>
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
 
 #include "../uapi/vhv.h"
 #include "memslot_table.h"
+#include "x86/emulate.h"
 #include "x86/state_check.h"
 
 #define VHV_MAX_VCPUS		64
@@ -17,33 +24,145 @@
 #define VHV_MAX_MEMSLOTS	512
 #define VHV_MAX_GUEST_PHYS_BITS	48	/* four-level NPT/EPT */
 
+/* String I/O data lives in the run area after struct vhv_run. */
+#define VHV_RUN_DATA_OFFSET	512
+#define VHV_RUN_DATA_SIZE	(PAGE_SIZE - VHV_RUN_DATA_OFFSET)
+
+/* vcpu->mode: whether remote CPUs must kick the vCPU out of the guest. */
+#define VHV_OUTSIDE_GUEST	0
+#define VHV_IN_GUEST		1
+
+/* vcpu->requests bits, acted on before each entry. */
+#define VHV_REQ_TLB_FLUSH	0
+
 struct vhv_vm;
+
+/* Pages for new page-table levels, taken before mmu_lock is. */
+#define VHV_MMU_CACHE_PAGES	4
+struct vhv_mmu_cache {
+	unsigned int nr;
+	void *pages[VHV_MMU_CACHE_PAGES];
+};
+
+/* MSR state kept in software (the rest lives in the VMCB/VMCS). */
+struct vhv_msr_state {
+	u64 tsc_aux;
+	u64 spec_ctrl;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];	/* base/mask pairs of 8 ranges */
+	u64 mcg_status;
+};
+
+/* Events userspace queued with VHV_INJECT_EVENT. */
+struct vhv_pending_events {
+	bool exception;
+	u8 exception_vector;
+	bool exception_has_error;
+	u32 exception_error;
+	bool nmi;
+	bool extint;
+	u8 extint_vector;
+};
 
 struct vhv_vcpu {
 	struct vhv_vm *vm;	/* set at creation, constant */
 	u32 id;			/* set at creation, constant */
 	struct mutex mutex;	/* serialises this vCPU's ioctls */
 	struct vhv_run *run;	/* one zeroed page, mmap'd by userspace */
-	/* Under mutex: GPRs, RIP, RFLAGS (vendors sync what the VMCB/VMCS holds). */
-	struct vhv_regs regs;
-	u64 apic_base;		/* under mutex */
+
+	/* The rest is under mutex unless said otherwise. */
+	struct vhv_regs regs;	/* vendors sync what the VMCB/VMCS holds */
+	u64 apic_base;
+	bool state_dirty;	/* userspace set sregs: check before entry */
+
+	int cpu;		/* where loaded, -1 if not; read remotely */
+	int mode;		/* VHV_*_GUEST; read remotely */
+	unsigned long requests;	/* VHV_REQ_*; set remotely */
+	struct preempt_notifier preempt;
+
+	struct fpu_guest fpu;
+	u64 xcr0;
+
+	struct vhv_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+	struct vhv_msr_state msr;
+	struct vhv_pending_events events;
+
+	/* Set by the vendor at each exit: the CPU reported the next RIP, or
+	 * the bytes of the instruction that faulted (decode assists). */
+	bool next_rip_valid;
+	u64 next_rip;
+	u8 exit_insn_len;
+	u8 exit_insn[VHV_INSN_MAX_LEN];
+
+	/* What to finish on the next VHV_RUN after an exit to userspace. */
+	int (*complete)(struct vhv_vcpu *vcpu);
+	struct vhv_emul emul;
+	struct {
+		u64 next_rip;
+		u16 port;
+		u8 size;
+		u8 in;
+		u8 string;
+		u8 rep;
+		u8 addr_size;
+		u32 count;
+		u64 gpa;	/* string I/O: guest memory side */
+	} pio;
+
+	struct vhv_mmu_cache mmu_cache;
+	u64 stats[VHV_STAT_MAX];
 };
 
 struct vhv_vm {
 	/* One reference for the VM fd, one per vCPU fd; the last put frees. */
 	refcount_t users;
 	struct mm_struct *mm;	/* the creator's mm (mmgrab), constant */
-	struct mutex lock;	/* vcpus[], nr_vcpus, memslot updates */
-	struct srcu_struct srcu;	/* readers of memslots */
+	struct mutex lock;	/* vcpus[], nr_vcpus, memslot and filter updates */
+	struct srcu_struct srcu;	/* readers of memslots and msr_filter */
 	struct vhv_memslots __rcu *memslots;
+	struct vhv_msr_filter __rcu *msr_filter;
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
-	u32 nr_vcpus;
+	u32 nr_vcpus;		/* written under lock, read with acquire */
+
+	/* Second-level page tables (NPT/EPT), under mmu_lock. */
+	spinlock_t mmu_lock;
+	u64 *mmu_root;		/* top-level table, allocated with the VM */
+	unsigned long mmu_invalidate_seq;	/* bumped when an invalidation ends */
+	long mmu_invalidate_in_progress;
+	struct mmu_notifier mmu_notifier;
+	spinlock_t flush_lock;	/* guards flush_cpus */
+	cpumask_var_t flush_cpus;
+};
+
+/* Architectural state generic code needs from the VMCB/VMCS. */
+struct vhv_cpu_state {
+	u64 cr0, cr3, cr4, efer;
+	u8 cpl;
+	u8 mode;		/* VHV_MODE_16/32/64 of the code segment */
+	u64 seg_base[6];	/* VHV_SEG_* */
+};
+
+/*
+ * How a vendor encodes second-level page-table entries (NPT: x86 page
+ * tables; EPT: its own bits), so that mmu.c stays generic.
+ */
+struct vhv_pte_format {
+	u64 present;		/* any of these bits: the entry is present */
+	u64 table;		/* a non-leaf entry: these bits | table address */
+	u64 leaf_read;		/* a readable, executable leaf */
+	u64 leaf_write;		/* added for a writable leaf */
+	u64 huge;		/* a 2 MiB leaf at level 2 */
+	u64 addr_mask;		/* the physical address bits */
 };
 
 struct vhv_vendor_ops {
 	const char *name;	/* "svm" or "vmx" */
 	u32 vendor;		/* VHV_VENDOR_* */
 	size_t vcpu_size;	/* the vendor vCPU embeds struct vhv_vcpu */
+	const struct vhv_pte_format *pte_format;	/* with vcpu_run */
 #define VHV_VENDOR_OP(ret, name, args) ret (*name) args;
 #include "vendor_ops.h"
 };
@@ -58,29 +177,85 @@ struct vhv_stats {
 	atomic_t vms;
 	atomic_t vcpus;
 	atomic_t memslots;
-	atomic_long_t pages;	/* pages the module allocated for vCPUs */
+	atomic_long_t pages;	/* pages the module allocated for VMs */
 };
 extern struct vhv_stats vhv_stats;
+
+static inline void vhv_count(struct vhv_vcpu *vcpu, unsigned int stat)
+{
+	vcpu->stats[stat]++;
+}
 
 /* hw.c: virtualization on every online CPU while any VM exists. */
 int vhv_hw_get(void);
 void vhv_hw_put(void);
 int vhv_hw_init(void);
 void vhv_hw_exit(void);
+bool vhv_hw_rebooting(void);
 
 /* vm.c */
 int vhv_vm_create(unsigned long type);
 void vhv_vm_put(struct vhv_vm *vm);
 long vhv_check_cap(unsigned long cap);
+void vhv_vm_flush_tlbs(struct vhv_vm *vm);
 
 /* memslot.c */
 int vhv_memslots_init(struct vhv_vm *vm);
 void vhv_memslots_free(struct vhv_vm *vm);
 int vhv_set_memory_slot(struct vhv_vm *vm, const struct vhv_memory_slot *m);
 int vhv_delete_memory_slot(struct vhv_vm *vm, unsigned long id);
+const struct vhv_memslot *vhv_find_slot(struct vhv_vm *vm, u64 gfn);
+int vhv_read_guest(struct vhv_vm *vm, u64 gpa, void *buf, unsigned int len);
+int vhv_write_guest(struct vhv_vm *vm, u64 gpa, const void *buf,
+		    unsigned int len);
+
+/* mmu.c: second-level paging from memory slots, following the mm. */
+int vhv_mmu_init(struct vhv_vm *vm);
+void vhv_mmu_destroy(struct vhv_vm *vm);
+int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
+		       bool table_walk);
+void vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages);
+void vhv_mmu_cache_free(struct vhv_mmu_cache *cache);
+phys_addr_t vhv_mmu_root_pa(struct vhv_vm *vm);
 
 /* vcpu.c */
 int vhv_vcpu_create(struct vhv_vm *vm, unsigned long id);
 void vhv_vcpu_destroy(struct vhv_vcpu *vcpu);
+void vhv_vcpu_reset(struct vhv_vcpu *vcpu);
+
+/* run.c: the run loop and the exits every vendor shares. */
+int vhv_vcpu_run(struct vhv_vcpu *vcpu);
+int vhv_preempt_notifiers_init(void);
+void vhv_preempt_notifiers_exit(void);
+bool vhv_vcpu_has_requests(struct vhv_vcpu *vcpu);
+int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
+		      const u64 *data);
+
+/* emulate.c: instruction fetch, MMIO and port I/O, guest memory access. */
+int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len);
+int vhv_skip_insn(struct vhv_vcpu *vcpu);
+int vhv_handle_mmio(struct vhv_vcpu *vcpu, u64 gpa, const u8 *insn,
+		    unsigned int insn_len);
+int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
+		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip);
+void vhv_inject_gp(struct vhv_vcpu *vcpu);
+void vhv_inject_ud(struct vhv_vcpu *vcpu);
+
+/* cpuid.c */
+int vhv_cpuid_init_vcpu(struct vhv_vcpu *vcpu);
+void vhv_cpuid_free_vcpu(struct vhv_vcpu *vcpu);
+int vhv_set_cpuid(struct vhv_vcpu *vcpu, void __user *argp);
+int vhv_get_cpuid(struct vhv_vcpu *vcpu, void __user *argp);
+int vhv_emulate_cpuid(struct vhv_vcpu *vcpu);
+int vhv_cpuid_setup(void);
+void vhv_cpuid_cleanup(void);
+
+/* msr.c */
+int vhv_handle_msr(struct vhv_vcpu *vcpu, bool write);
+int vhv_get_msrs(struct vhv_vcpu *vcpu, void __user *argp);
+int vhv_set_msrs(struct vhv_vcpu *vcpu, void __user *argp);
+int vhv_set_msr_filter(struct vhv_vm *vm, void __user *argp);
+void vhv_msr_filter_free(struct vhv_vm *vm);
+int vhv_handle_xsetbv(struct vhv_vcpu *vcpu, u32 index, u64 value);
 
 #endif /* VHV_KMOD_H */

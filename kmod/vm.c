@@ -35,13 +35,51 @@ long vhv_check_cap(unsigned long cap)
 	}
 }
 
+static void ack_flush(void *unused)
+{
+	/* The IPI itself forced the target out of the guest. */
+}
+
+/*
+ * Every vCPU of the VM flushes its second-level TLB entries before it next
+ * runs guest code; those in the guest now are kicked out and waited for.
+ */
+void vhv_vm_flush_tlbs(struct vhv_vm *vm)
+{
+	u32 i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	/*
+	 * IRQs stay on: a CPU spinning here must still answer the IPI of
+	 * another CPU that holds the lock and waits for it.
+	 */
+	spin_lock(&vm->flush_lock);
+	cpumask_clear(vm->flush_cpus);
+	for (i = 0; i < n; i++) {
+		struct vhv_vcpu *vcpu = vm->vcpus[i];
+		int cpu;
+
+		set_bit(VHV_REQ_TLB_FLUSH, &vcpu->requests);
+		/* Pairs with the vCPU setting mode, then reading requests. */
+		smp_mb__after_atomic();
+		cpu = READ_ONCE(vcpu->cpu);
+		if (READ_ONCE(vcpu->mode) == VHV_IN_GUEST && cpu >= 0)
+			cpumask_set_cpu(cpu, vm->flush_cpus);
+	}
+	/* Not this CPU: smp_call_function_many() skips the caller. */
+	smp_call_function_many(vm->flush_cpus, ack_flush, NULL, true);
+	spin_unlock(&vm->flush_lock);
+}
+
 static void vhv_vm_destroy(struct vhv_vm *vm)
 {
 	u32 i;
 
+	vhv_mmu_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vhv_vcpu_destroy(vm->vcpus[i]);
 	vhv_memslots_free(vm);
+	vhv_msr_filter_free(vm);
+	free_cpumask_var(vm->flush_cpus);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -82,6 +120,8 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_delete_memory_slot(vm, arg);
 	case VHV_CREATE_VCPU:
 		return vhv_vcpu_create(vm, arg);
+	case VHV_SET_MSR_FILTER:
+		return vhv_set_msr_filter(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -103,20 +143,34 @@ static struct vhv_vm *vhv_vm_alloc(void)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	r = -ENOMEM;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
+	spin_lock_init(&vm->flush_lock);
+	if (!zalloc_cpumask_var(&vm->flush_cpus, GFP_KERNEL_ACCOUNT))
+		goto err_free;
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
-		goto err_free;
+		goto err_cpumask;
 	r = vhv_memslots_init(vm);
 	if (r)
 		goto err_srcu;
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	if (vhv_ops->vcpu_run) {
+		r = vhv_mmu_init(vm);
+		if (r)
+			goto err_mm;
+	}
 	return vm;
 
+err_mm:
+	mmdrop(vm->mm);
+	vhv_memslots_free(vm);
 err_srcu:
 	cleanup_srcu_struct(&vm->srcu);
+err_cpumask:
+	free_cpumask_var(vm->flush_cpus);
 err_free:
 	kfree(vm);
 	return ERR_PTR(r);

@@ -179,12 +179,15 @@ struct vhv_dtable {
 };
 
 /*
- * System registers.  VHV_SET_SREGS checks them as the CPU would on entry:
- * EINVAL for bits reserved in CR0/CR4/EFER/APIC base on this host, CR0.PG
- * without CR0.PE, CR0.NW without CR0.CD, EFER.LMA different from
- * (EFER.LME && CR0.PG), long mode without CR4.PAE, CS.L with CS.DB in long
- * mode, CR3 bits above the physical address width, CR8 > 15, a segment field
- * out of its range, or a non-zero pad/reserved field.
+ * System registers.  VHV_SET_SREGS checks each field on its own: EINVAL
+ * for bits reserved in CR0/CR4/EFER/APIC base or not offered on this host,
+ * CR3 bits above the physical address width, CR8 > 15, x2APIC mode with the
+ * APIC disabled, a segment field out of its range, or a non-zero
+ * pad/reserved field.  Combinations the CPU refuses at entry (CR0.PG
+ * without CR0.PE, CR0.NW without CR0.CD, EFER.LMA unlike EFER.LME &&
+ * CR0.PG, long mode without CR4.PAE, CS.L with CS.D in long mode,
+ * CR4.PCIDE outside long mode) are accepted here and reported by VHV_RUN
+ * as VHV_EXIT_FAIL_ENTRY naming the check.
  */
 struct vhv_sregs {
 	struct vhv_segment cs, ds, es, fs, gs, ss;
@@ -199,10 +202,16 @@ struct vhv_sregs {
 /*
  * VHV_RUN: no argument (must be 0, else EINVAL).  Runs the vCPU until an
  * exit userspace must handle; returns 0 with the run area describing it.
+ * Whatever the previous exit asked of userspace (I/O or MMIO read data, an
+ * MSR value, a hypercall result) is taken from the run area first and the
+ * guest instruction completes.
  *   EINTR   a signal is pending, or run->immediate_exit was set on entry
+ *           (exit_reason VHV_EXIT_INTR); the vCPU can be run again
  *   EOPNOTSUPP  this host's vendor backend cannot execute guests yet
  *           (VHV_CHECK_CAP(VHV_CAP_RUN) returns 0)
- *   EINVAL  a reserved field of the run area's input part is not zero
+ *   EINVAL  a pad field of the run area's input part is not zero
+ *   EFAULT  guest memory could not be accessed through its slot's user
+ *           mapping at all (the mapping is gone or has no backing)
  */
 #define VHV_RUN			_IO(VHVIO, 0x20)
 
@@ -215,25 +224,271 @@ struct vhv_sregs {
 #define VHV_GET_SREGS		_IOR(VHVIO, 0x23, struct vhv_sregs)
 #define VHV_SET_SREGS		_IOW(VHVIO, 0x24, struct vhv_sregs)
 
+/*
+ * CPUID: the vCPU answers CPUID from a table, initially the host's with
+ * what a guest must not see removed (SVM/VMX, MONITOR, x2APIC, TSC
+ * deadline, PKU, hypervisor-private leaves) and the hypervisor bit set, the
+ * vCPU id as APIC id.  A leaf missing from the table reads as zeros.
+ * CPUID.1:ECX.OSXSAVE and CPUID.7:ECX.OSPKE always follow the guest's CR4.
+ *   VHV_SET_CPUID: replaces the table.  EINVAL for unknown flags, a
+ *   non-zero pad, or two entries with the same function (and index, where
+ *   VHV_CPUID_INDEXED); E2BIG for nent > VHV_MAX_CPUID_ENTRIES.
+ *   VHV_GET_CPUID: copies the table out and sets nent to its size; E2BIG
+ *   (nent still set) when the caller's nent is too small.
+ */
+struct vhv_cpuid_entry {
+	__u32 function;
+	__u32 index;		/* ECX input, where flags has VHV_CPUID_INDEXED */
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 pad;
+};
+#define VHV_CPUID_INDEXED	(1u << 0)
+#define VHV_MAX_CPUID_ENTRIES	256
+
+struct vhv_cpuid {
+	__u32 nent;
+	__u32 pad;
+	__u64 entries;		/* pointer to nent struct vhv_cpuid_entry */
+};
+#define VHV_SET_CPUID		_IOW(VHVIO, 0x25, struct vhv_cpuid)
+#define VHV_GET_CPUID		_IOWR(VHVIO, 0x26, struct vhv_cpuid)
+
+/*
+ * MSRs the kernel emulates (EFER, PAT, STAR/LSTAR/CSTAR/SFMASK,
+ * FS/GS/KERNEL_GS base, SYSENTER_*, TSC, TSC_AUX, APIC_BASE, MTRRs,
+ * MISC_ENABLE, SPEC_CTRL, XSS, MCG_*), for save/restore.  Both return the
+ * number of entries processed, stopping at the first MSR vhv does not
+ * emulate or a value the MSR does not accept.
+ *   E2BIG   nmsrs > VHV_MAX_MSR_ENTRIES
+ *   EINVAL  a non-zero pad or reserved field
+ */
+struct vhv_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+#define VHV_MAX_MSR_ENTRIES	256
+
+struct vhv_msrs {
+	__u32 nmsrs;
+	__u32 pad;
+	__u64 entries;		/* pointer to nmsrs struct vhv_msr_entry */
+};
+#define VHV_GET_MSRS		_IOWR(VHVIO, 0x27, struct vhv_msrs)
+#define VHV_SET_MSRS		_IOW(VHVIO, 0x28, struct vhv_msrs)
+
+/*
+ * VHV_INJECT_EVENT: queues an event for delivery at the next entry.
+ *   VHV_EVENT_EXTINT  external interrupt `vector` (32..255); accepted only
+ *                     while run->ready_for_interrupt_injection is set
+ *   VHV_EVENT_NMI     NMI (vector and error code must be 0)
+ *   VHV_EVENT_EXCEPTION  exception `vector` (0..31 but 2), with
+ *                     error_code where has_error_code (only 8, 10-14, 17,
+ *                     21, 29, 30 have one)
+ *   EINVAL  unknown type, a vector or error code that type cannot have, or
+ *           a non-zero pad/reserved field
+ *   EBUSY   an event of that kind is already queued, or (EXTINT) the
+ *           guest cannot take an interrupt now: request an interrupt
+ *           window with run->request_interrupt_window
+ */
+struct vhv_event {
+	__u8  type;
+	__u8  vector;
+	__u8  has_error_code;
+	__u8  pad;
+	__u32 error_code;
+	__u64 reserved;
+};
+#define VHV_EVENT_EXTINT	0
+#define VHV_EVENT_NMI		2
+#define VHV_EVENT_EXCEPTION	3
+#define VHV_INJECT_EVENT	_IOW(VHVIO, 0x29, struct vhv_event)
+
+/*
+ * VHV_GET_VCPU_STATS: counters of this vCPU's exits since it was created,
+ * indexed by VHV_STAT_*.  Exits handled in the kernel count too.
+ */
+#define VHV_STAT_EXITS		0	/* every exit from the guest */
+#define VHV_STAT_IO		1	/* port I/O (to userspace) */
+#define VHV_STAT_MMIO		2	/* MMIO (to userspace) */
+#define VHV_STAT_CPUID		3
+#define VHV_STAT_MSR		4	/* RDMSR/WRMSR, in kernel or not */
+#define VHV_STAT_HLT		5
+#define VHV_STAT_NPF		6	/* nested page faults resolved in kernel */
+#define VHV_STAT_HOST_IRQ	7	/* host interrupts, NMIs, SMIs */
+#define VHV_STAT_HYPERCALL	8
+#define VHV_STAT_EXCEPTION	9	/* intercepted guest exceptions */
+#define VHV_STAT_IRQ_WINDOW	10
+#define VHV_STAT_SIGNAL		11	/* returns to userspace for a signal */
+#define VHV_STAT_XSETBV		12
+#define VHV_STAT_OTHER		13
+#define VHV_STAT_MAX		32
+struct vhv_vcpu_stats {
+	__u64 count[VHV_STAT_MAX];
+};
+#define VHV_GET_VCPU_STATS	_IOR(VHVIO, 0x2a, struct vhv_vcpu_stats)
+
+/*
+ * VHV_SET_MSR_FILTER (VM fd): what happens to guest RDMSR/WRMSR.  An access
+ * inside one of the ranges, in a direction its flags name, exits to
+ * userspace (VHV_EXIT_MSR, reason VHV_MSR_EXIT_FILTER) even where the
+ * kernel emulates the MSR.  Outside the ranges the kernel emulates what it
+ * knows; any other MSR raises #GP in the guest, or exits to userspace
+ * (reason VHV_MSR_EXIT_UNKNOWN) with VHV_MSR_UNKNOWN_EXIT.  The default is
+ * no ranges and #GP.
+ *   EINVAL  unknown flag, nranges > VHV_MAX_MSR_RANGES, a range with
+ *           count 0, no direction, or wrapping past 2^32, non-zero pad
+ */
+struct vhv_msr_range {
+	__u32 base;
+	__u32 count;
+	__u32 flags;		/* VHV_MSR_FILTER_READ | VHV_MSR_FILTER_WRITE */
+	__u32 pad;
+};
+#define VHV_MSR_FILTER_READ	(1u << 0)
+#define VHV_MSR_FILTER_WRITE	(1u << 1)
+#define VHV_MAX_MSR_RANGES	16
+
+struct vhv_msr_filter {
+	__u32 flags;		/* VHV_MSR_UNKNOWN_EXIT */
+	__u32 nranges;
+	struct vhv_msr_range ranges[VHV_MAX_MSR_RANGES];
+};
+#define VHV_MSR_UNKNOWN_EXIT	(1u << 0)
+#define VHV_SET_MSR_FILTER	_IOW(VHVIO, 0x13, struct vhv_msr_filter)
+
+/* ------------------------------------------------------------------------
+ * The run area and exits
+ * ------------------------------------------------------------------------ */
+
 /* Exit reasons in vhv_run.exit_reason. */
 #define VHV_EXIT_NONE		0	/* the vCPU has not run yet */
+#define VHV_EXIT_IO		1	/* port I/O: run->io */
+#define VHV_EXIT_MMIO		2	/* guest access outside memory: run->mmio */
+#define VHV_EXIT_HLT		3	/* the guest executed HLT */
+#define VHV_EXIT_SHUTDOWN	4	/* triple fault: reset the vCPU's state */
+#define VHV_EXIT_FAIL_ENTRY	5	/* invalid guest state: run->fail_entry */
+#define VHV_EXIT_INTERNAL_ERROR	6	/* vhv cannot go on: run->internal */
+#define VHV_EXIT_HYPERCALL	7	/* VMMCALL/VMCALL: run->hypercall */
+#define VHV_EXIT_MSR		8	/* RDMSR/WRMSR for userspace: run->msr */
+#define VHV_EXIT_IRQ_WINDOW_OPEN 9	/* the guest can take an interrupt */
+#define VHV_EXIT_INTR		10	/* VHV_RUN returned EINTR */
+
+/*
+ * VHV_EXIT_IO: `count` elements of `size` bytes, at run area + data_offset.
+ * OUT: the guest's data.  IN: userspace writes the data there before the
+ * next VHV_RUN.  count > 1 only for string I/O (INS/OUTS).
+ */
+struct vhv_exit_io {
+	__u8  direction;	/* VHV_IO_IN or VHV_IO_OUT */
+	__u8  size;		/* 1, 2 or 4 */
+	__u16 port;
+	__u32 count;
+	__u64 data_offset;
+};
+#define VHV_IO_IN		0
+#define VHV_IO_OUT		1
+
+/* VHV_EXIT_MMIO: a write carries data[0..len); a read wants it filled. */
+struct vhv_exit_mmio {
+	__u64 phys_addr;
+	__u8  data[8];
+	__u32 len;		/* 1, 2, 4 or 8 */
+	__u8  is_write;
+	__u8  pad[3];
+};
+
+/*
+ * VHV_EXIT_FAIL_ENTRY: the CPU would not (or did not) enter the guest with
+ * its current state.  check names what is wrong (VHV_ENTRY_CHECK_*);
+ * hardware_reason is the CPU's exit code when the CPU itself refused.
+ */
+struct vhv_exit_fail_entry {
+	__u64 hardware_reason;
+	__u32 check;
+	__u32 cpu;
+};
+#define VHV_ENTRY_CHECK_HARDWARE		0  /* the CPU refused; cause unknown */
+#define VHV_ENTRY_CHECK_CR0_NW_WITHOUT_CD	1
+#define VHV_ENTRY_CHECK_CR0_PG_WITHOUT_PE	2
+#define VHV_ENTRY_CHECK_EFER_LMA		3  /* LMA != (LME && CR0.PG) */
+#define VHV_ENTRY_CHECK_LONG_MODE_WITHOUT_PAE	4
+#define VHV_ENTRY_CHECK_LONG_MODE_CS_L_AND_D	5
+#define VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE	6
+
+/*
+ * VHV_EXIT_INTERNAL_ERROR: the vCPU stopped in a state vhv cannot handle;
+ * data[0..ndata) depends on the suberror.
+ *   EMULATION: an access to MMIO by an instruction vhv does not emulate:
+ *     data[0] guest-physical address, data[1] guest RIP, data[2] number
+ *     of instruction bytes, data[3..4] the bytes (little-endian)
+ *   UNHANDLED_EXIT: data[0] the CPU's exit code, data[1..2] its info
+ *   GUEST_MEMORY: vhv had to read guest memory (an instruction, a page
+ *     table) that is not RAM: data[0] guest-physical address
+ */
+struct vhv_exit_internal {
+	__u32 suberror;
+	__u32 ndata;
+	__u64 data[16];
+};
+#define VHV_INTERNAL_EMULATION		1
+#define VHV_INTERNAL_UNHANDLED_EXIT	2
+#define VHV_INTERNAL_GUEST_MEMORY	3
+
+/*
+ * VHV_EXIT_HYPERCALL: the guest executed VMMCALL (AMD) / VMCALL (Intel).
+ * Userspace puts the result in `ret`; it lands in guest RAX on resume.
+ */
+struct vhv_exit_hypercall {
+	__u64 nr;		/* guest RAX */
+	__u64 args[5];		/* guest RBX, RCX, RDX, RSI, RDI */
+	__u64 ret;
+};
+
+/*
+ * VHV_EXIT_MSR: RDMSR or WRMSR that the MSR filter sends to userspace.
+ * Read: userspace fills data.  Either: a non-zero error injects #GP
+ * instead of completing the instruction.
+ */
+struct vhv_exit_msr {
+	__u32 index;
+	__u8  is_write;
+	__u8  error;
+	__u16 pad;
+	__u64 data;
+	__u32 reason;		/* VHV_MSR_EXIT_* */
+	__u32 pad2;
+};
+#define VHV_MSR_EXIT_UNKNOWN	1	/* vhv does not emulate this MSR */
+#define VHV_MSR_EXIT_FILTER	2	/* a filter range asked for it */
 
 /*
  * The run area: mmap(NULL, VHV_GET_VCPU_MMAP_SIZE, PROT_READ | PROT_WRITE,
  * MAP_SHARED, vcpu_fd, 0).  Fields marked "in" are written by userspace
  * before VHV_RUN; "out" fields are written by the kernel when VHV_RUN
- * returns.
+ * returns.  String I/O data lives after the struct, at io.data_offset.
  */
 struct vhv_run {
 	/* in */
 	__u8  immediate_exit;	/* non-zero: VHV_RUN returns EINTR at once */
-	__u8  pad_in[7];	/* must be zero */
+	__u8  request_interrupt_window;	/* exit when interrupts can be taken */
+	__u8  pad_in[6];	/* must be zero */
 	/* out */
 	__u32 exit_reason;	/* VHV_EXIT_* */
-	__u32 pad_out;
-	__u64 reserved[6];
+	__u8  if_flag;		/* guest RFLAGS.IF */
+	__u8  ready_for_interrupt_injection;	/* VHV_EVENT_EXTINT accepted */
+	__u8  pad_out[2];
+	__u64 cr8;
+	__u64 reserved[5];
 	/* out: per-exit data, selected by exit_reason */
 	union {
+		struct vhv_exit_io io;
+		struct vhv_exit_mmio mmio;
+		struct vhv_exit_fail_entry fail_entry;
+		struct vhv_exit_internal internal;
+		struct vhv_exit_hypercall hypercall;
+		struct vhv_exit_msr msr;
 		__u8 exit_data[256];
 	};
 };
@@ -272,9 +527,34 @@ VHV_ABI_OFFSET(struct vhv_sregs, efer, 264);
 VHV_ABI_OFFSET(struct vhv_sregs, apic_base, 272);
 VHV_ABI_OFFSET(struct vhv_sregs, reserved, 280);
 
+VHV_ABI_ASSERT(sizeof(struct vhv_cpuid_entry) == 32);
+VHV_ABI_OFFSET(struct vhv_cpuid_entry, eax, 12);
+VHV_ABI_ASSERT(sizeof(struct vhv_cpuid) == 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_msr_entry) == 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_msrs) == 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_event) == 16);
+VHV_ABI_OFFSET(struct vhv_event, error_code, 4);
+VHV_ABI_ASSERT(sizeof(struct vhv_vcpu_stats) == 256);
+VHV_ABI_ASSERT(sizeof(struct vhv_msr_range) == 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_msr_filter) == 8 + 16 * VHV_MAX_MSR_RANGES);
+
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_io) == 16);
+VHV_ABI_OFFSET(struct vhv_exit_io, count, 4);
+VHV_ABI_OFFSET(struct vhv_exit_io, data_offset, 8);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_mmio) == 24);
+VHV_ABI_OFFSET(struct vhv_exit_mmio, len, 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_fail_entry) == 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_internal) == 136);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_hypercall) == 56);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_msr) == 24);
+VHV_ABI_OFFSET(struct vhv_exit_msr, data, 8);
+
 VHV_ABI_ASSERT(sizeof(struct vhv_run) == 320);
+VHV_ABI_OFFSET(struct vhv_run, request_interrupt_window, 1);
 VHV_ABI_OFFSET(struct vhv_run, exit_reason, 8);
-VHV_ABI_OFFSET(struct vhv_run, reserved, 16);
+VHV_ABI_OFFSET(struct vhv_run, if_flag, 12);
+VHV_ABI_OFFSET(struct vhv_run, cr8, 16);
+VHV_ABI_OFFSET(struct vhv_run, reserved, 24);
 VHV_ABI_OFFSET(struct vhv_run, exit_data, 64);
 
 #endif /* _UAPI_VHV_H */

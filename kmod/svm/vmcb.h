@@ -142,4 +142,115 @@ SVM_VMCB_ASSERT(struct svm_vmcb, save.g_pat, 0x668);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.last_excp_to, 0x690);
 static_assert(sizeof(struct svm_vmcb) <= 4096);
 
+/* intercept_misc1 (APM table B-1, vector 3) */
+#define SVM_INTERCEPT_INTR		BIT(0)
+#define SVM_INTERCEPT_NMI		BIT(1)
+#define SVM_INTERCEPT_SMI		BIT(2)
+#define SVM_INTERCEPT_VINTR		BIT(4)
+#define SVM_INTERCEPT_RDPMC		BIT(15)
+#define SVM_INTERCEPT_CPUID		BIT(18)
+#define SVM_INTERCEPT_IRET		BIT(20)
+#define SVM_INTERCEPT_INVD		BIT(22)
+#define SVM_INTERCEPT_HLT		BIT(24)
+#define SVM_INTERCEPT_INVLPGA		BIT(26)
+#define SVM_INTERCEPT_IOIO		BIT(27)
+#define SVM_INTERCEPT_MSR		BIT(28)
+#define SVM_INTERCEPT_TASK_SWITCH	BIT(29)
+#define SVM_INTERCEPT_SHUTDOWN		BIT(31)
+/* intercept_misc2 (vector 4) */
+#define SVM_INTERCEPT_VMRUN		BIT(0)
+#define SVM_INTERCEPT_VMMCALL		BIT(1)
+#define SVM_INTERCEPT_VMLOAD		BIT(2)
+#define SVM_INTERCEPT_VMSAVE		BIT(3)
+#define SVM_INTERCEPT_STGI		BIT(4)
+#define SVM_INTERCEPT_CLGI		BIT(5)
+#define SVM_INTERCEPT_SKINIT		BIT(6)
+#define SVM_INTERCEPT_MONITOR		BIT(10)
+#define SVM_INTERCEPT_MWAIT		BIT(11)
+#define SVM_INTERCEPT_MWAIT_COND	BIT(12)
+#define SVM_INTERCEPT_XSETBV		BIT(13)
+#define SVM_INTERCEPT_RDPRU		BIT(14)
+
+/* Exit codes (APM appendix C) */
+#define SVM_EXIT_READ_DR0		0x020
+#define SVM_EXIT_WRITE_DR7		0x03f
+#define SVM_EXIT_EXCP_BASE		0x040
+#define SVM_EXIT_MC			(SVM_EXIT_EXCP_BASE + 18)
+#define SVM_EXIT_INTR			0x060
+#define SVM_EXIT_NMI			0x061
+#define SVM_EXIT_SMI			0x062
+#define SVM_EXIT_VINTR			0x064
+#define SVM_EXIT_RDPMC			0x06f
+#define SVM_EXIT_CPUID			0x072
+#define SVM_EXIT_IRET			0x074
+#define SVM_EXIT_INVD			0x076
+#define SVM_EXIT_HLT			0x078
+#define SVM_EXIT_INVLPGA		0x07a
+#define SVM_EXIT_IOIO			0x07b
+#define SVM_EXIT_MSR			0x07c
+#define SVM_EXIT_TASK_SWITCH		0x07d
+#define SVM_EXIT_SHUTDOWN		0x07f
+#define SVM_EXIT_VMRUN			0x080
+#define SVM_EXIT_VMMCALL		0x081
+#define SVM_EXIT_VMLOAD			0x082
+#define SVM_EXIT_VMSAVE			0x083
+#define SVM_EXIT_STGI			0x084
+#define SVM_EXIT_CLGI			0x085
+#define SVM_EXIT_SKINIT			0x086
+#define SVM_EXIT_MONITOR		0x08a
+#define SVM_EXIT_MWAIT			0x08b
+#define SVM_EXIT_MWAIT_COND		0x08c
+#define SVM_EXIT_XSETBV			0x08d
+#define SVM_EXIT_RDPRU			0x08e
+#define SVM_EXIT_NPF			0x400
+#define SVM_EXIT_MAX			SVM_EXIT_NPF
+#define SVM_EXIT_INVALID		(~0ull)
+
+/* IOIO exit_info_1 */
+#define SVM_IOIO_TYPE_IN		BIT(0)
+#define SVM_IOIO_STR			BIT(2)
+#define SVM_IOIO_REP			BIT(3)
+#define SVM_IOIO_SIZE_SHIFT		4	/* one-hot 1/2/4 in bits 4..6 */
+#define SVM_IOIO_ASIZE_SHIFT		7	/* one-hot 16/32/64 in bits 7..9 */
+#define SVM_IOIO_SEG_SHIFT		10
+#define SVM_IOIO_PORT_SHIFT		16
+
+/* NPF exit_info_1 */
+#define SVM_NPF_PRESENT			BIT_ULL(0)
+#define SVM_NPF_WRITE			BIT_ULL(1)
+#define SVM_NPF_FETCH			BIT_ULL(4)
+#define SVM_NPF_GUEST_PAGE		BIT_ULL(33)
+
+/* int_ctl */
+#define SVM_V_TPR_MASK			0xfu
+#define SVM_V_IRQ			BIT(8)
+#define SVM_V_INTR_PRIO_SHIFT		16
+#define SVM_V_IGN_TPR			BIT(20)
+#define SVM_V_INTR_MASKING		BIT(24)
+
+/* event_inj and exit_int_info */
+#define SVM_EVTINJ_VALID		BIT(31)
+#define SVM_EVTINJ_VALID_ERR		BIT(11)
+#define SVM_EVTINJ_TYPE_SHIFT		8
+#define SVM_EVTINJ_TYPE_INTR		0
+#define SVM_EVTINJ_TYPE_NMI		2
+#define SVM_EVTINJ_TYPE_EXEPT		3
+
+#define SVM_NESTED_CTL_NP_ENABLE	BIT(0)
+#define SVM_TLB_CONTROL_FLUSH_ALL	1
+#define SVM_TLB_CONTROL_FLUSH_ASID	3
+
+/* VMCB clean bits: state the CPU may keep cached between VMRUNs. */
+#define SVM_CLEAN_INTERCEPTS		BIT(0)
+#define SVM_CLEAN_IOPM			BIT(1)
+#define SVM_CLEAN_ASID			BIT(2)
+#define SVM_CLEAN_INTR			BIT(3)
+#define SVM_CLEAN_NPT			BIT(4)
+#define SVM_CLEAN_CR			BIT(5)
+#define SVM_CLEAN_DR			BIT(6)
+#define SVM_CLEAN_DT			BIT(7)
+#define SVM_CLEAN_SEG			BIT(8)
+#define SVM_CLEAN_CR2			BIT(9)
+#define SVM_CLEAN_ALL			0x3ff
+
 #endif /* VHV_SVM_VMCB_H */

@@ -53,10 +53,6 @@ static bool control_regs_ok(const struct vhv_sregs *s,
 
 	if (s->cr0 & ~VHV_CR0_DEFINED)
 		return false;
-	if ((s->cr0 & VHV_CR0_PG) && !(s->cr0 & VHV_CR0_PE))
-		return false;
-	if ((s->cr0 & VHV_CR0_NW) && !(s->cr0 & VHV_CR0_CD))
-		return false;
 	if (s->cr4 & ~lim->cr4_valid)
 		return false;
 	if (s->efer & ~lim->efer_valid)
@@ -66,20 +62,6 @@ static bool control_regs_ok(const struct vhv_sregs *s,
 	return !(s->cr3 & phys_mask);
 }
 
-static bool long_mode_ok(const struct vhv_sregs *s)
-{
-	bool lma = s->efer & VHV_EFER_LMA;
-
-	/* EFER.LMA is an output of the CPU: it must match LME && PG. */
-	if (lma != ((s->efer & VHV_EFER_LME) && (s->cr0 & VHV_CR0_PG)))
-		return false;
-	if (!lma)
-		return !(s->cr4 & VHV_CR4_PCIDE);
-	if (!(s->cr4 & VHV_CR4_PAE))
-		return false;
-	return !(s->cs.l && s->cs.db);
-}
-
 static bool apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
 {
 	u64 valid = VHV_APIC_BASE_BSP | VHV_APIC_BASE_EXTD | VHV_APIC_BASE_EN |
@@ -87,14 +69,34 @@ static bool apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
 
 	if (apic_base & ~valid)
 		return false;
-	/* x2APIC mode without the APIC enabled is an invalid state. */
+	/* x2APIC mode without the APIC enabled: WRMSR itself would #GP. */
 	return !((apic_base & VHV_APIC_BASE_EXTD) && !(apic_base & VHV_APIC_BASE_EN));
 }
 
 int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim)
 {
-	if (!layout_ok(s) || !control_regs_ok(s, lim) || !long_mode_ok(s) ||
+	if (!layout_ok(s) || !control_regs_ok(s, lim) ||
 	    !apic_base_ok(s->apic_base, lim))
 		return -EINVAL;
 	return 0;
+}
+
+u32 vhv_check_entry_state(u64 cr0, u64 cr4, u64 efer, bool cs_l, bool cs_db)
+{
+	bool lma = efer & VHV_EFER_LMA;
+
+	if ((cr0 & VHV_CR0_NW) && !(cr0 & VHV_CR0_CD))
+		return VHV_ENTRY_CHECK_CR0_NW_WITHOUT_CD;
+	if ((cr0 & VHV_CR0_PG) && !(cr0 & VHV_CR0_PE))
+		return VHV_ENTRY_CHECK_CR0_PG_WITHOUT_PE;
+	/* EFER.LMA is an output of the CPU: it must match LME && PG. */
+	if (lma != ((efer & VHV_EFER_LME) && (cr0 & VHV_CR0_PG)))
+		return VHV_ENTRY_CHECK_EFER_LMA;
+	if (lma && !(cr4 & VHV_CR4_PAE))
+		return VHV_ENTRY_CHECK_LONG_MODE_WITHOUT_PAE;
+	if (lma && cs_l && cs_db)
+		return VHV_ENTRY_CHECK_LONG_MODE_CS_L_AND_D;
+	if (!lma && (cr4 & VHV_CR4_PCIDE))
+		return VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE;
+	return VHV_ENTRY_STATE_OK;
 }

@@ -14,6 +14,14 @@ struct vhv_cpu_limits {
 };
 
 int vhv_check_regs(struct vhv_regs *regs);
+/* Each field on its own, as VHV_SET_SREGS promises: 0 or -EINVAL. */
 int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim);
+
+/*
+ * The combinations the CPU checks at entry: VHV_ENTRY_STATE_OK, or the
+ * VHV_ENTRY_CHECK_* that fails first.
+ */
+#define VHV_ENTRY_STATE_OK	0xffffffffu
+u32 vhv_check_entry_state(u64 cr0, u64 cr4, u64 efer, bool cs_l, bool cs_db);
 
 #endif /* VHV_X86_STATE_CHECK_H */

@@ -88,21 +88,45 @@ static void test_invalid_states(void **state)
 	BAD(long_mode, s.idt.pad[2] = 1);
 	BAD(long_mode, s.cr0 |= 1ull << 40);
 	BAD(long_mode, s.cr0 |= 1ull << 7);
-	BAD(long_mode, s.cr0 &= ~VHV_CR0_PE);
-	BAD(real_mode, s.cr0 = VHV_CR0_NW);
 	BAD(long_mode, s.cr4 |= VHV_CR4_SMEP);	/* not offered by lim */
-	BAD(long_mode, s.cr4 &= ~VHV_CR4_PAE);
-	BAD(long_mode, s.efer &= ~VHV_EFER_LMA);
-	BAD(real_mode, s.efer = VHV_EFER_LMA);
 	BAD(long_mode, s.efer |= 1ull << 12);
-	BAD(long_mode, s.cs.db = 1);
 	BAD(long_mode, s.cr8 = 16);
 	BAD(long_mode, s.cr3 = 1ull << 40);
-	BAD(real_mode, s.cr4 = VHV_CR4_PCIDE);
 	BAD(real_mode, s.apic_base |= 1);
 	BAD(real_mode, s.apic_base |= 1ull << 40);
 	BAD(real_mode, s.apic_base = VHV_APIC_BASE_EXTD);
 #undef BAD
+}
+
+static u32 entry(const struct vhv_sregs *s)
+{
+	return vhv_check_entry_state(s->cr0, s->cr4, s->efer, s->cs.l, s->cs.db);
+}
+
+static void test_entry_state(void **state)
+{
+	struct vhv_sregs s;
+
+	(void)state;
+	s = real_mode();
+	assert_int_equal(entry(&s), VHV_ENTRY_STATE_OK);
+	s = long_mode();
+	assert_int_equal(entry(&s), VHV_ENTRY_STATE_OK);
+#define CHECK(base, mutation, code)					\
+	do {								\
+		s = base();						\
+		mutation;						\
+		assert_int_equal(vhv_check_sregs(&s, &lim), 0);		\
+		assert_int_equal(entry(&s), code);			\
+	} while (0)
+	CHECK(real_mode, s.cr0 = VHV_CR0_NW, VHV_ENTRY_CHECK_CR0_NW_WITHOUT_CD);
+	CHECK(long_mode, s.cr0 &= ~VHV_CR0_PE, VHV_ENTRY_CHECK_CR0_PG_WITHOUT_PE);
+	CHECK(long_mode, s.efer &= ~VHV_EFER_LMA, VHV_ENTRY_CHECK_EFER_LMA);
+	CHECK(real_mode, s.efer = VHV_EFER_LMA, VHV_ENTRY_CHECK_EFER_LMA);
+	CHECK(long_mode, s.cr4 &= ~VHV_CR4_PAE, VHV_ENTRY_CHECK_LONG_MODE_WITHOUT_PAE);
+	CHECK(long_mode, s.cs.db = 1, VHV_ENTRY_CHECK_LONG_MODE_CS_L_AND_D);
+	CHECK(real_mode, s.cr4 = VHV_CR4_PCIDE, VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE);
+#undef CHECK
 }
 
 static void test_regs(void **state)
@@ -127,6 +151,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_states),
 		cmocka_unit_test(test_invalid_states),
+		cmocka_unit_test(test_entry_state),
 		cmocka_unit_test(test_regs),
 	};
 

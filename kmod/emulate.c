@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Work the kernel does on the guest's behalf at an exit: fetching and
+ * skipping instructions, emulating MMIO accesses (with the portable decoder
+ * and emulator in x86/), and port I/O, handing each device access to
+ * userspace through the run area and finishing it on the next VHV_RUN.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "vhv.h"
+#include "x86/walk.h"
+
+#define VEC_UD	6
+#define VEC_GP	13
+#define VEC_PF	14
+
+void vhv_inject_gp(struct vhv_vcpu *vcpu)
+{
+	vhv_ops->queue_exception(vcpu, VEC_GP, true, 0, 0);
+}
+
+void vhv_inject_ud(struct vhv_vcpu *vcpu)
+{
+	vhv_ops->queue_exception(vcpu, VEC_UD, false, 0, 0);
+}
+
+static int walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return vhv_read_guest(ctx, gpa, buf, len) ? -EFAULT : 0;
+}
+
+/*
+ * Linear address to guest-physical for an emulated access.  Returns 0, or
+ * 1 when the guest was given a fault (#PF/#GP) and the exit is done, or
+ * the result of an internal-error exit (0) with *stop set.
+ */
+static int translate_opt(struct vhv_vcpu *vcpu, const struct vhv_cpu_state *st,
+			 u64 linear, u32 access, u64 *gpa, bool *stop,
+			 bool inject)
+{
+	struct vhv_walk_env env = {
+		.cr0 = st->cr0, .cr3 = st->cr3, .cr4 = st->cr4,
+		.efer = st->efer, .cpl = st->cpl,
+		.phys_bits = vhv_limits.phys_bits,
+		.read_gpa = walk_read_gpa, .ctx = vcpu->vm,
+	};
+	u32 pf_error;
+	int r;
+
+	*stop = false;
+	if (st->cpl == 3)
+		access |= VHV_PF_USER;
+	r = vhv_walk(&env, linear, access, gpa, &pf_error);
+	if (r && !inject) {
+		*stop = true;
+		return -EAGAIN;
+	}
+	switch (r) {
+	case 0:
+		return 0;
+	case -EFAULT:
+		vhv_ops->queue_exception(vcpu, VEC_PF, true, pf_error, linear);
+		*stop = true;
+		return 1;
+	case -EINVAL:
+		vhv_inject_gp(vcpu);
+		*stop = true;
+		return 1;
+	default:
+		*stop = true;
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, gpa);
+	}
+}
+
+static int translate(struct vhv_vcpu *vcpu, const struct vhv_cpu_state *st,
+		     u64 linear, u32 access, u64 *gpa, bool *stop)
+{
+	return translate_opt(vcpu, st, linear, access, gpa, stop, true);
+}
+
+/*
+ * Up to VHV_INSN_MAX_LEN bytes at CS:RIP, stopping where the mapping or RAM
+ * ends after the first page.  Returns 0, -EAGAIN when the guest was given a
+ * fault on the first page, or -EIO after an internal-error exit.
+ */
+int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len)
+{
+	struct vhv_cpu_state st;
+	u64 linear, gpa = 0;
+	unsigned int got = 0, chunk;
+	bool stop;
+	int r;
+
+	vhv_ops->get_cpu_state(vcpu, &st);
+	linear = st.seg_base[VHV_SEG_CS] + vcpu->regs.rip;
+	if (st.mode != VHV_MODE_64)
+		linear &= 0xffffffffull;
+	while (got < VHV_INSN_MAX_LEN) {
+		/* Only the first page may fault: the instruction may end before
+		 * the second. */
+		r = translate_opt(vcpu, &st, linear + got, VHV_PF_FETCH, &gpa,
+				  &stop, got == 0);
+		if (stop) {
+			if (got)
+				break;
+			return r == 1 ? -EAGAIN : -EIO;
+		}
+		chunk = min_t(unsigned int, VHV_INSN_MAX_LEN - got,
+			      PAGE_SIZE - ((linear + got) & (PAGE_SIZE - 1)));
+		if (vhv_read_guest(vcpu->vm, gpa, bytes + got, chunk))
+			break;
+		got += chunk;
+	}
+	if (!got) {
+		vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
+		return -EIO;
+	}
+	*len = got;
+	return 0;
+}
+
+/*
+ * Moves RIP past the instruction that caused the exit, for CPUs that do not
+ * report the next RIP.  Returns 1, or what the exit must return instead
+ * (1 when the fetch faulted into the guest, 0 after an internal error).
+ */
+int vhv_skip_insn(struct vhv_vcpu *vcpu)
+{
+	struct vhv_cpu_state st;
+	unsigned int n;
+	u8 bytes[VHV_INSN_MAX_LEN];
+	u64 data[5] = { 0 };
+	int r, len;
+
+	if (vcpu->next_rip_valid) {
+		vcpu->regs.rip = vcpu->next_rip;
+		return 1;
+	}
+	r = vhv_fetch_insn(vcpu, bytes, &n);
+	if (r == -EAGAIN)
+		return 1;	/* the guest takes the fault instead */
+	if (r)
+		return 0;
+	vhv_ops->get_cpu_state(vcpu, &st);
+	len = vhv_insn_length(bytes, n, st.mode);
+	if (len > 0) {
+		vcpu->regs.rip += len;
+		if (st.mode != VHV_MODE_64)
+			vcpu->regs.rip &= 0xffffffffull;
+		return 1;
+	}
+	data[0] = 0;
+	data[1] = vcpu->regs.rip;
+	data[2] = n;
+	memcpy(&data[3], bytes, min_t(unsigned int, n, 16));
+	return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
+}
+
+/* ---- guest memory through the memory slots -------------------------------- */
+
+static int guest_access(struct vhv_vm *vm, u64 gpa, void *buf, unsigned int len,
+			bool write)
+{
+	int idx = srcu_read_lock(&vm->srcu), r = 0;
+
+	while (len) {
+		const struct vhv_memslot *slot = vhv_find_slot(vm, gpa >> PAGE_SHIFT);
+		unsigned int chunk = min_t(unsigned int, len,
+					   PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		void __user *hva;
+
+		if (!slot || (write && (slot->flags & VHV_MEM_READONLY))) {
+			r = -ENOENT;
+			break;
+		}
+		hva = (void __user *)(unsigned long)(slot->userspace_addr +
+			(gpa - (slot->base_gfn << PAGE_SHIFT)));
+		if (write ? copy_to_user(hva, buf, chunk) :
+			    copy_from_user(buf, hva, chunk)) {
+			r = -EFAULT;
+			break;
+		}
+		buf += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+int vhv_read_guest(struct vhv_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return guest_access(vm, gpa, buf, len, false);
+}
+
+int vhv_write_guest(struct vhv_vm *vm, u64 gpa, const void *buf,
+		    unsigned int len)
+{
+	return guest_access(vm, gpa, (void *)buf, len, true);
+}
+
+/* ---- MMIO ------------------------------------------------------------------ */
+
+static int complete_mmio(struct vhv_vcpu *vcpu);
+
+static void finish_insn(struct vhv_vcpu *vcpu, int result, const struct vhv_cpu_state *st)
+{
+	if (result != VHV_EMUL_DONE)
+		return;		/* REPEAT: the guest re-executes it */
+	vcpu->regs.rip += vcpu->emul.insn.len;
+	if (st->mode != VHV_MODE_64)
+		vcpu->regs.rip &= 0xffffffffull;
+}
+
+/*
+ * Runs the emulator until it needs userspace (returns 0 with the MMIO exit
+ * in the run area) or the instruction (or one REP iteration) is done (1).
+ * Accesses that land in RAM are done here.
+ */
+static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
+{
+	struct vhv_run *run = vcpu->run;
+	struct vhv_cpu_state st;
+	int r;
+
+	for (;;) {
+		r = vhv_emul_step(&vcpu->emul, &vcpu->regs, acc);
+		if (r < 0)
+			return -EIO;
+		if (r != VHV_EMUL_ACCESS) {
+			vhv_ops->get_cpu_state(vcpu, &st);
+			finish_insn(vcpu, r, &st);
+			return 1;
+		}
+		if (acc->write ? !vhv_write_guest(vcpu->vm, acc->gpa, &acc->data, acc->size) :
+				 !vhv_read_guest(vcpu->vm, acc->gpa, &acc->data, acc->size))
+			continue;	/* RAM: done in place */
+		run->exit_reason = VHV_EXIT_MMIO;
+		run->mmio.phys_addr = acc->gpa;
+		run->mmio.len = acc->size;
+		run->mmio.is_write = acc->write;
+		memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (acc->write)
+			memcpy(run->mmio.data, &acc->data, acc->size);
+		vcpu->complete = complete_mmio;
+		vhv_count(vcpu, VHV_STAT_MMIO);
+		return 0;
+	}
+}
+
+static int complete_mmio(struct vhv_vcpu *vcpu)
+{
+	struct vhv_run *run = vcpu->run;
+	struct vhv_mem_access acc = {
+		.gpa = run->mmio.phys_addr, .size = run->mmio.len,
+		.write = run->mmio.is_write,
+	};
+
+	if (!acc.write)
+		memcpy(&acc.data, run->mmio.data, min_t(u32, acc.size, 8));
+	return emulate_until_mmio(vcpu, &acc);
+}
+
+/* The second operand of MOVS, wherever it points. */
+static int string_operands(struct vhv_vcpu *vcpu, const struct vhv_cpu_state *st,
+			   u64 fault_gpa, bool *stop)
+{
+	struct vhv_emul *e = &vcpu->emul;
+	u64 mask = e->insn.addr_size == 8 ? ~0ull : (1ull << (8 * e->insn.addr_size)) - 1;
+	u64 src = st->seg_base[e->insn.seg] + (vcpu->regs.rsi & mask);
+	u64 dst = st->seg_base[VHV_SEG_ES] + (vcpu->regs.rdi & mask);
+	int r;
+
+	if (st->mode != VHV_MODE_64) {
+		src &= 0xffffffffull;
+		dst &= 0xffffffffull;
+	}
+	e->gpa = fault_gpa;
+	if (e->insn.op != VHV_OP_MOVS)
+		return 0;
+	r = translate(vcpu, st, src, 0, &e->src_gpa, stop);
+	if (*stop)
+		return r;
+	return translate(vcpu, st, dst, VHV_PF_WRITE, &e->gpa, stop);
+}
+
+int vhv_handle_mmio(struct vhv_vcpu *vcpu, u64 gpa, const u8 *insn,
+		    unsigned int insn_len)
+{
+	struct vhv_mem_access acc = { 0 };
+	struct vhv_cpu_state st;
+	u8 bytes[VHV_INSN_MAX_LEN];
+	unsigned int n = insn_len;
+	bool stop;
+	int r;
+
+	if (insn_len) {
+		memcpy(bytes, insn, min_t(unsigned int, insn_len, sizeof(bytes)));
+	} else {
+		r = vhv_fetch_insn(vcpu, bytes, &n);
+		if (r)
+			return r == -EAGAIN ? 1 : 0;
+	}
+	vhv_ops->get_cpu_state(vcpu, &st);
+	memset(&vcpu->emul, 0, sizeof(vcpu->emul));
+	if (vhv_decode_mmio(bytes, n, st.mode, &vcpu->emul.insn)) {
+		u64 data[5] = { gpa, vcpu->regs.rip, n };
+
+		memcpy(&data[3], bytes, min_t(unsigned int, n, 16));
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
+	}
+	r = string_operands(vcpu, &st, gpa, &stop);
+	if (stop)
+		return r;
+	r = emulate_until_mmio(vcpu, &acc);
+	if (r < 0) {
+		u64 data[3] = { gpa, vcpu->regs.rip, n };
+
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 3, data);
+	}
+	return r;
+}
+
+/* ---- port I/O --------------------------------------------------------------- */
+
+static void *pio_data(struct vhv_vcpu *vcpu)
+{
+	return (u8 *)vcpu->run + VHV_RUN_DATA_OFFSET;
+}
+
+static u64 addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
+}
+
+static void set_rip(struct vhv_vcpu *vcpu, u64 rip)
+{
+	vcpu->regs.rip = rip;
+}
+
+/* After a string iteration: move rSI/rDI, count rCX, finish or repeat. */
+static void pio_string_advance(struct vhv_vcpu *vcpu, u8 addr_size, bool rep)
+{
+	u64 mask = addr_mask(addr_size);
+	u64 bytes = (u64)vcpu->pio.count * vcpu->pio.size;
+	u64 *index = vcpu->pio.in ? &vcpu->regs.rdi : &vcpu->regs.rsi;
+	u64 moved = vcpu->regs.rflags & VHV_RFLAGS_DF ? -bytes : bytes;
+	u64 count;
+
+	*index = (*index & ~mask) | ((*index + moved) & mask);
+	if (addr_size == 4)
+		*index &= 0xffffffffull;
+	if (!rep) {
+		set_rip(vcpu, vcpu->pio.next_rip);
+		return;
+	}
+	count = (vcpu->regs.rcx - vcpu->pio.count) & mask;
+	vcpu->regs.rcx = addr_size == 4 ? count : (vcpu->regs.rcx & ~mask) | count;
+	if (!count)
+		set_rip(vcpu, vcpu->pio.next_rip);
+}
+
+static int complete_pio_in(struct vhv_vcpu *vcpu)
+{
+	u64 val = 0;
+
+	memcpy(&val, pio_data(vcpu), vcpu->pio.size);
+	vhv_reg_set(&vcpu->regs, VHV_REG_RAX, false, vcpu->pio.size, val);
+	set_rip(vcpu, vcpu->pio.next_rip);
+	return 1;
+}
+
+static int complete_pio_ins(struct vhv_vcpu *vcpu)
+{
+	unsigned int bytes = vcpu->pio.count * vcpu->pio.size;
+
+	if (vhv_write_guest(vcpu->vm, vcpu->pio.gpa, pio_data(vcpu), bytes)) {
+		u64 gpa = vcpu->pio.gpa;
+
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
+	}
+	pio_string_advance(vcpu, vcpu->pio.addr_size, vcpu->pio.rep);
+	return 1;
+}
+
+/*
+ * String I/O moves as many elements per exit as fit the data area and stay
+ * within one guest page (one element at a time when DF is set).
+ */
+static u32 string_count(struct vhv_vcpu *vcpu, u64 linear, u8 size, bool rep,
+			u8 addr_size)
+{
+	u64 want = rep ? vcpu->regs.rcx & addr_mask(addr_size) : 1;
+	u64 fit = VHV_RUN_DATA_SIZE / size;
+	u64 page_left = (PAGE_SIZE - (linear & (PAGE_SIZE - 1))) / size;
+
+	if (vcpu->regs.rflags & VHV_RFLAGS_DF)
+		return 1;
+	return max_t(u64, 1, min3(want, fit, page_left));
+}
+
+int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
+		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip)
+{
+	struct vhv_run *run = vcpu->run;
+	struct vhv_cpu_state st;
+	u64 linear, val;
+	bool stop;
+	int r;
+
+	vcpu->pio.port = port;
+	vcpu->pio.size = size;
+	vcpu->pio.in = in;
+	vcpu->pio.string = string;
+	vcpu->pio.next_rip = next_rip;
+	vcpu->pio.count = 1;
+
+	if (string) {
+		if (rep && !(vcpu->regs.rcx & addr_mask(addr_size))) {
+			set_rip(vcpu, next_rip);	/* REP with rCX = 0 */
+			return 1;
+		}
+		vhv_ops->get_cpu_state(vcpu, &st);
+		linear = in ? st.seg_base[VHV_SEG_ES] + (vcpu->regs.rdi & addr_mask(addr_size)) :
+			      st.seg_base[seg] + (vcpu->regs.rsi & addr_mask(addr_size));
+		if (st.mode != VHV_MODE_64)
+			linear &= 0xffffffffull;
+		vcpu->pio.count = string_count(vcpu, linear, size, rep, addr_size);
+		r = translate(vcpu, &st, linear, in ? VHV_PF_WRITE : 0, &vcpu->pio.gpa, &stop);
+		if (stop)
+			return r;
+		vcpu->pio.addr_size = addr_size;
+		vcpu->pio.rep = rep;
+	}
+
+	run->exit_reason = VHV_EXIT_IO;
+	run->io.direction = in ? VHV_IO_IN : VHV_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = vcpu->pio.count;
+	run->io.data_offset = VHV_RUN_DATA_OFFSET;
+	vhv_count(vcpu, VHV_STAT_IO);
+
+	if (!string) {
+		if (in) {
+			vcpu->complete = complete_pio_in;
+		} else {
+			val = vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
+			memcpy(pio_data(vcpu), &val, size);
+			set_rip(vcpu, next_rip);
+		}
+		return 0;
+	}
+	if (in) {
+		vcpu->complete = complete_pio_ins;
+		return 0;
+	}
+	if (vhv_read_guest(vcpu->vm, vcpu->pio.gpa, pio_data(vcpu),
+			   vcpu->pio.count * size)) {
+		u64 gpa = vcpu->pio.gpa;
+
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
+	}
+	pio_string_advance(vcpu, addr_size, rep);
+	return 0;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop every vendor shares: load the vCPU on its CPU (and follow it
+ * when the scheduler moves it), switch FPU state, finish what the last exit
+ * to userspace asked for, and enter the guest until an exit needs
+ * userspace, a signal arrives, or an error stops it.
+ */
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <asm/fpu/api.h>
+
+#include "vhv.h"
+
+static struct preempt_ops vhv_preempt_ops;
+
+static struct vhv_vcpu *preempt_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct vhv_vcpu, preempt);
+}
+
+static void vhv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct vhv_vcpu *vcpu = preempt_to_vcpu(pn);
+
+	WRITE_ONCE(vcpu->cpu, cpu);
+	vhv_ops->vcpu_load(vcpu, cpu);
+}
+
+static void vhv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct vhv_vcpu *vcpu = preempt_to_vcpu(pn);
+
+	vhv_ops->vcpu_put(vcpu);
+	WRITE_ONCE(vcpu->cpu, -1);
+}
+
+int vhv_preempt_notifiers_init(void)
+{
+	vhv_preempt_ops.sched_in = vhv_sched_in;
+	vhv_preempt_ops.sched_out = vhv_sched_out;
+	preempt_notifier_inc();
+	return 0;
+}
+
+void vhv_preempt_notifiers_exit(void)
+{
+	preempt_notifier_dec();
+}
+
+static void vcpu_load(struct vhv_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_init(&vcpu->preempt, &vhv_preempt_ops);
+	preempt_notifier_register(&vcpu->preempt);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	vhv_ops->vcpu_load(vcpu, cpu);
+	put_cpu();
+	/* From here a context switch saves the guest's FPU state, not ours. */
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+}
+
+static void vcpu_put(struct vhv_vcpu *vcpu)
+{
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	preempt_disable();
+	vhv_ops->vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt);
+	WRITE_ONCE(vcpu->cpu, -1);
+	preempt_enable();
+}
+
+bool vhv_vcpu_has_requests(struct vhv_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests) != 0;
+}
+
+int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
+		      const u64 *data)
+{
+	struct vhv_run *run = vcpu->run;
+	unsigned int i;
+
+	run->exit_reason = VHV_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = min_t(unsigned int, n, ARRAY_SIZE(run->internal.data));
+	for (i = 0; i < run->internal.ndata; i++)
+		run->internal.data[i] = data[i];
+	return 0;
+}
+
+/* What userspace sees of the vCPU after every VHV_RUN. */
+static void fill_run_state(struct vhv_vcpu *vcpu)
+{
+	struct vhv_run *run = vcpu->run;
+	struct vhv_sregs s;
+
+	run->if_flag = !!(vcpu->regs.rflags & VHV_RFLAGS_IF);
+	run->ready_for_interrupt_injection = !vcpu->events.extint &&
+					     vhv_ops->interrupt_allowed(vcpu);
+	vhv_ops->get_sregs(vcpu, &s);
+	run->cr8 = s.cr8;
+}
+
+int vhv_vcpu_run(struct vhv_vcpu *vcpu)
+{
+	struct vhv_run *run = vcpu->run;
+	int (*complete)(struct vhv_vcpu *vcpu);
+	int r = 1;
+
+	if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+		run->exit_reason = VHV_EXIT_INTR;
+		vhv_count(vcpu, VHV_STAT_SIGNAL);
+		return -EINTR;
+	}
+	if (!vhv_ops->vcpu_run)
+		return -EOPNOTSUPP;
+
+	vcpu_load(vcpu);
+	complete = vcpu->complete;
+	vcpu->complete = NULL;
+	if (complete)
+		r = complete(vcpu);
+	while (r > 0) {
+		if (signal_pending(current)) {
+			run->exit_reason = VHV_EXIT_INTR;
+			vhv_count(vcpu, VHV_STAT_SIGNAL);
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+		r = vhv_ops->vcpu_run(vcpu);
+	}
+	fill_run_state(vcpu);
+	vcpu_put(vcpu);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SVM world switch.  Called with IRQs off and GIF clear, so nothing can
+ * observe the guest's FS/GS/TR/syscall MSRs on this CPU in between.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+/* Offsets in struct vhv_regs (uapi/vhv.h; the static asserts pin them). */
+#define R_RAX	0
+#define R_RBX	8
+#define R_RCX	16
+#define R_RDX	24
+#define R_RSI	32
+#define R_RDI	40
+#define R_RBP	56
+#define R_R8	64
+#define R_R9	72
+#define R_R10	80
+#define R_R11	88
+#define R_R12	96
+#define R_R13	104
+#define R_R14	112
+#define R_R15	120
+
+/* Stack slots below the callee-saved registers. */
+#define S_VMCB	0
+#define S_HOST	8
+#define S_REGS	16
+
+.text
+
+/*
+ * void svm_vmrun(u64 vmcb_pa, struct vhv_regs *regs, u64 host_area_pa)
+ *
+ * Saves the host's VMSAVE state to host_area_pa, loads the guest's from the
+ * VMCB, runs the guest, and puts everything back.  RAX, RSP, RIP and RFLAGS
+ * travel in the VMCB; the other GPRs in *regs.
+ */
+SYM_FUNC_START(svm_vmrun)
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rsi
+	push	%rdx
+	push	%rdi
+
+	mov	%rdx, %rax
+1:	vmsave	%rax
+2:	mov	%rdi, %rax
+3:	vmload	%rax
+4:
+
+	mov	R_RCX(%rsi), %rcx
+	mov	R_RDX(%rsi), %rdx
+	mov	R_RBX(%rsi), %rbx
+	mov	R_RBP(%rsi), %rbp
+	mov	R_RDI(%rsi), %rdi
+	mov	R_R8(%rsi),  %r8
+	mov	R_R9(%rsi),  %r9
+	mov	R_R10(%rsi), %r10
+	mov	R_R11(%rsi), %r11
+	mov	R_R12(%rsi), %r12
+	mov	R_R13(%rsi), %r13
+	mov	R_R14(%rsi), %r14
+	mov	R_R15(%rsi), %r15
+	mov	R_RSI(%rsi), %rsi
+
+	mov	S_VMCB(%rsp), %rax
+5:	vmrun	%rax
+6:
+	mov	S_REGS(%rsp), %rax
+	mov	%rcx, R_RCX(%rax)
+	mov	%rdx, R_RDX(%rax)
+	mov	%rbx, R_RBX(%rax)
+	mov	%rbp, R_RBP(%rax)
+	mov	%rsi, R_RSI(%rax)
+	mov	%rdi, R_RDI(%rax)
+	mov	%r8,  R_R8(%rax)
+	mov	%r9,  R_R9(%rax)
+	mov	%r10, R_R10(%rax)
+	mov	%r11, R_R11(%rax)
+	mov	%r12, R_R12(%rax)
+	mov	%r13, R_R13(%rax)
+	mov	%r14, R_R14(%rax)
+	mov	%r15, R_R15(%rax)
+
+	mov	S_VMCB(%rsp), %rax
+7:	vmsave	%rax
+8:	mov	S_HOST(%rsp), %rax
+9:	vmload	%rax
+10:
+
+	/* The guest's return predictions must not steer the host's RETs. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+
+	/* Leave no guest value in a caller-saved register. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+
+	add	$24, %rsp
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+
+	/*
+	 * A fault on an SVM instruction means SVM was turned off under a
+	 * running vCPU (the reboot path does that): skip it and carry on.
+	 */
+	_ASM_EXTABLE(1b, 2b)
+	_ASM_EXTABLE(3b, 4b)
+	_ASM_EXTABLE(5b, 6b)
+	_ASM_EXTABLE(7b, 8b)
+	_ASM_EXTABLE(9b, 10b)
+SYM_FUNC_END(svm_vmrun)

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD-V execution: entering the guest (ASIDs, TLB control, event injection,
+ * guest/host state switched around VMRUN) and handling each exit, through a
+ * table indexed by exit code whose handlers return 1 (re-enter), 0 (exit to
+ * userspace with the run area filled) or a negative errno.
+ */
+#include <linux/hw_breakpoint.h>
+#include <linux/kvm_host.h>
+#include <linux/sched/signal.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/spec-ctrl.h>
+#include <asm/tsc.h>
+
+#include "svm.h"
+#include "../x86/arch_bits.h"
+
+#define VEC_NMI		2
+
+/* ---- loading on a CPU ------------------------------------------------------- */
+
+void svm_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
+{
+	struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+}
+
+void svm_vcpu_put(struct vhv_vcpu *vcpu)
+{
+}
+
+/* ---- events -------------------------------------------------------------------- */
+
+bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return (vcpu->regs.rflags & VHV_RFLAGS_IF) &&
+	       !(svm->vmcb->control.int_state & 1) && !svm->reinject &&
+	       !svm->exc_pending;
+}
+
+void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error, u64 cr2)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->exc_pending = true;
+	svm->exc_vector = vector;
+	svm->exc_has_error = has_error;
+	svm->exc_error = error;
+	vhv_count(vcpu, VHV_STAT_EXCEPTION);
+	if (vector == 14) {
+		svm->vmcb->save.cr2 = cr2;
+		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_CR2);
+	}
+}
+
+static u32 evtinj(u8 vector, u32 type, bool has_error)
+{
+	return vector | (type << SVM_EVTINJ_TYPE_SHIFT) |
+	       (has_error ? SVM_EVTINJ_VALID_ERR : 0) | SVM_EVTINJ_VALID;
+}
+
+/* Asks for a VINTR exit as soon as the guest can take an interrupt. */
+static void request_window(struct svm_vcpu *svm, bool on)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+
+	if (on) {
+		c->int_ctl |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT);
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		c->int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT));
+		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTR | SVM_CLEAN_INTERCEPTS);
+}
+
+/* One event per entry, most urgent first. */
+static void inject_events(struct svm_vcpu *svm)
+{
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+	struct vhv_pending_events *ev = &vcpu->events;
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+	bool want_window = vcpu->run->request_interrupt_window;
+
+	c->event_inj = 0;
+	if (svm->reinject) {
+		c->event_inj = svm->reinject;
+		c->event_inj_err = svm->reinject_err;
+		svm->reinject = 0;
+	} else if (svm->exc_pending) {
+		c->event_inj = evtinj(svm->exc_vector, SVM_EVTINJ_TYPE_EXEPT,
+				      svm->exc_has_error);
+		c->event_inj_err = svm->exc_error;
+		svm->exc_pending = false;
+	} else if (ev->exception) {
+		c->event_inj = evtinj(ev->exception_vector, SVM_EVTINJ_TYPE_EXEPT,
+				      ev->exception_has_error);
+		c->event_inj_err = ev->exception_error;
+		ev->exception = false;
+	} else if (ev->nmi && !svm->nmi_masked) {
+		c->event_inj = evtinj(VEC_NMI, SVM_EVTINJ_TYPE_NMI, false);
+		ev->nmi = false;
+		svm->nmi_masked = true;
+		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	} else if (ev->extint) {
+		if (svm_interrupt_allowed(vcpu)) {
+			c->event_inj = evtinj(ev->extint_vector, SVM_EVTINJ_TYPE_INTR, false);
+			ev->extint = false;
+		} else {
+			want_window = true;
+		}
+	}
+	if (want_window != !!(c->intercept_misc1 & SVM_INTERCEPT_VINTR))
+		request_window(svm, want_window);
+}
+
+/* What the last exit interrupted must be delivered again. */
+static void save_interrupted_event(struct svm_vcpu *svm)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+
+	if (c->exit_int_info & SVM_EVTINJ_VALID) {
+		svm->reinject = c->exit_int_info;
+		svm->reinject_err = c->exit_int_info_err;
+	}
+	if (svm->awaiting_iret && svm->vmcb->save.rip != svm->nmi_iret_rip) {
+		svm->awaiting_iret = false;
+		svm->nmi_masked = false;
+	}
+}
+
+/* ---- entry -------------------------------------------------------------------- */
+
+static void new_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+
+	if (sd->next_asid > svm_max_asid) {
+		sd->asid_generation++;
+		sd->next_asid = 1;
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+	}
+	c->asid = sd->next_asid++;
+	svm->asid_generation = sd->asid_generation;
+	svm->asid_cpu = cpu;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_ASID);
+}
+
+static void prepare_tlb(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
+{
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	if (test_and_clear_bit(VHV_REQ_TLB_FLUSH, &vcpu->requests)) {
+		if (svm_has_flushbyasid)
+			svm->vmcb->control.tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+		else
+			svm->asid_generation = 0;	/* a fresh ASID is clean */
+	}
+	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation)
+		new_asid(svm, sd, cpu);
+	if (sd->last_vmcb != svm->vmcb || svm->last_cpu != cpu) {
+		svm->vmcb->control.clean = 0;
+		sd->last_vmcb = svm->vmcb;
+		svm->last_cpu = cpu;
+	}
+}
+
+/* Guest values of what VMRUN does not switch, and back. */
+static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
+	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
+		wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
+	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
+	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
+		wrmsrl(MSR_IA32_SPEC_CTRL, vcpu->msr.spec_ctrl);
+	if (svm->debug_active) {
+		set_debugreg(svm->db[0], 0);
+		set_debugreg(svm->db[1], 1);
+		set_debugreg(svm->db[2], 2);
+		set_debugreg(svm->db[3], 3);
+	}
+}
+
+static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
+{
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
+	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
+		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
+	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
+		wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
+	if (svm->debug_active) {
+		get_debugreg(svm->db[0], 0);
+		get_debugreg(svm->db[1], 1);
+		get_debugreg(svm->db[2], 2);
+		get_debugreg(svm->db[3], 3);
+		hw_breakpoint_restore();
+	} else if (hw_breakpoint_active()) {
+		/* #VMEXIT leaves DR7 cleared. */
+		hw_breakpoint_restore();
+	}
+}
+
+static u32 check_entry_state(struct svm_vcpu *svm)
+{
+	const struct svm_vmcb_save *save = &svm->vmcb->save;
+
+	return vhv_check_entry_state(save->cr0, save->cr4,
+				     save->efer & ~SVM_EFER_SVME,
+				     save->cs.attrib & BIT(9),
+				     save->cs.attrib & BIT(10));
+}
+
+static int fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check)
+{
+	struct vhv_run *run = vcpu->run;
+
+	run->exit_reason = VHV_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_reason = hw_reason;
+	run->fail_entry.check = check;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
+static int svm_handle_exit(struct svm_vcpu *svm);
+
+int svm_vcpu_run(struct vhv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct svm_vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sd;
+	u32 check;
+	int cpu;
+
+	if (vcpu->state_dirty) {
+		check = check_entry_state(svm);
+		if (check != VHV_ENTRY_STATE_OK)
+			return fail_entry(vcpu, 0, check);
+		vcpu->state_dirty = false;
+	}
+	if (vcpu->run->request_interrupt_window && !vcpu->events.extint &&
+	    svm_interrupt_allowed(vcpu)) {
+		vcpu->run->exit_reason = VHV_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+
+	local_irq_disable();
+	/* Pairs with vhv_vm_flush_tlbs(): set mode, then read requests. */
+	smp_store_mb(vcpu->mode, VHV_IN_GUEST);
+	if (need_resched() || signal_pending(current) || vhv_hw_rebooting()) {
+		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
+		local_irq_enable();
+		return vhv_hw_rebooting() ? -EIO : 1;
+	}
+	cpu = smp_processor_id();
+	sd = this_cpu_ptr(&svm_cpu);
+	prepare_tlb(svm, sd, cpu);
+	inject_events(svm);
+	vmcb->save.rax = vcpu->regs.rax;
+	vmcb->save.rsp = vcpu->regs.rsp;
+	vmcb->save.rip = vcpu->regs.rip;
+	vmcb->save.rflags = vcpu->regs.rflags;
+	vmcb->control.exit_code = SVM_EXIT_INVALID;
+
+	guest_timing_enter_irqoff();
+	asm volatile("clgi" ::: "memory");
+	load_guest_state(svm, sd);
+	guest_state_enter_irqoff();
+	svm_vmrun(svm->vmcb_pa, &vcpu->regs, page_to_phys(sd->host_area));
+	guest_state_exit_irqoff();
+	load_host_state(svm, sd);
+	asm volatile("stgi" ::: "memory");
+	smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
+
+	vcpu->regs.rax = vmcb->save.rax;
+	vcpu->regs.rsp = vmcb->save.rsp;
+	vcpu->regs.rip = vmcb->save.rip;
+	vcpu->regs.rflags = vmcb->save.rflags;
+	vmcb->control.clean = SVM_CLEAN_ALL;
+	vmcb->control.tlb_control = 0;
+	save_interrupted_event(svm);
+
+	/* Host interrupts that made the exit are handled here. */
+	local_irq_enable();
+	vhv_count(vcpu, VHV_STAT_EXITS);
+	local_irq_disable();
+	guest_timing_exit_irqoff();
+	local_irq_enable();
+
+	return svm_handle_exit(svm);
+}
+
+/* ---- exits --------------------------------------------------------------------- */
+
+static struct vhv_run *run_of(struct svm_vcpu *svm)
+{
+	return svm->vcpu.run;
+}
+
+static int skip(struct svm_vcpu *svm)
+{
+	return vhv_skip_insn(&svm->vcpu);
+}
+
+static int exit_host_event(struct svm_vcpu *svm)
+{
+	vhv_count(&svm->vcpu, VHV_STAT_HOST_IRQ);
+	return 1;
+}
+
+static int exit_machine_check(struct svm_vcpu *svm)
+{
+	/* It was the host's: let its handler see it. */
+	asm volatile("int $0x12");
+	return 1;
+}
+
+static int exit_vintr(struct svm_vcpu *svm)
+{
+	request_window(svm, false);
+	vhv_count(&svm->vcpu, VHV_STAT_IRQ_WINDOW);
+	if (!run_of(svm)->request_interrupt_window)
+		return 1;	/* a queued EXTINT goes in at the next entry */
+	run_of(svm)->exit_reason = VHV_EXIT_IRQ_WINDOW_OPEN;
+	return 0;
+}
+
+static int exit_iret(struct svm_vcpu *svm)
+{
+	/* NMIs stay blocked until this IRET has completed. */
+	svm->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	svm->awaiting_iret = true;
+	svm->nmi_iret_rip = svm->vmcb->save.rip;
+	return 1;
+}
+
+static int exit_cpuid(struct svm_vcpu *svm)
+{
+	vhv_emulate_cpuid(&svm->vcpu);
+	return skip(svm);
+}
+
+static int exit_hlt(struct svm_vcpu *svm)
+{
+	int r = skip(svm);
+
+	if (r <= 0)
+		return r;
+	vhv_count(&svm->vcpu, VHV_STAT_HLT);
+	run_of(svm)->exit_reason = VHV_EXIT_HLT;
+	return 0;
+}
+
+static int exit_nop(struct svm_vcpu *svm)
+{
+	return skip(svm);	/* INVD: nothing the guest may drop */
+}
+
+static int exit_ud(struct svm_vcpu *svm)
+{
+	vhv_inject_ud(&svm->vcpu);
+	return 1;
+}
+
+static int exit_gp(struct svm_vcpu *svm)
+{
+	vhv_inject_gp(&svm->vcpu);
+	return 1;
+}
+
+static int complete_hypercall(struct vhv_vcpu *vcpu)
+{
+	vcpu->regs.rax = vcpu->run->hypercall.ret;
+	return 1;
+}
+
+static int exit_vmmcall(struct svm_vcpu *svm)
+{
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+	struct vhv_run *run = run_of(svm);
+	int r = skip(svm);
+
+	if (r <= 0)
+		return r;
+	vhv_count(vcpu, VHV_STAT_HYPERCALL);
+	run->exit_reason = VHV_EXIT_HYPERCALL;
+	run->hypercall.nr = vcpu->regs.rax;
+	run->hypercall.args[0] = vcpu->regs.rbx;
+	run->hypercall.args[1] = vcpu->regs.rcx;
+	run->hypercall.args[2] = vcpu->regs.rdx;
+	run->hypercall.args[3] = vcpu->regs.rsi;
+	run->hypercall.args[4] = vcpu->regs.rdi;
+	run->hypercall.ret = 0;
+	vcpu->complete = complete_hypercall;
+	return 0;
+}
+
+static int exit_shutdown(struct svm_vcpu *svm)
+{
+	/* After a triple fault the VMCB's state is undefined: reset it. */
+	vhv_vcpu_reset(&svm->vcpu);
+	svm->reinject = 0;
+	svm->exc_pending = false;
+	svm->nmi_masked = svm->awaiting_iret = false;
+	run_of(svm)->exit_reason = VHV_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int exit_msr(struct svm_vcpu *svm)
+{
+	return vhv_handle_msr(&svm->vcpu, svm->vmcb->control.exit_info_1 & 1);
+}
+
+static int exit_xsetbv(struct svm_vcpu *svm)
+{
+	struct vhv_regs *r = &svm->vcpu.regs;
+
+	return vhv_handle_xsetbv(&svm->vcpu, r->rcx,
+				 (r->rdx << 32) | (u32)r->rax);
+}
+
+static int exit_ioio(struct svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
+	u8 asize = (info >> SVM_IOIO_ASIZE_SHIFT) & 7;
+
+	return vhv_handle_pio(&svm->vcpu, info >> SVM_IOIO_PORT_SHIFT,
+			      size == 4 ? 4 : size,	/* one-hot 1, 2, 4 */
+			      info & SVM_IOIO_TYPE_IN, info & SVM_IOIO_STR,
+			      info & SVM_IOIO_REP, asize == 4 ? 8 : asize * 2,
+			      (info >> SVM_IOIO_SEG_SHIFT) & 7,
+			      svm->vmcb->control.exit_info_2);
+}
+
+static int exit_npf(struct svm_vcpu *svm)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	/* Decode assists hand over the faulting instruction's bytes. */
+	vcpu->exit_insn_len = svm_has_decode_assists ?
+			      min_t(u8, c->insn_len, VHV_INSN_MAX_LEN) : 0;
+	if (vcpu->exit_insn_len)
+		memcpy(vcpu->exit_insn, c->insn_bytes, vcpu->exit_insn_len);
+	return vhv_mmu_page_fault(vcpu, c->exit_info_2,
+				  c->exit_info_1 & SVM_NPF_WRITE,
+				  c->exit_info_1 & SVM_NPF_GUEST_PAGE);
+}
+
+/* The guest touched a debug register: give it its own from now on. */
+static int exit_dr(struct svm_vcpu *svm)
+{
+	svm->vmcb->control.intercept_dr = 0;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	svm->debug_active = true;
+	return 1;	/* the instruction runs again, natively */
+}
+
+static int exit_task_switch(struct svm_vcpu *svm)
+{
+	u64 data[3] = { svm->vmcb->control.exit_code,
+			svm->vmcb->control.exit_info_1,
+			svm->vmcb->control.exit_info_2 };
+
+	return vhv_exit_internal(&svm->vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
+}
+
+typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
+
+static const svm_exit_handler exit_handlers[SVM_EXIT_MAX + 1] = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7] = exit_dr,
+	[SVM_EXIT_MC]		= exit_machine_check,
+	[SVM_EXIT_INTR]		= exit_host_event,
+	[SVM_EXIT_NMI]		= exit_host_event,
+	[SVM_EXIT_SMI]		= exit_host_event,
+	[SVM_EXIT_VINTR]	= exit_vintr,
+	[SVM_EXIT_RDPMC]	= exit_gp,
+	[SVM_EXIT_CPUID]	= exit_cpuid,
+	[SVM_EXIT_IRET]		= exit_iret,
+	[SVM_EXIT_INVD]		= exit_nop,
+	[SVM_EXIT_HLT]		= exit_hlt,
+	[SVM_EXIT_INVLPGA]	= exit_ud,
+	[SVM_EXIT_IOIO]		= exit_ioio,
+	[SVM_EXIT_MSR]		= exit_msr,
+	[SVM_EXIT_TASK_SWITCH]	= exit_task_switch,
+	[SVM_EXIT_SHUTDOWN]	= exit_shutdown,
+	[SVM_EXIT_VMRUN]	= exit_ud,
+	[SVM_EXIT_VMMCALL]	= exit_vmmcall,
+	[SVM_EXIT_VMLOAD]	= exit_ud,
+	[SVM_EXIT_VMSAVE]	= exit_ud,
+	[SVM_EXIT_STGI]		= exit_ud,
+	[SVM_EXIT_CLGI]		= exit_ud,
+	[SVM_EXIT_SKINIT]	= exit_ud,
+	[SVM_EXIT_MONITOR]	= exit_ud,
+	[SVM_EXIT_MWAIT]	= exit_ud,
+	[SVM_EXIT_MWAIT_COND]	= exit_ud,
+	[SVM_EXIT_XSETBV]	= exit_xsetbv,
+	[SVM_EXIT_RDPRU]	= exit_ud,
+	[SVM_EXIT_NPF]		= exit_npf,
+};
+
+static int svm_handle_exit(struct svm_vcpu *svm)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+	u64 code = c->exit_code;
+
+	vcpu->next_rip_valid = svm_has_nrips && code != SVM_EXIT_NPF;
+	vcpu->next_rip = c->next_rip;
+	vcpu->exit_insn_len = 0;
+	if (code == SVM_EXIT_INVALID) {
+		u32 check = check_entry_state(svm);
+
+		return fail_entry(vcpu, code, check == VHV_ENTRY_STATE_OK ?
+				  VHV_ENTRY_CHECK_HARDWARE : check);
+	}
+	if (code <= SVM_EXIT_MAX && exit_handlers[code])
+		return exit_handlers[code](svm);
+	vhv_count(vcpu, VHV_STAT_OTHER);
+	{
+		u64 data[3] = { code, c->exit_info_1, c->exit_info_2 };
+
+		return vhv_exit_internal(vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
+	}
+}
