@@ -24,8 +24,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KMOD_SRCS := Kbuild $(shell find kmod uapi -name '*.[chS]')
 
-SELFTESTS := abi_test lifecycle_test coexist_test unload_test
-SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o
+SELFTESTS := abi_test lifecycle_test run_test coexist_test unload_test
+SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk
 
 .PHONY: all module modules-all userspace selftests unit unit-run check run \
@@ -61,6 +61,10 @@ $(B)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 selftests: $(addprefix $(B)/selftests/,$(SELFTESTS))
+
+# Guest code is C in the test programs: it runs without the C runtime (no
+# stack protector canary at %fs:0x28, no calls into libc).
+$(B)/selftests/%.o: ALL_CFLAGS += -fno-stack-protector -fno-builtin
 
 $(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o $(SELFTEST_LIB)
 	$(CC) $(CFLAGS) -pthread -o $@ $^

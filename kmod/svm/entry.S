@@ -71,9 +71,15 @@ SYM_FUNC_START(svm_vmrun)
 	mov	R_R15(%rsi), %r15
 	mov	R_RSI(%rsi), %rsi
 
+	/*
+	 * With V_INTR_MASKING the host's IF at VMRUN decides whether host
+	 * interrupts exit the guest: set it.  GIF is clear, so nothing is
+	 * delivered here; the exit's interrupt waits for STGI.
+	 */
 	mov	S_VMCB(%rsp), %rax
+	sti
 5:	vmrun	%rax
-6:
+6:	cli
 	mov	S_REGS(%rsp), %rax
 	mov	%rcx, R_RCX(%rax)
 	mov	%rdx, R_RDX(%rax)

@@ -65,6 +65,12 @@ bool test_ok_result(long ret, int err, const char *fmt, ...)
 struct vm {
 	int sys_fd;
 	int fd;
+	/* Guest memory layout, filled by the helpers below. */
+	uint32_t next_slot;
+	uint64_t next_gpa;	/* for vm_map_host() slots */
+	uint8_t *pt_pool;	/* guest page tables, host view */
+	uint64_t pt_gpa;	/* ... and guest-physical */
+	uint64_t pt_used;
 };
 
 struct vcpu {
@@ -96,6 +102,41 @@ int __vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 /* mmaps anonymous memory and registers it; returns its address. */
 void *vm_add_anon_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
 		       uint64_t size, uint32_t flags);
+
+/* ---- running guests ------------------------------------------------------ */
+
+#define GUEST_PT_GPA	0x10000000ull	/* page-table pool, 2 MiB */
+#define GUEST_MAP_GPA	0x20000000ull	/* slots for vm_map_host() */
+
+/* vCPU runs: raw, retrying EINTR, asserting success. */
+int __vcpu_run(struct vcpu *vcpu);
+int _vcpu_run(struct vcpu *vcpu);
+void vcpu_run(struct vcpu *vcpu);
+
+struct vhv_regs vcpu_regs(struct vcpu *vcpu);
+void vcpu_set_regs(struct vcpu *vcpu, const struct vhv_regs *r);
+struct vhv_sregs vcpu_sregs(struct vcpu *vcpu);
+void vcpu_set_sregs(struct vcpu *vcpu, const struct vhv_sregs *s);
+
+/* Guest RAM: anonymous memory registered as the next slot at gpa. */
+void *vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size);
+/* Makes host memory [hva, hva+size) visible to the guest at VA = hva. */
+void vm_map_host(struct vm *vm, void *hva, uint64_t size, bool readonly);
+/* Maps this test program (code, data, bss) at its own addresses. */
+void vm_map_self(struct vm *vm);
+
+/* Guest modes, entered through VHV_SET_SREGS. */
+void vcpu_setup_real_mode(struct vcpu *vcpu, uint16_t cs, uint16_t ip);
+void vcpu_setup_protected_mode(struct vcpu *vcpu, uint32_t eip, uint32_t esp);
+/* 64-bit mode running fn(arg) on its own 64 KiB stack; needs vm_map_self. */
+void vcpu_setup_long_mode(struct vcpu *vcpu, void (*fn)(void *), void *arg);
+
+/* The guest's ucall, if the last exit was one. */
+struct ucall;
+struct ucall *vcpu_ucall(struct vcpu *vcpu);
+/* Runs until a ucall; FAIL and any other exit bail out.  Returns cmd. */
+uint64_t vcpu_run_to_ucall(struct vcpu *vcpu, struct ucall *out);
+const char *exit_reason_name(uint32_t reason);
 
 /* vhv.ko's live-object counters: /sys/class/misc/vhv/<name>. */
 long vhv_stat(const char *name);

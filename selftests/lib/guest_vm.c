@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host side of running selftest guests: guest RAM, guest page tables that
+ * map host memory at its own virtual addresses, entering real, protected
+ * and long mode through VHV_SET_SREGS, and reading the guest's ucalls.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vhv_test.h"
+#include "guest.h"
+
+#define PAGE		4096ull
+#define PT_POOL_SIZE	(2ull << 20)
+#define FIRST_HELPER_SLOT 100	/* tests use lower ids themselves */
+#define PTE_P		1ull
+#define PTE_RW		2ull
+#define PTE_ADDR	0x000ffffffffff000ull
+
+int __vcpu_run(struct vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, VHV_RUN, 0);
+}
+
+int _vcpu_run(struct vcpu *vcpu)
+{
+	int r;
+
+	do {
+		r = __vcpu_run(vcpu);
+	} while (r == -1 && errno == EINTR);
+	return r;
+}
+
+void vcpu_run(struct vcpu *vcpu)
+{
+	TEST_REQUIRE(_vcpu_run(vcpu) == 0, "VHV_RUN on vCPU %u", vcpu->id);
+}
+
+struct vhv_regs vcpu_regs(struct vcpu *vcpu)
+{
+	struct vhv_regs r;
+
+	vhv_ioctl(vcpu->fd, VHV_GET_REGS, &r);
+	return r;
+}
+
+void vcpu_set_regs(struct vcpu *vcpu, const struct vhv_regs *r)
+{
+	vhv_ioctl(vcpu->fd, VHV_SET_REGS, r);
+}
+
+struct vhv_sregs vcpu_sregs(struct vcpu *vcpu)
+{
+	struct vhv_sregs s;
+
+	vhv_ioctl(vcpu->fd, VHV_GET_SREGS, &s);
+	return s;
+}
+
+void vcpu_set_sregs(struct vcpu *vcpu, const struct vhv_sregs *s)
+{
+	vhv_ioctl(vcpu->fd, VHV_SET_SREGS, s);
+}
+
+static uint32_t next_slot(struct vm *vm)
+{
+	if (vm->next_slot < FIRST_HELPER_SLOT)
+		vm->next_slot = FIRST_HELPER_SLOT;
+	return vm->next_slot++;
+}
+
+void *vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	return vm_add_anon_slot(vm, next_slot(vm), gpa, size, 0);
+}
+
+/* ---- guest page tables ----------------------------------------------------- */
+
+static uint64_t *pt_host(struct vm *vm, uint64_t gpa)
+{
+	return (uint64_t *)(vm->pt_pool + (gpa - vm->pt_gpa));
+}
+
+static uint64_t pt_alloc(struct vm *vm)
+{
+	uint64_t gpa;
+
+	if (!vm->pt_pool) {
+		vm->pt_gpa = GUEST_PT_GPA;
+		vm->pt_pool = vm_add_ram(vm, vm->pt_gpa, PT_POOL_SIZE);
+	}
+	TEST_REQUIRE(vm->pt_used + PAGE <= PT_POOL_SIZE, "guest page-table pool full");
+	gpa = vm->pt_gpa + vm->pt_used;
+	vm->pt_used += PAGE;
+	return gpa;
+}
+
+static uint64_t pml4_gpa(struct vm *vm)
+{
+	if (!vm->pt_pool)
+		pt_alloc(vm);
+	return vm->pt_gpa;
+}
+
+static void map_page(struct vm *vm, uint64_t va, uint64_t gpa)
+{
+	uint64_t table = pml4_gpa(vm);
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		uint64_t *e = &pt_host(vm, table)[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(*e & PTE_P))
+			*e = pt_alloc(vm) | PTE_P | PTE_RW;
+		table = *e & PTE_ADDR;
+	}
+	pt_host(vm, table)[(va >> 12) & 511] = gpa | PTE_P | PTE_RW;
+}
+
+void vm_map_host(struct vm *vm, void *hva, uint64_t size, bool readonly)
+{
+	uint64_t start = (uintptr_t)hva & ~(PAGE - 1);
+	uint64_t end = ((uintptr_t)hva + size + PAGE - 1) & ~(PAGE - 1);
+	uint64_t gpa, off;
+
+	if (!vm->next_gpa)
+		vm->next_gpa = GUEST_MAP_GPA;
+	gpa = vm->next_gpa;
+	TEST_REQUIRE(__vm_set_slot(vm, next_slot(vm), readonly ? VHV_MEM_READONLY : 0,
+				   gpa, end - start, (void *)start) == 0,
+		     "slot for host range %#llx-%#llx", (unsigned long long)start,
+		     (unsigned long long)end);
+	for (off = 0; off < end - start; off += PAGE)
+		map_page(vm, start + off, gpa + off);
+	/* Keep slots 2 MiB apart so that guest-physical layout stays simple. */
+	vm->next_gpa = (gpa + (end - start) + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+}
+
+/* The program's own mappings: its file's segments and the bss after them. */
+void vm_map_self(struct vm *vm)
+{
+	char exe[PATH_MAX], line[PATH_MAX + 128];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bool after_exe = false;
+	FILE *f;
+
+	TEST_REQUIRE(n > 0, "readlink /proc/self/exe");
+	exe[n] = 0;
+	f = fopen("/proc/self/maps", "r");
+	TEST_REQUIRE(f, "open /proc/self/maps");
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8], path[PATH_MAX] = "";
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &lo, &hi, perms, path) < 3)
+			continue;
+		if (!strcmp(path, exe)) {
+			vm_map_host(vm, (void *)lo, hi - lo, perms[1] != 'w');
+			after_exe = true;
+		} else if (after_exe && !path[0] && perms[1] == 'w') {
+			vm_map_host(vm, (void *)lo, hi - lo, false);	/* bss */
+			after_exe = false;
+		} else {
+			after_exe = false;
+		}
+	}
+	fclose(f);
+}
+
+/* ---- modes ----------------------------------------------------------------- */
+
+static struct vhv_segment seg(uint16_t sel, uint8_t type, bool code64, bool db)
+{
+	return (struct vhv_segment) {
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .s = 1, .l = code64, .db = db, .g = 1,
+	};
+}
+
+void vcpu_setup_real_mode(struct vcpu *vcpu, uint16_t cs, uint16_t ip)
+{
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	struct vhv_regs r = { .rip = ip, .rflags = 2 };
+
+	s.cs.selector = cs;
+	s.cs.base = (uint64_t)cs << 4;
+	s.ds.selector = s.es.selector = s.ss.selector = 0;
+	s.ds.base = s.es.base = s.ss.base = 0;
+	vcpu_set_sregs(vcpu, &s);
+	vcpu_set_regs(vcpu, &r);
+}
+
+void vcpu_setup_protected_mode(struct vcpu *vcpu, uint32_t eip, uint32_t esp)
+{
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	struct vhv_regs r = { .rip = eip, .rsp = esp, .rflags = 2 };
+
+	s.cs = seg(8, 0xb, false, true);
+	s.ds = s.es = s.fs = s.gs = s.ss = seg(16, 0x3, false, true);
+	s.tr = (struct vhv_segment) { .limit = 0x67, .type = 0xb, .present = 1 };
+	s.cr0 = 0x11;		/* PE ET */
+	s.cr4 = 0;
+	s.efer = 0;
+	vcpu_set_sregs(vcpu, &s);
+	vcpu_set_regs(vcpu, &r);
+}
+
+void vcpu_setup_long_mode(struct vcpu *vcpu, void (*fn)(void *), void *arg)
+{
+	struct vm *vm = vcpu->vm;
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	size_t stack_size = 64 << 10;
+	uint8_t *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct vhv_regs r = {
+		.rip = (uintptr_t)fn, .rdi = (uintptr_t)arg, .rflags = 2,
+		/* As if called: RSP = 8 mod 16, a zero return address. */
+		.rsp = (uintptr_t)stack + stack_size - 8,
+	};
+
+	TEST_REQUIRE(stack != MAP_FAILED, "guest stack");
+	vm_map_host(vm, stack, stack_size, false);
+	s.cs = seg(8, 0xb, true, false);
+	s.ds = s.es = s.fs = s.gs = s.ss = seg(16, 0x3, false, true);
+	s.tr = (struct vhv_segment) { .limit = 0x67, .type = 0xb, .present = 1 };
+	s.ldt = (struct vhv_segment) { .type = 2, .unusable = 1 };
+	s.cr0 = 0x80050033;	/* PG WP NE ET MP PE */
+	s.cr3 = pml4_gpa(vm);
+	s.cr4 = 0x620;		/* OSXMMEXCPT OSFXSR PAE */
+	s.efer = 0x500;		/* LMA LME */
+	vcpu_set_sregs(vcpu, &s);
+	vcpu_set_regs(vcpu, &r);
+}
+
+/* ---- ucalls ----------------------------------------------------------------- */
+
+const char *exit_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		"NONE", "IO", "MMIO", "HLT", "SHUTDOWN", "FAIL_ENTRY",
+		"INTERNAL_ERROR", "HYPERCALL", "MSR", "IRQ_WINDOW_OPEN", "INTR",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
+
+struct ucall *vcpu_ucall(struct vcpu *vcpu)
+{
+	struct vhv_run *run = vcpu->run;
+
+	if (run->exit_reason != VHV_EXIT_IO || run->io.port != UCALL_PORT ||
+	    run->io.direction != VHV_IO_OUT)
+		return NULL;
+	return (struct ucall *)(uintptr_t)vcpu_regs(vcpu).rdi;
+}
+
+uint64_t vcpu_run_to_ucall(struct vcpu *vcpu, struct ucall *out)
+{
+	struct vhv_run *run = vcpu->run;
+	struct ucall *uc;
+
+	vcpu_run(vcpu);
+	uc = vcpu_ucall(vcpu);
+	if (!uc) {
+		struct vhv_regs r = vcpu_regs(vcpu);
+
+		tap_bail(__FILE__, __LINE__,
+			 "vCPU %u: expected a ucall, got exit %s (rip %#llx, data %#llx %#llx %#llx)",
+			 vcpu->id, exit_reason_name(run->exit_reason),
+			 (unsigned long long)r.rip,
+			 (unsigned long long)run->internal.data[0],
+			 (unsigned long long)run->internal.data[1],
+			 (unsigned long long)run->internal.data[2]);
+	}
+	if (uc->cmd == UCALL_FAIL)
+		tap_bail(__FILE__, __LINE__,
+			 "guest assertion failed at line %llu: %#llx != %#llx",
+			 (unsigned long long)uc->args[0],
+			 (unsigned long long)uc->args[1],
+			 (unsigned long long)uc->args[2]);
+	if (out)
+		*out = *uc;
+	return uc->cmd;
+}

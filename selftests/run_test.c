@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest execution: real, 32-bit protected and 64-bit long mode guests,
+ * memory seen both ways, hypercalls, triple fault, invalid entry state,
+ * signals and immediate_exit, and the per-vCPU exit counters.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/vhv_test.h"
+#include "lib/guest.h"
+
+/* Real mode: read a word the host left at 0x500, store it +1 at 0x502. */
+asm(".pushsection .rodata\n"
+    "rm_guest: .code16\n"
+    "	mov 0x500, %ax\n"
+    "	inc %ax\n"
+    "	mov %ax, 0x502\n"
+    "	out %ax, $0x10\n"
+    "	hlt\n"
+    "	.code64\n"
+    "rm_guest_end:\n"
+    /* 32-bit protected mode: same, with 32-bit values at 0x2000/0x2004. */
+    "pm_guest: .code32\n"
+    "	mov 0x2000, %eax\n"
+    "	add $0x11111111, %eax\n"
+    "	mov %eax, 0x2004\n"
+    "	out %eax, $0x20\n"
+    "	hlt\n"
+    "	.code64\n"
+    "pm_guest_end:\n"
+    ".popsection\n");
+extern const uint8_t rm_guest[], rm_guest_end[], pm_guest[], pm_guest_end[];
+
+static void test_real_mode(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint8_t *ram = vm_add_ram(vm, 0, 1 << 20);
+
+	memcpy(ram + 0x7c00, rm_guest, rm_guest_end - rm_guest);
+	ram[0x500] = 0x41;
+	ram[0x501] = 0x12;
+	vcpu_setup_real_mode(vcpu, 0x07c0, 0);
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_IO && vcpu->run->io.port == 0x10 &&
+		   vcpu->run->io.size == 2 &&
+		   *(uint16_t *)((uint8_t *)vcpu->run + vcpu->run->io.data_offset) == 0x1242,
+		   "real mode: the guest read host memory and wrote the result to a port");
+	tap_result(ram[0x502] == 0x42 && ram[0x503] == 0x12,
+		   "real mode: the host sees what the guest stored");
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_HLT,
+		   "real mode: HLT exits to userspace (%s)",
+		   exit_reason_name(vcpu->run->exit_reason));
+	tap_result(vcpu_regs(vcpu).rip == (uint64_t)(rm_guest_end - rm_guest),
+		   "real mode: RIP is past HLT");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void test_protected_mode(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint8_t *ram = vm_add_ram(vm, 0, 1 << 20);
+	uint32_t v = 0x12345678, out;
+
+	memcpy(ram + 0x1000, pm_guest, pm_guest_end - pm_guest);
+	memcpy(ram + 0x2000, &v, 4);
+	vcpu_setup_protected_mode(vcpu, 0x1000, 0x8000);
+	vcpu_run(vcpu);
+	memcpy(&out, (uint8_t *)vcpu->run + vcpu->run->io.data_offset, 4);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_IO && vcpu->run->io.size == 4 &&
+		   out == 0x23456789,
+		   "32-bit protected mode: 32-bit port write of a computed value (%#x)", out);
+	memcpy(&out, ram + 0x2004, 4);
+	tap_result(out == 0x23456789, "32-bit protected mode: memory result visible to the host");
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_HLT, "32-bit protected mode: HLT");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* ---- long mode ----------------------------------------------------------------- */
+
+static volatile uint64_t shared_word;
+
+static void guest_shared_memory(void *arg)
+{
+	uint64_t *buf = arg, v;
+	int i;
+
+	/* Each round: take the host's value, answer with value + 1. */
+	for (i = 0; i < 3; i++) {
+		v = shared_word;
+		shared_word = v + 1;
+		buf[i] = 0xb000 + i;
+		GUEST_SYNC(v);
+	}
+	GUEST_DONE();
+}
+
+static void test_long_mode_memory(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint64_t *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ucall uc;
+	bool read_ok = true, write_ok = true;
+	int i;
+
+	vm_map_self(vm);
+	vm_map_host(vm, buf, 4096, false);
+	vcpu_setup_long_mode(vcpu, guest_shared_memory, buf);
+	for (i = 0; i < 3; i++) {
+		shared_word = 0x5000 + 16 * i;
+		read_ok &= vcpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC &&
+			   uc.args[0] == 0x5000u + 16 * i;
+		write_ok &= shared_word == 0x5001u + 16 * i && buf[i] == 0xb000u + i;
+	}
+	tap_result(read_ok, "long mode: the guest reads what the host stored in a global");
+	tap_result(write_ok, "long mode: guest writes to a global and a host buffer reach the host");
+	tap_result(vcpu_run_to_ucall(vcpu, &uc) == UCALL_DONE,
+		   "long mode: a C function runs as the guest and reports through ucalls");
+	vcpu_free(vcpu);
+	vm_free(vm);
+	munmap(buf, 4096);
+}
+
+/* Host writes between guest reads: the guest must see each new value. */
+static void guest_sees_host_writes(void *arg)
+{
+	volatile uint64_t *word = arg;
+	uint64_t seen = 0;
+
+	while (seen != 100) {
+		if (*word != seen) {
+			seen = *word;
+			GUEST_SYNC(seen);
+		}
+	}
+	GUEST_DONE();
+}
+
+static void test_host_writes_visible(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint64_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ucall uc;
+	int i, bad = 0;
+
+	vm_map_self(vm);
+	vm_map_host(vm, word, 4096, false);
+	vcpu_setup_long_mode(vcpu, guest_sees_host_writes, word);
+	for (i = 1; i <= 100; i++) {
+		*word = i;
+		if (vcpu_run_to_ucall(vcpu, &uc) != UCALL_SYNC || uc.args[0] != (uint64_t)i)
+			bad++;
+	}
+	tap_result(!bad && vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE,
+		   "long mode: 100 host writes each seen by the guest (%d missed)", bad);
+	vcpu_free(vcpu);
+	vm_free(vm);
+	munmap(word, 4096);
+}
+
+static void guest_hypercall(void *arg)
+{
+	uint64_t ret;
+
+	(void)arg;
+	asm volatile("vmmcall" : "=a" (ret)
+		     : "a" (42), "b" (1), "c" (2), "d" (3), "S" (4), "D" (5));
+	GUEST_ASSERT_EQ(ret, 0x600d);
+	GUEST_DONE();
+}
+
+static void test_hypercall(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct vhv_exit_hypercall *h = &vcpu->run->hypercall;
+
+	vm_map_self(vm);
+	vcpu_setup_long_mode(vcpu, guest_hypercall, NULL);
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_HYPERCALL && h->nr == 42 &&
+		   h->args[0] == 1 && h->args[1] == 2 && h->args[2] == 3 &&
+		   h->args[3] == 4 && h->args[4] == 5,
+		   "VMMCALL exits as a hypercall with RAX and five arguments");
+	h->ret = 0x600d;
+	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE,
+		   "the hypercall's result reaches guest RAX");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void guest_triple_fault(void *arg)
+{
+	(void)arg;
+	asm volatile("ud2");	/* no IDT: #UD escalates to a triple fault */
+}
+
+static void test_triple_fault(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct vhv_sregs s;
+
+	vm_map_self(vm);
+	vcpu_setup_long_mode(vcpu, guest_triple_fault, NULL);
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_SHUTDOWN,
+		   "an exception without an IDT is a triple fault: SHUTDOWN (%s)",
+		   exit_reason_name(vcpu->run->exit_reason));
+	s = vcpu_sregs(vcpu);
+	tap_result(s.cs.selector == 0xf000 && vcpu_regs(vcpu).rip == 0xfff0,
+		   "after the shutdown the vCPU is back in its RESET state");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static bool host_has_pcid(void)
+{
+	uint32_t a, b, c, d;
+
+	asm("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
+	return c & (1u << 17);
+}
+
+/* Entry checks: each state passes VHV_SET_SREGS but cannot be entered. */
+static void test_invalid_state(void)
+{
+	static const struct {
+		const char *what;
+		uint32_t check;
+		uint64_t cr0, cr4, efer;
+		uint8_t cs_l, cs_db;
+	} cases[] = {
+		{ "CR0.NW without CR0.CD", VHV_ENTRY_CHECK_CR0_NW_WITHOUT_CD,
+		  0x20000011, 0, 0, 0, 0 },
+		{ "CR0.PG without CR0.PE", VHV_ENTRY_CHECK_CR0_PG_WITHOUT_PE,
+		  0x80000010, 0, 0, 0, 0 },
+		{ "EFER.LMA without paging", VHV_ENTRY_CHECK_EFER_LMA,
+		  0x11, 0x20, 0x500, 0, 0 },
+		{ "long mode without CR4.PAE", VHV_ENTRY_CHECK_LONG_MODE_WITHOUT_PAE,
+		  0x80000011, 0, 0x500, 1, 0 },
+		{ "CS.L and CS.D in long mode", VHV_ENTRY_CHECK_LONG_MODE_CS_L_AND_D,
+		  0x80000011, 0x20, 0x500, 1, 1 },
+		{ "CR4.PCIDE outside long mode", VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE,
+		  0x11, 1u << 17, 0, 0, 0 },
+	};
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct vhv_sregs good = vcpu_sregs(vcpu), s;
+	unsigned int i;
+
+	vm_add_ram(vm, 0, 1 << 20);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = good;
+		s.cr0 = cases[i].cr0;
+		s.cr4 = cases[i].cr4;
+		s.efer = cases[i].efer;
+		s.cs.l = cases[i].cs_l;
+		s.cs.db = cases[i].cs_db;
+		if (cases[i].check == VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE &&
+		    !host_has_pcid()) {
+			TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_SREGS, &s), EINVAL,
+				   "%s: this CPU has no PCID, so CR4.PCIDE is refused",
+				   cases[i].what);
+			continue;
+		}
+		if (ioctl(vcpu->fd, VHV_SET_SREGS, &s)) {
+			tap_result(false, "%s: VHV_SET_SREGS refused it (%s)",
+				   cases[i].what, strerror(errno));
+			continue;
+		}
+		vcpu_run(vcpu);
+		tap_result(vcpu->run->exit_reason == VHV_EXIT_FAIL_ENTRY &&
+			   vcpu->run->fail_entry.check == cases[i].check,
+			   "%s: FAIL_ENTRY naming check %u (got %s, check %u)",
+			   cases[i].what, cases[i].check,
+			   exit_reason_name(vcpu->run->exit_reason),
+			   vcpu->run->fail_entry.check);
+	}
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* ---- stopping a running vCPU ------------------------------------------------------ */
+
+static void guest_spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		asm volatile("pause");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+struct kicker {
+	pthread_t target;
+	struct timespec sent;
+};
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void pin_all_cpus(void)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *kick(void *arg)
+{
+	struct kicker *k = arg;
+
+	/* Another CPU than the vCPU's: the kernel must interrupt the guest. */
+	pin_to_cpu(1);
+	usleep(200 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &k->sent);
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+static void test_signal_stops_guest(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct kicker k = { .target = pthread_self() };
+	struct timespec back;
+	pthread_t t;
+	long us;
+	int r;
+
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+	pin_to_cpu(0);
+	vm_map_self(vm);
+	vcpu_setup_long_mode(vcpu, guest_spin, NULL);
+	pthread_create(&t, NULL, kick, &k);
+	r = __vcpu_run(vcpu);
+	clock_gettime(CLOCK_MONOTONIC, &back);
+	pthread_join(t, NULL);
+	us = (back.tv_sec - k.sent.tv_sec) * 1000000 +
+	     (back.tv_nsec - k.sent.tv_nsec) / 1000;
+	tap_result(r == -1 && errno == EINTR && vcpu->run->exit_reason == VHV_EXIT_INTR,
+		   "a signal stops an endlessly looping guest: EINTR, exit INTR");
+	tap_result(us >= 0 && us < 10000, "VHV_RUN returned %ld us after the signal (< 10 ms)", us);
+	vcpu->run->immediate_exit = 1;
+	TEST_ERRNO(__vcpu_run(vcpu), EINTR, "immediate_exit set: VHV_RUN returns at once");
+	vcpu->run->immediate_exit = 0;
+	pin_all_cpus();
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void guest_count_exits(void *arg)
+{
+	uint32_t r[4];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < 10; i++)
+		guest_cpuid(0, 0, r);
+	for (i = 0; i < 5; i++)
+		guest_outb(0x80, i);
+	GUEST_DONE();
+}
+
+static void test_stats(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct vhv_vcpu_stats st;
+	int i;
+
+	vm_map_self(vm);
+	vcpu_setup_long_mode(vcpu, guest_count_exits, NULL);
+	for (i = 0; i < 5; i++)
+		vcpu_run(vcpu);
+	vcpu_run_to_ucall(vcpu, NULL);
+	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_STATS, &st);
+	tap_result(st.count[VHV_STAT_CPUID] == 10 && st.count[VHV_STAT_IO] == 6,
+		   "exit counters: 10 CPUID, 6 port I/O (got %llu, %llu)",
+		   (unsigned long long)st.count[VHV_STAT_CPUID],
+		   (unsigned long long)st.count[VHV_STAT_IO]);
+	tap_result(st.count[VHV_STAT_EXITS] >= 16 && st.count[VHV_STAT_NPF] > 0,
+		   "exit counters: %llu exits in all, %llu nested page faults",
+		   (unsigned long long)st.count[VHV_STAT_EXITS],
+		   (unsigned long long)st.count[VHV_STAT_NPF]);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+int main(void)
+{
+	int sys = vhv_open();
+
+	if (!vhv_cap(sys, VHV_CAP_RUN)) {
+		tap_skip("VHV_CAP_RUN is 0: this backend cannot execute guests yet",
+			 "guest execution tests");
+		return tap_done();
+	}
+	close(sys);
+	test_real_mode();
+	test_protected_mode();
+	test_long_mode_memory();
+	test_host_writes_visible();
+	test_hypercall();
+	test_triple_fault();
+	test_invalid_state();
+	test_signal_stops_guest();
+	test_stats();
+	return tap_done();
+}
