@@ -418,6 +418,22 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 	vcpu->pio.next_rip = next_rip;
 	vcpu->pio.count = 1;
 
+	if (string && !addr_size) {
+		/* The CPU did not say (QEMU does not): read the prefixes. */
+		u8 bytes[VHV_INSN_MAX_LEN];
+		unsigned int n;
+
+		r = vhv_fetch_insn(vcpu, bytes, &n);
+		if (r)
+			return r == -EAGAIN ? 1 : 0;
+		vhv_ops->get_cpu_state(vcpu, &st);
+		if (vhv_decode_string_io(bytes, n, st.mode, &addr_size, &seg)) {
+			u64 data[5] = { 0, vcpu->regs.rip, n };
+
+			memcpy(&data[3], bytes, min_t(unsigned int, n, 16));
+			return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
+		}
+	}
 	if (string) {
 		if (rep && !(vcpu->regs.rcx & addr_mask(addr_size))) {
 			set_rip(vcpu, next_rip);	/* REP with rCX = 0 */

@@ -443,8 +443,9 @@ static int exit_ioio(struct svm_vcpu *svm)
 	u8 size = (info >> SVM_IOIO_SIZE_SHIFT) & 7;
 	u8 asize = (info >> SVM_IOIO_ASIZE_SHIFT) & 7;
 
-	return vhv_handle_pio(&svm->vcpu, info >> SVM_IOIO_PORT_SHIFT,
-			      size == 4 ? 4 : size,	/* one-hot 1, 2, 4 */
+	/* size and asize are one-hot: 1/2/4 bytes, 16/32/64 bits; a CPU that
+	 * reports no address size (QEMU) leaves it to the decoder (0). */
+	return vhv_handle_pio(&svm->vcpu, info >> SVM_IOIO_PORT_SHIFT, size,
 			      info & SVM_IOIO_TYPE_IN, info & SVM_IOIO_STR,
 			      info & SVM_IOIO_REP, asize == 4 ? 8 : asize * 2,
 			      (info >> SVM_IOIO_SEG_SHIFT) & 7,

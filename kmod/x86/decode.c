@@ -397,3 +397,21 @@ int vhv_insn_length(const u8 *bytes, unsigned int n, unsigned int mode)
 		return -ENODATA;
 	return r ? r : (int)c.pos;
 }
+
+int vhv_decode_string_io(const u8 *bytes, unsigned int n, unsigned int mode,
+			 u8 *addr_size, u8 *seg)
+{
+	struct cursor c = { .b = bytes, .n = n };
+	struct prefixes p;
+	u8 op;
+
+	parse_prefixes(&c, mode, &p);
+	op = next(&c);
+	if (c.short_input)
+		return -ENODATA;
+	if (op < 0x6c || op > 0x6f)
+		return -EINVAL;
+	*addr_size = address_size(mode, &p);
+	*seg = op <= 0x6d ? VHV_SEG_ES : p.seg != 0xff ? p.seg : VHV_SEG_DS;
+	return 0;
+}

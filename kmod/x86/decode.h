@@ -96,4 +96,12 @@ int vhv_decode_mmio(const u8 *bytes, unsigned int n, unsigned int mode,
  */
 int vhv_insn_length(const u8 *bytes, unsigned int n, unsigned int mode);
 
+/*
+ * For INS/OUTS: the address size and the segment of the memory operand
+ * (OUTS: DS unless overridden; INS: always ES), from the prefixes.  For
+ * CPUs that leave them out of the exit information.  0 or -EINVAL/-ENODATA.
+ */
+int vhv_decode_string_io(const u8 *bytes, unsigned int n, unsigned int mode,
+			 u8 *addr_size, u8 *seg);
+
 #endif /* VHV_X86_DECODE_H */

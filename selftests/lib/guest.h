@@ -45,6 +45,15 @@ static inline void ucall(uint64_t cmd, uint64_t a0, uint64_t a1, uint64_t a2)
 	} while (0)
 #define GUEST_ASSERT(c)		GUEST_ASSERT_EQ(!!(c), 1)
 
+/* Filled by the IDT handlers of vcpu_setup_idt(). */
+struct guest_exceptions {
+	uint64_t count[256];
+	uint64_t last_vector;
+	uint64_t last_error;
+	uint64_t skip;		/* bytes to add to the faulting RIP */
+};
+extern volatile struct guest_exceptions guest_exceptions;
+
 static inline void guest_outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" : : "a" (v), "Nd" (port));

@@ -5,6 +5,7 @@
  * and long mode through VHV_SET_SREGS, and reading the guest's ucalls.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -122,6 +123,14 @@ static void map_page(struct vm *vm, uint64_t va, uint64_t gpa)
 	pt_host(vm, table)[(va >> 12) & 511] = gpa | PTE_P | PTE_RW;
 }
 
+void vm_map_gpa(struct vm *vm, uint64_t va, uint64_t gpa, uint64_t size)
+{
+	uint64_t off;
+
+	for (off = 0; off < size; off += PAGE)
+		map_page(vm, va + off, gpa + off);
+}
+
 void vm_map_host(struct vm *vm, void *hva, uint64_t size, bool readonly)
 {
 	uint64_t start = (uintptr_t)hva & ~(PAGE - 1);
@@ -235,6 +244,87 @@ void vcpu_setup_long_mode(struct vcpu *vcpu, void (*fn)(void *), void *arg)
 	s.efer = 0x500;		/* LMA LME */
 	vcpu_set_sregs(vcpu, &s);
 	vcpu_set_regs(vcpu, &r);
+}
+
+/* ---- descriptor tables ------------------------------------------------------ */
+
+volatile struct guest_exceptions guest_exceptions;
+
+/*
+ * 256 stubs, 16 bytes apart: those of vectors without an error code push a
+ * zero in its place, then each pushes its vector and joins the common path.
+ */
+asm(".pushsection .text\n"
+    ".balign 16\n"
+    "guest_idt_stubs:\n"
+    "vector = 0\n"
+    ".rept 256\n"
+    "	.balign 16\n"
+    "	.if vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 || vector == 30\n"
+    "	.else\n"
+    "	pushq $0\n"
+    "	.endif\n"
+    "	pushq $vector\n"
+    "	jmp guest_idt_common\n"
+    "	vector = vector + 1\n"
+    ".endr\n"
+    "guest_idt_common:\n"
+    "	push %rax\n"
+    "	push %rbx\n"
+    "	mov 16(%rsp), %rax\n"			/* vector */
+    "	lea guest_exceptions(%rip), %rbx\n"
+    "	incq (%rbx, %rax, 8)\n"
+    "	mov %rax, 2048(%rbx)\n"			/* last_vector */
+    "	mov 24(%rsp), %rax\n"			/* error code */
+    "	mov %rax, 2056(%rbx)\n"			/* last_error */
+    "	mov 2064(%rbx), %rax\n"			/* skip */
+    "	add %rax, 32(%rsp)\n"			/* saved RIP */
+    "	pop %rbx\n"
+    "	pop %rax\n"
+    "	add $16, %rsp\n"
+    "	iretq\n"
+    ".popsection\n");
+extern const uint8_t guest_idt_stubs[];
+
+struct gate {
+	uint16_t off0, sel;
+	uint8_t ist, type_attr;
+	uint16_t off1;
+	uint32_t off2, zero;
+};
+
+void vcpu_setup_idt(struct vcpu *vcpu)
+{
+	static const uint64_t gdt_init[3] = {
+		0,
+		0x00af9b000000ffffull,	/* 0x08: 64-bit code, DPL 0 */
+		0x00cf93000000ffffull,	/* 0x10: data */
+	};
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	uint8_t *mem = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gate *idt = (struct gate *)mem;
+	uint64_t *gdt = (uint64_t *)(mem + PAGE);
+	int v;
+
+	_Static_assert(sizeof(struct gate) == 16, "IDT gate");
+	_Static_assert(offsetof(struct guest_exceptions, last_vector) == 2048, "stub offsets");
+	TEST_REQUIRE(mem != MAP_FAILED, "IDT/GDT memory");
+	memcpy(gdt, gdt_init, sizeof(gdt_init));
+	for (v = 0; v < 256; v++) {
+		uint64_t h = (uintptr_t)guest_idt_stubs + 16 * v;
+
+		idt[v] = (struct gate) {
+			.off0 = h, .sel = 8, .type_attr = 0x8e,	/* present, interrupt gate */
+			.off1 = h >> 16, .off2 = h >> 32,
+		};
+	}
+	vm_map_host(vcpu->vm, mem, 2 * PAGE, false);
+	s.idt.base = (uintptr_t)idt;
+	s.idt.limit = 256 * 16 - 1;
+	s.gdt.base = (uintptr_t)gdt;
+	s.gdt.limit = sizeof(gdt_init) - 1;
+	vcpu_set_sregs(vcpu, &s);
 }
 
 /* ---- ucalls ----------------------------------------------------------------- */

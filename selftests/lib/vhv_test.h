@@ -124,6 +124,14 @@ void *vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size);
 void vm_map_host(struct vm *vm, void *hva, uint64_t size, bool readonly);
 /* Maps this test program (code, data, bss) at its own addresses. */
 void vm_map_self(struct vm *vm);
+/* Maps guest VA [va, va+size) to guest-physical gpa (MMIO: no slot). */
+void vm_map_gpa(struct vm *vm, uint64_t va, uint64_t gpa, uint64_t size);
+/*
+ * Gives a long-mode vCPU a GDT and an IDT whose 256 handlers count each
+ * vector in guest_exceptions (see guest.h) and return, first adding
+ * guest_exceptions.skip to the saved RIP (to step over a faulting insn).
+ */
+void vcpu_setup_idt(struct vcpu *vcpu);
 
 /* Guest modes, entered through VHV_SET_SREGS. */
 void vcpu_setup_real_mode(struct vcpu *vcpu, uint16_t cs, uint16_t ip);

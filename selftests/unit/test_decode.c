@@ -219,10 +219,31 @@ static void test_lengths(void **state)
 	}
 }
 
+static void test_string_io(void **state)
+{
+	u8 b[8], asz, seg;
+
+	(void)state;
+	assert_int_equal(vhv_decode_string_io(b, hex("f3 6e", b), M64, &asz, &seg), 0);
+	assert_int_equal(asz, 8);
+	assert_int_equal(seg, VHV_SEG_DS);
+	assert_int_equal(vhv_decode_string_io(b, hex("67 f3 64 6f", b), M64, &asz, &seg), 0);
+	assert_int_equal(asz, 4);
+	assert_int_equal(seg, VHV_SEG_FS);
+	assert_int_equal(vhv_decode_string_io(b, hex("26 6c", b), M16, &asz, &seg), 0);
+	assert_int_equal(asz, 2);
+	assert_int_equal(seg, VHV_SEG_ES);	/* INS ignores overrides */
+	assert_int_equal(vhv_decode_string_io(b, hex("67 6d", b), M16, &asz, &seg), 0);
+	assert_int_equal(asz, 4);
+	assert_int_equal(vhv_decode_string_io(b, hex("ee", b), M64, &asz, &seg), -EINVAL);
+	assert_int_equal(vhv_decode_string_io(b, hex("f3", b), M64, &asz, &seg), -ENODATA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_string_io),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_lengths),
 	};
