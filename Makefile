@@ -29,7 +29,7 @@ SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk
 
 .PHONY: all module modules-all userspace selftests unit unit-run check run \
-	deps clean
+	bench deps clean
 .DEFAULT_GOAL := all
 
 all: userspace module
@@ -54,7 +54,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 
 # ---- userspace -------------------------------------------------------------
 
-userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe
+userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -70,6 +70,9 @@ $(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o 
 	$(CC) $(CFLAGS) -pthread -o $@ $^
 
 $(B)/tools/vhv-probe: $(B)/tools/vhv-probe.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/tools/bench-exits: $(B)/tools/bench-exits.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
@@ -100,6 +103,11 @@ check: deps
 run: deps
 	@$(MAKE) --no-print-directory all modules-all
 	@tools/run
+
+# Benchmarks: vhv against the distro's KVM in one deterministic L1 boot.
+bench: deps
+	@$(MAKE) --no-print-directory all modules-all
+	@tools/bench
 
 clean:
 	rm -rf $(B)
