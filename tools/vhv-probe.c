@@ -2,9 +2,11 @@
 /*
  * vhv-probe: reports what /dev/vhv offers on this host and exercises the
  * ABI end to end: a VM with guest memory and vCPUs, their register state,
- * and one VHV_RUN, whose result says whether guests can execute yet.
+ * and a small real-mode guest that prints through port I/O, stores to and
+ * loads from MMIO, executes CPUID and halts.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,78 @@ static int fail(const char *what)
 {
 	fprintf(stderr, "vhv-probe: %s: %s\n", what, strerror(errno));
 	return 1;
+}
+
+/*
+ * The guest: print a string through port 0x3f8, a byte per OUT, then store
+ * to and load from an MMIO address, execute CPUID and halt.
+ */
+asm(".pushsection .rodata\n"
+    "probe_guest: .code16\n"
+    "	mov $0x1000 + (msg - probe_guest), %si\n"
+    "1:	lodsb\n"
+    "	test %al, %al\n"
+    "	jz 2f\n"
+    "	mov $0x3f8, %dx\n"
+    "	out %al, %dx\n"
+    "	jmp 1b\n"
+    "2:	movw $0x1234, 0xf000\n"	/* MMIO: nothing is at 0xf000 */
+    "	mov 0xf000, %di\n"
+    "	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	hlt\n"
+    "msg:	.asciz \"Hello from a guest running on vhv.\\n\"\n"
+    "probe_guest_end:\n"
+    "	.code64\n"
+    ".popsection\n");
+extern const char probe_guest[], probe_guest_end[];
+
+static int run_guest(int vcpu, struct vhv_run *run)
+{
+	struct vhv_regs regs;
+	struct vhv_sregs sregs;
+	unsigned int exits = 0;
+	uint16_t mmio = 0;
+
+	if (ioctl(vcpu, VHV_GET_SREGS, &sregs))
+		return fail("VHV_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	regs = (struct vhv_regs) { .rip = 0x1000, .rflags = 2 };
+	if (ioctl(vcpu, VHV_SET_SREGS, &sregs) || ioctl(vcpu, VHV_SET_REGS, &regs))
+		return fail("setting up real mode");
+	printf("guest output: ");
+	for (;;) {
+		if (ioctl(vcpu, VHV_RUN, 0)) {
+			if (errno == EOPNOTSUPP) {
+				printf("(none)\nVHV_RUN: this vhv.ko cannot execute guest code "
+				       "on this CPU yet\n");
+				return 0;
+			}
+			return fail("VHV_RUN");
+		}
+		exits++;
+		if (run->exit_reason == VHV_EXIT_IO && run->io.port == 0x3f8) {
+			putchar(((char *)run)[run->io.data_offset]);
+		} else if (run->exit_reason == VHV_EXIT_MMIO) {
+			if (run->mmio.is_write)
+				memcpy(&mmio, run->mmio.data, 2);
+			else
+				memcpy(run->mmio.data, &mmio, 2);
+		} else if (run->exit_reason == VHV_EXIT_HLT) {
+			break;
+		} else {
+			fprintf(stderr, "vhv-probe: unexpected exit %u\n", run->exit_reason);
+			return 1;
+		}
+	}
+	if (ioctl(vcpu, VHV_GET_REGS, &regs))
+		return fail("VHV_GET_REGS");
+	printf("guest halted after %u exits to userspace; its MMIO store came back "
+	       "as %#llx, CPUID(0) said %.4s%.4s%.4s\n", exits,
+	       (unsigned long long)regs.rdi & 0xffff, (char *)&regs.rbx,
+	       (char *)&regs.rdx, (char *)&regs.rcx);
+	return 0;
 }
 
 static int probe_vm(int sys)
@@ -58,17 +132,16 @@ static int probe_vm(int sys)
 		   PROT_READ | PROT_WRITE, MAP_SHARED, vcpu[0], 0);
 	if (run == MAP_FAILED)
 		return fail("mmap run area");
-	r = ioctl(vcpu[0], VHV_RUN, 0);
-	if (r == 0)
-		printf("VHV_RUN: returned with exit reason %u\n", run->exit_reason);
-	else if (errno == EOPNOTSUPP)
-		printf("VHV_RUN: not supported yet: this vhv.ko cannot execute guest code\n");
-	else
-		return fail("VHV_RUN");
+	/* Guest RAM ends at 64 MiB, so 0xf000 must be inside: use a hole. */
+	memcpy((char *)mem + 0x1000, probe_guest, probe_guest_end - probe_guest);
+	slot.size = 0xf000;
+	if (ioctl(vm, VHV_SET_MEMORY_SLOT, &slot))
+		return fail("VHV_SET_MEMORY_SLOT");
+	r = run_guest(vcpu[0], run);
 	close(vcpu[0]);
 	close(vcpu[1]);
 	close(vm);
-	return 0;
+	return r;
 }
 
 int main(void)

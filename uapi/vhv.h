@@ -211,7 +211,9 @@ struct vhv_sregs {
  *           (VHV_CHECK_CAP(VHV_CAP_RUN) returns 0)
  *   EINVAL  a pad field of the run area's input part is not zero
  *   EFAULT  guest memory could not be accessed through its slot's user
- *           mapping at all (the mapping is gone or has no backing)
+ *           mapping (it was unmapped, or made read-only under a guest
+ *           write); fix the mapping and run again
+ *   EIO     the host is rebooting: virtualization is off for good
  */
 #define VHV_RUN			_IO(VHVIO, 0x20)
 
@@ -234,7 +236,8 @@ struct vhv_sregs {
  *   non-zero pad, or two entries with the same function (and index, where
  *   VHV_CPUID_INDEXED); E2BIG for nent > VHV_MAX_CPUID_ENTRIES.
  *   VHV_GET_CPUID: copies the table out and sets nent to its size; E2BIG
- *   (nent still set) when the caller's nent is too small.
+ *   (nent still set) when the caller's nent is too small, EINVAL for a
+ *   non-zero pad.
  */
 struct vhv_cpuid_entry {
 	__u32 function;
