@@ -128,11 +128,17 @@ static bool zap_range_locked(struct vhv_vm *vm, u64 gfn, u64 npages)
 	return zap_level(vm->mmu_root, LEVELS, gfn, gfn + npages, 0);
 }
 
-void vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages)
+/* Returns whether anything was mapped there (the caller flushes TLBs). */
+bool vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages)
 {
+	bool zapped;
+
+	if (!vm->mmu_root)	/* no execution core, no tables */
+		return false;
 	spin_lock(&vm->mmu_lock);
-	zap_range_locked(vm, gfn, npages);
+	zapped = zap_range_locked(vm, gfn, npages);
 	spin_unlock(&vm->mmu_lock);
+	return zapped;
 }
 
 /* ---- the MMU notifier -------------------------------------------------------- */

@@ -126,6 +126,7 @@ struct vhv_vm {
 	struct vhv_msr_filter __rcu *msr_filter;
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
 	u32 nr_vcpus;		/* written under lock, read with acquire */
+	u64 tsc_offset;		/* every vCPU's TSC starts in step (constant) */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */
 	spinlock_t mmu_lock;
@@ -214,7 +215,7 @@ int vhv_mmu_init(struct vhv_vm *vm);
 void vhv_mmu_destroy(struct vhv_vm *vm);
 int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 		       bool table_walk);
-void vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages);
+bool vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages);
 void vhv_mmu_cache_free(struct vhv_mmu_cache *cache);
 phys_addr_t vhv_mmu_root_pa(struct vhv_vm *vm);
 

@@ -10,6 +10,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
 #include "vhv.h"
 
@@ -145,6 +146,8 @@ static struct vhv_vm *vhv_vm_alloc(void)
 		return ERR_PTR(-ENOMEM);
 	r = -ENOMEM;
 	refcount_set(&vm->users, 1);
+	/* The guest's TSCs start near 0, together. */
+	vm->tsc_offset = -rdtsc();
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->flush_lock);
 	if (!zalloc_cpumask_var(&vm->flush_cpus, GFP_KERNEL_ACCOUNT))

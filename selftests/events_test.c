@@ -126,14 +126,8 @@ static void test_bad_events(void)
 
 int main(void)
 {
-	int sys = vhv_open();
-
-	if (!vhv_cap(sys, VHV_CAP_RUN)) {
-		tap_skip("VHV_CAP_RUN is 0: this backend cannot execute guests yet",
-			 "event injection tests");
+	if (!vhv_can_run("event injection tests"))
 		return tap_done();
-	}
-	close(sys);
 	test_injection();
 	test_bad_events();
 	return tap_done();

@@ -518,14 +518,8 @@ static void test_msrs(void)
 
 int main(void)
 {
-	int sys = vhv_open();
-
-	if (!vhv_cap(sys, VHV_CAP_RUN)) {
-		tap_skip("VHV_CAP_RUN is 0: this backend cannot execute guests yet",
-			 "device access tests");
+	if (!vhv_can_run("device access tests"))
 		return tap_done();
-	}
-	close(sys);
 	test_pio();
 	test_mmio();
 	test_mmio_unsupported();

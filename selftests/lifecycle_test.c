@@ -302,6 +302,79 @@ static void test_races(char *mem)
 	counters_back(base, "after the race");
 }
 
+/* EFER of a CPU through the msr driver, or -1 where that is not possible. */
+static long long cpu_efer(int cpu)
+{
+	char path[64];
+	uint64_t v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &v, 8, 0xc0000080) != 8)
+		v = -1;
+	close(fd);
+	return v;
+}
+
+static bool set_online(int cpu, bool on)
+{
+	char path[96];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, on ? "1" : "0", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+#define EFER_SVME (1ull << 12)
+
+/* Virtualization on every online CPU while a VM lives, through hotplug. */
+static void test_cpu_hotplug(void)
+{
+	struct counters base = counters();
+	bool svm, have_msr;
+	struct vcpu *vcpu;
+	struct vm *vm;
+	int sys = vhv_open();
+
+	svm = vhv_cap(sys, VHV_CAP_VENDOR) == VHV_VENDOR_SVM;
+	close(sys);
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
+		tap_skip("L1 has no second CPU that can go offline", "CPU hotplug with a VM alive");
+		return;
+	}
+	/* /dev/cpu/N/msr, for the EFER checks on AMD; VMX state (CR4.VMXE)
+	 * cannot be read from userspace. */
+	have_msr = svm && system("modprobe msr 2>/dev/null") == 0 && cpu_efer(0) >= 0;
+	vm = vm_create();
+	if (have_msr)
+		tap_result((cpu_efer(0) & EFER_SVME) && (cpu_efer(1) & EFER_SVME),
+			   "with a VM alive EFER.SVME is set on CPU 0 and CPU 1");
+	tap_result(set_online(1, false), "CPU 1 goes offline with a VM alive");
+	tap_result(set_online(1, true), "CPU 1 comes back online");
+	if (have_msr)
+		tap_result(cpu_efer(1) & EFER_SVME, "CPU 1 has SVM enabled again after coming online");
+	vm_free(vm);
+	if (have_msr)
+		tap_result(!(cpu_efer(0) & EFER_SVME) && !(cpu_efer(1) & EFER_SVME),
+			   "after the last VM EFER.SVME is clear on every CPU");
+	vm = vm_create();
+	vcpu = vcpu_add(vm, 0);
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_REGS, &(struct vhv_regs){ 0 }),
+		"a new VM and vCPU work after the hotplug");
+	vcpu_free(vcpu);
+	vm_free(vm);
+	counters_back(base, "CPU hotplug");
+}
+
 int main(void)
 {
 	struct counters base;
@@ -320,6 +393,7 @@ int main(void)
 	test_fork_inherit(mem);
 	test_races(mem);
 	test_many_vms();
+	test_cpu_hotplug();
 	counters_back(base, "end of the lifecycle tests");
 	failed = tap_done();
 	munmap(mem, 16 * PAGE);

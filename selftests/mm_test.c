@@ -240,6 +240,67 @@ static void test_huge_pages(void)
 	munmap(raw, 4u << 20);
 }
 
+/* ---- slots: read-only, deleted, replaced ------------------------------------------ */
+
+#define SLOT_VA		0x40000000ull	/* guest VA and GPA of the test slot */
+
+static void guest_slot(void *arg)
+{
+	volatile uint64_t *p = (volatile uint64_t *)SLOT_VA;
+
+	(void)arg;
+	GUEST_SYNC(p[0]);
+	p[1] = 0x5157;		/* a write: to RAM, or MMIO on a read-only slot */
+	GUEST_SYNC(p[1]);
+	GUEST_SYNC(p[0]);	/* after the host changed the slot */
+	GUEST_SYNC(p[0]);
+	GUEST_DONE();
+}
+
+static void test_slots_under_guest(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint64_t *a = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t *b = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct vhv_run *run = vcpu->run;
+	struct ucall uc;
+
+	vm_map_self(vm);
+	vm_map_gpa(vm, SLOT_VA, SLOT_VA, PAGE);
+	vcpu_setup_long_mode(vcpu, guest_slot, NULL);
+	b[0] = 0xbbbb;
+	/* Read-only slot over read-only memory (the page reads as zeros). */
+	TEST_REQUIRE(__vm_set_slot(vm, 1, VHV_MEM_READONLY, SLOT_VA, PAGE, a) == 0, "ro slot");
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == 0, "the guest reads a read-only slot");
+	vcpu_run(vcpu);
+	tap_result(run->exit_reason == VHV_EXIT_MMIO && run->mmio.is_write &&
+		   run->mmio.phys_addr == SLOT_VA + 8 && run->mmio.len == 8 &&
+		   *(uint64_t *)run->mmio.data == 0x5157,
+		   "a guest write to a read-only slot exits as MMIO with the data");
+	vcpu_run(vcpu);		/* the store is done: it reads back memory, 0 */
+	tap_result(run->exit_reason == VHV_EXIT_IO && a[1] == 0,
+		   "... and the slot's memory is unchanged");
+	/* Replace the slot with other memory, then delete it. */
+	TEST_REQUIRE(__vm_set_slot(vm, 1, 0, SLOT_VA, PAGE, b) == 0, "replace");
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == 0xbbbb, "after the slot is replaced the guest sees the new memory");
+	TEST_REQUIRE(ioctl(vm->fd, VHV_DELETE_MEMORY_SLOT, 1) == 0, "delete");
+	vcpu_run(vcpu);
+	tap_result(run->exit_reason == VHV_EXIT_MMIO && !run->mmio.is_write &&
+		   run->mmio.phys_addr == SLOT_VA,
+		   "after the slot is deleted the same read exits as MMIO");
+	memcpy(run->mmio.data, "\x42\0\0\0\0\0\0\0", 8);
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == 0x42, "and completes with userspace's data");
+	vcpu_free(vcpu);
+	vm_free(vm);
+	munmap(a, PAGE);
+	munmap(b, PAGE);
+}
+
 /* ---- several vCPUs, several VMs -------------------------------------------------- */
 
 #define ROUNDS	20000
@@ -263,6 +324,10 @@ static void guest_count(void *arg)
 struct runner {
 	struct vcpu *vcpu;
 	bool ok;
+	int err;		/* errno of a failed VHV_RUN */
+	uint32_t exit;		/* the exit that stopped it */
+	struct ucall uc;	/* the ucall that stopped it */
+	uint64_t rdi;
 };
 
 static void *run_to_done(void *arg)
@@ -271,14 +336,19 @@ static void *run_to_done(void *arg)
 	struct ucall *uc;
 
 	for (;;) {
-		if (_vcpu_run(r->vcpu))
+		if (_vcpu_run(r->vcpu)) {
+			r->err = errno;
 			return NULL;
+		}
+		r->exit = r->vcpu->run->exit_reason;
 		uc = vcpu_ucall(r->vcpu);
 		if (uc) {
+			r->uc = *uc;
+			r->rdi = (uintptr_t)uc;
 			r->ok = uc->cmd == UCALL_DONE;
 			return NULL;
 		}
-		if (r->vcpu->run->exit_reason != VHV_EXIT_IO)
+		if (r->exit != VHV_EXIT_IO)
 			return NULL;
 	}
 }
@@ -304,6 +374,13 @@ static void test_four_vcpus(void)
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
 		good += r[i].ok && counts[i * 8] == ROUNDS;
+		if (!r[i].ok)
+			tap_diag("vCPU %d stopped: errno %d, exit %s, ucall at %#llx: cmd %llu args %#llx %#llx",
+				 i, r[i].err, exit_reason_name(r[i].exit),
+				 (unsigned long long)r[i].rdi,
+				 (unsigned long long)r[i].uc.cmd,
+				 (unsigned long long)r[i].uc.args[0],
+				 (unsigned long long)r[i].uc.args[1]);
 	}
 	tap_result(good == 4, "4 vCPUs of one VM ran to completion on their own threads (%d)", good);
 	tap_result(shared_counter == 4 * ROUNDS,
@@ -348,17 +425,16 @@ static void test_64_vms(void)
 	tap_result(vhv_stat("vms") == base, "and all 64 are gone after closing");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	int sys = vhv_open();
-
-	if (!vhv_cap(sys, VHV_CAP_RUN)) {
-		tap_skip("VHV_CAP_RUN is 0: this backend cannot execute guests yet",
-			 "guest memory tests");
+	if (!vhv_can_run("guest memory tests"))
+		return tap_done();
+	if (argc > 1 && !strcmp(argv[1], "vcpus")) {	/* one test, for stress runs */
+		test_four_vcpus();
 		return tap_done();
 	}
-	close(sys);
 	test_mapping_changes();
+	test_slots_under_guest();
 	test_huge_pages();
 	test_four_vcpus();
 	test_64_vms();

@@ -9,8 +9,10 @@
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
+#include <asm/pkru.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tsc.h>
 
@@ -173,10 +175,20 @@ static void prepare_tlb(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
 	}
 }
 
-/* Guest values of what VMRUN does not switch, and back. */
+/*
+ * Guest values of what VMRUN does not switch, and back.  PKRU: the guest
+ * may set CR4.PKE itself (CR4 writes do not exit), so whatever it leaves
+ * in PKRU is kept for it and the host's put back.
+ */
 static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 {
 	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		svm->host_pkru = read_pkru();
+		if (svm->pkru != svm->host_pkru)
+			write_pkru(svm->pkru);
+	}
 
 	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
@@ -197,6 +209,12 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 {
 	struct vhv_vcpu *vcpu = &svm->vcpu;
+
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		svm->pkru = read_pkru();
+		if (svm->pkru != svm->host_pkru)
+			write_pkru(svm->host_pkru);
+	}
 
 	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
@@ -269,6 +287,13 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 		local_irq_enable();
 		return vhv_hw_rebooting() ? -EIO : 1;
 	}
+	/*
+	 * Preemption saved the guest's FPU registers and left them to be
+	 * reloaded on return to user mode: the guest is that user mode.
+	 */
+	fpregs_assert_state_consistent();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	cpu = smp_processor_id();
 	sd = this_cpu_ptr(&svm_cpu);
 	prepare_tlb(svm, sd, cpu);

@@ -160,7 +160,8 @@ static int svm_hardware_setup(struct vhv_cpu_limits *lim)
 	}
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-	/* The guest's PKRU is not part of what vhv switches as xstate. */
+	/* PKU is hidden from guests (a guest that sets CR4.PKE anyway keeps
+	 * its own PKRU: run.c switches it). */
 	lim->cr4_valid &= ~VHV_CR4_PKE;
 	return 0;
 err:
@@ -435,8 +436,7 @@ static void init_vmcb(struct svm_vcpu *svm)
 		SVM_INTERCEPT_RDPRU;
 	c->iopm_base_pa = page_to_phys(iopm_pages);
 	c->msrpm_base_pa = page_to_phys(msrpm_pages);
-	/* The guest's TSC starts near 0. */
-	c->tsc_offset = -rdtsc();
+	c->tsc_offset = svm->vcpu.vm->tsc_offset;
 	/* Host interrupts always exit; the guest's IF only masks virtual ones. */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;

@@ -32,7 +32,8 @@ struct svm_vcpu {
 	bool debug_active;		/* the guest touched DRs: switch them */
 	u64 db[4];
 	u64 debugctl;
-	u64 pkru;
+	u32 pkru;			/* the guest's, while the host's is loaded */
+	u32 host_pkru;
 };
 
 /* Per-CPU state of the backend. */

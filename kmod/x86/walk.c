@@ -20,17 +20,6 @@ struct walk {
 	u64 rsvd;	/* bits that must be zero in 64-bit entries */
 };
 
-static int read_entry(struct walk *w, u64 gpa, unsigned int size, u64 *e,
-		      u64 *where)
-{
-	*e = 0;
-	if (w->env->read_gpa(w->env->ctx, gpa, e, size)) {
-		*where = gpa;
-		return -EIO;
-	}
-	return 0;
-}
-
 static void accumulate(struct walk *w, u64 e)
 {
 	w->writable &= !!(e & PTE_RW);
@@ -45,6 +34,22 @@ static int fault(struct walk *w, bool present, bool rsvd, u32 *pf_error)
 	if (!(w->env->efer & VHV_EFER_NXE))
 		*pf_error &= ~VHV_PF_FETCH;
 	return -EFAULT;
+}
+
+/* A present entry without reserved bits: 0, -EIO (not RAM) or -EFAULT. */
+static int load_entry(struct walk *w, u64 gpa, unsigned int size, u64 rsvd,
+		      u64 *e, u64 *where, u32 *pf_error)
+{
+	*e = 0;
+	if (w->env->read_gpa(w->env->ctx, gpa, e, size)) {
+		*where = gpa;
+		return -EIO;
+	}
+	if (!(*e & PTE_P))
+		return fault(w, false, false, pf_error);
+	if (*e & rsvd)
+		return fault(w, true, true, pf_error);
+	return 0;
 }
 
 static int check_rights(struct walk *w, u32 *pf_error)
@@ -74,14 +79,10 @@ static int walk64(struct walk *w, u64 linear, unsigned int levels, u64 *gpa,
 	int r;
 
 	if (levels == 3) {	/* PAE: the PDPTE comes from a 32-byte table */
-		r = read_entry(w, (env->cr3 & 0xffffffe0) + ((linear >> 30) & 3) * 8,
-			       8, &e, gpa);
+		r = load_entry(w, (env->cr3 & 0xffffffe0) + ((linear >> 30) & 3) * 8,
+			       8, w->rsvd, &e, gpa, pf_error);
 		if (r)
 			return r;
-		if (!(e & PTE_P))
-			return fault(w, false, false, pf_error);
-		if (e & w->rsvd)
-			return fault(w, true, true, pf_error);
 		table = e & addr_mask;
 		level = 2;
 	} else {
@@ -91,13 +92,10 @@ static int walk64(struct walk *w, u64 linear, unsigned int levels, u64 *gpa,
 	for (; level >= 1; level--) {
 		unsigned int shift = 12 + 9 * (level - 1);
 
-		r = read_entry(w, table + ((linear >> shift) & 511) * 8, 8, &e, gpa);
+		r = load_entry(w, table + ((linear >> shift) & 511) * 8, 8,
+			       w->rsvd, &e, gpa, pf_error);
 		if (r)
 			return r;
-		if (!(e & PTE_P))
-			return fault(w, false, false, pf_error);
-		if (e & w->rsvd)
-			return fault(w, true, true, pf_error);
 		accumulate(w, e);
 		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
 			u64 page_mask = (1ull << shift) - 1;
@@ -120,12 +118,10 @@ static int walk32(struct walk *w, u64 linear, u64 *gpa, u32 *pf_error)
 	u64 pde, pte;
 	int r;
 
-	r = read_entry(w, (env->cr3 & 0xfffff000) + ((linear >> 22) & 0x3ff) * 4,
-		       4, &pde, gpa);
+	r = load_entry(w, (env->cr3 & 0xfffff000) + ((linear >> 22) & 0x3ff) * 4,
+		       4, 0, &pde, gpa, pf_error);
 	if (r)
 		return r;
-	if (!(pde & PTE_P))
-		return fault(w, false, false, pf_error);
 	accumulate(w, pde);
 	if ((pde & PTE_PS) && (env->cr4 & VHV_CR4_PSE)) {
 		r = check_rights(w, pf_error);
@@ -135,12 +131,10 @@ static int walk32(struct walk *w, u64 linear, u64 *gpa, u32 *pf_error)
 		       (linear & 0x3fffff);
 		return 0;
 	}
-	r = read_entry(w, (pde & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4,
-		       4, &pte, gpa);
+	r = load_entry(w, (pde & 0xfffff000) + ((linear >> 12) & 0x3ff) * 4,
+		       4, 0, &pte, gpa, pf_error);
 	if (r)
 		return r;
-	if (!(pte & PTE_P))
-		return fault(w, false, false, pf_error);
 	accumulate(w, pte);
 	r = check_rights(w, pf_error);
 	if (r)

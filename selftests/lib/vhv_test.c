@@ -148,6 +148,18 @@ int vhv_open(void)
 	return fd;
 }
 
+bool vhv_can_run(const char *what)
+{
+	int fd = vhv_open();
+	bool can = vhv_ioctl(fd, VHV_CHECK_CAP, VHV_CAP_RUN) > 0;
+
+	close(fd);
+	if (!can)
+		tap_skip("VHV_CAP_RUN is 0: this backend cannot execute guests yet",
+			 "%s", what);
+	return can;
+}
+
 long vhv_cap(int fd, unsigned long cap)
 {
 	return vhv_ioctl(fd, VHV_CHECK_CAP, cap);

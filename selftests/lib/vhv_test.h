@@ -89,6 +89,11 @@ int __vhv_ioctl_assert(int fd, unsigned long cmd, const char *name,
 
 /* Opens /dev/vhv; bails out if it cannot (vhv.ko must be loaded). */
 int vhv_open(void);
+/*
+ * Whether this backend executes guests (VHV_CAP_RUN); if not, records one
+ * skip naming `what` with the reason.
+ */
+bool vhv_can_run(const char *what);
 long vhv_cap(int fd, unsigned long cap);
 
 struct vm *vm_create(void);
