@@ -28,6 +28,16 @@ SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test coexis
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk
 
+# libvmm: vmm/ (core, backends, loaders), devices/, firmware/.  Each area may
+# add a fragment (vmm/*.mk, devices/*.mk, firmware/*.mk) that appends to
+# UNIT_TESTS, LIBVMM_EXTRA_OBJS or VMM_LDLIBS and names its unit tests' sources.
+LIBVMM_MAIN := vmm/vhv-run.c
+LIBVMM_SRCS := $(filter-out $(LIBVMM_MAIN),$(wildcard vmm/*.c devices/*.c firmware/*.c))
+LIBVMM_EXTRA_OBJS :=
+VMM_LDLIBS := -luring -lseccomp -pthread
+-include $(wildcard vmm/*.mk devices/*.mk firmware/*.mk)
+LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
+
 .PHONY: all module modules-all userspace selftests unit unit-run check run \
 	bench deps clean
 .DEFAULT_GOAL := all
@@ -54,7 +64,15 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 
 # ---- userspace -------------------------------------------------------------
 
-userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits
+userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits \
+	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run)
+
+$(B)/libvmm.a: $(LIBVMM_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/vhv-run: $(B)/vmm/vhv-run.o $(B)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(VMM_LDLIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -84,7 +102,7 @@ $(B)/unit/test_emulate: selftests/unit/test_emulate.c kmod/x86/emulate.c kmod/x8
 $(B)/unit/test_walk: selftests/unit/test_walk.c kmod/x86/walk.c
 $(B)/unit/%:
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka $(UNIT_LDLIBS)
 
 # The ABI header must also compile as C++ (static_assert path).
 $(B)/uapi-cxx.o: uapi/vhv.h

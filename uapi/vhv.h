@@ -82,6 +82,12 @@
 #define VHV_CAP_VENDOR		5	/* VHV_VENDOR_* of this host */
 #define VHV_CAP_RUN		6	/* VHV_RUN executes guest code */
 #define VHV_CAP_GUEST_PHYS_BITS	7	/* slots must end below 1 << value */
+/*
+ * In-kernel interrupt controllers and timers (LAPIC, IOAPIC, PIC, PIT) with
+ * their ioctls.  Not implemented yet: every module so far returns 0, and
+ * VMMs (libvmm) use it to decide whether they can boot an OS on vhv.
+ */
+#define VHV_CAP_IRQCHIP		8
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vhv-run's argument parsing: defaults, every option, every error message. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+
+int vmm_backend_parse(const char *name, enum vmm_backend_kind *kind)
+{
+	if (!strcmp(name, "vhv"))
+		*kind = VMM_BACKEND_VHV;
+	else if (!strcmp(name, "kvm"))
+		*kind = VMM_BACKEND_KVM;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static struct cli_opts o;
+static char err[256];
+
+/* Parses a NULL-terminated list of arguments after "vhv-run". */
+static int run(const char *first, ...)
+{
+	static char store[32][128];
+	char *argv[34];
+	const char *a;
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "vhv-run";
+	va_start(ap, first);
+	for (a = first; a; a = va_arg(ap, const char *)) {
+		snprintf(store[argc], sizeof(store[argc]), "%s", a);
+		argv[argc] = store[argc];
+		argc++;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = 0;
+	return cli_parse(argc, argv, &o, err, sizeof(err));
+}
+
+static void expect_error(const char *words, int r)
+{
+	assert_int_equal(r, -EINVAL);
+	if (!strstr(err, words))
+		fail_msg("error \"%s\" lacks \"%s\"", err, words);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "bz", NULL), CLI_RUN);
+	assert_string_equal(o.kernel, "bz");
+	assert_int_equal(o.mem, 512ull << 20);
+	assert_int_equal(o.cpus, 1);
+	assert_int_equal(o.backend, VMM_BACKEND_VHV);
+	assert_int_equal(o.console, CLI_CONSOLE_STDIO);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	assert_int_equal(o.nr_disks, 0);
+	assert_int_equal(o.nr_nets, 0);
+}
+
+static void test_all_options(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "k", "--initrd", "i", "--cmdline",
+			     "quiet", "--mem", "2G", "--cpus", "2", "--disk",
+			     "a.img", "--disk", "b.img,ro", "--net",
+			     "tap=tap0,mac=52:54:00:12:34:56", "--net", "tap=t1",
+			     "--rng", "--console", "file=/tmp/c", "--backend",
+			     "kvm", NULL), CLI_RUN);
+	assert_string_equal(o.initrd, "i");
+	assert_string_equal(o.cmdline, "quiet");
+	assert_int_equal(o.mem, 2ull << 30);
+	assert_int_equal(o.cpus, 2);
+	assert_int_equal(o.nr_disks, 2);
+	assert_string_equal(o.disks[0].path, "a.img");
+	assert_false(o.disks[0].read_only);
+	assert_string_equal(o.disks[1].path, "b.img");
+	assert_true(o.disks[1].read_only);
+	assert_int_equal(o.nr_nets, 2);
+	assert_string_equal(o.nets[0].tap, "tap0");
+	assert_true(o.nets[0].mac_set);
+	assert_int_equal(o.nets[0].mac[5], 0x56);
+	assert_false(o.nets[1].mac_set);
+	assert_true(o.rng);
+	assert_int_equal(o.console, CLI_CONSOLE_FILE);
+	assert_string_equal(o.console_path, "/tmp/c");
+	assert_int_equal(o.backend, VMM_BACKEND_KVM);
+	assert_int_equal(run("--help", NULL), CLI_HELP);
+	assert_int_equal(run("--version", NULL), CLI_VERSION);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("--kernel: required", run(NULL));
+	expect_error("--mem 12Q: not a size", run("--kernel", "k", "--mem", "12Q", NULL));
+	expect_error("--mem -1", run("--kernel", "k", "--mem", "-1", NULL));
+	expect_error("--mem 3M: must be a multiple of 2 MiB",
+		     run("--kernel", "k", "--mem", "3M", NULL));
+	expect_error("--mem 8M", run("--kernel", "k", "--mem", "8M", NULL));
+	expect_error("--mem 2T", run("--kernel", "k", "--mem", "2T", NULL));
+	expect_error("--cpus 0", run("--kernel", "k", "--cpus", "0", NULL));
+	expect_error("--cpus 65", run("--kernel", "k", "--cpus", "65", NULL));
+	expect_error("--cpus 2x", run("--kernel", "k", "--cpus", "2x", NULL));
+	expect_error("--disk a.img: unknown option \"rw\"",
+		     run("--kernel", "k", "--disk", "a.img,rw", NULL));
+	expect_error("--disk: empty path", run("--kernel", "k", "--disk", ",ro", NULL));
+	expect_error("--net: tap=NAME is required",
+		     run("--kernel", "k", "--net", "mac=52:54:00:00:00:01", NULL));
+	expect_error("--net: mac \"01:00:00:00:00:01\"",
+		     run("--kernel", "k", "--net", "tap=t,mac=01:00:00:00:00:01", NULL));
+	expect_error("--net: mac \"52:54:00:00:00\"",
+		     run("--kernel", "k", "--net", "tap=t,mac=52:54:00:00:00", NULL));
+	expect_error("tap name \"abcdefghijklmnopq\"",
+		     run("--kernel", "k", "--net", "tap=abcdefghijklmnopq", NULL));
+	expect_error("--net: unknown option \"vhost=on\"",
+		     run("--kernel", "k", "--net", "tap=t,vhost=on", NULL));
+	expect_error("--console tty: must be", run("--kernel", "k", "--console", "tty", NULL));
+	expect_error("--console file=: must be", run("--kernel", "k", "--console", "file=", NULL));
+	expect_error("--backend xen: must be vhv or kvm",
+		     run("--kernel", "k", "--backend", "xen", NULL));
+	expect_error("--frobnicate: unknown option", run("--frobnicate", NULL));
+	expect_error("--kernel: needs an argument", run("--kernel", NULL));
+	expect_error("stray: unexpected argument", run("--kernel", "k", "stray", NULL));
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t b;
+
+	(void)state;
+	assert_int_equal(cli_parse_size("64", &b), 0);
+	assert_int_equal(b, 64ull << 20);
+	assert_int_equal(cli_parse_size("1048576K", &b), 0);
+	assert_int_equal(b, 1ull << 30);
+	assert_int_equal(cli_parse_size("512MiB", &b), 0);
+	assert_int_equal(b, 512ull << 20);
+	assert_int_equal(cli_parse_size("3GB", &b), 0);
+	assert_int_equal(b, 3ull << 30);
+	assert_int_equal(cli_parse_size("", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("G", &b), -EINVAL);
+	assert_int_equal(cli_parse_size("99999999999999T", &b), -EINVAL);
+}
+
+static void test_exit_status(void **state)
+{
+	struct vmm_exit_status st = { VMM_STOP_POWEROFF, 0 };
+
+	(void)state;
+	assert_int_equal(cli_exit_status(&st), 0);
+	st.reason = VMM_STOP_ERROR;
+	assert_int_equal(cli_exit_status(&st), 1);
+	st.reason = VMM_STOP_RESET;
+	assert_int_equal(cli_exit_status(&st), 2);
+	st.reason = VMM_STOP_CRASH;
+	assert_int_equal(cli_exit_status(&st), 3);
+	st.reason = VMM_STOP_REQUESTED;
+	assert_int_equal(cli_exit_status(&st), 4);
+	st.reason = VMM_STOP_DEBUG_EXIT;
+	st.code = 5;
+	assert_int_equal(cli_exit_status(&st), 69);
+	st.code = 64 + 7;
+	assert_int_equal(cli_exit_status(&st), 71);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_exit_status),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

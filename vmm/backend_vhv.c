@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The /dev/vhv backend: vhv.ko, the product. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/internal.h"
+#include "vmm/x86_cpuid.h"
+
+static int vhv_vm_create(struct vmm_vm *vm)
+{
+	int v;
+
+	vm->sys_fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
+	if (vm->sys_fd < 0)
+		return vmm_set_error(vm, -errno,
+				     "/dev/vhv: %s (is vhv.ko loaded?)",
+				     strerror(errno));
+	v = ioctl(vm->sys_fd, VHV_GET_API_VERSION, 0);
+	if (v != VHV_API_VERSION)
+		return vmm_set_error(vm, -ENOTSUP,
+				     "/dev/vhv: API version %d, need %d", v,
+				     VHV_API_VERSION);
+	if (ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_RUN) != 1)
+		return vmm_set_error(vm, -ENOTSUP,
+				     "vhv.ko cannot execute guests on this host yet (VHV_CAP_RUN is 0)");
+	if ((unsigned int)ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_NR_VCPUS) <
+	    vm->nr_vcpus)
+		return vmm_set_error(vm, -EINVAL,
+				     "vhv.ko supports fewer than %u vCPUs",
+				     vm->nr_vcpus);
+	vm->vm_fd = ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return vmm_set_error(vm, -errno, "VHV_CREATE_VM: %s%s",
+				     strerror(errno),
+				     errno == EBUSY ? " (another hypervisor holds the CPU; see dmesg)" : "");
+	vm->caps.irqchip = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) > 0;
+	vm->caps.msi = false;
+	return 0;
+}
+
+static void vhv_vm_destroy(struct vmm_vm *vm)
+{
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->vm_fd = vm->sys_fd = -1;
+}
+
+static int vhv_set_memory(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
+			  uint64_t size, void *hva)
+{
+	struct vhv_memory_slot m = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (ioctl(vm->vm_fd, VHV_SET_MEMORY_SLOT, &m) < 0)
+		return vmm_set_error(vm, -errno, "VHV_SET_MEMORY_SLOT %u: %s",
+				     slot, strerror(errno));
+	return 0;
+}
+
+static int vhv_vcpu_create(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int size;
+
+	size = ioctl(vm->sys_fd, VHV_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct vhv_run))
+		return vmm_set_error(vm, -EIO, "VHV_GET_VCPU_MMAP_SIZE: %s",
+				     strerror(errno));
+	vcpu->fd = ioctl(vm->vm_fd, VHV_CREATE_VCPU, vcpu->id);
+	if (vcpu->fd < 0)
+		return vmm_set_error(vm, -errno, "VHV_CREATE_VCPU %u: %s",
+				     vcpu->id, strerror(errno));
+	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		return vmm_set_error(vm, -errno, "mmap of vCPU %u: %s",
+				     vcpu->id, strerror(errno));
+	}
+	vcpu->run_size = size;
+	return 0;
+}
+
+static void vhv_vcpu_destroy(struct vmm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	vcpu->fd = -1;
+}
+
+static int vhv_setup_cpuid(struct vmm_vcpu *vcpu)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	struct vhv_cpuid_entry *e;
+	struct vhv_cpuid c = { .nent = VHV_MAX_CPUID_ENTRIES };
+	unsigned int i;
+	int r = 0;
+
+	e = calloc(VHV_MAX_CPUID_ENTRIES, sizeof(*e));
+	if (!e)
+		return vmm_set_error(vm, -ENOMEM, "CPUID: out of memory");
+	c.entries = (uintptr_t)e;
+	if (ioctl(vcpu->fd, VHV_GET_CPUID, &c) < 0) {
+		r = vmm_set_error(vm, -errno, "VHV_GET_CPUID: %s",
+				  strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < c.nent; i++)
+		vmm_cpuid_topology(e[i].function, e[i].index, &e[i].eax,
+				   &e[i].ebx, &e[i].ecx, &e[i].edx, vcpu->id,
+				   vm->nr_vcpus);
+	if (ioctl(vcpu->fd, VHV_SET_CPUID, &c) < 0)
+		r = vmm_set_error(vm, -errno, "VHV_SET_CPUID: %s",
+				  strerror(errno));
+out:
+	free(e);
+	return r;
+}
+
+static int vhv_exit_fail(struct vmm_vm *vm, struct vmm_exit *exit,
+			 const struct vhv_run *run)
+{
+	const struct vhv_exit_internal *in = &run->internal;
+
+	switch (run->exit_reason) {
+	case VHV_EXIT_FAIL_ENTRY:
+		vmm_set_error(vm, 0, "vhv could not enter the guest: check %u, hardware reason 0x%llx",
+			      run->fail_entry.check,
+			      (unsigned long long)run->fail_entry.hardware_reason);
+		break;
+	case VHV_EXIT_INTERNAL_ERROR:
+		if (in->suberror == VHV_INTERNAL_EMULATION && in->ndata >= 5)
+			vmm_set_error(vm, 0, "vhv cannot emulate the MMIO access at 0x%llx by RIP 0x%llx (bytes %016llx%016llx)",
+				      (unsigned long long)in->data[0],
+				      (unsigned long long)in->data[1],
+				      (unsigned long long)in->data[4],
+				      (unsigned long long)in->data[3]);
+		else
+			vmm_set_error(vm, 0, "vhv internal error %u (data 0x%llx 0x%llx)",
+				      in->suberror,
+				      (unsigned long long)in->data[0],
+				      (unsigned long long)in->data[1]);
+		break;
+	default:
+		vmm_set_error(vm, 0, "unexpected vhv exit %u", run->exit_reason);
+		break;
+	}
+	exit->kind = VMM_EXIT_FAIL;
+	return 0;
+}
+
+static int vhv_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	struct vhv_run *run = vcpu->run;
+
+	if (ioctl(vcpu->fd, VHV_RUN, 0) < 0) {
+		if (errno == EINTR || errno == EAGAIN) {
+			exit->kind = VMM_EXIT_INTR;
+			return 0;
+		}
+		return vmm_set_error(vm, -errno, "VHV_RUN: %s", strerror(errno));
+	}
+	switch (run->exit_reason) {
+	case VHV_EXIT_IO:
+		exit->kind = VMM_EXIT_IO;
+		exit->io.port = run->io.port;
+		exit->io.size = run->io.size;
+		exit->io.write = run->io.direction == VHV_IO_OUT;
+		exit->io.count = run->io.count;
+		exit->io.data = (uint8_t *)run + run->io.data_offset;
+		if (run->io.data_offset + (uint64_t)run->io.count * run->io.size >
+		    vcpu->run_size)
+			return vhv_exit_fail(vm, exit, run);
+		return 0;
+	case VHV_EXIT_MMIO:
+		exit->kind = VMM_EXIT_MMIO;
+		exit->mmio.gpa = run->mmio.phys_addr;
+		exit->mmio.data = run->mmio.data;
+		exit->mmio.len = run->mmio.len;
+		exit->mmio.write = run->mmio.is_write;
+		if (run->mmio.len > sizeof(run->mmio.data))
+			return vhv_exit_fail(vm, exit, run);
+		return 0;
+	case VHV_EXIT_HLT:
+		exit->kind = VMM_EXIT_HLT;
+		return 0;
+	case VHV_EXIT_SHUTDOWN:
+		exit->kind = VMM_EXIT_SHUTDOWN;
+		return 0;
+	case VHV_EXIT_INTR:
+		exit->kind = VMM_EXIT_INTR;
+		return 0;
+	case VHV_EXIT_IRQ_WINDOW_OPEN:
+		exit->kind = VMM_EXIT_NONE;
+		return 0;
+	case VHV_EXIT_HYPERCALL:
+		/* No hypercalls are defined: the guest sees -ENOSYS. */
+		run->hypercall.ret = (uint64_t)-ENOSYS;
+		exit->kind = VMM_EXIT_NONE;
+		return 0;
+	case VHV_EXIT_MSR:
+		/* An MSR nobody emulates: #GP, as on hardware without it. */
+		run->msr.error = 1;
+		exit->kind = VMM_EXIT_NONE;
+		return 0;
+	}
+	return vhv_exit_fail(vm, exit, run);
+}
+
+static void vhv_vcpu_kick(struct vmm_vcpu *vcpu)
+{
+	struct vhv_run *run = vcpu->run;
+
+	if (run)
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
+static int vhv_get_regs(struct vmm_vcpu *vcpu, struct vhv_regs *regs)
+{
+	if (ioctl(vcpu->fd, VHV_GET_REGS, regs) < 0)
+		return vmm_set_error(vcpu->vm, -errno, "VHV_GET_REGS: %s",
+				     strerror(errno));
+	return 0;
+}
+
+static int vhv_set_regs(struct vmm_vcpu *vcpu, const struct vhv_regs *regs)
+{
+	if (ioctl(vcpu->fd, VHV_SET_REGS, regs) < 0)
+		return vmm_set_error(vcpu->vm, -errno, "VHV_SET_REGS: %s",
+				     strerror(errno));
+	return 0;
+}
+
+static int vhv_get_sregs(struct vmm_vcpu *vcpu, struct vhv_sregs *sregs)
+{
+	if (ioctl(vcpu->fd, VHV_GET_SREGS, sregs) < 0)
+		return vmm_set_error(vcpu->vm, -errno, "VHV_GET_SREGS: %s",
+				     strerror(errno));
+	return 0;
+}
+
+static int vhv_set_sregs(struct vmm_vcpu *vcpu, const struct vhv_sregs *sregs)
+{
+	if (ioctl(vcpu->fd, VHV_SET_SREGS, sregs) < 0)
+		return vmm_set_error(vcpu->vm, -errno, "VHV_SET_SREGS: %s",
+				     strerror(errno));
+	return 0;
+}
+
+static int vhv_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
+{
+	(void)vm;
+	(void)gsi;
+	(void)level;
+	return -ENOTSUP;	/* until vhv.ko offers VHV_CAP_IRQCHIP */
+}
+
+static int vhv_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
+{
+	(void)vm;
+	(void)addr;
+	(void)data;
+	return -ENOTSUP;
+}
+
+const struct vmm_backend_ops vmm_backend_vhv = {
+	.name = "vhv",
+	.vm_create = vhv_vm_create,
+	.vm_destroy = vhv_vm_destroy,
+	.set_memory = vhv_set_memory,
+	.vcpu_create = vhv_vcpu_create,
+	.vcpu_destroy = vhv_vcpu_destroy,
+	.vcpu_run = vhv_vcpu_run,
+	.vcpu_kick = vhv_vcpu_kick,
+	.get_regs = vhv_get_regs,
+	.set_regs = vhv_set_regs,
+	.get_sregs = vhv_get_sregs,
+	.set_sregs = vhv_set_sregs,
+	.setup_cpuid = vhv_setup_cpuid,
+	.irq_set = vhv_irq_set,
+	.msi_send = vhv_msi_send,
+};

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm_load_kernel(): reads a kernel (and initrd), detects its format, puts
+ * it in guest memory with what it needs (boot_params, e820, command line,
+ * firmware tables) and sets vCPU 0 up to enter it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/boot.h"
+#include "vmm/bzimage.h"
+#include "vmm/internal.h"
+
+/* Guest-physical layout of what the loader writes below 1 MiB. */
+#define BOOT_GDT		0x1000ull
+#define BOOT_PARAMS		0x7000ull
+#define BOOT_PML4		0x9000ull	/* then PDPT, then 4 PDs */
+#define BOOT_CMDLINE		0x20000ull
+#define BOOT_CMDLINE_MAX	0x10000ull
+#define BOOT_EBDA		0x9fc00ull
+#define BOOT_FW_START		0xe0000ull
+#define BOOT_FW_SIZE		0x20000ull
+#define BOOT_KERNEL_MIN		0x100000ull
+
+#define MAX_IMAGE_SIZE		(512ull << 20)
+
+int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
+		  uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	size_t done = 0;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vmm_set_error(vm, -errno, "%s %s: %s", what, path,
+				     strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vmm_set_error(vm, -EINVAL, "%s %s: not a regular file",
+				     what, path);
+	}
+	if ((uint64_t)st.st_size > MAX_IMAGE_SIZE) {
+		close(fd);
+		return vmm_set_error(vm, -EFBIG, "%s %s: larger than %llu MiB",
+				     what, path, MAX_IMAGE_SIZE >> 20);
+	}
+	*len = st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		close(fd);
+		return vmm_set_error(vm, -ENOMEM, "%s %s: out of memory", what,
+				     path);
+	}
+	while (done < *len) {
+		ssize_t n = read(fd, *buf + done, *len - done);
+
+		if (n <= 0) {
+			err = n ? -errno : -EIO;
+			close(fd);
+			free(*buf);
+			return vmm_set_error(vm, err, "%s %s: read: %s", what,
+					     path, n ? strerror(-err) : "short file");
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static int e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
+{
+	uint8_t n = bp[BP_E820_ENTRIES];
+	uint8_t *e = bp + BP_E820_TABLE + n * 20;
+
+	if (n >= E820_MAX_ENTRIES)
+		return -ENOSPC;
+	put64(e, addr);
+	put64(e + 8, size);
+	put32(e + 16, type);
+	bp[BP_E820_ENTRIES] = n + 1;
+	return 0;
+}
+
+/* The PC map: low RAM with the EBDA and firmware holes, then 4 GiB up. */
+static void e820_fill(struct vmm_vm *vm, uint8_t *bp)
+{
+	e820_add(bp, 0, BOOT_EBDA, E820_RAM);
+	e820_add(bp, BOOT_EBDA, 0xa0000 - BOOT_EBDA, E820_RESERVED);
+	e820_add(bp, BOOT_FW_START, BOOT_FW_SIZE, E820_RESERVED);
+	e820_add(bp, BOOT_KERNEL_MIN, vm->low_size - BOOT_KERNEL_MIN, E820_RAM);
+	if (vm->high_size)
+		e820_add(bp, VMM_HIGH_RAM_START, vm->high_size, E820_RAM);
+}
+
+static int place_initrd(struct vmm_vm *vm, uint8_t *bp,
+			const struct bzimage_info *bz, uint64_t kernel_end,
+			const char *path)
+{
+	uint64_t top, addr;
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	r = vmm_read_file(vm, "initrd", path, &buf, &len);
+	if (r)
+		return r;
+	top = vm->low_size;
+	if (top > (uint64_t)bz->initrd_addr_max + 1)
+		top = (uint64_t)bz->initrd_addr_max + 1;
+	addr = (top - len) & ~0xfffull;
+	if (len > top || addr < kernel_end) {
+		free(buf);
+		return vmm_set_error(vm, -ENOSPC,
+				     "initrd %s (%zu bytes) does not fit in guest memory above the kernel",
+				     path, len);
+	}
+	memcpy(vmm_guest_ptr(vm, addr, len), buf, len);
+	free(buf);
+	put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
+	put32(bp + HDR_RAMDISK_SIZE, (uint32_t)len);
+	return 0;
+}
+
+static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
+			const uint8_t *img, size_t len)
+{
+	const char *cmdline = boot->cmdline ? boot->cmdline : "";
+	struct bzimage_info bz;
+	uint64_t load, align, rsdp = 0;
+	size_t cmdlen = strlen(cmdline);
+	uint8_t *bp;
+	char why[128];
+	int r;
+
+	r = bzimage_parse(img, len, &bz, why, sizeof(why));
+	if (r)
+		return vmm_set_error(vm, r, "kernel %s: %s", boot->kernel, why);
+	if (!vm->caps.irqchip)
+		return vmm_set_error(vm, -ENOTSUP,
+				     "kernel %s: Linux needs interrupt controllers and timers, which the %s backend does not provide yet",
+				     boot->kernel, vm->ops->name);
+
+	/* Where the kernel wants to run, else the lowest aligned address. */
+	align = bz.kernel_alignment ? bz.kernel_alignment : 0x200000;
+	load = bz.pref_address;
+	if (load < BOOT_KERNEL_MIN || load + bz.init_size > vm->low_size) {
+		if (!bz.relocatable)
+			return vmm_set_error(vm, -ENOSPC,
+					     "kernel %s: not relocatable and needs %u bytes at 0x%llx",
+					     boot->kernel, bz.init_size,
+					     (unsigned long long)bz.pref_address);
+		load = (BOOT_KERNEL_MIN + align - 1) & ~(align - 1);
+	}
+	if (load + bz.init_size > vm->low_size)
+		return vmm_set_error(vm, -ENOSPC,
+				     "kernel %s: needs %u MiB of memory to decompress",
+				     boot->kernel, bz.init_size >> 20);
+	memcpy(vmm_guest_ptr(vm, load, bz.kernel_size), img + bz.setup_size,
+	       bz.kernel_size);
+
+	if (cmdlen > bz.cmdline_size || cmdlen >= BOOT_CMDLINE_MAX)
+		return vmm_set_error(vm, -E2BIG,
+				     "command line: %zu bytes, the kernel takes at most %u",
+				     cmdlen, bz.cmdline_size);
+	memcpy(vmm_guest_ptr(vm, BOOT_CMDLINE, cmdlen + 1), cmdline, cmdlen + 1);
+
+	bp = vmm_guest_ptr(vm, BOOT_PARAMS, BP_SIZE);
+	memset(bp, 0, BP_SIZE);
+	memcpy(bp + BP_HDR, img + BP_HDR, bz.header_end - BP_HDR);
+	bp[HDR_TYPE_OF_LOADER] = 0xff;
+	bp[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
+	bp[HDR_HEAP_END_PTR] = 0x00;
+	bp[HDR_HEAP_END_PTR + 1] = 0xfe;
+	put32(bp + HDR_CMD_LINE_PTR, BOOT_CMDLINE);
+	e820_fill(vm, bp);
+
+	if (boot->initrd) {
+		r = place_initrd(vm, bp, &bz, load + bz.init_size, boot->initrd);
+		if (r)
+			return r;
+	}
+	if (vm->pc) {
+		r = vmm_pc_write_firmware(vm, &rsdp);
+		if (r)
+			return r;
+		if (bz.version >= 0x020e)
+			put64(bp + BP_ACPI_RSDP_ADDR, rsdp);
+	}
+	return vmm_x86_enter_long_mode(&vm->vcpus[0], load + BZIMAGE_ENTRY64_OFFSET,
+				       BOOT_PARAMS);
+}
+
+int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot)
+{
+	uint8_t *img;
+	size_t len;
+	int r;
+
+	if (vm->started)
+		return vmm_set_error(vm, -EBUSY, "kernel: the VM is already running");
+	if (!boot->kernel)
+		return vmm_set_error(vm, -EINVAL, "kernel: no path given");
+	r = vmm_read_file(vm, "kernel", boot->kernel, &img, &len);
+	if (r)
+		return r;
+	if (len >= 4 && !memcmp(img, "\177ELF", 4))
+		r = vmm_load_elf(vm, boot, img, len);
+	else
+		r = load_bzimage(vm, boot, img, len);
+	free(img);
+	return r;
+}

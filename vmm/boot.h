@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel loaders and the x86 entry states they set up. */
+#ifndef VMM_BOOT_H
+#define VMM_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/libvmm.h"
+
+struct vmm_vcpu;
+
+/* Reads a whole regular file (at most 512 MiB); message names `what`. */
+int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
+		  uint8_t **buf, size_t *len);
+
+/* ELF kernels: PVH entry note or Multiboot v1 header. */
+int vmm_load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
+		 const uint8_t *img, size_t len);
+
+/*
+ * 64-bit entry: identity-mapped 4 GiB with 2 MiB pages, flat 64-bit code
+ * and data segments (selectors 0x10 and 0x18), RSI = rsi.
+ */
+int vmm_x86_enter_long_mode(struct vmm_vcpu *vcpu, uint64_t rip, uint64_t rsi);
+
+/* 32-bit flat protected mode, paging off (PVH and Multiboot entries). */
+int vmm_x86_enter_protected_mode(struct vmm_vcpu *vcpu, uint64_t rip,
+				 uint32_t eax, uint32_t ebx);
+
+#endif

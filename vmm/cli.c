@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vhv-run's arguments: parsing and checking, each error naming its option. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli.h"
+
+const char cli_usage[] =
+"usage: vhv-run --kernel PATH [options]\n"
+"\n"
+"Boots a kernel (bzImage, PVH ELF or Multiboot ELF) in a virtual machine.\n"
+"\n"
+"  --kernel PATH        the kernel to boot\n"
+"  --initrd PATH        an initial ramdisk\n"
+"  --cmdline STR        the kernel command line (default: console=ttyS0)\n"
+"  --mem SIZE           guest RAM: 512M, 2G, ... (default 512M; plain number = MiB)\n"
+"  --cpus N             vCPUs, 1 to 64 (default 1)\n"
+"  --disk PATH[,ro]     a virtio-blk disk on a raw image (repeatable)\n"
+"  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
+"  --rng                a virtio-rng device\n"
+"  --console stdio|file=PATH|none   where COM1 goes (default stdio)\n"
+"  --backend vhv|kvm    the hypervisor: /dev/vhv (default) or /dev/kvm\n"
+"  --help, --version\n"
+"\n"
+"On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"Exit status: 0 guest powered off; 1 vhv-run error; 2 guest reset/reboot;\n"
+"3 guest crashed (triple fault); 4 stopped by a signal or Ctrl-A x;\n"
+"64+v (v < 64) guest wrote v to the debug-exit port 0x501.\n";
+
+int cli_exit_status(const struct vmm_exit_status *st)
+{
+	switch (st->reason) {
+	case VMM_STOP_POWEROFF:
+		return 0;
+	case VMM_STOP_RESET:
+		return 2;
+	case VMM_STOP_CRASH:
+		return 3;
+	case VMM_STOP_REQUESTED:
+		return 4;
+	case VMM_STOP_DEBUG_EXIT:
+		return 64 + (st->code & 63);
+	default:
+		return 1;
+	}
+}
+
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 20;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 0:
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		end++;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'B')	/* 512MiB, 2GB */
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || v > (~0ull >> shift))
+		return -EINVAL;
+	*bytes = v << shift;
+	return 0;
+}
+
+int cli_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++) {
+		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+			return -EINVAL;
+		mac[i] = b[i];
+	}
+	if (mac[0] & 1)		/* multicast: no NIC may have it */
+		return -EINVAL;
+	return 0;
+}
+
+#define ERR(...) (snprintf(err, err_len, __VA_ARGS__), -EINVAL)
+
+static int parse_disk(char *arg, struct cli_opts *o, char *err, size_t err_len)
+{
+	struct vmm_disk_config *d;
+	char *comma = strchr(arg, ',');
+
+	if (o->nr_disks == CLI_MAX_DISKS)
+		return ERR("--disk: at most %d disks", CLI_MAX_DISKS);
+	d = &o->disks[o->nr_disks];
+	memset(d, 0, sizeof(*d));
+	if (comma) {
+		*comma = 0;
+		if (strcmp(comma + 1, "ro"))
+			return ERR("--disk %s: unknown option \"%s\" (only \"ro\")",
+				   arg, comma + 1);
+		d->read_only = true;
+	}
+	if (!*arg)
+		return ERR("--disk: empty path");
+	d->path = arg;
+	o->nr_disks++;
+	return 0;
+}
+
+static int parse_net(char *arg, struct cli_opts *o, char *err, size_t err_len)
+{
+	struct vmm_net_config *n;
+	char *tok, *save = NULL;
+
+	if (o->nr_nets == CLI_MAX_NETS)
+		return ERR("--net: at most %d cards", CLI_MAX_NETS);
+	n = &o->nets[o->nr_nets];
+	memset(n, 0, sizeof(*n));
+	for (tok = strtok_r(arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "tap=", 4)) {
+			if (!tok[4] || strlen(tok + 4) >= 16)
+				return ERR("--net: tap name \"%s\" must be 1 to 15 characters",
+					   tok + 4);
+			n->tap = tok + 4;
+		} else if (!strncmp(tok, "mac=", 4)) {
+			if (cli_parse_mac(tok + 4, n->mac))
+				return ERR("--net: mac \"%s\" is not a unicast address like 52:54:00:12:34:56",
+					   tok + 4);
+			n->mac_set = true;
+		} else {
+			return ERR("--net: unknown option \"%s\" (tap=NAME, mac=M)",
+				   tok);
+		}
+	}
+	if (!n->tap)
+		return ERR("--net: tap=NAME is required");
+	o->nr_nets++;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
+	      size_t err_len)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'p' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "rng", no_argument, NULL, 'r' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	char *end;
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->mem = 512ull << 20;
+	o->cpus = 1;
+	o->cmdline = "console=ttyS0";
+	o->backend = VMM_BACKEND_VHV;
+	o->console = CLI_CONSOLE_STDIO;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'c':
+			o->cmdline = optarg;
+			break;
+		case 'm':
+			if (cli_parse_size(optarg, &o->mem))
+				return ERR("--mem %s: not a size (e.g. 512M, 2G)", optarg);
+			if (o->mem < VMM_MIN_RAM || o->mem % (2ull << 20) ||
+			    o->mem > (1ull << 40))
+				return ERR("--mem %s: must be a multiple of 2 MiB from 16M to 1T",
+					   optarg);
+			break;
+		case 'p':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || *optarg == '-' ||
+			    v < 1 || v > VMM_MAX_VCPUS)
+				return ERR("--cpus %s: must be a number from 1 to %d",
+					   optarg, VMM_MAX_VCPUS);
+			o->cpus = v;
+			break;
+		case 'd':
+			r = parse_disk(optarg, o, err, err_len);
+			if (r)
+				return r;
+			break;
+		case 'n':
+			r = parse_net(optarg, o, err, err_len);
+			if (r)
+				return r;
+			break;
+		case 'r':
+			o->rng = 1;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "stdio")) {
+				o->console = CLI_CONSOLE_STDIO;
+			} else if (!strcmp(optarg, "none")) {
+				o->console = CLI_CONSOLE_NONE;
+			} else if (!strncmp(optarg, "file=", 5) && optarg[5]) {
+				o->console = CLI_CONSOLE_FILE;
+				o->console_path = optarg + 5;
+			} else {
+				return ERR("--console %s: must be stdio, file=PATH or none",
+					   optarg);
+			}
+			break;
+		case 'b':
+			if (vmm_backend_parse(optarg, &o->backend))
+				return ERR("--backend %s: must be vhv or kvm", optarg);
+			break;
+		case 'h':
+			return CLI_HELP;
+		case 'V':
+			return CLI_VERSION;
+		case ':':
+			return ERR("%s: needs an argument", argv[optind - 1]);
+		default:
+			return ERR("%s: unknown option (see --help)",
+				   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return ERR("%s: unexpected argument (options start with --)",
+			   argv[optind]);
+	if (!o->kernel)
+		return ERR("--kernel: required (the kernel to boot)");
+	return CLI_RUN;
+}

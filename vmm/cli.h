@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vhv-run's command line, parsed without side effects (unit-tested). */
+#ifndef VMM_CLI_H
+#define VMM_CLI_H
+
+#include <stddef.h>
+
+#include "vmm/libvmm.h"
+
+#define CLI_MAX_DISKS	16
+#define CLI_MAX_NETS	8
+
+enum cli_console { CLI_CONSOLE_STDIO, CLI_CONSOLE_FILE, CLI_CONSOLE_NONE };
+
+struct cli_opts {
+	const char *kernel, *initrd, *cmdline;
+	uint64_t mem;
+	unsigned int cpus;
+	enum vmm_backend_kind backend;
+	enum cli_console console;
+	const char *console_path;
+	struct vmm_disk_config disks[CLI_MAX_DISKS];
+	unsigned int nr_disks;
+	struct vmm_net_config nets[CLI_MAX_NETS];
+	unsigned int nr_nets;
+	int rng;
+};
+
+#define CLI_RUN		0
+#define CLI_HELP	1
+#define CLI_VERSION	2
+
+/*
+ * Fills opts from argv (which must outlive opts).  Returns CLI_RUN,
+ * CLI_HELP or CLI_VERSION, or -EINVAL with err naming the argument and
+ * what is wrong with it.
+ */
+int cli_parse(int argc, char **argv, struct cli_opts *opts, char *err,
+	      size_t err_len);
+
+/* "512M", "2G", "1048576K", "64" (MiB): bytes, or -EINVAL. */
+int cli_parse_size(const char *s, uint64_t *bytes);
+int cli_parse_mac(const char *s, uint8_t mac[6]);
+
+extern const char cli_usage[];
+
+/* Process exit status for each way a VM can stop (see cli_usage). */
+int cli_exit_status(const struct vmm_exit_status *st);
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libvmm's private structures: the VM, its vCPUs, the I/O bus and the
+ * backend ops table that hides whether /dev/vhv or /dev/kvm runs the guest.
+ */
+#ifndef VMM_INTERNAL_H
+#define VMM_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "uapi/vhv.h"
+#include "vmm/device.h"
+
+struct vmm_vcpu;
+
+/* One registered range; the bus keeps them sorted by base. */
+struct vmm_io_range {
+	uint64_t base, len;
+	const struct vmm_io_ops *ops;
+	void *opaque;
+	char name[32];
+};
+
+struct vmm_bus {
+	pthread_rwlock_t lock;		/* readers: vCPU threads */
+	struct vmm_io_range *ranges;
+	size_t nr, cap;
+};
+
+int vmm_bus_init(struct vmm_bus *bus);
+void vmm_bus_destroy(struct vmm_bus *bus);
+int vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len,
+		const struct vmm_io_ops *ops, void *opaque, const char *name,
+		char *conflict, size_t conflict_len);
+int vmm_bus_del(struct vmm_bus *bus, uint64_t base);
+/* Dispatches an access; false if no device claims it. */
+bool vmm_bus_access(struct vmm_bus *bus, uint64_t addr, uint8_t *data,
+		    uint32_t size, bool write);
+
+/* What a vCPU exit asks of libvmm, whatever the backend. */
+enum vmm_exit_kind {
+	VMM_EXIT_NONE,		/* nothing to do: run again */
+	VMM_EXIT_IO,
+	VMM_EXIT_MMIO,
+	VMM_EXIT_HLT,
+	VMM_EXIT_SHUTDOWN,	/* triple fault */
+	VMM_EXIT_RESET,		/* the backend saw a reset request */
+	VMM_EXIT_POWEROFF,
+	VMM_EXIT_INTR,		/* a signal or a kick */
+	VMM_EXIT_FAIL,		/* cannot go on: message in the VM */
+};
+
+struct vmm_exit {
+	enum vmm_exit_kind kind;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;
+			bool write;
+			uint32_t count;
+			uint8_t *data;	/* in the run area */
+		} io;
+		struct {
+			uint64_t gpa;
+			uint8_t *data;	/* in the run area */
+			uint32_t len;
+			bool write;
+		} mmio;
+	};
+};
+
+/* The backend: one table per hypervisor device, picked at VM creation. */
+struct vmm_backend_ops {
+	const char *name;
+	int (*vm_create)(struct vmm_vm *vm);
+	void (*vm_destroy)(struct vmm_vm *vm);
+	int (*set_memory)(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
+			  uint64_t size, void *hva);
+	int (*vcpu_create)(struct vmm_vcpu *vcpu);
+	void (*vcpu_destroy)(struct vmm_vcpu *vcpu);
+	int (*vcpu_run)(struct vmm_vcpu *vcpu, struct vmm_exit *exit);
+	/* Makes the next or current run return promptly (with a signal). */
+	void (*vcpu_kick)(struct vmm_vcpu *vcpu);
+	int (*get_regs)(struct vmm_vcpu *vcpu, struct vhv_regs *regs);
+	int (*set_regs)(struct vmm_vcpu *vcpu, const struct vhv_regs *regs);
+	int (*get_sregs)(struct vmm_vcpu *vcpu, struct vhv_sregs *sregs);
+	int (*set_sregs)(struct vmm_vcpu *vcpu, const struct vhv_sregs *sregs);
+	/* The default CPUID with this vCPU's topology applied. */
+	int (*setup_cpuid)(struct vmm_vcpu *vcpu);
+	int (*irq_set)(struct vmm_vm *vm, uint32_t gsi, int level);
+	int (*msi_send)(struct vmm_vm *vm, uint64_t addr, uint32_t data);
+};
+
+extern const struct vmm_backend_ops vmm_backend_vhv;
+extern const struct vmm_backend_ops vmm_backend_kvm;
+
+struct vmm_vcpu {
+	struct vmm_vm *vm;
+	unsigned int id;
+	int fd;
+	void *run;			/* the mmap'd run area */
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	bool bsp_ready;			/* boot state written by a loader */
+	atomic_int running;		/* inside the backend's run call */
+	uint64_t exits;
+};
+
+struct vmm_device_entry {
+	char name[32];
+	void (*destroy)(void *opaque);
+	void *opaque;
+	struct vmm_device_entry *next;
+};
+
+struct vmm_loop_entry {
+	int fd;
+	vmm_fd_handler handler;
+	void *opaque;
+	struct vmm_loop_entry *next;
+};
+
+struct vmm_vm {
+	const struct vmm_backend_ops *ops;
+	enum vmm_backend_kind kind;
+	struct vmm_caps caps;
+	int sys_fd;			/* /dev/vhv or /dev/kvm */
+	int vm_fd;
+	void *backend;			/* backend-private */
+
+	void *ram;			/* one mapping for all RAM */
+	uint64_t ram_size;
+	uint64_t low_size;		/* RAM at 0 */
+	uint64_t high_size;		/* RAM at 4 GiB */
+
+	unsigned int nr_vcpus;
+	struct vmm_vcpu *vcpus;
+
+	struct vmm_bus pio, mmio;
+
+	/* The event loop (I/O thread). */
+	int epfd;
+	int stop_efd;			/* written on stop: wakes the loop */
+	pthread_mutex_t loop_lock;
+	struct vmm_loop_entry *loop_entries;
+	pthread_t io_thread;
+	bool io_started;
+
+	struct vmm_device_entry *devices;
+
+	/* Stop state: the first reason wins (set with a CAS). */
+	atomic_int stop_reason;
+	atomic_uint stop_code;
+	bool started;
+	bool waited;
+
+	/* Firmware and machine. */
+	struct vmm_pc *pc;		/* vmm_add_pc_devices() state */
+
+	pthread_mutex_t err_lock;
+	char err[VMM_ERROR_MAX];
+};
+
+/* vcpu.c */
+int vmm_vcpus_start(struct vmm_vm *vm);
+void vmm_vcpus_kick(struct vmm_vm *vm);
+void vmm_vcpus_join(struct vmm_vm *vm);
+
+/* loop.c */
+int vmm_loop_init(struct vmm_vm *vm);
+int vmm_loop_start(struct vmm_vm *vm);
+void vmm_loop_join(struct vmm_vm *vm);
+void vmm_loop_destroy(struct vmm_vm *vm);
+
+/* The signal that kicks vCPU threads out of the backend's run call. */
+#define VMM_KICK_SIGNAL		(SIGRTMIN + 3)
+int vmm_kick_signal_setup(void);
+
+/* machine.c: firmware tables are written when a kernel is loaded. */
+int vmm_pc_write_firmware(struct vmm_vm *vm, uint64_t *rsdp_gpa);
+void vmm_pc_destroy(struct vmm_vm *vm);
+
+/* Backend helpers shared by vhv and kvm. */
+int vmm_sys_ioctl_err(struct vmm_vm *vm, const char *what);
+
+#endif /* VMM_INTERNAL_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * libvmm: an embeddable virtual machine monitor on /dev/vhv (or /dev/kvm).
+ * This is the whole public API for running a VM; devices/ and custom device
+ * models use <vmm/device.h> as well.  Every function that can fail returns
+ * a negative errno (or NULL) and leaves a message that names the cause in
+ * the vmm_error passed in, or in vmm_vm_error() once a VM exists.  Nothing
+ * here calls exit() or abort(), and there is no global state: any number of
+ * VMs can live in one process.
+ *
+ *	struct vmm_error err;
+ *	struct vmm_vm_config cfg = { .backend = VMM_BACKEND_VHV,
+ *				     .ram_size = 512 << 20, .nr_vcpus = 2 };
+ *	struct vmm_vm *vm = vmm_vm_create(&cfg, &err);
+ *	vmm_add_pc_devices(vm, &(struct vmm_pc_config){ .console_out = 1 });
+ *	vmm_load_kernel(vm, &(struct vmm_boot){ .kernel = "bzImage" });
+ *	vmm_vm_start(vm);
+ *	vmm_vm_wait(vm, &status);
+ *	vmm_vm_destroy(vm);
+ */
+#ifndef LIBVMM_H
+#define LIBVMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIBVMM_VERSION_MAJOR	0
+#define LIBVMM_VERSION_MINOR	1
+#define LIBVMM_VERSION_PATCH	0
+#define LIBVMM_VERSION \
+	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
+	 LIBVMM_VERSION_PATCH)
+
+/* The version of the library actually linked (compare with LIBVMM_VERSION). */
+unsigned int vmm_version(void);
+
+struct vmm_vm;
+
+#define VMM_ERROR_MAX	256
+struct vmm_error {
+	int err;			/* negative errno */
+	char msg[VMM_ERROR_MAX];	/* what failed, naming the thing */
+};
+
+enum vmm_backend_kind {
+	VMM_BACKEND_VHV,		/* /dev/vhv (vhv.ko) */
+	VMM_BACKEND_KVM,		/* /dev/kvm, in-kernel irqchip and PIT */
+};
+
+/* Parse "vhv"/"kvm"; -EINVAL for anything else. */
+int vmm_backend_parse(const char *name, enum vmm_backend_kind *kind);
+const char *vmm_backend_name(enum vmm_backend_kind kind);
+
+#define VMM_MAX_VCPUS		64
+#define VMM_MIN_RAM		(16ull << 20)
+
+struct vmm_vm_config {
+	enum vmm_backend_kind backend;
+	uint64_t ram_size;	/* bytes, multiple of 2 MiB, >= VMM_MIN_RAM */
+	unsigned int nr_vcpus;	/* 1 .. VMM_MAX_VCPUS */
+};
+
+/*
+ * Creates a VM with its RAM (anonymous memory of the calling process)
+ * laid out as a PC: below 3 GiB, then from 4 GiB for what does not fit
+ * under the 32-bit PCI/MMIO hole.  Returns NULL with err filled.
+ */
+struct vmm_vm *vmm_vm_create(const struct vmm_vm_config *cfg,
+			     struct vmm_error *err);
+
+/* Stops the VM if it runs, joins its threads, frees everything. */
+void vmm_vm_destroy(struct vmm_vm *vm);
+
+/* The message of the last failure in this VM ("" if none). */
+const char *vmm_vm_error(const struct vmm_vm *vm);
+
+/* What the backend offers (filled at creation). */
+struct vmm_caps {
+	bool irqchip;		/* in-kernel LAPIC/IOAPIC/PIC/PIT */
+	bool msi;		/* MSI delivery (needs irqchip) */
+};
+void vmm_vm_caps(const struct vmm_vm *vm, struct vmm_caps *caps);
+
+/*
+ * The standard PC devices: COM1 (8250 UART, IRQ 4), i8042 (reset line),
+ * CMOS RTC, ACPI power management (power-off), the debug-exit port, the
+ * PCI host bridge; ACPI and MP tables are written at vmm_load_kernel().
+ * console_in/out: file descriptors for the UART (-1: none).
+ */
+struct vmm_pc_config {
+	int console_in;
+	int console_out;
+};
+int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg);
+
+/* A virtio-blk disk on a raw image file. */
+struct vmm_disk_config {
+	const char *path;
+	bool read_only;
+	const char *serial;	/* NULL: derived from the path */
+};
+int vmm_add_disk(struct vmm_vm *vm, const struct vmm_disk_config *cfg);
+
+/* A virtio-net card on an existing tap interface. */
+struct vmm_net_config {
+	const char *tap;	/* interface name */
+	uint8_t mac[6];
+	bool mac_set;		/* false: a locally administered random MAC */
+};
+int vmm_add_net(struct vmm_vm *vm, const struct vmm_net_config *cfg);
+
+/* A virtio-rng device fed by the host's getrandom(). */
+int vmm_add_rng(struct vmm_vm *vm);
+
+/*
+ * Loads a kernel and sets the boot vCPU up to enter it.  The format is
+ * detected: a bzImage (boot protocol >= 2.12 with the 64-bit entry), an
+ * ELF with a Xen PVH entry note, or a Multiboot v1 kernel.
+ */
+struct vmm_boot {
+	const char *kernel;	/* path */
+	const char *initrd;	/* path or NULL */
+	const char *cmdline;	/* NULL: "" */
+};
+int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot);
+
+/* Starts one thread per vCPU and one for device I/O. */
+int vmm_vm_start(struct vmm_vm *vm);
+
+enum vmm_stop_reason {
+	VMM_STOP_NONE,
+	VMM_STOP_POWEROFF,	/* the guest powered off */
+	VMM_STOP_RESET,		/* the guest asked for a reset/reboot */
+	VMM_STOP_CRASH,		/* triple fault or guest-reported panic */
+	VMM_STOP_DEBUG_EXIT,	/* a write to the debug-exit port; code = value */
+	VMM_STOP_REQUESTED,	/* vmm_vm_request_stop() from the embedder */
+	VMM_STOP_ERROR,		/* the VMM could not go on: vmm_vm_error() */
+};
+
+struct vmm_exit_status {
+	enum vmm_stop_reason reason;
+	uint32_t code;		/* DEBUG_EXIT: the value written */
+};
+
+/* Blocks until the VM has stopped and every thread it started is joined. */
+int vmm_vm_wait(struct vmm_vm *vm, struct vmm_exit_status *status);
+
+/*
+ * Asks the VM to stop (the first reason given wins).  Async-signal-safe:
+ * a SIGINT handler may call it.
+ */
+void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
+			 uint32_t code);
+
+const char *vmm_stop_reason_name(enum vmm_stop_reason reason);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LIBVMM_H */
