@@ -38,7 +38,7 @@ VMM_LDLIBS := -luring -lseccomp -pthread
 -include $(wildcard vmm/*.mk devices/*.mk firmware/*.mk)
 LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
 
-.PHONY: all module modules-all userspace selftests unit unit-run check run \
+.PHONY: all module modules-all userspace selftests unit unit-run check run install \
 	bench deps clean
 .DEFAULT_GOAL := all
 
@@ -65,7 +65,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 # ---- userspace -------------------------------------------------------------
 
 userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits \
-	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run)
+	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run $(B)/tools/vmm-example) $(GUESTS)
 
 $(B)/libvmm.a: $(LIBVMM_OBJS)
 	@rm -f $@

@@ -144,7 +144,7 @@ static int probe_vm(int sys)
 	return r;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const char *const vendors[] = { "?", "AMD-V (SVM + NPT)", "VT-x (VMX + EPT)" };
 	int sys = open("/dev/vhv", O_RDWR | O_CLOEXEC);
@@ -152,6 +152,13 @@ int main(void)
 
 	if (sys < 0)
 		return fail("open /dev/vhv (is vhv.ko loaded?)");
+	/* --cap N: prints capability N and exits 0 only if it is non-zero. */
+	if (argc == 3 && !strcmp(argv[1], "--cap")) {
+		int v = ioctl(sys, VHV_CHECK_CAP, atoi(argv[2]));
+
+		printf("%d\n", v);
+		return v > 0 ? 0 : 1;
+	}
 	vendor = ioctl(sys, VHV_CHECK_CAP, VHV_CAP_VENDOR);
 	printf("vhv ABI version %d on %s\n", ioctl(sys, VHV_GET_API_VERSION, 0),
 	       vendors[vendor >= 1 && vendor <= 2 ? vendor : 0]);

@@ -4,3 +4,43 @@ UNIT_TESTS += test_bzimage test_cli test_bus
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c
 $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
+
+# Test kernels for the ELF loaders (32-bit, no libc).
+GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf
+$(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -c -o $@.o $<
+	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
+$(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DPVH -c -o $@.o $<
+	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
+
+# pkg-config: build/pkgconfig/libvmm.pc describes the build tree (what the
+# example uses); `make install PREFIX=...` installs headers, library and a
+# .pc for that prefix.
+LIBVMM_VERSION := $(shell awk '/define LIBVMM_VERSION_(MAJOR|MINOR|PATCH)/ { v = v sep $$3; sep = "." } END { print v }' vmm/libvmm.h)
+PREFIX ?= /usr/local
+
+$(B)/pkgconfig/libvmm.pc: vmm/libvmm.pc.in vmm/libvmm.h
+	@mkdir -p $(@D) $(B)/include/vmm $(B)/include/uapi $(B)/lib
+	cp vmm/libvmm.h vmm/device.h $(B)/include/vmm/
+	cp uapi/vhv.h $(B)/include/uapi/
+	ln -sf ../libvmm.a $(B)/lib/libvmm.a
+	sed -e 's|@PREFIX@|$(CURDIR)/$(B)|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' $< >$@
+
+# The API example, built only through pkg-config as an outside user would.
+$(B)/tools/vmm-example: tools/vmm-example.c $(B)/libvmm.a $(B)/pkgconfig/libvmm.pc
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) -o $@ $< \
+		$$(PKG_CONFIG_PATH=$(B)/pkgconfig pkg-config --cflags --libs --static libvmm)
+
+install: $(B)/libvmm.a
+	install -d $(DESTDIR)$(PREFIX)/include/vmm $(DESTDIR)$(PREFIX)/include/uapi \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 vmm/libvmm.h vmm/device.h $(DESTDIR)$(PREFIX)/include/vmm/
+	install -m 644 uapi/vhv.h $(DESTDIR)$(PREFIX)/include/uapi/
+	install -m 644 $(B)/libvmm.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/vhv-run $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' vmm/libvmm.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvmm.pc

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A tiny 32-bit test kernel for libvmm's ELF loaders, built twice: with a
+ * Multiboot v1 header, and (-DPVH) with a PVH entry note.  It checks the
+ * boot magic, prints "<protocol>: cmdline=<command line> mem=<KiB>" on
+ * COM1 (polled), and stops the VM through the debug-exit port with 42
+ * (Multiboot) or 43 (PVH); 1 if the entry state was wrong.
+ */
+#define COM1		0x3f8
+#define DEBUG_EXIT	0x501
+
+	.code32
+	.section .text
+	.globl _start
+
+#ifdef PVH
+	.pushsection .note.pvh, "a"
+	.balign 4
+	.long 4			/* namesz */
+	.long 4			/* descsz */
+	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.long _start
+	.popsection
+#else
+	.balign 4
+mb_header:
+	.long 0x1badb002
+	.long 0x00000002	/* wants memory info */
+	.long -(0x1badb002 + 0x00000002)
+#endif
+
+_start:
+	cli
+	mov $stack_top, %esp
+#ifdef PVH
+	cmpl $0x336ec578, (%ebx)
+	jne bad
+	mov $pvh_name, %esi
+	call puts
+	mov 24(%ebx), %esi	/* cmdline_paddr */
+	call puts
+	/* memory: the first memmap entry above 1 MiB, in KiB */
+	mov 40(%ebx), %edi	/* memmap_paddr */
+	mov 48(%ebx), %ecx	/* memmap_entries */
+1:	cmpl $0x100000, (%edi)
+	je 2f
+	add $24, %edi
+	loop 1b
+	jmp bad
+2:	mov 8(%edi), %eax
+	shr $10, %eax
+	mov $43, %edx
+#else
+	cmp $0x2badb002, %eax
+	jne bad
+	testl $(1 << 2), (%ebx)	/* cmdline present */
+	jz bad
+	testl $(1 << 0), (%ebx)	/* mem_lower/mem_upper present */
+	jz bad
+	mov $mb_name, %esi
+	call puts
+	mov 16(%ebx), %esi
+	call puts
+	mov 8(%ebx), %eax	/* mem_upper, KiB above 1 MiB */
+	mov $42, %edx
+#endif
+	push %edx
+	push %eax
+	mov $mem_label, %esi
+	call puts
+	pop %eax
+	call putdec
+	mov $'\n', %al
+	call putc
+	pop %eax
+	mov $DEBUG_EXIT, %dx
+	out %al, %dx
+	hlt
+
+bad:
+	mov $bad_msg, %esi
+	call puts
+	mov $1, %al
+	mov $DEBUG_EXIT, %dx
+	out %al, %dx
+	hlt
+
+/* putc: %al to COM1 once the transmitter holding register is empty. */
+putc:
+	push %edx
+	push %eax
+1:	mov $(COM1 + 5), %dx
+	in %dx, %al
+	test $0x20, %al
+	jz 1b
+	pop %eax
+	mov $COM1, %dx
+	out %al, %dx
+	pop %edx
+	ret
+
+/* puts: the NUL-terminated string at %esi. */
+puts:
+	lodsb
+	test %al, %al
+	jz 1f
+	call putc
+	jmp puts
+1:	ret
+
+/* putdec: %eax in decimal. */
+putdec:
+	mov $10, %ecx
+	xor %edi, %edi
+1:	xor %edx, %edx
+	div %ecx
+	push %edx
+	inc %edi
+	test %eax, %eax
+	jnz 1b
+2:	pop %eax
+	add $'0', %al
+	call putc
+	dec %edi
+	jnz 2b
+	ret
+
+	.section .rodata
+mb_name:	.asciz "multiboot: cmdline="
+pvh_name:	.asciz "pvh: cmdline="
+mem_label:	.asciz " mem="
+bad_msg:	.asciz "bootinfo: bad entry state\n"
+
+	.section .bss
+	.balign 16
+	.skip 4096
+stack_top:
