@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0
+# PCI bus, virtio core and transport, virtio-rng and virtio-blk: unit tests.
+
+UNIT_TESTS += test_pci
+$(B)/unit/test_pci: selftests/unit/test_pci.c devices/pci.c
