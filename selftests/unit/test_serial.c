@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Unit tests for devices/serial.c: the 16550A register model, without a VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "devices/serial.h"
+
+/* ---- fakes of the libvmm calls the device makes ------------------------ */
+
+struct vmm_vm {
+	const struct vmm_io_ops *ops;
+	void *opaque;
+	uint64_t base, len;
+	int nr_io;
+	void (*destroy)(void *opaque);
+	void *dev;
+	int levels[256];	/* every vmm_irq_set level, in order */
+	int nr_levels;
+	uint32_t last_gsi;
+	int loop_fd;		/* -1: not in the loop */
+	vmm_fd_handler loop_handler;
+	void *loop_opaque;
+	int loop_adds, loop_dels;
+	enum vmm_stop_reason stop;
+	uint32_t stop_code;
+	int err;
+	char msg[256];
+};
+
+static struct vmm_vm fake;
+/* The loop fakes run on two threads in test_concurrent_input. */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
+		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
+		    const char *name)
+{
+	(void)name;
+	assert_int_equal(space, VMM_SPACE_PIO);
+	vm->ops = ops;
+	vm->opaque = opaque;
+	vm->base = base;
+	vm->len = len;
+	vm->nr_io++;
+	return 0;
+}
+
+int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
+{
+	(void)space;
+	(void)base;
+	vm->nr_io--;
+	return 0;
+}
+
+int vmm_device_add(struct vmm_vm *vm, const char *name,
+		   void (*destroy)(void *opaque), void *opaque)
+{
+	(void)name;
+	vm->destroy = destroy;
+	vm->dev = opaque;
+	return 0;
+}
+
+int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
+{
+	vm->last_gsi = gsi;
+	assert_true(vm->nr_levels < 256);
+	vm->levels[vm->nr_levels++] = level;
+	return 0;
+}
+
+int vmm_loop_add(struct vmm_vm *vm, int fd, uint32_t events,
+		 vmm_fd_handler handler, void *opaque)
+{
+	(void)events;
+	pthread_mutex_lock(&fake_lock);
+	assert_int_equal(vm->loop_fd, -1);
+	vm->loop_fd = fd;
+	vm->loop_handler = handler;
+	vm->loop_opaque = opaque;
+	vm->loop_adds++;
+	pthread_mutex_unlock(&fake_lock);
+	return 0;
+}
+
+int vmm_loop_del(struct vmm_vm *vm, int fd)
+{
+	pthread_mutex_lock(&fake_lock);
+	assert_int_equal(vm->loop_fd, fd);
+	vm->loop_fd = -1;
+	vm->loop_dels++;
+	pthread_mutex_unlock(&fake_lock);
+	return 0;
+}
+
+void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
+			 uint32_t code)
+{
+	if (vm->stop == VMM_STOP_NONE) {
+		vm->stop = reason;
+		vm->stop_code = code;
+	}
+}
+
+int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->msg, sizeof(vm->msg), fmt, ap);
+	va_end(ap);
+	vm->err = err;
+	return err;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+#define RBR 0
+#define IER 1
+#define IIR 2
+#define FCR 2
+#define LCR 3
+#define MCR 4
+#define LSR 5
+#define MSR 6
+#define SCR 7
+
+static uint8_t in8(unsigned int off)
+{
+	uint8_t b = 0xff;
+
+	fake.ops->read(fake.opaque, off, &b, 1);
+	return b;
+}
+
+static void out8(unsigned int off, uint8_t v)
+{
+	fake.ops->write(fake.opaque, off, &v, 1);
+}
+
+static int level(void)
+{
+	return fake.nr_levels ? fake.levels[fake.nr_levels - 1] : 0;
+}
+
+static struct serial *make(int in_fd, int out_fd)
+{
+	struct serial *s = NULL;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.loop_fd = -1;
+	assert_int_equal(serial_create(&fake, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
+				       in_fd, out_fd, &s), 0);
+	assert_non_null(s);
+	assert_true(fake.base == 0x3f8 && fake.len == 8);
+	assert_ptr_equal(fake.dev, s);
+	return s;
+}
+
+static void destroy(void)
+{
+	fake.destroy(fake.dev);
+}
+
+static void input(struct serial *s, const char *str, size_t len)
+{
+	serial_input(s, (const uint8_t *)str, len);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_divisor_latch(void **state)
+{
+	int p[2];
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	make(-1, p[1]);
+	out8(LCR, 0x83);			/* DLAB, 8N1 */
+	out8(RBR, 0x01);			/* 115200 baud */
+	out8(IER, 0x00);
+	assert_int_equal(in8(RBR), 0x01);
+	assert_int_equal(in8(IER), 0x00);
+	out8(IER, 0x12);
+	assert_int_equal(in8(IER), 0x12);
+	out8(LCR, 0x03);
+	out8(IER, 0x05);			/* IER, not DLM */
+	assert_int_equal(in8(IER), 0x05);
+	out8(LCR, 0x83);
+	assert_int_equal(in8(RBR), 0x01);
+	assert_int_equal(in8(IER), 0x12);
+	assert_int_equal(in8(LCR), 0x83);
+	/* Nothing written to THR while DLAB was set. */
+	assert_int_equal(read(p[0], buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EAGAIN);
+	destroy();
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_register_round_trip(void **state)
+{
+	unsigned int v;
+
+	(void)state;
+	make(-1, -1);
+	for (v = 0; v < 256; v++) {
+		out8(SCR, v);
+		assert_int_equal(in8(SCR), v);
+		out8(LCR, v);
+		assert_int_equal(in8(LCR), v);
+	}
+	out8(LCR, 0x03);
+	out8(IER, 0xff);		/* bits 4-7 do not exist on a 16550A */
+	assert_int_equal(in8(IER), 0x0f);
+	out8(MCR, 0xff);
+	assert_int_equal(in8(MCR), 0x1f);
+	out8(MCR, 0);
+	/* LSR and MSR writes are ignored. */
+	out8(LSR, 0x00);
+	assert_int_equal(in8(LSR), 0x60);
+	destroy();
+}
+
+/* What Linux's 8250 autoconfig does to find and classify the port. */
+static void test_linux_probe(void **state)
+{
+	(void)state;
+	make(-1, -1);
+	out8(IER, 0);
+	assert_int_equal(in8(IER) & 0x0f, 0);
+	out8(IER, 0x0f);
+	assert_int_equal(in8(IER) & 0x0f, 0x0f);
+	out8(IER, 0);
+	/* Loopback check: RTS|OUT2 show as CTS|DCD. */
+	out8(MCR, 0x10 | 0x0a);
+	assert_int_equal(in8(MSR) & 0xf0, 0x90);
+	out8(MCR, 0x10 | 0x05);		/* DTR|OUT1 -> DSR|RI */
+	assert_int_equal(in8(MSR) & 0xf0, 0x60);
+	out8(MCR, 0);
+	assert_int_equal(in8(MSR), 0xb0 | 0x0d);	/* DCTS, TERI, DDCD */
+	assert_int_equal(in8(MSR), 0xb0);
+	/* FIFO: IIR bits 7:6 = 3 means 16550A; no 64-byte bit 5. */
+	assert_int_equal(in8(IIR), 0x01);
+	out8(FCR, 0x01);
+	assert_int_equal(in8(IIR) >> 6, 3);
+	out8(FCR, 0x01 | 0x20);
+	assert_int_equal(in8(IIR) & 0x20, 0);
+	/* No EFR: with LCR 0xbf offset 2 is still IIR, not 0. */
+	out8(LCR, 0xbf);
+	assert_int_not_equal(in8(2), 0);
+	out8(LCR, 0x03);
+	/* Loopback TX comes back on RX and not out of the port. */
+	out8(MCR, 0x10 | 0x08);
+	out8(IER, 0x01);
+	out8(RBR, 0x5a);
+	assert_int_equal(in8(LSR), 0x61);
+	assert_int_equal(in8(RBR), 0x5a);
+	assert_int_equal(in8(LSR), 0x60);
+	assert_int_equal(fake.nr_levels, 0);	/* OUT2 gate is off in loopback */
+	destroy();
+}
+
+static void test_thr_output(void **state)
+{
+	const char *msg = "hello, 16550\n";
+	char buf[64];
+	size_t i;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	make(-1, p[1]);
+	out8(LCR, 0x03);
+	for (i = 0; msg[i]; i++) {
+		assert_true(in8(LSR) & 0x20);
+		out8(RBR, msg[i]);
+	}
+	assert_int_equal(read(p[0], buf, sizeof(buf)), strlen(msg));
+	assert_memory_equal(buf, msg, strlen(msg));
+	destroy();
+	/* A closed reader: the bytes are dropped, nothing breaks. */
+	close(p[0]);
+	make(-1, p[1]);
+	out8(RBR, 'x');
+	assert_int_equal(in8(LSR), 0x60);
+	destroy();
+	close(p[1]);
+	/* No output fd at all. */
+	make(-1, -1);
+	out8(RBR, 'y');
+	destroy();
+}
+
+static void test_rx_irq(void **state)
+{
+	struct serial *s;
+
+	(void)state;
+	s = make(-1, -1);
+	out8(MCR, 0x08);			/* OUT2 */
+	out8(IER, 0x01);
+	assert_int_equal(fake.nr_levels, 0);
+	assert_int_equal(in8(IIR), 0x01);
+	input(s, "ab", 2);
+	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(level(), 1);
+	assert_int_equal(fake.last_gsi, 4);
+	assert_int_equal(in8(IIR), 0x04);
+	assert_int_equal(in8(LSR), 0x61);
+	assert_int_equal(in8(RBR), 'a');
+	assert_int_equal(fake.nr_levels, 1);	/* still pending, no new call */
+	assert_int_equal(in8(RBR), 'b');
+	assert_int_equal(fake.nr_levels, 2);
+	assert_int_equal(level(), 0);
+	assert_int_equal(in8(IIR), 0x01);
+	assert_int_equal(in8(LSR), 0x60);
+	/* RBR once empty shows the last byte again and changes nothing. */
+	assert_int_equal(in8(RBR), 'b');
+	assert_int_equal(fake.nr_levels, 2);
+	/* Disabling the source drops the line. */
+	input(s, "c", 1);
+	assert_int_equal(level(), 1);
+	out8(IER, 0);
+	assert_int_equal(level(), 0);
+	assert_int_equal(fake.nr_levels, 4);
+	destroy();
+}
+
+static void test_fifo_trigger(void **state)
+{
+	struct serial *s;
+
+	(void)state;
+	s = make(-1, -1);
+	out8(FCR, 0xc7);			/* FIFO on, clear, trigger 14 */
+	out8(IER, 0x01);
+	input(s, "12345", 5);
+	assert_int_equal(in8(IIR), 0xcc);	/* time-out below trigger */
+	input(s, "678901234", 9);
+	assert_int_equal(in8(IIR), 0xc4);	/* at the trigger level */
+	assert_int_equal(in8(RBR), '1');
+	assert_int_equal(in8(IIR), 0xcc);
+	out8(FCR, 0x43);			/* clear RX, trigger 4 */
+	assert_int_equal(in8(LSR), 0x60);
+	assert_int_equal(in8(IIR), 0xc1);
+	input(s, "abcd", 4);
+	assert_int_equal(in8(IIR), 0xc4);
+	out8(FCR, 0x00);			/* FIFO off: reset, no 0xc0 */
+	assert_int_equal(in8(IIR), 0x01);
+	destroy();
+}
+
+static void test_iir_priorities(void **state)
+{
+	int i;
+
+	(void)state;
+	make(-1, -1);
+	out8(FCR, 0x01);
+	out8(MCR, 0x10 | 0x02);			/* loopback, RTS: DDSR, DDCD */
+	for (i = 0; i < 17; i++)		/* one more than fits: OE */
+		out8(RBR, i);
+	out8(IER, 0x0f);			/* also raises THRE */
+	assert_int_equal(in8(IIR), 0xc6);	/* line status first */
+	assert_int_equal(in8(IIR), 0xc6);	/* IIR read does not clear it */
+	assert_int_equal(in8(LSR) & 0x03, 0x03);
+	assert_int_equal(in8(IIR), 0xc4);	/* then received data */
+	for (i = 0; i < 16; i++)
+		assert_int_equal(in8(RBR), i);
+	assert_int_equal(in8(IIR), 0xc2);	/* then THR empty ... */
+	assert_int_equal(in8(IIR), 0xc0);	/* ... cleared by that read */
+	assert_int_equal(in8(MSR), 0x10 | 0x0a);
+	assert_int_equal(in8(IIR), 0xc1);
+	/* Writing THR in loopback: THRE again, and the byte is data. */
+	out8(RBR, 0x42);
+	assert_int_equal(in8(IIR), 0xc4);
+	assert_int_equal(in8(RBR), 0x42);
+	assert_int_equal(in8(IIR), 0xc2);
+	assert_int_equal(fake.nr_levels, 0);	/* all of it gated by loopback */
+	destroy();
+}
+
+/* Linux's startup checks that THRE re-asserts when IER enables it. */
+static void test_thre_interrupt(void **state)
+{
+	int p[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	make(-1, p[1]);
+	out8(MCR, 0x08);
+	out8(IER, 0x02);
+	assert_int_equal(level(), 1);
+	assert_int_equal(in8(IIR), 0x02);
+	assert_int_equal(level(), 0);
+	assert_int_equal(in8(IIR), 0x01);
+	out8(IER, 0);
+	out8(IER, 0x02);
+	assert_int_equal(level(), 1);
+	assert_int_equal(in8(IIR), 0x02);
+	out8(IER, 0x02);			/* already on: no new THRE */
+	assert_int_equal(in8(IIR), 0x01);
+	/* A THR write clears THRE and it comes back: a fresh edge. */
+	fake.nr_levels = 0;
+	out8(RBR, 'z');
+	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(level(), 1);
+	out8(RBR, 'z');
+	assert_int_equal(fake.nr_levels, 3);
+	assert_int_equal(fake.levels[1], 0);
+	assert_int_equal(fake.levels[2], 1);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(c, 'z');
+	destroy();
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_overrun(void **state)
+{
+	static uint8_t big[SERIAL_PENDING_SIZE + 16 + 5];
+	struct serial *s;
+	size_t i;
+
+	(void)state;
+	/* Loopback into a full FIFO: the FIFO keeps its 16, the rest is lost. */
+	s = make(-1, -1);
+	out8(FCR, 0x01);
+	out8(MCR, 0x10);
+	for (i = 0; i < 20; i++)
+		out8(RBR, 0x30 + i);
+	assert_int_equal(in8(LSR), 0x63);
+	assert_int_equal(in8(LSR), 0x61);	/* OE cleared by the read */
+	for (i = 0; i < 16; i++)
+		assert_int_equal(in8(RBR), 0x30 + i);
+	assert_int_equal(in8(LSR), 0x60);
+	/* Without FIFO a new byte replaces the unread one. */
+	out8(FCR, 0x00);
+	out8(RBR, 'a');
+	out8(RBR, 'b');
+	assert_int_equal(in8(LSR), 0x63);
+	assert_int_equal(in8(RBR), 'b');
+	assert_int_equal(in8(LSR), 0x60);
+	out8(MCR, 0);
+	out8(FCR, 0x01);
+
+	/* Host input waits in the pending ring: nothing lost, no OE. */
+	for (i = 0; i < 100; i++)
+		big[i] = 0x20 + i % 90;
+	serial_input(s, big, 100);
+	for (i = 0; i < 100; i++) {
+		assert_true(in8(LSR) & 0x01);
+		assert_int_equal(in8(RBR), 0x20 + i % 90);
+	}
+	assert_int_equal(in8(LSR), 0x60);
+
+	/* Past FIFO + ring the receiver overruns; the first bytes survive. */
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = 0x20 + i % 90;
+	serial_input(s, big, sizeof(big));
+	assert_int_equal(in8(LSR), 0x63);
+	for (i = 0; i < SERIAL_PENDING_SIZE + 16; i++)
+		assert_int_equal(in8(RBR), 0x20 + i % 90);
+	assert_int_equal(in8(LSR), 0x60);
+	destroy();
+}
+
+static void test_out2_gating(void **state)
+{
+	struct serial *s;
+
+	(void)state;
+	s = make(-1, -1);
+	out8(IER, 0x01);
+	input(s, "q", 1);
+	assert_int_equal(in8(IIR), 0x04);
+	assert_int_equal(fake.nr_levels, 0);	/* OUT2 clear: line stays low */
+	out8(MCR, 0x08);
+	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(level(), 1);
+	out8(MCR, 0x0b);			/* DTR|RTS|OUT2: no change */
+	assert_int_equal(fake.nr_levels, 1);
+	out8(MCR, 0x03);
+	assert_int_equal(level(), 0);
+	out8(MCR, 0x18);			/* OUT2 but loopback */
+	assert_int_equal(level(), 0);
+	assert_int_equal(fake.nr_levels, 2);
+	out8(MCR, 0x08);
+	assert_int_equal(level(), 1);
+	assert_int_equal(in8(RBR), 'q');
+	assert_int_equal(level(), 0);
+	assert_int_equal(fake.nr_levels, 4);
+	destroy();
+}
+
+static void drain(char *buf, size_t max, size_t *n)
+{
+	*n = 0;
+	while ((in8(LSR) & 0x01) && *n < max)
+		buf[(*n)++] = in8(RBR);
+}
+
+static void test_escape(void **state)
+{
+	struct serial *s;
+	char buf[32];
+	size_t n;
+
+	(void)state;
+	s = make(-1, -1);
+	out8(FCR, 0x01);
+	input(s, "a\x01\x01" "b\x01" "c", 6);
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "a\x01" "b\x01" "c", 5);
+	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	input(s, "\x01", 1);			/* held across calls */
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 0);
+	input(s, "\x01", 1);
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(buf[0], 0x01);
+	input(s, "\x01", 1);
+	input(s, "X", 1);			/* only lower-case x stops */
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(buf, "\x01X", 2);
+	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	input(s, "k\x01", 2);
+	input(s, "xzz", 3);
+	assert_int_equal(fake.stop, VMM_STOP_REQUESTED);
+	assert_int_equal(fake.stop_code, 0);
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(buf[0], 'k');
+	destroy();
+}
+
+/* The in_fd path: read only what fits, pause, resume, nothing lost. */
+static void test_fd_input(void **state)
+{
+	static uint8_t data[SERIAL_PENDING_SIZE * 2 + 300];
+	size_t i, got = 0;
+	int p[2], calls = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = 0x20 + (i * 7) % 90;
+	data[100] = 0x01;			/* Ctrl-A Ctrl-A: one byte */
+	data[101] = 0x01;
+	assert_int_equal(pipe(p), 0);
+	make(p[0], -1);
+	assert_int_equal(fake.loop_fd, p[0]);
+	assert_non_null(fake.loop_handler);
+	out8(FCR, 0x01);
+	assert_int_equal(write(p[1], data, sizeof(data)), sizeof(data));
+	close(p[1]);
+	while (fake.loop_fd >= 0) {
+		fake.loop_handler(fake.loop_opaque, EPOLLIN);
+		assert_true(++calls < 100);
+	}
+	assert_int_equal(fake.loop_dels, 1);	/* paused: the ring is full */
+	for (i = 0; i < sizeof(data); i++) {
+		if (i == 101)
+			continue;
+		while (!(in8(LSR) & 0x01)) {
+			/* Drained: the fd is back in the loop; feed more. */
+			assert_int_equal(fake.loop_fd, p[0]);
+			fake.loop_handler(fake.loop_opaque, EPOLLIN);
+		}
+		assert_int_equal(in8(RBR), data[i]);
+		got++;
+	}
+	assert_int_equal(got, sizeof(data) - 1);
+	assert_int_equal(in8(LSR), 0x60);	/* no OE anywhere */
+	assert_true(fake.loop_adds >= 2);
+	/* EOF: the fd leaves the loop for good. */
+	assert_int_equal(fake.loop_fd, p[0]);
+	fake.loop_handler(fake.loop_opaque, EPOLLIN | EPOLLHUP);
+	assert_int_equal(fake.loop_fd, -1);
+	i = fake.loop_adds;
+	serial_input((struct serial *)fake.dev, (const uint8_t *)"e", 1);
+	assert_int_equal(in8(RBR), 'e');
+	assert_int_equal(fake.loop_adds, i);
+	destroy();
+	close(p[0]);
+}
+
+/*
+ * The I/O thread feeds the UART from a pipe while this thread, the vCPU,
+ * drains it: the pause/resume hand-over between them loses nothing.
+ */
+struct io_thread_ctx {
+	atomic_int done;
+};
+
+static void *io_thread(void *arg)
+{
+	struct io_thread_ctx *ctx = arg;
+	struct pollfd pfd = { .events = POLLIN };
+	vmm_fd_handler h;
+	void *op;
+
+	while (!atomic_load(&ctx->done)) {
+		pthread_mutex_lock(&fake_lock);
+		pfd.fd = fake.loop_fd;
+		h = fake.loop_handler;
+		op = fake.loop_opaque;
+		pthread_mutex_unlock(&fake_lock);
+		if (pfd.fd < 0) {
+			usleep(50);
+			continue;
+		}
+		if (poll(&pfd, 1, 10) > 0)
+			h(op, EPOLLIN);
+	}
+	return NULL;
+}
+
+static void test_concurrent_input(void **state)
+{
+	static uint8_t data[60000];
+	struct io_thread_ctx ctx = { 0 };
+	size_t i, got = 0, spins = 0;
+	pthread_t t;
+	int p[2];
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = 0x02 + (i * 13) % 250;	/* no Ctrl-A */
+	assert_int_equal(pipe(p), 0);
+	make(p[0], -1);
+	out8(FCR, 0x01);
+	assert_int_equal(pthread_create(&t, NULL, io_thread, &ctx), 0);
+	assert_int_equal(write(p[1], data, sizeof(data)), sizeof(data));
+	while (got < sizeof(data) && spins < 100000000) {
+		if (!(in8(LSR) & 0x01)) {
+			spins++;
+			continue;
+		}
+		if (in8(RBR) != data[got])
+			break;
+		got++;
+	}
+	atomic_store(&ctx.done, 1);
+	pthread_join(t, NULL);
+	assert_int_equal(got, sizeof(data));
+	assert_int_equal(in8(LSR), 0x60);
+	assert_true(fake.loop_dels >= 1);	/* it did pause on the way */
+	destroy();
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_hostile(void **state)
+{
+	struct serial *s;
+	uint8_t d[8];
+
+	(void)state;
+	memset(&fake, 0, sizeof(fake));
+	fake.loop_fd = -1;
+	assert_int_equal(serial_create(&fake, 0xfffc, 4, -1, -1, &s), -EINVAL);
+	assert_non_null(strstr(fake.msg, "0xfffc"));
+	assert_int_equal(serial_create(&fake, 0x3f8, 99, -1, -1, &s), -EINVAL);
+	assert_non_null(strstr(fake.msg, "99"));
+	assert_int_equal(fake.nr_io, 0);
+	assert_null(fake.dev);
+	/* out may be NULL; wide and unaligned accesses stay in range. */
+	memset(&fake, 0, sizeof(fake));
+	fake.loop_fd = -1;
+	assert_int_equal(serial_create(&fake, 0x2f8, 3, -1, -1, NULL), 0);
+	out8(SCR, 0xa5);
+	memset(d, 0, sizeof(d));
+	fake.ops->read(fake.opaque, 6, d, 4);
+	assert_int_equal(d[0], 0xb0);
+	assert_int_equal(d[1], 0xa5);
+	assert_int_equal(d[2], 0xff);
+	assert_int_equal(d[3], 0xff);
+	fake.ops->read(fake.opaque, 200, d, 8);
+	assert_int_equal(d[7], 0xff);
+	memset(d, 0x77, sizeof(d));
+	fake.ops->write(fake.opaque, 3, d, 8);	/* LCR..SCR, then nothing */
+	assert_int_equal(in8(LCR), 0x77);
+	assert_int_equal(in8(SCR), 0x77);
+	fake.ops->write(fake.opaque, 1000, d, 4);
+	destroy();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_divisor_latch),
+		cmocka_unit_test(test_register_round_trip),
+		cmocka_unit_test(test_linux_probe),
+		cmocka_unit_test(test_thr_output),
+		cmocka_unit_test(test_rx_irq),
+		cmocka_unit_test(test_fifo_trigger),
+		cmocka_unit_test(test_iir_priorities),
+		cmocka_unit_test(test_thre_interrupt),
+		cmocka_unit_test(test_overrun),
+		cmocka_unit_test(test_out2_gating),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_fd_input),
+		cmocka_unit_test(test_concurrent_input),
+		cmocka_unit_test(test_hostile),
+	};
+
+	signal(SIGPIPE, SIG_IGN);	/* the closed-reader case */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
