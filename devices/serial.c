@@ -565,6 +565,13 @@ int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
 		goto err_mutex;
 	if (in_fd >= 0) {
 		r = vmm_loop_add(vm, in_fd, EPOLLIN, serial_in_event, s);
+		if (r == -EPERM) {
+			/* A regular file or /dev/null: never any input. */
+			s->in_fd = -1;
+			s->in_closed = true;
+			in_fd = -1;
+			r = 0;
+		}
 		if (r)
 			goto err_unregister;
 	}

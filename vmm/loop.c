@@ -29,26 +29,39 @@ int vmm_loop_init(struct vmm_vm *vm)
 int vmm_loop_add(struct vmm_vm *vm, int fd, uint32_t events,
 		 vmm_fd_handler handler, void *opaque)
 {
-	struct vmm_loop_entry *e = calloc(1, sizeof(*e));
 	struct epoll_event ev = { .events = events };
+	struct vmm_loop_entry *e;
 
-	if (!e)
-		return vmm_set_error(vm, -ENOMEM, "event loop: out of memory");
-	e->fd = fd;
-	e->handler = handler;
-	e->opaque = opaque;
-	ev.data.ptr = e;
 	pthread_mutex_lock(&vm->loop_lock);
+	/*
+	 * A device pausing and resuming an fd gets its old entry back, so
+	 * entries do not pile up (a stale event for it can only call the same
+	 * handler with the same opaque).
+	 */
+	for (e = vm->loop_entries; e; e = e->next)
+		if (e->fd == -1 && e->handler == handler && e->opaque == opaque)
+			break;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			pthread_mutex_unlock(&vm->loop_lock);
+			return vmm_set_error(vm, -ENOMEM, "event loop: out of memory");
+		}
+		e->handler = handler;
+		e->opaque = opaque;
+		e->fd = -1;
+		e->next = vm->loop_entries;
+		vm->loop_entries = e;
+	}
+	ev.data.ptr = e;
 	if (epoll_ctl(vm->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int err = -errno;
 
 		pthread_mutex_unlock(&vm->loop_lock);
-		free(e);
 		return vmm_set_error(vm, err, "event loop: adding fd %d: %s",
 				     fd, strerror(-err));
 	}
-	e->next = vm->loop_entries;
-	vm->loop_entries = e;
+	e->fd = fd;
 	pthread_mutex_unlock(&vm->loop_lock);
 	return 0;
 }

@@ -156,6 +156,12 @@ int vmm_vcpus_start(struct vmm_vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vmm_vcpu *vcpu = &vm->vcpus[i];
 
+		/*
+		 * Without an in-kernel LAPIC nothing can send the INIT/SIPI
+		 * that starts an AP: such vCPUs exist but never run.
+		 */
+		if (i > 0 && !vm->caps.irqchip)
+			break;
 		r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
 		if (r)
 			return vmm_set_error(vm, -r, "starting vCPU %u: %s", i,

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhv-run: boots a kernel on libvmm with a serial console and virtio
+ * devices.  Argument checking lives in cli.c; this file owns the terminal,
+ * signals and the exit status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/cli.h"
+#include "vmm/device.h"
+
+static struct termios saved_tio;
+static int tio_saved;
+
+static void restore_terminal(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	tio_saved = 0;
+}
+
+/* Raw input so the guest gets every key; output processing kept. */
+static void raw_terminal(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio_saved = 1;
+	atexit(restore_terminal);
+	t = saved_tio;
+	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+		       ICRNL | IXON);
+	t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cflag |= CS8;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+struct sig_ctx {
+	struct vmm_vm *vm;
+	int fd;
+};
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct sig_ctx *s = opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(s->fd, &si, sizeof(si)) == sizeof(si))
+		vmm_vm_request_stop(s->vm, VMM_STOP_REQUESTED, si.ssi_signo);
+}
+
+static int fail(const char *what, const char *msg)
+{
+	restore_terminal();
+	fprintf(stderr, "vhv-run: %s%s%s\n", what, *msg ? ": " : "", msg);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_vm_config cfg;
+	struct vmm_exit_status st;
+	struct vmm_error err;
+	struct cli_opts o;
+	struct sig_ctx sig = { .fd = -1 };
+	struct vmm_vm *vm;
+	char msg[256];
+	sigset_t set;
+	int in = -1, out = -1, r, status;
+	unsigned int i;
+
+	r = cli_parse(argc, argv, &o, msg, sizeof(msg));
+	if (r == CLI_HELP) {
+		fputs(cli_usage, stdout);
+		return 0;
+	}
+	if (r == CLI_VERSION) {
+		printf("vhv-run (libvmm %u.%u.%u)\n", LIBVMM_VERSION_MAJOR,
+		       LIBVMM_VERSION_MINOR, LIBVMM_VERSION_PATCH);
+		return 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vhv-run: %s\n", msg);
+		return 1;
+	}
+
+	switch (o.console) {
+	case CLI_CONSOLE_STDIO:
+		in = STDIN_FILENO;
+		out = STDOUT_FILENO;
+		break;
+	case CLI_CONSOLE_FILE:
+		out = open(o.console_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			   0644);
+		if (out < 0) {
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			return fail("--console file", msg);
+		}
+		break;
+	case CLI_CONSOLE_NONE:
+		break;
+	}
+
+	/* A console reader that went away must not kill the VMM. */
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Signals are taken by the VM's event loop, never by a handler. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	cfg = (struct vmm_vm_config){ .backend = o.backend, .ram_size = o.mem,
+				      .nr_vcpus = o.cpus };
+	vm = vmm_vm_create(&cfg, &err);
+	if (!vm)
+		return fail(vmm_backend_name(o.backend), err.msg);
+	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
+					.console_in = in, .console_out = out });
+	for (i = 0; !r && i < o.nr_disks; i++)
+		r = vmm_add_disk(vm, &o.disks[i]);
+	for (i = 0; !r && i < o.nr_nets; i++)
+		r = vmm_add_net(vm, &o.nets[i]);
+	if (!r && o.rng)
+		r = vmm_add_rng(vm);
+	if (!r)
+		r = vmm_load_kernel(vm, &(struct vmm_boot){
+					.kernel = o.kernel, .initrd = o.initrd,
+					.cmdline = o.cmdline });
+	if (!r) {
+		sig.vm = vm;
+		sig.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (sig.fd < 0)
+			r = vmm_set_error(vm, -errno, "signalfd: %s",
+					  strerror(errno));
+		else
+			r = vmm_loop_add(vm, sig.fd, EPOLLIN, on_signal, &sig);
+	}
+	if (r) {
+		snprintf(msg, sizeof(msg), "%s", vmm_vm_error(vm));
+		vmm_vm_destroy(vm);
+		return fail(msg, "");
+	}
+
+	if (in == STDIN_FILENO)
+		raw_terminal();
+	r = vmm_vm_start(vm);
+	if (!r)
+		r = vmm_vm_wait(vm, &st);
+	restore_terminal();
+	if (r) {
+		snprintf(msg, sizeof(msg), "%s", vmm_vm_error(vm));
+		vmm_vm_destroy(vm);
+		return fail(msg, "");
+	}
+	status = cli_exit_status(&st);
+	if (st.reason == VMM_STOP_ERROR)
+		fprintf(stderr, "vhv-run: %s\n", vmm_vm_error(vm));
+	else if (st.reason != VMM_STOP_POWEROFF &&
+		 st.reason != VMM_STOP_DEBUG_EXIT)
+		fprintf(stderr, "vhv-run: guest stopped: %s\n",
+			vmm_stop_reason_name(st.reason));
+	/* Devices flush their backends (disks fsync) as they are destroyed. */
+	vmm_vm_destroy(vm);
+	if (sig.fd >= 0)
+		close(sig.fd);
+	if (out >= 0 && o.console == CLI_CONSOLE_FILE)
+		close(out);
+	return status;
+}
