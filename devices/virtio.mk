@@ -3,3 +3,6 @@
 
 UNIT_TESTS += test_pci
 $(B)/unit/test_pci: selftests/unit/test_pci.c devices/pci.c
+
+UNIT_TESTS += test_virtqueue
+$(B)/unit/test_virtqueue: selftests/unit/test_virtqueue.c devices/virtqueue.c
