@@ -162,6 +162,7 @@ struct virtqueue {
 	uint16_t used_idx;		/* next used entry to fill */
 	uint16_t signalled_used;	/* used_idx at the last interrupt check */
 	bool signalled_valid;
+	bool unsignalled;		/* pushed since the last check */
 
 	/* virtio_queue_set_iothread(). */
 	int kick_fd;

@@ -6,3 +6,7 @@ $(B)/unit/test_pci: selftests/unit/test_pci.c devices/pci.c
 
 UNIT_TESTS += test_virtqueue
 $(B)/unit/test_virtqueue: selftests/unit/test_virtqueue.c devices/virtqueue.c
+
+UNIT_TESTS += test_virtio_pci
+$(B)/unit/test_virtio_pci: selftests/unit/test_virtio_pci.c devices/virtio_pci.c \
+	devices/virtqueue.c devices/pci.c

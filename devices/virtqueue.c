@@ -149,6 +149,7 @@ static void vq_clear(struct virtqueue *vq)
 	vq->last_avail = vq->used_idx = 0;
 	vq->signalled_used = 0;
 	vq->signalled_valid = false;
+	vq->unsignalled = false;
 }
 
 int virtio_device_init(struct virtio_device *vdev, struct vmm_vm *vm,
@@ -399,6 +400,7 @@ int virtq_enable(struct virtqueue *vq)
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
+	vq->unsignalled = false;
 	vq->ready = true;
 out:
 	pthread_mutex_unlock(&vq->lock);
@@ -546,6 +548,7 @@ void virtq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	__atomic_store_n(&elem[0], head, __ATOMIC_RELAXED);
 	__atomic_store_n(&elem[1], len, __ATOMIC_RELAXED);
 	vq->used_idx++;
+	vq->unsignalled = true;
 	/* The element must be visible before the index that publishes it. */
 	__atomic_store_n(used_idx_ptr(vq), vq->used_idx, __ATOMIC_RELEASE);
 out:
@@ -570,9 +573,10 @@ void virtio_notify_queue(struct virtio_device *vdev, unsigned int q)
 	pthread_mutex_lock(&vq->lock);
 	if (!vq->ready)
 		goto out;
-	/* Nothing new since the last check: no interrupt. */
-	if (vq->signalled_valid && vq->signalled_used == vq->used_idx)
+	/* Nothing pushed since the last check: no interrupt. */
+	if (!vq->unsignalled)
 		goto out;
+	vq->unsignalled = false;
 	/* Our used->idx store must be ordered before reading the driver's flags. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	old = vq->signalled_used;
