@@ -10,3 +10,7 @@ $(B)/unit/test_virtqueue: selftests/unit/test_virtqueue.c devices/virtqueue.c
 UNIT_TESTS += test_virtio_pci
 $(B)/unit/test_virtio_pci: selftests/unit/test_virtio_pci.c devices/virtio_pci.c \
 	devices/virtqueue.c devices/pci.c
+
+UNIT_TESTS += test_virtio_rng
+$(B)/unit/test_virtio_rng: selftests/unit/test_virtio_rng.c devices/virtio_rng.c \
+	devices/virtio_pci.c devices/virtqueue.c devices/pci.c
