@@ -14,3 +14,8 @@ $(B)/unit/test_virtio_pci: selftests/unit/test_virtio_pci.c devices/virtio_pci.c
 UNIT_TESTS += test_virtio_rng
 $(B)/unit/test_virtio_rng: selftests/unit/test_virtio_rng.c devices/virtio_rng.c \
 	devices/virtio_pci.c devices/virtqueue.c devices/pci.c
+
+UNIT_TESTS += test_virtio_blk
+$(B)/unit/test_virtio_blk: selftests/unit/test_virtio_blk.c devices/virtio_blk.c \
+	devices/virtio_pci.c devices/virtqueue.c devices/pci.c
+$(B)/unit/test_virtio_blk: UNIT_LDLIBS += -luring
