@@ -511,6 +511,19 @@ int virtq_pop(struct virtqueue *vq, struct virtq_chain *c)
 	if (!vq->ready || vq->broken || !driver_ok(vdev))
 		goto out;
 	idx = avail_idx(vq);
+	if (idx == vq->last_avail && !vq->notify_off &&
+	    virtio_has_feature(vdev, VIRTIO_F_EVENT_IDX)) {
+		/*
+		 * Empty: ask for a kick at the next entry, then look again.
+		 * Without the fence our avail_event store could pass the
+		 * reload, and a driver adding a buffer in between would see
+		 * the old event and not kick.
+		 */
+		__atomic_store_n(used_avail_event(vq), vq->last_avail,
+				 __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		idx = avail_idx(vq);
+	}
 	if ((uint16_t)(idx - vq->last_avail) > vq->size) {
 		ret = vq_fail_locked(vq, "available index moved by more than the queue size");
 		goto out;

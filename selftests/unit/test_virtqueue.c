@@ -311,6 +311,11 @@ static void test_event_idx(void **state)
 	vring_avail(&vr, 5);
 	virtq_disable_notify(vq);
 	assert_true(virtq_enable_notify(vq));	/* arrived meanwhile */
+	assert_int_equal(virtq_pop(vq, &c), 1);
+	/* An empty pop re-arms avail_event even if something moved it. */
+	*(uint16_t *)gpa(vr.used + 4 + 8 * QSIZE) = 0;
+	assert_int_equal(virtq_pop(vq, &c), 0);
+	assert_int_equal(avail_event(), 6);
 }
 
 static void test_no_interrupt_flag(void **state)
@@ -602,6 +607,132 @@ static void test_avail_idx_jump(void **state)
 	expect_rejected();
 }
 
+/* ---- a driver and a device on two threads --------------------------------------- */
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define STRESS_N	50000
+
+static int kick_efd, irq_efd;
+static volatile bool stress_stop;
+
+static bool lost_kick;
+
+/* Runs on the device thread: no cmocka asserts there. */
+static void stress_notify(struct virtio_device *d, unsigned int q)
+{
+	uint64_t one = 1;
+
+	(void)d;
+	(void)q;
+	if (write(irq_efd, &one, 8) != 8)
+		lost_kick = true;
+}
+
+static const struct virtio_transport_ops stress_transport = {
+	.notify = stress_notify,
+};
+
+/* Wakes only on kicks: a kick the driver should have sent is a timeout. */
+static void *stress_device(void *arg)
+{
+	struct iovec iov[2];
+	struct virtq_chain c = { .iov = iov, .max_iov = 2 };
+	struct pollfd pfd = { .fd = kick_efd, .events = POLLIN };
+	uint64_t n;
+
+	(void)arg;
+	while (!stress_stop) {
+		if (poll(&pfd, 1, 5000) != 1) {
+			lost_kick = !stress_stop;
+			break;
+		}
+		if (read(kick_efd, &n, 8) != 8)
+			continue;
+		while (virtq_pop(&vdev.vqs[0], &c) == 1)
+			virtq_push(&vdev.vqs[0], c.head, c.writable_len);
+		virtio_notify_queue(&vdev, 0);
+	}
+	return NULL;
+}
+
+static bool need_event(uint16_t event, uint16_t new, uint16_t old)
+{
+	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
+
+/*
+ * Linux's side of EVENT_IDX: kick only when avail_event says so, sleep on
+ * the interrupt only after publishing used_event and looking again.  A
+ * barrier missing on either side shows up as a lost wakeup (timeout).
+ */
+static void test_concurrent_event_idx(void **state)
+{
+	uint16_t *avail = NULL, *used_ring, last_used = 0, pending = 0;
+	struct pollfd pfd;
+	pthread_t dev_thread;
+	uint64_t one = 1, n;
+	unsigned int i;
+
+	(void)state;
+	start_device(ALL_FEATURES);
+	vdev.transport = &stress_transport;
+	kick_efd = eventfd(0, EFD_NONBLOCK);
+	irq_efd = eventfd(0, EFD_NONBLOCK);
+	pfd = (struct pollfd){ .fd = irq_efd, .events = POLLIN };
+	avail = gpa(vr.avail);
+	used_ring = gpa(vr.used);
+	stress_stop = false;
+	lost_kick = false;
+	assert_int_equal(pthread_create(&dev_thread, NULL, stress_device, NULL), 0);
+
+	for (i = 0; i < STRESS_N; i++) {
+		uint16_t old = vr.avail_idx;
+
+		/* Reclaim until a descriptor is free. */
+		while (pending == QSIZE) {
+			uint16_t u = __atomic_load_n(&used_ring[1], __ATOMIC_ACQUIRE);
+
+			if (u != last_used) {
+				pending -= (uint16_t)(u - last_used);
+				last_used = u;
+				continue;
+			}
+			__atomic_store_n(&avail[2 + QSIZE], last_used, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&used_ring[1], __ATOMIC_ACQUIRE) != last_used)
+				continue;
+			if (poll(&pfd, 1, 5000) != 1 || lost_kick)
+				break;				/* lost wakeup */
+			assert_int_equal(read(irq_efd, &n, 8), 8);
+		}
+		if (pending == QSIZE)
+			break;
+		vring_desc(&vr, vr.avail_idx % QSIZE, BUF_GPA, 8,
+			   VIRTQ_DESC_F_WRITE, 0);
+		vring_avail(&vr, vr.avail_idx % QSIZE);
+		pending++;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (need_event(*(volatile uint16_t *)gpa(vr.used + 4 + 8 * QSIZE),
+			       vr.avail_idx, old))
+			assert_int_equal(write(kick_efd, &one, 8), 8);
+	}
+	/* Everything comes back. */
+	for (n = 0; n < 500 && vring_used_idx(&vr) != vr.avail_idx; n++)
+		usleep(10000);
+	stress_stop = true;
+	assert_int_equal(write(kick_efd, &one, 8), 8);
+	pthread_join(dev_thread, NULL);
+	assert_false(lost_kick);
+	assert_int_equal(i, STRESS_N);
+	assert_int_equal(vring_used_idx(&vr), vr.avail_idx);
+	assert_int_equal(fk.nr_errors, 0);
+	close(kick_efd);
+	close(irq_efd);
+}
+
 /* ---- the I/O thread route and helpers ---------------------------------------- */
 
 static unsigned int iothread_calls;
@@ -679,6 +810,7 @@ int main(void)
 		T(test_indirect_loop),
 		T(test_indirect_with_next),
 		T(test_avail_idx_jump),
+		T(test_concurrent_event_idx),
 		T(test_iothread_kick),
 		T(test_iov_helpers),
 	};
