@@ -157,6 +157,12 @@ struct vmm_vm {
 	atomic_uint stop_code;
 	bool started;
 	bool waited;
+	bool sandbox;			/* vmm_vm_sandbox() was called */
+
+	/* Threads wait here until the sandbox is in place. */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	bool gate_open;
 
 	/* Firmware and machine. */
 	struct vmm_pc *pc;		/* vmm_add_pc_devices() state */
@@ -179,6 +185,12 @@ void vmm_loop_destroy(struct vmm_vm *vm);
 /* The signal that kicks vCPU threads out of the backend's run call. */
 #define VMM_KICK_SIGNAL		(SIGRTMIN + 3)
 int vmm_kick_signal_setup(void);
+
+/* vm.c: the start gate every VM thread passes before doing anything. */
+void vmm_gate_wait(struct vmm_vm *vm);
+
+/* sandbox.c */
+int vmm_sandbox_install(struct vmm_vm *vm);
 
 /* machine.c: firmware tables are written when a kernel is loaded. */
 int vmm_pc_write_firmware(struct vmm_vm *vm, uint64_t *rsdp_gpa);

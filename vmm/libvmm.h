@@ -128,6 +128,15 @@ struct vmm_boot {
 };
 int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot);
 
+/*
+ * Confines the whole process with a seccomp allowlist at vmm_vm_start(),
+ * after the VM's threads exist and before the guest's first instruction:
+ * no new files, sockets or processes, and no executable mappings; any
+ * other system call kills the process.  For a process that only runs
+ * this VM (vhv-run does it).
+ */
+int vmm_vm_sandbox(struct vmm_vm *vm);
+
 /* Starts one thread per vCPU and one for device I/O. */
 int vmm_vm_start(struct vmm_vm *vm);
 

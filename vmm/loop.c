@@ -99,6 +99,7 @@ static void *io_thread(void *arg)
 	/* Signals for the process go to the embedder's threads, not here. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	vmm_gate_wait(vm);
 
 	while (atomic_load(&vm->stop_reason) == VMM_STOP_NONE) {
 		n = epoll_wait(vm->epfd, evs, 16, -1);

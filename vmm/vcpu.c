@@ -103,6 +103,7 @@ static void *vcpu_thread(void *arg)
 	sigdelset(&set, SIGSEGV);
 	sigdelset(&set, SIGBUS);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	vmm_gate_wait(vm);
 
 	while (atomic_load(&vm->stop_reason) == VMM_STOP_NONE) {
 		memset(&exit, 0, sizeof(exit));

@@ -137,6 +137,8 @@ int main(int argc, char **argv)
 		r = vmm_add_net(vm, &o.nets[i]);
 	if (!r && o.rng)
 		r = vmm_add_rng(vm);
+	if (!r && !getenv("VHV_RUN_NO_SANDBOX"))
+		r = vmm_vm_sandbox(vm);
 	if (!r)
 		r = vmm_load_kernel(vm, &(struct vmm_boot){
 					.kernel = o.kernel, .initrd = o.initrd,

@@ -270,6 +270,8 @@ struct vmm_vm *vmm_vm_create(const struct vmm_vm_config *cfg,
 	vm->sys_fd = vm->vm_fd = vm->epfd = vm->stop_efd = -1;
 	pthread_mutex_init(&vm->err_lock, NULL);
 	pthread_mutex_init(&vm->loop_lock, NULL);
+	pthread_mutex_init(&vm->gate_lock, NULL);
+	pthread_cond_init(&vm->gate_cond, NULL);
 	atomic_init(&vm->stop_reason, VMM_STOP_NONE);
 	atomic_init(&vm->stop_code, 0);
 
@@ -301,6 +303,30 @@ err_vm:
 	return NULL;
 }
 
+int vmm_vm_sandbox(struct vmm_vm *vm)
+{
+	if (vm->started)
+		return vmm_set_error(vm, -EBUSY, "sandbox: the VM is already running");
+	vm->sandbox = true;
+	return 0;
+}
+
+void vmm_gate_wait(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->gate_lock);
+	while (!vm->gate_open)
+		pthread_cond_wait(&vm->gate_cond, &vm->gate_lock);
+	pthread_mutex_unlock(&vm->gate_lock);
+}
+
+static void gate_open(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->gate_lock);
+	vm->gate_open = true;
+	pthread_cond_broadcast(&vm->gate_cond);
+	pthread_mutex_unlock(&vm->gate_lock);
+}
+
 int vmm_vm_start(struct vmm_vm *vm)
 {
 	int r;
@@ -311,14 +337,19 @@ int vmm_vm_start(struct vmm_vm *vm)
 		return vmm_set_error(vm, -EINVAL,
 				     "no kernel loaded: nothing for vCPU 0 to run");
 	vm->started = true;
+	/*
+	 * Every thread exists before the sandbox closes (so none needs
+	 * clone), and none runs before it is in place.
+	 */
 	r = vmm_loop_start(vm);
 	if (!r)
 		r = vmm_vcpus_start(vm);
-	if (r) {
+	if (!r && vm->sandbox)
+		r = vmm_sandbox_install(vm);
+	if (r)
 		vmm_vm_request_stop(vm, VMM_STOP_ERROR, 0);
-		return r;
-	}
-	return 0;
+	gate_open(vm);
+	return r;
 }
 
 static void vm_join(struct vmm_vm *vm)
@@ -377,6 +408,8 @@ void vmm_vm_destroy(struct vmm_vm *vm)
 	vmm_bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->loop_lock);
 	pthread_mutex_destroy(&vm->err_lock);
+	pthread_mutex_destroy(&vm->gate_lock);
+	pthread_cond_destroy(&vm->gate_cond);
 	free(vm);
 }
 

@@ -44,3 +44,8 @@ install: $(B)/libvmm.a
 	install -m 755 $(B)/vhv-run $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' vmm/libvmm.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvmm.pc
+
+# The sandbox selftest links libvmm like any embedder.
+GUESTS += $(B)/selftests/sandbox_test
+$(B)/selftests/sandbox_test: $(B)/selftests/sandbox_test.o $(B)/libvmm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(VMM_LDLIBS)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libvmm's seccomp sandbox, in L1 on /dev/vhv: a VM still runs under it,
+ * and a device thread that tries something outside the allowlist (a
+ * socket, executable memory, opening a file) takes the VMM down with
+ * SIGSYS.  Each case runs in its own child process.  TAP output.
+ *   sandbox_test MULTIBOOT_KERNEL
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmm/device.h"
+
+static const char *kernel;
+static int tests, failures;
+
+enum attempt { NOTHING, SOCKET, MPROTECT_EXEC, MMAP_EXEC, OPEN_FILE };
+
+struct ctx {
+	struct vmm_vm *vm;
+	int efd;
+	enum attempt what;
+};
+
+/* Runs on the VM's I/O thread, like any device's event handler. */
+static void device_event(void *opaque, uint32_t events)
+{
+	struct ctx *c = opaque;
+	uint64_t v;
+	void *p;
+
+	(void)events;
+	if (read(c->efd, &v, sizeof(v)) != sizeof(v))
+		return;
+	switch (c->what) {
+	case NOTHING:
+		break;
+	case SOCKET:
+		socket(AF_INET, SOCK_STREAM, 0);
+		break;
+	case MPROTECT_EXEC:
+		p = vmm_guest_ptr(c->vm, 0x100000, 4096);
+		mprotect(p, 4096, PROT_READ | PROT_EXEC);
+		break;
+	case MMAP_EXEC:
+		mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case OPEN_FILE:
+		open("/etc/hostname", O_RDONLY);
+		break;
+	}
+	/* Still alive: the attempt was allowed (or nothing was tried). */
+	vmm_vm_request_stop(c->vm, VMM_STOP_REQUESTED, 7);
+}
+
+/* The child: a sandboxed VM; the guest would stop it with debug-exit 42. */
+static int child(enum attempt what, bool poke)
+{
+	struct vmm_vm_config cfg = { VMM_BACKEND_VHV, 64 << 20, 1 };
+	struct vmm_exit_status st;
+	struct vmm_error err;
+	struct ctx c = { .what = what };
+	uint64_t one = 1;
+
+	c.vm = vmm_vm_create(&cfg, &err);
+	if (!c.vm) {
+		fprintf(stderr, "vmm_vm_create: %s\n", err.msg);
+		return 100;
+	}
+	c.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vmm_add_pc_devices(c.vm, &(struct vmm_pc_config){ -1, -1 }) ||
+	    vmm_load_kernel(c.vm, &(struct vmm_boot){ kernel, NULL, "" }) ||
+	    vmm_loop_add(c.vm, c.efd, EPOLLIN, device_event, &c) ||
+	    vmm_vm_sandbox(c.vm)) {
+		fprintf(stderr, "setup: %s\n", vmm_vm_error(c.vm));
+		return 101;
+	}
+	/* Queued before the guest runs, so the device acts first. */
+	if (poke && write(c.efd, &one, sizeof(one)) != sizeof(one))
+		return 102;
+	if (vmm_vm_start(c.vm) || vmm_vm_wait(c.vm, &st)) {
+		fprintf(stderr, "run: %s\n", vmm_vm_error(c.vm));
+		return 103;
+	}
+	vmm_vm_destroy(c.vm);
+	if (st.reason == VMM_STOP_DEBUG_EXIT)
+		return st.code;			/* 42: the guest finished */
+	if (st.reason == VMM_STOP_REQUESTED)
+		return 50 + st.code;		/* 57: the device survived */
+	return 104;
+}
+
+static void check(const char *name, enum attempt what, bool poke,
+		  int want_status, int want_signal)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(child(what, poke));
+	waitpid(pid, &status, 0);
+	tests++;
+	if (want_signal ? WIFSIGNALED(status) && WTERMSIG(status) == want_signal :
+			  WIFEXITED(status) && WEXITSTATUS(status) == want_status) {
+		printf("ok %d - %s\n", tests, name);
+		return;
+	}
+	failures++;
+	if (WIFSIGNALED(status))
+		printf("not ok %d - %s (killed by signal %d)\n", tests, name,
+		       WTERMSIG(status));
+	else
+		printf("not ok %d - %s (exit status %d)\n", tests, name,
+		       WEXITSTATUS(status));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: sandbox_test MULTIBOOT_KERNEL\n");
+		return 2;
+	}
+	kernel = argv[1];
+	printf("# sandbox_test\n");
+	check("a sandboxed VM runs its guest to the end", NOTHING, false, 42, 0);
+	check("a sandboxed device thread keeps its allowed calls", NOTHING, true, 57, 0);
+	check("socket() from a device thread kills the VMM", SOCKET, true, 0, SIGSYS);
+	check("making guest memory executable kills the VMM", MPROTECT_EXEC, true, 0, SIGSYS);
+	check("an executable mapping kills the VMM", MMAP_EXEC, true, 0, SIGSYS);
+	check("opening a file from a device thread kills the VMM", OPEN_FILE, true, 0, SIGSYS);
+	return failures ? 1 : 0;
+}

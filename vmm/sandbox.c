@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMM's seccomp sandbox: once a VM's threads exist and before the
+ * first guest instruction, every thread of the process is confined to the
+ * system calls running a VM needs (an allowlist; anything else kills the
+ * process).  Nothing may map memory executable any more, so guest memory
+ * never becomes code in the VMM.  Files, taps and rings are all opened
+ * before; the filter keeps them usable, and nothing new can be opened.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <linux/if_tun.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <time.h>
+
+#include "vmm/internal.h"
+
+static const int allowed_syscalls[] = {
+	/* I/O on descriptors opened before the VM started */
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv),
+	SCMP_SYS(pwritev), SCMP_SYS(preadv2), SCMP_SYS(pwritev2),
+	SCMP_SYS(lseek), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(fallocate), SCMP_SYS(close), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fcntl),
+	SCMP_SYS(dup),
+	/* packet sockets handed to devices (virtio_net_create_fd) */
+	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendto),
+	SCMP_SYS(sendmsg),
+	/* the event loop and io_uring */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2),
+	SCMP_SYS(epoll_ctl), SCMP_SYS(io_uring_enter), SCMP_SYS(ppoll),
+	SCMP_SYS(poll),
+	/* memory, never executable (see mprotect/mmap rules below) */
+	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(mremap),
+	/* threads, signals, time */
+	SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(sigaltstack), SCMP_SYS(tgkill), SCMP_SYS(gettid),
+	SCMP_SYS(getpid), SCMP_SYS(sched_yield), SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday), SCMP_SYS(restart_syscall),
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+/* ioctls by request number: running vCPUs, interrupts, taps, the tty. */
+static const unsigned long allowed_ioctls[] = {
+	VHV_RUN, KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI,
+	TUNSETOFFLOAD, TUNSETVNETHDRSZ, FIONBIO, FIONREAD,
+	TCGETS, TCSETS, TCSETSW, TCSETSF,
+};
+
+static int sandbox_rules(scmp_filter_ctx ctx)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+		if (r)
+			return r;
+	}
+	for (i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]));
+		if (r)
+			return r;
+	}
+	/* Memory may be mapped and protected, never executable. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	return r;
+}
+
+int vmm_sandbox_install(struct vmm_vm *vm)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	/*
+	 * glibc reads /etc/localtime on the first time conversion of any
+	 * kind (gmtime_r too): do it now, while files may still be opened.
+	 */
+	tzset();
+
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return vmm_set_error(vm, -ENOMEM, "sandbox: seccomp_init failed");
+	/* All threads of the process at once, or none. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (!r)
+		r = sandbox_rules(ctx);
+	if (!r)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r)
+		return vmm_set_error(vm, r, "sandbox: installing the seccomp filter: %s",
+				     strerror(-r));
+	return 0;
+}
