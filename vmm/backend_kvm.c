@@ -68,13 +68,10 @@ static int kvm_vm_create(struct vmm_vm *vm)
 	return 0;
 }
 
-static void kvm_vm_destroy(struct vmm_vm *vm)
+static int kvm_vcpu_create(struct vmm_vcpu *vcpu)
 {
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->sys_fd >= 0)
-		close(vm->sys_fd);
-	vm->vm_fd = vm->sys_fd = -1;
+	return vmm_backend_vcpu_open(vcpu, KVM_GET_VCPU_MMAP_SIZE, KVM_CREATE_VCPU,
+				     sizeof(struct kvm_run), "KVM");
 }
 
 static int kvm_set_memory(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
@@ -92,38 +89,6 @@ static int kvm_set_memory(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
 				     "KVM_SET_USER_MEMORY_REGION slot %u: %s",
 				     slot, strerror(errno));
 	return 0;
-}
-
-static int kvm_vcpu_create(struct vmm_vcpu *vcpu)
-{
-	struct vmm_vm *vm = vcpu->vm;
-	int size;
-
-	size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
-		return vmm_set_error(vm, -EIO, "KVM_GET_VCPU_MMAP_SIZE: %s",
-				     strerror(errno));
-	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, vcpu->id);
-	if (vcpu->fd < 0)
-		return vmm_set_error(vm, -errno, "KVM_CREATE_VCPU %u: %s",
-				     vcpu->id, strerror(errno));
-	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 vcpu->fd, 0);
-	if (vcpu->run == MAP_FAILED) {
-		vcpu->run = NULL;
-		return vmm_set_error(vm, -errno, "mmap of vCPU %u: %s",
-				     vcpu->id, strerror(errno));
-	}
-	vcpu->run_size = size;
-	return 0;
-}
-
-static void kvm_vcpu_destroy(struct vmm_vcpu *vcpu)
-{
-	if (vcpu->run)
-		munmap(vcpu->run, vcpu->run_size);
-	close(vcpu->fd);
-	vcpu->fd = -1;
 }
 
 static int kvm_setup_cpuid(struct vmm_vcpu *vcpu)
@@ -345,10 +310,10 @@ static int kvm_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 const struct vmm_backend_ops vmm_backend_kvm = {
 	.name = "kvm",
 	.vm_create = kvm_vm_create,
-	.vm_destroy = kvm_vm_destroy,
+	.vm_destroy = vmm_backend_vm_close,
 	.set_memory = kvm_set_memory,
 	.vcpu_create = kvm_vcpu_create,
-	.vcpu_destroy = kvm_vcpu_destroy,
+	.vcpu_destroy = vmm_backend_vcpu_close,
 	.vcpu_run = kvm_vcpu_run,
 	.vcpu_kick = kvm_vcpu_kick,
 	.get_regs = kvm_get_regs,

@@ -43,13 +43,10 @@ static int vhv_vm_create(struct vmm_vm *vm)
 	return 0;
 }
 
-static void vhv_vm_destroy(struct vmm_vm *vm)
+static int vhv_vcpu_create(struct vmm_vcpu *vcpu)
 {
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->sys_fd >= 0)
-		close(vm->sys_fd);
-	vm->vm_fd = vm->sys_fd = -1;
+	return vmm_backend_vcpu_open(vcpu, VHV_GET_VCPU_MMAP_SIZE, VHV_CREATE_VCPU,
+				     sizeof(struct vhv_run), "VHV");
 }
 
 static int vhv_set_memory(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
@@ -66,38 +63,6 @@ static int vhv_set_memory(struct vmm_vm *vm, uint32_t slot, uint64_t gpa,
 		return vmm_set_error(vm, -errno, "VHV_SET_MEMORY_SLOT %u: %s",
 				     slot, strerror(errno));
 	return 0;
-}
-
-static int vhv_vcpu_create(struct vmm_vcpu *vcpu)
-{
-	struct vmm_vm *vm = vcpu->vm;
-	int size;
-
-	size = ioctl(vm->sys_fd, VHV_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct vhv_run))
-		return vmm_set_error(vm, -EIO, "VHV_GET_VCPU_MMAP_SIZE: %s",
-				     strerror(errno));
-	vcpu->fd = ioctl(vm->vm_fd, VHV_CREATE_VCPU, vcpu->id);
-	if (vcpu->fd < 0)
-		return vmm_set_error(vm, -errno, "VHV_CREATE_VCPU %u: %s",
-				     vcpu->id, strerror(errno));
-	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 vcpu->fd, 0);
-	if (vcpu->run == MAP_FAILED) {
-		vcpu->run = NULL;
-		return vmm_set_error(vm, -errno, "mmap of vCPU %u: %s",
-				     vcpu->id, strerror(errno));
-	}
-	vcpu->run_size = size;
-	return 0;
-}
-
-static void vhv_vcpu_destroy(struct vmm_vcpu *vcpu)
-{
-	if (vcpu->run)
-		munmap(vcpu->run, vcpu->run_size);
-	close(vcpu->fd);
-	vcpu->fd = -1;
 }
 
 static int vhv_setup_cpuid(struct vmm_vcpu *vcpu)
@@ -279,10 +244,10 @@ static int vhv_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 const struct vmm_backend_ops vmm_backend_vhv = {
 	.name = "vhv",
 	.vm_create = vhv_vm_create,
-	.vm_destroy = vhv_vm_destroy,
+	.vm_destroy = vmm_backend_vm_close,
 	.set_memory = vhv_set_memory,
 	.vcpu_create = vhv_vcpu_create,
-	.vcpu_destroy = vhv_vcpu_destroy,
+	.vcpu_destroy = vmm_backend_vcpu_close,
 	.vcpu_run = vhv_vcpu_run,
 	.vcpu_kick = vhv_vcpu_kick,
 	.get_regs = vhv_get_regs,

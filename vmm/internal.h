@@ -196,7 +196,11 @@ int vmm_sandbox_install(struct vmm_vm *vm);
 int vmm_pc_write_firmware(struct vmm_vm *vm, uint64_t *rsdp_gpa);
 void vmm_pc_destroy(struct vmm_vm *vm);
 
-/* Backend helpers shared by vhv and kvm. */
-int vmm_sys_ioctl_err(struct vmm_vm *vm, const char *what);
+/* backend_common.c: what the vhv and KVM backends do alike. */
+int vmm_backend_vcpu_open(struct vmm_vcpu *vcpu, unsigned long mmap_size_ioctl,
+			  unsigned long create_ioctl, size_t min_run_size,
+			  const char *prefix);
+void vmm_backend_vcpu_close(struct vmm_vcpu *vcpu);
+void vmm_backend_vm_close(struct vmm_vm *vm);
 
 #endif /* VMM_INTERNAL_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the vhv and KVM backends do alike: vCPU fds with a run area, closing. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/internal.h"
+
+int vmm_backend_vcpu_open(struct vmm_vcpu *vcpu, unsigned long mmap_size_ioctl,
+			  unsigned long create_ioctl, size_t min_run_size,
+			  const char *prefix)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	int size;
+
+	size = ioctl(vm->sys_fd, mmap_size_ioctl, 0);
+	if (size < (int)min_run_size)
+		return vmm_set_error(vm, -EIO, "%s_GET_VCPU_MMAP_SIZE: %s",
+				     prefix, strerror(errno));
+	vcpu->fd = ioctl(vm->vm_fd, create_ioctl, vcpu->id);
+	if (vcpu->fd < 0)
+		return vmm_set_error(vm, -errno, "%s_CREATE_VCPU %u: %s",
+				     prefix, vcpu->id, strerror(errno));
+	vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		return vmm_set_error(vm, -errno, "mmap of vCPU %u: %s",
+				     vcpu->id, strerror(errno));
+	}
+	vcpu->run_size = size;
+	return 0;
+}
+
+void vmm_backend_vcpu_close(struct vmm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	vcpu->fd = -1;
+}
+
+void vmm_backend_vm_close(struct vmm_vm *vm)
+{
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	vm->vm_fd = vm->sys_fd = -1;
+}
