@@ -49,3 +49,9 @@ install: $(B)/libvmm.a
 GUESTS += $(B)/selftests/sandbox_test
 $(B)/selftests/sandbox_test: $(B)/selftests/sandbox_test.o $(B)/libvmm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(VMM_LDLIBS)
+
+# A static guest tool for the I/O benchmark (tools/bench-io).
+GUESTS += $(B)/selftests/guests/randread
+$(B)/selftests/guests/randread: selftests/guests/randread.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARNINGS) -O2 -static -D_GNU_SOURCE -o $@ $<
