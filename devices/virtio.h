@@ -234,6 +234,9 @@ size_t virtio_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
 			 void *buf, size_t len);
 size_t virtio_iov_from_buf(const struct iovec *iov, unsigned int n, size_t off,
 			   const void *buf, size_t len);
+/* Drops the first skip bytes of iov[first..n) in place; returns the new first. */
+unsigned int virtio_iov_skip(struct iovec *iov, unsigned int first,
+			     unsigned int n, size_t skip);
 
 /* ---- for transports (vdev->lock held) -------------------------------------- */
 

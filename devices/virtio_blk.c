@@ -169,21 +169,6 @@ static bool blk_in_range(const struct virtio_blk *blk, uint64_t sector,
 	       bytes / BLK_SECTOR <= blk->capacity - sector;
 }
 
-/* Drops the first skip bytes of iov[first..n) in place; returns the new first. */
-static unsigned int iov_skip(struct iovec *iov, unsigned int first,
-			     unsigned int n, uint64_t skip)
-{
-	while (first < n && skip >= iov[first].iov_len) {
-		skip -= iov[first].iov_len;
-		first++;
-	}
-	if (first < n) {
-		iov[first].iov_base = (uint8_t *)iov[first].iov_base + skip;
-		iov[first].iov_len -= skip;
-	}
-	return first;
-}
-
 static struct io_uring_sqe *blk_sqe(struct virtio_blk *blk,
 				    struct blk_req *req)
 {
@@ -287,7 +272,7 @@ static int blk_start(struct virtio_blk *blk, struct blk_req *req,
 			return VIRTIO_BLK_S_IOERR;
 		/* Data: the readable buffers after the header. */
 		req->data_len = c->readable_len - BLK_HDR_SIZE;
-		req->data_iov = iov_skip(c->iov, 0, c->nr_readable,
+		req->data_iov = virtio_iov_skip(c->iov, 0, c->nr_readable,
 					 BLK_HDR_SIZE);
 		req->nr_data = c->nr_readable - req->data_iov;
 		break;

@@ -475,21 +475,6 @@ static void net_rx_kick(struct virtio_device *vdev, unsigned int q)
 
 /* ---- transmit --------------------------------------------------------------- */
 
-/* Drops the first skip bytes of iov[first..n) in place; returns the new first. */
-static unsigned int iov_skip(struct iovec *iov, unsigned int first,
-			     unsigned int n, size_t skip)
-{
-	while (first < n && skip >= iov[first].iov_len) {
-		skip -= iov[first].iov_len;
-		first++;
-	}
-	if (first < n) {
-		iov[first].iov_base = (uint8_t *)iov[first].iov_base + skip;
-		iov[first].iov_len -= skip;
-	}
-	return first;
-}
-
 /* Offloads in a transmit header must be ones the driver negotiated. */
 static bool tx_header_ok(struct virtio_net *net, uint8_t *hdr)
 {
@@ -536,7 +521,7 @@ static int tx_prepare(struct virtio_net *net)
 		net->tx_dropped++;
 		return 0;
 	}
-	net->tx_first = iov_skip(net->tx_iov, 1, end, NET_HDR_LEN);
+	net->tx_first = virtio_iov_skip(net->tx_iov, 1, end, NET_HDR_LEN);
 	net->tx_n = end - net->tx_first;
 	if (net->vnet_hdr) {
 		/* The slot before the frame is free: the header lived there. */

@@ -639,6 +639,20 @@ out:
 
 /* ---- iovec helpers ------------------------------------------------------------ */
 
+unsigned int virtio_iov_skip(struct iovec *iov, unsigned int first,
+			     unsigned int n, size_t skip)
+{
+	while (first < n && skip >= iov[first].iov_len) {
+		skip -= iov[first].iov_len;
+		first++;
+	}
+	if (first < n) {
+		iov[first].iov_base = (uint8_t *)iov[first].iov_base + skip;
+		iov[first].iov_len -= skip;
+	}
+	return first;
+}
+
 size_t virtio_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off,
 			 void *buf, size_t len)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What the vhv and KVM backends do alike: vCPU fds with a run area, closing. */
+/* What the vhv and KVM backends do alike: vCPU fds with a run area, I/O exits, closing. */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -49,4 +49,16 @@ void vmm_backend_vm_close(struct vmm_vm *vm)
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
 	vm->vm_fd = vm->sys_fd = -1;
+}
+
+bool vmm_exit_io(struct vmm_vcpu *vcpu, struct vmm_exit *exit, uint16_t port,
+		 uint8_t size, bool write, uint32_t count, uint64_t data_offset)
+{
+	exit->kind = VMM_EXIT_IO;
+	exit->io.port = port;
+	exit->io.size = size;
+	exit->io.write = write;
+	exit->io.count = count;
+	exit->io.data = (uint8_t *)vcpu->run + data_offset;
+	return data_offset + (uint64_t)count * size <= vcpu->run_size;
 }

@@ -139,14 +139,9 @@ static int kvm_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 	}
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		exit->kind = VMM_EXIT_IO;
-		exit->io.port = run->io.port;
-		exit->io.size = run->io.size;
-		exit->io.write = run->io.direction == KVM_EXIT_IO_OUT;
-		exit->io.count = run->io.count;
-		exit->io.data = (uint8_t *)run + run->io.data_offset;
-		if (run->io.data_offset + (uint64_t)run->io.count * run->io.size >
-		    vcpu->run_size)
+		if (!vmm_exit_io(vcpu, exit, run->io.port, run->io.size,
+				 run->io.direction == KVM_EXIT_IO_OUT,
+				 run->io.count, run->io.data_offset))
 			goto bad;
 		return 0;
 	case KVM_EXIT_MMIO:

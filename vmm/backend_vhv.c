@@ -140,14 +140,9 @@ static int vhv_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 	}
 	switch (run->exit_reason) {
 	case VHV_EXIT_IO:
-		exit->kind = VMM_EXIT_IO;
-		exit->io.port = run->io.port;
-		exit->io.size = run->io.size;
-		exit->io.write = run->io.direction == VHV_IO_OUT;
-		exit->io.count = run->io.count;
-		exit->io.data = (uint8_t *)run + run->io.data_offset;
-		if (run->io.data_offset + (uint64_t)run->io.count * run->io.size >
-		    vcpu->run_size)
+		if (!vmm_exit_io(vcpu, exit, run->io.port, run->io.size,
+				 run->io.direction == VHV_IO_OUT,
+				 run->io.count, run->io.data_offset))
 			return vhv_exit_fail(vm, exit, run);
 		return 0;
 	case VHV_EXIT_MMIO:

@@ -202,5 +202,11 @@ int vmm_backend_vcpu_open(struct vmm_vcpu *vcpu, unsigned long mmap_size_ioctl,
 			  const char *prefix);
 void vmm_backend_vcpu_close(struct vmm_vcpu *vcpu);
 void vmm_backend_vm_close(struct vmm_vm *vm);
+/*
+ * Fills a port I/O exit whose data sits at data_offset in the run area;
+ * false if that data would run past the end of the run area.
+ */
+bool vmm_exit_io(struct vmm_vcpu *vcpu, struct vmm_exit *exit, uint16_t port,
+		 uint8_t size, bool write, uint32_t count, uint64_t data_offset);
 
 #endif /* VMM_INTERNAL_H */
