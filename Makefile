@@ -34,7 +34,7 @@ UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_
 LIBVMM_MAIN := vmm/vhv-run.c
 LIBVMM_SRCS := $(filter-out $(LIBVMM_MAIN),$(wildcard vmm/*.c devices/*.c firmware/*.c))
 LIBVMM_EXTRA_OBJS :=
-VMM_LDLIBS := -luring -lseccomp -pthread
+VMM_LDLIBS := -luring -lseccomp -llzma -lzstd -lz -pthread
 -include $(wildcard vmm/*.mk devices/*.mk firmware/*.mk)
 LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
 

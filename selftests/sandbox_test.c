@@ -124,7 +124,7 @@ static int child(enum attempt what, bool poke)
 				    &c, "sandbox-test");
 	else
 		r = vmm_add_pc_devices(c.vm, &(struct vmm_pc_config){ -1, -1 });
-	if (r || vmm_load_kernel(c.vm, &(struct vmm_boot){ kernel, NULL, "" }) ||
+	if (r || vmm_load_kernel(c.vm, &(struct vmm_boot){ .kernel = kernel, .cmdline = "" }) ||
 	    vmm_loop_add(c.vm, c.efd, EPOLLIN, device_event, &c) ||
 	    vmm_vm_sandbox(c.vm)) {
 		fprintf(stderr, "setup: %s\n", vmm_vm_error(c.vm));

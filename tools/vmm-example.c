@@ -25,9 +25,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (vmm_add_pc_devices(vm, &(struct vmm_pc_config){ -1, 1 }) ||
-	    vmm_load_kernel(vm, &(struct vmm_boot){ argv[2],
-			    argc > 3 ? argv[3] : NULL,
-			    argc > 4 ? argv[4] : "console=ttyS0" }) ||
+	    vmm_load_kernel(vm, &(struct vmm_boot){ .kernel = argv[2],
+			    .initrd = argc > 3 ? argv[3] : NULL,
+			    .cmdline = argc > 4 ? argv[4] : "console=ttyS0" }) ||
 	    vmm_vm_start(vm) || vmm_vm_wait(vm, &st)) {
 		fprintf(stderr, "vmm-example: %s\n", vmm_vm_error(vm));
 		vmm_vm_destroy(vm);

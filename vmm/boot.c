@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/boot.h"
 #include "vmm/bzimage.h"
 #include "vmm/internal.h"
+#include "vmm/kcache.h"
+#include "vmm/vmlinux.h"
 
 /* Guest-physical layout of what the loader writes below 1 MiB. */
 #define BOOT_GDT		0x1000ull
@@ -137,6 +140,134 @@ static int place_initrd(struct vmm_vm *vm, uint8_t *bp,
 	return 0;
 }
 
+/* A whole word of the command line, as the kernel's option parser sees it. */
+static bool cmdline_has(const char *cmdline, const char *word, bool prefix)
+{
+	size_t n = strlen(word);
+	const char *p = cmdline;
+
+	while ((p = strstr(p, word))) {
+		bool start = p == cmdline || p[-1] == ' ';
+		char end = p[n];
+
+		if (start && (prefix || end == ' ' || end == 0))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/*
+ * Boots the decompressed kernel from the cache, doing what the kernel's
+ * own decompressor would have done: a random 2 MiB aligned physical
+ * address in low RAM (the kernel relocates itself physically), a random
+ * virtual offset applied through the relocation tables, KASLR_FLAG in
+ * boot_params; "nokaslr" keeps both at the link-time addresses, and
+ * "mem="/"memmap=" keep the physical address at 16 MiB.  Entry is the
+ * kernel's startup_64 with the same long-mode state and boot_params.
+ */
+static int load_extracted(struct vmm_vm *vm, const struct vmm_boot *boot,
+			  const struct bzimage_info *bz, uint8_t *bp,
+			  const struct vmlinux_info *vip, const uint8_t *data)
+{
+	const char *cmdline = boot->cmdline ? boot->cmdline : "";
+	uint64_t align = bz->kernel_alignment, lo, hi, phys, vdelta = 0;
+	uint64_t rnd[2] = { 0, 0 }, initrd;
+	const struct vmlinux_info vi = *vip;
+	bool kaslr = !cmdline_has(cmdline, "nokaslr", false);
+	uint8_t *image;
+	unsigned int i;
+	int r;
+
+	if (align < 0x200000 || (align & (align - 1)))
+		align = 0x200000;
+	lo = (vi.base + align - 1) & ~(align - 1);
+	initrd = 0;
+	memcpy(&initrd, bp + HDR_RAMDISK_IMAGE, 4);
+	hi = initrd ? initrd : vm->low_size;
+	if (lo + vi.span > hi)
+		return vmm_set_error(vm, -ENOSPC,
+				     "kernel %s: needs %llu MiB of memory below the initrd",
+				     boot->kernel,
+				     (unsigned long long)(vi.span >> 20) + 1);
+	if (kaslr && getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd[0] = rnd[1] = 0;
+	phys = lo;
+	if (kaslr && !cmdline_has(cmdline, "mem=", true) &&
+	    !cmdline_has(cmdline, "memmap=", true))
+		phys += (rnd[0] % ((hi - vi.span - lo) / align + 1)) * align;
+	if (kaslr)
+		vdelta = vmlinux_virt_delta(&vi, align, rnd[1]);
+
+	image = vmm_guest_ptr(vm, phys, vi.span);
+	if (!image)
+		return vmm_set_error(vm, -ENOSPC, "kernel %s: not in RAM",
+				     boot->kernel);
+	for (i = 0; i < vi.nr_segs; i++) {
+		const struct vmlinux_seg *s = &vi.seg[i];
+		uint8_t *dst = image + (s->paddr - vi.base);
+
+		memcpy(dst, data + s->offset, s->filesz);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	}
+	r = vmlinux_relocate(image, &vi, vdelta);
+	if (r)
+		return vmm_set_error(vm, r, "kernel %s: cached kernel: relocation failed",
+				     boot->kernel);
+	if (kaslr)
+		bp[HDR_LOADFLAGS] |= LOADFLAG_KASLR;
+	snprintf(vm->boot_note, sizeof(vm->boot_note),
+		 "kernel %s: from the kernel cache, at 0x%llx, text +0x%llx%s",
+		 boot->kernel, (unsigned long long)phys,
+		 (unsigned long long)vdelta, kaslr ? "" : " (nokaslr)");
+	return vmm_x86_enter_long_mode(&vm->vcpus[0], phys + vi.entry,
+				       BOOT_PARAMS);
+}
+
+/*
+ * Looks the bzImage up in the kernel cache and boots it from there
+ * (returns 0), or returns -ENOENT to boot it the normal way, having
+ * started a filler for next time where it can.
+ */
+static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
+		     const struct bzimage_info *bz, uint8_t *bp,
+		     const uint8_t *img, size_t len)
+{
+	const uint8_t *pm = img + bz->setup_size, *data;
+	uint32_t off, plen;
+	struct kcache_key key;
+	struct vmlinux_info vi;
+	char why[128];
+	size_t dlen;
+	int r;
+
+	memcpy(&off, img + HDR_PAYLOAD_OFFSET, 4);
+	memcpy(&plen, img + HDR_PAYLOAD_LENGTH, 4);
+	if (off > bz->kernel_size || plen > bz->kernel_size - off) {
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest (kernel cache: payload outside the image)",
+			 boot->kernel);
+		return -ENOENT;
+	}
+	kcache_key(img, len, &key);
+	r = kcache_map(boot->kernel_cache, &key, &data, &dlen);
+	if (!r) {
+		r = vmlinux_parse(data, dlen, &vi, why, sizeof(why));
+		if (!r)
+			r = load_extracted(vm, boot, bz, bp, &vi, data);
+		kcache_unmap(data, dlen);
+		if (r != -ENOEXEC && r != -EINVAL)
+			return r;
+	}
+	/* Missing or unusable: boot the normal way, fill it for next time. */
+	kcache_fill_async(boot->kernel_cache, &key, pm + off, plen);
+	snprintf(vm->boot_note, sizeof(vm->boot_note),
+		 "kernel %s: decompressed by the guest; %s the kernel cache in %s",
+		 boot->kernel, r == -ENOENT ? "filling" : "refilling a bad entry of",
+		 boot->kernel_cache);
+	return -ENOENT;
+}
+
 static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 			const uint8_t *img, size_t len)
 {
@@ -171,8 +302,6 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 		return vmm_set_error(vm, -ENOSPC,
 				     "kernel %s: needs %u MiB of memory to decompress",
 				     boot->kernel, bz.init_size >> 20);
-	memcpy(vmm_guest_ptr(vm, load, bz.kernel_size), img + bz.setup_size,
-	       bz.kernel_size);
 
 	if (cmdlen > bz.cmdline_size || cmdlen >= BOOT_CMDLINE_MAX)
 		return vmm_set_error(vm, -E2BIG,
@@ -202,6 +331,16 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 		if (bz.version >= 0x020e)
 			put64(bp + BP_ACPI_RSDP_ADDR, rsdp);
 	}
+	if (boot->kernel_cache) {
+		r = try_cache(vm, boot, &bz, bp, img, len);
+		if (r != -ENOENT)
+			return r;
+	} else {
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest", boot->kernel);
+	}
+	memcpy(vmm_guest_ptr(vm, load, bz.kernel_size), img + bz.setup_size,
+	       bz.kernel_size);
 	return vmm_x86_enter_long_mode(&vm->vcpus[0], load + BZIMAGE_ENTRY64_OFFSET,
 				       BOOT_PARAMS);
 }

@@ -33,6 +33,8 @@
 #define HDR_RELOCATABLE		0x234	/* u8 */
 #define HDR_XLOADFLAGS		0x236	/* u16 */
 #define HDR_CMDLINE_SIZE	0x238	/* u32 */
+#define HDR_PAYLOAD_OFFSET	0x248	/* u32, from the protected-mode kernel */
+#define HDR_PAYLOAD_LENGTH	0x24c	/* u32 */
 #define HDR_PREF_ADDRESS	0x258	/* u64 */
 #define HDR_INIT_SIZE		0x260	/* u32 */
 #define BP_E820_TABLE		0x2d0	/* 128 entries of 20 bytes */
@@ -43,6 +45,7 @@
 #define E820_RESERVED		2
 
 #define LOADFLAG_LOADED_HIGH	0x01
+#define LOADFLAG_KASLR		0x02	/* set by whoever randomized the kernel */
 #define LOADFLAG_CAN_USE_HEAP	0x80
 #define XLF_KERNEL_64		0x01
 #define XLF_CAN_BE_LOADED_ABOVE_4G 0x02

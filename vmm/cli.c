@@ -23,6 +23,11 @@ const char cli_usage[] =
 "  --rng                a virtio-rng device\n"
 "  --console stdio|file=PATH|none   where COM1 goes (default stdio)\n"
 "  --backend vhv|kvm    the hypervisor: /dev/vhv (default) or /dev/kvm\n"
+"  --kernel-cache DIR|none  where decompressed bzImage kernels are kept\n"
+"                       (default $XDG_CACHE_HOME/vhv/kernels, else\n"
+"                       ~/.cache/vhv/kernels): later boots of the same bzImage\n"
+"                       skip the guest's decompression\n"
+"  --verbose            say how the kernel was booted (on stderr)\n"
 "  --help, --version\n"
 "\n"
 "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -180,6 +185,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		{ "rng", no_argument, NULL, 'r' },
 		{ "console", required_argument, NULL, 'C' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "kernel-cache", required_argument, NULL, 'K' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -253,6 +260,17 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'b':
 			if (vmm_backend_parse(optarg, &o->backend))
 				return ERR("--backend %s: must be vhv or kvm", optarg);
+			break;
+		case 'K':
+			if (!*optarg)
+				return ERR("--kernel-cache: empty path (use none to disable)");
+			if (!strcmp(optarg, "none"))
+				o->no_kernel_cache = 1;
+			else
+				o->kernel_cache = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
 			break;
 		case 'h':
 			return CLI_HELP;

@@ -24,6 +24,9 @@ struct cli_opts {
 	struct vmm_net_config nets[CLI_MAX_NETS];
 	unsigned int nr_nets;
 	int rng;
+	const char *kernel_cache;	/* NULL: the default directory */
+	int no_kernel_cache;
+	int verbose;
 };
 
 #define CLI_RUN		0

@@ -169,6 +169,7 @@ struct vmm_vm {
 
 	pthread_mutex_t err_lock;
 	char err[VMM_ERROR_MAX];
+	char boot_note[VMM_ERROR_MAX];	/* how vmm_load_kernel() booted */
 };
 
 /* vcpu.c */

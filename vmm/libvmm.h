@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LIBVMM_VERSION_MAJOR	0
-#define LIBVMM_VERSION_MINOR	1
+#define LIBVMM_VERSION_MINOR	2
 #define LIBVMM_VERSION_PATCH	0
 #define LIBVMM_VERSION \
 	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
@@ -125,8 +125,20 @@ struct vmm_boot {
 	const char *kernel;	/* path */
 	const char *initrd;	/* path or NULL */
 	const char *cmdline;	/* NULL: "" */
+	/*
+	 * A directory for decompressed bzImage kernels, or NULL for none.
+	 * The first boot of a bzImage decompresses in the guest as always,
+	 * while a detached idle-priority process stores the decompressed
+	 * kernel there; later boots of the same image (same bytes) load it
+	 * directly, with libvmm placing it at random physical and virtual
+	 * offsets as the kernel's decompressor would (KASLR).
+	 */
+	const char *kernel_cache;
 };
 int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot);
+
+/* One line on how vmm_load_kernel() booted the kernel ("" before). */
+const char *vmm_boot_note(const struct vmm_vm *vm);
 
 /*
  * Confines the whole process with a seccomp allowlist at vmm_vm_start(),

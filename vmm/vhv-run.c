@@ -62,6 +62,26 @@ static void on_signal(void *opaque, uint32_t events)
 		vmm_vm_request_stop(s->vm, VMM_STOP_REQUESTED, si.ssi_signo);
 }
 
+/* $XDG_CACHE_HOME/vhv/kernels, else ~/.cache/vhv/kernels, else none. */
+static const char *kernel_cache_dir(const struct cli_opts *o, char *buf,
+				    size_t len)
+{
+	const char *base = getenv("XDG_CACHE_HOME");
+	int n;
+
+	if (o->no_kernel_cache)
+		return NULL;
+	if (o->kernel_cache)
+		return o->kernel_cache;
+	if (base && *base == '/')
+		n = snprintf(buf, len, "%s/vhv/kernels", base);
+	else if ((base = getenv("HOME")) && *base == '/')
+		n = snprintf(buf, len, "%s/.cache/vhv/kernels", base);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static int fail(const char *what, const char *msg)
 {
 	restore_terminal();
@@ -77,7 +97,7 @@ int main(int argc, char **argv)
 	struct cli_opts o;
 	struct sig_ctx sig = { .fd = -1 };
 	struct vmm_vm *vm;
-	char msg[256];
+	char msg[256], cache[4096];
 	sigset_t set;
 	int in = -1, out = -1, r, status;
 	unsigned int i;
@@ -142,7 +162,11 @@ int main(int argc, char **argv)
 	if (!r)
 		r = vmm_load_kernel(vm, &(struct vmm_boot){
 					.kernel = o.kernel, .initrd = o.initrd,
-					.cmdline = o.cmdline });
+					.cmdline = o.cmdline,
+					.kernel_cache = kernel_cache_dir(&o, cache,
+									 sizeof(cache)) });
+	if (!r && o.verbose && *vmm_boot_note(vm))
+		fprintf(stderr, "vhv-run: %s\n", vmm_boot_note(vm));
 	if (!r) {
 		sig.vm = vm;
 		sig.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

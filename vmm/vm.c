@@ -85,6 +85,11 @@ int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 	return err;
 }
 
+const char *vmm_boot_note(const struct vmm_vm *vm)
+{
+	return vm->boot_note;
+}
+
 const char *vmm_vm_error(const struct vmm_vm *vm)
 {
 	return vm->err;
@@ -186,6 +191,8 @@ static int ram_setup(struct vmm_vm *vm, struct vmm_error *err)
 	madvise(vm->ram, vm->ram_size, MADV_HUGEPAGE);
 	/* Never dumped: guest memory is the guest's, not the VMM's. */
 	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
+	/* Nor copied into a child (the kernel cache filler forks). */
+	madvise(vm->ram, vm->ram_size, MADV_DONTFORK);
 
 	vm->low_size = vm->ram_size < VMM_LOW_RAM_END ? vm->ram_size :
 						       VMM_LOW_RAM_END;

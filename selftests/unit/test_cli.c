@@ -66,6 +66,9 @@ static void test_defaults(void **state)
 	assert_string_equal(o.cmdline, "console=ttyS0");
 	assert_int_equal(o.nr_disks, 0);
 	assert_int_equal(o.nr_nets, 0);
+	assert_null(o.kernel_cache);
+	assert_false(o.no_kernel_cache);
+	assert_false(o.verbose);
 }
 
 static void test_all_options(void **state)
@@ -76,7 +79,11 @@ static void test_all_options(void **state)
 			     "a.img", "--disk", "b.img,ro", "--net",
 			     "tap=tap0,mac=52:54:00:12:34:56", "--net", "tap=t1",
 			     "--rng", "--console", "file=/tmp/c", "--backend",
-			     "kvm", NULL), CLI_RUN);
+			     "kvm", "--kernel-cache", "/var/kc", "--verbose",
+			     NULL), CLI_RUN);
+	assert_string_equal(o.kernel_cache, "/var/kc");
+	assert_false(o.no_kernel_cache);
+	assert_true(o.verbose);
 	assert_string_equal(o.initrd, "i");
 	assert_string_equal(o.cmdline, "quiet");
 	assert_int_equal(o.mem, 2ull << 30);
@@ -95,6 +102,10 @@ static void test_all_options(void **state)
 	assert_int_equal(o.console, CLI_CONSOLE_FILE);
 	assert_string_equal(o.console_path, "/tmp/c");
 	assert_int_equal(o.backend, VMM_BACKEND_KVM);
+	assert_int_equal(run("--kernel", "k", "--kernel-cache", "none", NULL),
+			 CLI_RUN);
+	assert_null(o.kernel_cache);
+	assert_true(o.no_kernel_cache);
 	assert_int_equal(run("--help", NULL), CLI_HELP);
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
 }
@@ -129,6 +140,8 @@ static void test_errors(void **state)
 	expect_error("--console file=: must be", run("--kernel", "k", "--console", "file=", NULL));
 	expect_error("--backend xen: must be vhv or kvm",
 		     run("--kernel", "k", "--backend", "xen", NULL));
+	expect_error("--kernel-cache: empty path",
+		     run("--kernel", "k", "--kernel-cache", "", NULL));
 	expect_error("--frobnicate: unknown option", run("--frobnicate", NULL));
 	expect_error("--kernel: needs an argument", run("--kernel", NULL));
 	expect_error("stray: unexpected argument", run("--kernel", "k", "stray", NULL));
