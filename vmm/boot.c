@@ -4,6 +4,7 @@
  * it in guest memory with what it needs (boot_params, e820, command line,
  * firmware tables) and sets vCPU 0 up to enter it.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,10 +148,10 @@ static bool cmdline_has(const char *cmdline, const char *word, bool prefix)
 	const char *p = cmdline;
 
 	while ((p = strstr(p, word))) {
-		bool start = p == cmdline || p[-1] == ' ';
+		bool start = p == cmdline || isspace((unsigned char)p[-1]);
 		char end = p[n];
 
-		if (start && (prefix || end == ' ' || end == 0))
+		if (start && (prefix || isspace((unsigned char)end) || end == 0))
 			return true;
 		p += n;
 	}
@@ -174,7 +175,9 @@ static int load_extracted(struct vmm_vm *vm, const struct vmm_boot *boot,
 	uint64_t align = bz->kernel_alignment, lo, hi, phys, vdelta = 0;
 	uint64_t rnd[2] = { 0, 0 }, initrd;
 	const struct vmlinux_info vi = *vip;
-	bool kaslr = !cmdline_has(cmdline, "nokaslr", false);
+	/* As the decompressor: only a relocatable kernel with tables moves. */
+	bool kaslr = !cmdline_has(cmdline, "nokaslr", false) &&
+		     vi.nr_tables && bz->relocatable;
 	uint8_t *image;
 	unsigned int i;
 	int r;
@@ -233,38 +236,59 @@ static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
 		     const struct bzimage_info *bz, uint8_t *bp,
 		     const uint8_t *img, size_t len)
 {
-	const uint8_t *pm = img + bz->setup_size, *data;
-	uint32_t off, plen;
+	const uint8_t *pm = img + bz->setup_size;
+	const char *dir = boot->kernel_cache;
 	struct kcache_key key;
 	struct vmlinux_info vi;
+	uint32_t off, plen;
+	uint8_t *data;
 	char why[128];
 	size_t dlen;
 	int r;
 
 	memcpy(&off, img + HDR_PAYLOAD_OFFSET, 4);
 	memcpy(&plen, img + HDR_PAYLOAD_LENGTH, 4);
-	if (off > bz->kernel_size || plen > bz->kernel_size - off) {
+	if (off > bz->kernel_size || plen > bz->kernel_size - off ||
+	    !kcache_payload_supported(pm + off, plen)) {
 		snprintf(vm->boot_note, sizeof(vm->boot_note),
-			 "kernel %s: decompressed by the guest (kernel cache: payload outside the image)",
+			 "kernel %s: decompressed by the guest (kernel cache: payload not gzip, xz or zstd)",
 			 boot->kernel);
 		return -ENOENT;
 	}
 	kcache_key(img, len, &key);
-	r = kcache_map(boot->kernel_cache, &key, &data, &dlen);
+	r = kcache_read(dir, &key, &data, &dlen);
 	if (!r) {
 		r = vmlinux_parse(data, dlen, &vi, why, sizeof(why));
+		if (!r && vi.base != bz->pref_address)
+			r = -ENOEXEC;
 		if (!r)
 			r = load_extracted(vm, boot, bz, bp, &vi, data);
-		kcache_unmap(data, dlen);
+		free(data);
 		if (r != -ENOEXEC && r != -EINVAL)
 			return r;
 	}
-	/* Missing or unusable: boot the normal way, fill it for next time. */
-	kcache_fill_async(boot->kernel_cache, &key, pm + off, plen);
-	snprintf(vm->boot_note, sizeof(vm->boot_note),
-		 "kernel %s: decompressed by the guest; %s the kernel cache in %s",
-		 boot->kernel, r == -ENOENT ? "filling" : "refilling a bad entry of",
-		 boot->kernel_cache);
+	switch (r) {
+	case -ENOENT:
+	case -ENOEXEC:
+	case -EINVAL:
+		/* Missing or unusable: boot the normal way, fill for next time. */
+		kcache_fill_async(dir, &key, pm + off, plen);
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest; %s the kernel cache in %s",
+			 boot->kernel, r == -ENOENT ? "filling" : "refilling a bad entry of",
+			 dir);
+		break;
+	case -EOPNOTSUPP:
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest (the kernel cache in %s found it cannot be booted directly)",
+			 boot->kernel, dir);
+		break;
+	default:
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest (kernel cache %s: %s)",
+			 boot->kernel, dir, strerror(-r));
+		break;
+	}
 	return -ENOENT;
 }
 

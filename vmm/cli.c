@@ -264,10 +264,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'K':
 			if (!*optarg)
 				return ERR("--kernel-cache: empty path (use none to disable)");
-			if (!strcmp(optarg, "none"))
-				o->no_kernel_cache = 1;
-			else
-				o->kernel_cache = optarg;
+			o->no_kernel_cache = !strcmp(optarg, "none");
+			o->kernel_cache = o->no_kernel_cache ? NULL : optarg;
 			break;
 		case 'v':
 			o->verbose = 1;

@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <lzma.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "vmm/kcache.h"
+#include "vmm/vmlinux.h"
 
 static const char kcache_magic[8] = "VHVKC\0\0\1";
 
@@ -119,24 +123,34 @@ static int ungzip(const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 	return r == Z_STREAM_END && z.avail_out == 0 ? 0 : -EINVAL;
 }
 
-int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
-		      size_t *out_len, char *why, size_t why_len)
+typedef int decoder_fn(const uint8_t *, size_t, uint8_t *, size_t);
+
+/* By magic number; len >= 16 checked by the callers. */
+static decoder_fn *payload_decoder(const uint8_t *payload)
 {
 	static const uint8_t xz[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	static const uint8_t zst[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-	int (*fn)(const uint8_t *, size_t, uint8_t *, size_t);
+
+	if (!memcmp(payload, xz, sizeof(xz)))
+		return unxz;
+	if (!memcmp(payload, zst, sizeof(zst)))
+		return unzstd;
+	if (payload[0] == 0x1f && payload[1] == 0x8b)
+		return ungzip;
+	return NULL;
+}
+
+int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
+		      size_t *out_len, char *why, size_t why_len)
+{
+	decoder_fn *fn;
 	uint32_t size;
 	int r;
 
 	if (len < 16)
 		return fail(why, why_len, -EINVAL, "payload too short");
-	if (!memcmp(payload, xz, sizeof(xz)))
-		fn = unxz;
-	else if (!memcmp(payload, zst, sizeof(zst)))
-		fn = unzstd;
-	else if (payload[0] == 0x1f && payload[1] == 0x8b)
-		fn = ungzip;
-	else
+	fn = payload_decoder(payload);
+	if (!fn)
 		return fail(why, why_len, -EOPNOTSUPP,
 			    "payload compression is not gzip, xz or zstd");
 	memcpy(&size, payload + len - 4, 4);
@@ -168,37 +182,58 @@ static int entry_path(const char *dir, const struct kcache_key *key,
 	return 0;
 }
 
-int kcache_map(const char *dir, const struct kcache_key *key,
-	       const uint8_t **data, size_t *len)
+int kcache_read(const char *dir, const struct kcache_key *key,
+		uint8_t **data, size_t *len)
 {
 	struct kcache_hdr h;
 	char path[4096];
 	struct stat st;
-	void *map;
+	size_t done = 0;
+	uint8_t *buf;
 	int fd, r;
 
 	r = entry_path(dir, key, path, sizeof(path));
 	if (r)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: whatever sits at the path, open() returns. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
+		return -errno;
 	r = -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size < (off_t)sizeof(h) ||
 	    pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
 	    memcmp(h.magic, kcache_magic, sizeof(h.magic)) ||
 	    memcmp(&h.key, key, sizeof(*key)) ||
-	    h.data_len != (uint64_t)st.st_size - sizeof(h) || !h.data_len)
+	    h.data_len != (uint64_t)st.st_size - sizeof(h) ||
+	    h.data_len > KCACHE_MAX_KERNEL)
 		goto out;
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		r = -errno;
+	if (!h.data_len) {
+		r = -EOPNOTSUPP;	/* known not to boot from the cache */
 		goto out;
+	}
+	/* Read, not mapped: an I/O error is an error, never a SIGBUS. */
+	buf = malloc(h.data_len);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (done < h.data_len) {
+		ssize_t n = pread(fd, buf + done, h.data_len - done,
+				  sizeof(h) + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n ? -errno : -EINVAL;
+			free(buf);
+			goto out;
+		}
+		done += n;
 	}
 	/* Newest use last to go: the pruning is by modification time. */
 	futimens(fd, NULL);
-	*data = (const uint8_t *)map + sizeof(h);
+	*data = buf;
 	*len = h.data_len;
 	r = 0;
 out:
@@ -206,9 +241,9 @@ out:
 	return r;
 }
 
-void kcache_unmap(const uint8_t *data, size_t len)
+bool kcache_payload_supported(const uint8_t *payload, size_t len)
 {
-	munmap((void *)(data - KCACHE_HDR_SIZE), len + KCACHE_HDR_SIZE);
+	return len >= 16 && payload_decoder(payload) != NULL;
 }
 
 static int mkdir_p(const char *dir)
@@ -270,7 +305,13 @@ static int by_mtime(const void *a, const void *b)
 	return x->tv_nsec < y->tv_nsec ? 1 : x->tv_nsec > y->tv_nsec ? -1 : 0;
 }
 
-/* Keeps the KCACHE_MAX_ENTRIES most recently used entries. */
+/* Temporary and lock files this old belong to fillers that died. */
+#define KCACHE_STALE_SECONDS	3600
+
+/*
+ * Keeps the KCACHE_MAX_ENTRIES most recently used entries (negative ones
+ * included) and removes stale temporary and lock files.
+ */
 static void prune(const char *dir)
 {
 	struct { struct timespec t; char name[64]; } e[64];
@@ -278,18 +319,29 @@ static void prune(const char *dir)
 	struct dirent *d;
 	struct stat st;
 	char path[4096];
+	time_t now = time(NULL);
 	DIR *dp;
 
 	dp = opendir(dir);
 	if (!dp)
 		return;
-	while ((d = readdir(dp)) && n < 64) {
+	while ((d = readdir(dp))) {
 		size_t l = strlen(d->d_name);
+		bool entry = l == 40 && !strcmp(d->d_name + 32, ".vmlinux");
+		bool stale = (l == 37 && !strcmp(d->d_name + 32, ".lock")) ||
+			     !strncmp(d->d_name, ".tmp-", 5);
 
-		if (l != 40 || strcmp(d->d_name + 32, ".vmlinux"))
+		if (!entry && !stale)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (stat(path, &st))
+		if (lstat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (stale) {
+			if (now - st.st_mtim.tv_sec > KCACHE_STALE_SECONDS)
+				unlink(path);
+			continue;
+		}
+		if (n == 64)
 			continue;
 		e[n].t = st.st_mtim;
 		memcpy(e[n].name, d->d_name, l + 1);
@@ -351,7 +403,7 @@ static int drop_shared_mappings(void)
 {
 	unsigned long lo[256], hi[256], a, b;
 	unsigned int n = 0, i;
-	char line[512], perms[8];
+	char line[4096 + 256], perms[8];
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	if (!f)
@@ -374,12 +426,42 @@ static int drop_shared_mappings(void)
 	return 0;
 }
 
+/* Every inherited descriptor, even where close_range() is missing. */
+static void close_all(void)
+{
+	struct rlimit rl;
+	unsigned int fd, max = 65536;
+
+	if (!close_range(0, ~0u, 0))
+		return;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < max)
+		max = rl.rlim_cur;
+	for (fd = 0; fd < max; fd++)
+		close(fd);
+}
+
+/* One filler per entry: the others see the lock held and leave. */
+static bool lock_entry(const char *dir, const struct kcache_key *key)
+{
+	char path[4096], name[48];
+	int fd;
+
+	kcache_name(key, name);
+	memcpy(name + 32, ".lock", 6);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return false;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Held until the filler exits: the descriptor is never closed. */
+	return fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB);
+}
+
 static void __attribute__((noreturn))
 fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
      size_t len)
 {
 	struct sched_param sp = { 0 };
 	char tmp[4096], why[128];
+	struct vmlinux_info vi;
 	uint8_t *kernel;
 	size_t kernel_len;
 	sigset_t none;
@@ -392,24 +474,37 @@ fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	close_range(0, ~0u, 0);
+	close_all();
 	fd = open("/dev/null", O_RDWR);
 	if (fd == 0) {
 		dup2(0, 1);
 		dup2(0, 2);
 	}
+	/* Idle, and the first to go when memory runs out. */
 	setpriority(PRIO_PROCESS, 0, 19);
 	sched_setscheduler(0, SCHED_IDLE, &sp);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1000", 4) != 4)
+			_exit(1);
+		close(fd);
+	}
 
+	if (mkdir_p(dir) || !lock_entry(dir, key))
+		_exit(1);
 	fd = tmp_open(dir, tmp, sizeof(tmp));
 	if (fd < 0)
 		_exit(1);
 	r = kcache_decompress(payload, len, &kernel, &kernel_len, why,
 			      sizeof(why));
-	if (r) {
-		unlink(tmp);
-		_exit(1);
-	}
+	/*
+	 * A kernel libvmm cannot boot directly gets an empty (negative)
+	 * entry, so that its next boots do not try again.
+	 */
+	if (!r && vmlinux_parse(kernel, kernel_len, &vi, why, sizeof(why)))
+		kernel_len = 0;
+	if (r)
+		kernel_len = 0;
 	_exit(commit(fd, tmp, dir, key, kernel, kernel_len) ? 1 : 0);
 }
 

@@ -15,6 +15,7 @@
 #ifndef VMM_KCACHE_H
 #define VMM_KCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,21 +43,29 @@ int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
 		      size_t *out_len, char *why, size_t why_len);
 
 /*
- * Maps the entry for key read-only: 0 with *data and *len (the decompressed
- * kernel; unmap with kcache_unmap), -ENOENT when there is none, -EINVAL
- * when the file there is not a complete entry for this key.
+ * Reads the entry for key: 0 with *data (malloc'ed: the decompressed
+ * kernel) and *len; -ENOENT when there is none; -EINVAL when the file
+ * there is not a complete entry for this key; -EOPNOTSUPP for a negative
+ * entry (the kernel is known not to boot from the cache); other -errno
+ * when the cache cannot be read.
  */
-int kcache_map(const char *dir, const struct kcache_key *key,
-	       const uint8_t **data, size_t *len);
-void kcache_unmap(const uint8_t *data, size_t len);
+int kcache_read(const char *dir, const struct kcache_key *key,
+		uint8_t **data, size_t *len);
 
-/* Writes an entry (synchronously; used by the filler and the tests). */
+/* Whether the payload's format is one kcache_decompress() handles. */
+bool kcache_payload_supported(const uint8_t *payload, size_t len);
+
+/*
+ * Writes an entry (synchronously; used by the filler and the tests); len
+ * 0 writes a negative entry.
+ */
 int kcache_store(const char *dir, const struct kcache_key *key,
 		 const uint8_t *kernel, size_t len);
 
 /*
  * Starts a detached process, at idle priority, that decompresses payload
- * and stores it under key; returns at once.  Call it while the process
+ * and stores it under key (or a negative entry if the result is not a
+ * kernel libvmm can boot directly); returns at once.  Call it while the process
  * has a single thread (before vmm_vm_start): the child closes every file
  * descriptor it inherits and leaves the caller's session.
  */

@@ -131,7 +131,9 @@ struct vmm_boot {
 	 * while a detached idle-priority process stores the decompressed
 	 * kernel there; later boots of the same image (same bytes) load it
 	 * directly, with libvmm placing it at random physical and virtual
-	 * offsets as the kernel's decompressor would (KASLR).
+	 * offsets as the kernel's decompressor would (KASLR).  On a miss
+	 * vmm_load_kernel() forks: call it before starting other threads
+	 * (as vmm_vm_start() does for the VM's own).
 	 */
 	const char *kernel_cache;
 };

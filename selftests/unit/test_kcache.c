@@ -267,7 +267,7 @@ static void test_store_map_prune(void **state)
 	char *dir = tmpdir(), sub[512], path[600], name[48];
 	uint8_t data[5000], *buf;
 	struct kcache_key key[6], other;
-	const uint8_t *got;
+	uint8_t *got;
 	size_t len, flen;
 	unsigned int i, present = 0;
 	FILE *f;
@@ -281,7 +281,7 @@ static void test_store_map_prune(void **state)
 		usleep(10000);			/* distinct modification times */
 	}
 	for (i = 0; i < 6; i++) {
-		int r = kcache_map(sub, &key[i], &got, &len);
+		int r = kcache_read(sub, &key[i], &got, &len);
 
 		if (r == -ENOENT)
 			continue;
@@ -289,7 +289,7 @@ static void test_store_map_prune(void **state)
 		assert_int_equal(len, sizeof(data));
 		assert_int_equal(got[0], i);
 		assert_int_equal(got[len - 1], i);
-		kcache_unmap(got, len);
+		free(got);
 		present++;
 		assert_true(i >= 6 - KCACHE_MAX_ENTRIES);	/* the newest kept */
 	}
@@ -297,19 +297,22 @@ static void test_store_map_prune(void **state)
 
 	other = key[5];
 	other.h[1] ^= 1;
-	assert_int_equal(kcache_map(sub, &other, &got, &len), -ENOENT);
+	assert_int_equal(kcache_read(sub, &other, &got, &len), -ENOENT);
+	/* A negative entry says so. */
+	assert_int_equal(kcache_store(sub, &other, NULL, 0), 0);
+	assert_int_equal(kcache_read(sub, &other, &got, &len), -EOPNOTSUPP);
 
 	/* A truncated entry and a corrupted header are refused. */
 	kcache_name(&key[5], name);
 	snprintf(path, sizeof(path), "%s/%s", sub, name);
 	buf = read_all(path, &flen);
 	assert_int_equal(truncate(path, flen - 1), 0);
-	assert_int_equal(kcache_map(sub, &key[5], &got, &len), -EINVAL);
+	assert_int_equal(kcache_read(sub, &key[5], &got, &len), -EINVAL);
 	buf[9] ^= 1;			/* inside the key */
 	f = fopen(path, "wb");
 	assert_int_equal(fwrite(buf, 1, flen, f), flen);
 	fclose(f);
-	assert_int_equal(kcache_map(sub, &key[5], &got, &len), -EINVAL);
+	assert_int_equal(kcache_read(sub, &key[5], &got, &len), -EINVAL);
 	free(buf);
 	rm_rf(dir);
 	free(dir);
@@ -321,7 +324,7 @@ static void test_fill_async(void **state)
 	const struct kernel *k = &kernels[0];
 	char *dir = tmpdir();
 	struct kcache_key key;
-	const uint8_t *got;
+	uint8_t *got;
 	size_t len;
 	int i, r = -ENOENT;
 
@@ -330,12 +333,12 @@ static void test_fill_async(void **state)
 	kcache_fill_async(dir, &key, k->payload, k->payload_len);
 	for (i = 0; i < 1200 && r == -ENOENT; i++) {
 		usleep(100000);
-		r = kcache_map(dir, &key, &got, &len);
+		r = kcache_read(dir, &key, &got, &len);
 	}
 	assert_int_equal(r, 0);
 	assert_int_equal(len, k->vmlinux_len);
 	assert_memory_equal(got, k->vmlinux, len);
-	kcache_unmap(got, len);
+	free(got);
 	rm_rf(dir);
 	free(dir);
 }
