@@ -2,4 +2,4 @@
 # virtio-net: unit test through the real PCI bus, virtio-pci transport and virtqueues.
 UNIT_TESTS += test_virtio_net
 $(B)/unit/test_virtio_net: selftests/unit/test_virtio_net.c devices/virtio_net.c \
-	devices/virtio_pci.c devices/virtqueue.c devices/pci.c
+	devices/virtio_pci.c devices/virtqueue.c devices/pci.c $(FAKE_VMM)

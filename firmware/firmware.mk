@@ -32,4 +32,4 @@ $(B)/unit/test_acpi: selftests/unit/test_acpi.c firmware/acpi.c \
 	firmware/mptable.c $(FW_DSDT_C)
 $(B)/unit/test_mptable: selftests/unit/test_mptable.c firmware/acpi.c \
 	firmware/mptable.c $(FW_DSDT_C)
-$(B)/unit/test_acpi_pm: selftests/unit/test_acpi_pm.c devices/acpi_pm.c
+$(B)/unit/test_acpi_pm: selftests/unit/test_acpi_pm.c devices/acpi_pm.c $(FAKE_VMM)

@@ -18,6 +18,7 @@
 
 #include "devices/acpi_pm.h"
 #include "firmware/firmware.h"
+#include "selftests/unit/fake_vmm.h"
 
 #define PM_BASE		0x600
 #define SCI_GSI		9
@@ -34,97 +35,6 @@
 #define SLP_EN		(1u << 13)
 #define SLP_TYP(t)	((unsigned int)(t) << 10)
 
-/* ---- fakes of vmm/device.h ----------------------------------------------- */
-
-struct vmm_vm {
-	int unused;
-};
-
-static struct {
-	const struct vmm_io_ops *ops;
-	void *opaque;
-	enum vmm_space space;
-	uint64_t base, len;
-	int io_ret, dev_ret;
-	unsigned int io_registered, io_unregistered;
-	void (*destroy)(void *);
-	void *dev_opaque;
-	int level[FW_IOAPIC_PINS];
-	unsigned int irq_calls;
-	enum vmm_stop_reason stop;
-	unsigned int stops;
-	char err[256];
-} fake;
-
-static struct vmm_vm the_vm;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	assert_ptr_equal(vm, &the_vm);
-	assert_non_null(name);
-	if (fake.io_ret)
-		return fake.io_ret;
-	fake.space = space;
-	fake.base = base;
-	fake.len = len;
-	fake.ops = ops;
-	fake.opaque = opaque;
-	fake.io_registered++;
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	assert_ptr_equal(vm, &the_vm);
-	assert_int_equal(space, fake.space);
-	assert_int_equal(base, fake.base);
-	fake.io_unregistered++;
-	return 0;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	assert_ptr_equal(vm, &the_vm);
-	assert_non_null(name);
-	if (fake.dev_ret)
-		return fake.dev_ret;
-	fake.destroy = destroy;
-	fake.dev_opaque = opaque;
-	return 0;
-}
-
-int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
-{
-	assert_ptr_equal(vm, &the_vm);
-	assert_true(gsi < FW_IOAPIC_PINS);
-	fake.level[gsi] = level;
-	fake.irq_calls++;
-	return 0;
-}
-
-void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
-			 uint32_t code)
-{
-	assert_ptr_equal(vm, &the_vm);
-	assert_int_equal(code, 0);
-	fake.stop = reason;
-	fake.stops++;
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	assert_ptr_equal(vm, &the_vm);
-	va_start(ap, fmt);
-	vsnprintf(fake.err, sizeof(fake.err), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
 
 static uint64_t rd(uint64_t off, uint32_t size)
@@ -133,7 +43,7 @@ static uint64_t rd(uint64_t off, uint32_t size)
 	uint64_t v = 0;
 
 	memset(data, 0xcc, sizeof(data));
-	fake.ops->read(fake.opaque, off, data, size);
+	fk.r[0].ops->read(fk.r[0].opaque, off, data, size);
 	memcpy(&v, data, size);
 	return v;
 }
@@ -143,7 +53,7 @@ static void wr(uint64_t off, uint32_t size, uint64_t v)
 	uint8_t data[8];
 
 	memcpy(data, &v, sizeof(data));
-	fake.ops->write(fake.opaque, off, data, size);
+	fk.r[0].ops->write(fk.r[0].opaque, off, data, size);
 }
 
 static uint64_t now_ns(void)
@@ -158,23 +68,36 @@ static int setup(void **state)
 {
 	struct acpi_pm *pm = NULL;
 
-	memset(&fake, 0, sizeof(fake));
-	assert_int_equal(acpi_pm_create(&the_vm, PM_BASE, SCI_GSI, &pm), 0);
+	fake_vmm_setup(0);
+	assert_int_equal(acpi_pm_create(&fake_vm, PM_BASE, SCI_GSI, &pm), 0);
 	assert_non_null(pm);
-	assert_int_equal(fake.io_registered, 1);
-	assert_int_equal(fake.space, VMM_SPACE_PIO);
-	assert_int_equal(fake.base, PM_BASE);
-	assert_int_equal(fake.len, FW_PM_BLOCK_LEN);
-	assert_ptr_equal(fake.dev_opaque, pm);
+	assert_int_equal(fk.io_registered, 1);
+	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
+	assert_int_equal(fk.r[0].base, PM_BASE);
+	assert_int_equal(fk.r[0].len, FW_PM_BLOCK_LEN);
+	assert_int_equal(fk.nr_dev, 1);
+	assert_ptr_equal(fk.dev[0].opaque, pm);
 	*state = pm;
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	unsigned int i;
+
 	(void)state;
-	fake.destroy(fake.dev_opaque);
+	/* Power-off and reset carry no code. */
+	for (i = 0; i < fk.nr_stops; i++)
+		assert_int_equal(fk.stops[i].code, 0);
+	fake_vmm_destroy_devices();
 	return 0;
+}
+
+/* The latest stop request (each one must ask). */
+static enum vmm_stop_reason last_stop(void)
+{
+	assert_true(fk.nr_stops > 0);
+	return fk.stops[fk.nr_stops - 1].reason;
 }
 
 /* ---- tests ------------------------------------------------------------- */
@@ -184,26 +107,27 @@ static void test_create_rejects(void **state)
 	struct acpi_pm *pm = NULL;
 
 	(void)state;
-	memset(&fake, 0, sizeof(fake));
-	assert_int_equal(acpi_pm_create(&the_vm, 0, SCI_GSI, &pm), -EINVAL);
-	assert_int_equal(acpi_pm_create(&the_vm, 0xfff1, SCI_GSI, &pm),
+	fake_vmm_setup(0);
+	assert_int_equal(acpi_pm_create(&fake_vm, 0, SCI_GSI, &pm), -EINVAL);
+	assert_int_equal(acpi_pm_create(&fake_vm, 0xfff1, SCI_GSI, &pm),
 			 -EINVAL);
-	assert_int_equal(acpi_pm_create(&the_vm, PM_BASE, 24, &pm), -EINVAL);
-	assert_non_null(strstr(fake.err, "acpi-pm"));
-	assert_int_equal(fake.io_registered, 0);
+	assert_int_equal(acpi_pm_create(&fake_vm, PM_BASE, 24, &pm), -EINVAL);
+	assert_non_null(strstr(fk.msg, "acpi-pm"));
+	assert_int_equal(fk.io_registered, 0);
 	assert_null(pm);
 
 	/* A taken range: the bus's error comes back, nothing leaks. */
-	fake.io_ret = -EEXIST;
-	assert_int_equal(acpi_pm_create(&the_vm, PM_BASE, SCI_GSI, &pm),
+	fk.io_ret = -EEXIST;
+	assert_int_equal(acpi_pm_create(&fake_vm, PM_BASE, SCI_GSI, &pm),
 			 -EEXIST);
-	assert_null(fake.destroy);
+	assert_int_equal(fk.nr_dev, 0);
 	/* vmm_device_add failing: the range is given back. */
-	fake.io_ret = 0;
-	fake.dev_ret = -ENOMEM;
-	assert_int_equal(acpi_pm_create(&the_vm, PM_BASE, SCI_GSI, &pm),
+	fk.io_ret = 0;
+	fk.dev_ret = -ENOMEM;
+	assert_int_equal(acpi_pm_create(&fake_vm, PM_BASE, SCI_GSI, &pm),
 			 -ENOMEM);
-	assert_int_equal(fake.io_unregistered, 1);
+	assert_int_equal(fk.io_unregistered, 1);	/* the very range */
+	assert_int_equal(fk.nr_ranges, 0);
 	assert_null(pm);
 }
 
@@ -212,11 +136,11 @@ static void test_s5_powers_off(void **state)
 	(void)state;
 	/* ACPICA writes SLP_TYP first, then SLP_TYP | SLP_EN. */
 	wr(CNT, 2, SCI_EN | SLP_TYP(FW_SLP_TYP_S5));
-	assert_int_equal(fake.stops, 0);
+	assert_int_equal(fk.nr_stops, 0);
 	assert_int_equal(rd(CNT, 2), SCI_EN | SLP_TYP(FW_SLP_TYP_S5));
 	wr(CNT, 2, SCI_EN | SLP_TYP(FW_SLP_TYP_S5) | SLP_EN);
-	assert_int_equal(fake.stops, 1);
-	assert_int_equal(fake.stop, VMM_STOP_POWEROFF);
+	assert_int_equal(fk.nr_stops, 1);
+	assert_int_equal(last_stop(), VMM_STOP_POWEROFF);
 	/* SLP_EN is write-only. */
 	assert_false(rd(CNT, 2) & SLP_EN);
 }
@@ -226,8 +150,8 @@ static void test_s5_byte_write(void **state)
 {
 	(void)state;
 	wr(CNT + 1, 1, (SLP_TYP(FW_SLP_TYP_S5) | SLP_EN) >> 8);
-	assert_int_equal(fake.stops, 1);
-	assert_int_equal(fake.stop, VMM_STOP_POWEROFF);
+	assert_int_equal(fk.nr_stops, 1);
+	assert_int_equal(last_stop(), VMM_STOP_POWEROFF);
 }
 
 static void test_other_sleep_types_ignored(void **state)
@@ -239,7 +163,7 @@ static void test_other_sleep_types_ignored(void **state)
 		if (typ == FW_SLP_TYP_S5)
 			continue;
 		wr(CNT, 2, SLP_TYP(typ) | SLP_EN);
-		assert_int_equal(fake.stops, 0);
+		assert_int_equal(fk.nr_stops, 0);
 		/* "Woken" at once, so a polling guest goes on. */
 		assert_true(rd(STS, 2) & WAK_STS);
 		wr(STS, 2, WAK_STS);
@@ -247,8 +171,8 @@ static void test_other_sleep_types_ignored(void **state)
 	}
 	/* S5's type without SLP_EN does nothing either. */
 	wr(CNT, 2, SLP_TYP(FW_SLP_TYP_S5));
-	assert_int_equal(fake.stops, 0);
-	assert_int_equal(fake.irq_calls, 0);
+	assert_int_equal(fk.nr_stops, 0);
+	assert_int_equal(fk.nr_irq, 0);
 }
 
 static void test_sci_en_reads_one(void **state)
@@ -267,14 +191,14 @@ static void test_reset(void **state)
 	wr(RESET, 1, FW_PM_RESET_VALUE ^ 0xff);
 	wr(RESET, 1, 0);
 	wr(RESET, 1, FW_PM_RESET_VALUE + 1);
-	assert_int_equal(fake.stops, 0);
+	assert_int_equal(fk.nr_stops, 0);
 	assert_int_equal(rd(RESET, 1), 0);
 	wr(RESET, 1, FW_PM_RESET_VALUE);
-	assert_int_equal(fake.stops, 1);
-	assert_int_equal(fake.stop, VMM_STOP_RESET);
+	assert_int_equal(fk.nr_stops, 1);
+	assert_int_equal(last_stop(), VMM_STOP_RESET);
 	/* A wider write whose low byte is the value counts too. */
 	wr(RESET, 4, FW_PM_RESET_VALUE);
-	assert_int_equal(fake.stops, 2);
+	assert_int_equal(fk.nr_stops, 2);
 }
 
 static void test_timer_monotonic(void **state)
@@ -352,26 +276,26 @@ static void test_power_button_sci(void **state)
 	/* Not enabled: status only, no SCI. */
 	acpi_pm_power_button(pm);
 	assert_true(rd(STS, 2) & PWRBTN);
-	assert_int_equal(fake.irq_calls, 0);
+	assert_int_equal(fk.nr_irq, 0);
 	/* Enabling with the status pending raises the level SCI. */
 	wr(EN, 2, PWRBTN);
-	assert_int_equal(fake.level[SCI_GSI], 1);
-	assert_int_equal(fake.irq_calls, 1);
+	assert_int_equal(fk.gsi_level[SCI_GSI], 1);
+	assert_int_equal(fk.nr_irq, 1);
 	/* A second press while pending changes nothing. */
 	acpi_pm_power_button(pm);
-	assert_int_equal(fake.irq_calls, 1);
+	assert_int_equal(fk.nr_irq, 1);
 	/* The guest clears the status: the SCI drops. */
 	wr(STS, 2, PWRBTN);
-	assert_int_equal(fake.level[SCI_GSI], 0);
-	assert_int_equal(fake.irq_calls, 2);
+	assert_int_equal(fk.gsi_level[SCI_GSI], 0);
+	assert_int_equal(fk.nr_irq, 2);
 	/* Pressed again with the enable set: straight up. */
 	acpi_pm_power_button(pm);
-	assert_int_equal(fake.level[SCI_GSI], 1);
+	assert_int_equal(fk.gsi_level[SCI_GSI], 1);
 	/* Disabling also drops it; the status stays for the guest. */
 	wr(EN, 2, 0);
-	assert_int_equal(fake.level[SCI_GSI], 0);
+	assert_int_equal(fk.gsi_level[SCI_GSI], 0);
 	assert_true(rd(STS, 2) & PWRBTN);
-	assert_int_equal(fake.stops, 0);
+	assert_int_equal(fk.nr_stops, 0);
 }
 
 /* Every width at every offset, also across the end: no crash, no stop. */
@@ -399,11 +323,11 @@ static void test_hostile_accesses(void **state)
 	wr(~0ull - 1, 8, ~0ull);
 	/* All ones over PM1: SLP_TYP 7 with SLP_EN, ignored, "woken". */
 	wr(0, 8, ~0ull);
-	assert_int_equal(fake.stops, 0);
+	assert_int_equal(fk.nr_stops, 0);
 	assert_true(rd(STS, 2) & WAK_STS);
 	/* Over timer and reset: 0xff is not the reset value. */
 	wr(8, 8, ~0ull);
-	assert_int_equal(fake.stops, 0);
+	assert_int_equal(fk.nr_stops, 0);
 }
 
 int main(void)

@@ -10,82 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/i8042.h"
-
-/* ---- fakes of the libvmm calls the device makes ------------------------ */
-
-struct fake_range {
-	uint64_t base, len;
-	const struct vmm_io_ops *ops;
-	void *opaque;
-};
-
-struct vmm_vm {
-	struct fake_range io[4];
-	int nr_io;
-	void (*destroy)(void *opaque);
-	void *dev;
-	struct { uint32_t gsi; int level; } irq[64];
-	int nr_irq;
-	enum vmm_stop_reason stop;
-	uint32_t stop_code;
-	int nr_stops;
-};
-
-static struct vmm_vm fake;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	(void)name;
-	assert_int_equal(space, VMM_SPACE_PIO);
-	assert_true(vm->nr_io < 4);
-	vm->io[vm->nr_io++] = (struct fake_range){ base, len, ops, opaque };
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	(void)space;
-	(void)base;
-	vm->nr_io--;
-	return 0;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	(void)name;
-	vm->destroy = destroy;
-	vm->dev = opaque;
-	return 0;
-}
-
-int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
-{
-	assert_true(vm->nr_irq < 64);
-	vm->irq[vm->nr_irq].gsi = gsi;
-	vm->irq[vm->nr_irq].level = level;
-	vm->nr_irq++;
-	return 0;
-}
-
-void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
-			 uint32_t code)
-{
-	vm->nr_stops++;
-	if (vm->stop == VMM_STOP_NONE) {
-		vm->stop = reason;
-		vm->stop_code = code;
-	}
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	(void)vm;
-	(void)fmt;
-	return err;
-}
+#include "selftests/unit/fake_vmm.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -98,14 +23,11 @@ int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 
 static const struct fake_range *range(uint16_t port)
 {
-	int i;
+	const struct fake_range *r = fake_io_find(VMM_SPACE_PIO, port);
 
-	for (i = 0; i < fake.nr_io; i++)
-		if (port >= fake.io[i].base &&
-		    port < fake.io[i].base + fake.io[i].len)
-			return &fake.io[i];
-	fail_msg("port 0x%x not registered", port);
-	return NULL;
+	if (!r)
+		fail_msg("port 0x%x not registered", port);
+	return r;
 }
 
 static uint8_t inb(uint16_t port)
@@ -129,22 +51,24 @@ static void make(void)
 	struct i8042 *k = NULL;
 	int i;
 
-	memset(&fake, 0, sizeof(fake));
-	assert_int_equal(i8042_create(&fake, &k), 0);
+	fake_vmm_setup(0);
+	assert_int_equal(i8042_create(&fake_vm, &k), 0);
 	assert_non_null(k);
-	assert_ptr_equal(fake.dev, k);
+	assert_int_equal(fk.nr_dev, 1);
+	assert_ptr_equal(fk.dev[0].opaque, k);
 	/* Exactly 0x60 and 0x64, one byte each: 0x61 is the PIT's. */
-	assert_int_equal(fake.nr_io, 2);
+	assert_int_equal(fk.nr_ranges, 2);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(fake.io[i].len, 1);
-		assert_true(fake.io[i].base == 0x60 || fake.io[i].base == 0x64);
+		assert_int_equal(fk.r[i].space, VMM_SPACE_PIO);
+		assert_int_equal(fk.r[i].len, 1);
+		assert_true(fk.r[i].base == 0x60 || fk.r[i].base == 0x64);
 	}
-	assert_true(fake.io[0].base != fake.io[1].base);
+	assert_true(fk.r[0].base != fk.r[1].base);
 }
 
 static void destroy(void)
 {
-	fake.destroy(fake.dev);
+	fake_vmm_destroy_devices();
 }
 
 /* Sends a controller command and returns its one reply byte. */
@@ -160,13 +84,13 @@ static uint8_t command(uint8_t cmd)
 }
 
 /* An edge on gsi was the last thing the device did to that line. */
-static void assert_pulse(int from, uint32_t gsi)
+static void assert_pulse(unsigned int from, uint32_t gsi)
 {
-	assert_true(fake.nr_irq >= from + 2);
-	assert_int_equal(fake.irq[from].gsi, gsi);
-	assert_int_equal(fake.irq[from].level, 1);
-	assert_int_equal(fake.irq[from + 1].gsi, gsi);
-	assert_int_equal(fake.irq[from + 1].level, 0);
+	assert_true(fk.nr_irq >= from + 2);
+	assert_int_equal(fk.irq[from].gsi, gsi);
+	assert_int_equal(fk.irq[from].level, 1);
+	assert_int_equal(fk.irq[from + 1].gsi, gsi);
+	assert_int_equal(fk.irq[from + 1].level, 0);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -184,7 +108,7 @@ static void test_self_test(void **state)
 	assert_true(inb(0x64) & STR_CMD);
 	assert_int_equal(inb(0x64) & STR_OBF, 0);
 	/* The boot command byte enables the keyboard interrupt: an edge. */
-	assert_int_equal(fake.nr_irq, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	assert_pulse(0, 1);
 	assert_int_equal(command(0xab), 0x00);
 	assert_int_equal(command(0xa9), 0x00);
@@ -240,28 +164,28 @@ static void test_reset(void **state)
 	(void)state;
 	make();
 	outb(0x64, 0xff);			/* pulses nothing */
-	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
 	assert_int_equal(command(0xd0) & 0x01, 0x01);
 	outb(0x64, 0xd1);			/* A20 games keep bit 0 */
 	outb(0x60, 0xdd);
-	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
 	assert_int_equal(command(0xd0), 0xdd);
 	outb(0x64, 0xfe);
-	assert_int_equal(fake.stop, VMM_STOP_RESET);
-	assert_int_equal(fake.stop_code, 0);
+	assert_int_equal(fk.stop, VMM_STOP_RESET);
+	assert_int_equal(fk.stop_code, 0);
 	destroy();
 
 	make();
 	outb(0x64, 0xd1);
 	outb(0x60, 0xde);			/* bit 0 clear: reset */
-	assert_int_equal(fake.stop, VMM_STOP_RESET);
+	assert_int_equal(fk.stop, VMM_STOP_RESET);
 	destroy();
 
 	/* Every pulse command with bit 0 clear resets, the others do not. */
 	for (c = 0xf0; c <= 0xff; c++) {
 		make();
 		outb(0x64, c);
-		assert_int_equal(fake.nr_stops, (c & 1) ? 0 : 1);
+		assert_int_equal(fk.nr_stops, (c & 1) ? 0 : 1);
 		destroy();
 	}
 }
@@ -278,13 +202,13 @@ static void test_no_device(void **state)
 	assert_int_equal(inb(0x60), 0xfe);
 	assert_int_equal(inb(0x64) & (STR_OBF | STR_TIMEOUT), 0);
 	/* A byte for the mouse: the same from the aux side, IRQ 12 off. */
-	fake.nr_irq = 0;
+	fk.nr_irq = 0;
 	outb(0x64, 0xd4);
 	outb(0x60, 0xff);
 	assert_int_equal(inb(0x64) & (STR_OBF | STR_AUX | STR_TIMEOUT),
 			 STR_OBF | STR_AUX | STR_TIMEOUT);
 	assert_int_equal(inb(0x60), 0xfe);
-	assert_int_equal(fake.nr_irq, 0);
+	assert_int_equal(fk.nr_irq, 0);
 	/* The loop commands need no device. */
 	outb(0x64, 0xd2);
 	outb(0x60, 0x12);
@@ -329,10 +253,10 @@ static void test_linux_probe(void **state)
 	ctr = (command(0x20) | 0x02) & ~0x20;
 	outb(0x64, 0x60);
 	outb(0x60, ctr);
-	fake.nr_irq = 0;
+	fk.nr_irq = 0;
 	outb(0x64, 0xd3);
 	outb(0x60, 0xa5);
-	assert_int_equal(fake.nr_irq, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	assert_pulse(0, 12);
 	assert_int_equal(inb(0x64) & (STR_OBF | STR_AUX), STR_OBF | STR_AUX);
 	assert_int_equal(inb(0x60), 0xa5);
@@ -356,21 +280,21 @@ static void test_interrupt_gating(void **state)
 	make();
 	outb(0x64, 0x60);
 	outb(0x60, 0x04);			/* no interrupts */
-	assert_int_equal(fake.nr_irq, 0);
+	assert_int_equal(fk.nr_irq, 0);
 	outb(0x64, 0xaa);
 	outb(0x64, 0xab);
-	assert_int_equal(fake.nr_irq, 0);
+	assert_int_equal(fk.nr_irq, 0);
 	/* Enabling the keyboard interrupt with a byte waiting: one edge. */
 	outb(0x64, 0x60);
 	outb(0x60, 0x05);
-	assert_int_equal(fake.nr_irq, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	assert_pulse(0, 1);
 	/* Each byte reaching the head of the buffer gets its own edge. */
 	assert_int_equal(inb(0x60), 0x55);
-	assert_int_equal(fake.nr_irq, 4);
+	assert_int_equal(fk.nr_irq, 4);
 	assert_pulse(2, 1);
 	assert_int_equal(inb(0x60), 0x00);
-	assert_int_equal(fake.nr_irq, 4);
+	assert_int_equal(fk.nr_irq, 4);
 	destroy();
 }
 
@@ -385,7 +309,7 @@ static void test_no_stuck_buffers(void **state)
 	make();
 	for (c = 0; c < 256; c++) {
 		for (d = 0; d < 256; d += 51) {
-			fake.nr_irq = 0;
+			fk.nr_irq = 0;
 			outb(0x64, c);
 			assert_false(inb(0x64) & STR_IBF);
 			outb(0x60, d);
@@ -397,7 +321,7 @@ static void test_no_stuck_buffers(void **state)
 		}
 	}
 	/* A flood of replies nobody reads stays bounded. */
-	fake.nr_irq = 0;
+	fk.nr_irq = 0;
 	for (c = 0; c < 1000; c++)
 		outb(0x64, 0xaa);
 	for (n = 0; (inb(0x64) & STR_OBF) && n < 100; n++)

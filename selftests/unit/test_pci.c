@@ -13,178 +13,25 @@
 #include <cmocka.h>
 
 #include "devices/pci.h"
+#include "selftests/unit/fake_vmm.h"
 
-/* ---- fakes of vmm/device.h ----------------------------------------------- */
-
-struct vmm_vm {
-	int unused;
-};
-
-#define MAX_RANGES	64
+/* What vmm_ram_size() says: MMIO below it is refused (no RAM is behind it). */
 #define FAKE_RAM_END	0x10000000ull
-
-struct fake_range {
-	enum vmm_space space;
-	uint64_t base, len;
-	const struct vmm_io_ops *ops;
-	void *opaque;
-	const char *name;
-};
-
-struct fake_msi {
-	uint64_t addr;
-	uint32_t data;
-};
-
-static struct {
-	struct fake_range r[MAX_RANGES];
-	unsigned int nr;
-	int gsi_level[24];
-	unsigned int gsi_calls;
-	struct fake_msi msi[64];
-	unsigned int nr_msi;
-	void (*destroy)(void *);
-	void *destroy_opaque;
-	int stop_reason;
-} fk;
-
-static struct vmm_vm test_vm;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	unsigned int i;
-
-	assert_ptr_equal(vm, &test_vm);
-	if (!len || base + len < base)
-		return -EINVAL;
-	if (space == VMM_SPACE_MMIO && base < FAKE_RAM_END)
-		return -EINVAL;
-	for (i = 0; i < fk.nr; i++)
-		if (fk.r[i].space == space && base < fk.r[i].base + fk.r[i].len &&
-		    fk.r[i].base < base + len)
-			return -EEXIST;
-	assert_true(fk.nr < MAX_RANGES);
-	fk.r[fk.nr++] = (struct fake_range){ space, base, len, ops, opaque,
-					     name };
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	unsigned int i;
-
-	(void)vm;
-	for (i = 0; i < fk.nr; i++) {
-		if (fk.r[i].space == space && fk.r[i].base == base) {
-			fk.r[i] = fk.r[--fk.nr];
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
-{
-	(void)vm;
-	assert_true(gsi < 24);
-	fk.gsi_level[gsi] = level;
-	fk.gsi_calls++;
-	return 0;
-}
-
-int vmm_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
-{
-	(void)vm;
-	assert_true(fk.nr_msi < 64);
-	fk.msi[fk.nr_msi++] = (struct fake_msi){ addr, data };
-	return 0;
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	(void)vm;
-	(void)fmt;
-	return err;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	(void)vm;
-	(void)name;
-	fk.destroy = destroy;
-	fk.destroy_opaque = opaque;
-	return 0;
-}
-
-void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
-			 uint32_t code)
-{
-	(void)vm;
-	(void)code;
-	fk.stop_reason = reason;
-}
-
-static struct fake_range *find_range(enum vmm_space space, uint64_t addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < fk.nr; i++)
-		if (fk.r[i].space == space && addr >= fk.r[i].base &&
-		    addr < fk.r[i].base + fk.r[i].len)
-			return &fk.r[i];
-	return NULL;
-}
 
 static struct fake_range *find_opaque(const void *opaque)
 {
 	unsigned int i;
 
-	for (i = 0; i < fk.nr; i++)
+	for (i = 0; i < fk.nr_ranges; i++)
 		if (fk.r[i].space == VMM_SPACE_MMIO && fk.r[i].opaque == opaque)
 			return &fk.r[i];
 	return NULL;
-}
-
-static uint64_t io_read(enum vmm_space space, uint64_t addr, uint32_t size)
-{
-	struct fake_range *r = find_range(space, addr);
-	uint64_t v = 0;
-
-	if (!r)
-		return ~0ull >> (64 - 8 * size);
-	r->ops->read(r->opaque, addr - r->base, (uint8_t *)&v, size);
-	return v;
-}
-
-static void io_write(enum vmm_space space, uint64_t addr, uint64_t v,
-		     uint32_t size)
-{
-	struct fake_range *r = find_range(space, addr);
-
-	if (r)
-		r->ops->write(r->opaque, addr - r->base, (uint8_t *)&v, size);
 }
 
 static uint32_t cfg_addr(unsigned int bus, unsigned int slot,
 			 unsigned int fn, unsigned int off)
 {
 	return 0x80000000u | bus << 16 | slot << 11 | fn << 8 | (off & 0xfc);
-}
-
-static uint32_t cfg_read(unsigned int slot, unsigned int off, uint32_t size)
-{
-	io_write(VMM_SPACE_PIO, 0xcf8, cfg_addr(0, slot, 0, off), 4);
-	return io_read(VMM_SPACE_PIO, 0xcfc + (off & 3), size);
-}
-
-static void cfg_write(unsigned int slot, unsigned int off, uint32_t v,
-		      uint32_t size)
-{
-	io_write(VMM_SPACE_PIO, 0xcf8, cfg_addr(0, slot, 0, off), 4);
-	io_write(VMM_SPACE_PIO, 0xcfc + (off & 3), v, size);
 }
 
 /* ---- a device with a 64-bit BAR 0, a 32-bit BAR 2 and MSI-X in BAR 4 ----- */
@@ -225,8 +72,9 @@ static void test_dev_init(struct test_dev *d, const char *name, uint16_t id)
 static int setup(void **state)
 {
 	(void)state;
-	memset(&fk, 0, sizeof(fk));
-	assert_int_equal(pci_bus_create(&test_vm, &bus), 0);
+	fake_vmm_setup(0);
+	fk.ram_size = FAKE_RAM_END;
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
 	test_dev_init(&devs[0], "dev0", 0x1001);
 	test_dev_init(&devs[1], "dev1", 0x1002);
 	assert_int_equal(pci_bus_add(bus, &devs[0].pci), 0);
@@ -241,8 +89,7 @@ static int teardown(void **state)
 	pci_bus_remove(&devs[0].pci);
 	pci_device_cleanup(&devs[1].pci);
 	pci_device_cleanup(&devs[0].pci);
-	fk.destroy(fk.destroy_opaque);
-	assert_int_equal(fk.nr, 0);	/* every range released */
+	fake_vmm_teardown();	/* checks every range was released */
 	return 0;
 }
 
@@ -309,8 +156,8 @@ static void test_bar_sizing_and_placement(void **state)
 	assert_int_equal(b2 & 0xfff, 0);
 	/* Registered where the BARs say, with memory decoding on. */
 	assert_true(cfg_read(1, 4, 2) & PCI_CMD_MEMORY);
-	assert_non_null(find_range(VMM_SPACE_MMIO, lo & ~0xfu));
-	assert_int_equal(find_range(VMM_SPACE_MMIO, lo & ~0xfu)->len, 0x4000);
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, lo & ~0xfu));
+	assert_int_equal(fake_io_find(VMM_SPACE_MMIO, lo & ~0xfu)->len, 0x4000);
 
 	/* Size probe with decoding off, as Linux does it. */
 	cfg_write(1, 4, 0, 2);
@@ -325,7 +172,7 @@ static void test_bar_sizing_and_placement(void **state)
 	cfg_write(1, 0x18, b2, 4);
 	cfg_write(1, 4, PCI_CMD_MEMORY, 2);
 	assert_int_equal(cfg_read(1, 0x10, 4), lo);
-	assert_non_null(find_range(VMM_SPACE_MMIO, lo & ~0xfu));
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, lo & ~0xfu));
 }
 
 static void test_bar_move(void **state)
@@ -339,46 +186,50 @@ static void test_bar_move(void **state)
 	assert_int_equal(io_read(VMM_SPACE_MMIO, lo, 4), 0xcafe);
 	/* Memory decoding off: the BARs leave the bus. */
 	cfg_write(1, 4, 0, 2);
-	assert_null(find_range(VMM_SPACE_MMIO, lo));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, lo));
 	assert_null(find_opaque(devs[0].bar0));
 	assert_null(find_opaque(devs[0].bar2));
 	cfg_write(1, 0x10, dest, 4);
-	assert_null(find_range(VMM_SPACE_MMIO, dest));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, dest));
 	cfg_write(1, 4, PCI_CMD_MEMORY, 2);
-	assert_non_null(find_range(VMM_SPACE_MMIO, dest));
-	assert_ptr_equal(find_range(VMM_SPACE_MMIO, dest)->opaque, devs[0].bar0);
-	assert_null(find_range(VMM_SPACE_MMIO, lo));
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, dest));
+	assert_ptr_equal(fake_io_find(VMM_SPACE_MMIO, dest)->opaque,
+			 devs[0].bar0);
+	assert_null(fake_io_find(VMM_SPACE_MMIO, lo));
 	assert_int_equal(io_read(VMM_SPACE_MMIO, dest + 0, 4), 0xcafe);
 
 	/* Moved while decoding: re-registered at the new place. */
 	cfg_write(1, 0x10, dest + 0x10000, 4);
-	assert_null(find_range(VMM_SPACE_MMIO, dest));
-	assert_non_null(find_range(VMM_SPACE_MMIO, dest + 0x10000));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, dest));
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, dest + 0x10000));
 
 	/* Onto the other device's BAR: refused quietly, stays unmapped. */
 	cfg_write(1, 0x10, other, 4);
 	assert_int_equal(cfg_read(1, 0x10, 4) & ~0xfu, other);
-	assert_ptr_equal(find_range(VMM_SPACE_MMIO, other)->opaque, devs[1].bar0);
-	assert_null(find_range(VMM_SPACE_MMIO, dest + 0x10000));
+	assert_ptr_equal(fake_io_find(VMM_SPACE_MMIO, other)->opaque,
+			 devs[1].bar0);
+	assert_null(fake_io_find(VMM_SPACE_MMIO, dest + 0x10000));
 	/* Onto RAM: refused as well. */
 	cfg_write(1, 0x10, 0x1000000, 4);
-	assert_null(find_range(VMM_SPACE_MMIO, 0x1000000));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, 0x1000000));
 	/* Above 4 GiB through the upper dword. */
 	cfg_write(1, 0x10, 0, 4);
 	assert_null(find_opaque(devs[0].bar0));
 	cfg_write(1, 0x14, 0x1, 4);
-	assert_ptr_equal(find_range(VMM_SPACE_MMIO, 0x100000000ull)->opaque,
+	assert_ptr_equal(fake_io_find(VMM_SPACE_MMIO, 0x100000000ull)->opaque,
 			 devs[0].bar0);
 	cfg_write(1, 0x10, 0x4000, 4);
-	assert_null(find_range(VMM_SPACE_MMIO, 0x100000000ull));
-	assert_non_null(find_range(VMM_SPACE_MMIO, 0x100004000ull));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, 0x100000000ull));
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, 0x100004000ull));
 	cfg_write(1, 0x14, 0, 4);
 	/* The other device moves away: dev0's BAR can now follow. */
 	cfg_write(1, 0x10, other, 4);
-	assert_null(find_range(VMM_SPACE_MMIO, 0x100004000ull));
+	assert_null(fake_io_find(VMM_SPACE_MMIO, 0x100004000ull));
 	cfg_write(2, 0x10, dest, 4);
-	assert_ptr_equal(find_range(VMM_SPACE_MMIO, dest)->opaque, devs[1].bar0);
-	assert_ptr_equal(find_range(VMM_SPACE_MMIO, other)->opaque, devs[0].bar0);
+	assert_ptr_equal(fake_io_find(VMM_SPACE_MMIO, dest)->opaque,
+			 devs[1].bar0);
+	assert_ptr_equal(fake_io_find(VMM_SPACE_MMIO, other)->opaque,
+			 devs[0].bar0);
 }
 
 static void test_absent_and_disabled(void **state)
@@ -450,7 +301,7 @@ static void test_msix(void **state)
 	assert_int_equal(table & 7, 4);			/* BIR 4 */
 	assert_int_equal(pba & 7, 4);
 	base = cfg_read(1, 0x20, 4) & ~0xfu;
-	assert_non_null(find_range(VMM_SPACE_MMIO, base));
+	assert_non_null(fake_io_find(VMM_SPACE_MMIO, base));
 
 	/* Not enabled yet. */
 	assert_int_equal(pci_msix_notify(&devs[0].pci, 0), -ENODEV);
@@ -587,10 +438,10 @@ static void test_reset_port(void **state)
 {
 	(void)state;
 	io_write(VMM_SPACE_PIO, 0xcf9, 0x02, 1);
-	assert_int_equal(fk.stop_reason, VMM_STOP_NONE);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
 	assert_int_equal(io_read(VMM_SPACE_PIO, 0xcf9, 1), 0x02);
 	io_write(VMM_SPACE_PIO, 0xcf9, 0x06, 1);
-	assert_int_equal(fk.stop_reason, VMM_STOP_RESET);
+	assert_int_equal(fk.stop, VMM_STOP_RESET);
 }
 
 int main(void)

@@ -12,61 +12,7 @@
 #include <cmocka.h>
 
 #include "devices/rtc.h"
-
-/* ---- fakes of the libvmm calls the device makes ------------------------ */
-
-struct vmm_vm {
-	uint64_t ram;
-	const struct vmm_io_ops *ops;
-	void *opaque;
-	uint64_t base, len;
-	void (*destroy)(void *opaque);
-	void *dev;
-};
-
-static struct vmm_vm fake;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	(void)name;
-	assert_int_equal(space, VMM_SPACE_PIO);
-	vm->ops = ops;
-	vm->opaque = opaque;
-	vm->base = base;
-	vm->len = len;
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	(void)vm;
-	(void)space;
-	(void)base;
-	return 0;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	(void)name;
-	vm->destroy = destroy;
-	vm->dev = opaque;
-	return 0;
-}
-
-uint64_t vmm_ram_size(const struct vmm_vm *vm)
-{
-	return vm->ram;
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	(void)vm;
-	(void)fmt;
-	return err;
-}
+#include "selftests/unit/fake_vmm.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -74,30 +20,35 @@ static void make(uint64_t ram)
 {
 	struct rtc *r = NULL;
 
-	memset(&fake, 0, sizeof(fake));
-	fake.ram = ram;
-	assert_int_equal(rtc_create(&fake, &r), 0);
+	fake_vmm_setup(0);
+	fk.ram_size = ram;		/* vmm_ram_size(), with no RAM behind it */
+	assert_int_equal(rtc_create(&fake_vm, &r), 0);
 	assert_non_null(r);
-	assert_ptr_equal(fake.dev, r);
-	assert_true(fake.base == 0x70 && fake.len == 2);
+	assert_int_equal(fk.nr_dev, 1);
+	assert_ptr_equal(fk.dev[0].opaque, r);
+	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
+	assert_true(fk.r[0].base == 0x70 && fk.r[0].len == 2);
 }
 
 static void destroy(void)
 {
-	fake.destroy(fake.dev);
+	fake_vmm_destroy_devices();
 }
 
 static uint8_t inb(unsigned int port)
 {
+	struct fake_range *r = fake_io_single();
 	uint8_t b = 0;
 
-	fake.ops->read(fake.opaque, port - 0x70, &b, 1);
+	r->ops->read(r->opaque, port - 0x70, &b, 1);
 	return b;
 }
 
 static void outb(unsigned int port, uint8_t v)
 {
-	fake.ops->write(fake.opaque, port - 0x70, &v, 1);
+	struct fake_range *r = fake_io_single();
+
+	r->ops->write(r->opaque, port - 0x70, &v, 1);
 }
 
 static uint8_t cmos(uint8_t idx)
@@ -323,11 +274,11 @@ static void test_index(void **state)
 	/* A 16-bit write: index to 0x70, data to 0x71. */
 	w[0] = 0x41;
 	w[1] = 0xa5;
-	fake.ops->write(fake.opaque, 0, w, 2);
+	fk.r[0].ops->write(fk.r[0].opaque, 0, w, 2);
 	assert_int_equal(cmos(0x41), 0xa5);
 	memset(w, 0, sizeof(w));
 	outb(0x70, 0x41);
-	fake.ops->read(fake.opaque, 0, w, 2);
+	fk.r[0].ops->read(fk.r[0].opaque, 0, w, 2);
 	assert_int_equal(w[0], 0xff);
 	assert_int_equal(w[1], 0xa5);
 	destroy();

@@ -17,115 +17,7 @@
 #include <cmocka.h>
 
 #include "devices/serial.h"
-
-/* ---- fakes of the libvmm calls the device makes ------------------------ */
-
-struct vmm_vm {
-	const struct vmm_io_ops *ops;
-	void *opaque;
-	uint64_t base, len;
-	int nr_io;
-	void (*destroy)(void *opaque);
-	void *dev;
-	int levels[256];	/* every vmm_irq_set level, in order */
-	int nr_levels;
-	uint32_t last_gsi;
-	int loop_fd;		/* -1: not in the loop */
-	vmm_fd_handler loop_handler;
-	void *loop_opaque;
-	int loop_adds, loop_dels;
-	enum vmm_stop_reason stop;
-	uint32_t stop_code;
-	int err;
-	char msg[256];
-};
-
-static struct vmm_vm fake;
-/* The loop fakes run on two threads in test_concurrent_input. */
-static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	(void)name;
-	assert_int_equal(space, VMM_SPACE_PIO);
-	vm->ops = ops;
-	vm->opaque = opaque;
-	vm->base = base;
-	vm->len = len;
-	vm->nr_io++;
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	(void)space;
-	(void)base;
-	vm->nr_io--;
-	return 0;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	(void)name;
-	vm->destroy = destroy;
-	vm->dev = opaque;
-	return 0;
-}
-
-int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
-{
-	vm->last_gsi = gsi;
-	assert_true(vm->nr_levels < 256);
-	vm->levels[vm->nr_levels++] = level;
-	return 0;
-}
-
-int vmm_loop_add(struct vmm_vm *vm, int fd, uint32_t events,
-		 vmm_fd_handler handler, void *opaque)
-{
-	(void)events;
-	pthread_mutex_lock(&fake_lock);
-	assert_int_equal(vm->loop_fd, -1);
-	vm->loop_fd = fd;
-	vm->loop_handler = handler;
-	vm->loop_opaque = opaque;
-	vm->loop_adds++;
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
-}
-
-int vmm_loop_del(struct vmm_vm *vm, int fd)
-{
-	pthread_mutex_lock(&fake_lock);
-	assert_int_equal(vm->loop_fd, fd);
-	vm->loop_fd = -1;
-	vm->loop_dels++;
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
-}
-
-void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
-			 uint32_t code)
-{
-	if (vm->stop == VMM_STOP_NONE) {
-		vm->stop = reason;
-		vm->stop_code = code;
-	}
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->msg, sizeof(vm->msg), fmt, ap);
-	va_end(ap);
-	vm->err = err;
-	return err;
-}
+#include "selftests/unit/fake_vmm.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -141,39 +33,62 @@ int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 
 static uint8_t in8(unsigned int off)
 {
+	struct fake_range *r = fake_io_single();
 	uint8_t b = 0xff;
 
-	fake.ops->read(fake.opaque, off, &b, 1);
+	r->ops->read(r->opaque, off, &b, 1);
 	return b;
 }
 
 static void out8(unsigned int off, uint8_t v)
 {
-	fake.ops->write(fake.opaque, off, &v, 1);
+	struct fake_range *r = fake_io_single();
+
+	r->ops->write(r->opaque, off, &v, 1);
 }
 
+/* The level of the latest vmm_irq_set, and its GSI. */
 static int level(void)
 {
-	return fake.nr_levels ? fake.levels[fake.nr_levels - 1] : 0;
+	return fk.nr_irq ? fk.irq[fk.nr_irq - 1].level : 0;
+}
+
+static uint32_t last_gsi(void)
+{
+	return fk.nr_irq ? fk.irq[fk.nr_irq - 1].gsi : 0;
+}
+
+/* The one fd the UART may have in the loop, or -1; feeding it. */
+static int loop_fd(void)
+{
+	assert_true(fk.nr_loop <= 1);
+	return fk.nr_loop ? fk.loop[0].fd : -1;
+}
+
+static void loop_call(uint32_t events)
+{
+	assert_int_equal(fk.nr_loop, 1);
+	fk.loop[0].handler(fk.loop[0].opaque, events);
 }
 
 static struct serial *make(int in_fd, int out_fd)
 {
 	struct serial *s = NULL;
 
-	memset(&fake, 0, sizeof(fake));
-	fake.loop_fd = -1;
-	assert_int_equal(serial_create(&fake, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
-				       in_fd, out_fd, &s), 0);
+	fake_vmm_setup(0);
+	assert_int_equal(serial_create(&fake_vm, SERIAL_COM1_PORT,
+				       SERIAL_COM1_IRQ, in_fd, out_fd, &s), 0);
 	assert_non_null(s);
-	assert_true(fake.base == 0x3f8 && fake.len == 8);
-	assert_ptr_equal(fake.dev, s);
+	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
+	assert_true(fk.r[0].base == 0x3f8 && fk.r[0].len == 8);
+	assert_int_equal(fk.nr_dev, 1);
+	assert_ptr_equal(fk.dev[0].opaque, s);
 	return s;
 }
 
 static void destroy(void)
 {
-	fake.destroy(fake.dev);
+	fake_vmm_destroy_devices();
 }
 
 static void input(struct serial *s, const char *str, size_t len)
@@ -272,7 +187,7 @@ static void test_linux_probe(void **state)
 	assert_int_equal(in8(LSR), 0x61);
 	assert_int_equal(in8(RBR), 0x5a);
 	assert_int_equal(in8(LSR), 0x60);
-	assert_int_equal(fake.nr_levels, 0);	/* OUT2 gate is off in loopback */
+	assert_int_equal(fk.nr_irq, 0);	/* OUT2 gate is off in loopback */
 	destroy();
 }
 
@@ -315,30 +230,30 @@ static void test_rx_irq(void **state)
 	s = make(-1, -1);
 	out8(MCR, 0x08);			/* OUT2 */
 	out8(IER, 0x01);
-	assert_int_equal(fake.nr_levels, 0);
+	assert_int_equal(fk.nr_irq, 0);
 	assert_int_equal(in8(IIR), 0x01);
 	input(s, "ab", 2);
-	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(fk.nr_irq, 1);
 	assert_int_equal(level(), 1);
-	assert_int_equal(fake.last_gsi, 4);
+	assert_int_equal(last_gsi(), 4);
 	assert_int_equal(in8(IIR), 0x04);
 	assert_int_equal(in8(LSR), 0x61);
 	assert_int_equal(in8(RBR), 'a');
-	assert_int_equal(fake.nr_levels, 1);	/* still pending, no new call */
+	assert_int_equal(fk.nr_irq, 1);	/* still pending, no new call */
 	assert_int_equal(in8(RBR), 'b');
-	assert_int_equal(fake.nr_levels, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	assert_int_equal(level(), 0);
 	assert_int_equal(in8(IIR), 0x01);
 	assert_int_equal(in8(LSR), 0x60);
 	/* RBR once empty shows the last byte again and changes nothing. */
 	assert_int_equal(in8(RBR), 'b');
-	assert_int_equal(fake.nr_levels, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	/* Disabling the source drops the line. */
 	input(s, "c", 1);
 	assert_int_equal(level(), 1);
 	out8(IER, 0);
 	assert_int_equal(level(), 0);
-	assert_int_equal(fake.nr_levels, 4);
+	assert_int_equal(fk.nr_irq, 4);
 	destroy();
 }
 
@@ -392,7 +307,7 @@ static void test_iir_priorities(void **state)
 	assert_int_equal(in8(IIR), 0xc4);
 	assert_int_equal(in8(RBR), 0x42);
 	assert_int_equal(in8(IIR), 0xc2);
-	assert_int_equal(fake.nr_levels, 0);	/* all of it gated by loopback */
+	assert_int_equal(fk.nr_irq, 0);	/* all of it gated by loopback */
 	destroy();
 }
 
@@ -418,14 +333,14 @@ static void test_thre_interrupt(void **state)
 	out8(IER, 0x02);			/* already on: no new THRE */
 	assert_int_equal(in8(IIR), 0x01);
 	/* A THR write clears THRE and it comes back: a fresh edge. */
-	fake.nr_levels = 0;
+	fk.nr_irq = 0;
 	out8(RBR, 'z');
-	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(fk.nr_irq, 1);
 	assert_int_equal(level(), 1);
 	out8(RBR, 'z');
-	assert_int_equal(fake.nr_levels, 3);
-	assert_int_equal(fake.levels[1], 0);
-	assert_int_equal(fake.levels[2], 1);
+	assert_int_equal(fk.nr_irq, 3);
+	assert_int_equal(fk.irq[1].level, 0);
+	assert_int_equal(fk.irq[2].level, 1);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	assert_int_equal(c, 'z');
 	destroy();
@@ -491,22 +406,22 @@ static void test_out2_gating(void **state)
 	out8(IER, 0x01);
 	input(s, "q", 1);
 	assert_int_equal(in8(IIR), 0x04);
-	assert_int_equal(fake.nr_levels, 0);	/* OUT2 clear: line stays low */
+	assert_int_equal(fk.nr_irq, 0);	/* OUT2 clear: line stays low */
 	out8(MCR, 0x08);
-	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(fk.nr_irq, 1);
 	assert_int_equal(level(), 1);
 	out8(MCR, 0x0b);			/* DTR|RTS|OUT2: no change */
-	assert_int_equal(fake.nr_levels, 1);
+	assert_int_equal(fk.nr_irq, 1);
 	out8(MCR, 0x03);
 	assert_int_equal(level(), 0);
 	out8(MCR, 0x18);			/* OUT2 but loopback */
 	assert_int_equal(level(), 0);
-	assert_int_equal(fake.nr_levels, 2);
+	assert_int_equal(fk.nr_irq, 2);
 	out8(MCR, 0x08);
 	assert_int_equal(level(), 1);
 	assert_int_equal(in8(RBR), 'q');
 	assert_int_equal(level(), 0);
-	assert_int_equal(fake.nr_levels, 4);
+	assert_int_equal(fk.nr_irq, 4);
 	destroy();
 }
 
@@ -530,7 +445,7 @@ static void test_escape(void **state)
 	drain(buf, sizeof(buf), &n);
 	assert_int_equal(n, 5);
 	assert_memory_equal(buf, "a\x01" "b\x01" "c", 5);
-	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
 	input(s, "\x01", 1);			/* held across calls */
 	drain(buf, sizeof(buf), &n);
 	assert_int_equal(n, 0);
@@ -543,11 +458,11 @@ static void test_escape(void **state)
 	drain(buf, sizeof(buf), &n);
 	assert_int_equal(n, 2);
 	assert_memory_equal(buf, "\x01X", 2);
-	assert_int_equal(fake.stop, VMM_STOP_NONE);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
 	input(s, "k\x01", 2);
 	input(s, "xzz", 3);
-	assert_int_equal(fake.stop, VMM_STOP_REQUESTED);
-	assert_int_equal(fake.stop_code, 0);
+	assert_int_equal(fk.stop, VMM_STOP_REQUESTED);
+	assert_int_equal(fk.stop_code, 0);
 	drain(buf, sizeof(buf), &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(buf[0], 'k');
@@ -568,38 +483,38 @@ static void test_fd_input(void **state)
 	data[101] = 0x01;
 	assert_int_equal(pipe(p), 0);
 	make(p[0], -1);
-	assert_int_equal(fake.loop_fd, p[0]);
-	assert_non_null(fake.loop_handler);
+	assert_int_equal(loop_fd(), p[0]);
+	assert_non_null(fk.loop[0].handler);
 	out8(FCR, 0x01);
 	assert_int_equal(write(p[1], data, sizeof(data)), sizeof(data));
 	close(p[1]);
-	while (fake.loop_fd >= 0) {
-		fake.loop_handler(fake.loop_opaque, EPOLLIN);
+	while (loop_fd() >= 0) {
+		loop_call(EPOLLIN);
 		assert_true(++calls < 100);
 	}
-	assert_int_equal(fake.loop_dels, 1);	/* paused: the ring is full */
+	assert_int_equal(fk.loop_dels, 1);	/* paused: the ring is full */
 	for (i = 0; i < sizeof(data); i++) {
 		if (i == 101)
 			continue;
 		while (!(in8(LSR) & 0x01)) {
 			/* Drained: the fd is back in the loop; feed more. */
-			assert_int_equal(fake.loop_fd, p[0]);
-			fake.loop_handler(fake.loop_opaque, EPOLLIN);
+			assert_int_equal(loop_fd(), p[0]);
+			loop_call(EPOLLIN);
 		}
 		assert_int_equal(in8(RBR), data[i]);
 		got++;
 	}
 	assert_int_equal(got, sizeof(data) - 1);
 	assert_int_equal(in8(LSR), 0x60);	/* no OE anywhere */
-	assert_true(fake.loop_adds >= 2);
+	assert_true(fk.loop_adds >= 2);
 	/* EOF: the fd leaves the loop for good. */
-	assert_int_equal(fake.loop_fd, p[0]);
-	fake.loop_handler(fake.loop_opaque, EPOLLIN | EPOLLHUP);
-	assert_int_equal(fake.loop_fd, -1);
-	i = fake.loop_adds;
-	serial_input((struct serial *)fake.dev, (const uint8_t *)"e", 1);
+	assert_int_equal(loop_fd(), p[0]);
+	loop_call(EPOLLIN | EPOLLHUP);
+	assert_int_equal(loop_fd(), -1);
+	i = fk.loop_adds;
+	serial_input(fk.dev[0].opaque, (const uint8_t *)"e", 1);
 	assert_int_equal(in8(RBR), 'e');
-	assert_int_equal(fake.loop_adds, i);
+	assert_int_equal(fk.loop_adds, i);
 	destroy();
 	close(p[0]);
 }
@@ -616,21 +531,16 @@ static void *io_thread(void *arg)
 {
 	struct io_thread_ctx *ctx = arg;
 	struct pollfd pfd = { .events = POLLIN };
-	vmm_fd_handler h;
-	void *op;
+	struct fake_loop e;
 
 	while (!atomic_load(&ctx->done)) {
-		pthread_mutex_lock(&fake_lock);
-		pfd.fd = fake.loop_fd;
-		h = fake.loop_handler;
-		op = fake.loop_opaque;
-		pthread_mutex_unlock(&fake_lock);
-		if (pfd.fd < 0) {
+		if (!fake_loop_entry(0, &e)) {
 			usleep(50);
 			continue;
 		}
+		pfd.fd = e.fd;
 		if (poll(&pfd, 1, 10) > 0)
-			h(op, EPOLLIN);
+			e.handler(e.opaque, EPOLLIN);
 	}
 	return NULL;
 }
@@ -664,7 +574,7 @@ static void test_concurrent_input(void **state)
 	pthread_join(t, NULL);
 	assert_int_equal(got, sizeof(data));
 	assert_int_equal(in8(LSR), 0x60);
-	assert_true(fake.loop_dels >= 1);	/* it did pause on the way */
+	assert_true(fk.loop_dels >= 1);	/* it did pause on the way */
 	destroy();
 	close(p[0]);
 	close(p[1]);
@@ -673,35 +583,38 @@ static void test_concurrent_input(void **state)
 static void test_hostile(void **state)
 {
 	struct serial *s;
+	struct fake_range *r;
 	uint8_t d[8];
 
 	(void)state;
-	memset(&fake, 0, sizeof(fake));
-	fake.loop_fd = -1;
-	assert_int_equal(serial_create(&fake, 0xfffc, 4, -1, -1, &s), -EINVAL);
-	assert_non_null(strstr(fake.msg, "0xfffc"));
-	assert_int_equal(serial_create(&fake, 0x3f8, 99, -1, -1, &s), -EINVAL);
-	assert_non_null(strstr(fake.msg, "99"));
-	assert_int_equal(fake.nr_io, 0);
-	assert_null(fake.dev);
+	fake_vmm_setup(0);
+	assert_int_equal(serial_create(&fake_vm, 0xfffc, 4, -1, -1, &s),
+			 -EINVAL);
+	assert_non_null(strstr(fk.msg, "0xfffc"));
+	assert_int_equal(serial_create(&fake_vm, 0x3f8, 99, -1, -1, &s),
+			 -EINVAL);
+	assert_non_null(strstr(fk.msg, "99"));
+	assert_int_equal(fk.nr_ranges, 0);
+	assert_int_equal(fk.nr_dev, 0);
 	/* out may be NULL; wide and unaligned accesses stay in range. */
-	memset(&fake, 0, sizeof(fake));
-	fake.loop_fd = -1;
-	assert_int_equal(serial_create(&fake, 0x2f8, 3, -1, -1, NULL), 0);
+	fake_vmm_setup(0);
+	assert_int_equal(serial_create(&fake_vm, 0x2f8, 3, -1, -1, NULL), 0);
+	r = fake_io_single();
+	assert_int_equal(r->space, VMM_SPACE_PIO);
 	out8(SCR, 0xa5);
 	memset(d, 0, sizeof(d));
-	fake.ops->read(fake.opaque, 6, d, 4);
+	r->ops->read(r->opaque, 6, d, 4);
 	assert_int_equal(d[0], 0xb0);
 	assert_int_equal(d[1], 0xa5);
 	assert_int_equal(d[2], 0xff);
 	assert_int_equal(d[3], 0xff);
-	fake.ops->read(fake.opaque, 200, d, 8);
+	r->ops->read(r->opaque, 200, d, 8);
 	assert_int_equal(d[7], 0xff);
 	memset(d, 0x77, sizeof(d));
-	fake.ops->write(fake.opaque, 3, d, 8);	/* LCR..SCR, then nothing */
+	r->ops->write(r->opaque, 3, d, 8);	/* LCR..SCR, then nothing */
 	assert_int_equal(in8(LCR), 0x77);
 	assert_int_equal(in8(SCR), 0x77);
-	fake.ops->write(fake.opaque, 1000, d, 4);
+	r->ops->write(r->opaque, 1000, d, 4);
 	destroy();
 }
 

@@ -4,12 +4,21 @@
  * discard and write zeroes, get-id, errors, a read-only disk, hostile
  * chains; completions come through io_uring and the fake I/O loop.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
-#include "selftests/unit/test_virtio_fakes.c"
+#include "selftests/unit/virtio_drv.h"
 
 #define SECTORS		2048
 #define IMG_SIZE	(SECTORS * 512)
@@ -79,8 +88,8 @@ static void start(bool read_only, const char *serial)
 		     VIRTIO_BIT(F_BLK_SIZE) | VIRTIO_BIT(F_FLUSH) |
 		     VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 
-	assert_int_equal(pci_bus_create(&test_vm, &bus), 0);
-	assert_int_equal(virtio_blk_create(&test_vm, bus, &cfg), 0);
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
 	vdrv_find(&drv, VIRTIO_ID_BLOCK);
 	f |= read_only ? VIRTIO_BIT(F_RO) :
 			 VIRTIO_BIT(F_DISCARD) | VIRTIO_BIT(F_WRITE_ZEROES);
@@ -93,7 +102,7 @@ static void start(bool read_only, const char *serial)
 static int setup(void **state)
 {
 	(void)state;
-	fake_setup();
+	fake_vmm_setup(RAM_SIZE);
 	make_image();
 	start(false, SERIAL);
 	return 0;
@@ -102,8 +111,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (ram)
-		fake_teardown();
+	if (fk.ram)
+		fake_vmm_teardown();
 	unlink(img);
 	free(expect);
 	return 0;
@@ -327,16 +336,16 @@ static void test_serial_from_path(void **state)
 	char id1[20], id2[20];
 
 	(void)state;
-	fake_teardown();
-	fake_setup();
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
 	start(false, NULL);
 	memset(gpa(DATA_GPA), 0, 20);
 	assert_int_equal(do_req(T_GET_ID, 0, DATA_GPA, 20), S_OK);
 	memcpy(id1, gpa(DATA_GPA), 20);
 	assert_memory_equal(id1, "vhv-", 4);
 	/* Stable for the same path. */
-	fake_teardown();
-	fake_setup();
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
 	start(false, NULL);
 	assert_int_equal(do_req(T_GET_ID, 0, DATA_GPA, 20), S_OK);
 	memcpy(id2, gpa(DATA_GPA), 20);
@@ -369,8 +378,8 @@ static void test_read_only(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	fake_teardown();
-	fake_setup();
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
 	start(true, NULL);
 	buf = gpa(DATA_GPA);
 	assert_true(vdrv_device_features(&drv) & VIRTIO_BIT(F_RO));
@@ -499,7 +508,7 @@ static void test_reset_and_teardown_drain(void **state)
 	queue_req(0, T_OUT, 500, DATA_GPA, 8192);
 	memset(expect + 500 * 512, 0x99, 8192);
 	vdrv_kick(&drv, 0);
-	fake_teardown();
+	fake_vmm_teardown();
 	check_image();
 }
 
@@ -511,26 +520,26 @@ static void test_create_errors(void **state)
 
 	(void)state;
 	cfg.path = "/nonexistent/disk.img";
-	assert_int_equal(virtio_blk_create(&test_vm, bus, &cfg), -ENOENT);
-	assert_non_null(strstr(fk.error, "/nonexistent/disk.img"));
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -ENOENT);
+	assert_non_null(strstr(fk.msg, "/nonexistent/disk.img"));
 	assert_non_null(mkdtemp(dir));
 	cfg.path = dir;
 	cfg.read_only = true;
-	assert_int_equal(virtio_blk_create(&test_vm, bus, &cfg), -EISDIR);
-	assert_non_null(strstr(fk.error, dir));
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EISDIR);
+	assert_non_null(strstr(fk.msg, dir));
 	cfg.read_only = false;
-	assert_true(virtio_blk_create(&test_vm, bus, &cfg) < 0);
+	assert_true(virtio_blk_create(&fake_vm, bus, &cfg) < 0);
 	rmdir(dir);
 	fd = open(img, O_WRONLY);
 	assert_int_equal(ftruncate(fd, 1000), 0);
 	close(fd);
 	cfg.path = img;
-	assert_int_equal(virtio_blk_create(&test_vm, bus, &cfg), -EINVAL);
-	assert_non_null(strstr(fk.error, img));
-	assert_non_null(strstr(fk.error, "512"));
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EINVAL);
+	assert_non_null(strstr(fk.msg, img));
+	assert_non_null(strstr(fk.msg, "512"));
 	cfg.path = NULL;
-	assert_int_equal(virtio_blk_create(&test_vm, bus, &cfg), -EINVAL);
-	/* Nothing half-made stays behind (fake_teardown checks the buses). */
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EINVAL);
+	/* Nothing half-made stays behind (fake_vmm_teardown checks). */
 	assert_int_equal(fk.nr_dev, 2);
 }
 

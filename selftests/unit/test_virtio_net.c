@@ -28,233 +28,10 @@
 #include "devices/pci.h"
 #include "devices/virtio.h"
 #include "devices/virtio_net.h"
+#include "selftests/unit/fake_vmm.h"
 
-/* ---- fakes of vmm/device.h ----------------------------------------------- */
-
-struct vmm_vm {
-	int unused;
-};
-
+/* Guest RAM: exactly this much, so ASan sees any overrun. */
 #define RAM_SIZE	(32ull << 20)
-#define MAX_RANGES	16
-#define MAX_LOOP	16
-#define MAX_DEVICES	8
-
-struct fake_range {
-	enum vmm_space space;
-	uint64_t base, len;
-	const struct vmm_io_ops *ops;
-	void *opaque;
-	const char *name;
-};
-
-struct fake_loop {
-	int fd;
-	uint32_t events;
-	vmm_fd_handler handler;
-	void *opaque;
-	bool active;
-};
-
-static struct {
-	struct fake_range r[MAX_RANGES];
-	unsigned int nr;
-	struct fake_loop loop[MAX_LOOP];
-	unsigned int nr_loop;
-	bool saw_epollout;
-	int gsi_level[24];
-	unsigned int nr_msi;
-	struct {
-		void (*fn)(void *);
-		void *opaque;
-	} destroy[MAX_DEVICES];
-	unsigned int nr_destroy;
-	char msg[512];
-	unsigned int nr_errors;
-	bool failed;
-} fk;
-
-static struct vmm_vm test_vm;
-static uint8_t *ram;
-
-int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
-		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
-		    const char *name)
-{
-	unsigned int i;
-
-	assert_ptr_equal(vm, &test_vm);
-	if (!len || base + len < base)
-		return -EINVAL;
-	if (space == VMM_SPACE_MMIO && base < RAM_SIZE)
-		return -EINVAL;
-	for (i = 0; i < fk.nr; i++)
-		if (fk.r[i].space == space && base < fk.r[i].base + fk.r[i].len &&
-		    fk.r[i].base < base + len)
-			return -EEXIST;
-	assert_true(fk.nr < MAX_RANGES);
-	fk.r[fk.nr++] = (struct fake_range){ space, base, len, ops, opaque,
-					     name };
-	return 0;
-}
-
-int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
-{
-	unsigned int i;
-
-	(void)vm;
-	for (i = 0; i < fk.nr; i++) {
-		if (fk.r[i].space == space && fk.r[i].base == base) {
-			fk.r[i] = fk.r[--fk.nr];
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int vmm_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
-{
-	(void)vm;
-	assert_true(gsi < 24);
-	fk.gsi_level[gsi] = level;
-	return 0;
-}
-
-int vmm_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
-{
-	(void)vm;
-	(void)addr;
-	(void)data;
-	fk.nr_msi++;
-	return 0;
-}
-
-void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
-{
-	assert_ptr_equal(vm, &test_vm);
-	if (!len)
-		len = 1;
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return NULL;
-	return ram + gpa;
-}
-
-int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)vm;
-	va_start(ap, fmt);
-	vsnprintf(fk.msg, sizeof(fk.msg), fmt, ap);
-	va_end(ap);
-	fk.nr_errors++;
-	return err;
-}
-
-void vmm_vm_fail(struct vmm_vm *vm, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)vm;
-	va_start(ap, fmt);
-	vsnprintf(fk.msg, sizeof(fk.msg), fmt, ap);
-	va_end(ap);
-	fk.failed = true;
-}
-
-void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
-			 uint32_t code)
-{
-	(void)vm;
-	(void)reason;
-	(void)code;
-}
-
-int vmm_device_add(struct vmm_vm *vm, const char *name,
-		   void (*destroy)(void *opaque), void *opaque)
-{
-	(void)vm;
-	(void)name;
-	assert_true(fk.nr_destroy < MAX_DEVICES);
-	fk.destroy[fk.nr_destroy].fn = destroy;
-	fk.destroy[fk.nr_destroy].opaque = opaque;
-	fk.nr_destroy++;
-	return 0;
-}
-
-static struct fake_loop *loop_find(int fd)
-{
-	unsigned int i;
-
-	for (i = 0; i < fk.nr_loop; i++)
-		if (fk.loop[i].active && fk.loop[i].fd == fd)
-			return &fk.loop[i];
-	return NULL;
-}
-
-int vmm_loop_add(struct vmm_vm *vm, int fd, uint32_t events,
-		 vmm_fd_handler handler, void *opaque)
-{
-	struct fake_loop *e = NULL;
-	unsigned int i;
-
-	assert_ptr_equal(vm, &test_vm);
-	if (loop_find(fd))
-		return -EEXIST;		/* as epoll_ctl(EPOLL_CTL_ADD) */
-	for (i = 0; i < fk.nr_loop && !e; i++)
-		if (!fk.loop[i].active)
-			e = &fk.loop[i];
-	if (!e) {
-		assert_true(fk.nr_loop < MAX_LOOP);
-		e = &fk.loop[fk.nr_loop++];
-	}
-	*e = (struct fake_loop){ fd, events, handler, opaque, true };
-	if (events & EPOLLOUT)
-		fk.saw_epollout = true;
-	return 0;
-}
-
-int vmm_loop_del(struct vmm_vm *vm, int fd)
-{
-	struct fake_loop *e = loop_find(fd);
-
-	(void)vm;
-	if (!e)
-		return -ENOENT;
-	e->active = false;
-	return 0;
-}
-
-/*
- * The I/O thread: level-triggered dispatch until nothing is ready.  A
- * device that leaves a ready fd registered without consuming it would
- * spin here, so that fails the test.  Returns the rounds it took.
- */
-static unsigned int run_loop(void)
-{
-	struct pollfd p[MAX_LOOP];
-	unsigned int idx[MAX_LOOP], rounds, i, n;
-
-	for (rounds = 0; rounds < 200; rounds++) {
-		n = 0;
-		for (i = 0; i < fk.nr_loop; i++) {
-			if (!fk.loop[i].active)
-				continue;
-			p[n] = (struct pollfd){ fk.loop[i].fd, fk.loop[i].events, 0 };
-			idx[n++] = i;
-		}
-		if (poll(p, n, 0) <= 0)
-			return rounds;
-		for (i = 0; i < n; i++) {
-			struct fake_loop *e = &fk.loop[idx[i]];
-
-			if (p[i].revents && e->active && e->fd == p[i].fd)
-				e->handler(e->opaque, p[i].revents);
-		}
-	}
-	fail_msg("the event loop never settles: a busy loop");
-	return rounds;
-}
 
 /* ---- the driver ------------------------------------------------------------ */
 
@@ -303,20 +80,9 @@ struct drv {
 	struct drv_vq q[2];
 };
 
-static struct fake_range *find_range(enum vmm_space space, uint64_t addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < fk.nr; i++)
-		if (fk.r[i].space == space && addr >= fk.r[i].base &&
-		    addr < fk.r[i].base + fk.r[i].len)
-			return &fk.r[i];
-	return NULL;
-}
-
 static uint64_t bar_read(struct drv *d, uint64_t off, uint32_t size)
 {
-	struct fake_range *r = find_range(VMM_SPACE_MMIO, d->bar + off);
+	struct fake_range *r = fake_io_find(VMM_SPACE_MMIO, d->bar + off);
 	uint64_t v = 0;
 
 	assert_non_null(r);
@@ -326,7 +92,7 @@ static uint64_t bar_read(struct drv *d, uint64_t off, uint32_t size)
 
 static void bar_write(struct drv *d, uint64_t off, uint64_t v, uint32_t size)
 {
-	struct fake_range *r = find_range(VMM_SPACE_MMIO, d->bar + off);
+	struct fake_range *r = fake_io_find(VMM_SPACE_MMIO, d->bar + off);
 
 	assert_non_null(r);
 	r->ops->write(r->opaque, d->bar + off - r->base, (uint8_t *)&v, size);
@@ -336,7 +102,7 @@ static uint64_t find_bar0(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < fk.nr; i++)
+	for (i = 0; i < fk.nr_ranges; i++)
 		if (fk.r[i].space == VMM_SPACE_MMIO && fk.r[i].len == BAR_SIZE &&
 		    !strcmp(fk.r[i].name, "virtio-net"))
 			return fk.r[i].base;
@@ -392,7 +158,7 @@ static void drv_init(struct drv *d, uint64_t want)
 
 		*vq = (struct drv_vq){ .desc = base, .avail = base + 0x1000,
 				      .used = base + 0x2000 };
-		memset(ram + base, 0, 0x3000);
+		memset(fk.ram + base, 0, 0x3000);
 		bar_write(d, COMMON_Q_SELECT, q, 2);
 		assert_int_equal(bar_read(d, COMMON_Q_SIZE, 2), QSIZE);
 		bar_write(d, COMMON_Q_DESC, vq->desc, 4);
@@ -405,7 +171,7 @@ static void drv_init(struct drv *d, uint64_t want)
 	}
 	bar_write(d, COMMON_STATUS, s | VIRTIO_STATUS_DRIVER_OK, 1);
 	assert_true(status(d) & VIRTIO_STATUS_DRIVER_OK);
-	run_loop();
+	fake_loop_run();
 }
 
 struct seg {
@@ -432,10 +198,10 @@ static uint16_t add_chain(struct drv *d, unsigned int q, const struct seg *s,
 			.next = (idx + 1) % QSIZE,
 		};
 
-		memcpy(ram + vq->desc + 16 * idx, &desc, sizeof(desc));
+		memcpy(fk.ram + vq->desc + 16 * idx, &desc, sizeof(desc));
 	}
 	vq->next_desc += n;
-	avail = (uint16_t *)(ram + vq->avail);
+	avail = (uint16_t *)(fk.ram + vq->avail);
 	avail[2 + vq->avail_idx % QSIZE] = head;
 	vq->avail_idx++;
 	__atomic_store_n(&avail[1], vq->avail_idx, __ATOMIC_RELEASE);
@@ -451,13 +217,14 @@ static bool used_next(struct drv *d, unsigned int q, uint32_t *id,
 		      uint32_t *len)
 {
 	struct drv_vq *vq = &d->q[q];
-	uint16_t idx = __atomic_load_n((uint16_t *)(ram + vq->used) + 1,
+	uint16_t idx = __atomic_load_n((uint16_t *)(fk.ram + vq->used) + 1,
 				       __ATOMIC_ACQUIRE);
 	uint32_t *elem;
 
 	if (idx == vq->last_used)
 		return false;
-	elem = (uint32_t *)(ram + vq->used + 4 + 8 * (vq->last_used % QSIZE));
+	elem = (uint32_t *)(fk.ram + vq->used + 4 +
+			    8 * (vq->last_used % QSIZE));
 	*id = elem[0];
 	*len = elem[1];
 	vq->last_used++;
@@ -501,11 +268,9 @@ static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
-	memset(&fk, 0, sizeof(fk));
-	ram = calloc(1, RAM_SIZE);
+	fake_vmm_setup(RAM_SIZE);
 	assert_non_null(e);
-	assert_non_null(ram);
-	assert_int_equal(pci_bus_create(&test_vm, &e->bus), 0);
+	assert_int_equal(pci_bus_create(&fake_vm, &e->bus), 0);
 	e->dev_fd = e->peer = -1;
 	*state = e;
 	return 0;
@@ -514,15 +279,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	unsigned int i;
 
-	while (fk.nr_destroy) {
-		fk.nr_destroy--;
-		fk.destroy[fk.nr_destroy].fn(fk.destroy[fk.nr_destroy].opaque);
-	}
 	/* Everything the device registered is gone, its fd closed. */
-	for (i = 0; i < fk.nr_loop; i++)
-		assert_false(fk.loop[i].active);
+	fake_vmm_teardown();
 	if (e->dev_fd >= 0)
 		assert_int_equal(fcntl(e->dev_fd, F_GETFD), -1);
 	if (e->peer >= 0)
@@ -530,8 +289,6 @@ static int teardown(void **state)
 	/* A failed test must not leave interfaces behind. */
 	if (e->tap[0])
 		tun_delete(e->tap, IFF_TAP);
-	free(ram);
-	ram = NULL;
 	free(e);
 	return 0;
 }
@@ -543,7 +300,7 @@ static void env_net(struct env *e, bool vnet_hdr, const uint8_t *mac)
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 				    sv), 0);
-	assert_int_equal(virtio_net_create_fd(&test_vm, e->bus, sv[0], mac,
+	assert_int_equal(virtio_net_create_fd(&fake_vm, e->bus, sv[0], mac,
 					      vnet_hdr, "test"), 0);
 	e->dev_fd = sv[0];
 	e->peer = sv[1];
@@ -552,7 +309,7 @@ static void env_net(struct env *e, bool vnet_hdr, const uint8_t *mac)
 
 static bool backend_polled(struct env *e, uint32_t events)
 {
-	struct fake_loop *l = loop_find(e->dev_fd);
+	struct fake_loop *l = fake_loop_find(e->dev_fd);
 
 	return l && (l->events & events) == events;
 }
@@ -562,7 +319,7 @@ static uint16_t post_rx(struct env *e, unsigned int i, uint32_t len)
 {
 	struct seg s = { RX_BUFS + 0x10000ull * i, len, true };
 
-	memset(ram + s.gpa, 0xaa, len);
+	memset(fk.ram + s.gpa, 0xaa, len);
 	return add_chain(&e->d, 0, &s, 1);
 }
 
@@ -636,7 +393,7 @@ static void test_bad_mac_refused(void **state)
 
 	(void)e;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	assert_int_equal(virtio_net_create_fd(&test_vm, e->bus, sv[0], mcast,
+	assert_int_equal(virtio_net_create_fd(&fake_vm, e->bus, sv[0], mcast,
 					      false, "test"), -EINVAL);
 	assert_non_null(strstr(fk.msg, "01:00:5e:00:00:01"));
 	/* The fd stays the caller's. */
@@ -665,9 +422,9 @@ static void test_tx_strips_header(void **state)
 				    { gpa + 0x100, flen, false } };
 
 		/* No offload asked for; the other fields are the driver's junk. */
-		memset(ram + gpa, 0x5a, HDR);
-		ram[gpa] = ram[gpa + 1] = 0;
-		make_frame(ram + gpa + 0x100, flen, i);
+		memset(fk.ram + gpa, 0x5a, HDR);
+		fk.ram[gpa] = fk.ram[gpa + 1] = 0;
+		make_frame(fk.ram + gpa + 0x100, flen, i);
 		heads[i] = add_chain(&e->d, 1, s, 2);
 	}
 	/* Header and frame run together, split at odd places. */
@@ -676,12 +433,12 @@ static void test_tx_strips_header(void **state)
 		struct seg s[3] = { { gpa, 5, false }, { gpa + 5, 100, false },
 				    { gpa + 105, 900, false } };
 
-		memset(ram + gpa, 0, HDR);
-		make_frame(ram + gpa + HDR, 1005 - HDR, 4);
+		memset(fk.ram + gpa, 0, HDR);
+		make_frame(fk.ram + gpa + HDR, 1005 - HDR, 4);
 		heads[4] = add_chain(&e->d, 1, s, 3);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 
 	for (i = 0; i < 5; i++) {
 		size_t flen = i < 4 ? 60 + 300 * i : 1005 - HDR;
@@ -714,23 +471,23 @@ static void test_tx_vnet_header(void **state)
 	env_net(e, true, NULL);
 	drv_init(&e->d, F_BASIC | BIT(F_CSUM));
 	/* NEEDS_CSUM, csum_start 34, csum_offset 16: passed on as written. */
-	memcpy(ram + gpa, hdr, HDR);
-	make_frame(ram + gpa + HDR, 200, 9);
+	memcpy(fk.ram + gpa, hdr, HDR);
+	make_frame(fk.ram + gpa + HDR, 200, 9);
 	add_chain(&e->d, 1, &s, 1);
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	n = peer_recv(e, buf, sizeof(buf));
 	assert_int_equal(n, HDR + 200);
 	hdr[10] = hdr[11] = 0;		/* num_buffers is not for the host */
 	assert_memory_equal(buf, hdr, HDR);
-	assert_memory_equal(buf + HDR, ram + gpa + HDR, 200);
+	assert_memory_equal(buf + HDR, fk.ram + gpa + HDR, 200);
 	assert_true(used_next(&e->d, 1, &id, &len));
 
 	/* TSO the driver did not negotiate: dropped, the chain returned. */
-	ram[gpa + 1] = 1;		/* GSO_TCPV4 */
+	fk.ram[gpa + 1] = 1;		/* GSO_TCPV4 */
 	add_chain(&e->d, 1, &s, 1);
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	assert_int_equal(peer_recv(e, buf, sizeof(buf)), -1);
 	assert_true(used_next(&e->d, 1, &id, &len));
 	assert_int_equal(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET, 0);
@@ -754,13 +511,13 @@ static void test_tx_backpressure(void **state)
 		uint64_t gpa = TX_BUFS + 0x1000ull * i;
 		struct seg s = { gpa, HDR + 1000, false };
 
-		memset(ram + gpa, 0, HDR);
-		make_frame(ram + gpa + HDR, 1000, i);
+		memset(fk.ram + gpa, 0, HDR);
+		make_frame(fk.ram + gpa + HDR, 1000, i);
 		add_chain(&e->d, 1, &s, 1);
 	}
 	kick(&e->d, 1);
-	run_loop();
-	assert_true(fk.saw_epollout);
+	fake_loop_run();
+	assert_true(fk.loop_events & EPOLLOUT);
 	assert_true(backend_polled(e, EPOLLOUT));
 	for (rounds = 0; got < 40 && rounds < 100; rounds++) {
 		while ((n = peer_recv(e, buf, sizeof(buf))) > 0) {
@@ -769,7 +526,7 @@ static void test_tx_backpressure(void **state)
 			assert_memory_equal(buf, frame, 1000);
 			got++;
 		}
-		run_loop();
+		fake_loop_run();
 	}
 	assert_int_equal(got, 40);
 	for (i = 0; i < 40; i++)
@@ -793,15 +550,15 @@ static void test_rx_mergeable(void **state)
 	for (i = 0; i < 4; i++)
 		heads[i] = post_rx(e, i, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(backend_polled(e, EPOLLIN));
 
 	/* 12 + 2988 = 3000 bytes: exactly two 1500-byte buffers. */
 	make_frame(frame, 2988, 1);
 	assert_int_equal(send(e->peer, frame, 2988, 0), 2988);
-	run_loop();
-	b0 = ram + RX_BUFS;
-	b1 = ram + RX_BUFS + 0x10000;
+	fake_loop_run();
+	b0 = fk.ram + RX_BUFS;
+	b1 = fk.ram + RX_BUFS + 0x10000;
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(id, heads[0]);
 	assert_int_equal(len, 1500);
@@ -820,11 +577,11 @@ static void test_rx_mergeable(void **state)
 	/* A small one takes the next buffer alone. */
 	make_frame(frame, 60, 2);
 	assert_int_equal(send(e->peer, frame, 60, 0), 60);
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(id, heads[2]);
 	assert_int_equal(len, HDR + 60);
-	b0 = ram + RX_BUFS + 0x20000;
+	b0 = fk.ram + RX_BUFS + 0x20000;
 	assert_int_equal(b0[10] | b0[11] << 8, 1);
 	assert_memory_equal(b0 + HDR, frame, 60);
 	/* Not one byte past what was used. */
@@ -846,24 +603,24 @@ static void test_rx_whole_packets(void **state)
 		struct seg s[2] = { { RX_BUFS, HDR, true },
 				    { RX_BUFS + 0x100, 4000, true } };
 
-		memset(ram + RX_BUFS, 0xaa, 0x100 + 4000);
+		memset(fk.ram + RX_BUFS, 0xaa, 0x100 + 4000);
 		head = add_chain(&e->d, 0, s, 2);
 	}
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 
 	/* Too big for the chain: dropped, the chain kept for the next one. */
 	make_frame(frame, 5000, 3);
 	assert_int_equal(send(e->peer, frame, 5000, 0), 5000);
 	make_frame(frame, 3000, 4);
 	assert_int_equal(send(e->peer, frame, 3000, 0), 3000);
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(id, head);
 	assert_int_equal(len, HDR + 3000);
-	b = ram + RX_BUFS;
+	b = fk.ram + RX_BUFS;
 	assert_int_equal(b[10] | b[11] << 8, 1);
-	assert_memory_equal(ram + RX_BUFS + 0x100, frame, 3000);
+	assert_memory_equal(fk.ram + RX_BUFS + 0x100, frame, 3000);
 	assert_false(used_next(&e->d, 0, &id, &len));
 	/* The device has no buffers left, so it stopped reading. */
 	assert_false(backend_polled(e, EPOLLIN));
@@ -887,13 +644,13 @@ static void test_rx_no_buffers(void **state)
 	/* A 3000-byte packet will have to wait for a second buffer. */
 	make_frame(frame, 2988, 3);
 	assert_int_equal(send(e->peer, frame, 2988, 0), 2988);
-	rounds = run_loop();
+	rounds = fake_loop_run();
 	assert_true(rounds < 5);
 	assert_false(backend_polled(e, EPOLLIN));
 
 	post_rx(e, 0, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(len, HDR + 100);
 	assert_false(used_next(&e->d, 0, &id, &len));
@@ -902,12 +659,12 @@ static void test_rx_no_buffers(void **state)
 	for (i = 1; i < 4; i++)
 		post_rx(e, i, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	for (i = 1; i < 3; i++) {
 		assert_true(used_next(&e->d, 0, &id, &len));
 		assert_int_equal(len, HDR + 100 + i);
 		make_frame(frame, 100 + i, i);
-		assert_memory_equal(ram + RX_BUFS + 0x10000ull * i + HDR,
+		assert_memory_equal(fk.ram + RX_BUFS + 0x10000ull * i + HDR,
 				    frame, 100 + i);
 	}
 	/* The big one got buffer 3 and waits, half delivered, for another. */
@@ -915,20 +672,22 @@ static void test_rx_no_buffers(void **state)
 	assert_false(backend_polled(e, EPOLLIN));
 	post_rx(e, 4, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(len, 1500);
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(len, 1500);
-	assert_int_equal(ram[RX_BUFS + 0x30000 + 10], 2);
+	assert_int_equal(fk.ram[RX_BUFS + 0x30000 + 10], 2);
 	make_frame(frame, 2988, 3);
-	assert_memory_equal(ram + RX_BUFS + 0x30000 + HDR, frame, 1500 - HDR);
-	assert_memory_equal(ram + RX_BUFS + 0x40000, frame + 1500 - HDR, 1500);
+	assert_memory_equal(fk.ram + RX_BUFS + 0x30000 + HDR, frame,
+			    1500 - HDR);
+	assert_memory_equal(fk.ram + RX_BUFS + 0x40000, frame + 1500 - HDR,
+			    1500);
 
 	/* Buffers left again: the fd is polled once more. */
 	post_rx(e, 5, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(backend_polled(e, EPOLLIN));
 }
 
@@ -943,7 +702,7 @@ static void test_rx_vnet_header(void **state)
 	post_rx(e, 0, 1500);
 	post_rx(e, 1, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	/* DATA_VALID from the host reaches a driver that took GUEST_CSUM. */
 	memcpy(pkt, hdr, HDR);
 	make_frame(pkt + HDR, 200, 5);
@@ -951,13 +710,13 @@ static void test_rx_vnet_header(void **state)
 	/* A TSO packet the driver cannot take is dropped. */
 	pkt[1] = 1;
 	assert_int_equal(send(e->peer, pkt, sizeof(pkt), 0), sizeof(pkt));
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(len, sizeof(pkt));
-	assert_int_equal(ram[RX_BUFS], 2);
-	assert_int_equal(ram[RX_BUFS + 10], 1);
-	assert_int_equal(ram[RX_BUFS + 11], 0);
-	assert_memory_equal(ram + RX_BUFS + HDR, pkt + HDR, 200);
+	assert_int_equal(fk.ram[RX_BUFS], 2);
+	assert_int_equal(fk.ram[RX_BUFS + 10], 1);
+	assert_int_equal(fk.ram[RX_BUFS + 11], 0);
+	assert_memory_equal(fk.ram + RX_BUFS + HDR, pkt + HDR, 200);
 	assert_false(used_next(&e->d, 0, &id, &len));
 }
 
@@ -969,7 +728,7 @@ static void expect_needs_reset(struct env *e)
 
 	assert_true(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET);
 	assert_int_equal(peer_recv(e, buf, sizeof(buf)), -1);
-	assert_false(fk.failed);
+	assert_int_equal(fk.nr_fails, 0);
 }
 
 static void test_tx_hostile(void **state)
@@ -985,16 +744,16 @@ static void test_tx_hostile(void **state)
 		struct seg s[2] = { { TX_BUFS, 100, false },
 				    { TX_BUFS + 0x1000, 100, true } };
 
-		memset(ram + TX_BUFS + 0x1000, 0xaa, 100);
+		memset(fk.ram + TX_BUFS + 0x1000, 0xaa, 100);
 		add_chain(&e->d, 1, s, 2);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	expect_needs_reset(e);
 	assert_non_null(strstr(fk.msg, "malformed transmit chain"));
 	assert_true(used_next(&e->d, 1, &id, &len));
 	assert_int_equal(len, 0);
-	assert_int_equal(ram[TX_BUFS + 0x1000], 0xaa);
+	assert_int_equal(fk.ram[TX_BUFS + 0x1000], 0xaa);
 
 	/* A buffer running past the end of RAM. */
 	drv_init(&e->d, F_BASIC);
@@ -1004,7 +763,7 @@ static void test_tx_hostile(void **state)
 		add_chain(&e->d, 1, &s, 1);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	expect_needs_reset(e);
 
 	/* An address that wraps around 2^64. */
@@ -1015,7 +774,7 @@ static void test_tx_hostile(void **state)
 		add_chain(&e->d, 1, &s, 1);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	expect_needs_reset(e);
 
 	/* More than 64 KiB and a header. */
@@ -1027,7 +786,7 @@ static void test_tx_hostile(void **state)
 		add_chain(&e->d, 1, s, 2);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	expect_needs_reset(e);
 	assert_true(used_next(&e->d, 1, &id, &len));
 
@@ -1039,7 +798,7 @@ static void test_tx_hostile(void **state)
 		add_chain(&e->d, 1, &s, 1);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	expect_needs_reset(e);
 
 	/* After a reset, the device works again. */
@@ -1048,11 +807,11 @@ static void test_tx_hostile(void **state)
 		struct seg s = { TX_BUFS, HDR + 64, false };
 		uint8_t buf[128];
 
-		memset(ram + TX_BUFS, 0, HDR);
-		make_frame(ram + TX_BUFS + HDR, 64, 1);
+		memset(fk.ram + TX_BUFS, 0, HDR);
+		make_frame(fk.ram + TX_BUFS + HDR, 64, 1);
 		add_chain(&e->d, 1, &s, 1);
 		kick(&e->d, 1);
-		run_loop();
+		fake_loop_run();
 		assert_int_equal(peer_recv(e, buf, sizeof(buf)), 64);
 		assert_false(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET);
 	}
@@ -1070,24 +829,24 @@ static void test_rx_hostile(void **state)
 	{
 		struct seg s = { RX_BUFS, 1500, false };
 
-		memset(ram + RX_BUFS, 0xaa, 1500);
+		memset(fk.ram + RX_BUFS, 0xaa, 1500);
 		add_chain(&e->d, 0, &s, 1);
 	}
 	make_frame(frame, sizeof(frame), 1);
 	assert_int_equal(send(e->peer, frame, sizeof(frame), 0), sizeof(frame));
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(ram[RX_BUFS], 0xaa);
+	assert_int_equal(fk.ram[RX_BUFS], 0xaa);
 	assert_false(backend_polled(e, EPOLLIN));
 
 	/* A receive buffer too small for the header. */
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF));
 	post_rx(e, 0, 8);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET);
-	assert_int_equal(ram[RX_BUFS], 0xaa);
+	assert_int_equal(fk.ram[RX_BUFS], 0xaa);
 
 	/* A receive buffer outside RAM. */
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF));
@@ -1097,16 +856,16 @@ static void test_rx_hostile(void **state)
 		add_chain(&e->d, 0, &s, 1);
 	}
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(status(&e->d) & VIRTIO_STATUS_NEEDS_RESET);
-	assert_false(fk.failed);
+	assert_int_equal(fk.nr_fails, 0);
 
 	/* The packet waited in the socket all along. */
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF));
 	post_rx(e, 0, 1500);
 	kick(&e->d, 0);
-	run_loop();
-	assert_memory_equal(ram + RX_BUFS + HDR, frame, sizeof(frame));
+	fake_loop_run();
+	assert_memory_equal(fk.ram + RX_BUFS + HDR, frame, sizeof(frame));
 }
 
 /* ---- reset ----------------------------------------------------------------------- */
@@ -1121,11 +880,11 @@ static void test_reset_stops_everything(void **state)
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF));
 	post_rx(e, 0, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	/* Half a packet delivered, waiting for a second buffer. */
 	make_frame(frame, 2988, 1);
 	assert_int_equal(send(e->peer, frame, 2988, 0), 2988);
-	run_loop();
+	fake_loop_run();
 	assert_false(used_next(&e->d, 0, &id, &len));
 
 	reset_device(&e->d);
@@ -1134,7 +893,7 @@ static void test_reset_stops_everything(void **state)
 	/* Nothing moves while the device is reset. */
 	make_frame(frame, 80, 2);
 	assert_int_equal(send(e->peer, frame, 80, 0), 80);
-	memset(ram + TX_BUFS, 0, HDR + 64);
+	memset(fk.ram + TX_BUFS, 0, HDR + 64);
 	{
 		struct seg s = { TX_BUFS, HDR + 64, false };
 
@@ -1142,20 +901,20 @@ static void test_reset_stops_everything(void **state)
 	}
 	kick(&e->d, 1);
 	kick(&e->d, 0);
-	assert_true(run_loop() < 3);
+	assert_true(fake_loop_run() < 3);
 	assert_int_equal(peer_recv(e, buf, sizeof(buf)), -1);
-	assert_int_equal(((uint16_t *)(ram + e->d.q[0].used))[1], 0);
-	assert_int_equal(((uint16_t *)(ram + e->d.q[1].used))[1], 0);
+	assert_int_equal(((uint16_t *)(fk.ram + e->d.q[0].used))[1], 0);
+	assert_int_equal(((uint16_t *)(fk.ram + e->d.q[1].used))[1], 0);
 
 	/* A new driver gets the next packet whole, not the stale half. */
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF));
 	post_rx(e, 0, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	assert_true(used_next(&e->d, 0, &id, &len));
 	assert_int_equal(len, HDR + 80);
-	assert_int_equal(ram[RX_BUFS + 10], 1);
-	assert_memory_equal(ram + RX_BUFS + HDR, frame, 80);
+	assert_int_equal(fk.ram[RX_BUFS + 10], 1);
+	assert_memory_equal(fk.ram + RX_BUFS + HDR, frame, 80);
 }
 
 /* ---- taps ------------------------------------------------------------------------- */
@@ -1165,17 +924,17 @@ static void test_tap_missing(void **state)
 	struct env *e = *state;
 	struct vmm_net_config cfg = { .tap = "vhvnosuch0" };
 
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg), -ENODEV);
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), -ENODEV);
 	assert_non_null(strstr(fk.msg, "vhvnosuch0"));
 	/* An interface that is not a tap. */
 	cfg.tap = "lo";
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg), -EINVAL);
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), -EINVAL);
 	assert_non_null(strstr(fk.msg, "lo"));
 	assert_non_null(strstr(fk.msg, "not a tap"));
 	cfg.tap = "a-name-longer-than-ifnamsiz";
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg), -EINVAL);
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, NULL), -EINVAL);
-	assert_int_equal(fk.nr_destroy, 1);	/* only the bus */
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), -EINVAL);
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, NULL), -EINVAL);
+	assert_int_equal(fk.nr_dev, 1);	/* only the bus */
 }
 
 /* Creates a persistent tap or tun; returns an fd attached to it, or -errno. */
@@ -1260,25 +1019,25 @@ static void tap_traffic(struct env *e, const char *name)
 	assert_int_equal(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
 
 	/* Guest to host. */
-	memset(ram + TX_BUFS, 0, HDR);
-	make_frame(ram + TX_BUFS + HDR, 600, 7);
+	memset(fk.ram + TX_BUFS, 0, HDR);
+	make_frame(fk.ram + TX_BUFS + HDR, 600, 7);
 	{
 		struct seg s = { TX_BUFS, HDR + 600, false };
 
 		add_chain(&e->d, 1, &s, 1);
 	}
 	kick(&e->d, 1);
-	run_loop();
+	fake_loop_run();
 	p = (struct pollfd){ ps, POLLIN, 0 };
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(ps, buf, sizeof(buf), 0), 600);
-	assert_memory_equal(buf, ram + TX_BUFS + HDR, 600);
+	assert_memory_equal(buf, fk.ram + TX_BUFS + HDR, 600);
 
 	/* Host to guest: whatever else the host sends, ours arrives. */
 	for (i = 0; i < 8; i++)
 		post_rx(e, i, 1500);
 	kick(&e->d, 0);
-	run_loop();
+	fake_loop_run();
 	make_frame(frame, sizeof(frame), 8);
 	assert_int_equal(sendto(ps, frame, sizeof(frame), 0,
 				(struct sockaddr *)&sll, sizeof(sll)),
@@ -1286,9 +1045,9 @@ static void tap_traffic(struct env *e, const char *name)
 	for (i = 0; i < 200 && !found; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-		run_loop();
+		fake_loop_run();
 		while (!found && used_next(&e->d, 0, &id, &len)) {
-			uint8_t *b = ram + RX_BUFS + 0x10000ull * id;
+			uint8_t *b = fk.ram + RX_BUFS + 0x10000ull * id;
 
 			found = len == HDR + sizeof(frame) &&
 				!memcmp(b + HDR, frame, sizeof(frame));
@@ -1316,7 +1075,7 @@ static void test_real_tap(void **state)
 	memcpy(e->tap, tap, IFNAMSIZ);
 	cfg.tap = tap;
 	/* Held by someone else: refused, naming it. */
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg), -EBUSY);
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), -EBUSY);
 	assert_non_null(strstr(fk.msg, tap));
 	close(fd);
 
@@ -1325,7 +1084,7 @@ static void test_real_tap(void **state)
 	if (fd >= 0) {
 		close(fd);
 		cfg.tap = tun;
-		assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg),
+		assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg),
 				 -EINVAL);
 		assert_non_null(strstr(fk.msg, tun));
 		assert_int_equal(tun_delete(tun, IFF_TUN), 0);
@@ -1333,7 +1092,7 @@ static void test_real_tap(void **state)
 		cfg.tap = tap;
 	}
 
-	assert_int_equal(virtio_net_create(&test_vm, e->bus, &cfg), 0);
+	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), 0);
 	/* TUNSETOFFLOAD at DRIVER_OK with everything: no error recorded. */
 	fk.nr_errors = 0;
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF) | BIT(F_CSUM) |
@@ -1348,8 +1107,8 @@ static void test_real_tap(void **state)
 	assert_int_equal(fk.nr_errors, 0);
 
 	/* Detach (the device closes its fd), then delete the tap. */
-	fk.nr_destroy--;
-	fk.destroy[fk.nr_destroy].fn(fk.destroy[fk.nr_destroy].opaque);
+	fk.nr_dev--;
+	fk.dev[fk.nr_dev].destroy(fk.dev[fk.nr_dev].opaque);
 	assert_int_equal(tun_delete(tap, IFF_TAP), 0);
 	assert_int_equal(if_nametoindex(tap), 0);
 	e->tap[0] = 0;

@@ -3,7 +3,17 @@
  * virtio-pci transport unit tests: a test device on a real PCI bus, driven
  * the way Linux's virtio_pci does it through the fake port and MMIO buses.
  */
-#include "selftests/unit/test_virtio_fakes.c"
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "selftests/unit/virtio_drv.h"
 
 #define TEST_ID		0x2a
 #define TEST_FEATURE	3
@@ -74,16 +84,16 @@ static void td_destroy(void *opaque)
 static int setup(void **state)
 {
 	(void)state;
-	fake_setup();
+	fake_vmm_setup(RAM_SIZE);
 	memset(&td, 0, sizeof(td));
 	memcpy(td.cfg, "\x11\x22\x33\x44\x55\x66\x77\x88", CFG_SIZE);
-	assert_int_equal(pci_bus_create(&test_vm, &bus), 0);
-	assert_int_equal(virtio_device_init(&td.vdev, &test_vm, &td_ops,
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
+	assert_int_equal(virtio_device_init(&td.vdev, &fake_vm, &td_ops,
 					    VIRTIO_BIT(TEST_FEATURE) |
 					    VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
 					    2, 64), 0);
-	assert_int_equal(virtio_pci_create(&test_vm, bus, &td.vdev), 0);
-	assert_int_equal(vmm_device_add(&test_vm, "test", td_destroy, &td), 0);
+	assert_int_equal(virtio_pci_create(&fake_vm, bus, &td.vdev), 0);
+	assert_int_equal(vmm_device_add(&fake_vm, "test", td_destroy, &td), 0);
 	vdrv_find(&drv, TEST_ID);
 	return 0;
 }
@@ -91,7 +101,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	fake_teardown();
+	fake_vmm_teardown();
 	return 0;
 }
 
@@ -351,7 +361,7 @@ static void test_malformed_ring_needs_reset(void **state)
 	assert_int_equal(fk.nr_msi, 1);
 	assert_int_equal(fk.msi[0].data, 0x100);
 	assert_int_equal(vring_used_idx(&drv.q[0]), 0);
-	assert_non_null(strstr(fk.error, "virtio-test"));
+	assert_non_null(strstr(fk.msg, "virtio-test"));
 	/* A queue enabled on memory that is not RAM. */
 	vdrv_set_status(&drv, 0);
 	assert_true(vdrv_negotiate(&drv, OK_FEATURES));

@@ -3,7 +3,17 @@
  * virtio-rng unit tests: the device on a PCI bus, buffers filled with
  * host randomness, only the writable ones, within bounds.
  */
-#include "selftests/unit/test_virtio_fakes.c"
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "selftests/unit/virtio_drv.h"
 
 static struct pci_bus *bus;
 static struct vdrv drv;
@@ -11,9 +21,9 @@ static struct vdrv drv;
 static int setup(void **state)
 {
 	(void)state;
-	fake_setup();
-	assert_int_equal(pci_bus_create(&test_vm, &bus), 0);
-	assert_int_equal(virtio_rng_create(&test_vm, bus), 0);
+	fake_vmm_setup(RAM_SIZE);
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
+	assert_int_equal(virtio_rng_create(&fake_vm, bus), 0);
 	vdrv_find(&drv, VIRTIO_ID_RNG);
 	assert_true(vdrv_negotiate(&drv, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
 				   VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC)));
@@ -25,7 +35,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	fake_teardown();
+	fake_vmm_teardown();
 	return 0;
 }
 

@@ -4,7 +4,18 @@
  * and indirect chains, notification suppression, and hostile rings that
  * must be refused without touching memory outside the guest's.
  */
-#include "selftests/unit/test_virtio_fakes.c"
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "selftests/unit/virtio_drv.h"
 
 #define QSIZE		16
 #define RING_GPA	0x1000
@@ -75,11 +86,11 @@ static void start_device(uint64_t features)
 static int setup(void **state)
 {
 	(void)state;
-	fake_setup();
+	fake_vmm_setup(RAM_SIZE);
 	memset(notified, 0, sizeof(notified));
 	memset(kicks, 0, sizeof(kicks));
 	config_irqs = 0;
-	assert_int_equal(virtio_device_init(&vdev, &test_vm, &dummy_ops,
+	assert_int_equal(virtio_device_init(&vdev, &fake_vm, &dummy_ops,
 					    ALL_FEATURES, 2, QSIZE), 0);
 	vdev.transport = &fake_transport;
 	return 0;
@@ -89,7 +100,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	virtio_device_cleanup(&vdev);
-	fake_teardown();
+	fake_vmm_teardown();
 	return 0;
 }
 
@@ -115,7 +126,7 @@ static void expect_rejected(void)
 	assert_true(virtio_get_status(&vdev) & VIRTIO_STATUS_NEEDS_RESET);
 	assert_int_equal(config_irqs, 1);
 	assert_int_equal(fk.nr_errors, 1);
-	assert_non_null(strstr(fk.error, "needs reset"));
+	assert_non_null(strstr(fk.msg, "needs reset"));
 	/* Stopped: a good chain behind it is not taken. */
 	vring_desc(&vr, 0, BUF_GPA, 64, 0, 0);
 	vring_avail(&vr, 0);
