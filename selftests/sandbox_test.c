@@ -3,12 +3,14 @@
  * libvmm's seccomp sandbox, in L1 on /dev/vhv: a VM still runs under it,
  * and a device thread that tries something outside the allowlist (a
  * socket, executable memory, opening a file) takes the VMM down with
- * SIGSYS.  Each case runs in its own child process.  TAP output.
+ * SIGSYS, after naming the forbidden call on stderr.  Each case runs in
+ * its own child process.  TAP output.
  *   sandbox_test MULTIBOOT_KERNEL
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 
 static const char *kernel;
 static int tests, failures;
+static bool one_cpu_fifo;	/* the next child runs FIFO on one CPU */
 
 enum attempt { NOTHING, SOCKET, MPROTECT_EXEC, MMAP_EXEC, OPEN_FILE };
 
@@ -105,6 +109,23 @@ static int child(enum attempt what, bool poke)
 	struct ctx c = { .what = what };
 	int r;
 
+	/*
+	 * FIFO on one CPU: a thread the VM creates runs only once the
+	 * creating thread blocks, so a sandbox that closed before its
+	 * threads had set themselves up would kill them in their set-up.
+	 */
+	if (one_cpu_fifo) {
+		struct sched_param sp = { .sched_priority = 1 };
+		cpu_set_t cpu0;
+
+		CPU_ZERO(&cpu0);
+		CPU_SET(0, &cpu0);
+		if (sched_setaffinity(0, sizeof(cpu0), &cpu0) ||
+		    sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			perror("one CPU, SCHED_FIFO");
+			return 105;
+		}
+	}
 	c.vm = vmm_vm_create(&cfg, &err);
 	if (!c.vm) {
 		fprintf(stderr, "vmm_vm_create: %s\n", err.msg);
@@ -142,18 +163,48 @@ static int child(enum attempt what, bool poke)
 	return 104;
 }
 
-static void check(const char *name, enum attempt what, bool poke,
-		  int want_status, int want_signal)
+/* Reads what the child wrote to its stderr, to the end. */
+static void slurp(int fd, char *buf, size_t size)
 {
-	int status;
-	pid_t pid = fork();
+	size_t len = 0;
+	ssize_t n;
 
-	if (pid == 0)
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = 0;
+}
+
+/* want_nr >= 0: the child dies of SIGSYS and names system call want_nr. */
+static void check(const char *name, enum attempt what, bool poke,
+		  int want_status, long want_nr)
+{
+	char out[4096], want[96];
+	int status, fds[2];
+	bool ok;
+	pid_t pid;
+
+	if (pipe(fds)) {
+		perror("pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
 		_exit(child(what, poke));
+	}
+	close(fds[1]);
+	slurp(fds[0], out, sizeof(out));
+	close(fds[0]);
 	waitpid(pid, &status, 0);
 	tests++;
-	if (want_signal ? WIFSIGNALED(status) && WTERMSIG(status) == want_signal :
-			  WIFEXITED(status) && WEXITSTATUS(status) == want_status) {
+	snprintf(want, sizeof(want), "made forbidden system call %ld ", want_nr);
+	if (want_nr >= 0)
+		ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS &&
+		     strstr(out, want);
+	else
+		ok = WIFEXITED(status) && WEXITSTATUS(status) == want_status;
+	if (ok) {
 		printf("ok %d - %s\n", tests, name);
 		return;
 	}
@@ -164,6 +215,8 @@ static void check(const char *name, enum attempt what, bool poke,
 	else
 		printf("not ok %d - %s (exit status %d)\n", tests, name,
 		       WEXITSTATUS(status));
+	if (want_nr >= 0)
+		printf("# wanted \"%s\" on stderr; got: %s\n", want, out);
 }
 
 int main(int argc, char **argv)
@@ -174,11 +227,19 @@ int main(int argc, char **argv)
 	}
 	kernel = argv[1];
 	printf("# sandbox_test\n");
-	check("a sandboxed VM runs its guest to the end", NOTHING, false, 42, 0);
-	check("a sandboxed device thread keeps its allowed calls", NOTHING, true, 57, 0);
-	check("socket() from a device thread kills the VMM", SOCKET, true, 0, SIGSYS);
-	check("making guest memory executable kills the VMM", MPROTECT_EXEC, true, 0, SIGSYS);
-	check("an executable mapping kills the VMM", MMAP_EXEC, true, 0, SIGSYS);
-	check("opening a file from a device thread kills the VMM", OPEN_FILE, true, 0, SIGSYS);
+	check("a sandboxed VM runs its guest to the end", NOTHING, false, 42, -1);
+	check("a sandboxed device thread keeps its allowed calls", NOTHING, true, 57, -1);
+	one_cpu_fifo = true;
+	check("VM threads finish their set-up before the sandbox closes", NOTHING,
+	      false, 42, -1);
+	one_cpu_fifo = false;
+	check("socket() from a device thread kills the VMM, named", SOCKET, true, 0,
+	      SYS_socket);
+	check("making guest memory executable kills the VMM, named", MPROTECT_EXEC,
+	      true, 0, SYS_mprotect);
+	check("an executable mapping kills the VMM, named", MMAP_EXEC, true, 0,
+	      SYS_mmap);
+	check("opening a file from a device thread kills the VMM, named", OPEN_FILE,
+	      true, 0, SYS_openat);
 	return failures ? 1 : 0;
 }

@@ -159,9 +159,14 @@ struct vmm_vm {
 	bool waited;
 	bool sandbox;			/* vmm_vm_sandbox() was called */
 
-	/* Threads wait here until the sandbox is in place. */
+	/*
+	 * Threads wait here until the sandbox is in place; the sandbox waits
+	 * until every thread has arrived (done its own set-up, whose system
+	 * calls the filter need not allow).
+	 */
 	pthread_mutex_t gate_lock;
 	pthread_cond_t gate_cond;
+	unsigned int gate_arrived;
 	bool gate_open;
 
 	/* Firmware and machine. */
@@ -187,10 +192,14 @@ void vmm_loop_destroy(struct vmm_vm *vm);
 #define VMM_KICK_SIGNAL		(SIGRTMIN + 3)
 int vmm_kick_signal_setup(void);
 
-/* vm.c: the start gate every VM thread passes before doing anything. */
+/*
+ * vm.c: the start gate every VM thread passes once its set-up is done and
+ * before it touches the guest or its devices.
+ */
 void vmm_gate_wait(struct vmm_vm *vm);
 
-/* sandbox.c */
+/* sandbox.c: prepare before the VM's threads exist, install after. */
+int vmm_sandbox_prepare(struct vmm_vm *vm);
 int vmm_sandbox_install(struct vmm_vm *vm);
 
 /* machine.c: firmware tables are written when a kernel is loaded. */

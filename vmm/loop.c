@@ -96,8 +96,10 @@ static void *io_thread(void *arg)
 	sigset_t set;
 	int n, i;
 
+	pthread_setname_np(pthread_self(), "vmm-io");
 	/* Signals for the process go to the embedder's threads, not here. */
 	sigfillset(&set);
+	sigdelset(&set, SIGSYS);	/* the sandbox names a forbidden call */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	vmm_gate_wait(vm);
 

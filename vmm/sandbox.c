@@ -6,8 +6,14 @@
  * process).  Nothing may map memory executable any more, so guest memory
  * never becomes code in the VMM.  Files, taps and rings are all opened
  * before; the filter keeps them usable, and nothing new can be opened.
+ *
+ * A forbidden call traps (SIGSYS) rather than killing silently: the
+ * handler names the call on stderr, then the process dies of SIGSYS as
+ * it would have.  A thread that blocks SIGSYS dies without the message.
  */
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/if_tun.h>
 #include <seccomp.h>
@@ -79,9 +85,58 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 	return r;
 }
 
-int vmm_sandbox_install(struct vmm_vm *vm)
+/* Formats v in decimal at the end of buf[0..len), returns the start. */
+static char *fmt_ulong(char *buf, size_t len, unsigned long v)
 {
-	scmp_filter_ctx ctx;
+	char *p = buf + len;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && p > buf);
+	return p;
+}
+
+static void put(const char *s)
+{
+	ssize_t r = write(STDERR_FILENO, s, strlen(s));
+
+	(void)r;
+}
+
+/* Async-signal-safe: only write(), getpid(), gettid() and tgkill(). */
+static void sandbox_violation(int sig, siginfo_t *si, void *uc)
+{
+	char nr[24], tid[24];
+
+	(void)uc;
+	nr[sizeof(nr) - 1] = tid[sizeof(tid) - 1] = 0;
+	put("libvmm: sandbox: thread ");
+	put(fmt_ulong(tid, sizeof(tid) - 1, (unsigned long)gettid()));
+	put(" made forbidden system call ");
+	put(fmt_ulong(nr, sizeof(nr) - 1, (unsigned long)si->si_syscall));
+	put(" (scmp_sys_resolver names it); stopping the VMM\n");
+	/* SA_RESETHAND restored the default action: die of the signal. */
+	tgkill(getpid(), gettid(), sig);
+}
+
+static int sandbox_trap_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sandbox_violation;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
+}
+
+/*
+ * Everything the filter would forbid later, done while the VM's threads
+ * do not exist yet.
+ */
+int vmm_sandbox_prepare(struct vmm_vm *vm)
+{
 	int r;
 
 	/*
@@ -89,8 +144,19 @@ int vmm_sandbox_install(struct vmm_vm *vm)
 	 * kind (gmtime_r too): do it now, while files may still be opened.
 	 */
 	tzset();
+	r = sandbox_trap_handler();
+	if (r)
+		return vmm_set_error(vm, r, "sandbox: SIGSYS handler: %s",
+				     strerror(-r));
+	return 0;
+}
 
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+int vmm_sandbox_install(struct vmm_vm *vm)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx)
 		return vmm_set_error(vm, -ENOMEM, "sandbox: seccomp_init failed");
 	/* All threads of the process at once, or none. */

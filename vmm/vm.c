@@ -321,7 +321,22 @@ int vmm_vm_sandbox(struct vmm_vm *vm)
 void vmm_gate_wait(struct vmm_vm *vm)
 {
 	pthread_mutex_lock(&vm->gate_lock);
+	vm->gate_arrived++;
+	pthread_cond_broadcast(&vm->gate_cond);
 	while (!vm->gate_open)
+		pthread_cond_wait(&vm->gate_cond, &vm->gate_lock);
+	pthread_mutex_unlock(&vm->gate_lock);
+}
+
+/* Waits until every started VM thread stands at the gate. */
+static void gate_wait_arrivals(struct vmm_vm *vm)
+{
+	unsigned int i, threads = vm->io_started;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		threads += vm->vcpus[i].thread_started;
+	pthread_mutex_lock(&vm->gate_lock);
+	while (vm->gate_arrived < threads)
 		pthread_cond_wait(&vm->gate_cond, &vm->gate_lock);
 	pthread_mutex_unlock(&vm->gate_lock);
 }
@@ -345,14 +360,19 @@ int vmm_vm_start(struct vmm_vm *vm)
 				     "no kernel loaded: nothing for vCPU 0 to run");
 	vm->started = true;
 	/*
-	 * Every thread exists before the sandbox closes (so none needs
-	 * clone), and none runs before it is in place.
+	 * Every thread exists and has set itself up (named itself, glibc's
+	 * per-thread start-up) before the sandbox closes, so none needs a
+	 * call the filter forbids; none runs the guest before it is in place.
 	 */
-	r = vmm_loop_start(vm);
+	r = vm->sandbox ? vmm_sandbox_prepare(vm) : 0;
+	if (!r)
+		r = vmm_loop_start(vm);
 	if (!r)
 		r = vmm_vcpus_start(vm);
-	if (!r && vm->sandbox)
+	if (!r && vm->sandbox) {
+		gate_wait_arrivals(vm);
 		r = vmm_sandbox_install(vm);
+	}
 	if (r)
 		vmm_vm_request_stop(vm, VMM_STOP_ERROR, 0);
 	gate_open(vm);
