@@ -37,8 +37,8 @@ int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
 		  uint8_t **buf, size_t *len)
 {
 	struct stat st;
-	size_t done = 0;
-	int fd, err;
+	ssize_t n;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -61,19 +61,14 @@ int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
 		return vmm_set_error(vm, -ENOMEM, "%s %s: out of memory", what,
 				     path);
 	}
-	while (done < *len) {
-		ssize_t n = read(fd, *buf + done, *len - done);
-
-		if (n <= 0) {
-			err = n ? -errno : -EIO;
-			close(fd);
-			free(*buf);
-			return vmm_set_error(vm, err, "%s %s: read: %s", what,
-					     path, n ? strerror(-err) : "short file");
-		}
-		done += n;
-	}
+	n = vmm_pread_full(fd, *buf, *len, 0);
 	close(fd);
+	if (n != (ssize_t)*len) {
+		free(*buf);
+		return vmm_set_error(vm, n < 0 ? n : -EIO, "%s %s: read: %s",
+				     what, path,
+				     n < 0 ? strerror(-n) : "short file");
+	}
 	return 0;
 }
 
@@ -169,51 +164,50 @@ static bool cmdline_has(const char *cmdline, const char *word, bool prefix)
  */
 static int load_extracted(struct vmm_vm *vm, const struct vmm_boot *boot,
 			  const struct bzimage_info *bz, uint8_t *bp,
-			  const struct vmlinux_info *vip, const uint8_t *data)
+			  const struct vmlinux_info *vi, const uint8_t *data)
 {
 	const char *cmdline = boot->cmdline ? boot->cmdline : "";
 	uint64_t align = bz->kernel_alignment, lo, hi, phys, vdelta = 0;
 	uint64_t rnd[2] = { 0, 0 }, initrd;
-	const struct vmlinux_info vi = *vip;
 	/* As the decompressor: only a relocatable kernel with tables moves. */
 	bool kaslr = !cmdline_has(cmdline, "nokaslr", false) &&
-		     vi.nr_tables && bz->relocatable;
+		     vi->nr_tables && bz->relocatable;
 	uint8_t *image;
 	unsigned int i;
 	int r;
 
 	if (align < 0x200000 || (align & (align - 1)))
 		align = 0x200000;
-	lo = (vi.base + align - 1) & ~(align - 1);
+	lo = (vi->base + align - 1) & ~(align - 1);
 	initrd = 0;
 	memcpy(&initrd, bp + HDR_RAMDISK_IMAGE, 4);
 	hi = initrd ? initrd : vm->low_size;
-	if (lo + vi.span > hi)
+	if (lo + vi->span > hi)
 		return vmm_set_error(vm, -ENOSPC,
 				     "kernel %s: needs %llu MiB of memory below the initrd",
 				     boot->kernel,
-				     (unsigned long long)(vi.span >> 20) + 1);
+				     (unsigned long long)(vi->span >> 20) + 1);
 	if (kaslr && getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd[0] = rnd[1] = 0;
 	phys = lo;
 	if (kaslr && !cmdline_has(cmdline, "mem=", true) &&
 	    !cmdline_has(cmdline, "memmap=", true))
-		phys += (rnd[0] % ((hi - vi.span - lo) / align + 1)) * align;
+		phys += (rnd[0] % ((hi - vi->span - lo) / align + 1)) * align;
 	if (kaslr)
-		vdelta = vmlinux_virt_delta(&vi, align, rnd[1]);
+		vdelta = vmlinux_virt_delta(vi, align, rnd[1]);
 
-	image = vmm_guest_ptr(vm, phys, vi.span);
+	image = vmm_guest_ptr(vm, phys, vi->span);
 	if (!image)
 		return vmm_set_error(vm, -ENOSPC, "kernel %s: not in RAM",
 				     boot->kernel);
-	for (i = 0; i < vi.nr_segs; i++) {
-		const struct vmlinux_seg *s = &vi.seg[i];
-		uint8_t *dst = image + (s->paddr - vi.base);
+	for (i = 0; i < vi->nr_segs; i++) {
+		const struct vmlinux_seg *s = &vi->seg[i];
+		uint8_t *dst = image + (s->paddr - vi->base);
 
 		memcpy(dst, data + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
-	r = vmlinux_relocate(image, &vi, vdelta);
+	r = vmlinux_relocate(image, vi, vdelta);
 	if (r)
 		return vmm_set_error(vm, r, "kernel %s: cached kernel: relocation failed",
 				     boot->kernel);
@@ -223,7 +217,7 @@ static int load_extracted(struct vmm_vm *vm, const struct vmm_boot *boot,
 		 "kernel %s: from the kernel cache, at 0x%llx, text +0x%llx%s",
 		 boot->kernel, (unsigned long long)phys,
 		 (unsigned long long)vdelta, kaslr ? "" : " (nokaslr)");
-	return vmm_x86_enter_long_mode(&vm->vcpus[0], phys + vi.entry,
+	return vmm_x86_enter_long_mode(&vm->vcpus[0], phys + vi->entry,
 				       BOOT_PARAMS);
 }
 

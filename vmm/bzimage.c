@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/bzimage.h"
+#include "vmm/internal.h"
 
 static uint32_t le(const uint8_t *p, unsigned int n)
 {
@@ -15,7 +16,7 @@ static uint32_t le(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-static int fail(char *why, size_t why_len, int err, const char *msg)
+int vmm_fail(char *why, size_t why_len, int err, const char *msg)
 {
 	snprintf(why, why_len, "%s", msg);
 	return err;
@@ -29,14 +30,14 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 
 	memset(info, 0, sizeof(*info));
 	if (len < HDR_INIT_SIZE + 4)
-		return fail(why, why_len, -EINVAL,
-			    "too short to hold a boot protocol header");
+		return vmm_fail(why, why_len, -EINVAL,
+				"too short to hold a boot protocol header");
 	if (le(img + HDR_BOOT_FLAG, 2) != 0xaa55)
-		return fail(why, why_len, -EINVAL,
-			    "no boot sector signature 0xaa55 at 0x1fe");
+		return vmm_fail(why, why_len, -EINVAL,
+				"no boot sector signature 0xaa55 at 0x1fe");
 	if (memcmp(img + HDR_MAGIC, "HdrS", 4))
-		return fail(why, why_len, -EINVAL,
-			    "no \"HdrS\" boot protocol magic at 0x202");
+		return vmm_fail(why, why_len, -EINVAL,
+				"no \"HdrS\" boot protocol magic at 0x202");
 	info->version = le(img + HDR_VERSION, 2);
 	if (info->version < BZIMAGE_MIN_VERSION) {
 		snprintf(why, why_len,
@@ -46,27 +47,27 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 	}
 	info->xloadflags = le(img + HDR_XLOADFLAGS, 2);
 	if (!(info->xloadflags & XLF_KERNEL_64))
-		return fail(why, why_len, -ENOEXEC,
-			    "no 64-bit entry point (XLF_KERNEL_64 clear): not an x86-64 kernel");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"no 64-bit entry point (XLF_KERNEL_64 clear): not an x86-64 kernel");
 	if (!(img[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH))
-		return fail(why, why_len, -ENOEXEC,
-			    "a zImage (LOADED_HIGH clear) cannot be booted");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"a zImage (LOADED_HIGH clear) cannot be booted");
 
 	sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
 	info->setup_size = (size_t)(sects + 1) * 512;
 	info->header_end = 0x202 + img[HDR_JUMP + 1];
 	if (info->header_end > info->setup_size ||
 	    info->header_end < HDR_INIT_SIZE + 4)
-		return fail(why, why_len, -ENODATA,
-			    "setup header length is inconsistent with setup_sects");
+		return vmm_fail(why, why_len, -ENODATA,
+				"setup header length is inconsistent with setup_sects");
 	if (info->setup_size >= len)
-		return fail(why, why_len, -EFBIG,
-			    "truncated: the file ends inside the setup code");
+		return vmm_fail(why, why_len, -EFBIG,
+				"truncated: the file ends inside the setup code");
 	syssize = (uint64_t)le(img + HDR_SYSSIZE, 4) * 16;
 	info->kernel_size = len - info->setup_size;
 	if (!syssize || syssize > info->kernel_size)
-		return fail(why, why_len, -EFBIG,
-			    "truncated: the kernel is shorter than the header's syssize");
+		return vmm_fail(why, why_len, -EFBIG,
+				"truncated: the kernel is shorter than the header's syssize");
 
 	info->pref_address = (uint64_t)le(img + HDR_PREF_ADDRESS + 4, 4) << 32 |
 			     le(img + HDR_PREF_ADDRESS, 4);
@@ -76,10 +77,10 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 	info->initrd_addr_max = le(img + HDR_INITRD_ADDR_MAX, 4);
 	info->cmdline_size = le(img + HDR_CMDLINE_SIZE, 4);
 	if (info->init_size < info->kernel_size)
-		return fail(why, why_len, -ENODATA,
-			    "init_size is smaller than the kernel itself");
+		return vmm_fail(why, why_len, -ENODATA,
+				"init_size is smaller than the kernel itself");
 	if (info->kernel_alignment & (info->kernel_alignment - 1))
-		return fail(why, why_len, -ENODATA,
-			    "kernel_alignment is not a power of two");
+		return vmm_fail(why, why_len, -ENODATA,
+				"kernel_alignment is not a power of two");
 	return 0;
 }

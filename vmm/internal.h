@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "uapi/vhv.h"
 #include "vmm/device.h"
@@ -218,5 +219,18 @@ void vmm_backend_vm_close(struct vmm_vm *vm);
  */
 bool vmm_exit_io(struct vmm_vcpu *vcpu, struct vmm_exit *exit, uint16_t port,
 		 uint8_t size, bool write, uint32_t count, uint64_t data_offset);
+
+/*
+ * bzimage.c: how the kernel image parsers (bzimage.c, vmlinux.c, kcache.c)
+ * fail: msg goes into the caller's why buffer and err is returned.
+ */
+int vmm_fail(char *why, size_t why_len, int err, const char *msg);
+
+/*
+ * kcache.c: reads len bytes at offset off, going on after short reads and
+ * EINTR.  Returns the bytes read (fewer than len only at end of file) or
+ * -errno.
+ */
+ssize_t vmm_pread_full(int fd, void *buf, size_t len, off_t off);
 
 #endif /* VMM_INTERNAL_H */

@@ -20,6 +20,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "vmm/internal.h"
 #include "vmm/kcache.h"
 #include "vmm/vmlinux.h"
 
@@ -72,12 +73,6 @@ void kcache_name(const struct kcache_key *key, char name[48])
 {
 	snprintf(name, 48, "%016llx%016llx.vmlinux",
 		 (unsigned long long)key->h[0], (unsigned long long)key->h[1]);
-}
-
-static int fail(char *why, size_t why_len, int err, const char *msg)
-{
-	snprintf(why, why_len, "%s", msg);
-	return err;
 }
 
 static int unxz(const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
@@ -148,24 +143,25 @@ int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
 	int r;
 
 	if (len < 16)
-		return fail(why, why_len, -EINVAL, "payload too short");
+		return vmm_fail(why, why_len, -EINVAL, "payload too short");
 	fn = payload_decoder(payload);
 	if (!fn)
-		return fail(why, why_len, -EOPNOTSUPP,
-			    "payload compression is not gzip, xz or zstd");
+		return vmm_fail(why, why_len, -EOPNOTSUPP,
+				"payload compression is not gzip, xz or zstd");
 	memcpy(&size, payload + len - 4, 4);
 	if (!size || size > KCACHE_MAX_KERNEL)
-		return fail(why, why_len, -EINVAL,
-			    "implausible decompressed size at the payload's end");
+		return vmm_fail(why, why_len, -EINVAL,
+				"implausible decompressed size at the payload's end");
 	*out = malloc(size);
 	if (!*out)
-		return fail(why, why_len, -ENOMEM, "out of memory");
+		return vmm_fail(why, why_len, -ENOMEM, "out of memory");
 	r = fn(payload, len, *out, size);
 	if (r) {
 		free(*out);
 		*out = NULL;
-		return fail(why, why_len, r, r == -ENOMEM ? "out of memory" :
-			    "corrupt payload or wrong decompressed size");
+		return vmm_fail(why, why_len, r,
+				r == -ENOMEM ? "out of memory" :
+				"corrupt payload or wrong decompressed size");
 	}
 	*out_len = size;
 	return 0;
@@ -182,14 +178,33 @@ static int entry_path(const char *dir, const struct kcache_key *key,
 	return 0;
 }
 
+ssize_t vmm_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, p + done, len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;		/* end of file */
+		done += n;
+	}
+	return done;
+}
+
 int kcache_read(const char *dir, const struct kcache_key *key,
 		uint8_t **data, size_t *len)
 {
 	struct kcache_hdr h;
 	char path[4096];
 	struct stat st;
-	size_t done = 0;
 	uint8_t *buf;
+	ssize_t n;
 	int fd, r;
 
 	r = entry_path(dir, key, path, sizeof(path));
@@ -218,18 +233,11 @@ int kcache_read(const char *dir, const struct kcache_key *key,
 		r = -ENOMEM;
 		goto out;
 	}
-	while (done < h.data_len) {
-		ssize_t n = pread(fd, buf + done, h.data_len - done,
-				  sizeof(h) + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n ? -errno : -EINVAL;
-			free(buf);
-			goto out;
-		}
-		done += n;
+	n = vmm_pread_full(fd, buf, h.data_len, sizeof(h));
+	if (n != (ssize_t)h.data_len) {
+		r = n < 0 ? n : -EINVAL;
+		free(buf);
+		goto out;
 	}
 	/* Newest use last to go: the pruning is by modification time. */
 	futimens(fd, NULL);

@@ -6,15 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/internal.h"
 #include "vmm/vmlinux.h"
 
 #define ALIGN_2M	0x200000ull
-
-static int fail(char *why, size_t why_len, int err, const char *msg)
-{
-	snprintf(why, why_len, "%s", msg);
-	return err;
-}
 
 static uint64_t sext(uint32_t v)
 {
@@ -60,22 +55,22 @@ static int parse_relocs(const uint8_t *area, size_t len,
 	if (!len)
 		return 0;
 	if (len % 4 || ((uintptr_t)area & 3))
-		return fail(why, why_len, -EINVAL,
-			    "relocation area is not a whole number of aligned 32-bit words");
+		return vmm_fail(why, why_len, -EINVAL,
+				"relocation area is not a whole number of aligned 32-bit words");
 	for (i = 0; i < n; i++) {
 		if (w[i])
 			continue;
 		if (nz == 4)
-			return fail(why, why_len, -EINVAL,
-				    "relocation area has more than three tables");
+			return vmm_fail(why, why_len, -EINVAL,
+					"relocation area has more than three tables");
 		zero[nz++] = i;
 	}
 	if (nz < 2 || zero[0] != 0)
-		return fail(why, why_len, -EINVAL,
-			    "relocation area does not start with a table terminator");
+		return vmm_fail(why, why_len, -EINVAL,
+				"relocation area does not start with a table terminator");
 	if (nz == 4)
-		return fail(why, why_len, -EINVAL,
-			    "relocation area has more than three tables");
+		return vmm_fail(why, why_len, -EINVAL,
+				"relocation area has more than three tables");
 	vi->nr_tables = nz;
 	vi->rel64 = w + 1;
 	vi->nr_rel64 = zero[1] - 1;
@@ -88,8 +83,8 @@ static int parse_relocs(const uint8_t *area, size_t len,
 	if (!table_ok(vi, vi->rel64, vi->nr_rel64, 8) ||
 	    !table_ok(vi, vi->rel32inv, vi->nr_rel32inv, 4) ||
 	    !table_ok(vi, vi->rel32, vi->nr_rel32, 4))
-		return fail(why, why_len, -EINVAL,
-			    "a relocation points outside the kernel image");
+		return vmm_fail(why, why_len, -EINVAL,
+				"a relocation points outside the kernel image");
 	return 0;
 }
 
@@ -104,17 +99,18 @@ int vmlinux_parse(const uint8_t *buf, size_t len, struct vmlinux_info *vi,
 	if (len < sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) ||
 	    buf[EI_CLASS] != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
-		return fail(why, why_len, -ENOEXEC, "not an x86-64 ELF kernel");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"not an x86-64 ELF kernel");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
 	    eh->e_phoff > len ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
-		return fail(why, why_len, -ENOEXEC,
-			    "program headers lie outside the file");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"program headers lie outside the file");
 	end_file = eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
 	sh_end = eh->e_shoff + (uint64_t)eh->e_shnum * eh->e_shentsize;
 	if (eh->e_shoff > len || sh_end > len)
-		return fail(why, why_len, -ENOEXEC,
-			    "section headers lie outside the file");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"section headers lie outside the file");
 	if (sh_end > end_file)
 		end_file = sh_end;
 
@@ -127,13 +123,13 @@ int vmlinux_parse(const uint8_t *buf, size_t len, struct vmlinux_info *vi,
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (vi->nr_segs == VMLINUX_MAX_SEGS)
-			return fail(why, why_len, -ENOEXEC,
-				    "too many loadable segments");
+			return vmm_fail(why, why_len, -ENOEXEC,
+					"too many loadable segments");
 		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
 		    ph.p_filesz > ph.p_memsz ||
 		    ph.p_paddr > (1ull << 40) || ph.p_memsz > (1ull << 30))
-			return fail(why, why_len, -ENOEXEC,
-				    "a loadable segment lies outside the file or memory");
+			return vmm_fail(why, why_len, -ENOEXEC,
+					"a loadable segment lies outside the file or memory");
 		s = &vi->seg[vi->nr_segs++];
 		*s = (struct vmlinux_seg){ ph.p_offset, ph.p_paddr, ph.p_filesz,
 					   ph.p_memsz };
@@ -145,16 +141,17 @@ int vmlinux_parse(const uint8_t *buf, size_t len, struct vmlinux_info *vi,
 			end_file = ph.p_offset + ph.p_filesz;
 	}
 	if (!vi->nr_segs)
-		return fail(why, why_len, -ENOEXEC, "no loadable segment");
+		return vmm_fail(why, why_len, -ENOEXEC, "no loadable segment");
 	if (vi->base & (ALIGN_2M - 1))
-		return fail(why, why_len, -ENOEXEC,
-			    "the image does not start on a 2 MiB boundary");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"the image does not start on a 2 MiB boundary");
 	vi->span = end_mem - vi->base;
 	if (vi->span > VMLINUX_KASLR_AREA)
-		return fail(why, why_len, -ENOEXEC, "the image spans over 1 GiB");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"the image spans over 1 GiB");
 	if (eh->e_entry < vi->base || eh->e_entry >= end_mem)
-		return fail(why, why_len, -ENOEXEC,
-			    "the entry point is outside the image");
+		return vmm_fail(why, why_len, -ENOEXEC,
+				"the entry point is outside the image");
 	vi->entry = eh->e_entry - vi->base;
 	return parse_relocs(buf + end_file, len - end_file, vi, why, why_len);
 }
