@@ -16,8 +16,10 @@
  *   2. Guest kicks of queue q arrive as ops->queue_notify(vdev, q) on the
  *      vCPU thread that wrote the doorbell.  To run a queue on the VM's
  *      I/O thread instead (network receive and transmit, anything that may
- *      block), call virtio_queue_set_iothread(vdev, q, fn) before the VM
- *      starts: kicks of q then wake fn(vdev, q) there through an eventfd.
+ *      block), call virtio_queue_set_iothread(vdev, q, fn) before
+ *      virtio_pci_create(): kicks of q then wake fn(vdev, q) there through
+ *      an eventfd, which the transport offers the backend as a doorbell
+ *      (KVM's ioeventfd: the guest's kick then never leaves the kernel).
  *      Each queue is independent, so multi-queue devices just do this per
  *      queue.
  *

@@ -325,9 +325,34 @@ static void vp_bar_write(void *opaque, uint64_t off, const uint8_t *data,
 	}
 }
 
+/*
+ * The notify addresses of queues served by the I/O thread: a 16-bit write
+ * there (what drivers do without VIRTIO_F_NOTIFICATION_DATA) may wake the
+ * queue's eventfd without a trip through vp_bar_write.
+ */
+static unsigned int vp_doorbells(void *opaque, struct vmm_doorbell *out,
+				 unsigned int max)
+{
+	struct virtio_pci *vp = opaque;
+	struct virtio_device *vdev = vp->vdev;
+	unsigned int q, n = 0;
+
+	for (q = 0; q < vdev->nr_queues && n < max; q++) {
+		if (vdev->vqs[q].kick_fd < 0)
+			continue;
+		out[n++] = (struct vmm_doorbell){
+			.offset = VP_NOTIFY + (uint64_t)q * VP_NOTIFY_MULT,
+			.size = 2,
+			.fd = vdev->vqs[q].kick_fd,
+		};
+	}
+	return n;
+}
+
 static const struct vmm_io_ops vp_bar_ops = {
 	.read = vp_bar_read,
 	.write = vp_bar_write,
+	.doorbells = vp_doorbells,
 };
 
 /* ---- creation --------------------------------------------------------------- */

@@ -214,7 +214,9 @@ static void vq_kick_handler(void *opaque, uint32_t events)
 	/* Nonblocking: a spurious wakeup reads nothing. */
 	if (read(vq->kick_fd, &n, sizeof(n)) != sizeof(n))
 		return;
-	vq->kick_fn(vq->vdev, vq->index);
+	/* A doorbell the backend rang rings whatever the device's state. */
+	if (driver_ok(vq->vdev))
+		vq->kick_fn(vq->vdev, vq->index);
 }
 
 int virtio_queue_set_iothread(struct virtio_device *vdev, unsigned int q,

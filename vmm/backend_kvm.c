@@ -302,6 +302,22 @@ static int kvm_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 	return 0;
 }
 
+static int kvm_ioeventfd(struct vmm_vm *vm, enum vmm_space space,
+			 uint64_t addr, uint32_t size, int fd, bool assign)
+{
+	struct kvm_ioeventfd e = {
+		.addr = addr,
+		.len = size,
+		.fd = fd,
+		.flags = (space == VMM_SPACE_PIO ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &e) < 0)
+		return -errno;
+	return 0;
+}
+
 const struct vmm_backend_ops vmm_backend_kvm = {
 	.name = "kvm",
 	.vm_create = kvm_vm_create,
@@ -318,4 +334,5 @@ const struct vmm_backend_ops vmm_backend_kvm = {
 	.setup_cpuid = kvm_setup_cpuid,
 	.irq_set = kvm_irq_set,
 	.msi_send = kvm_msi_send,
+	.ioeventfd = kvm_ioeventfd,
 };

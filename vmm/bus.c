@@ -81,7 +81,7 @@ out:
 	return ret;
 }
 
-int vmm_bus_del(struct vmm_bus *bus, uint64_t base)
+int vmm_bus_del(struct vmm_bus *bus, uint64_t base, struct vmm_io_range *gone)
 {
 	size_t i;
 	int ret = -ENOENT;
@@ -89,6 +89,8 @@ int vmm_bus_del(struct vmm_bus *bus, uint64_t base)
 	pthread_rwlock_wrlock(&bus->lock);
 	i = bus_lower_bound(bus, base);
 	if (i < bus->nr && bus->ranges[i].base == base) {
+		if (gone)
+			*gone = bus->ranges[i];
 		memmove(&bus->ranges[i], &bus->ranges[i + 1],
 			(bus->nr - i - 1) * sizeof(*bus->ranges));
 		bus->nr--;
@@ -131,6 +133,29 @@ bool vmm_bus_access(struct vmm_bus *bus, uint64_t addr, uint8_t *data,
 	return true;
 }
 
+/*
+ * Hands a range's doorbells to the backend (assign) or takes them back.
+ * Best effort: a doorbell the backend cannot take still works through the
+ * range's write handler, only slower.
+ */
+static void io_doorbells(struct vmm_vm *vm, enum vmm_space space,
+			 uint64_t base, uint64_t len,
+			 const struct vmm_io_ops *ops, void *opaque, bool assign)
+{
+	struct vmm_doorbell db[VMM_MAX_DOORBELLS];
+	unsigned int i, n;
+
+	if (!ops->doorbells || !vm->ops || !vm->ops->ioeventfd)
+		return;
+	n = ops->doorbells(opaque, db, VMM_MAX_DOORBELLS);
+	for (i = 0; i < n && i < VMM_MAX_DOORBELLS; i++) {
+		if (db[i].offset >= len || db[i].size > len - db[i].offset)
+			continue;
+		vm->ops->ioeventfd(vm, space, base + db[i].offset, db[i].size,
+				   db[i].fd, assign);
+	}
+}
+
 int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
 		    uint64_t len, const struct vmm_io_ops *ops, void *opaque,
 		    const char *name)
@@ -162,10 +187,19 @@ int vmm_io_register(struct vmm_vm *vm, enum vmm_space space, uint64_t base,
 				     (unsigned long long)len, other);
 	if (r)
 		return vmm_set_error(vm, r, "%s: out of memory", name);
+	io_doorbells(vm, space, base, len, ops, opaque, true);
 	return 0;
 }
 
 int vmm_io_unregister(struct vmm_vm *vm, enum vmm_space space, uint64_t base)
 {
-	return vmm_bus_del(space == VMM_SPACE_PIO ? &vm->pio : &vm->mmio, base);
+	struct vmm_io_range gone;
+	int r;
+
+	r = vmm_bus_del(space == VMM_SPACE_PIO ? &vm->pio : &vm->mmio, base,
+			&gone);
+	if (!r)
+		io_doorbells(vm, space, gone.base, gone.len, gone.ops,
+			     gone.opaque, false);
+	return r;
 }

@@ -22,12 +22,34 @@
  * of the registered range; size is 1, 2, 4 or 8; data is little-endian.
  * A read handler must fill all `size` bytes.
  */
+struct vmm_doorbell;
+
 struct vmm_io_ops {
 	void (*read)(void *opaque, uint64_t offset, uint8_t *data,
 		     uint32_t size);
 	void (*write)(void *opaque, uint64_t offset, const uint8_t *data,
 		      uint32_t size);
+	/* Optional: the range's doorbells (below) into out[0..max), a count. */
+	unsigned int (*doorbells)(void *opaque, struct vmm_doorbell *out,
+				  unsigned int max);
 };
+
+/*
+ * A doorbell: a write whose only effect is to wake a device through an
+ * eventfd (a virtio queue notification).  Where the backend can (KVM's
+ * ioeventfd), a guest write of exactly `size` bytes at `offset` into the
+ * range signals fd in the kernel, and the vCPU goes on without leaving
+ * its run call; otherwise (or for another size) the write reaches
+ * ops->write, which must then signal the same fd itself.  libvmm asks for
+ * a range's doorbells when it is registered and moves them with it (a PCI
+ * BAR the guest moves); the fds must stay open as long as the range.
+ */
+struct vmm_doorbell {
+	uint64_t offset;
+	uint32_t size;			/* 1, 2, 4 or 8 */
+	int fd;				/* an eventfd */
+};
+#define VMM_MAX_DOORBELLS	16	/* per range */
 
 enum vmm_space {
 	VMM_SPACE_PIO,		/* ports 0 .. 0xffff */

@@ -36,7 +36,8 @@ void vmm_bus_destroy(struct vmm_bus *bus);
 int vmm_bus_add(struct vmm_bus *bus, uint64_t base, uint64_t len,
 		const struct vmm_io_ops *ops, void *opaque, const char *name,
 		char *conflict, size_t conflict_len);
-int vmm_bus_del(struct vmm_bus *bus, uint64_t base);
+/* Removes the range at base; its description into *gone if not NULL. */
+int vmm_bus_del(struct vmm_bus *bus, uint64_t base, struct vmm_io_range *gone);
 /* Dispatches an access; false if no device claims it. */
 bool vmm_bus_access(struct vmm_bus *bus, uint64_t addr, uint8_t *data,
 		    uint32_t size, bool write);
@@ -93,6 +94,12 @@ struct vmm_backend_ops {
 	int (*setup_cpuid)(struct vmm_vcpu *vcpu);
 	int (*irq_set)(struct vmm_vm *vm, uint32_t gsi, int level);
 	int (*msi_send)(struct vmm_vm *vm, uint64_t addr, uint32_t data);
+	/*
+	 * Optional: makes a guest write of size bytes at addr signal fd in
+	 * the kernel (assign) or stops it (!assign).
+	 */
+	int (*ioeventfd)(struct vmm_vm *vm, enum vmm_space space, uint64_t addr,
+			 uint32_t size, int fd, bool assign);
 };
 
 extern const struct vmm_backend_ops vmm_backend_vhv;

@@ -53,9 +53,12 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-/* ioctls by request number: running vCPUs, interrupts, taps, the tty. */
+/*
+ * ioctls by request number: running vCPUs, interrupts, doorbells (a BAR
+ * the guest moves takes its doorbells along), taps, the tty.
+ */
 static const unsigned long allowed_ioctls[] = {
-	VHV_RUN, KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI,
+	VHV_RUN, KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_IOEVENTFD,
 	TUNSETOFFLOAD, TUNSETVNETHDRSZ, FIONBIO, FIONREAD,
 	TCGETS, TCSETS, TCSETSW, TCSETSF,
 };

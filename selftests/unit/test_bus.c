@@ -52,7 +52,7 @@ static void dev_write(void *opaque, uint64_t off, const uint8_t *data,
 	memcpy(d->last_data, data, size);
 }
 
-static const struct vmm_io_ops dev_ops = { dev_read, dev_write };
+static const struct vmm_io_ops dev_ops = { .read = dev_read, .write = dev_write };
 
 static struct vmm_vm vm;
 
@@ -142,12 +142,118 @@ static void test_unregister_many(void **state)
 	assert_int_equal(d.writes, 101);
 }
 
+/* A backend that records the doorbells it holds. */
+struct held {
+	enum vmm_space space;
+	uint64_t addr;
+	uint32_t size;
+	int fd;
+};
+static struct held held[8];
+static unsigned int nr_held, nr_refused;
+
+static int fake_ioeventfd(struct vmm_vm *v, enum vmm_space space,
+			  uint64_t addr, uint32_t size, int fd, bool assign)
+{
+	unsigned int i;
+
+	assert_ptr_equal(v, &vm);
+	for (i = 0; i < nr_held; i++)
+		if (held[i].space == space && held[i].addr == addr &&
+		    held[i].size == size && held[i].fd == fd)
+			break;
+	if (assign) {
+		assert_int_equal(i, nr_held);	/* never twice */
+		if (addr == 0xe0000010) {	/* this backend cannot */
+			nr_refused++;
+			return -ENOSPC;
+		}
+		assert_true(nr_held < 8);
+		held[nr_held++] = (struct held){ space, addr, size, fd };
+	} else {
+		if (i == nr_held)
+			return -ENOENT;		/* a refused one */
+		held[i] = held[--nr_held];
+	}
+	return 0;
+}
+
+static const struct vmm_backend_ops doorbell_backend = {
+	.ioeventfd = fake_ioeventfd,
+};
+
+/* Two doorbells in range, one past its end (ignored). */
+static unsigned int dev_doorbells(void *opaque, struct vmm_doorbell *out,
+				  unsigned int max)
+{
+	(void)opaque;
+	assert_int_equal(max, VMM_MAX_DOORBELLS);
+	out[0] = (struct vmm_doorbell){ .offset = 0x10, .size = 2, .fd = 7 };
+	out[1] = (struct vmm_doorbell){ .offset = 0x14, .size = 2, .fd = 8 };
+	out[2] = (struct vmm_doorbell){ .offset = 0xfff, .size = 2, .fd = 9 };
+	return 3;
+}
+
+static const struct vmm_io_ops bell_ops = {
+	.read = dev_read, .write = dev_write, .doorbells = dev_doorbells,
+};
+
+static bool holds(uint64_t addr, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_held; i++)
+		if (held[i].addr == addr && held[i].fd == fd &&
+		    held[i].space == VMM_SPACE_MMIO && held[i].size == 2)
+			return true;
+	return false;
+}
+
+static void test_doorbells_follow_range(void **state)
+{
+	struct dev d = { 0 };
+	uint8_t data[2] = { 0 };
+
+	(void)state;
+	nr_held = nr_refused = 0;
+	/* Without a backend that takes them, doorbells are just writes. */
+	assert_int_equal(vmm_io_register(&vm, VMM_SPACE_MMIO, 0xd0000000, 0x1000, &bell_ops, &d, "bar"), 0);
+	assert_int_equal(nr_held, 0);
+	assert_true(vmm_bus_access(&vm.mmio, 0xd0000010, data, 2, true));
+	assert_int_equal(d.writes, 1);
+	assert_int_equal(vmm_io_unregister(&vm, VMM_SPACE_MMIO, 0xd0000000), 0);
+
+	vm.ops = &doorbell_backend;
+	assert_int_equal(vmm_io_register(&vm, VMM_SPACE_MMIO, 0xd0000000, 0x1000, &bell_ops, &d, "bar"), 0);
+	assert_int_equal(nr_held, 2);
+	assert_true(holds(0xd0000010, 7) && holds(0xd0000014, 8));
+	/* Moved (a BAR write): the doorbells move along. */
+	assert_int_equal(vmm_io_unregister(&vm, VMM_SPACE_MMIO, 0xd0000000), 0);
+	assert_int_equal(nr_held, 0);
+	assert_int_equal(vmm_io_register(&vm, VMM_SPACE_MMIO, 0xd0100000, 0x1000, &bell_ops, &d, "bar"), 0);
+	assert_true(nr_held == 2 && holds(0xd0100010, 7) && holds(0xd0100014, 8));
+	assert_int_equal(vmm_io_unregister(&vm, VMM_SPACE_MMIO, 0xd0100000), 0);
+	/* One the backend refuses still works as a write; the range maps. */
+	assert_int_equal(vmm_io_register(&vm, VMM_SPACE_MMIO, 0xe0000000, 0x1000, &bell_ops, &d, "bar"), 0);
+	assert_int_equal(nr_refused, 1);
+	assert_true(nr_held == 1 && holds(0xe0000014, 8));
+	assert_true(vmm_bus_access(&vm.mmio, 0xe0000010, data, 2, true));
+	assert_int_equal(d.writes, 2);
+	assert_int_equal(vmm_io_unregister(&vm, VMM_SPACE_MMIO, 0xe0000000), 0);
+	assert_int_equal(nr_held, 0);
+	/* A range without doorbells asks for none. */
+	assert_int_equal(vmm_io_register(&vm, VMM_SPACE_MMIO, 0xd0000000, 0x1000, &dev_ops, &d, "plain"), 0);
+	assert_int_equal(nr_held, 0);
+	vm.ops = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_register_and_dispatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unregister_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doorbells_follow_range, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("bus", tests, NULL, NULL);
