@@ -53,7 +53,7 @@
 #define BLK_RANGE_SIZE			16	/* sector, num_sectors, flags */
 #define BLK_ID_BYTES			20
 #define BLK_QUEUE_SIZE			256
-#define BLK_SEG_MAX			126	/* data buffers per request */
+#define BLK_SEG_MAX			254	/* data buffers per request (queue size - 2) */
 #define BLK_MAX_IOV			(BLK_SEG_MAX + 2)
 #define BLK_MAX_RANGE_SECTORS		(1u << 22)	/* 2 GiB */
 
@@ -420,6 +420,14 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 	int r, status;
 
 	pthread_mutex_lock(&blk->lock);
+	/*
+	 * Requests the host serves at once (the page cache, a tmpfs image)
+	 * complete in io_uring_submit: reap them here, so the guest sees them
+	 * on its way back in, without waking the I/O thread and without an
+	 * interrupt for each.  The eventfd is off meanwhile; what completes
+	 * later signals it once it is back on.
+	 */
+	io_uring_cq_eventfd_toggle(&blk->ring, false);
 	while (!blk->failed && (req = blk_req_get(blk))) {
 		req->chain = (struct virtq_chain){ .iov = req->iov,
 						   .max_iov = BLK_MAX_IOV };
@@ -448,6 +456,10 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 			blk_finish(blk, req, status, used);
 	}
 	blk_flush_sqes(blk);
+	completed |= blk_reap(blk);
+	io_uring_cq_eventfd_toggle(&blk->ring, true);
+	/* Whatever completed before the eventfd was back on. */
+	completed |= blk_reap(blk);
 	pthread_mutex_unlock(&blk->lock);
 	if (completed)
 		virtio_notify_queue(vdev, q);

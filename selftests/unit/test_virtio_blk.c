@@ -184,7 +184,7 @@ static void test_config(void **state)
 {
 	(void)state;
 	assert_int_equal(mmio_read(drv.device + 0, 8), SECTORS);
-	assert_int_equal(mmio_read(drv.device + 0x0c, 4), 126);	/* seg_max */
+	assert_int_equal(mmio_read(drv.device + 0x0c, 4), 254);	/* seg_max */
 	assert_int_equal(mmio_read(drv.device + 0x14, 4), 512);	/* blk_size */
 	assert_int_equal(mmio_read(drv.device + 0x28, 4), 1);	/* discard segs */
 	assert_int_equal(mmio_read(drv.device + 0x34, 4), 1);	/* wz segs */
