@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -582,6 +583,19 @@ static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
 		ret = vmm_set_error(vm, -EINVAL,
 				    "disk %s: size %lld is not a multiple of 512",
 				    cfg->path, (long long)size);
+		goto err_close;
+	}
+	/*
+	 * Two VMMs writing one image corrupt it: a writer holds an exclusive
+	 * lock, readers share one (released when the fd closes).
+	 */
+	if (flock(blk->fd, (cfg->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ?
+			vmm_set_error(vm, -EBUSY,
+				      "disk %s: in use by another process (it holds a lock on it)",
+				      cfg->path) :
+			vmm_set_error(vm, -errno, "disk %s: lock: %s", cfg->path,
+				      strerror(errno));
 		goto err_close;
 	}
 	blk->capacity = size / BLK_SECTOR;

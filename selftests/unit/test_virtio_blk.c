@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -512,6 +514,47 @@ static void test_reset_and_teardown_drain(void **state)
 	check_image();
 }
 
+/*
+ * A writable image is locked exclusively, a read-only one shared: a
+ * second VMM (here a second device) cannot write what one already uses.
+ */
+static void test_image_locked(void **state)
+{
+	struct vmm_disk_config cfg = { .path = img };
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* setup's device writes img. */
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	assert_non_null(strstr(fk.msg, img));
+	assert_non_null(strstr(fk.msg, "in use"));
+	cfg.read_only = true;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	/* Another process sees the lock too. */
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(img, O_RDONLY);
+
+		_exit(fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) &&
+		      errno == EWOULDBLOCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* Read-only devices share the image; a writer is then refused. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(true, NULL);
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
+	cfg.read_only = false;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	/* Gone with the VM: a writer may then have it. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(false, NULL);
+}
+
 static void test_create_errors(void **state)
 {
 	struct vmm_disk_config cfg = { 0 };
@@ -556,6 +599,7 @@ int main(void)
 		T(test_serial_from_path),
 		T(test_out_of_range),
 		T(test_read_only),
+		T(test_image_locked),
 		T(test_bad_header),
 		T(test_no_status_byte),
 		T(test_malformed_chains),
