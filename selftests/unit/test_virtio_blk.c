@@ -486,21 +486,28 @@ static void test_malformed_chains(void **state)
 
 static void test_reset_and_teardown_drain(void **state)
 {
+	uint16_t used_at_reset;
 	unsigned int k;
 
 	(void)state;
-	/* Reset with writes in flight: they land, the ring is left alone. */
+	/*
+	 * Reset with writes in flight: they land, the ring is left alone.
+	 * Those the host finished inside the kick are already used (the
+	 * kick reaps them); the rest complete after the reset, unseen.
+	 */
 	for (k = 0; k < 4; k++) {
 		memset(gpa(DATA_GPA + 0x1000 * k), 0x70 + k, 4096);
 		queue_req(k, T_OUT, 300 + 8 * k, DATA_GPA + 0x1000 * k, 4096);
 		memset(expect + (300 + 8 * k) * 512, 0x70 + k, 4096);
 	}
 	vdrv_kick(&drv, 0);
+	used_at_reset = vring_used_idx(&drv.q[0]);
+	assert_true(used_at_reset <= 4);
 	vdrv_set_status(&drv, 0);
 	check_image();
 	while (fake_loop_poll(0) > 0)
 		;
-	assert_int_equal(vring_used_idx(&drv.q[0]), 0);
+	assert_int_equal(vring_used_idx(&drv.q[0]), used_at_reset);
 
 	/* Teardown with a write in flight: waited for and synced. */
 	assert_true(vdrv_negotiate(&drv, VIRTIO_BIT(VIRTIO_F_VERSION_1)));
