@@ -16,12 +16,6 @@ static uint32_t le(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-int vmm_fail(char *why, size_t why_len, int err, const char *msg)
-{
-	snprintf(why, why_len, "%s", msg);
-	return err;
-}
-
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 		  char *why, size_t why_len)
 {

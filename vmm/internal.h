@@ -228,13 +228,13 @@ bool vmm_exit_io(struct vmm_vcpu *vcpu, struct vmm_exit *exit, uint16_t port,
 		 uint8_t size, bool write, uint32_t count, uint64_t data_offset);
 
 /*
- * bzimage.c: how the kernel image parsers (bzimage.c, vmlinux.c, kcache.c)
+ * util.c: how the kernel image parsers (bzimage.c, vmlinux.c, kcache.c)
  * fail: msg goes into the caller's why buffer and err is returned.
  */
 int vmm_fail(char *why, size_t why_len, int err, const char *msg);
 
 /*
- * kcache.c: reads len bytes at offset off, going on after short reads and
+ * util.c: reads len bytes at offset off, going on after short reads and
  * EINTR.  Returns the bytes read (fewer than len only at end of file) or
  * -errno.
  */

@@ -178,25 +178,6 @@ static int entry_path(const char *dir, const struct kcache_key *key,
 	return 0;
 }
 
-ssize_t vmm_pread_full(int fd, void *buf, size_t len, off_t off)
-{
-	uint8_t *p = buf;
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, p + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;		/* end of file */
-		done += n;
-	}
-	return done;
-}
-
 int kcache_read(const char *dir, const struct kcache_key *key,
 		uint8_t **data, size_t *len)
 {
