@@ -5,6 +5,11 @@
  * entry is (return type, name, args).  Mandatory ops are checked non-NULL
  * when the module loads; the EXEC group is mandatory for a backend that
  * provides vcpu_run, and absent together with it.
+ *
+ * The rule that makes every ioctl safe on every backend: generic code
+ * calls an EXEC op only on a path that vcpu_run reached (an exit being
+ * handled) or after checking vhv_ops->vcpu_run.  Any op an ioctl needs on
+ * its own (save/restore of state) is mandatory.
  */
 #ifndef VHV_VENDOR_OP_OPTIONAL
 #define VHV_VENDOR_OP_OPTIONAL VHV_VENDOR_OP
@@ -29,6 +34,13 @@ VHV_VENDOR_OP(int, vcpu_create, (struct vhv_vcpu *vcpu))
 VHV_VENDOR_OP(void, vcpu_free, (struct vhv_vcpu *vcpu))
 VHV_VENDOR_OP(void, get_sregs, (struct vhv_vcpu *vcpu, struct vhv_sregs *s))
 VHV_VENDOR_OP(void, set_sregs, (struct vhv_vcpu *vcpu, const struct vhv_sregs *s))
+/*
+ * MSRs kept in the VMCB/VMCS: -ENOENT for others (generic code has them),
+ * -EINVAL for bad values.  VHV_GET/SET_MSRS reach these without running.
+ */
+VHV_VENDOR_OP(int, get_msr, (struct vhv_vcpu *vcpu, u32 index, u64 *data))
+VHV_VENDOR_OP(int, set_msr, (struct vhv_vcpu *vcpu, u32 index, u64 data,
+			     bool from_guest))
 
 /*
  * Guest execution.  vcpu_run enters the guest once and handles the exit:
@@ -43,10 +55,6 @@ VHV_VENDOR_OP_EXEC(void, get_cpu_state, (struct vhv_vcpu *vcpu, struct vhv_cpu_s
 /* Delivered at the next entry, before anything userspace queued. */
 VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 					   bool has_error, u32 error, u64 cr2))
-/* MSRs kept in the VMCB/VMCS: -ENOENT for others, -EINVAL for bad values. */
-VHV_VENDOR_OP_EXEC(int, get_msr, (struct vhv_vcpu *vcpu, u32 index, u64 *data))
-VHV_VENDOR_OP_EXEC(int, set_msr, (struct vhv_vcpu *vcpu, u32 index, u64 data,
-				  bool from_guest))
 /* Whether an external interrupt can be injected now. */
 VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
 

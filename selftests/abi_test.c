@@ -364,6 +364,33 @@ static void test_regs(struct vcpu *vcpu)
 	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_REGS, &r), EINVAL, "RFLAGS bit 22 (reserved)");
 }
 
+/*
+ * Save/restore works on every backend, with or without an execution core
+ * (the VT-x backend once oopsed here on a missing vendor op).
+ */
+static void test_msrs_everywhere(struct vcpu *vcpu)
+{
+	struct vhv_msr_entry e[2] = {
+		{ .index = 0xc0000103, .data = 0x55 },	/* TSC_AUX */
+		{ .index = 0x1b },			/* APIC_BASE */
+	};
+	struct vhv_msrs m = { .nmsrs = 1, .entries = (uintptr_t)e };
+
+	tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 1, "VHV_SET_MSRS TSC_AUX");
+	e[0].data = 0;
+	m.nmsrs = 2;
+	tap_result(ioctl(vcpu->fd, VHV_GET_MSRS, &m) == 2 && e[0].data == 0x55 &&
+		   (e[1].data & ~0xfffull) == 0xfee00000ull,
+		   "VHV_GET_MSRS reads them back (TSC_AUX %#llx, APIC_BASE %#llx)",
+		   (unsigned long long)e[0].data, (unsigned long long)e[1].data);
+	e[0] = (struct vhv_msr_entry) { .index = 0xc0000080 };	/* EFER */
+	m.nmsrs = 1;
+	tap_result(ioctl(vcpu->fd, VHV_GET_MSRS, &m) == 1, "VHV_GET_MSRS EFER (%#llx)",
+		   (unsigned long long)e[0].data);
+	e[0].data |= 1ull << 12;	/* SVME: never the guest's */
+	tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 0, "VHV_SET_MSRS refuses EFER.SVME");
+}
+
 static struct vhv_segment flat(uint8_t type, bool code64)
 {
 	return (struct vhv_segment) {
@@ -512,6 +539,7 @@ int main(void)
 	test_vcpu_creation();
 	test_run_area(vm, vcpu);
 	test_regs(vcpu);
+	test_msrs_everywhere(vcpu);
 	test_sregs(vm, vcpu);
 	test_other_process(vm, vcpu);
 

@@ -205,6 +205,27 @@ static void vmx_set_sregs(struct vhv_vcpu *vcpu, const struct vhv_sregs *s)
 	to_vmx(vcpu)->sregs = *s;
 }
 
+/* Until execution has a VMCS to keep them, EFER lives with the sregs. */
+static int vmx_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
+{
+	if (index != MSR_EFER)
+		return -ENOENT;
+	*data = to_vmx(vcpu)->sregs.efer;
+	return 0;
+}
+
+static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
+		       bool from_guest)
+{
+	if (index != MSR_EFER)
+		return -ENOENT;
+	if (data & ~vhv_limits.efer_valid)
+		return -EINVAL;
+	to_vmx(vcpu)->sregs.efer = data;
+	vcpu->state_dirty = true;
+	return 0;
+}
+
 const struct vhv_vendor_ops vmx_vendor_ops = {
 	.name = "vmx",
 	.vendor = VHV_VENDOR_VMX,
@@ -217,4 +238,6 @@ const struct vhv_vendor_ops vmx_vendor_ops = {
 	.vcpu_free = vmx_vcpu_free,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
 };
