@@ -155,6 +155,16 @@ static int add_host_range(struct vhv_cpuid_entry *t, u32 *n, u32 first, u32 cap)
 	return r;
 }
 
+/*
+ * What a guest may put in XCR0: what the CPU has, vhv supports, and the
+ * host enabled (the host's FPU code saves only that state between
+ * tasks, so anything more would leak from one guest to the next).
+ */
+u64 vhv_guest_xcr0_mask(void)
+{
+	return guest_xcr0_mask;
+}
+
 int vhv_cpuid_setup(void)
 {
 	struct vhv_cpuid_entry *t;
@@ -163,8 +173,8 @@ int vhv_cpuid_setup(void)
 
 	guest_xcr0_mask = 0;
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		guest_xcr0_mask = XFEATURES_GUEST & (((u64)cpuid_edx(0xd) << 32) |
-						     cpuid_eax(0xd));
+		guest_xcr0_mask = XFEATURES_GUEST & vhv_host_xcr0 &
+				  (((u64)cpuid_edx(0xd) << 32) | cpuid_eax(0xd));
 	t = kcalloc(VHV_MAX_CPUID_ENTRIES, sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;

@@ -245,6 +245,7 @@ static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 		if (acc->write)
 			memcpy(run->mmio.data, &acc->data, acc->size);
+		vcpu->mmio = *acc;
 		vcpu->complete = complete_mmio;
 		vhv_count(vcpu, VHV_STAT_MMIO);
 		return 0;
@@ -253,14 +254,12 @@ static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 
 static int complete_mmio(struct vhv_vcpu *vcpu)
 {
-	struct vhv_run *run = vcpu->run;
-	struct vhv_mem_access acc = {
-		.gpa = run->mmio.phys_addr, .size = run->mmio.len,
-		.write = run->mmio.is_write,
-	};
+	struct vhv_mem_access acc = vcpu->mmio;
 
-	if (!acc.write)
-		memcpy(&acc.data, run->mmio.data, min_t(u32, acc.size, 8));
+	if (!acc.write) {
+		acc.data = 0;
+		memcpy(&acc.data, vcpu->run->mmio.data, acc.size);
+	}
 	return emulate_until_mmio(vcpu, &acc);
 }
 

@@ -8,6 +8,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 
 #include "vhv.h"
@@ -15,6 +16,7 @@
 
 const struct vhv_vendor_ops *vhv_ops;
 struct vhv_cpu_limits vhv_limits;
+u64 vhv_host_xcr0;
 struct vhv_stats vhv_stats;
 
 static long vhv_dev_ioctl(struct file *filp, unsigned int cmd,
@@ -133,6 +135,8 @@ static void init_limits(struct vhv_cpu_limits *lim)
 		lim->efer_valid |= VHV_EFER_NXE;
 	lim->phys_bits = min_t(u8, boot_cpu_data.x86_phys_bits,
 			       VHV_MAX_GUEST_PHYS_BITS);
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		vhv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 }
 
 static int __init vhv_init(void)

@@ -397,6 +397,10 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 		/* Page tables in MMIO cannot be emulated: stop the vCPU. */
 		if (table_walk)
 			return vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
+		/* Nor can an IDT, stack or TSS the CPU touched delivering an
+		 * event: the instruction at RIP did not make this access. */
+		if (vcpu->event_vectoring)
+			return vhv_exit_internal(vcpu, VHV_INTERNAL_EVENT_DELIVERY, 1, &gpa);
 		return vhv_handle_mmio(vcpu, gpa, vcpu->exit_insn, vcpu->exit_insn_len);
 	}
 	f.hva = slot->userspace_addr + ((f.gfn - slot->base_gfn) << PAGE_SHIFT);

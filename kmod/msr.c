@@ -42,6 +42,23 @@ static int fixed_mtrr_index(u32 index)
 	}
 }
 
+/*
+ * The SPEC_CTRL bits this CPU implements: the entry path writes the
+ * guest's value to the real MSR, where an unknown bit faults in the host.
+ */
+static u64 spec_ctrl_valid_bits(void)
+{
+	u64 bits = 0;
+
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL) || boot_cpu_has(X86_FEATURE_AMD_IBRS))
+		bits |= SPEC_CTRL_IBRS;
+	if (boot_cpu_has(X86_FEATURE_INTEL_STIBP) || boot_cpu_has(X86_FEATURE_AMD_STIBP))
+		bits |= SPEC_CTRL_STIBP;
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL_SSBD) || boot_cpu_has(X86_FEATURE_AMD_SSBD))
+		bits |= SPEC_CTRL_SSBD;
+	return boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) ? bits : 0;
+}
+
 /* The generic MSRs: 0, -ENOENT for unknown ones, -EINVAL for bad values. */
 static int get_generic(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 {
@@ -110,7 +127,7 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 		return 0;
 	case MSR_IA32_SPEC_CTRL:
 		if (!boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) ||
-		    (data & ~(SPEC_CTRL_IBRS | SPEC_CTRL_STIBP | SPEC_CTRL_SSBD)))
+		    (data & ~spec_ctrl_valid_bits()))
 			return -EINVAL;
 		m->spec_ctrl = data;
 		return 0;
@@ -243,7 +260,7 @@ static int complete_msr(struct vhv_vcpu *vcpu)
 		vhv_inject_gp(vcpu);
 		return 1;
 	}
-	if (!run->msr.is_write) {
+	if (!vcpu->msr_write) {
 		vcpu->regs.rax = (u32)run->msr.data;
 		vcpu->regs.rdx = run->msr.data >> 32;
 	}
@@ -260,6 +277,7 @@ static int exit_to_user(struct vhv_vcpu *vcpu, u32 index, bool write, u64 data,
 		.index = index, .is_write = write, .data = write ? data : 0,
 		.reason = reason,
 	};
+	vcpu->msr_write = write;
 	vcpu->complete = complete_msr;
 	return 0;
 }
@@ -340,14 +358,9 @@ int vhv_set_msrs(struct vhv_vcpu *vcpu, void __user *argp)
 /* 1 with RIP moved, or 1 with #GP injected for a value the CPU refuses. */
 int vhv_handle_xsetbv(struct vhv_vcpu *vcpu, u32 index, u64 value)
 {
-	u32 eax, ebx, ecx, edx;
-	u64 supported;
+	u64 supported = vhv_guest_xcr0_mask();
 
 	vhv_count(vcpu, VHV_STAT_XSETBV);
-	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
-	supported = (((u64)edx << 32) | eax) &
-		    (VHV_BIT(0) | VHV_BIT(1) | VHV_BIT(2) | VHV_BIT(5) |
-		     VHV_BIT(6) | VHV_BIT(7));
 	if (index != 0 || !(value & 1) || (value & ~supported) ||
 	    ((value & VHV_BIT(2)) && !(value & VHV_BIT(1))) ||
 	    ((value & 0xe0) && (value & 0xe0) != 0xe0) ||

@@ -82,10 +82,13 @@ int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
 	struct vhv_run *run = vcpu->run;
 	unsigned int i;
 
+	/* The run area is userspace's to write at any time: never read a
+	 * bound back from it. */
+	n = min_t(unsigned int, n, ARRAY_SIZE(run->internal.data));
 	run->exit_reason = VHV_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
-	run->internal.ndata = min_t(unsigned int, n, ARRAY_SIZE(run->internal.data));
-	for (i = 0; i < run->internal.ndata; i++)
+	run->internal.ndata = n;
+	for (i = 0; i < n; i++)
 		run->internal.data[i] = data[i];
 	return 0;
 }

@@ -94,12 +94,17 @@ struct vhv_vcpu {
 	 * the bytes of the instruction that faulted (decode assists). */
 	bool next_rip_valid;
 	u64 next_rip;
+	bool event_vectoring;	/* the exit cut an event's delivery short */
 	u8 exit_insn_len;
 	u8 exit_insn[VHV_INSN_MAX_LEN];
 
 	/* What to finish on the next VHV_RUN after an exit to userspace. */
 	int (*complete)(struct vhv_vcpu *vcpu);
 	struct vhv_emul emul;
+	/* The exit to userspace as the kernel made it: the run area's copy
+	 * is userspace's to change, only its data is taken back. */
+	struct vhv_mem_access mmio;
+	bool msr_write;
 	struct {
 		u64 next_rip;
 		u16 port;
@@ -170,6 +175,8 @@ struct vhv_vendor_ops {
 
 extern const struct vhv_vendor_ops *vhv_ops;
 extern struct vhv_cpu_limits vhv_limits;
+/* XCR0 as the host kernel set it: the state its FPU code saves. */
+extern u64 vhv_host_xcr0;
 extern const struct vhv_vendor_ops svm_vendor_ops;
 extern const struct vhv_vendor_ops vmx_vendor_ops;
 
@@ -249,6 +256,7 @@ int vhv_set_cpuid(struct vhv_vcpu *vcpu, void __user *argp);
 int vhv_get_cpuid(struct vhv_vcpu *vcpu, void __user *argp);
 int vhv_emulate_cpuid(struct vhv_vcpu *vcpu);
 int vhv_cpuid_setup(void);
+u64 vhv_guest_xcr0_mask(void);
 void vhv_cpuid_cleanup(void);
 
 /* msr.c */

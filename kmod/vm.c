@@ -31,6 +31,8 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_GUEST_PHYS_BITS:
 		return vhv_limits.phys_bits;
+	case VHV_CAP_HYPERCALL_CPL:
+		return vhv_ops->vcpu_run != NULL;
 	default:
 		return 0;
 	}

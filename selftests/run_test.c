@@ -197,8 +197,8 @@ static void test_hypercall(void)
 	vcpu_run(vcpu);
 	tap_result(vcpu->run->exit_reason == VHV_EXIT_HYPERCALL && h->nr == 42 &&
 		   h->args[0] == 1 && h->args[1] == 2 && h->args[2] == 3 &&
-		   h->args[3] == 4 && h->args[4] == 5,
-		   "VMMCALL exits as a hypercall with RAX and five arguments");
+		   h->args[3] == 4 && h->args[4] == 5 && h->cpl == 0,
+		   "VMMCALL exits as a hypercall with RAX, five arguments and CPL 0");
 	h->ret = 0x600d;
 	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE,
 		   "the hypercall's result reaches guest RAX");

@@ -88,6 +88,9 @@
  * VMMs (libvmm) use it to decide whether they can boot an OS on vhv.
  */
 #define VHV_CAP_IRQCHIP		8
+/* run->hypercall.cpl holds the caller's privilege level (VMMs refuse
+ * hypercalls from guest user mode with it). */
+#define VHV_CAP_HYPERCALL_CPL	9
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */
@@ -435,6 +438,9 @@ struct vhv_exit_fail_entry {
  *   UNHANDLED_EXIT: data[0] the CPU's exit code, data[1..2] its info
  *   GUEST_MEMORY: vhv had to read guest memory (an instruction, a page
  *     table) that is not RAM: data[0] guest-physical address
+ *   EVENT_DELIVERY: while delivering an interrupt or exception the CPU
+ *     touched guest-physical memory that is not RAM (an IDT, stack or
+ *     TSS in MMIO), which cannot be emulated: data[0] that address
  */
 struct vhv_exit_internal {
 	__u32 suberror;
@@ -444,15 +450,20 @@ struct vhv_exit_internal {
 #define VHV_INTERNAL_EMULATION		1
 #define VHV_INTERNAL_UNHANDLED_EXIT	2
 #define VHV_INTERNAL_GUEST_MEMORY	3
+#define VHV_INTERNAL_EVENT_DELIVERY	4
 
 /*
- * VHV_EXIT_HYPERCALL: the guest executed VMMCALL (AMD) / VMCALL (Intel).
+ * VHV_EXIT_HYPERCALL: the guest executed VMMCALL (AMD) / VMCALL (Intel),
+ * at any privilege level: `cpl` says which (with VHV_CAP_HYPERCALL_CPL;
+ * the field grew into the union's free space, no earlier offset moved).
  * Userspace puts the result in `ret`; it lands in guest RAX on resume.
  */
 struct vhv_exit_hypercall {
 	__u64 nr;		/* guest RAX */
 	__u64 args[5];		/* guest RBX, RCX, RDX, RSI, RDI */
 	__u64 ret;
+	__u8  cpl;		/* 0 kernel .. 3 user mode */
+	__u8  pad[7];
 };
 
 /*
@@ -554,7 +565,9 @@ VHV_ABI_ASSERT(sizeof(struct vhv_exit_mmio) == 24);
 VHV_ABI_OFFSET(struct vhv_exit_mmio, len, 16);
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_fail_entry) == 16);
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_internal) == 136);
-VHV_ABI_ASSERT(sizeof(struct vhv_exit_hypercall) == 56);
+VHV_ABI_ASSERT(sizeof(struct vhv_exit_hypercall) == 64);
+VHV_ABI_OFFSET(struct vhv_exit_hypercall, ret, 48);
+VHV_ABI_OFFSET(struct vhv_exit_hypercall, cpl, 56);
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_msr) == 24);
 VHV_ABI_OFFSET(struct vhv_exit_msr, data, 8);
 

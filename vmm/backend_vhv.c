@@ -167,8 +167,13 @@ static int vhv_vcpu_run(struct vmm_vcpu *vcpu, struct vmm_exit *exit)
 		exit->kind = VMM_EXIT_NONE;
 		return 0;
 	case VHV_EXIT_HYPERCALL:
-		/* No hypercalls are defined: the guest sees -ENOSYS. */
-		run->hypercall.ret = (uint64_t)-ENOSYS;
+		/*
+		 * None are defined: the guest kernel sees -ENOSYS.  One from
+		 * guest user mode is refused as such (-EPERM), so that when
+		 * hypercalls exist no guest process can make one.
+		 */
+		run->hypercall.ret = run->hypercall.cpl ? (uint64_t)-EPERM :
+							  (uint64_t)-ENOSYS;
 		exit->kind = VMM_EXIT_NONE;
 		return 0;
 	case VHV_EXIT_MSR:

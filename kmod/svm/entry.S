@@ -74,10 +74,12 @@ SYM_FUNC_START(svm_vmrun)
 	/*
 	 * With V_INTR_MASKING the host's IF at VMRUN decides whether host
 	 * interrupts exit the guest: set it.  GIF is clear, so nothing is
-	 * delivered here; the exit's interrupt waits for STGI.
+	 * delivered here; the exit's interrupt waits for STGI.  Not right
+	 * before VMRUN: the STI shadow would cover it and pass into the
+	 * guest's interrupt state.
 	 */
-	mov	S_VMCB(%rsp), %rax
 	sti
+	mov	S_VMCB(%rsp), %rax
 5:	vmrun	%rax
 6:	cli
 	mov	S_REGS(%rsp), %rax

@@ -15,6 +15,8 @@
 #include <asm/pkru.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tsc.h>
+/* smp_send_reschedule() traces through it on newer kernels. */
+#include <trace/events/ipi.h>
 
 #include "svm.h"
 #include "../x86/arch_bits.h"
@@ -37,13 +39,23 @@ void svm_vcpu_put(struct vhv_vcpu *vcpu)
 
 /* ---- events -------------------------------------------------------------------- */
 
+/*
+ * The STI/MOV SS shadow the CPU reported at the last exit, while it still
+ * holds: once RIP moved past that instruction (skipped, emulated or set by
+ * userspace) the shadow is over, whatever int_state still says.
+ */
+static bool in_shadow(struct svm_vcpu *svm)
+{
+	return (svm->vmcb->control.int_state & SVM_INTERRUPT_SHADOW) &&
+	       svm->vcpu.regs.rip == svm->exit_rip;
+}
+
 bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
-	return (vcpu->regs.rflags & VHV_RFLAGS_IF) &&
-	       !(svm->vmcb->control.int_state & 1) && !svm->reinject &&
-	       !svm->exc_pending;
+	return (vcpu->regs.rflags & VHV_RFLAGS_IF) && !in_shadow(svm) &&
+	       !svm->reinject && !svm->exc_pending;
 }
 
 void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
@@ -83,13 +95,19 @@ static void request_window(struct svm_vcpu *svm, bool on)
 	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTR | SVM_CLEAN_INTERCEPTS);
 }
 
-/* One event per entry, most urgent first. */
-static void inject_events(struct svm_vcpu *svm)
+/*
+ * One event per entry, most urgent first.  Returns true when an NMI stays
+ * pending for a reason that ends by itself (another event goes first, or
+ * an interrupt shadow): the caller then makes the guest exit right after
+ * the entry, so the NMI goes in at the next one.
+ */
+static bool inject_events(struct svm_vcpu *svm)
 {
 	struct vhv_vcpu *vcpu = &svm->vcpu;
 	struct vhv_pending_events *ev = &vcpu->events;
 	struct svm_vmcb_control *c = &svm->vmcb->control;
 	bool want_window = vcpu->run->request_interrupt_window;
+	bool kick = false;
 
 	c->event_inj = 0;
 	if (svm->reinject) {
@@ -106,31 +124,52 @@ static void inject_events(struct svm_vcpu *svm)
 				      ev->exception_has_error);
 		c->event_inj_err = ev->exception_error;
 		ev->exception = false;
-	} else if (ev->nmi && !svm->nmi_masked) {
+	} else if (ev->nmi && !svm->nmi_masked && !in_shadow(svm)) {
 		c->event_inj = evtinj(VEC_NMI, SVM_EVTINJ_TYPE_NMI, false);
 		ev->nmi = false;
 		svm->nmi_masked = true;
 		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
 		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
-	} else if (ev->extint) {
-		if (svm_interrupt_allowed(vcpu)) {
-			c->event_inj = evtinj(ev->extint_vector, SVM_EVTINJ_TYPE_INTR, false);
-			ev->extint = false;
-		} else {
-			want_window = true;
-		}
+	} else if (ev->extint && svm_interrupt_allowed(vcpu)) {
+		c->event_inj = evtinj(ev->extint_vector, SVM_EVTINJ_TYPE_INTR, false);
+		ev->extint = false;
 	}
+	svm->injected = c->event_inj;
+	/* What could not go in now waits for its window, not for any exit. */
+	if (ev->extint)
+		want_window = true;
+	if (ev->nmi && !svm->nmi_masked)
+		kick = true;
 	if (want_window != !!(c->intercept_misc1 & SVM_INTERCEPT_VINTR))
 		request_window(svm, want_window);
+	return kick;
+}
+
+/*
+ * INTn, INT3 and INTO are instructions: when their delivery was cut short
+ * the guest executes them again (RIP still points at them), so they are
+ * not re-injected, which would push the wrong return address.  An INT3 or
+ * INTO vector that vhv itself injected is an event like any other.
+ */
+static bool reexecutes(struct svm_vcpu *svm, u32 info)
+{
+	u32 type = (info & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT;
+	u8 vector = info & SVM_EVTINJ_VECTOR_MASK;
+
+	if (type == SVM_EVTINJ_TYPE_SOFT)
+		return true;
+	return type == SVM_EVTINJ_TYPE_EXEPT && (vector == 3 || vector == 4) &&
+	       (svm->injected & ~SVM_EVTINJ_VALID_ERR) != (info & ~SVM_EVTINJ_VALID_ERR);
 }
 
 /* What the last exit interrupted must be delivered again. */
 static void save_interrupted_event(struct svm_vcpu *svm)
 {
 	struct svm_vmcb_control *c = &svm->vmcb->control;
+	u32 info = c->exit_int_info;
 
-	if (c->exit_int_info & SVM_EVTINJ_VALID) {
-		svm->reinject = c->exit_int_info;
+	if ((info & SVM_EVTINJ_VALID) && !reexecutes(svm, info)) {
+		svm->reinject = info;
 		svm->reinject_err = c->exit_int_info_err;
 	}
 	if (svm->awaiting_iret && svm->vmcb->save.rip != svm->nmi_iret_rip) {
@@ -190,7 +229,11 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 			write_pkru(svm->pkru);
 	}
 
-	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
+	/* Whether the host's value comes back is decided here, by what was
+	 * loaded: the guest may clear CR4.OSXSAVE before it exits. */
+	svm->xcr0_loaded = (svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) &&
+			   vcpu->xcr0 != vhv_host_xcr0;
+	if (svm->xcr0_loaded)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
@@ -216,8 +259,10 @@ static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 			write_pkru(svm->host_pkru);
 	}
 
-	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != svm_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, svm_host_xcr0);
+	if (svm->xcr0_loaded) {
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
+		svm->xcr0_loaded = false;
+	}
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
@@ -297,7 +342,15 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	cpu = smp_processor_id();
 	sd = this_cpu_ptr(&svm_cpu);
 	prepare_tlb(svm, sd, cpu);
-	inject_events(svm);
+	if (vcpu->regs.rip != svm->exit_rip)
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
+	/*
+	 * A pending interrupt on this CPU makes the guest exit as soon as the
+	 * event now injected is delivered (or the shadow is over), with
+	 * nothing else run in between.
+	 */
+	if (inject_events(svm))
+		smp_send_reschedule(cpu);
 	vmcb->save.rax = vcpu->regs.rax;
 	vmcb->save.rsp = vcpu->regs.rsp;
 	vmcb->save.rip = vcpu->regs.rip;
@@ -318,6 +371,7 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	vcpu->regs.rsp = vmcb->save.rsp;
 	vcpu->regs.rip = vmcb->save.rip;
 	vcpu->regs.rflags = vmcb->save.rflags;
+	svm->exit_rip = vmcb->save.rip;
 	vmcb->control.clean = SVM_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
 	save_interrupted_event(svm);
@@ -354,6 +408,25 @@ static int exit_machine_check(struct svm_vcpu *svm)
 {
 	/* It was the host's: let its handler see it. */
 	asm volatile("int $0x12");
+	return 1;
+}
+
+/*
+ * #DB and #AC are intercepted only so that a guest cannot make the CPU
+ * deliver them to itself forever without an exit (an #AC or a #DB raised
+ * while delivering the same exception: CVE-2015-5307, CVE-2015-8104).
+ * The CPU has already updated the guest's DR6 in the VMCB; hand the
+ * exception back, one delivery per exit.
+ */
+static int exit_reflect_db(struct svm_vcpu *svm)
+{
+	svm_queue_exception(&svm->vcpu, 1, false, 0, 0);
+	return 1;
+}
+
+static int exit_reflect_ac(struct svm_vcpu *svm)
+{
+	svm_queue_exception(&svm->vcpu, 17, true, 0, 0);
 	return 1;
 }
 
@@ -394,9 +467,14 @@ static int exit_hlt(struct svm_vcpu *svm)
 	return 0;
 }
 
+/*
+ * INVD: nothing the guest may drop.  WBINVD/WBNOINVD: no device writes to
+ * guest memory behind the caches, so there is nothing to write back, and
+ * a guest must not flush the host's caches in a loop.
+ */
 static int exit_nop(struct svm_vcpu *svm)
 {
-	return skip(svm);	/* INVD: nothing the guest may drop */
+	return skip(svm);
 }
 
 static int exit_ud(struct svm_vcpu *svm)
@@ -434,6 +512,9 @@ static int exit_vmmcall(struct svm_vcpu *svm)
 	run->hypercall.args[3] = vcpu->regs.rsi;
 	run->hypercall.args[4] = vcpu->regs.rdi;
 	run->hypercall.ret = 0;
+	/* From user mode too: the VMM decides whether to honour it. */
+	run->hypercall.cpl = svm->vmcb->save.cpl;
+	memset(run->hypercall.pad, 0, sizeof(run->hypercall.pad));
 	vcpu->complete = complete_hypercall;
 	return 0;
 }
@@ -483,6 +564,9 @@ static int exit_npf(struct svm_vcpu *svm)
 	struct vhv_vcpu *vcpu = &svm->vcpu;
 
 	/* Decode assists hand over the faulting instruction's bytes. */
+	/* An access while delivering an event (to the IDT, the stack, a
+	 * TSS) is no instruction's: it cannot be emulated as MMIO. */
+	vcpu->event_vectoring = c->exit_int_info & SVM_EVTINJ_VALID;
 	vcpu->exit_insn_len = svm_has_decode_assists ?
 			      min_t(u8, c->insn_len, VHV_INSN_MAX_LEN) : 0;
 	if (vcpu->exit_insn_len)
@@ -514,6 +598,8 @@ typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
 
 static const svm_exit_handler exit_handlers[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7] = exit_dr,
+	[SVM_EXIT_DB]		= exit_reflect_db,
+	[SVM_EXIT_AC]		= exit_reflect_ac,
 	[SVM_EXIT_MC]		= exit_machine_check,
 	[SVM_EXIT_INTR]		= exit_host_event,
 	[SVM_EXIT_NMI]		= exit_host_event,
@@ -536,6 +622,7 @@ static const svm_exit_handler exit_handlers[SVM_EXIT_MAX + 1] = {
 	[SVM_EXIT_STGI]		= exit_ud,
 	[SVM_EXIT_CLGI]		= exit_ud,
 	[SVM_EXIT_SKINIT]	= exit_ud,
+	[SVM_EXIT_WBINVD]	= exit_nop,
 	[SVM_EXIT_MONITOR]	= exit_ud,
 	[SVM_EXIT_MWAIT]	= exit_ud,
 	[SVM_EXIT_MWAIT_COND]	= exit_ud,

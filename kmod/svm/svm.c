@@ -28,7 +28,6 @@
 DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 u32 svm_max_asid;
 bool svm_has_nrips, svm_has_flushbyasid, svm_has_decode_assists;
-u64 svm_host_xcr0;
 static struct page *iopm_pages, *msrpm_pages;
 
 /* NPT entries are x86 page-table entries; every guest access is "user". */
@@ -158,8 +157,6 @@ static int svm_hardware_setup(struct vhv_cpu_limits *lim)
 		sd->asid_generation = 1;
 		sd->next_asid = 1;
 	}
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		svm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	/* PKU is hidden from guests (a guest that sets CR4.PKE anyway keeps
 	 * its own PKRU: run.c switches it). */
 	lim->cr4_valid &= ~VHV_CR4_PKE;
@@ -422,7 +419,8 @@ static void init_vmcb(struct svm_vcpu *svm)
 	struct svm_vmcb_save *save = &svm->vmcb->save;
 
 	c->intercept_dr = 0xffffffff;	/* until the guest uses DRs */
-	c->intercept_exceptions = BIT(18);	/* #MC belongs to the host */
+	/* #MC belongs to the host; #DB and #AC can loop in delivery. */
+	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18);
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
 		SVM_INTERCEPT_SMI | SVM_INTERCEPT_RDPMC | SVM_INTERCEPT_CPUID |
 		SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA |
@@ -433,6 +431,7 @@ static void init_vmcb(struct svm_vcpu *svm)
 		SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT |
 		SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
 		SVM_INTERCEPT_MWAIT_COND | SVM_INTERCEPT_XSETBV |
+		SVM_INTERCEPT_WBINVD |
 		SVM_INTERCEPT_RDPRU;
 	c->iopm_base_pa = page_to_phys(iopm_pages);
 	c->msrpm_base_pa = page_to_phys(msrpm_pages);

@@ -24,6 +24,8 @@ struct svm_vcpu {
 	/* An event the last exit interrupted (exit_int_info), re-injected. */
 	u32 reinject;
 	u32 reinject_err;
+	u32 injected;			/* event_inj of the last entry */
+	u64 exit_rip;			/* guest RIP at the last exit */
 
 	bool nmi_masked;		/* an injected NMI awaits its IRET */
 	bool awaiting_iret;		/* IRET intercepted; unmask when RIP moves */
@@ -34,6 +36,7 @@ struct svm_vcpu {
 	u64 debugctl;
 	u32 pkru;			/* the guest's, while the host's is loaded */
 	u32 host_pkru;
+	bool xcr0_loaded;		/* the guest's XCR0 is on the CPU */
 };
 
 /* Per-CPU state of the backend. */
@@ -49,7 +52,6 @@ DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
 
 extern u32 svm_max_asid;
 extern bool svm_has_nrips, svm_has_flushbyasid, svm_has_decode_assists;
-extern u64 svm_host_xcr0;
 
 static inline struct svm_vcpu *to_svm(struct vhv_vcpu *vcpu)
 {

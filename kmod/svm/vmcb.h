@@ -169,12 +169,15 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
 #define SVM_INTERCEPT_MWAIT		BIT(11)
 #define SVM_INTERCEPT_MWAIT_COND	BIT(12)
 #define SVM_INTERCEPT_XSETBV		BIT(13)
+#define SVM_INTERCEPT_WBINVD		BIT(9)
 #define SVM_INTERCEPT_RDPRU		BIT(14)
 
 /* Exit codes (APM appendix C) */
 #define SVM_EXIT_READ_DR0		0x020
 #define SVM_EXIT_WRITE_DR7		0x03f
 #define SVM_EXIT_EXCP_BASE		0x040
+#define SVM_EXIT_DB			(SVM_EXIT_EXCP_BASE + 1)
+#define SVM_EXIT_AC			(SVM_EXIT_EXCP_BASE + 17)
 #define SVM_EXIT_MC			(SVM_EXIT_EXCP_BASE + 18)
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
@@ -197,6 +200,7 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
 #define SVM_EXIT_STGI			0x084
 #define SVM_EXIT_CLGI			0x085
 #define SVM_EXIT_SKINIT			0x086
+#define SVM_EXIT_WBINVD			0x089
 #define SVM_EXIT_MONITOR		0x08a
 #define SVM_EXIT_MWAIT			0x08b
 #define SVM_EXIT_MWAIT_COND		0x08c
@@ -235,6 +239,12 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
 #define SVM_EVTINJ_TYPE_INTR		0
 #define SVM_EVTINJ_TYPE_NMI		2
 #define SVM_EVTINJ_TYPE_EXEPT		3
+#define SVM_EVTINJ_TYPE_SOFT		4	/* INTn */
+#define SVM_EVTINJ_TYPE_MASK		(7u << SVM_EVTINJ_TYPE_SHIFT)
+#define SVM_EVTINJ_VECTOR_MASK		0xffu
+
+/* int_state */
+#define SVM_INTERRUPT_SHADOW		BIT_ULL(0)
 
 #define SVM_NESTED_CTL_NP_ENABLE	BIT(0)
 #define SVM_TLB_CONTROL_FLUSH_ALL	1

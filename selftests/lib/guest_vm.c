@@ -20,6 +20,7 @@
 #define FIRST_HELPER_SLOT 100	/* tests use lower ids themselves */
 #define PTE_P		1ull
 #define PTE_RW		2ull
+#define PTE_U		4ull
 #define PTE_ADDR	0x000ffffffffff000ull
 
 int __vcpu_run(struct vcpu *vcpu)
@@ -121,6 +122,15 @@ static void map_page(struct vm *vm, uint64_t va, uint64_t gpa)
 		table = *e & PTE_ADDR;
 	}
 	pt_host(vm, table)[(va >> 12) & 511] = gpa | PTE_P | PTE_RW;
+}
+
+void vm_set_user(struct vm *vm)
+{
+	uint64_t *e = (uint64_t *)vm->pt_pool, i;
+
+	for (i = 0; i < vm->pt_used / sizeof(*e); i++)
+		if (e[i] & PTE_P)
+			e[i] |= PTE_U;
 }
 
 void vm_map_gpa(struct vm *vm, uint64_t va, uint64_t gpa, uint64_t size)

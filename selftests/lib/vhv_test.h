@@ -129,6 +129,8 @@ void *vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size);
 void vm_map_host(struct vm *vm, void *hva, uint64_t size, bool readonly);
 /* Maps this test program (code, data, bss) at its own addresses. */
 void vm_map_self(struct vm *vm);
+/* Lets guest user mode (CPL 3) reach everything mapped so far. */
+void vm_set_user(struct vm *vm);
 /* Maps guest VA [va, va+size) to guest-physical gpa (MMIO: no slot). */
 void vm_map_gpa(struct vm *vm, uint64_t va, uint64_t gpa, uint64_t size);
 /*
