@@ -135,8 +135,8 @@ static int update_slots(struct vhv_vm *vm, const struct vhv_memslot *add,
 	 * No vCPU can fault through the old slot any more (SRCU has drained):
 	 * drop what the second-level tables still map of it.
 	 */
-	if (gone.npages && vhv_mmu_zap_gfn_range(vm, gone.base_gfn, gone.npages))
-		vhv_vm_flush_tlbs(vm);
+	if (gone.npages)
+		vhv_mmu_zap_gfn_range(vm, gone.base_gfn, gone.npages);
 out:
 	mutex_unlock(&vm->lock);
 	return r;
