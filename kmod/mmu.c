@@ -449,6 +449,16 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = vhv_find_slot(vm, f.gfn);
+	if (slot && (slot->flags & VHV_MEMSLOT_INVALID)) {
+		/*
+		 * Being deleted or replaced: map nothing of it, and do not
+		 * exit as MMIO either, since the guest must see the old or the
+		 * new slot.  The update ends soon (it does not wait for the
+		 * guest); re-entering faults again until it has.
+		 */
+		srcu_read_unlock(&vm->srcu, idx);
+		return 1;
+	}
 	f.readonly = slot && (slot->flags & VHV_MEM_READONLY);
 	if (!slot || (write && f.readonly)) {
 		srcu_read_unlock(&vm->srcu, idx);
