@@ -82,7 +82,8 @@ static void publish(struct vhv_vm *vm, struct vhv_memslots *new)
 
 /*
  * The slot covering gfn, or NULL.  Caller holds vm->srcu (or vm->lock); the
- * result is valid until it drops it.
+ * result is valid until it drops it.  The slot may be VHV_MEMSLOT_INVALID:
+ * its memory is still the VMM's to copy from or to, but not to map.
  */
 const struct vhv_memslot *vhv_find_slot(struct vhv_vm *vm, u64 gfn)
 {
@@ -104,11 +105,35 @@ const struct vhv_memslot *vhv_find_slot(struct vhv_vm *vm, u64 gfn)
 	return NULL;
 }
 
+/*
+ * Takes slot idx of the published table out of the MMU's reach, with no
+ * moment in which the guest maps a page of it that the host may have
+ * freed.  The MMU notifier finds what a host change hits by looking hvas
+ * up in the published table, so the old slot must stay there until none
+ * of it is mapped (KVM's invalid-slot step):
+ *  1. publish a copy with the slot marked invalid: faults on it retry and
+ *     install nothing, while the notifier still zaps its host range;
+ *  2. wait for SRCU: no fault still holds the valid slot, so nothing of it
+ *     can be installed any more;
+ *  3. zap its gfns and flush TLBs: nothing of it is mapped now.
+ * A munmap before 3 finds the slot in whatever table it reads; after 3 it
+ * has nothing to find.  The caller then publishes the table without it.
+ */
+static void invalidate_slot(struct vhv_vm *vm, struct vhv_memslots *inval,
+			    u32 idx)
+{
+	struct vhv_memslots *old = slots_locked(vm);
+	struct vhv_memslot gone = old->slot[idx];
+
+	vhv_slots_invalidate(inval, old, idx);
+	publish(vm, inval);
+	vhv_mmu_zap_gfn_range(vm, gone.base_gfn, gone.npages);
+}
+
 static int update_slots(struct vhv_vm *vm, const struct vhv_memslot *add,
 			u32 id, bool must_exist)
 {
-	struct vhv_memslots *old, *new;
-	struct vhv_memslot gone = { 0 };
+	struct vhv_memslots *old, *inval = NULL, *new;
 	int idx, r = 0;
 
 	mutex_lock(&vm->lock);
@@ -122,21 +147,21 @@ static int update_slots(struct vhv_vm *vm, const struct vhv_memslot *add,
 		r = -EEXIST;
 		goto out;
 	}
+	/* Both tables first: once the slot is invalid there is no going back. */
 	new = kvmalloc(vhv_slots_size(old->nr + 1), GFP_KERNEL_ACCOUNT);
-	if (!new) {
+	if (idx >= 0)
+		inval = kvmalloc(vhv_slots_size(old->nr), GFP_KERNEL_ACCOUNT);
+	if (!new || (idx >= 0 && !inval)) {
+		kvfree(new);
+		kvfree(inval);
 		r = -ENOMEM;
 		goto out;
 	}
 	if (idx >= 0)
-		gone = old->slot[idx];
-	vhv_slots_build(new, old, add, idx);
+		invalidate_slot(vm, inval, idx);
+	/* The invalid copy keeps old's order: idx still names the old slot. */
+	vhv_slots_build(new, slots_locked(vm), add, idx);
 	publish(vm, new);
-	/*
-	 * No vCPU can fault through the old slot any more (SRCU has drained):
-	 * drop what the second-level tables still map of it.
-	 */
-	if (gone.npages && vhv_mmu_zap_gfn_range(vm, gone.base_gfn, gone.npages))
-		vhv_vm_flush_tlbs(vm);
 out:
 	mutex_unlock(&vm->lock);
 	return r;

@@ -5,6 +5,9 @@
  */
 #include "memslot_table.h"
 
+_Static_assert(!(VHV_MEMSLOT_INVALID & VHV_MEM_VALID_FLAGS),
+	       "the internal slot flag must not be one userspace may pass");
+
 static bool aligned(u64 v)
 {
 	return !(v & (VHV_PAGE_SIZE - 1));
@@ -83,6 +86,20 @@ void vhv_slots_build(struct vhv_memslots *dst, const struct vhv_memslots *src,
 	if (!added)
 		dst->slot[n++] = *add;
 	dst->nr = n;
+	dst->pad = 0;
+	dst->generation = src->generation + 1;
+}
+
+/* dst = src with entry idx marked VHV_MEMSLOT_INVALID; room for src->nr. */
+void vhv_slots_invalidate(struct vhv_memslots *dst,
+			  const struct vhv_memslots *src, u32 idx)
+{
+	u32 i;
+
+	for (i = 0; i < src->nr; i++)
+		dst->slot[i] = src->slot[i];
+	dst->slot[idx].flags |= VHV_MEMSLOT_INVALID;
+	dst->nr = src->nr;
 	dst->pad = 0;
 	dst->generation = src->generation + 1;
 }

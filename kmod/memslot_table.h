@@ -12,6 +12,12 @@
 #define VHV_PAGE_SHIFT	12
 #define VHV_PAGE_SIZE	(1ull << VHV_PAGE_SHIFT)
 
+/*
+ * In vhv_memslot.flags, never from userspace: the slot is being deleted or
+ * replaced.  The MMU maps nothing of it, but still zaps its host range.
+ */
+#define VHV_MEMSLOT_INVALID	(1u << 31)
+
 struct vhv_memslot {
 	u64 base_gfn;
 	u64 npages;
@@ -41,6 +47,8 @@ bool vhv_slots_overlap(const struct vhv_memslots *t, u64 gfn, u64 npages,
 		       u32 except_id);
 void vhv_slots_build(struct vhv_memslots *dst, const struct vhv_memslots *src,
 		     const struct vhv_memslot *add, int remove_idx);
+void vhv_slots_invalidate(struct vhv_memslots *dst,
+			  const struct vhv_memslots *src, u32 idx);
 
 /* Bytes for a table of n slots. */
 static inline u64 vhv_slots_size(u32 n)

@@ -8,6 +8,7 @@
  * with such a change retry.  Vendors only say how an entry is encoded.
  */
 #include <linux/hugetlb.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
@@ -90,6 +91,39 @@ phys_addr_t vhv_mmu_root_pa(struct vhv_vm *vm)
 
 /* ---- zapping ------------------------------------------------------------------- */
 
+/*
+ * What is left to do once mmu_lock is dropped: flush TLBs, then free the
+ * tables unlinked under the lock.  Until the flush a CPU may still walk an
+ * unlinked table through its paging-structure caches, so the table pages
+ * are freed only after it.
+ */
+struct zap {
+	struct list_head tables;	/* struct page.lru of unlinked tables */
+	bool flush;
+};
+
+#define ZAP_INIT(z)	{ .tables = LIST_HEAD_INIT((z).tables) }
+
+static void retire_table(struct zap *z, u64 *table)
+{
+	list_add(&virt_to_page(table)->lru, &z->tables);
+	z->flush = true;
+}
+
+static void zap_finish(struct vhv_vm *vm, struct zap *z)
+{
+	struct page *page, *next;
+
+	if (z->flush)
+		vhv_vm_flush_tlbs(vm);
+	list_for_each_entry_safe(page, next, &z->tables, lru) {
+		__free_page(page);
+		atomic_long_dec(&vhv_stats.pages);
+	}
+	INIT_LIST_HEAD(&z->tables);
+	z->flush = false;
+}
+
 /* The VMM may have written through a writable entry: tell the page. */
 static void mark_dirty(u64 e)
 {
@@ -100,10 +134,26 @@ static void mark_dirty(u64 e)
 		SetPageDirty(pfn_to_page(pfn));
 }
 
-static bool zap_level(u64 *table, int level, u64 start, u64 end, u64 base)
+static bool table_empty(const u64 *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		if (present(table[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Zaps gfns [start, end) below table, which maps from gfn base.  A table
+ * below that is left empty goes too, so that tables live only as long as
+ * something is mapped through them (and 'pages' counts no dead ones).
+ * Returns whether table itself is now empty.
+ */
+static bool zap_level(struct zap *z, u64 *table, int level, u64 start,
+		      u64 end, u64 base)
 {
 	u64 span = 1ull << (9 * (level - 1));
-	bool zapped = false;
 	unsigned int i;
 
 	for (i = 0; i < 512; i++) {
@@ -114,31 +164,33 @@ static bool zap_level(u64 *table, int level, u64 start, u64 end, u64 base)
 		if (level == 1 || is_huge(e, level)) {
 			WRITE_ONCE(table[i], 0);
 			mark_dirty(e);
-			zapped = true;
-		} else {
-			zapped |= zap_level(table_of(e), level - 1, start, end, lo);
+			z->flush = true;
+		} else if (zap_level(z, table_of(e), level - 1, start, end, lo)) {
+			WRITE_ONCE(table[i], 0);
+			retire_table(z, table_of(e));
 		}
 	}
-	return zapped;
+	return table_empty(table);
 }
 
-/* Caller holds mmu_lock and flushes TLBs when this returns true. */
-static bool zap_range_locked(struct vhv_vm *vm, u64 gfn, u64 npages)
+/* Caller holds mmu_lock, and calls zap_finish() after dropping it. */
+static void zap_range_locked(struct vhv_vm *vm, struct zap *z, u64 gfn,
+			     u64 npages)
 {
-	return zap_level(vm->mmu_root, LEVELS, gfn, gfn + npages, 0);
+	zap_level(z, vm->mmu_root, LEVELS, gfn, gfn + npages, 0);
 }
 
-/* Returns whether anything was mapped there (the caller flushes TLBs). */
-bool vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages)
+/* Nothing of gfns [gfn, gfn + npages) is mapped when this returns. */
+void vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages)
 {
-	bool zapped;
+	struct zap z = ZAP_INIT(z);
 
 	if (!vm->mmu_root)	/* no execution core, no tables */
-		return false;
+		return;
 	spin_lock(&vm->mmu_lock);
-	zapped = zap_range_locked(vm, gfn, npages);
+	zap_range_locked(vm, &z, gfn, npages);
 	spin_unlock(&vm->mmu_lock);
-	return zapped;
+	zap_finish(vm, &z);
 }
 
 /* ---- the MMU notifier -------------------------------------------------------- */
@@ -148,12 +200,15 @@ static struct vhv_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct vhv_vm, mmu_notifier);
 }
 
-/* Zaps what any slot maps of host range [start, end). */
-static bool zap_hva_range(struct vhv_vm *vm, unsigned long start,
-			  unsigned long end)
+/*
+ * Zaps what any slot maps of host range [start, end), invalid slots
+ * included: a slot being deleted or replaced stays in the table, marked
+ * invalid, until nothing of it is mapped (see update_slots()).
+ */
+static void zap_hva_range(struct vhv_vm *vm, struct zap *z,
+			  unsigned long start, unsigned long end)
 {
 	const struct vhv_memslots *t;
-	bool zapped = false;
 	int idx;
 	u32 i;
 
@@ -167,27 +222,25 @@ static bool zap_hva_range(struct vhv_vm *vm, unsigned long start,
 
 		if (lo >= hi)
 			continue;
-		zapped |= zap_range_locked(vm,
+		zap_range_locked(vm, z,
 			s->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
 			(ALIGN(hi, PAGE_SIZE) - (lo & PAGE_MASK)) >> PAGE_SHIFT);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
-	return zapped;
 }
 
 static int vhv_mn_invalidate_start(struct mmu_notifier *mn,
 				   const struct mmu_notifier_range *range)
 {
 	struct vhv_vm *vm = mn_to_vm(mn);
-	bool zapped;
+	struct zap z = ZAP_INIT(z);
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidate_in_progress++;
-	zapped = zap_hva_range(vm, range->start, range->end);
+	zap_hva_range(vm, &z, range->start, range->end);
 	spin_unlock(&vm->mmu_lock);
 	/* The page may be freed once this returns: no CPU may still use it. */
-	if (zapped)
-		vhv_vm_flush_tlbs(vm);
+	zap_finish(vm, &z);
 	return 0;
 }
 
@@ -206,14 +259,13 @@ static void vhv_mn_invalidate_end(struct mmu_notifier *mn,
 static void vhv_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct vhv_vm *vm = mn_to_vm(mn);
-	bool zapped;
+	struct zap z = ZAP_INIT(z);
 
 	spin_lock(&vm->mmu_lock);
-	zapped = zap_range_locked(vm, 0, 1ull << (9 * LEVELS));
+	zap_range_locked(vm, &z, 0, 1ull << (9 * LEVELS));
 	vm->mmu_invalidate_seq++;
 	spin_unlock(&vm->mmu_lock);
-	if (zapped)
-		vhv_vm_flush_tlbs(vm);
+	zap_finish(vm, &z);
 }
 
 static const struct mmu_notifier_ops vhv_mmu_notifier_ops = {
@@ -338,40 +390,46 @@ static int resolve_page(struct vhv_vm *vm, struct fault *f)
 	return 0;
 }
 
-/* Installs the mapping; false when a 2 MiB leaf had to be split (flush). */
-static bool install(struct vhv_vm *vm, struct vhv_mmu_cache *cache,
-		    const struct fault *f)
+/*
+ * Installs the mapping.  What it replaced (a 2 MiB leaf split into a
+ * table, a table of 4 KiB leaves merged into a 2 MiB leaf) is left in z.
+ */
+static void install(struct vhv_vm *vm, struct vhv_mmu_cache *cache,
+		    const struct fault *f, struct zap *z)
 {
 	const struct vhv_pte_format *pf = fmt();
 	int target = f->huge ? 2 : 1, level;
 	u64 gfn = f->huge ? f->gfn & ~(HUGE_PAGES - 1) : f->gfn;
-	u64 *table = vm->mmu_root, e, *new;
-	bool flush = false;
+	u64 *table = vm->mmu_root, e, *new, *slot;
 
 	for (level = LEVELS; level > target; level--) {
-		u64 *slot = &table[index_of(gfn, level)];
-
+		slot = &table[index_of(gfn, level)];
 		e = *slot;
 		if (!present(e) || is_huge(e, level)) {
 			new = cache_pop(cache);
 			if (is_huge(e, level)) {
 				mark_dirty(e);
-				flush = true;
+				z->flush = true;
 			}
 			WRITE_ONCE(*slot, __pa(new) | pf->table);
 			e = *slot;
 		}
 		table = table_of(e);
 	}
-	e = table[index_of(gfn, target)];
+	slot = &table[index_of(gfn, target)];
+	e = *slot;
 	if (f->huge && present(e) && !is_huge(e, 2)) {
-		/* A table of 4 KiB entries is already there: keep using it. */
-		return flush;
+		/*
+		 * 4 KiB entries of this frame are still there (the VMM's pages
+		 * were collapsed into a huge page, say).  Keeping them would
+		 * leave the faulting gfn unmapped for ever: drop them and
+		 * their table for the one 2 MiB entry the host now has.
+		 */
+		zap_level(z, table_of(e), 1, gfn, gfn + HUGE_PAGES, gfn);
+		retire_table(z, table_of(e));
 	}
-	WRITE_ONCE(table[index_of(gfn, target)],
-		   ((u64)f->pfn << PAGE_SHIFT) | pf->leaf_read |
+	WRITE_ONCE(*slot, ((u64)f->pfn << PAGE_SHIFT) | pf->leaf_read |
 		   (f->writable ? pf->leaf_write : 0) | (f->huge ? pf->huge : 0));
-	return flush;
 }
 
 /*
@@ -385,12 +443,22 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 	struct vhv_vm *vm = vcpu->vm;
 	const struct vhv_memslot *slot;
 	struct fault f = { .gfn = gpa >> PAGE_SHIFT, .write = write };
+	struct zap z = ZAP_INIT(z);
 	unsigned long seq;
-	bool flush;
 	int idx, r;
 
 	idx = srcu_read_lock(&vm->srcu);
 	slot = vhv_find_slot(vm, f.gfn);
+	if (slot && (slot->flags & VHV_MEMSLOT_INVALID)) {
+		/*
+		 * Being deleted or replaced: map nothing of it, and do not
+		 * exit as MMIO either, since the guest must see the old or the
+		 * new slot.  The update ends soon (it does not wait for the
+		 * guest); re-entering faults again until it has.
+		 */
+		srcu_read_unlock(&vm->srcu, idx);
+		return 1;
+	}
 	f.readonly = slot && (slot->flags & VHV_MEM_READONLY);
 	if (!slot || (write && f.readonly)) {
 		srcu_read_unlock(&vm->srcu, idx);
@@ -426,11 +494,10 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 			cond_resched();
 			continue;
 		}
-		flush = install(vm, &vcpu->mmu_cache, &f);
+		install(vm, &vcpu->mmu_cache, &f, &z);
 		spin_unlock(&vm->mmu_lock);
 		put_page(f.page);
-		if (flush)
-			vhv_vm_flush_tlbs(vm);
+		zap_finish(vm, &z);
 		vhv_count(vcpu, VHV_STAT_NPF);
 		r = 1;
 		break;

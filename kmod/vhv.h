@@ -222,7 +222,7 @@ int vhv_mmu_init(struct vhv_vm *vm);
 void vhv_mmu_destroy(struct vhv_vm *vm);
 int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 		       bool table_walk);
-bool vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages);
+void vhv_mmu_zap_gfn_range(struct vhv_vm *vm, u64 gfn, u64 npages);
 void vhv_mmu_cache_free(struct vhv_mmu_cache *cache);
 phys_addr_t vhv_mmu_root_pa(struct vhv_vm *vm);
 

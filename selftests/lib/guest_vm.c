@@ -370,9 +370,9 @@ uint64_t vcpu_run_to_ucall(struct vcpu *vcpu, struct ucall *out)
 		struct vhv_regs r = vcpu_regs(vcpu);
 
 		tap_bail(__FILE__, __LINE__,
-			 "vCPU %u: expected a ucall, got exit %s (rip %#llx, data %#llx %#llx %#llx)",
+			 "vCPU %u: expected a ucall, got exit %s (rip %#llx, suberror %u, data %#llx %#llx %#llx)",
 			 vcpu->id, exit_reason_name(run->exit_reason),
-			 (unsigned long long)r.rip,
+			 (unsigned long long)r.rip, run->internal.suberror,
 			 (unsigned long long)run->internal.data[0],
 			 (unsigned long long)run->internal.data[1],
 			 (unsigned long long)run->internal.data[2]);

@@ -139,6 +139,35 @@ static void test_build_sorted(void **state)
 	free(big);
 }
 
+/* The invalid copy keeps the order, so the same index removes the slot. */
+static void test_invalidate(void **state)
+{
+	const struct vhv_memslot s[] = {
+		{ .id = 1, .base_gfn = 10, .npages = 1, .flags = VHV_MEM_READONLY },
+		{ .id = 2, .base_gfn = 20, .npages = 1 },
+	};
+	const struct vhv_memslot repl = { .id = 2, .base_gfn = 5, .npages = 1 };
+	struct vhv_memslots *t = table(2, s), *inv = table(0, NULL);
+	struct vhv_memslots *d = table(0, NULL);
+
+	(void)state;
+	t->generation = 7;
+	vhv_slots_invalidate(inv, t, 1);
+	assert_int_equal(inv->nr, 2);
+	assert_int_equal(inv->generation, 8);
+	assert_int_equal(inv->slot[0].flags, VHV_MEM_READONLY);
+	assert_int_equal(inv->slot[1].flags, VHV_MEMSLOT_INVALID);
+	assert_int_equal(inv->slot[1].base_gfn, 20);
+	vhv_slots_build(d, inv, &repl, 1);
+	assert_int_equal(d->nr, 2);
+	assert_int_equal(d->slot[0].id, 2);
+	assert_int_equal(d->slot[0].flags, 0);
+	assert_int_equal(d->slot[1].id, 1);
+	free(t);
+	free(inv);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_args_bad),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_build_sorted),
+		cmocka_unit_test(test_invalidate),
 	};
 
 	return cmocka_run_group_tests_name("memslot_table", tests, NULL, NULL);
