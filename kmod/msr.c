@@ -42,6 +42,22 @@ static int fixed_mtrr_index(u32 index)
 	}
 }
 
+/*
+ * The SPEC_CTRL bits this CPU implements, as KVM's kvm_spec_ctrl_valid_bits():
+ * svm_vmrun() loads the value with no fault handler, so a bit the CPU
+ * lacks (SSBD where it lives in LS_CFG) must never get this far.
+ */
+static u64 spec_ctrl_valid_bits(void)
+{
+	u64 bits = 0;
+
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL) || boot_cpu_has(X86_FEATURE_AMD_IBRS))
+		bits |= SPEC_CTRL_IBRS | SPEC_CTRL_STIBP;
+	if (boot_cpu_has(X86_FEATURE_SPEC_CTRL_SSBD) || boot_cpu_has(X86_FEATURE_AMD_SSBD))
+		bits |= SPEC_CTRL_SSBD;
+	return bits;
+}
+
 /* The generic MSRs: 0, -ENOENT for unknown ones, -EINVAL for bad values. */
 static int get_generic(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 {
@@ -110,7 +126,7 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 		return 0;
 	case MSR_IA32_SPEC_CTRL:
 		if (!boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) ||
-		    (data & ~(SPEC_CTRL_IBRS | SPEC_CTRL_STIBP | SPEC_CTRL_SSBD)))
+		    (data & ~spec_ctrl_valid_bits()))
 			return -EINVAL;
 		m->spec_ctrl = data;
 		return 0;
