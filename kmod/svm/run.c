@@ -12,6 +12,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/pkru.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tsc.h>
@@ -195,9 +196,9 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
 		wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
-	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
-	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
-		wrmsrl(MSR_IA32_SPEC_CTRL, vcpu->msr.spec_ctrl);
+	/* Otherwise svm_vmrun() switches SPEC_CTRL, with no RET in between. */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		svm->vmcb->save.spec_ctrl = vcpu->msr.spec_ctrl;
 	if (svm->debug_active) {
 		set_debugreg(svm->db[0], 0);
 		set_debugreg(svm->db[1], 1);
@@ -221,9 +222,6 @@ static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
-	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
-	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
-		wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
 	if (svm->debug_active) {
 		get_debugreg(svm->db[0], 0);
 		get_debugreg(svm->db[1], 1);
@@ -308,8 +306,19 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	asm volatile("clgi" ::: "memory");
 	load_guest_state(svm, sd);
 	guest_state_enter_irqoff();
-	svm_vmrun(svm->vmcb_pa, &vcpu->regs, page_to_phys(sd->host_area));
+	/* AMD's DIV0 bug: the guest's first divide must not see the
+	 * quotient of the host's last one. */
+	amd_clear_divider();
+	svm_vmrun(svm->vmcb_pa, &vcpu->regs, page_to_phys(sd->host_area),
+		  vcpu->msr.spec_ctrl);
 	guest_state_exit_irqoff();
+	/*
+	 * VMSCAPE: what the guest trained must not steer the VMM; the host
+	 * IBPBs on this CPU's next return to user mode (KVM sets it here too,
+	 * before preemption could move the task to another CPU).
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	load_host_state(svm, sd);
 	asm volatile("stgi" ::: "memory");
 	smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);

@@ -61,7 +61,8 @@ static inline void vmcb_mark_dirty(struct svm_vmcb *vmcb, u32 bits)
 	vmcb->control.clean &= ~bits;
 }
 
-void svm_vmrun(u64 vmcb_pa, struct vhv_regs *regs, u64 host_area_pa);
+void svm_vmrun(u64 vmcb_pa, struct vhv_regs *regs, u64 host_area_pa,
+	       u64 guest_spec_ctrl);
 
 /* run.c */
 int svm_vcpu_run(struct vhv_vcpu *vcpu);
