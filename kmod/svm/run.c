@@ -27,9 +27,24 @@
 void svm_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
 	struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
 
 	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
 		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+
+	/*
+	 * The branch predictions another vCPU (perhaps another VM's) left on
+	 * this CPU must not steer this one: KVM's rule in svm_vcpu_load().
+	 * An IBPB on every VM exit (the SRSO mitigation) already covers it.
+	 */
+	if (sd->last_vcpu != svm) {
+		sd->last_vcpu = svm;
+		if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
+		    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT)) {
+			indirect_branch_prediction_barrier();
+			vhv_count(vcpu, VHV_STAT_IBPB);
+		}
+	}
 }
 
 void svm_vcpu_put(struct vhv_vcpu *vcpu)

@@ -43,6 +43,7 @@ struct svm_cpu {
 	u32 asid_generation;
 	u32 next_asid;
 	struct svm_vmcb *last_vmcb;	/* for the clean bits */
+	struct svm_vcpu *last_vcpu;	/* loaded last here: IBPB on a switch */
 	u64 host_tsc_aux;
 };
 DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
