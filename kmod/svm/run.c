@@ -11,6 +11,7 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
 #include <asm/pkru.h>
@@ -270,6 +271,23 @@ static int fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check)
 	return 0;
 }
 
+/*
+ * The CPU does not call the host's #MC handler for a machine check that
+ * VMRUN intercepted (APM 15.12), so call it, as KVM's kvm_machine_check()
+ * does: on the CPU that took it, before IRQs are enabled, from a fake
+ * user-mode frame, so that a recoverable error kills the VMM, not the host.
+ */
+static void svm_handle_mce(void)
+{
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	if (boot_cpu_has(X86_FEATURE_MCE))
+		do_machine_check(&regs);
+}
+
 static int svm_handle_exit(struct svm_vcpu *svm);
 
 int svm_vcpu_run(struct vhv_vcpu *vcpu)
@@ -337,6 +355,8 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	load_host_state(svm, sd);
 	asm volatile("stgi" ::: "memory");
 	smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
+	if (unlikely(vmcb->control.exit_code == SVM_EXIT_MC))
+		svm_handle_mce();
 
 	vcpu->regs.rax = vmcb->save.rax;
 	vcpu->regs.rsp = vmcb->save.rsp;
@@ -376,9 +396,7 @@ static int exit_host_event(struct svm_vcpu *svm)
 
 static int exit_machine_check(struct svm_vcpu *svm)
 {
-	/* It was the host's: let its handler see it. */
-	asm volatile("int $0x12");
-	return 1;
+	return 1;	/* svm_vcpu_run() gave it to the host, on its CPU */
 }
 
 static int exit_vintr(struct svm_vcpu *svm)
