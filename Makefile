@@ -55,11 +55,11 @@ deps:
 module: $(B)/kmod/$(KREL)/vhv.ko
 
 $(B)/kmod/$(KREL)/vhv.ko: $(KMOD_SRCS) tools/build-kmod
-	tools/build-kmod $(KDIR) $(@D)
+	+tools/build-kmod $(KDIR) $(@D)
 
 define kmod_for
 $(B)/kmod/$(1)/vhv.ko: $(KMOD_SRCS) tools/build-kmod
-	tools/build-kmod /lib/modules/$(1)/build $$(@D)
+	+tools/build-kmod /lib/modules/$(1)/build $$(@D)
 endef
 $(foreach v,$(filter-out $(KREL),$(KVERS)),$(eval $(call kmod_for,$(v))))
 

@@ -7,6 +7,31 @@
 #ifndef VHV_COMPAT_H
 #define VHV_COMPAT_H
 
+#ifdef __ASSEMBLY__
+
+#include <asm/nospec-branch.h>
+
+/*
+ * UNTRAIN_RET_VM (the SRSO series) untrains RET or does the IBPB the host
+ * chose for VM exits.  Kernels without it run, in KVM, UNTRAIN_RET and
+ * then an IBPB under X86_FEATURE_IBPB_ON_VMEXIT: the same, with one IBPB
+ * when both features ask for it.
+ */
+#ifndef UNTRAIN_RET_VM
+.macro VHV_UNTRAIN_RET_VM
+#if defined(CONFIG_CPU_UNRET_ENTRY) || defined(CONFIG_CPU_IBPB_ENTRY) || \
+	defined(CONFIG_CPU_SRSO)
+	ANNOTATE_UNRET_END
+	CALL_UNTRAIN_RET
+	ALTERNATIVE_2 "", "call entry_ibpb", X86_FEATURE_ENTRY_IBPB, \
+		      "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+#endif
+.endm
+#define UNTRAIN_RET_VM	VHV_UNTRAIN_RET_VM
+#endif
+
+#else /* !__ASSEMBLY__ */
+
 #include <linux/syscore_ops.h>
 
 /* syscore callbacks took no argument until struct syscore arrived. */
@@ -28,5 +53,7 @@
 #define vhv_register_syscore(name)	register_syscore_ops(&(name))
 #define vhv_unregister_syscore(name)	unregister_syscore_ops(&(name))
 #endif
+
+#endif /* __ASSEMBLY__ */
 
 #endif /* VHV_COMPAT_H */

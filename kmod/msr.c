@@ -43,8 +43,9 @@ static int fixed_mtrr_index(u32 index)
 }
 
 /*
- * The SPEC_CTRL bits this CPU implements: the entry path writes the
- * guest's value to the real MSR, where an unknown bit faults in the host.
+ * The SPEC_CTRL bits this CPU implements, as KVM's kvm_spec_ctrl_valid_bits():
+ * svm_vmrun() loads the value with no fault handler, so a bit the CPU
+ * lacks (SSBD where it lives in LS_CFG) must never get this far.
  */
 static u64 spec_ctrl_valid_bits(void)
 {

@@ -2,8 +2,10 @@
 /*
  * Guest execution: real, 32-bit protected and 64-bit long mode guests,
  * memory seen both ways, hypercalls, triple fault, invalid entry state,
- * signals and immediate_exit, and the per-vCPU exit counters.
+ * signals and immediate_exit, the per-vCPU exit counters, and speculation
+ * hygiene (IBPB on a vCPU switch, the host's SPEC_CTRL back after exits).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -523,6 +525,214 @@ static void test_stats(void)
 	vm_free(vm);
 }
 
+/* ---- speculation hygiene ---------------------------------------------------------- */
+
+#define SWITCHES		20
+#define MSR_IA32_SPEC_CTRL	0x48
+
+static void guest_sync_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		GUEST_SYNC(0);
+}
+
+static uint64_t stat_of(struct vcpu *vcpu, unsigned int stat)
+{
+	struct vhv_vcpu_stats st;
+
+	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_STATS, &st);
+	return st.count[stat];
+}
+
+/* The first line of a sysfs file, "" when it cannot be read. */
+static void read_line(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f && fgets(buf, n, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Whether the host kernel's own rule asks for an IBPB when a CPU switches
+ * vCPUs: it uses IBPB (spectre_v2 says so), but not on every VM exit
+ * (retbleed or SRSO mitigated by IBPB), which would cover the switch.
+ */
+static bool expect_ibpb_on_switch(char *why, size_t n)
+{
+	const char *dir = "/sys/devices/system/cpu/vulnerabilities";
+	char v2[256], rb[256], srso[256], path[128];
+
+	snprintf(path, sizeof(path), "%s/spectre_v2", dir);
+	read_line(path, v2, sizeof(v2));
+	snprintf(path, sizeof(path), "%s/retbleed", dir);
+	read_line(path, rb, sizeof(rb));
+	snprintf(path, sizeof(path), "%s/spec_rstack_overflow", dir);
+	read_line(path, srso, sizeof(srso));
+	if (!strstr(v2, "IBPB: conditional") && !strstr(v2, "IBPB: always-on")) {
+		snprintf(why, n, "the host does not use IBPB (spectre_v2: %s)", v2);
+		return false;
+	}
+	if (strstr(rb, "IBPB") || strstr(srso, "IBPB")) {
+		snprintf(why, n, "the host IBPBs on every VM exit instead (retbleed: %s; srso: %s)",
+			 rb, srso);
+		return false;
+	}
+	return true;
+}
+
+/* Two VMs' vCPUs take turns on one CPU: each turn is a switch. */
+static void test_ibpb_on_vcpu_switch(void)
+{
+	struct vm *vm_a = vm_create(), *vm_b = vm_create();
+	struct vcpu *a = vcpu_add(vm_a, 0), *b = vcpu_add(vm_b, 0);
+	uint64_t a0, b0, a1, b1, a2;
+	bool ok = true;
+	char why[600];
+	int i;
+
+	pin_to_cpu(0);
+	vm_map_self(vm_a);
+	vm_map_self(vm_b);
+	vcpu_setup_long_mode(a, guest_sync_forever, NULL);
+	vcpu_setup_long_mode(b, guest_sync_forever, NULL);
+	vcpu_run_to_ucall(a, NULL);
+	vcpu_run_to_ucall(b, NULL);
+	a0 = stat_of(a, VHV_STAT_IBPB);
+	b0 = stat_of(b, VHV_STAT_IBPB);
+	for (i = 0; i < SWITCHES; i++) {
+		ok &= vcpu_run_to_ucall(a, NULL) == UCALL_SYNC;
+		ok &= vcpu_run_to_ucall(b, NULL) == UCALL_SYNC;
+	}
+	a1 = stat_of(a, VHV_STAT_IBPB);
+	b1 = stat_of(b, VHV_STAT_IBPB);
+	/* One vCPU alone: only its first load follows the other's. */
+	for (i = 0; i < SWITCHES; i++)
+		ok &= vcpu_run_to_ucall(a, NULL) == UCALL_SYNC;
+	a2 = stat_of(a, VHV_STAT_IBPB);
+	tap_result(ok, "spec: two VMs' vCPUs alternate %d times on one CPU", SWITCHES);
+	tap_diag("IBPBs on load: %llu + %llu over %d switches each, %llu over %d runs of one vCPU",
+		 (unsigned long long)(a1 - a0), (unsigned long long)(b1 - b0), SWITCHES,
+		 (unsigned long long)(a2 - a1), SWITCHES);
+	if (expect_ibpb_on_switch(why, sizeof(why)))
+		tap_result(a1 - a0 >= SWITCHES && b1 - b0 >= SWITCHES && a2 - a1 <= 1,
+			   "spec: an IBPB on each switch of vCPU on a CPU, none without one");
+	else
+		tap_skip(why, "spec: an IBPB on each switch of vCPU on a CPU, none without one");
+	pin_all_cpus();
+	vcpu_free(a);
+	vcpu_free(b);
+	vm_free(vm_a);
+	vm_free(vm_b);
+}
+
+/* Sets SPEC_CTRL to *arg, reads it back, then takes exits. */
+static void guest_spec_ctrl(void *arg)
+{
+	uint64_t want = *(volatile uint64_t *)arg;
+	uint32_t r[4];
+	int i;
+
+	guest_wrmsr(MSR_IA32_SPEC_CTRL, want);
+	GUEST_SYNC(guest_rdmsr(MSR_IA32_SPEC_CTRL));
+	for (i = 0; i < 10; i++)
+		guest_cpuid(0, 0, r);
+	GUEST_SYNC(guest_rdmsr(MSR_IA32_SPEC_CTRL));
+	GUEST_DONE();
+}
+
+/* The host's SPEC_CTRL on CPU 0, through the msr driver; false if unreadable. */
+static bool host_spec_ctrl(uint64_t *v, char *why, size_t n)
+{
+	int fd = open("/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && system("modprobe msr 2>/dev/null") == 0)
+		fd = open("/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, n, "cannot read the host's SPEC_CTRL: /dev/cpu/0/msr: %s",
+			 strerror(errno));
+		return false;
+	}
+	if (pread(fd, v, sizeof(*v), MSR_IA32_SPEC_CTRL) != sizeof(*v)) {
+		snprintf(why, n, "the L1 CPU has no SPEC_CTRL MSR (rdmsr 0x48: %s)",
+			 strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* A SPEC_CTRL value vhv accepts for the guest and the host is not using. */
+static bool pick_guest_spec_ctrl(struct vcpu *vcpu, uint64_t host, uint64_t *v)
+{
+	static const uint64_t candidates[] = { 2 /* STIBP */, 4 /* SSBD */, 1 /* IBRS */ };
+	struct vhv_msr_entry e = { .index = MSR_IA32_SPEC_CTRL };
+	struct vhv_msrs m = { .nmsrs = 1, .entries = (uintptr_t)&e };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		e.data = host ^ candidates[i];
+		if (ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 1) {
+			*v = e.data;
+			e.data = 0;	/* the guest sets it itself */
+			ioctl(vcpu->fd, VHV_SET_MSRS, &m);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_host_spec_ctrl_restored(void)
+{
+	const char *what = "spec: the host's SPEC_CTRL is back after exits from a guest that set its own";
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint64_t host, after1, after2, after3, *want;
+	struct ucall uc1, uc2;
+	char why[300];
+
+	pin_to_cpu(0);
+	if (!host_spec_ctrl(&host, why, sizeof(why))) {
+		tap_skip(why, "%s", what);
+		goto out;
+	}
+	want = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_REQUIRE(want != MAP_FAILED, "mmap");
+	if (!pick_guest_spec_ctrl(vcpu, host, want)) {
+		tap_skip("vhv accepts no SPEC_CTRL bit: the L1 CPU implements none of IBRS, STIBP, SSBD there",
+			 "%s", what);
+		goto out_unmap;
+	}
+	vm_map_self(vm);
+	vm_map_host(vm, want, 4096, true);
+	vcpu_setup_long_mode(vcpu, guest_spec_ctrl, want);
+	vcpu_run_to_ucall(vcpu, &uc1);
+	host_spec_ctrl(&after1, why, sizeof(why));
+	vcpu_run_to_ucall(vcpu, &uc2);
+	host_spec_ctrl(&after2, why, sizeof(why));
+	tap_result(uc1.args[0] == *want && uc2.args[0] == *want,
+		   "spec: the guest's SPEC_CTRL is its own (%#llx, %#llx; set %#llx)",
+		   (unsigned long long)uc1.args[0], (unsigned long long)uc2.args[0],
+		   (unsigned long long)*want);
+	vcpu_run_to_ucall(vcpu, NULL);
+	host_spec_ctrl(&after3, why, sizeof(why));
+	tap_result(after1 == host && after2 == host && after3 == host,
+		   "%s (host %#llx; after exits %#llx %#llx %#llx)", what,
+		   (unsigned long long)host, (unsigned long long)after1,
+		   (unsigned long long)after2, (unsigned long long)after3);
+out_unmap:
+	munmap(want, 4096);
+out:
+	pin_all_cpus();
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 int main(void)
 {
 	if (!vhv_can_run("guest execution tests"))
@@ -537,5 +747,7 @@ int main(void)
 	test_signal_stops_guest();
 	test_fpu_survives_preemption();
 	test_stats();
+	test_ibpb_on_vcpu_switch();
+	test_host_spec_ctrl_restored();
 	return tap_done();
 }

@@ -335,6 +335,7 @@ struct vhv_event {
 #define VHV_STAT_SIGNAL		11	/* returns to userspace for a signal */
 #define VHV_STAT_XSETBV		12
 #define VHV_STAT_OTHER		13
+#define VHV_STAT_IBPB		14	/* IBPBs as the vCPU was loaded where another ran */
 #define VHV_STAT_MAX		32
 struct vhv_vcpu_stats {
 	__u64 count[VHV_STAT_MAX];

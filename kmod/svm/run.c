@@ -11,7 +11,9 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/pkru.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tsc.h>
@@ -28,9 +30,24 @@
 void svm_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
 	struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
 
 	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
 		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
+
+	/*
+	 * The branch predictions another vCPU (perhaps another VM's) left on
+	 * this CPU must not steer this one: KVM's rule in svm_vcpu_load().
+	 * An IBPB on every VM exit (the SRSO mitigation) already covers it.
+	 */
+	if (sd->last_vcpu != svm) {
+		sd->last_vcpu = svm;
+		if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
+		    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT)) {
+			indirect_branch_prediction_barrier();
+			vhv_count(vcpu, VHV_STAT_IBPB);
+		}
+	}
 }
 
 void svm_vcpu_put(struct vhv_vcpu *vcpu)
@@ -238,9 +255,9 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
 		wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
-	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
-	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
-		wrmsrl(MSR_IA32_SPEC_CTRL, vcpu->msr.spec_ctrl);
+	/* Otherwise svm_vmrun() switches SPEC_CTRL, with no RET in between. */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		svm->vmcb->save.spec_ctrl = vcpu->msr.spec_ctrl;
 	if (svm->debug_active) {
 		set_debugreg(svm->db[0], 0);
 		set_debugreg(svm->db[1], 1);
@@ -266,9 +283,6 @@ static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
 		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
-	if (boot_cpu_has(X86_FEATURE_MSR_SPEC_CTRL) &&
-	    vcpu->msr.spec_ctrl != this_cpu_read(x86_spec_ctrl_current))
-		wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
 	if (svm->debug_active) {
 		get_debugreg(svm->db[0], 0);
 		get_debugreg(svm->db[1], 1);
@@ -300,6 +314,23 @@ static int fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check)
 	run->fail_entry.check = check;
 	run->fail_entry.cpu = raw_smp_processor_id();
 	return 0;
+}
+
+/*
+ * The CPU does not call the host's #MC handler for a machine check that
+ * VMRUN intercepted (APM 15.12), so call it, as KVM's kvm_machine_check()
+ * does: on the CPU that took it, before IRQs are enabled, from a fake
+ * user-mode frame, so that a recoverable error kills the VMM, not the host.
+ */
+static void svm_handle_mce(void)
+{
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	if (boot_cpu_has(X86_FEATURE_MCE))
+		do_machine_check(&regs);
 }
 
 static int svm_handle_exit(struct svm_vcpu *svm);
@@ -361,11 +392,24 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	asm volatile("clgi" ::: "memory");
 	load_guest_state(svm, sd);
 	guest_state_enter_irqoff();
-	svm_vmrun(svm->vmcb_pa, &vcpu->regs, page_to_phys(sd->host_area));
+	/* AMD's DIV0 bug: the guest's first divide must not see the
+	 * quotient of the host's last one. */
+	amd_clear_divider();
+	svm_vmrun(svm->vmcb_pa, &vcpu->regs, page_to_phys(sd->host_area),
+		  vcpu->msr.spec_ctrl);
 	guest_state_exit_irqoff();
+	/*
+	 * VMSCAPE: what the guest trained must not steer the VMM; the host
+	 * IBPBs on this CPU's next return to user mode (KVM sets it here too,
+	 * before preemption could move the task to another CPU).
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	load_host_state(svm, sd);
 	asm volatile("stgi" ::: "memory");
 	smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
+	if (unlikely(vmcb->control.exit_code == SVM_EXIT_MC))
+		svm_handle_mce();
 
 	vcpu->regs.rax = vmcb->save.rax;
 	vcpu->regs.rsp = vmcb->save.rsp;
@@ -406,9 +450,7 @@ static int exit_host_event(struct svm_vcpu *svm)
 
 static int exit_machine_check(struct svm_vcpu *svm)
 {
-	/* It was the host's: let its handler see it. */
-	asm volatile("int $0x12");
-	return 1;
+	return 1;	/* svm_vcpu_run() gave it to the host, on its CPU */
 }
 
 /*

@@ -46,6 +46,7 @@ struct svm_cpu {
 	u32 asid_generation;
 	u32 next_asid;
 	struct svm_vmcb *last_vmcb;	/* for the clean bits */
+	struct svm_vcpu *last_vcpu;	/* loaded last here: IBPB on a switch */
 	u64 host_tsc_aux;
 };
 DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
@@ -63,7 +64,8 @@ static inline void vmcb_mark_dirty(struct svm_vmcb *vmcb, u32 bits)
 	vmcb->control.clean &= ~bits;
 }
 
-void svm_vmrun(u64 vmcb_pa, struct vhv_regs *regs, u64 host_area_pa);
+void svm_vmrun(u64 vmcb_pa, struct vhv_regs *regs, u64 host_area_pa,
+	       u64 guest_spec_ctrl);
 
 /* run.c */
 int svm_vcpu_run(struct vhv_vcpu *vcpu);

@@ -102,6 +102,8 @@ struct svm_vmcb_save {
 	u64 br_to;			/* 0x680 */
 	u64 last_excp_from;		/* 0x688 */
 	u64 last_excp_to;		/* 0x690 */
+	u8  reserved_698[0x6e0 - 0x698];
+	u64 spec_ctrl;			/* 0x6e0: the guest's, with V_SPEC_CTRL */
 } __packed;
 
 struct svm_vmcb {
@@ -138,6 +140,7 @@ SVM_VMCB_ASSERT(struct svm_vmcb, save.rsp, 0x5d8);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.rax, 0x5f8);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.star, 0x600);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.cr2, 0x640);
+SVM_VMCB_ASSERT(struct svm_vmcb, save.spec_ctrl, 0x6e0);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.g_pat, 0x668);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.last_excp_to, 0x690);
 static_assert(sizeof(struct svm_vmcb) <= 4096);
