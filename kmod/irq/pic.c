@@ -71,11 +71,11 @@ static u8 blocking_isr(const struct vhv_pic_chip *c)
 
 /*
  * The IRQ this chip would raise INT for, or -1: the highest unmasked
- * request, if above every level in service.  cascade_in is the input a
+ * request, if above every level in service.  cascade is the input a
  * slave drives: in special fully nested mode a further request there may
  * interrupt the slave's lower one already in service.
  */
-static int chip_next(const struct vhv_pic_chip *c, u8 cascade_in)
+static int chip_next(const struct vhv_pic_chip *c, u8 cascade)
 {
 	int req = highest(c, c->irr & ~c->imr);
 	int srv = highest(c, blocking_isr(c));
@@ -84,24 +84,30 @@ static int chip_next(const struct vhv_pic_chip *c, u8 cascade_in)
 		return req;
 	if (priority(c, req) < priority(c, srv))
 		return req;
-	if (req == srv && c->special_fully_nested && (cascade_in & (1u << req)))
+	if (req == srv && c->special_fully_nested && (cascade & (1u << req)))
 		return req;
 	return -1;
+}
+
+/* Only the master has an input wired to a slave. */
+static u8 cascade_in(unsigned int chip)
+{
+	return chip == MASTER ? CASCADE_BIT : 0;
+}
+
+static int next_irq(const struct vhv_pic *pic, unsigned int chip)
+{
+	return chip_next(&pic->chip[chip], cascade_in(chip));
 }
 
 /* The master's IR2 follows the slave's INT, like a level input. */
 static void update_cascade(struct vhv_pic *pic)
 {
 	struct vhv_pic_chip *m = &pic->chip[MASTER];
-	u8 slave_int = chip_next(&pic->chip[SLAVE], 0) >= 0 ? CASCADE_BIT : 0;
+	u8 slave_int = next_irq(pic, SLAVE) >= 0 ? CASCADE_BIT : 0;
 
 	m->lines = (m->lines & ~CASCADE_BIT) | slave_int;
 	m->irr = (m->irr & ~CASCADE_BIT) | slave_int;
-}
-
-static u8 cascade_in(unsigned int chip)
-{
-	return chip == MASTER ? CASCADE_BIT : 0;
 }
 
 /*
@@ -110,9 +116,10 @@ static u8 cascade_in(unsigned int chip)
  * level ones stay while the line is high, held off by the in-service bit.
  * Returns the IRQ, or -1 when nothing may be delivered.
  */
-static int chip_ack(struct vhv_pic_chip *c, u8 cascade)
+static int ack_irq(struct vhv_pic *pic, unsigned int chip)
 {
-	int irq = chip_next(c, cascade);
+	struct vhv_pic_chip *c = &pic->chip[chip];
+	int irq = next_irq(pic, chip);
 
 	if (irq < 0)
 		return -1;
@@ -323,7 +330,7 @@ static u8 read_poll(struct vhv_pic *pic, unsigned int chip)
 	int irq;
 
 	pic->chip[chip].poll = false;
-	irq = chip_ack(&pic->chip[chip], cascade_in(chip));
+	irq = ack_irq(pic, chip);
 	update_cascade(pic);
 	return irq < 0 ? 0 : POLL_INT | irq;
 }
@@ -383,7 +390,7 @@ bool vhv_pic_set_irq(struct vhv_pic *pic, unsigned int irq, bool level)
 
 bool vhv_pic_output(const struct vhv_pic *pic)
 {
-	return chip_next(&pic->chip[MASTER], CASCADE_BIT) >= 0;
+	return next_irq(pic, MASTER) >= 0;
 }
 
 /*
@@ -396,13 +403,13 @@ u8 vhv_pic_ack(struct vhv_pic *pic)
 {
 	struct vhv_pic_chip *m = &pic->chip[MASTER];
 	struct vhv_pic_chip *s = &pic->chip[SLAVE];
-	int irq = chip_ack(m, CASCADE_BIT);
+	int irq = ack_irq(pic, MASTER);
 	u8 vector;
 
 	if (irq < 0) {
 		vector = m->vector_base | SPURIOUS_IRQ;
 	} else if (irq == CASCADE_IRQ) {
-		irq = chip_ack(s, 0);
+		irq = ack_irq(pic, SLAVE);
 		vector = s->vector_base | (irq < 0 ? SPURIOUS_IRQ : irq);
 	} else {
 		vector = m->vector_base | irq;

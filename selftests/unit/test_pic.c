@@ -317,6 +317,12 @@ static void test_init_without_icw4(void **state)
 
 	(void)state;
 	vhv_pic_reset(&pic);
+	out(&pic, M_CMD, 0x11);			/* first with AEOI and SFNM */
+	out(&pic, M_DATA, 0x08);
+	out(&pic, M_DATA, 0x04);
+	out(&pic, M_DATA, 0x13);
+	assert_true(pic.chip[0].auto_eoi);
+	assert_true(pic.chip[0].special_fully_nested);
 	out(&pic, M_CMD, 0x10);			/* cascade, no ICW4 */
 	out(&pic, M_DATA, 0x40);
 	out(&pic, M_DATA, 0x04);
@@ -363,6 +369,7 @@ static void test_icw1_resets_operation(void **state)
 	out(&pic, M_CMD, SMM_SET);
 	out(&pic, M_CMD, READ_ISR);
 	out(&pic, M_CMD, AEOI_ROTATE_SET);
+	out(&pic, M_CMD, POLL);			/* a poll left pending */
 
 	out(&pic, M_CMD, 0x11);
 	out(&pic, M_DATA, 0x20);
@@ -464,6 +471,27 @@ static void test_higher_preempts_lower_in_service(void **state)
 	assert_false(vhv_pic_output(&pic));
 	out(&pic, M_CMD, EOI);
 	assert_int_equal(vhv_pic_ack(&pic), 0x23);
+}
+
+/* The ends of the default order: 0 preempts 7, 7 waits behind 0 and 6. */
+static void test_priority_ends(void **state)
+{
+	struct vhv_pic pic;
+
+	(void)state;
+	linux_init(&pic, false);
+	out(&pic, M_DATA, 0x00);
+	pulse(&pic, 7);
+	assert_int_equal(vhv_pic_ack(&pic), 0x27);
+	assert_true(vhv_pic_set_irq(&pic, 0, true));
+	assert_int_equal(vhv_pic_ack(&pic), 0x20);
+	out(&pic, M_CMD, EOI);
+	out(&pic, M_CMD, EOI);
+	pulse(&pic, 6);
+	assert_int_equal(vhv_pic_ack(&pic), 0x26);
+	assert_false(vhv_pic_set_irq(&pic, 7, true));
+	out(&pic, M_CMD, EOI);
+	assert_int_equal(vhv_pic_ack(&pic), 0x27);
 }
 
 /* Fixed order 0, 1, (8..15 on IR2), 3..7 with several pending at once. */
@@ -592,6 +620,28 @@ static void test_sfnm_lets_higher_slave_nest(void **state)
 	/* Without SFNM the same is held off (see the cascade test). */
 }
 
+/* SFNM concerns the master's IR2 only: the slave's IRQ 10 stays nested. */
+static void test_sfnm_only_on_master_cascade(void **state)
+{
+	struct vhv_pic pic;
+
+	(void)state;
+	linux_init(&pic, false);
+	out(&pic, S_CMD, 0x11);
+	out(&pic, S_DATA, 0x28);
+	out(&pic, S_DATA, 2);
+	out(&pic, S_DATA, 0x11);
+	out(&pic, S_DATA, 0x00);
+	pulse(&pic, 10);
+	assert_int_equal(vhv_pic_ack(&pic), 0x2a);
+	out(&pic, M_CMD, EOI);
+	pulse(&pic, 10);
+	assert_false(vhv_pic_output(&pic));
+	assert_int_equal(irr(&pic, 0), 0x00);
+	out(&pic, S_CMD, EOI);
+	assert_int_equal(vhv_pic_ack(&pic), 0x2a);
+}
+
 /* ---- masking ---------------------------------------------------------- */
 
 static void test_masking(void **state)
@@ -718,6 +768,13 @@ static void test_edge_latch_survives_drop(void **state)
 	assert_int_equal(vhv_pic_ack(&pic), 0x24);
 	out(&pic, M_CMD, EOI);
 	assert_false(vhv_pic_output(&pic));	/* one edge, one interrupt */
+	/* A source repeating "high" on a line already high is no edge. */
+	vhv_pic_set_irq(&pic, 4, true);
+	assert_int_equal(vhv_pic_ack(&pic), 0x24);
+	out(&pic, M_CMD, EOI);
+	assert_false(vhv_pic_set_irq(&pic, 4, true));
+	assert_false(vhv_pic_output(&pic));
+	assert_int_equal(irr(&pic, 0), 0);
 }
 
 static void test_elcr_masks(void **state)
@@ -828,9 +885,10 @@ static void test_aeoi(void **state)
 	pulse(&pic, 12);
 	pulse(&pic, 10);
 	assert_int_equal(vhv_pic_ack(&pic), 0x2a);
+	/* The slave's next request reaches INTR at once, no new edge needed. */
+	assert_true(vhv_pic_output(&pic));
 	assert_int_equal(isr(&pic, 0), 0);
 	assert_int_equal(isr(&pic, 1), 0);
-	assert_true(vhv_pic_output(&pic));
 	assert_int_equal(vhv_pic_ack(&pic), 0x2c);
 	assert_false(vhv_pic_output(&pic));
 	assert_int_equal(pic.chip[0].lowest_priority, 7);	/* no rotation */
@@ -1024,6 +1082,7 @@ static void test_poll_cascade(void **state)
 	assert_int_equal(isr(&pic, 1), 0x00);	/* the slave is polled apart */
 	out(&pic, S_CMD, POLL);
 	assert_int_equal(in(&pic, S_CMD), 0x86);
+	assert_int_equal(in(&pic, M_CMD), 0x00);	/* the slave's INT fell */
 	assert_int_equal(isr(&pic, 1), 0x40);
 	out(&pic, S_CMD, EOI);
 	out(&pic, M_CMD, EOI);
@@ -1075,11 +1134,13 @@ int main(void)
 		cmocka_unit_test(test_seabios_init_and_rtc),
 		cmocka_unit_test(test_lower_waits_for_eoi_of_higher),
 		cmocka_unit_test(test_higher_preempts_lower_in_service),
+		cmocka_unit_test(test_priority_ends),
 		cmocka_unit_test(test_fixed_priority_order),
 		cmocka_unit_test(test_cascade_needs_both_eois),
 		cmocka_unit_test(test_cascade_slave_isr_blocks_lower_slave),
 		cmocka_unit_test(test_cascade_input_not_drivable),
 		cmocka_unit_test(test_sfnm_lets_higher_slave_nest),
+		cmocka_unit_test(test_sfnm_only_on_master_cascade),
 		cmocka_unit_test(test_masking),
 		cmocka_unit_test(test_cascade_masking),
 		cmocka_unit_test(test_level_line_rerequests_until_dropped),
