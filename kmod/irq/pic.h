@@ -36,15 +36,18 @@ struct vhv_pic_chip {
 	bool special_fully_nested;
 	bool special_mask;	/* OCW3 SMM */
 	bool read_isr;		/* OCW3 RR/RIS: reads of the command port give ISR */
-	bool poll;		/* OCW3 P: the next command-port read is a poll */
+	bool poll;		/* OCW3 P: the chip's next read is a poll */
 };
 
 struct vhv_pic {
 	struct vhv_pic_chip chip[2];	/* master, slave */
 };
 
-/* Power-on state: both chips waiting for ICW1, everything masked... as
- * after a reset (IMR 0, ELCR 0 as on a PC). */
+/*
+ * Power-on state, as after a PC reset: no request, nothing in service,
+ * nothing masked (IMR 0), vector base 0, IR7 lowest priority, every line
+ * low and edge-triggered (ELCR 0).  Each chip takes ICW1 at any time.
+ */
 void vhv_pic_reset(struct vhv_pic *pic);
 
 /* Whether port is one of the six the PICs answer. */
@@ -56,7 +59,9 @@ u8 vhv_pic_read(struct vhv_pic *pic, u16 port);
 /*
  * A source drives line irq (0-15) to level.  Edge-triggered lines latch a
  * request on the rising edge; level-triggered ones (ELCR) request while
- * high.  Returns whether the PIC's INTR output changed.
+ * high.  Returns whether the PIC's INTR output changed.  IRQ 2 is the
+ * cascade input, driven by the slave only: setting it (or irq >= 16) is
+ * ignored.
  */
 bool vhv_pic_set_irq(struct vhv_pic *pic, unsigned int irq, bool level);
 
