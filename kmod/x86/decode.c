@@ -398,6 +398,28 @@ int vhv_insn_length(const u8 *bytes, unsigned int n, unsigned int mode)
 	return r ? r : (int)c.pos;
 }
 
+int vhv_decode_mov_to_cr(const u8 *bytes, unsigned int n, unsigned int mode,
+			 u8 *cr, u8 *gpr)
+{
+	struct cursor c = { .b = bytes, .n = n };
+	struct prefixes p;
+	u8 modrm;
+
+	parse_prefixes(&c, mode, &p);
+	if (next(&c) != 0x0f || next(&c) != 0x22)
+		return c.short_input ? -ENODATA : -EINVAL;
+	modrm = next(&c);
+	if (c.short_input)
+		return -ENODATA;
+	/* The register form only (mod is ignored and read as 3 by the CPU). */
+	*cr = ((modrm >> 3) & 7) | (p.rex & 4 ? 8 : 0);
+	/* AMD: LOCK MOV CR0 is MOV CR8, for 32-bit code. */
+	if (p.lock && *cr == 0)
+		*cr = 8;
+	*gpr = (modrm & 7) | (p.rex & 1 ? 8 : 0);
+	return c.pos > VHV_INSN_MAX_LEN ? -EINVAL : (int)c.pos;
+}
+
 int vhv_decode_string_io(const u8 *bytes, unsigned int n, unsigned int mode,
 			 u8 *addr_size, u8 *seg)
 {

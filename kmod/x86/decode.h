@@ -97,6 +97,14 @@ int vhv_decode_mmio(const u8 *bytes, unsigned int n, unsigned int mode,
 int vhv_insn_length(const u8 *bytes, unsigned int n, unsigned int mode);
 
 /*
+ * MOV to CRn (0F 22 /r, REX.R for CR8-15, LOCK for CR8 on AMD): the
+ * control register and the source GPR.  Returns the length, or
+ * -EINVAL/-ENODATA.
+ */
+int vhv_decode_mov_to_cr(const u8 *bytes, unsigned int n, unsigned int mode,
+			 u8 *cr, u8 *gpr);
+
+/*
  * For INS/OUTS: the address size and the segment of the memory operand
  * (OUTS: DS unless overridden; INS: always ES), from the prefixes.  For
  * CPUs that leave them out of the exit information.  0 or -EINVAL/-ENODATA.

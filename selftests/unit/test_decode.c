@@ -239,11 +239,38 @@ static void test_string_io(void **state)
 	assert_int_equal(vhv_decode_string_io(b, hex("f3", b), M64, &asz, &seg), -ENODATA);
 }
 
+static void test_mov_to_cr(void **state)
+{
+	static const u8 cr8_rax[] = { 0x44, 0x0f, 0x22, 0xc0 };
+	static const u8 cr8_r9[] = { 0x45, 0x0f, 0x22, 0xc1 };
+	static const u8 lock_cr8_edx[] = { 0xf0, 0x0f, 0x22, 0xc2 };
+	static const u8 cr3_rbx[] = { 0x0f, 0x22, 0xdb };
+	static const u8 mov_load[] = { 0x8b, 0x03 };
+	u8 cr, gpr;
+
+	(void)state;
+	assert_int_equal(vhv_decode_mov_to_cr(cr8_rax, 4, VHV_MODE_64, &cr, &gpr), 4);
+	assert_int_equal(cr, 8);
+	assert_int_equal(gpr, 0);
+	assert_int_equal(vhv_decode_mov_to_cr(cr8_r9, 4, VHV_MODE_64, &cr, &gpr), 4);
+	assert_int_equal(cr, 8);
+	assert_int_equal(gpr, 9);
+	assert_int_equal(vhv_decode_mov_to_cr(lock_cr8_edx, 4, VHV_MODE_32, &cr, &gpr), 4);
+	assert_int_equal(cr, 8);
+	assert_int_equal(gpr, 2);
+	assert_int_equal(vhv_decode_mov_to_cr(cr3_rbx, 3, VHV_MODE_64, &cr, &gpr), 3);
+	assert_int_equal(cr, 3);
+	assert_int_equal(gpr, 3);
+	assert_int_equal(vhv_decode_mov_to_cr(cr8_rax, 3, VHV_MODE_64, &cr, &gpr), -ENODATA);
+	assert_int_equal(vhv_decode_mov_to_cr(mov_load, 2, VHV_MODE_64, &cr, &gpr), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_string_io),
+		cmocka_unit_test(test_mov_to_cr),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_lengths),
 	};
