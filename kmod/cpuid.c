@@ -107,6 +107,11 @@ static bool filter_leaf(struct vhv_cpuid_entry *e)
 			    VHV_BIT(24) | VHV_BIT(26) | VHV_BIT(27) | VHV_BIT(28) |
 			    VHV_BIT(29));
 		return true;
+	case 6:
+		/* Only ARAT: the emulated LAPIC timer runs in any C-state. */
+		e->eax = VHV_BIT(2);
+		e->ebx = e->ecx = e->edx = 0;
+		return true;
 	case 0x80000007:
 		e->eax = e->ebx = e->ecx = 0;
 		e->edx &= VHV_BIT(8);		/* invariant TSC */
@@ -220,6 +225,9 @@ int vhv_cpuid_init_vcpu(struct vhv_vcpu *vcpu)
 	e = (struct vhv_cpuid_entry *)lookup(vcpu->cpuid, vcpu->cpuid_nent, 1, 0);
 	if (e)
 		e->ebx = (e->ebx & 0x00ffffff) | (vcpu->id << 24);	/* APIC id */
+	/* The in-kernel LAPIC has x2APIC mode and the TSC-deadline timer. */
+	if (e && READ_ONCE(vcpu->vm->irqchip))
+		e->ecx |= VHV_BIT(21) | VHV_BIT(24);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 #include "x86/walk.h"
 
 #define VEC_UD	6
@@ -237,6 +238,8 @@ static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 		if (acc->write ? !vhv_write_guest(vcpu->vm, acc->gpa, &acc->data, acc->size) :
 				 !vhv_read_guest(vcpu->vm, acc->gpa, &acc->data, acc->size))
 			continue;	/* RAM: done in place */
+		if (vhv_irq_mmio(vcpu, acc))
+			continue;	/* an in-kernel APIC */
 		run->exit_reason = VHV_EXIT_MMIO;
 		run->mmio.phys_addr = acc->gpa;
 		run->mmio.len = acc->size;
@@ -451,6 +454,17 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		vcpu->pio.rep = rep;
 	}
 
+	if (!string) {
+		u32 v = in ? 0 : vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
+
+		/* The PIC and the PIT answer in the kernel. */
+		if (vhv_irq_pio(vcpu, port, size, in, &v)) {
+			if (in)
+				vhv_reg_set(&vcpu->regs, VHV_REG_RAX, false, size, v);
+			set_rip(vcpu, next_rip);
+			return 1;
+		}
+	}
 	run->exit_reason = VHV_EXIT_IO;
 	run->io.direction = in ? VHV_IO_IN : VHV_IO_OUT;
 	run->io.size = size;

@@ -13,6 +13,7 @@
 #include <asm/tsc.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 
 #define MSR_MTRRCAP_VALUE	(VHV_BIT(10) | VHV_BIT(8) | 8)	/* WC, fixed, 8 var */
 
@@ -168,10 +169,14 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 	return -ENOENT;
 }
 
+/* The vendor's MSRs, then the irqchip's (APIC base, x2APIC, TSC deadline),
+ * then the generic ones. */
 static int get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = vhv_ops->get_msr(vcpu, index, data);
 
+	if (r == -ENOENT)
+		r = vhv_irq_get_msr(vcpu, index, data);
 	return r == -ENOENT ? get_generic(vcpu, index, data) : r;
 }
 
@@ -182,6 +187,10 @@ static int set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest)
 	if (index == MSR_IA32_CR_PAT && !pat_valid(data))
 		return -EINVAL;
 	r = vhv_ops->set_msr(vcpu, index, data, from_guest);
+	if (r == -ENOENT && index == MSR_IA32_APICBASE && vcpu->apic && !from_guest)
+		r = vhv_irq_host_set_apic_base(vcpu, data);
+	if (r == -ENOENT)
+		r = vhv_irq_set_msr(vcpu, index, data);
 	return r == -ENOENT ? set_generic(vcpu, index, data) : r;
 }
 

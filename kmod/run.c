@@ -11,6 +11,7 @@
 #include <asm/fpu/api.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 
 static struct preempt_ops vhv_preempt_ops;
 
@@ -106,6 +107,29 @@ static void fill_run_state(struct vhv_vcpu *vcpu)
 	run->cr8 = s.cr8;
 }
 
+int vhv_vcpu_halt(struct vhv_vcpu *vcpu)
+{
+	vcpu->mp_state = VHV_MP_STATE_HALTED;
+	return 1;
+}
+
+/*
+ * A halted vCPU, or one waiting for SIPI, sleeps until it has something
+ * to do; the scheduler has the CPU meanwhile.  1 to go on, -EINTR for a
+ * signal (the run returns to userspace; HLT stays in effect).
+ */
+static int vcpu_block(struct vhv_vcpu *vcpu)
+{
+	if (wait_event_interruptible(vcpu->wq, vhv_irq_wakeup(vcpu))) {
+		vcpu->run->exit_reason = VHV_EXIT_INTR;
+		vhv_count(vcpu, VHV_STAT_SIGNAL);
+		return -EINTR;
+	}
+	if (vcpu->mp_state == VHV_MP_STATE_HALTED)
+		vcpu->mp_state = VHV_MP_STATE_RUNNABLE;
+	return 1;
+}
+
 int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 {
 	struct vhv_run *run = vcpu->run;
@@ -133,6 +157,13 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		if (vcpu->apic) {
+			vhv_irq_apic_events(vcpu);
+			if (vcpu->mp_state != VHV_MP_STATE_RUNNABLE) {
+				r = vcpu_block(vcpu);
+				continue;
+			}
+		}
 		r = vhv_ops->vcpu_run(vcpu);
 	}
 	fill_run_state(vcpu);

@@ -15,6 +15,7 @@
 #include <asm/fpu/api.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 #include "x86/arch_bits.h"
 
 #define APIC_DEFAULT_BASE	0xfee00000ull
@@ -55,6 +56,8 @@ void vhv_vcpu_reset(struct vhv_vcpu *vcpu)
 	memset(&vcpu->events, 0, sizeof(vcpu->events));
 	vcpu->complete = NULL;
 	vcpu->state_dirty = false;
+	if (vhv_ops->vcpu_run)
+		vhv_ops->clear_events(vcpu);
 }
 
 static int vhv_vcpu_run_ioctl(struct vhv_vcpu *vcpu, unsigned long arg)
@@ -135,6 +138,11 @@ static long vcpu_set_sregs(struct vhv_vcpu *vcpu, void __user *argp)
 	r = vhv_check_sregs(&s, &vhv_limits);
 	if (r)
 		return r;
+	if (vcpu->apic) {
+		r = vhv_irq_host_set_apic_base(vcpu, s.apic_base);
+		if (r)
+			return r;
+	}
 	vhv_ops->set_sregs(vcpu, &s);
 	vcpu->apic_base = s.apic_base;
 	vcpu->state_dirty = true;	/* checked as a whole before entry */
@@ -152,6 +160,23 @@ static long vcpu_set_regs(struct vhv_vcpu *vcpu, void __user *argp)
 	if (!r)
 		vcpu->regs = regs;
 	return r;
+}
+
+static long vcpu_mp_state(struct vhv_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct vhv_mp_state m = { .state = vcpu->mp_state };
+
+	if (!set)
+		return vcpu->apic ? (copy_to_user(argp, &m, sizeof(m)) ? -EFAULT : 0) :
+				    -ENXIO;
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.pad || m.state > VHV_MP_STATE_WAIT_SIPI)
+		return -EINVAL;
+	if (!vcpu->apic)
+		return -ENXIO;
+	vcpu->mp_state = m.state;
+	return 0;
 }
 
 static long vhv_vcpu_ioctl(struct file *filp, unsigned int cmd,
@@ -200,6 +225,10 @@ static long vhv_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case VHV_GET_VCPU_STATS:
 		r = copy_to_user(argp, vcpu->stats, sizeof(vcpu->stats)) ?
 		    -EFAULT : 0;
+		break;
+	case VHV_GET_MP_STATE:
+	case VHV_SET_MP_STATE:
+		r = vcpu_mp_state(vcpu, argp, cmd == VHV_SET_MP_STATE);
 		break;
 	default:
 		r = -ENOTTY;
@@ -263,6 +292,7 @@ static struct vhv_vcpu *vcpu_alloc(struct vhv_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	vcpu->mode = VHV_OUTSIDE_GUEST;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run)
 		goto err_free;
@@ -293,6 +323,7 @@ err_free:
 /* Called when the VM is freed: no fd, mapping or ioctl can reach it. */
 void vhv_vcpu_destroy(struct vhv_vcpu *vcpu)
 {
+	vhv_vlapic_destroy(vcpu);
 	vhv_ops->vcpu_free(vcpu);
 	vhv_mmu_cache_free(&vcpu->mmu_cache);
 	vhv_cpuid_free_vcpu(vcpu);
@@ -334,6 +365,10 @@ int vhv_vcpu_create(struct vhv_vm *vm, unsigned long id)
 		r = -ENOSPC;
 		goto err_unlock;
 	}
+	/* Under the lock VHV_CREATE_IRQCHIP takes: all vCPUs or none. */
+	r = vhv_vlapic_create(vcpu);
+	if (r)
+		goto err_unlock;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;

@@ -57,6 +57,8 @@ VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 					   bool has_error, u32 error, u64 cr2))
 /* Whether an external interrupt can be injected now. */
 VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
+/* Forget events in flight (RESET, INIT, triple fault). */
+VHV_VENDOR_OP_EXEC(void, clear_events, (struct vhv_vcpu *vcpu))
 
 #undef VHV_VENDOR_OP
 #undef VHV_VENDOR_OP_OPTIONAL

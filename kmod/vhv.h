@@ -11,6 +11,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -36,6 +37,8 @@
 #define VHV_REQ_TLB_FLUSH	0
 
 struct vhv_vm;
+struct vhv_irqchip;
+struct vhv_vlapic;
 
 /* Pages for new page-table levels, taken before mmu_lock is. */
 #define VHV_MMU_CACHE_PAGES	4
@@ -119,6 +122,13 @@ struct vhv_vcpu {
 
 	struct vhv_mmu_cache mmu_cache;
 	u64 stats[VHV_STAT_MAX];
+
+	/* With an irqchip (NULL without; set at creation, constant). */
+	struct vhv_vlapic *apic;
+	u32 mp_state;		/* VHV_MP_STATE_*, under mutex */
+	wait_queue_head_t wq;	/* HLT and wait-for-SIPI sleep here */
+	unsigned long apic_events;	/* VHV_APIC_EV_*, set by anyone */
+	u8 sipi_vector;		/* written before VHV_APIC_EV_SIPI is set */
 };
 
 struct vhv_vm {
@@ -132,6 +142,7 @@ struct vhv_vm {
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
 	u32 nr_vcpus;		/* written under lock, read with acquire */
 	u64 tsc_offset;		/* every vCPU's TSC starts in step (constant) */
+	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */
 	spinlock_t mmu_lock;
@@ -233,6 +244,8 @@ void vhv_vcpu_reset(struct vhv_vcpu *vcpu);
 
 /* run.c: the run loop and the exits every vendor shares. */
 int vhv_vcpu_run(struct vhv_vcpu *vcpu);
+/* HLT with an irqchip: the vCPU sleeps in the kernel (returns 1). */
+int vhv_vcpu_halt(struct vhv_vcpu *vcpu);
 int vhv_preempt_notifiers_init(void);
 void vhv_preempt_notifiers_exit(void);
 bool vhv_vcpu_has_requests(struct vhv_vcpu *vcpu);

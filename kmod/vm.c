@@ -13,6 +13,7 @@
 #include <asm/msr.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 
 long vhv_check_cap(unsigned long cap)
 {
@@ -33,6 +34,13 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_limits.phys_bits;
 	case VHV_CAP_HYPERCALL_CPL:
 		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_IRQCHIP:
+		/*
+		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
+		 * irqfd/ioeventfd and state save/restore are still to come.
+		 * The ioctls work; the selftests use them directly.
+		 */
+		return 0;
 	default:
 		return 0;
 	}
@@ -78,6 +86,8 @@ static void vhv_vm_destroy(struct vhv_vm *vm)
 	u32 i;
 
 	vhv_mmu_destroy(vm);
+	/* Its timer delivers to the vCPUs: stopped before they go. */
+	vhv_irqchip_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vhv_vcpu_destroy(vm->vcpus[i]);
 	vhv_memslots_free(vm);
@@ -125,6 +135,12 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_vcpu_create(vm, arg);
 	case VHV_SET_MSR_FILTER:
 		return vhv_set_msr_filter(vm, (void __user *)arg);
+	case VHV_CREATE_IRQCHIP:
+		return arg ? -EINVAL : vhv_irqchip_create(vm);
+	case VHV_IRQ_LINE:
+		return vhv_irq_line(vm, (void __user *)arg);
+	case VHV_SIGNAL_MSI:
+		return vhv_signal_msi(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -83,9 +83,12 @@
 #define VHV_CAP_RUN		6	/* VHV_RUN executes guest code */
 #define VHV_CAP_GUEST_PHYS_BITS	7	/* slots must end below 1 << value */
 /*
- * In-kernel interrupt controllers and timers (LAPIC, IOAPIC, PIC, PIT) with
- * their ioctls.  Not implemented yet: every module so far returns 0, and
- * VMMs (libvmm) use it to decide whether they can boot an OS on vhv.
+ * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
+ * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
+ * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
+ * there (HPET, irqfd/ioeventfd, state save/restore still missing): VMMs
+ * take 1 to mean Linux boots on vhv.  The ioctls above already work
+ * where guests can run (VHV_CAP_RUN).
  */
 #define VHV_CAP_IRQCHIP		8
 /* run->hypercall.cpl holds the caller's privilege level (VMMs refuse
@@ -343,6 +346,22 @@ struct vhv_vcpu_stats {
 #define VHV_GET_VCPU_STATS	_IOR(VHVIO, 0x2a, struct vhv_vcpu_stats)
 
 /*
+ * VHV_GET_MP_STATE / VHV_SET_MP_STATE: whether the vCPU runs, sits in HLT
+ * waiting for an interrupt, or waits for INIT/SIPI (with an irqchip only).
+ *   EINVAL  unknown state, pad not zero
+ *   ENXIO   the VM has no irqchip
+ */
+struct vhv_mp_state {
+	__u32 state;		/* VHV_MP_STATE_* */
+	__u32 pad;
+};
+#define VHV_MP_STATE_RUNNABLE	0
+#define VHV_MP_STATE_HALTED	1
+#define VHV_MP_STATE_WAIT_SIPI	2
+#define VHV_GET_MP_STATE	_IOR(VHVIO, 0x2b, struct vhv_mp_state)
+#define VHV_SET_MP_STATE	_IOW(VHVIO, 0x2c, struct vhv_mp_state)
+
+/*
  * VHV_SET_MSR_FILTER (VM fd): what happens to guest RDMSR/WRMSR.  An access
  * inside one of the ranges, in a direction its flags name, exits to
  * userspace (VHV_EXIT_MSR, reason VHV_MSR_EXIT_FILTER) even where the
@@ -371,6 +390,53 @@ struct vhv_msr_filter {
 #define VHV_MSR_UNKNOWN_EXIT	(1u << 0)
 #define VHV_SET_MSR_FILTER	_IOW(VHVIO, 0x13, struct vhv_msr_filter)
 
+/*
+ * VHV_CREATE_IRQCHIP (argument 0): gives the VM the PC's interrupt
+ * controllers and timer in the kernel: a local APIC per vCPU (xAPIC page
+ * at its IA32_APIC_BASE, x2APIC MSRs, the timer in all three modes,
+ * IA32_TSC_DEADLINE), the I/O APIC at 0xfec00000 (24 pins), the dual 8259
+ * PIC with ELCR (ports 0x20/0x21, 0xa0/0xa1, 0x4d0/0x4d1) and the 8254 PIT
+ * with port 0x61 (0x40-0x43, 0x61).  Their accesses no longer reach
+ * userspace; HLT waits in the kernel for an interrupt; INIT and SIPI
+ * start vCPUs.  vCPU 0 starts runnable, every other vCPU waits for
+ * INIT/SIPI (VHV_SET_MP_STATE changes that).
+ *   EINVAL  argument not 0
+ *   EEXIST  the VM already has them
+ *   EBUSY   the VM already has vCPUs (create the irqchip first)
+ *   EOPNOTSUPP  this backend cannot run guests (VHV_CAP_IRQCHIP is 0)
+ *   ENOMEM
+ */
+#define VHV_CREATE_IRQCHIP	_IO(VHVIO, 0x14)
+
+/*
+ * VHV_IRQ_LINE: drives GSI `gsi` to `level` as a PC wires it: GSI 0-15 to
+ * the PIC's IRQ 0-15 and the IOAPIC's pins (GSI 0 to pin 2, as the MADT's
+ * override says), GSI 16-23 to the IOAPIC only.  Edge-triggered inputs
+ * need a raise and a lower.
+ *   EINVAL  gsi >= 24 or level > 1
+ *   ENXIO   no VHV_CREATE_IRQCHIP yet
+ */
+struct vhv_irq_level {
+	__u32 gsi;
+	__u32 level;
+};
+#define VHV_IRQ_LINE		_IOW(VHVIO, 0x15, struct vhv_irq_level)
+
+/*
+ * VHV_SIGNAL_MSI: delivers the message a device writes to address
+ * (0xfeeXXXXX: destination bits 19:12, logical bit 2) with data (vector
+ * 7:0, delivery mode 10:8, trigger 15) to the local APICs.
+ *   EINVAL  address outside 0xfee00000-0xfeefffff, flags or pad not zero
+ *   ENXIO   no VHV_CREATE_IRQCHIP yet
+ */
+struct vhv_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;
+	__u64 reserved;
+};
+#define VHV_SIGNAL_MSI		_IOW(VHVIO, 0x16, struct vhv_msi)
+
 /* ------------------------------------------------------------------------
  * The run area and exits
  * ------------------------------------------------------------------------ */
@@ -379,7 +445,7 @@ struct vhv_msr_filter {
 #define VHV_EXIT_NONE		0	/* the vCPU has not run yet */
 #define VHV_EXIT_IO		1	/* port I/O: run->io */
 #define VHV_EXIT_MMIO		2	/* guest access outside memory: run->mmio */
-#define VHV_EXIT_HLT		3	/* the guest executed HLT */
+#define VHV_EXIT_HLT		3	/* HLT (without an irqchip: with one, HLT waits in the kernel) */
 #define VHV_EXIT_SHUTDOWN	4	/* triple fault: reset the vCPU's state */
 #define VHV_EXIT_FAIL_ENTRY	5	/* invalid guest state: run->fail_entry */
 #define VHV_EXIT_INTERNAL_ERROR	6	/* vhv cannot go on: run->internal */
@@ -558,6 +624,11 @@ VHV_ABI_OFFSET(struct vhv_event, error_code, 4);
 VHV_ABI_ASSERT(sizeof(struct vhv_vcpu_stats) == 256);
 VHV_ABI_ASSERT(sizeof(struct vhv_msr_range) == 16);
 VHV_ABI_ASSERT(sizeof(struct vhv_msr_filter) == 8 + 16 * VHV_MAX_MSR_RANGES);
+
+VHV_ABI_ASSERT(sizeof(struct vhv_irq_level) == 8);
+VHV_ABI_ASSERT(sizeof(struct vhv_msi) == 24);
+VHV_ABI_OFFSET(struct vhv_msi, data, 8);
+VHV_ABI_ASSERT(sizeof(struct vhv_mp_state) == 8);
 
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_io) == 16);
 VHV_ABI_OFFSET(struct vhv_exit_io, count, 4);

@@ -39,7 +39,10 @@ static int vhv_vm_create(struct vmm_vm *vm)
 				     strerror(errno),
 				     errno == EBUSY ? " (another hypervisor holds the CPU; see dmesg)" : "");
 	vm->caps.irqchip = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) > 0;
-	vm->caps.msi = false;
+	vm->caps.msi = vm->caps.irqchip;
+	if (vm->caps.irqchip && ioctl(vm->vm_fd, VHV_CREATE_IRQCHIP, 0) < 0)
+		return vmm_set_error(vm, -errno, "VHV_CREATE_IRQCHIP: %s",
+				     strerror(errno));
 	return 0;
 }
 
@@ -227,18 +230,20 @@ static int vhv_set_sregs(struct vmm_vcpu *vcpu, const struct vhv_sregs *sregs)
 
 static int vhv_irq_set(struct vmm_vm *vm, uint32_t gsi, int level)
 {
-	(void)vm;
-	(void)gsi;
-	(void)level;
-	return -ENOTSUP;	/* until vhv.ko offers VHV_CAP_IRQCHIP */
+	struct vhv_irq_level l = { .gsi = gsi, .level = !!level };
+
+	if (!vm->caps.irqchip)
+		return -ENOTSUP;
+	return ioctl(vm->vm_fd, VHV_IRQ_LINE, &l) < 0 ? -errno : 0;
 }
 
 static int vhv_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 {
-	(void)vm;
-	(void)addr;
-	(void)data;
-	return -ENOTSUP;
+	struct vhv_msi msi = { .address = addr, .data = data };
+
+	if (!vm->caps.irqchip)
+		return -ENOTSUP;
+	return ioctl(vm->vm_fd, VHV_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
 const struct vmm_backend_ops vmm_backend_vhv = {

@@ -58,7 +58,8 @@ static const int allowed_syscalls[] = {
  * the guest moves takes its doorbells along), taps, the tty.
  */
 static const unsigned long allowed_ioctls[] = {
-	VHV_RUN, KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_IOEVENTFD,
+	VHV_RUN, VHV_IRQ_LINE, VHV_SIGNAL_MSI,
+	KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_IOEVENTFD,
 	TUNSETOFFLOAD, TUNSETVNETHDRSZ, FIONBIO, FIONREAD,
 	TCGETS, TCSETS, TCSETSW, TCSETSF,
 };

@@ -21,6 +21,7 @@
 #include <trace/events/ipi.h>
 
 #include "svm.h"
+#include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
 
 #define VEC_NMI		2
@@ -67,6 +68,20 @@ static bool in_shadow(struct svm_vcpu *svm)
 	       svm->vcpu.regs.rip == svm->exit_rip;
 }
 
+static void request_window(struct svm_vcpu *svm, bool on);
+
+void svm_clear_events(struct vhv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->reinject = 0;
+	svm->exc_pending = false;
+	svm->nmi_masked = svm->awaiting_iret = false;
+	svm->vmcb->control.int_state = 0;
+	svm->vmcb->control.event_inj = 0;
+	request_window(svm, false);
+}
+
 bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
@@ -97,16 +112,20 @@ static u32 evtinj(u8 vector, u32 type, bool has_error)
 	       (has_error ? SVM_EVTINJ_VALID_ERR : 0) | SVM_EVTINJ_VALID;
 }
 
+#define WINDOW_BITS	(SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT))
+
 /* Asks for a VINTR exit as soon as the guest can take an interrupt. */
 static void request_window(struct svm_vcpu *svm, bool on)
 {
 	struct svm_vmcb_control *c = &svm->vmcb->control;
 
+	if (on == !!(c->intercept_misc1 & SVM_INTERCEPT_VINTR))
+		return;
 	if (on) {
-		c->int_ctl |= SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT);
+		c->int_ctl |= WINDOW_BITS;
 		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	} else {
-		c->int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR | (0xf << SVM_V_INTR_PRIO_SHIFT));
+		c->int_ctl &= ~WINDOW_BITS;
 		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	}
 	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTR | SVM_CLEAN_INTERCEPTS);
@@ -125,6 +144,7 @@ static bool inject_events(struct svm_vcpu *svm)
 	struct svm_vmcb_control *c = &svm->vmcb->control;
 	bool want_window = vcpu->run->request_interrupt_window;
 	bool kick = false;
+	int blocked;
 
 	c->event_inj = 0;
 	if (svm->reinject) {
@@ -150,15 +170,30 @@ static bool inject_events(struct svm_vcpu *svm)
 	} else if (ev->extint && svm_interrupt_allowed(vcpu)) {
 		c->event_inj = evtinj(ev->extint_vector, SVM_EVTINJ_TYPE_INTR, false);
 		ev->extint = false;
+	} else if (vcpu->apic && svm_interrupt_allowed(vcpu)) {
+		int v = vhv_irq_take(vcpu);
+
+		if (v >= 0)
+			c->event_inj = evtinj(v, SVM_EVTINJ_TYPE_INTR, false);
 	}
 	svm->injected = c->event_inj;
 	/* What could not go in now waits for its window, not for any exit. */
-	if (ev->extint)
+	if (ev->extint || (vcpu->apic && vhv_irq_pending(vcpu)))
 		want_window = true;
 	if (ev->nmi && !svm->nmi_masked)
 		kick = true;
-	if (want_window != !!(c->intercept_misc1 & SVM_INTERCEPT_VINTR))
-		request_window(svm, want_window);
+	request_window(svm, want_window);
+	/*
+	 * An interrupt the TPR alone holds back goes in when the guest lowers
+	 * CR8, which does not exit by itself: intercept CR8 writes until then
+	 * (a TPR-aware VINTR window would do, but trips QEMU's TCG model of
+	 * SVM when the guest writes CR8 meanwhile).
+	 */
+	blocked = vhv_irq_tpr_blocked(vcpu);
+	if ((blocked >= 0) != !!(c->intercept_cr & SVM_INTERCEPT_CR8_WRITE)) {
+		c->intercept_cr ^= SVM_INTERCEPT_CR8_WRITE;
+		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	}
 	return kick;
 }
 
@@ -375,6 +410,12 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	prepare_tlb(svm, sd, cpu);
 	if (vcpu->regs.rip != svm->exit_rip)
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
+	/* CR8 writes do not exit: V_TPR mirrors the LAPIC's TPR. */
+	if (vcpu->apic && (vmcb->control.int_ctl & SVM_V_TPR_MASK) != vhv_irq_get_cr8(vcpu)) {
+		vmcb->control.int_ctl = (vmcb->control.int_ctl & ~SVM_V_TPR_MASK) |
+					vhv_irq_get_cr8(vcpu);
+		vmcb_mark_dirty(vmcb, SVM_CLEAN_INTR);
+	}
 	/*
 	 * A pending interrupt on this CPU makes the guest exit as soon as the
 	 * event now injected is delivered (or the shadow is over), with
@@ -416,6 +457,8 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	vcpu->regs.rip = vmcb->save.rip;
 	vcpu->regs.rflags = vmcb->save.rflags;
 	svm->exit_rip = vmcb->save.rip;
+	if (vcpu->apic && (vmcb->control.int_ctl & SVM_V_TPR_MASK) != vhv_irq_get_cr8(vcpu))
+		vhv_irq_set_cr8(vcpu, vmcb->control.int_ctl & SVM_V_TPR_MASK);
 	vmcb->control.clean = SVM_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
 	save_interrupted_event(svm);
@@ -472,6 +515,49 @@ static int exit_reflect_ac(struct svm_vcpu *svm)
 	return 1;
 }
 
+/* MOV to CR8 while an interrupt waits for the TPR to drop. */
+static int exit_write_cr8(struct svm_vcpu *svm)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+	struct vhv_vcpu *vcpu = &svm->vcpu;
+	u8 bytes[VHV_INSN_MAX_LEN], cr = 8, gpr;
+	struct vhv_cpu_state st;
+	unsigned int n;
+	int len = 0, r;
+	u64 val;
+
+	if (svm_has_decode_assists && (c->exit_info_1 & SVM_CR_VALID) &&
+	    vcpu->next_rip_valid) {
+		gpr = c->exit_info_1 & 15;
+	} else {
+		r = vhv_fetch_insn(vcpu, bytes, &n);
+		if (r)
+			return r == -EAGAIN ? 1 : 0;
+		vhv_ops->get_cpu_state(vcpu, &st);
+		len = vhv_decode_mov_to_cr(bytes, n, st.mode, &cr, &gpr);
+		if (len < 0 || cr != 8) {
+			u64 data[5] = { 0, vcpu->regs.rip, n };
+
+			memcpy(&data[3], bytes, min_t(unsigned int, n, 16));
+			return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
+		}
+	}
+	val = vhv_reg_get(&vcpu->regs, gpr, false, 8);
+	if (val & ~0xfull) {
+		vhv_inject_gp(vcpu);
+		return 1;
+	}
+	vhv_irq_set_cr8(vcpu, val);
+	if (!len) {
+		vcpu->regs.rip = vcpu->next_rip;
+	} else {
+		vcpu->regs.rip += len;
+		if (st.mode != VHV_MODE_64)
+			vcpu->regs.rip &= 0xffffffffull;
+	}
+	return 1;
+}
+
 static int exit_vintr(struct svm_vcpu *svm)
 {
 	request_window(svm, false);
@@ -505,6 +591,8 @@ static int exit_hlt(struct svm_vcpu *svm)
 	if (r <= 0)
 		return r;
 	vhv_count(&svm->vcpu, VHV_STAT_HLT);
+	if (svm->vcpu.apic)
+		return vhv_vcpu_halt(&svm->vcpu);
 	run_of(svm)->exit_reason = VHV_EXIT_HLT;
 	return 0;
 }
@@ -565,9 +653,8 @@ static int exit_shutdown(struct svm_vcpu *svm)
 {
 	/* After a triple fault the VMCB's state is undefined: reset it. */
 	vhv_vcpu_reset(&svm->vcpu);
-	svm->reinject = 0;
-	svm->exc_pending = false;
-	svm->nmi_masked = svm->awaiting_iret = false;
+	if (svm->vcpu.apic)
+		vhv_vlapic_reset(&svm->vcpu, false);
 	run_of(svm)->exit_reason = VHV_EXIT_SHUTDOWN;
 	return 0;
 }
@@ -639,6 +726,7 @@ static int exit_task_switch(struct svm_vcpu *svm)
 typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
 
 static const svm_exit_handler exit_handlers[SVM_EXIT_MAX + 1] = {
+	[SVM_EXIT_WRITE_CR8]	= exit_write_cr8,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7] = exit_dr,
 	[SVM_EXIT_DB]		= exit_reflect_db,
 	[SVM_EXIT_AC]		= exit_reflect_ac,

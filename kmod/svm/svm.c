@@ -502,4 +502,5 @@ const struct vhv_vendor_ops svm_vendor_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.interrupt_allowed = svm_interrupt_allowed,
+	.clear_events = svm_clear_events,
 };

@@ -145,6 +145,11 @@ SVM_VMCB_ASSERT(struct svm_vmcb, save.g_pat, 0x668);
 SVM_VMCB_ASSERT(struct svm_vmcb, save.last_excp_to, 0x690);
 static_assert(sizeof(struct svm_vmcb) <= 4096);
 
+/* intercept_cr: reads in 15:0, writes in 31:16 */
+#define SVM_INTERCEPT_CR8_WRITE		BIT(16 + 8)
+/* WRITE_CRn exit_info_1 with decode assists */
+#define SVM_CR_VALID			BIT_ULL(63)
+
 /* intercept_misc1 (APM table B-1, vector 3) */
 #define SVM_INTERCEPT_INTR		BIT(0)
 #define SVM_INTERCEPT_NMI		BIT(1)
@@ -176,6 +181,7 @@ static_assert(sizeof(struct svm_vmcb) <= 4096);
 #define SVM_INTERCEPT_RDPRU		BIT(14)
 
 /* Exit codes (APM appendix C) */
+#define SVM_EXIT_WRITE_CR8		0x018
 #define SVM_EXIT_READ_DR0		0x020
 #define SVM_EXIT_WRITE_DR7		0x03f
 #define SVM_EXIT_EXCP_BASE		0x040

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel interrupt controllers and timers of a VM (kernel side):
+ * the portable models of kmod/irq/ under locks, with hrtimers, vCPU kicks
+ * and the ioctls that reach them.
+ *
+ * Locks: chip->lock (PIC, IOAPIC, PIT) may be held while taking a vCPU's
+ * apic->lock (delivery into a LAPIC), never the other way round: a LAPIC
+ * EOI reaches the IOAPIC after its own lock is dropped.  Both are taken
+ * with IRQs off: the hrtimers fire in hard-IRQ context.
+ */
+#ifndef VHV_IRQ_IRQCHIP_H
+#define VHV_IRQ_IRQCHIP_H
+
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
+
+#include "ioapic.h"
+#include "lapic.h"
+#include "pic.h"
+#include "pit.h"
+
+struct vhv_vm;
+struct vhv_vcpu;
+struct vhv_mem_access;
+
+struct vhv_irqchip {
+	struct vhv_vm *vm;
+	spinlock_t lock;
+	struct vhv_pic pic;
+	struct vhv_ioapic ioapic;
+	struct vhv_pit pit;
+	struct hrtimer pit_timer;
+	u64 pit_period_ns;	/* 0: one edge */
+};
+
+struct vhv_vlapic {
+	struct vhv_vcpu *vcpu;
+	spinlock_t lock;
+	struct vhv_lapic s;
+	struct hrtimer timer;
+	u64 tsc_deadline;	/* IA32_TSC_DEADLINE as the guest wrote it */
+};
+
+/* vcpu->apic_events bits: set by any thread, acted on by the vCPU's. */
+#define VHV_APIC_EV_NMI		0
+#define VHV_APIC_EV_INIT	1
+#define VHV_APIC_EV_SIPI	2
+
+int vhv_irqchip_create(struct vhv_vm *vm);
+void vhv_irqchip_destroy(struct vhv_vm *vm);
+int vhv_vlapic_create(struct vhv_vcpu *vcpu);
+void vhv_vlapic_destroy(struct vhv_vcpu *vcpu);
+/* RESET (triple fault) or INIT (keeps the base and the ID). */
+void vhv_vlapic_reset(struct vhv_vcpu *vcpu, bool init);
+/* The vCPU's own thread: INIT, SIPI and NMI others sent it. */
+void vhv_irq_apic_events(struct vhv_vcpu *vcpu);
+/* Whether a halted vCPU has something to wake for. */
+bool vhv_irq_wakeup(struct vhv_vcpu *vcpu);
+
+/* VM ioctls. */
+int vhv_irq_line(struct vhv_vm *vm, void __user *argp);
+int vhv_signal_msi(struct vhv_vm *vm, void __user *argp);
+
+/* Guest accesses handled in the kernel: true if one of ours took it. */
+bool vhv_irq_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc);
+bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val);
+/* SET_SREGS: any valid base, through the disabled state if need be. */
+int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base);
+/* MSRs: -ENOENT when not the irqchip's, -EINVAL for #GP. */
+int vhv_irq_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data);
+int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
+
+/*
+ * For the vendor's entry path.  vhv_irq_pending: an interrupt waits (PIC
+ * through ExtINT, or the LAPIC above its PPR).  vhv_irq_take: the vector
+ * to inject now that the guest can take it, acknowledged; -1 if none.
+ */
+bool vhv_irq_pending(struct vhv_vcpu *vcpu);
+int vhv_irq_take(struct vhv_vcpu *vcpu);
+/* The highest vector held back by the TPR alone (CR8 writes do not exit:
+ * the vendor asks the CPU to exit once TPR drops below it), or -1. */
+int vhv_irq_tpr_blocked(struct vhv_vcpu *vcpu);
+u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu);
+void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8);
+
+/* Makes the vCPU look at its interrupts: out of the guest, out of HLT. */
+void vhv_vcpu_kick(struct vhv_vcpu *vcpu);
+
+#endif /* VHV_IRQ_IRQCHIP_H */

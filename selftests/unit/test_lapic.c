@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the portable local APIC model (kmod/irq/lapic.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "kmod/irq/lapic.h"
+
+#define BASE_VALID	(0xfffff000ull | VHV_APICBASE_BSP | VHV_APICBASE_X2APIC | \
+			 VHV_APICBASE_ENABLE)
+
+static struct vhv_lapic a;
+static struct vhv_lapic_out out;
+
+static int setup(void **state)
+{
+	(void)state;
+	vhv_lapic_reset(&a, 3, true);
+	return 0;
+}
+
+static void w(u32 off, u32 val, u64 now)
+{
+	vhv_lapic_mmio_write(&a, off, val, now, &out);
+}
+
+static u32 r(u32 off, u64 now)
+{
+	return vhv_lapic_mmio_read(&a, off, now);
+}
+
+static void enable(void)
+{
+	w(VHV_APIC_SVR, 0x1ff, 0);
+}
+
+static void reset_values(void **state)
+{
+	(void)state;
+	assert_int_equal(a.base, 0xfee00000ull | VHV_APICBASE_ENABLE | VHV_APICBASE_BSP);
+	assert_int_equal(r(VHV_APIC_ID, 0), 3u << 24);
+	assert_int_equal(r(VHV_APIC_VERSION, 0), 0x50014);
+	assert_int_equal(r(VHV_APIC_SVR, 0), 0xff);
+	assert_int_equal(r(VHV_APIC_DFR, 0), 0xffffffff);
+	assert_int_equal(r(VHV_APIC_LVT_TIMER, 0), VHV_APIC_LVT_MASKED);
+	assert_int_equal(r(VHV_APIC_LVT_LINT0, 0), VHV_DM_EXTINT << 8);	/* BSP */
+	assert_int_equal(r(VHV_APIC_LVT_LINT1, 0), VHV_APIC_LVT_MASKED);
+	assert_false(vhv_lapic_sw_enabled(&a));
+	assert_true(vhv_lapic_accepts_extint(&a));
+	vhv_lapic_reset(&a, 1, false);
+	assert_false(vhv_lapic_accepts_extint(&a));	/* APs: LINT0 masked */
+}
+
+static void disabled_apic_drops_fixed(void **state)
+{
+	(void)state;
+	assert_false(vhv_lapic_accept(&a, 0x40, false));	/* SVR off */
+	enable();
+	assert_true(vhv_lapic_accept(&a, 0x40, false));
+	assert_false(vhv_lapic_accept(&a, 0x40, false));	/* already requested */
+	assert_false(vhv_lapic_accept(&a, 5, false));		/* illegal vector */
+	w(VHV_APIC_ESR, 0, 0);
+	assert_int_equal(r(VHV_APIC_ESR, 0), 1u << 6);
+}
+
+static void priorities_and_eoi(void **state)
+{
+	(void)state;
+	enable();
+	vhv_lapic_accept(&a, 0x41, false);
+	vhv_lapic_accept(&a, 0x80, true);
+	assert_int_equal(vhv_lapic_pending(&a), 0x80);
+	vhv_lapic_ack(&a, 0x80);
+	assert_int_equal(r(VHV_APIC_PPR, 0), 0x80);
+	/* 0x41 is below the in-service class: held. */
+	assert_int_equal(vhv_lapic_pending(&a), -1);
+	/* Same class as in service: still held. */
+	vhv_lapic_accept(&a, 0x8f, false);
+	assert_int_equal(vhv_lapic_pending(&a), -1);
+	/* Higher class preempts. */
+	vhv_lapic_accept(&a, 0x90, false);
+	assert_int_equal(vhv_lapic_pending(&a), 0x90);
+	vhv_lapic_ack(&a, 0x90);
+	w(VHV_APIC_EOI, 0, 0);	/* ends 0x90 (edge) */
+	assert_int_equal(out.actions & VHV_LAPIC_ACT_EOI_LEVEL, 0);
+	assert_int_equal(vhv_lapic_pending(&a), -1);	/* 0x80 still in service */
+	w(VHV_APIC_EOI, 0, 0);	/* ends 0x80: level, goes to the IOAPIC */
+	assert_true(out.actions & VHV_LAPIC_ACT_EOI_LEVEL);
+	assert_int_equal(out.eoi_vector, 0x80);
+	assert_int_equal(vhv_lapic_pending(&a), 0x8f);
+	/* EOI with nothing in service does nothing. */
+	vhv_lapic_ack(&a, 0x8f);
+	w(VHV_APIC_EOI, 0, 0);
+	w(VHV_APIC_EOI, 0, 0);
+	assert_int_equal(out.actions, 0);
+	/* TPR */
+	w(VHV_APIC_TPR, 0x50, 0);
+	assert_int_equal(vhv_lapic_pending(&a), -1);	/* 0x41 < 0x50 */
+	vhv_lapic_set_cr8(&a, 3);
+	assert_int_equal(r(VHV_APIC_TPR, 0), 0x30);
+	assert_int_equal(vhv_lapic_pending(&a), 0x41);
+	assert_int_equal(vhv_lapic_get_cr8(&a), 3);
+}
+
+static void icr_sends(void **state)
+{
+	(void)state;
+	enable();
+	w(VHV_APIC_ICR2, 0x05000000, 0);
+	w(VHV_APIC_ICR, 0x4000 | 0x8000 | 0x831, 0);	/* level, logical, 0x31 */
+	assert_true(out.actions & VHV_LAPIC_ACT_IPI);
+	assert_int_equal(out.ipi.dest, 5);
+	assert_int_equal(out.ipi.vector, 0x31);
+	assert_true(out.ipi.dest_logical);
+	assert_true(out.ipi.level);
+	assert_int_equal(out.shorthand, VHV_APIC_DEST_NONE);
+	assert_int_equal(r(VHV_APIC_ICR, 0) & (1u << 12), 0);	/* idle */
+	w(VHV_APIC_ICR, 0xc0000 | 0x4500, 0);	/* INIT to all but self */
+	assert_int_equal(out.ipi.delivery_mode, VHV_DM_INIT);
+	assert_int_equal(out.shorthand, VHV_APIC_DEST_OTHERS);
+	w(VHV_APIC_ICR, 0x8500, 0);		/* INIT level de-assert */
+	assert_int_equal(out.actions, 0);
+	w(VHV_APIC_ICR, 0x40000 | 0x0f, 0);	/* fixed vector 15: illegal */
+	assert_int_equal(out.actions, 0);
+}
+
+static void destinations(void **state)
+{
+	struct vhv_irq_msg m = { .dest = 3 };
+
+	(void)state;
+	assert_true(vhv_lapic_match_dest(&a, &m));
+	m.dest = 4;
+	assert_false(vhv_lapic_match_dest(&a, &m));
+	m.dest = 0xff;
+	assert_true(vhv_lapic_match_dest(&a, &m));	/* broadcast */
+	/* flat logical */
+	w(VHV_APIC_LDR, 0x04000000, 0);
+	m = (struct vhv_irq_msg) { .dest = 0x06, .dest_logical = true };
+	assert_true(vhv_lapic_match_dest(&a, &m));
+	m.dest = 0x09;
+	assert_false(vhv_lapic_match_dest(&a, &m));
+	/* cluster: cluster 2, member bit 1 */
+	w(VHV_APIC_DFR, 0x0fffffff, 0);
+	w(VHV_APIC_LDR, 0x22000000, 0);
+	m.dest = 0x23;
+	assert_true(vhv_lapic_match_dest(&a, &m));
+	m.dest = 0x13;
+	assert_false(vhv_lapic_match_dest(&a, &m));
+}
+
+static void timer_oneshot_and_periodic(void **state)
+{
+	(void)state;
+	enable();
+	w(VHV_APIC_TDCR, 0x3, 0);		/* divide by 16 */
+	w(VHV_APIC_LVT_TIMER, 0x40, 0);
+	w(VHV_APIC_TMICT, 1000, 100);
+	assert_true(out.actions & VHV_LAPIC_ACT_TIMER);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 100 + 16000);
+	assert_int_equal(r(VHV_APIC_TMCCT, 100 + 1600), 900);
+	assert_true(vhv_lapic_timer_fire(&a, 16100));
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
+	assert_int_equal(r(VHV_APIC_TMCCT, 20000), 0);
+	assert_int_equal(vhv_lapic_pending(&a), 0x40);
+	/* periodic, with the floor */
+	w(VHV_APIC_TDCR, 0xb, 0);		/* divide by 1 */
+	w(VHV_APIC_LVT_TIMER, 0x41 | 1u << 17, 0);
+	w(VHV_APIC_TMICT, 10, 1000);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 1000 + VHV_LAPIC_MIN_PERIOD_NS);
+	w(VHV_APIC_TMICT, 500000, 1000);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 501000);
+	vhv_lapic_timer_fire(&a, 501000);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 1001000);
+	/* Far behind: one interrupt, the next period from now. */
+	vhv_lapic_timer_fire(&a, 9000000);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 9500000);
+	/* Masked: no interrupt, but it keeps counting. */
+	w(VHV_APIC_LVT_TIMER, 0x41 | 1u << 17 | VHV_APIC_LVT_MASKED, 0);
+	w(VHV_APIC_EOI, 0, 0);
+	assert_false(vhv_lapic_timer_fire(&a, 9500000));
+	/* A mode change stops it; TMICT 0 stops it. */
+	w(VHV_APIC_LVT_TIMER, 0x41, 0);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
+	w(VHV_APIC_TMICT, 0, 0);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
+	/* TSC deadline mode ignores TMICT; the caller sets the deadline. */
+	w(VHV_APIC_LVT_TIMER, 0x42 | 2u << 17, 0);
+	w(VHV_APIC_TMICT, 100, 0);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
+	vhv_lapic_set_deadline(&a, 777);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 777);
+	assert_true(vhv_lapic_timer_fire(&a, 800));
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
+}
+
+static void svr_disable_masks_lvts(void **state)
+{
+	(void)state;
+	enable();
+	w(VHV_APIC_LVT_LINT1, VHV_DM_NMI << 8, 0);
+	assert_true(vhv_lapic_lint1_nmi(&a));
+	w(VHV_APIC_SVR, 0xff, 0);
+	assert_true(r(VHV_APIC_LVT_LINT1, 0) & VHV_APIC_LVT_MASKED);
+	assert_false(vhv_lapic_lint1_nmi(&a));
+	w(VHV_APIC_LVT_LINT1, VHV_DM_NMI << 8, 0);	/* stays masked */
+	assert_true(r(VHV_APIC_LVT_LINT1, 0) & VHV_APIC_LVT_MASKED);
+}
+
+static void base_transitions(void **state)
+{
+	u64 xapic = 0xfee00000ull | VHV_APICBASE_ENABLE | VHV_APICBASE_BSP;
+	u64 v;
+
+	(void)state;
+	assert_int_equal(vhv_lapic_set_base(&a, xapic | 1, BASE_VALID), -EINVAL);
+	assert_int_equal(vhv_lapic_set_base(&a, 0xfee00000ull | VHV_APICBASE_X2APIC,
+					    BASE_VALID), -EINVAL);	/* x2 without EN */
+	assert_int_equal(vhv_lapic_set_base(&a, xapic | VHV_APICBASE_X2APIC, BASE_VALID), 0);
+	assert_true(vhv_lapic_x2apic(&a));
+	assert_int_equal(vhv_lapic_id(&a), 3);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x802, &v, 0), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x80d, &v, 0), 0);	/* LDR */
+	assert_int_equal(v, 1u << 3);
+	assert_int_equal(vhv_lapic_set_base(&a, xapic, BASE_VALID), -EINVAL);
+	assert_int_equal(vhv_lapic_set_base(&a, 0xfee00000ull | VHV_APICBASE_BSP,
+					    BASE_VALID), 0);	/* disable */
+	assert_int_equal(vhv_lapic_set_base(&a, xapic | VHV_APICBASE_X2APIC, BASE_VALID),
+			 -EINVAL);	/* disabled -> x2APIC */
+	assert_int_equal(vhv_lapic_set_base(&a, xapic, BASE_VALID), 0);
+	assert_int_equal(r(VHV_APIC_ID, 0), 3u << 24);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x802, &v, 0), -EINVAL);	/* xAPIC now */
+}
+
+static void x2apic_msrs(void **state)
+{
+	u64 v;
+
+	(void)state;
+	vhv_lapic_set_base(&a, a.base | VHV_APICBASE_X2APIC, BASE_VALID);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x80f, 0x1ff, 0, &out), 0);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x80b, 1, 0, &out), -EINVAL);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x80b, 0, 0, &out), 0);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x80b, &v, 0), -EINVAL);	/* EOI */
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x80e, &v, 0), -EINVAL);	/* DFR */
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x809, &v, 0), -EINVAL);	/* APR */
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x82f, &v, 0), -EINVAL);	/* CMCI */
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x802, 1, 0, &out), -EINVAL);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x808, 1ull << 32, 0, &out), -EINVAL);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x83f, 0x1ff, 0, &out), -EINVAL);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x83f, 0x66, 0, &out), 0);
+	assert_int_equal(vhv_lapic_pending(&a), 0x66);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x830, 7ull << 32 | 0x4033, 0, &out), 0);
+	assert_true(out.actions & VHV_LAPIC_ACT_IPI);
+	assert_int_equal(out.ipi.dest, 7);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x830, &v, 0), 0);
+	assert_int_equal(v, 7ull << 32 | 0x4033);
+	assert_int_equal(vhv_lapic_msr_write(&a, 0x830, 1ull << 13, 0, &out), -EINVAL);
+	/* x2APIC: logical cluster from the LDR, 32-bit broadcast */
+	{
+		struct vhv_irq_msg m = { .dest = 0x00000008, .dest_logical = true };
+
+		assert_true(vhv_lapic_match_dest(&a, &m));
+		m.dest = 0x00010008;
+		assert_false(vhv_lapic_match_dest(&a, &m));
+		m = (struct vhv_irq_msg) { .dest = 0xffffffff };
+		assert_true(vhv_lapic_match_dest(&a, &m));
+	}
+}
+
+static void random_writes_are_safe(void **state)
+{
+	u64 seed = 12345, v;
+	int i;
+
+	(void)state;
+	enable();
+	for (i = 0; i < 200000; i++) {
+		u32 off;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		off = (seed >> 20) & 0xfff;
+		if (seed & 1)
+			w(off, seed >> 32, i);
+		else
+			(void)r(off, i);
+		if (!(i % 97))
+			vhv_lapic_timer_fire(&a, i + 1000000);
+		if (!(i % 13))
+			vhv_lapic_msr_write(&a, 0x800 + ((seed >> 40) & 0xff), seed, i, &out);
+		if (!(i % 17))
+			(void)vhv_lapic_msr_read(&a, 0x800 + ((seed >> 44) & 0xff), &v, i);
+		if (vhv_lapic_pending(&a) >= 0 && (seed & 2))
+			vhv_lapic_ack(&a, vhv_lapic_pending(&a));
+	}
+	/* The timer never fires more often than the floor allows. */
+	if (a.timer_period_ns)
+		assert_true(a.timer_period_ns >= VHV_LAPIC_MIN_PERIOD_NS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(reset_values, setup),
+		cmocka_unit_test_setup(disabled_apic_drops_fixed, setup),
+		cmocka_unit_test_setup(priorities_and_eoi, setup),
+		cmocka_unit_test_setup(icr_sends, setup),
+		cmocka_unit_test_setup(destinations, setup),
+		cmocka_unit_test_setup(timer_oneshot_and_periodic, setup),
+		cmocka_unit_test_setup(svr_disable_masks_lvts, setup),
+		cmocka_unit_test_setup(base_transitions, setup),
+		cmocka_unit_test_setup(x2apic_msrs, setup),
+		cmocka_unit_test_setup(random_writes_are_safe, setup),
+	};
+
+	return cmocka_run_group_tests_name("lapic", tests, NULL, NULL);
+}
