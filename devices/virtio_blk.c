@@ -607,6 +607,21 @@ err_close:
 	return ret;
 }
 
+/* The image's ring, completions signalled on efd. */
+int virtio_blk_ring_init(struct io_uring *ring, int fd, int efd)
+{
+	int ret;
+
+	(void)fd;
+	ret = io_uring_queue_init(BLK_QUEUE_SIZE, ring, 0);
+	if (ret)
+		return ret;
+	ret = io_uring_register_eventfd(ring, efd);
+	if (ret)
+		io_uring_queue_exit(ring);
+	return ret;
+}
+
 int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 		      const struct vmm_disk_config *cfg)
 {
@@ -630,22 +645,16 @@ int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 	else
 		blk_serial_from_path(blk->serial, cfg->path);
 
-	ret = io_uring_queue_init(BLK_QUEUE_SIZE, &blk->ring, 0);
-	if (ret) {
-		ret = vmm_set_error(vm, ret, "disk %s: io_uring: %s", cfg->path,
-				    strerror(-ret));
-		goto err_close;
-	}
 	blk->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (blk->efd < 0) {
 		ret = vmm_set_error(vm, -errno, "disk %s: eventfd: %s",
 				    cfg->path, strerror(errno));
-		goto err_ring;
+		goto err_close;
 	}
-	ret = io_uring_register_eventfd(&blk->ring, blk->efd);
+	ret = virtio_blk_ring_init(&blk->ring, blk->fd, blk->efd);
 	if (ret) {
-		ret = vmm_set_error(vm, ret, "disk %s: io_uring eventfd: %s",
-				    cfg->path, strerror(-ret));
+		ret = vmm_set_error(vm, ret, "disk %s: io_uring: %s", cfg->path,
+				    strerror(-ret));
 		goto err_efd;
 	}
 
@@ -662,7 +671,7 @@ int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 	ret = virtio_device_init(&blk->vdev, vm, &blk_ops, features, 1,
 				 BLK_QUEUE_SIZE);
 	if (ret)
-		goto err_efd;
+		goto err_ring;
 	ret = vmm_loop_add(vm, blk->efd, EPOLLIN, blk_io_handler, blk);
 	if (ret)
 		goto err_vdev;
@@ -680,10 +689,10 @@ err_loop:
 	vmm_loop_del(vm, blk->efd);
 err_vdev:
 	virtio_device_cleanup(&blk->vdev);
-err_efd:
-	close(blk->efd);
 err_ring:
 	io_uring_queue_exit(&blk->ring);
+err_efd:
+	close(blk->efd);
 err_close:
 	close(blk->fd);
 err_free:
