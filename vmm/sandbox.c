@@ -18,6 +18,7 @@
 #include <linux/if_tun.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <termios.h>
@@ -79,6 +80,14 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 		if (r)
 			return r;
 	}
+	/*
+	 * A disk gives up its image lock at teardown (its ring's reference
+	 * on the file outlives the close); unlocking is all flock may do.
+	 */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(flock), 1,
+			     SCMP_A1(SCMP_CMP_EQ, LOCK_UN));
+	if (r)
+		return r;
 	/* Memory may be mapped and protected, never executable. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
