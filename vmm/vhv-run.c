@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 		r = vmm_add_net(vm, &o.nets[i]);
 	if (!r && o.rng)
 		r = vmm_add_rng(vm);
-	if (!r && !getenv("VHV_RUN_NO_SANDBOX"))
+	if (!r && !cli_no_sandbox(getenv("VHV_RUN_NO_SANDBOX")))
 		r = vmm_vm_sandbox(vm);
 	if (!r)
 		r = vmm_load_kernel(vm, &(struct vmm_boot){
