@@ -37,7 +37,8 @@ const char cli_usage[] =
 
 bool cli_no_sandbox(const char *env)
 {
-	return env != NULL;
+	/* Exactly "1": a "0" or an empty value must not disarm it. */
+	return env && !strcmp(env, "1");
 }
 
 int cli_exit_status(const struct vmm_exit_status *st)

@@ -47,6 +47,24 @@ static void raw_terminal(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
 }
 
+/*
+ * On unless VHV_RUN_NO_SANDBOX is exactly 1; stderr says so whenever the
+ * variable is set, so a sandbox that is off never goes unnoticed.
+ */
+static int sandbox(struct vmm_vm *vm)
+{
+	const char *env = getenv("VHV_RUN_NO_SANDBOX");
+
+	if (cli_no_sandbox(env)) {
+		fprintf(stderr, "vhv-run: VHV_RUN_NO_SANDBOX=1: running WITHOUT the seccomp sandbox\n");
+		return 0;
+	}
+	if (env)
+		fprintf(stderr, "vhv-run: VHV_RUN_NO_SANDBOX=%s ignored (only 1 turns the sandbox off)\n",
+			env);
+	return vmm_vm_sandbox(vm);
+}
+
 struct sig_ctx {
 	struct vmm_vm *vm;
 	int fd;
@@ -157,8 +175,8 @@ int main(int argc, char **argv)
 		r = vmm_add_net(vm, &o.nets[i]);
 	if (!r && o.rng)
 		r = vmm_add_rng(vm);
-	if (!r && !cli_no_sandbox(getenv("VHV_RUN_NO_SANDBOX")))
-		r = vmm_vm_sandbox(vm);
+	if (!r)
+		r = sandbox(vm);
 	if (!r)
 		r = vmm_load_kernel(vm, &(struct vmm_boot){
 					.kernel = o.kernel, .initrd = o.initrd,
