@@ -145,9 +145,10 @@ const char *vmm_boot_note(const struct vmm_vm *vm);
 /*
  * Confines the whole process with a seccomp allowlist at vmm_vm_start(),
  * after the VM's threads exist and before the guest's first instruction:
- * no new files, sockets or processes, and no executable mappings; any
- * other system call kills the process.  For a process that only runs
- * this VM (vhv-run does it).
+ * no new files, sockets or processes, no executable mappings, no path
+ * lookups, signals only within the process, ioctls and socket sends only
+ * on the descriptors allowed below; any other system call kills the
+ * process.  For a process that only runs this VM (vhv-run does it).
  */
 int vmm_vm_sandbox(struct vmm_vm *vm);
 
