@@ -38,7 +38,11 @@ FAKE_VMM := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h
 LIBVMM_MAIN := vmm/vhv-run.c
 LIBVMM_SRCS := $(filter-out $(LIBVMM_MAIN),$(wildcard vmm/*.c devices/*.c firmware/*.c))
 LIBVMM_EXTRA_OBJS :=
-VMM_LDLIBS := -luring -lseccomp -llzma -lzstd -lz -pthread
+# liburing statically: Debian's liburing 2.3 .so does not export
+# io_uring_register_restrictions/io_uring_enable_rings (liburing issue #773,
+# fixed in 2.4); the archive has them.
+URING_LIBS := -l:liburing.a
+VMM_LDLIBS := $(URING_LIBS) -lseccomp -llzma -lzstd -lz -pthread
 -include $(wildcard vmm/*.mk devices/*.mk firmware/*.mk)
 LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
 

@@ -277,4 +277,12 @@ int virtio_rng_create(struct vmm_vm *vm, struct pci_bus *bus);
 int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 		      const struct vmm_disk_config *cfg);
 
+struct io_uring;
+
+/*
+ * virtio-blk's ring on the image fd, completions signalled on efd: what
+ * virtio_blk_create() uses (on its own for the tests that attack it).
+ */
+int virtio_blk_ring_init(struct io_uring *ring, int fd, int efd);
+
 #endif /* DEVICES_VIRTIO_H */

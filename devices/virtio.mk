@@ -21,4 +21,4 @@ $(B)/unit/test_virtio_rng: selftests/unit/test_virtio_rng.c devices/virtio_rng.c
 UNIT_TESTS += test_virtio_blk
 $(B)/unit/test_virtio_blk: selftests/unit/test_virtio_blk.c devices/virtio_blk.c \
 	devices/virtio_pci.c devices/virtqueue.c devices/pci.c $(VIRTIO_DRV)
-$(B)/unit/test_virtio_blk: UNIT_LDLIBS += -luring
+$(B)/unit/test_virtio_blk: UNIT_LDLIBS += $(URING_LIBS)

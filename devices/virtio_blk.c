@@ -57,6 +57,7 @@
 #define BLK_SEG_MAX			254	/* data buffers per request (queue size - 2) */
 #define BLK_MAX_IOV			(BLK_SEG_MAX + 2)
 #define BLK_MAX_RANGE_SECTORS		(1u << 22)	/* 2 GiB */
+#define BLK_RING_FILE			0	/* the image, registered */
 
 struct virtio_blk;
 
@@ -193,8 +194,9 @@ static int blk_submit_falloc(struct virtio_blk *blk, struct blk_req *req)
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_fallocate(sqe, blk->fd, req->falloc_mode, req->offset,
-				req->len);
+	io_uring_prep_fallocate(sqe, BLK_RING_FILE, req->falloc_mode,
+				req->offset, req->len);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 	return 0;
 }
 
@@ -283,7 +285,8 @@ static int blk_start(struct virtio_blk *blk, struct blk_req *req,
 		sqe = blk_sqe(blk, req);
 		if (!sqe)
 			return VIRTIO_BLK_S_IOERR;
-		io_uring_prep_fsync(sqe, blk->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, BLK_RING_FILE, IORING_FSYNC_DATASYNC);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 		return -1;
 	case VIRTIO_BLK_T_GET_ID:
 		id_len = c->writable_len - 1 < BLK_ID_BYTES ?
@@ -308,11 +311,12 @@ static int blk_start(struct virtio_blk *blk, struct blk_req *req,
 	if (!sqe)
 		return VIRTIO_BLK_S_IOERR;
 	if (req->type == VIRTIO_BLK_T_IN)
-		io_uring_prep_readv(sqe, blk->fd, &c->iov[req->data_iov],
+		io_uring_prep_readv(sqe, BLK_RING_FILE, &c->iov[req->data_iov],
 				    req->nr_data, sector * BLK_SECTOR);
 	else
-		io_uring_prep_writev(sqe, blk->fd, &c->iov[req->data_iov],
+		io_uring_prep_writev(sqe, BLK_RING_FILE, &c->iov[req->data_iov],
 				     req->nr_data, sector * BLK_SECTOR);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 	return -1;
 }
 
@@ -527,6 +531,16 @@ static void blk_free(struct virtio_blk *blk)
 	free(blk);
 }
 
+/*
+ * The ring holds the image as a registered file and lets go of it only
+ * when its teardown, asynchronous in the kernel, has run: unlock now, so
+ * the image is free to other users once the device is gone.
+ */
+static void blk_unlock(struct virtio_blk *blk)
+{
+	flock(blk->fd, LOCK_UN);
+}
+
 static void blk_destroy(void *opaque)
 {
 	struct virtio_blk *blk = opaque;
@@ -538,6 +552,7 @@ static void blk_destroy(void *opaque)
 	if (!blk->read_only)
 		fsync(blk->fd);
 	vmm_loop_del(blk->vdev.vm, blk->efd);
+	blk_unlock(blk);
 	io_uring_queue_exit(&blk->ring);
 	close(blk->efd);
 	close(blk->fd);
@@ -607,6 +622,51 @@ err_close:
 	return ret;
 }
 
+/* What the disk submits, each on registered file BLK_RING_FILE only. */
+static const uint8_t blk_ring_ops[] = {
+	IORING_OP_READV, IORING_OP_WRITEV, IORING_OP_FSYNC,
+	IORING_OP_FALLOCATE,
+};
+#define BLK_RING_NR_OPS	(sizeof(blk_ring_ops) / sizeof(blk_ring_ops[0]))
+
+/*
+ * The image's ring, completions signalled on efd.  io_uring is a second
+ * system call interface that seccomp never sees: a ring that took any
+ * opcode on any descriptor would open files and sockets for a VMM the
+ * sandbox confines.  So the ring is created disabled, given the image
+ * as its only (registered) file and restricted to the disk's opcodes on
+ * registered files, with no registration allowed once enabled; the
+ * restrictions cannot be lifted.
+ */
+int virtio_blk_ring_init(struct io_uring *ring, int fd, int efd)
+{
+	struct io_uring_restriction res[BLK_RING_NR_OPS + 1];
+	unsigned int i;
+	int ret;
+
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < BLK_RING_NR_OPS; i++) {
+		res[i].opcode = IORING_RESTRICTION_SQE_OP;
+		res[i].sqe_op = blk_ring_ops[i];
+	}
+	res[i].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
+	res[i].sqe_flags = IOSQE_FIXED_FILE;
+
+	ret = io_uring_queue_init(BLK_QUEUE_SIZE, ring, IORING_SETUP_R_DISABLED);
+	if (ret)
+		return ret;
+	ret = io_uring_register_files(ring, &fd, 1);
+	if (!ret)
+		ret = io_uring_register_eventfd(ring, efd);
+	if (!ret)
+		ret = io_uring_register_restrictions(ring, res, BLK_RING_NR_OPS + 1);
+	if (!ret)
+		ret = io_uring_enable_rings(ring);
+	if (ret)
+		io_uring_queue_exit(ring);
+	return ret;
+}
+
 int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 		      const struct vmm_disk_config *cfg)
 {
@@ -630,22 +690,16 @@ int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 	else
 		blk_serial_from_path(blk->serial, cfg->path);
 
-	ret = io_uring_queue_init(BLK_QUEUE_SIZE, &blk->ring, 0);
-	if (ret) {
-		ret = vmm_set_error(vm, ret, "disk %s: io_uring: %s", cfg->path,
-				    strerror(-ret));
-		goto err_close;
-	}
 	blk->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (blk->efd < 0) {
 		ret = vmm_set_error(vm, -errno, "disk %s: eventfd: %s",
 				    cfg->path, strerror(errno));
-		goto err_ring;
+		goto err_close;
 	}
-	ret = io_uring_register_eventfd(&blk->ring, blk->efd);
+	ret = virtio_blk_ring_init(&blk->ring, blk->fd, blk->efd);
 	if (ret) {
-		ret = vmm_set_error(vm, ret, "disk %s: io_uring eventfd: %s",
-				    cfg->path, strerror(-ret));
+		ret = vmm_set_error(vm, ret, "disk %s: io_uring: %s", cfg->path,
+				    strerror(-ret));
 		goto err_efd;
 	}
 
@@ -662,7 +716,7 @@ int virtio_blk_create(struct vmm_vm *vm, struct pci_bus *bus,
 	ret = virtio_device_init(&blk->vdev, vm, &blk_ops, features, 1,
 				 BLK_QUEUE_SIZE);
 	if (ret)
-		goto err_efd;
+		goto err_ring;
 	ret = vmm_loop_add(vm, blk->efd, EPOLLIN, blk_io_handler, blk);
 	if (ret)
 		goto err_vdev;
@@ -680,11 +734,12 @@ err_loop:
 	vmm_loop_del(vm, blk->efd);
 err_vdev:
 	virtio_device_cleanup(&blk->vdev);
-err_efd:
-	close(blk->efd);
 err_ring:
 	io_uring_queue_exit(&blk->ring);
+err_efd:
+	close(blk->efd);
 err_close:
+	blk_unlock(blk);
 	close(blk->fd);
 err_free:
 	blk_free(blk);

@@ -770,6 +770,16 @@ static int net_setup_tap(struct virtio_net *net, struct vmm_vm *vm)
 	return 0;
 }
 
+/* What the fd does once the guest runs, all the sandbox will let it do. */
+static int net_sandbox_allow(struct virtio_net *net, struct vmm_vm *vm)
+{
+	if (net->is_socket)
+		return vmm_vm_sandbox_allow_socket(vm, net->fd);
+	if (net->is_tap && net->vnet_hdr)
+		return vmm_vm_sandbox_allow_ioctl(vm, net->fd, TUNSETOFFLOAD);
+	return 0;
+}
+
 int virtio_net_create_fd(struct vmm_vm *vm, struct pci_bus *bus, int fd,
 			 const uint8_t mac[6], bool vnet_hdr, const char *name)
 {
@@ -846,6 +856,9 @@ int virtio_net_create_fd(struct vmm_vm *vm, struct pci_bus *bus, int fd,
 	ret = virtio_pci_create(vm, bus, &net->vdev);
 	if (ret)
 		goto err_vdev;
+	ret = net_sandbox_allow(net, vm);
+	if (ret)
+		goto err_pci;
 	ret = vmm_device_add(vm, "virtio-net", net_destroy, net);
 	if (ret)
 		goto err_pci;

@@ -2,9 +2,10 @@
 /*
  * libvmm's seccomp sandbox, in L1 on /dev/vhv: a VM still runs under it,
  * and a device thread that tries something outside the allowlist (a
- * socket, executable memory, opening a file) takes the VMM down with
- * SIGSYS, after naming the forbidden call on stderr.  Each case runs in
- * its own child process.  TAP output.
+ * socket, executable memory, opening a file; an ioctl or a send on a
+ * descriptor the sandbox was not told about, a signal to another
+ * process) takes the VMM down with SIGSYS, after naming the forbidden
+ * call on stderr.  Each case runs in its own child process.  TAP output.
  *   sandbox_test MULTIBOOT_KERNEL
  */
 #include <errno.h>
@@ -17,23 +18,31 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "uapi/vhv.h"
 #include "vmm/device.h"
 
 static const char *kernel;
 static int tests, failures;
 static bool one_cpu_fifo;	/* the next child runs FIFO on one CPU */
 
-enum attempt { NOTHING, SOCKET, MPROTECT_EXEC, MMAP_EXEC, OPEN_FILE };
+enum attempt {
+	NOTHING, SOCKET, MPROTECT_EXEC, MMAP_EXEC, OPEN_FILE, IOCTL_OTHER_FD,
+	TGKILL_SELF, TGKILL_OTHER, SENDTO_OTHER_FD, SENDMSG_OTHER_FD, STAT_PATH,
+};
 
 struct ctx {
 	struct vmm_vm *vm;
 	int efd;
+	int sock[2];		/* a socket pair no device uses */
+	pid_t parent;
 	enum attempt what;
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
@@ -44,6 +53,7 @@ struct ctx {
 static void device_event(void *opaque, uint32_t events)
 {
 	struct ctx *c = opaque;
+	struct stat st;
 	uint64_t v;
 	void *p;
 
@@ -66,6 +76,30 @@ static void device_event(void *opaque, uint32_t events)
 		break;
 	case OPEN_FILE:
 		open("/etc/hostname", O_RDONLY);
+		break;
+	case IOCTL_OTHER_FD:
+		/* A request the vCPUs may make, on a descriptor that is no vCPU. */
+		ioctl(c->efd, VHV_RUN, 0);
+		break;
+	case TGKILL_SELF:
+		syscall(SYS_tgkill, getpid(), gettid(), 0);
+		break;
+	case TGKILL_OTHER:
+		syscall(SYS_tgkill, c->parent, c->parent, 0);
+		break;
+	case SENDTO_OTHER_FD:
+		sendto(c->sock[0], "x", 1, MSG_DONTWAIT, NULL, 0);
+		break;
+	case SENDMSG_OTHER_FD: {
+		struct iovec iov = { "x", 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		sendmsg(c->sock[0], &msg, MSG_DONTWAIT);
+		break;
+	}
+	case STAT_PATH:
+		/* Whether a file exists is worth knowing to an attacker. */
+		syscall(SYS_newfstatat, AT_FDCWD, "/etc/hostname", &st, 0);
 		break;
 	}
 	/* Still alive: the attempt was allowed (or nothing was tried). */
@@ -132,6 +166,11 @@ static int child(enum attempt what, bool poke)
 		return 100;
 	}
 	c.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c.parent = getppid();
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c.sock)) {
+		perror("socketpair");
+		return 105;
+	}
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.done_cond, NULL);
 	/*
@@ -241,5 +280,17 @@ int main(int argc, char **argv)
 	      SYS_mmap);
 	check("opening a file from a device thread kills the VMM, named", OPEN_FILE,
 	      true, 0, SYS_openat);
+	check("a vCPU's ioctl on a descriptor that is no vCPU kills the VMM, named",
+	      IOCTL_OTHER_FD, true, 0, SYS_ioctl);
+	check("a signal to a thread of the VMM itself is allowed", TGKILL_SELF, true,
+	      57, -1);
+	check("a signal to another process kills the VMM, named", TGKILL_OTHER, true,
+	      0, SYS_tgkill);
+	check("sendto on a socket no device uses kills the VMM, named",
+	      SENDTO_OTHER_FD, true, 0, SYS_sendto);
+	check("sendmsg on a socket no device uses kills the VMM, named",
+	      SENDMSG_OTHER_FD, true, 0, SYS_sendmsg);
+	check("probing a path with stat kills the VMM, named", STAT_PATH, true, 0,
+	      SYS_newfstatat);
 	return failures ? 1 : 0;
 }

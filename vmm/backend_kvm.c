@@ -335,4 +335,8 @@ const struct vmm_backend_ops vmm_backend_kvm = {
 	.irq_set = kvm_irq_set,
 	.msi_send = kvm_msi_send,
 	.ioeventfd = kvm_ioeventfd,
+	.vcpu_run_ioctl = KVM_RUN,
+	/* Interrupts, and doorbells that follow a BAR the guest moves. */
+	.vm_ioctls = (const unsigned long[]){ KVM_IRQ_LINE, KVM_SIGNAL_MSI,
+					      KVM_IOEVENTFD, 0 },
 };

@@ -262,4 +262,6 @@ const struct vmm_backend_ops vmm_backend_vhv = {
 	.setup_cpuid = vhv_setup_cpuid,
 	.irq_set = vhv_irq_set,
 	.msi_send = vhv_msi_send,
+	.vcpu_run_ioctl = VHV_RUN,
+	.vm_ioctls = (const unsigned long[]){ VHV_IRQ_LINE, VHV_SIGNAL_MSI, 0 },
 };

@@ -35,6 +35,12 @@ const char cli_usage[] =
 "3 guest crashed (triple fault); 4 stopped by a signal or Ctrl-A x;\n"
 "64+v (v < 64) guest wrote v to the debug-exit port 0x501.\n";
 
+bool cli_no_sandbox(const char *env)
+{
+	/* Exactly "1": a "0" or an empty value must not disarm it. */
+	return env && !strcmp(env, "1");
+}
+
 int cli_exit_status(const struct vmm_exit_status *st)
 {
 	switch (st->reason) {

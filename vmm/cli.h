@@ -47,6 +47,12 @@ int cli_parse_mac(const char *s, uint8_t mac[6]);
 
 extern const char cli_usage[];
 
+/*
+ * Whether VHV_RUN_NO_SANDBOX's value (NULL: unset) turns the sandbox off:
+ * only "1" does.
+ */
+bool cli_no_sandbox(const char *env);
+
 /* Process exit status for each way a VM can stop (see cli_usage). */
 int cli_exit_status(const struct vmm_exit_status *st);
 

@@ -100,6 +100,13 @@ struct vmm_backend_ops {
 	 */
 	int (*ioeventfd)(struct vmm_vm *vm, enum vmm_space space, uint64_t addr,
 			 uint32_t size, int fd, bool assign);
+	/*
+	 * The ioctls the backend makes once the guest runs, all the sandbox
+	 * lets it make: vcpu_run_ioctl on each vCPU fd, vm_ioctls (0-ended)
+	 * on the VM fd.
+	 */
+	unsigned long vcpu_run_ioctl;
+	const unsigned long *vm_ioctls;
 };
 
 extern const struct vmm_backend_ops vmm_backend_vhv;
@@ -116,6 +123,13 @@ struct vmm_vcpu {
 	bool bsp_ready;			/* boot state written by a loader */
 	atomic_int running;		/* inside the backend's run call */
 	uint64_t exits;
+};
+
+/* A descriptor the sandbox lets do more than I/O (sandbox.c). */
+struct vmm_sandbox_fd {
+	int fd;
+	bool socket;			/* send and receive on it */
+	unsigned long ioctl;		/* else this ioctl request */
 };
 
 struct vmm_device_entry {
@@ -166,6 +180,8 @@ struct vmm_vm {
 	bool started;
 	bool waited;
 	bool sandbox;			/* vmm_vm_sandbox() was called */
+	struct vmm_sandbox_fd *sandbox_fds;	/* vmm_vm_sandbox_allow_*() */
+	unsigned int nr_sandbox_fds;
 
 	/*
 	 * Threads wait here until the sandbox is in place; the sandbox waits

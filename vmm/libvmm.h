@@ -145,11 +145,26 @@ const char *vmm_boot_note(const struct vmm_vm *vm);
 /*
  * Confines the whole process with a seccomp allowlist at vmm_vm_start(),
  * after the VM's threads exist and before the guest's first instruction:
- * no new files, sockets or processes, and no executable mappings; any
- * other system call kills the process.  For a process that only runs
- * this VM (vhv-run does it).
+ * no new files, sockets or processes, no executable mappings, no path
+ * lookups, signals only within the process, ioctls and socket sends only
+ * on the descriptors allowed below; any other system call kills the
+ * process.  For a process that only runs this VM (vhv-run does it).
  */
 int vmm_vm_sandbox(struct vmm_vm *vm);
+
+/*
+ * What a descriptor may still do under the sandbox, said before
+ * vmm_vm_start(): as Firecracker does, the filter names each descriptor
+ * it lets take an ioctl or a send/receive, so a request is allowed only
+ * on the descriptor that needs it (the backend's own are known).  An
+ * embedder that, say, restores its terminal after the VM stopped allows
+ * TCSETS on it; devices allow what they use.  0 or -errno (-EBUSY once
+ * started).
+ */
+int vmm_vm_sandbox_allow_ioctl(struct vmm_vm *vm, int fd,
+			       unsigned long request);
+/* sendmsg/sendto/recvmsg/recvfrom on the socket fd. */
+int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd);
 
 /* Starts one thread per vCPU and one for device I/O. */
 int vmm_vm_start(struct vmm_vm *vm);

@@ -6,22 +6,24 @@
  * process).  Nothing may map memory executable any more, so guest memory
  * never becomes code in the VMM.  Files, taps and rings are all opened
  * before; the filter keeps them usable, and nothing new can be opened.
+ * What reaches further than the descriptor it acts on is bound to the
+ * descriptors known when the filter is built (ioctls, socket sends and
+ * receives) or to the VMM itself (signals).
  *
  * A forbidden call traps (SIGSYS) rather than killing silently: the
  * handler names the call on stderr, then the process dies of SIGSYS as
  * it would have.  A thread that blocks SIGSYS dies without the message.
  */
 #include <errno.h>
-#include <signal.h>
-#include <unistd.h>
-#include <linux/kvm.h>
-#include <linux/if_tun.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
-#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmm/internal.h"
 
@@ -32,12 +34,8 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(pwritev), SCMP_SYS(preadv2), SCMP_SYS(pwritev2),
 	SCMP_SYS(lseek), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(fallocate), SCMP_SYS(close), SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fcntl),
-	SCMP_SYS(dup),
-	/* packet sockets handed to devices (virtio_net_create_fd) */
-	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendto),
-	SCMP_SYS(sendmsg),
-	/* the event loop and io_uring */
+	SCMP_SYS(fcntl), SCMP_SYS(dup),
+	/* the event loop and io_uring (its rings are restricted too) */
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2),
 	SCMP_SYS(epoll_ctl), SCMP_SYS(io_uring_enter), SCMP_SYS(ppoll),
 	SCMP_SYS(poll),
@@ -45,7 +43,7 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(mremap),
 	/* threads, signals, time */
 	SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(sigaltstack), SCMP_SYS(tgkill), SCMP_SYS(gettid),
+	SCMP_SYS(sigaltstack), SCMP_SYS(gettid),
 	SCMP_SYS(getpid), SCMP_SYS(sched_yield), SCMP_SYS(nanosleep),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
 	SCMP_SYS(gettimeofday), SCMP_SYS(restart_syscall),
@@ -53,18 +51,59 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
-/*
- * ioctls by request number: running vCPUs, interrupts, doorbells (a BAR
- * the guest moves takes its doorbells along), taps, the tty.
- */
-static const unsigned long allowed_ioctls[] = {
-	VHV_RUN, VHV_IRQ_LINE, VHV_SIGNAL_MSI,
-	KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_IOEVENTFD,
-	TUNSETOFFLOAD, TUNSETVNETHDRSZ, FIONBIO, FIONREAD,
-	TCGETS, TCSETS, TCSETSW, TCSETSF,
+/* What a socket a device was handed may do (virtio_net_create_fd). */
+static const int socket_syscalls[] = {
+	SCMP_SYS(sendmsg), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+	SCMP_SYS(recvfrom),
 };
 
-static int sandbox_rules(scmp_filter_ctx ctx)
+/*
+ * The kernel reads descriptors, pids and ioctl requests as 32-bit
+ * values: compare what it will see, whatever the upper half holds.
+ */
+#define ARG32(n, v)	SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, \
+				 (uint32_t)(v))
+
+static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long request)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				ARG32(0, fd), ARG32(1, request));
+}
+
+static int allow_socket(scmp_filter_ctx ctx, int fd)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; !r && i < sizeof(socket_syscalls) / sizeof(socket_syscalls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, socket_syscalls[i], 1,
+				     ARG32(0, fd));
+	return r;
+}
+
+/* The backend's vCPU and VM fds, then what devices and the embedder said. */
+static int sandbox_fd_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
+{
+	const struct vmm_sandbox_fd *sfd;
+	const unsigned long *req;
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; !r && i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].fd >= 0)
+			r = allow_ioctl(ctx, vm->vcpus[i].fd,
+					vm->ops->vcpu_run_ioctl);
+	for (req = vm->ops->vm_ioctls; !r && req && *req; req++)
+		r = allow_ioctl(ctx, vm->vm_fd, *req);
+	for (i = 0; !r && i < vm->nr_sandbox_fds; i++) {
+		sfd = &vm->sandbox_fds[i];
+		r = sfd->socket ? allow_socket(ctx, sfd->fd) :
+				  allow_ioctl(ctx, sfd->fd, sfd->ioctl);
+	}
+	return r;
+}
+
+static int sandbox_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
 {
 	unsigned int i;
 	int r;
@@ -74,12 +113,22 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 		if (r)
 			return r;
 	}
-	for (i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]));
-		if (r)
-			return r;
-	}
+	r = sandbox_fd_rules(ctx, vm);
+	if (r)
+		return r;
+	/* Signals within the VMM (kicking vCPU threads, raise()), no further. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+			     ARG32(0, getpid()));
+	if (r)
+		return r;
+	/*
+	 * A disk gives up its image lock at teardown (its ring's reference
+	 * on the file outlives the close); unlocking is all flock may do.
+	 */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(flock), 1,
+			     SCMP_A1(SCMP_CMP_EQ, LOCK_UN));
+	if (r)
+		return r;
 	/* Memory may be mapped and protected, never executable. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -135,6 +184,36 @@ static int sandbox_trap_handler(void)
 	return sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
 }
 
+static int sandbox_allow(struct vmm_vm *vm, struct vmm_sandbox_fd sfd)
+{
+	struct vmm_sandbox_fd *fds;
+
+	if (vm->started)
+		return vmm_set_error(vm, -EBUSY,
+				     "sandbox: the VM is already running");
+	if (sfd.fd < 0)
+		return vmm_set_error(vm, -EBADF, "sandbox: fd %d", sfd.fd);
+	fds = realloc(vm->sandbox_fds, (vm->nr_sandbox_fds + 1) * sizeof(*fds));
+	if (!fds)
+		return vmm_set_error(vm, -ENOMEM, "sandbox: out of memory");
+	fds[vm->nr_sandbox_fds++] = sfd;
+	vm->sandbox_fds = fds;
+	return 0;
+}
+
+int vmm_vm_sandbox_allow_ioctl(struct vmm_vm *vm, int fd,
+			       unsigned long request)
+{
+	return sandbox_allow(vm, (struct vmm_sandbox_fd){ .fd = fd,
+							  .ioctl = request });
+}
+
+int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd)
+{
+	return sandbox_allow(vm, (struct vmm_sandbox_fd){ .fd = fd,
+							  .socket = true });
+}
+
 /*
  * Everything the filter would forbid later, done while the VM's threads
  * do not exist yet.
@@ -166,7 +245,7 @@ int vmm_sandbox_install(struct vmm_vm *vm)
 	/* All threads of the process at once, or none. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!r)
-		r = sandbox_rules(ctx);
+		r = sandbox_rules(ctx, vm);
 	if (!r)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);

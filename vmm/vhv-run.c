@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -45,6 +46,29 @@ static void raw_terminal(void)
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+/*
+ * On unless VHV_RUN_NO_SANDBOX is exactly 1; stderr says so whenever the
+ * variable is set, so a sandbox that is off never goes unnoticed.
+ */
+static int sandbox(struct vmm_vm *vm, int console_in)
+{
+	const char *env = getenv("VHV_RUN_NO_SANDBOX");
+	int r;
+
+	if (cli_no_sandbox(env)) {
+		fprintf(stderr, "vhv-run: VHV_RUN_NO_SANDBOX=1: running WITHOUT the seccomp sandbox\n");
+		return 0;
+	}
+	if (env)
+		fprintf(stderr, "vhv-run: VHV_RUN_NO_SANDBOX=%s ignored (only 1 turns the sandbox off)\n",
+			env);
+	r = vmm_vm_sandbox(vm);
+	/* restore_terminal() runs after the guest, sandboxed (tcsetattr). */
+	if (!r && console_in == STDIN_FILENO)
+		r = vmm_vm_sandbox_allow_ioctl(vm, STDIN_FILENO, TCSETS);
+	return r;
 }
 
 struct sig_ctx {
@@ -157,8 +181,8 @@ int main(int argc, char **argv)
 		r = vmm_add_net(vm, &o.nets[i]);
 	if (!r && o.rng)
 		r = vmm_add_rng(vm);
-	if (!r && !getenv("VHV_RUN_NO_SANDBOX"))
-		r = vmm_vm_sandbox(vm);
+	if (!r)
+		r = sandbox(vm, in);
 	if (!r)
 		r = vmm_load_kernel(vm, &(struct vmm_boot){
 					.kernel = o.kernel, .initrd = o.initrd,

@@ -437,6 +437,7 @@ void vmm_vm_destroy(struct vmm_vm *vm)
 	pthread_mutex_destroy(&vm->err_lock);
 	pthread_mutex_destroy(&vm->gate_lock);
 	pthread_cond_destroy(&vm->gate_cond);
+	free(vm->sandbox_fds);
 	free(vm);
 }
 

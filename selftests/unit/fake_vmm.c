@@ -216,6 +216,27 @@ void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
 	fk.stops[fk.nr_stops++] = (struct fake_stop){ reason, code };
 }
 
+int vmm_vm_sandbox_allow_ioctl(struct vmm_vm *vm, int fd,
+			       unsigned long request)
+{
+	(void)vm;
+	assert_true(fk.nr_sandbox < FAKE_MAX_SANDBOX);
+	fk.sandbox[fk.nr_sandbox].fd = fd;
+	fk.sandbox[fk.nr_sandbox].socket = false;
+	fk.sandbox[fk.nr_sandbox++].ioctl = request;
+	return 0;
+}
+
+int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd)
+{
+	(void)vm;
+	assert_true(fk.nr_sandbox < FAKE_MAX_SANDBOX);
+	fk.sandbox[fk.nr_sandbox].fd = fd;
+	fk.sandbox[fk.nr_sandbox].socket = true;
+	fk.sandbox[fk.nr_sandbox++].ioctl = 0;
+	return 0;
+}
+
 int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 {
 	va_list ap;

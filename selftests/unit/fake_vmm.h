@@ -26,6 +26,7 @@
 #define FAKE_MAX_IRQS		1024
 #define FAKE_MAX_MSIS		256
 #define FAKE_MAX_STOPS		64
+#define FAKE_MAX_SANDBOX	16
 #define FAKE_NR_GSIS		24
 
 struct fake_range {
@@ -101,6 +102,10 @@ struct fake_vmm {
 	uint32_t stop_code;
 	struct fake_stop stops[FAKE_MAX_STOPS];
 	unsigned int nr_stops;
+
+	/* vmm_vm_sandbox_allow_ioctl / _socket, in order */
+	struct { int fd; bool socket; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
+	unsigned int nr_sandbox;
 
 	/* vmm_set_error / vmm_vm_fail: the latest message */
 	char msg[512];

@@ -186,6 +186,23 @@ static void test_exit_status(void **state)
 	assert_int_equal(cli_exit_status(&st), 71);
 }
 
+/*
+ * The sandbox is off only when asked for explicitly: "0", "", "no" or
+ * "false" would be read as "off" by no one.
+ */
+static void test_no_sandbox(void **state)
+{
+	(void)state;
+	assert_false(cli_no_sandbox(NULL));
+	assert_true(cli_no_sandbox("1"));
+	assert_false(cli_no_sandbox("0"));
+	assert_false(cli_no_sandbox(""));
+	assert_false(cli_no_sandbox("no"));
+	assert_false(cli_no_sandbox("false"));
+	assert_false(cli_no_sandbox("11"));
+	assert_false(cli_no_sandbox("1 "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_no_sandbox),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -562,6 +565,86 @@ static void test_image_locked(void **state)
 	start(false, NULL);
 }
 
+/* Submits the one SQE prepared on ring; returns its result. */
+static int ring_do(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	int r;
+
+	r = io_uring_submit(ring);
+	if (r < 0)
+		return r;
+	assert_int_equal(io_uring_wait_cqe(ring, &cqe), 0);
+	r = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return r;
+}
+
+/*
+ * The disk's ring is no way around the seccomp sandbox: code in the VMM
+ * that reaches it can neither open a file or a socket through it, nor
+ * use a descriptor the ring was not given, nor change what it was given.
+ * Only the image, as registered file 0, with the device's opcodes.
+ */
+static void test_ring_confined(void **state)
+{
+	struct io_uring_probe *probe = io_uring_get_probe();
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	uint8_t buf[512];
+	struct iovec iov = { buf, sizeof(buf) };
+	int fd = open(img, O_RDONLY | O_CLOEXEC);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int r, want_socket;
+
+	(void)state;
+	assert_non_null(probe);
+	assert_true(fd >= 0 && efd >= 0);
+	/* A kernel without IORING_OP_SOCKET refuses it as unknown. */
+	want_socket = io_uring_opcode_supported(probe, IORING_OP_SOCKET) ?
+		      -EACCES : -EINVAL;
+	io_uring_free_probe(probe);
+	assert_int_equal(virtio_blk_ring_init(&ring, fd, efd), 0);
+
+	/* openat and socket are refused. */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_openat(sqe, AT_FDCWD, img, O_RDONLY | O_CLOEXEC, 0);
+	r = ring_do(&ring);
+	if (r >= 0)
+		close(r);
+	assert_int_equal(r, -EACCES);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_socket(sqe, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
+	r = ring_do(&ring);
+	if (r >= 0)
+		close(r);
+	assert_int_equal(r, want_socket);
+
+	/* The device's own requests work: file 0 is the image. */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_readv(sqe, 0, &iov, 1, 512);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	assert_int_equal(ring_do(&ring), 512);
+	assert_memory_equal(buf, expect + 512, 512);
+
+	/* A plain descriptor, even the image's own, is refused. */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_readv(sqe, fd, &iov, 1, 0);
+	assert_int_equal(ring_do(&ring), -EACCES);
+
+	/* The file table cannot change, by SQE or by registration. */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_files_update(sqe, &fd, 1, 0);
+	assert_int_equal(ring_do(&ring), -EACCES);
+	assert_int_equal(io_uring_register_files_update(&ring, 0, &efd, 1),
+			 -EACCES);
+	assert_int_equal(io_uring_register_buffers(&ring, &iov, 1), -EACCES);
+
+	io_uring_queue_exit(&ring);
+	close(efd);
+	close(fd);
+}
+
 static void test_create_errors(void **state)
 {
 	struct vmm_disk_config cfg = { 0 };
@@ -612,6 +695,7 @@ int main(void)
 		T(test_malformed_chains),
 		T(test_reset_and_teardown_drain),
 		T(test_create_errors),
+		T(test_ring_confined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

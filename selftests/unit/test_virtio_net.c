@@ -338,6 +338,10 @@ static void test_config(void **state)
 	unsigned int i;
 
 	env_net(e, false, mac);
+	/* The sandbox lets the socket send and receive. */
+	assert_int_equal(fk.nr_sandbox, 1);
+	assert_true(fk.sandbox[0].socket);
+	assert_int_equal(fk.sandbox[0].fd, e->dev_fd);
 	e->d.bar = find_bar0();
 	f = device_features(&e->d);
 	assert_true(f & BIT(VIRTIO_F_VERSION_1));
@@ -1140,6 +1144,10 @@ static void test_real_tap(void **state)
 	}
 
 	assert_int_equal(virtio_net_create(&fake_vm, e->bus, &cfg), 0);
+	/* The sandbox lets the tap take TUNSETOFFLOAD, and only that. */
+	assert_int_equal(fk.nr_sandbox, 1);
+	assert_false(fk.sandbox[0].socket);
+	assert_int_equal(fk.sandbox[0].ioctl, TUNSETOFFLOAD);
 	/* TUNSETOFFLOAD at DRIVER_OK with everything: no error recorded. */
 	fk.nr_errors = 0;
 	drv_init(&e->d, F_BASIC | BIT(F_MRG_RXBUF) | BIT(F_CSUM) |
