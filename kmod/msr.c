@@ -90,6 +90,7 @@ static int get_generic(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_XSS:		/* no supervisor states */
 	case MSR_AMD64_PATCH_LEVEL:
 	case MSR_K7_HWCR:
+	case MSR_AMD64_NB_CFG:		/* Linux sets its ECS bit on AMD */
 		*data = 0;
 		return 0;
 	case MSR_IA32_MCG_STATUS:
@@ -155,6 +156,7 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 		return 0;
 	case MSR_K7_HWCR:
 	case MSR_AMD64_PATCH_LEVEL:
+	case MSR_AMD64_NB_CFG:
 		return 0;	/* writes ignored, as on real parts */
 	}
 	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7)) {

@@ -132,6 +132,51 @@ static void test_xcr0_restored(void)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
+/* ---- CPUID 0xD follows the guest's XCR0 ---------------------------------- */
+
+static void guest_xsave_size(void *arg)
+{
+	uint32_t r[4];
+	uint64_t cr4;
+
+	(void)arg;
+	asm volatile("mov %%cr4, %0" : "=r" (cr4));
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 | CR4_OSXSAVE));
+	guest_cpuid(0xd, 0, r);
+	GUEST_SYNC(r[0]);			/* what XCR0 may hold */
+	asm volatile("xsetbv" : : "a" (r[0]), "d" (0), "c" (0));
+	guest_cpuid(0xd, 0, r);
+	GUEST_SYNC((uint64_t)r[1] << 32 | r[2]);	/* EBX now, ECX max */
+	GUEST_DONE();
+}
+
+static void test_xsave_size(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+	uint32_t a, b, c, d;
+	struct ucall uc;
+
+	if (!host_has_xsave()) {
+		tap_skip("the L1 CPU has no XSAVE", "CPUID 0xD sizes follow XCR0");
+		return;
+	}
+	vcpu = guest(&vm, guest_xsave_size, NULL);
+	vcpu_run_to_ucall(vcpu, &uc);
+	asm("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (0xd), "c" (0));
+	tap_result((uc.args[0] & ~host_xgetbv()) == 0,
+		   "CPUID 0xD.0 EAX (%#llx) offers no state the host's XCR0 (%#llx) lacks",
+		   (unsigned long long)uc.args[0], (unsigned long long)host_xgetbv());
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] >> 32 == b || uc.args[0] == 0,
+		   "after XSETBV, CPUID 0xD.0 EBX is the size for that XCR0 (%llu, host %u)",
+		   (unsigned long long)(uc.args[0] >> 32), b);
+	tap_result((uint32_t)uc.args[0] == (uc.args[0] >> 32),
+		   "CPUID 0xD.0 ECX is the size for all the guest may enable (%llu)",
+		   (unsigned long long)(uint32_t)uc.args[0]);
+	done(vm, vcpu);
+}
+
 /* ---- #DB is intercepted and handed back, one delivery per exit ---------- */
 
 static void guest_single_step(void *arg)
@@ -470,6 +515,7 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	{ "xcr0", test_xcr0_restored },
+	{ "xsave-size", test_xsave_size },
 	{ "db", test_db_intercepted },
 	{ "wbinvd", test_wbinvd_intercepted },
 	{ "delivery-mmio", test_mmio_during_delivery },

@@ -281,11 +281,11 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 			write_pkru(svm->pkru);
 	}
 
-	/* Whether the host's value comes back is decided here, by what was
-	 * loaded: the guest may clear CR4.OSXSAVE before it exits. */
-	svm->xcr0_loaded = (svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) &&
-			   vcpu->xcr0 != vhv_host_xcr0;
-	if (svm->xcr0_loaded)
+	/*
+	 * Whatever the guest's CR4.OSXSAVE: it may set it without an exit
+	 * and must then find its own XCR0, not the host's.
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE) && vcpu->xcr0 != vhv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
@@ -311,9 +311,18 @@ static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 			write_pkru(svm->host_pkru);
 	}
 
-	if (svm->xcr0_loaded) {
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
-		svm->xcr0_loaded = false;
+	/*
+	 * What the CPU holds decides, not what the guest's CR4 says now (it
+	 * may have cleared OSXSAVE).  A value other than the one loaded means
+	 * the CPU let XSETBV through without its intercept (QEMU's TCG model
+	 * of SVM does): the guest's view is kept true, the host's put back.
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
+		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+		vcpu->xcr0 = xcr0;
+		if (xcr0 != vhv_host_xcr0)
+			xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
 	}
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))

@@ -36,7 +36,6 @@ struct svm_vcpu {
 	u64 debugctl;
 	u32 pkru;			/* the guest's, while the host's is loaded */
 	u32 host_pkru;
-	bool xcr0_loaded;		/* the guest's XCR0 is on the CPU */
 };
 
 /* Per-CPU state of the backend. */
