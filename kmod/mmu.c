@@ -77,9 +77,12 @@ static void free_tables(u64 *table, int level)
 {
 	unsigned int i;
 
-	for (i = 0; level > 1 && i < 512; i++)
+	for (i = 0; level > 1 && i < 512; i++) {
 		if (present(table[i]) && !is_huge(table[i], level))
 			free_tables(table_of(table[i]), level - 1);
+		if (level > 2)
+			cond_resched();	/* a large VM's teardown */
+	}
 	free_page((unsigned long)table);
 	atomic_long_dec(&vhv_stats.pages);
 }
@@ -488,11 +491,16 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 		spin_lock(&vm->mmu_lock);
 		if (vm->mmu_invalidate_in_progress ||
 		    seq != vm->mmu_invalidate_seq) {
-			/* The VMM's mapping changed under us: look again. */
+			/*
+			 * The VMM's mapping changed under us: the guest
+			 * faults again, after the run loop has looked at
+			 * signals (a thread forever changing the mapping
+			 * must not keep SIGKILL out).
+			 */
 			spin_unlock(&vm->mmu_lock);
 			put_page(f.page);
-			cond_resched();
-			continue;
+			r = 1;
+			break;
 		}
 		install(vm, &vcpu->mmu_cache, &f, &z);
 		spin_unlock(&vm->mmu_lock);

@@ -145,6 +145,8 @@ static long vcpu_set_sregs(struct vhv_vcpu *vcpu, void __user *argp)
 	}
 	vhv_ops->set_sregs(vcpu, &s);
 	vcpu->apic_base = s.apic_base;
+	if (vcpu->apic)		/* with an irqchip the LAPIC's TPR is CR8 */
+		vhv_irq_set_cr8(vcpu, s.cr8);
 	vcpu->state_dirty = true;	/* checked as a whole before entry */
 	return 0;
 }

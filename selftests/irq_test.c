@@ -261,6 +261,58 @@ static void test_tsc_deadline(void)
 	done(vm, vcpu);
 }
 
+/* A deadline too far to represent never fires (and never spins the host). */
+static void guest_far_deadline(void *arg)
+{
+	(void)arg;
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_LVTT, 0x42 | LVT_DEADLINE);
+	asm volatile("sti");
+	guest_wrmsr(0x6e0, ~0ull);
+	for (int i = 0; i < 10000; i++)
+		asm volatile("pause");
+	GUEST_SYNC(count_of(0x42) << 32 | (guest_rdmsr(0x6e0) == ~0ull));
+	GUEST_DONE();
+}
+
+static void test_far_deadline(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu = irq_guest(&vm, guest_far_deadline, NULL);
+	struct ucall uc;
+
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == 1, "TSC deadline ~0: no interrupt, the MSR keeps the value");
+	done(vm, vcpu);
+}
+
+/* SET_SREGS's CR8 is the LAPIC's TPR the guest then reads. */
+static void guest_read_cr8(void *arg)
+{
+	uint64_t cr8;
+
+	(void)arg;
+	asm volatile("mov %%cr8, %0" : "=r" (cr8));
+	GUEST_SYNC(cr8 << 8 | apic_read(APIC_TPR));
+	GUEST_DONE();
+}
+
+static void test_sregs_cr8(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu = irq_guest(&vm, guest_read_cr8, NULL);
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	struct ucall uc;
+
+	s.cr8 = 5;
+	vcpu_set_sregs(vcpu, &s);
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == (5 << 8 | 0x50),
+		   "VHV_SET_SREGS cr8 5: the guest reads CR8 5 and TPR 0x50 (%#llx)",
+		   (unsigned long long)uc.args[0]);
+	done(vm, vcpu);
+}
+
 /* ---- IPIs to self, TPR --------------------------------------------------------- */
 
 static void guest_self_ipi(void *arg)
@@ -792,6 +844,8 @@ static const struct {
 	{ "oneshot", test_oneshot },
 	{ "periodic", test_periodic },
 	{ "deadline", test_tsc_deadline },
+	{ "far-deadline", test_far_deadline },
+	{ "sregs-cr8", test_sregs_cr8 },
 	{ "self-ipi", test_self_ipi },
 	{ "x2apic", test_x2apic },
 	{ "ioapic", test_ioapic },

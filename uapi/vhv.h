@@ -403,7 +403,7 @@ struct vhv_msr_filter {
  *   EINVAL  argument not 0
  *   EEXIST  the VM already has them
  *   EBUSY   the VM already has vCPUs (create the irqchip first)
- *   EOPNOTSUPP  this backend cannot run guests (VHV_CAP_IRQCHIP is 0)
+ *   EOPNOTSUPP  this backend cannot run guests (VHV_CAP_RUN is 0)
  *   ENOMEM
  */
 #define VHV_CREATE_IRQCHIP	_IO(VHVIO, 0x14)
@@ -425,7 +425,9 @@ struct vhv_irq_level {
 /*
  * VHV_SIGNAL_MSI: delivers the message a device writes to address
  * (0xfeeXXXXX: destination bits 19:12, logical bit 2) with data (vector
- * 7:0, delivery mode 10:8, trigger 15) to the local APICs.
+ * 7:0, delivery mode 10:8, trigger 15) to the local APICs.  SMI (there is
+ * no SMM), ExtINT and the reserved delivery modes are dropped, as a
+ * chipset without them would.
  *   EINVAL  address outside 0xfee00000-0xfeefffff, flags or pad not zero
  *   ENXIO   no VHV_CREATE_IRQCHIP yet
  */

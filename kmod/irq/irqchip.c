@@ -139,11 +139,18 @@ static void ioapic_send(void *ctx, const struct vhv_irq_msg *m)
 	deliver(chip->vm, m, NULL, VHV_APIC_DEST_NONE);
 }
 
-/* The PIC's INTR goes to whichever CPU takes ExtINT: the BSP, on a PC. */
+static bool takes_extint(struct vhv_vcpu *vcpu);
+
+/* The PIC's INTR goes to every CPU whose LINT0 takes ExtINT (the BSP). */
 static void pic_changed(struct vhv_irqchip *chip)
 {
-	if (smp_load_acquire(&chip->vm->nr_vcpus) && vhv_pic_output(&chip->pic))
-		vhv_vcpu_kick(chip->vm->vcpus[0]);
+	u32 i, n = smp_load_acquire(&chip->vm->nr_vcpus);
+
+	if (!vhv_pic_output(&chip->pic))
+		return;
+	for (i = 0; i < n; i++)
+		if (takes_extint(chip->vm->vcpus[i]))
+			vhv_vcpu_kick(chip->vm->vcpus[i]);
 }
 
 /* A PC's wiring of GSI n; caller holds chip->lock. */
@@ -168,7 +175,7 @@ static void pit_arm(struct vhv_irqchip *chip)
 	}
 	/* A guest cannot make the host take an interrupt every microsecond. */
 	chip->pit_period_ns = period ? max_t(u64, period, VHV_LAPIC_MIN_PERIOD_NS) : 0;
-	hrtimer_start(&chip->pit_timer, ns_to_ktime(first), HRTIMER_MODE_ABS_HARD);
+	hrtimer_start(&chip->pit_timer, ns_to_ktime(first), HRTIMER_MODE_ABS);
 }
 
 static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
@@ -180,7 +187,11 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	spin_lock_irqsave(&chip->lock, flags);
 	set_gsi(chip, 0, true);
 	set_gsi(chip, 0, false);
-	if (chip->pit_period_ns) {
+	/*
+	 * Re-armed by a PIT write while this ran: that timing stands (and a
+	 * queued timer's expiry must not be touched).
+	 */
+	if (chip->pit_period_ns && !hrtimer_is_queued(t)) {
 		hrtimer_forward_now(t, ns_to_ktime(chip->pit_period_ns));
 		ret = HRTIMER_RESTART;
 	}
@@ -196,7 +207,7 @@ static void lapic_arm(struct vhv_vlapic *apic)
 	u64 expiry = vhv_lapic_timer_expiry(&apic->s);
 
 	if (expiry)
-		hrtimer_start(&apic->timer, ns_to_ktime(expiry), HRTIMER_MODE_ABS_HARD);
+		hrtimer_start(&apic->timer, ns_to_ktime(expiry), HRTIMER_MODE_ABS);
 	else
 		hrtimer_try_to_cancel(&apic->timer);
 }
@@ -217,8 +228,11 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 			apic->tsc_deadline = 0;
 		expiry = vhv_lapic_timer_expiry(&apic->s);
 	}
-	/* Re-armed meanwhile, or periodic: the model says when. */
-	if (expiry) {
+	/*
+	 * Periodic, or a later expiry: the model says when.  Re-armed by the
+	 * vCPU while this ran: that timer is queued, leave it alone.
+	 */
+	if (expiry > now && !hrtimer_is_queued(t)) {
 		hrtimer_set_expires(t, ns_to_ktime(expiry));
 		ret = HRTIMER_RESTART;
 	}
@@ -372,16 +386,25 @@ int vhv_irq_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	return r;
 }
 
-/* Guest TSC value to the host clock (ns) at which it is reached. */
+/* A deadline further out than this (about 146 years) never fires. */
+#define DEADLINE_MAX_NS		(KTIME_MAX / 2)
+
+/*
+ * Guest TSC value to the host clock (ns) at which it is reached; 0 for
+ * none (0 written, or so far that it cannot be represented).
+ */
 static u64 deadline_ns(struct vhv_vcpu *vcpu, u64 deadline)
 {
-	u64 tsc, now = now_ns();
+	u64 tsc, now = now_ns(), delta;
 
 	if (!deadline)
 		return 0;
 	if (vhv_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc) || deadline <= tsc || !tsc_khz)
 		return now;
-	return now + mul_u64_u32_div(deadline - tsc, 1000000, tsc_khz);
+	delta = mul_u64_u32_div(deadline - tsc, 1000000, tsc_khz);
+	if (delta > DEADLINE_MAX_NS - now)
+		return 0;
+	return now + delta;
 }
 
 int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data)
@@ -587,7 +610,7 @@ int vhv_irqchip_create(struct vhv_vm *vm)
 	vhv_pic_reset(&chip->pic);
 	vhv_ioapic_init(&chip->ioapic, ioapic_send, chip);
 	vhv_pit_reset(&chip->pit, now_ns());
-	hrtimer_init(&chip->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	hrtimer_init(&chip->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	chip->pit_timer.function = pit_timer_fn;
 
 	mutex_lock(&vm->lock);
@@ -627,7 +650,7 @@ int vhv_vlapic_create(struct vhv_vcpu *vcpu)
 	apic->vcpu = vcpu;
 	spin_lock_init(&apic->lock);
 	vhv_lapic_reset(&apic->s, vcpu->id, vcpu->id == 0);
-	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	apic->timer.function = lapic_timer_fn;
 	vcpu->apic = apic;
 	vcpu->apic_base = apic->s.base;

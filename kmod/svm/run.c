@@ -75,6 +75,8 @@ void svm_clear_events(struct vhv_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	svm->reinject = 0;
+	svm->reinject_later = 0;
+	svm->triple_fault = false;
 	svm->exc_pending = false;
 	svm->nmi_masked = svm->awaiting_iret = false;
 	svm->vmcb->control.int_state = 0;
@@ -87,7 +89,43 @@ bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 
 	return (vcpu->regs.rflags & VHV_RFLAGS_IF) && !in_shadow(svm) &&
-	       !svm->reinject && !svm->exc_pending;
+	       !svm->reinject && !svm->reinject_later && !svm->exc_pending;
+}
+
+static bool contributory(u8 vector)
+{
+	return vector == 0 || (vector >= 10 && vector <= 13);
+}
+
+/*
+ * An exception raised while delivering another exception (the exit cut
+ * that delivery short, svm->reinject holds it): the two combine as the
+ * SDM's table of double faults says, rather than the old one being
+ * delivered again first and failing again forever.  Two contributory
+ * (or #PF then #PF/contributory) make #DF; a fault delivering #DF is a
+ * triple fault; otherwise the new one goes and re-execution raises the
+ * old again if it still applies.
+ */
+static void combine_exceptions(struct svm_vcpu *svm, u8 *vector,
+			       bool *has_error, u32 *error)
+{
+	u32 old = svm->reinject;
+	u8 ov = old & SVM_EVTINJ_VECTOR_MASK;
+
+	if (!(old & SVM_EVTINJ_VALID) ||
+	    ((old & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT) != SVM_EVTINJ_TYPE_EXEPT)
+		return;
+	svm->reinject = 0;
+	if (ov == 8) {
+		svm->triple_fault = true;
+		return;
+	}
+	if ((contributory(ov) && contributory(*vector)) ||
+	    (ov == 14 && (*vector == 14 || contributory(*vector)))) {
+		*vector = 8;
+		*has_error = true;
+		*error = 0;
+	}
 }
 
 void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
@@ -95,6 +133,7 @@ void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
+	combine_exceptions(svm, &vector, &has_error, &error);
 	svm->exc_pending = true;
 	svm->exc_vector = vector;
 	svm->exc_has_error = has_error;
@@ -147,7 +186,12 @@ static bool inject_events(struct svm_vcpu *svm)
 	int blocked;
 
 	c->event_inj = 0;
-	if (svm->reinject) {
+	/*
+	 * An exception the exit raised goes first: an interrupt or NMI whose
+	 * delivery it interrupted waits (exceptions being re-delivered were
+	 * combined with it when it was queued).
+	 */
+	if (svm->reinject && !svm->exc_pending) {
 		c->event_inj = svm->reinject;
 		c->event_inj_err = svm->reinject_err;
 		svm->reinject = 0;
@@ -156,6 +200,10 @@ static bool inject_events(struct svm_vcpu *svm)
 				      svm->exc_has_error);
 		c->event_inj_err = svm->exc_error;
 		svm->exc_pending = false;
+		/* The displaced interrupt or NMI goes in after it. */
+		svm->reinject_later = svm->reinject;
+		svm->reinject_later_err = svm->reinject_err;
+		svm->reinject = 0;
 	} else if (ev->exception) {
 		c->event_inj = evtinj(ev->exception_vector, SVM_EVTINJ_TYPE_EXEPT,
 				      ev->exception_has_error);
@@ -223,6 +271,10 @@ static void save_interrupted_event(struct svm_vcpu *svm)
 	if ((info & SVM_EVTINJ_VALID) && !reexecutes(svm, info)) {
 		svm->reinject = info;
 		svm->reinject_err = c->exit_int_info_err;
+	} else if (svm->reinject_later) {
+		svm->reinject = svm->reinject_later;
+		svm->reinject_err = svm->reinject_later_err;
+		svm->reinject_later = 0;
 	}
 	if (svm->awaiting_iret && svm->vmcb->save.rip != svm->nmi_iret_rip) {
 		svm->awaiting_iret = false;
@@ -294,6 +346,8 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
 		svm->vmcb->save.spec_ctrl = vcpu->msr.spec_ctrl;
 	if (svm->debug_active) {
+		/* No host breakpoint may fire on a guest address meanwhile. */
+		set_debugreg(0, 7);
 		set_debugreg(svm->db[0], 0);
 		set_debugreg(svm->db[1], 1);
 		set_debugreg(svm->db[2], 2);
@@ -378,6 +432,7 @@ static void svm_handle_mce(void)
 }
 
 static int svm_handle_exit(struct svm_vcpu *svm);
+static int exit_shutdown(struct svm_vcpu *svm);
 
 int svm_vcpu_run(struct vhv_vcpu *vcpu)
 {
@@ -387,6 +442,10 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	u32 check;
 	int cpu;
 
+	if (svm->triple_fault) {
+		svm->triple_fault = false;
+		return exit_shutdown(svm);
+	}
 	if (vcpu->state_dirty) {
 		check = check_entry_state(svm);
 		if (check != VHV_ENTRY_STATE_OK)
@@ -402,7 +461,9 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	local_irq_disable();
 	/* Pairs with vhv_vm_flush_tlbs(): set mode, then read requests. */
 	smp_store_mb(vcpu->mode, VHV_IN_GUEST);
-	if (need_resched() || signal_pending(current) || vhv_hw_rebooting()) {
+	/* An NMI, INIT or SIPI sent before mode was set finds us here. */
+	if (need_resched() || signal_pending(current) || vhv_hw_rebooting() ||
+	    READ_ONCE(vcpu->apic_events)) {
 		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return vhv_hw_rebooting() ? -EIO : 1;

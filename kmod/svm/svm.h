@@ -25,6 +25,9 @@ struct svm_vcpu {
 	u32 reinject;
 	u32 reinject_err;
 	u32 injected;			/* event_inj of the last entry */
+	u32 reinject_later;		/* displaced by an exception the exit raised */
+	u32 reinject_later_err;
+	bool triple_fault;		/* a fault while delivering #DF */
 	u64 exit_rip;			/* guest RIP at the last exit */
 
 	bool nmi_masked;		/* an injected NMI awaits its IRET */
