@@ -83,7 +83,8 @@ struct virtio_blk {
 	char serial[BLK_ID_BYTES];
 	struct io_uring ring;
 	int efd;			/* completions, on the I/O thread */
-	unsigned int inflight;
+	unsigned int inflight;		/* SQEs submitted or queued */
+	unsigned int held;		/* requests popped and not yet pushed */
 	unsigned int queued;		/* SQEs not yet submitted */
 	struct blk_req *free_reqs;
 };
@@ -159,6 +160,7 @@ static void blk_finish(struct virtio_blk *blk, struct blk_req *req,
 	if (status >= 0)
 		*req->status = status;
 	virtq_push(&blk->vdev.vqs[0], req->chain.head, used);
+	blk->held--;
 	blk_req_put(blk, req);
 }
 
@@ -429,7 +431,13 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 	 * later signals it once it is back on.
 	 */
 	io_uring_cq_eventfd_toggle(&blk->ring, false);
-	while (!blk->failed && (req = blk_req_get(blk))) {
+	/*
+	 * A driver never has more requests in flight than the queue has
+	 * heads (the core refuses a head already in flight), so neither
+	 * has the device, and no more requests than that are ever allocated.
+	 */
+	while (!blk->failed && blk->held < BLK_QUEUE_SIZE &&
+	       (req = blk_req_get(blk))) {
 		req->chain = (struct virtq_chain){ .iov = req->iov,
 						   .max_iov = BLK_MAX_IOV };
 		r = virtq_pop(vq, &req->chain);
@@ -437,6 +445,7 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 			blk_req_put(blk, req);
 			break;
 		}
+		blk->held++;
 		completed = true;
 		if (r == -E2BIG) {
 			/* More buffers than seg_max allows: no status byte. */

@@ -484,6 +484,47 @@ static void test_malformed_chains(void **state)
 	check_image();
 }
 
+/*
+ * A guest that makes the head it just made available available again
+ * while the device walks it (another vCPU, in a real VM): without a bound
+ * one kick would pop a new request each time, all in flight at once.
+ */
+static unsigned int republish_left;
+
+static void republish_head0(uint64_t addr, uint64_t len)
+{
+	(void)len;
+	if (addr == HDR_GPA && republish_left) {
+		republish_left--;
+		vring_avail(&drv.q[0], 0);
+	}
+}
+
+static void test_head_republished_in_flight(void **state)
+{
+	(void)state;
+	republish_left = 1000;
+	fk.guest_ptr_hook = republish_head0;
+	queue_req(0, T_IN, 0, DATA_GPA, 512);
+	vdrv_kick(&drv, 0);
+	fk.guest_ptr_hook = NULL;
+	while (fake_loop_poll(50) > 0)
+		;
+	/* At most a queue's worth was ever in flight, then the device stopped. */
+	print_message("requests used after one kick: %u\n",
+		      vring_used_idx(&drv.q[0]));
+	assert_true(vring_used_idx(&drv.q[0]) <= 64);
+	assert_true(vdrv_status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_non_null(strstr(fk.msg, "already in flight"));
+	/* The driver recovers with a reset. */
+	vdrv_set_status(&drv, 0);
+	assert_true(vdrv_negotiate(&drv, VIRTIO_BIT(VIRTIO_F_VERSION_1)));
+	vdrv_setup_queue(&drv, 0, 64, 0x1000, 0);
+	vdrv_driver_ok(&drv);
+	assert_int_equal(do_req(T_IN, 3, DATA_GPA, 512), S_OK);
+	assert_memory_equal(gpa(DATA_GPA), expect + 3 * 512, 512);
+}
+
 static void test_reset_and_teardown_drain(void **state)
 {
 	uint16_t used_at_reset;
@@ -610,6 +651,7 @@ int main(void)
 		T(test_bad_header),
 		T(test_no_status_byte),
 		T(test_malformed_chains),
+		T(test_head_republished_in_flight),
 		T(test_reset_and_teardown_drain),
 		T(test_create_errors),
 	};
