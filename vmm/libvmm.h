@@ -75,7 +75,10 @@ struct vmm_vm *vmm_vm_create(const struct vmm_vm_config *cfg,
 /* Stops the VM if it runs, joins its threads, frees everything. */
 void vmm_vm_destroy(struct vmm_vm *vm);
 
-/* The message of the last failure in this VM ("" if none). */
+/*
+ * The message of the last failure in this VM ("" if none); once the VM
+ * stopped with VMM_STOP_ERROR, the message of the failure that stopped it.
+ */
 const char *vmm_vm_error(const struct vmm_vm *vm);
 
 /* What the backend offers (filled at creation). */
