@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "devices/virtio.h"
@@ -87,7 +88,23 @@ struct virtio_blk {
 	unsigned int held;		/* requests popped and not yet pushed */
 	unsigned int queued;		/* SQEs not yet submitted */
 	struct blk_req *free_reqs;
+
+	/* In blk_open_list while the image is open (blk_open_lock). */
+	struct virtio_blk *open_next;
+	bool listed;
+	struct vmm_vm *open_vm;
+	dev_t id_dev;			/* st_rdev for a block device, */
+	ino_t id_ino;			/* else st_dev and st_ino */
+	char path[128];			/* for messages, maybe cut short */
 };
+
+/*
+ * Every image open in this process, whatever its VM: the image lock
+ * (flock) cannot tell a second VMM from the same file given twice here,
+ * which deserves its own message.
+ */
+static pthread_mutex_t blk_open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct virtio_blk *blk_open_list;
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -524,10 +541,28 @@ static void blk_serial_from_path(char *out, const char *path)
 	memcpy(out, buf, BLK_ID_BYTES);
 }
 
+static void blk_unlist(struct virtio_blk *blk)
+{
+	struct virtio_blk **p;
+
+	if (!blk->listed)
+		return;
+	pthread_mutex_lock(&blk_open_lock);
+	for (p = &blk_open_list; *p; p = &(*p)->open_next) {
+		if (*p == blk) {
+			*p = blk->open_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&blk_open_lock);
+	blk->listed = false;
+}
+
 static void blk_free(struct virtio_blk *blk)
 {
 	struct blk_req *req;
 
+	blk_unlist(blk);
 	while ((req = blk->free_reqs)) {
 		blk->free_reqs = req->next;
 		free(req);
@@ -552,6 +587,30 @@ static void blk_destroy(void *opaque)
 	close(blk->fd);
 	virtio_device_cleanup(&blk->vdev);
 	blk_free(blk);
+}
+
+/*
+ * blk_open_lock held.  The same file (same device and inode, whatever the
+ * path) as an image already open, with either of them writable.
+ */
+static int blk_check_twice(struct vmm_vm *vm, const struct virtio_blk *blk,
+			   const struct vmm_disk_config *cfg)
+{
+	const struct virtio_blk *o;
+
+	for (o = blk_open_list; o; o = o->open_next) {
+		if (o->id_dev != blk->id_dev || o->id_ino != blk->id_ino ||
+		    (cfg->read_only && o->read_only))
+			continue;
+		return vmm_set_error(vm, -EBUSY,
+				     "disk %s: same file as disk %s%s (device %u:%u, inode %llu); a writable image can be given only once",
+				     cfg->path, o->path,
+				     o->open_vm == vm ? "" :
+				     " of another VM in this process",
+				     major(blk->id_dev), minor(blk->id_dev),
+				     (unsigned long long)blk->id_ino);
+	}
+	return 0;
 }
 
 static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
@@ -594,6 +653,13 @@ static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
 				    cfg->path, (long long)size);
 		goto err_close;
 	}
+	blk->id_dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+	blk->id_ino = S_ISBLK(st.st_mode) ? 0 : st.st_ino;
+	snprintf(blk->path, sizeof(blk->path), "%s", cfg->path);
+	pthread_mutex_lock(&blk_open_lock);
+	ret = blk_check_twice(vm, blk, cfg);
+	if (ret)
+		goto err_unlock;
 	/*
 	 * Two VMMs writing one image corrupt it: a writer holds an exclusive
 	 * lock, readers share one (released when the fd closes).
@@ -605,12 +671,19 @@ static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
 				      cfg->path) :
 			vmm_set_error(vm, -errno, "disk %s: lock: %s", cfg->path,
 				      strerror(errno));
-		goto err_close;
+		goto err_unlock;
 	}
 	blk->capacity = size / BLK_SECTOR;
 	blk->read_only = cfg->read_only;
+	blk->open_vm = vm;
+	blk->open_next = blk_open_list;
+	blk_open_list = blk;
+	blk->listed = true;
+	pthread_mutex_unlock(&blk_open_lock);
 	return 0;
 
+err_unlock:
+	pthread_mutex_unlock(&blk_open_lock);
 err_close:
 	close(blk->fd);
 	return ret;

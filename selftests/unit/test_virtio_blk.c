@@ -573,10 +573,10 @@ static void test_image_locked(void **state)
 	int status;
 
 	(void)state;
-	/* setup's device writes img. */
+	/* setup's device writes img: a second one here is the same file. */
 	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
 	assert_non_null(strstr(fk.msg, img));
-	assert_non_null(strstr(fk.msg, "in use"));
+	assert_non_null(strstr(fk.msg, "same file"));
 	cfg.read_only = true;
 	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
 	/* Another process sees the lock too. */
@@ -598,6 +598,79 @@ static void test_image_locked(void **state)
 	cfg.read_only = false;
 	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
 	/* Gone with the VM: a writer may then have it. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(false, NULL);
+}
+
+/* Another process holding the image's lock is named as such. */
+static void test_image_locked_by_another_process(void **state)
+{
+	struct vmm_disk_config cfg = { .path = img };
+	int ready[2], hold[2], status;
+	char c;
+	pid_t pid;
+
+	(void)state;
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(img, O_RDONLY);
+
+		close(hold[1]);
+		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "l", 1) != 1)
+			_exit(1);
+		/* Holds the lock until the parent closes its end. */
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	assert_non_null(strstr(fk.msg, img));
+	assert_non_null(strstr(fk.msg, "in use by another process"));
+	close(hold[1]);
+	close(ready[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Released: the image is ours now. */
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
+}
+
+/*
+ * One image given twice (here through a second name) is refused with a
+ * message that says so, not as "in use by another process".
+ */
+static void test_same_file_twice(void **state)
+{
+	struct vmm_disk_config cfg = { 0 };
+	char link_path[80];
+
+	(void)state;
+	snprintf(link_path, sizeof(link_path), "%s.link", img);
+	assert_int_equal(link(img, link_path), 0);
+	cfg.path = link_path;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	print_message("%s\n", fk.msg);
+	assert_non_null(strstr(fk.msg, link_path));
+	assert_non_null(strstr(fk.msg, "same file as disk"));
+	assert_null(strstr(fk.msg, "another process"));
+	cfg.read_only = true;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	assert_non_null(strstr(fk.msg, "same file as disk"));
+	unlink(link_path);
+
+	/* Two read-only disks on one image share it, as before. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(true, NULL);
+	cfg.path = img;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
+	/* A disk gone with its VM is forgotten. */
 	fake_vmm_teardown();
 	fake_vmm_setup(RAM_SIZE);
 	start(false, NULL);
@@ -648,11 +721,13 @@ int main(void)
 		T(test_out_of_range),
 		T(test_read_only),
 		T(test_image_locked),
+		T(test_image_locked_by_another_process),
 		T(test_bad_header),
 		T(test_no_status_byte),
 		T(test_malformed_chains),
 		T(test_head_republished_in_flight),
 		T(test_reset_and_teardown_drain),
+		T(test_same_file_twice),
 		T(test_create_errors),
 	};
 
