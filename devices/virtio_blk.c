@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/virtio.h"
@@ -58,11 +59,18 @@
 #define BLK_SEG_MAX			254	/* data buffers per request (queue size - 2) */
 #define BLK_MAX_IOV			(BLK_SEG_MAX + 2)
 #define BLK_MAX_RANGE_SECTORS		(1u << 22)	/* 2 GiB */
+/*
+ * How long a reset or the VM's teardown waits for requests in flight
+ * (and, at teardown, the final flush) before it gives up on storage that
+ * does not answer.
+ */
+#define BLK_DRAIN_TIMEOUT_MS		3000
 
 struct virtio_blk;
 
 struct blk_req {
 	struct blk_req *next;		/* free list */
+	struct blk_req *all_next;	/* every request allocated */
 	struct virtq_chain chain;
 	struct iovec iov[BLK_MAX_IOV];
 	uint8_t *status;		/* last byte of the chain */
@@ -87,7 +95,9 @@ struct virtio_blk {
 	unsigned int inflight;		/* SQEs submitted or queued */
 	unsigned int held;		/* requests popped and not yet pushed */
 	unsigned int queued;		/* SQEs not yet submitted */
+	int sync_res;			/* the teardown's flush */
 	struct blk_req *free_reqs;
+	struct blk_req *all_reqs;	/* freed at the end, even abandoned ones */
 
 	/* In blk_open_list while the image is open (blk_open_lock). */
 	struct virtio_blk *open_next;
@@ -161,7 +171,12 @@ static struct blk_req *blk_req_get(struct virtio_blk *blk)
 		blk->free_reqs = req->next;
 		return req;
 	}
-	return malloc(sizeof(*req));
+	req = malloc(sizeof(*req));
+	if (req) {
+		req->all_next = blk->all_reqs;
+		blk->all_reqs = req;
+	}
+	return req;
 }
 
 static void blk_req_put(struct virtio_blk *blk, struct blk_req *req)
@@ -361,6 +376,17 @@ static bool blk_complete(struct virtio_blk *blk, struct io_uring_cqe *cqe)
 
 	io_uring_cqe_seen(&blk->ring, cqe);
 	blk->inflight--;
+	if (!req) {
+		/* The teardown's own flush. */
+		blk->sync_res = res;
+		return false;
+	}
+	if (blk->failed) {
+		/* Given up on (blk_drain): the guest no longer waits for it. */
+		blk->held--;
+		blk_req_put(blk, req);
+		return false;
+	}
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -408,25 +434,45 @@ static bool blk_reap(struct virtio_blk *blk)
 	return any;
 }
 
-/* blk->lock held.  Waits for every request in flight. */
-static void blk_drain(struct virtio_blk *blk)
+static int64_t blk_now_ms(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * blk->lock held.  Waits for every request in flight until deadline_ms
+ * (CLOCK_MONOTONIC); returns how many are still in flight then.  Storage
+ * that does not answer must not hang a vCPU (reset) or the VMM's exit.
+ */
+static unsigned int blk_drain(struct virtio_blk *blk, int64_t deadline_ms)
+{
+	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
+	int64_t left;
 	int r;
 
 	while (blk->inflight && !blk->failed) {
 		blk_flush_sqes(blk);
-		r = io_uring_wait_cqe(&blk->ring, &cqe);
-		if (r == -EINTR)
+		left = deadline_ms - blk_now_ms();
+		if (left <= 0)
+			break;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = left % 1000 * 1000000;
+		r = io_uring_wait_cqe_timeout(&blk->ring, &cqe, &ts);
+		if (r == -EINTR || r == -ETIME)
 			continue;
 		if (r < 0) {
 			blk->failed = true;
 			vmm_vm_fail(blk->vdev.vm, "virtio-blk: io_uring_wait_cqe: %s",
 				    strerror(-r));
-			return;
+			break;
 		}
 		blk_complete(blk, cqe);
 	}
+	return blk->inflight;
 }
 
 static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
@@ -512,9 +558,21 @@ static void blk_io_handler(void *opaque, uint32_t events)
 static void blk_reset(struct virtio_device *vdev)
 {
 	struct virtio_blk *blk = to_blk(vdev);
+	unsigned int left;
 
 	pthread_mutex_lock(&blk->lock);
-	blk_drain(blk);
+	left = blk_drain(blk, blk_now_ms() + BLK_DRAIN_TIMEOUT_MS);
+	if (left && !blk->failed) {
+		/*
+		 * The driver may not see these again after a reset, and what
+		 * they would write later is no longer its: stop the VM.
+		 */
+		blk->failed = true;
+		vmm_vm_fail(vdev->vm,
+			    "disk %s: %u request%s still in flight %d s after a device reset: the storage does not answer",
+			    blk->path, left, left == 1 ? "" : "s",
+			    BLK_DRAIN_TIMEOUT_MS / 1000);
+	}
 	pthread_mutex_unlock(&blk->lock);
 }
 
@@ -563,12 +621,49 @@ static void blk_free(struct virtio_blk *blk)
 	struct blk_req *req;
 
 	blk_unlist(blk);
-	while ((req = blk->free_reqs)) {
-		blk->free_reqs = req->next;
+	while ((req = blk->all_reqs)) {
+		blk->all_reqs = req->all_next;
 		free(req);
 	}
 	pthread_mutex_destroy(&blk->lock);
 	free(blk);
+}
+
+/*
+ * blk->lock held, at teardown.  Waits for the requests in flight, then
+ * flushes the image through the ring, all within one bound.  Says on
+ * stderr (the VM's error message is read before teardown) what it gave
+ * up on.
+ */
+static void blk_final_drain(struct virtio_blk *blk)
+{
+	int64_t deadline = blk_now_ms() + BLK_DRAIN_TIMEOUT_MS;
+	struct io_uring_sqe *sqe;
+	unsigned int left;
+	bool synced = blk->read_only;
+
+	left = blk_drain(blk, deadline);
+	if (!left && !blk->failed && !blk->read_only) {
+		sqe = io_uring_get_sqe(&blk->ring);
+		if (sqe) {
+			io_uring_prep_fsync(sqe, blk->fd, 0);
+			io_uring_sqe_set_data(sqe, NULL);
+			blk->queued++;
+			blk->inflight++;
+			blk->sync_res = 1;
+			if (!blk_drain(blk, deadline))
+				synced = blk->sync_res == 0;
+		}
+	}
+	left = blk->inflight;
+	if (left)
+		fprintf(stderr,
+			"libvmm: disk %s: %u request%s abandoned after %d s (the storage does not answer); the image was not synced\n",
+			blk->path, left, left == 1 ? "" : "s",
+			BLK_DRAIN_TIMEOUT_MS / 1000);
+	else if (!synced && !blk->failed)
+		fprintf(stderr, "libvmm: disk %s: final flush: %s\n", blk->path,
+			strerror(-blk->sync_res));
 }
 
 static void blk_destroy(void *opaque)
@@ -577,10 +672,8 @@ static void blk_destroy(void *opaque)
 
 	virtio_pci_destroy(&blk->vdev);
 	pthread_mutex_lock(&blk->lock);
-	blk_drain(blk);
+	blk_final_drain(blk);
 	pthread_mutex_unlock(&blk->lock);
-	if (!blk->read_only)
-		fsync(blk->fd);
 	vmm_loop_del(blk->vdev.vm, blk->efd);
 	io_uring_queue_exit(&blk->ring);
 	close(blk->efd);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <liburing.h>
 
 #include "selftests/unit/virtio_drv.h"
 
@@ -44,6 +45,20 @@
 #define F_FLUSH		9
 #define F_DISCARD	13
 #define F_WRITE_ZEROES	14
+
+/*
+ * Hung storage as the device sees it: while storage_hung is set, requests
+ * never reach the kernel, so they never complete (the test links with
+ * --wrap=io_uring_submit).
+ */
+static bool storage_hung;
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
+
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+	return storage_hung ? 0 : __real_io_uring_submit(ring);
+}
 
 static struct pci_bus *bus;
 static struct vdrv drv;
@@ -562,6 +577,83 @@ static void test_reset_and_teardown_drain(void **state)
 	check_image();
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Storage that never answers: tearing the VM down gives up on the disk's
+ * requests after a few seconds and says how many it abandoned, instead of
+ * waiting forever (SIGALRM ends the test if it does).
+ */
+static void test_teardown_on_hung_storage(void **state)
+{
+	char log[] = "/tmp/vhv-blk-stderr-XXXXXX", text[512] = { 0 };
+	struct timespec t0;
+	int fd, saved;
+	double took;
+
+	(void)state;
+	storage_hung = true;
+	memset(gpa(DATA_GPA), 0x99, 4096);
+	queue_req(0, T_OUT, 500, DATA_GPA, 4096);
+	queue_req(1, T_FLUSH, 0, 0, 0);
+	vdrv_kick(&drv, 0);
+	assert_int_equal(vring_used_idx(&drv.q[0]), 0);
+
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	alarm(20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fake_vmm_teardown();
+	took = seconds_since(&t0);
+	alarm(0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	storage_hung = false;
+	assert_true(pread(fd, text, sizeof(text) - 1, 0) > 0);
+	close(fd);
+	unlink(log);
+	print_message("teardown took %.1f s: %s", took, text);
+	assert_true(took < 10);
+	assert_non_null(strstr(text, img));
+	assert_non_null(strstr(text, "2 requests"));
+	assert_non_null(strstr(text, "abandoned"));
+}
+
+/* A device reset on hung storage stops the VM instead of hanging the vCPU. */
+static void test_reset_on_hung_storage(void **state)
+{
+	struct timespec t0;
+	double took;
+
+	(void)state;
+	storage_hung = true;
+	queue_req(0, T_OUT, 500, DATA_GPA, 4096);
+	vdrv_kick(&drv, 0);
+	alarm(20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vdrv_set_status(&drv, 0);
+	took = seconds_since(&t0);
+	alarm(0);
+	print_message("reset took %.1f s: %s\n", took, fk.msg);
+	assert_true(took < 10);
+	assert_int_equal(fk.nr_fails, 1);
+	assert_non_null(strstr(fk.msg, "reset"));
+	assert_non_null(strstr(fk.msg, "1 request"));
+	/* Teardown then abandons it without waiting again for long. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fake_vmm_teardown();
+	storage_hung = false;
+	assert_true(seconds_since(&t0) < 1);
+}
+
 /*
  * A writable image is locked exclusively, a read-only one shared: a
  * second VMM (here a second device) cannot write what one already uses.
@@ -727,6 +819,8 @@ int main(void)
 		T(test_malformed_chains),
 		T(test_head_republished_in_flight),
 		T(test_reset_and_teardown_drain),
+		T(test_teardown_on_hung_storage),
+		T(test_reset_on_hung_storage),
 		T(test_same_file_twice),
 		T(test_create_errors),
 	};
