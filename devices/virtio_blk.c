@@ -653,6 +653,8 @@ static void blk_final_drain(struct virtio_blk *blk)
 			blk->sync_res = 1;
 			if (!blk_drain(blk, deadline))
 				synced = blk->sync_res == 0;
+		} else {
+			blk->sync_res = -EBUSY;	/* no room in the ring */
 		}
 	}
 	left = blk->inflight;
