@@ -21,7 +21,10 @@ const char cli_usage[] =
 "  --disk PATH[,ro]     a virtio-blk disk on a raw image (repeatable)\n"
 "  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
 "  --rng                a virtio-rng device\n"
-"  --console stdio|file=PATH|none   where COM1 goes (default stdio)\n"
+"  --console stdio|file=PATH[,max=SIZE]|none   where COM1 goes (default\n"
+"                       stdio); a file stops growing at max (default 64M),\n"
+"                       and output a reader does not take is buffered (64 KiB),\n"
+"                       then dropped: the count is reported at exit\n"
 "  --backend vhv|kvm    the hypervisor: /dev/vhv (default) or /dev/kvm\n"
 "  --kernel-cache DIR|none  where decompressed bzImage kernels are kept\n"
 "                       (default $XDG_CACHE_HOME/vhv/kernels, else\n"
@@ -177,6 +180,27 @@ static int parse_net(char *arg, struct cli_opts *o, char *err, size_t err_len)
 	return 0;
 }
 
+/* file=PATH[,max=SIZE]: the path ends at the first comma, as for --disk. */
+static int parse_console_file(char *arg, struct cli_opts *o, char *err,
+			      size_t err_len)
+{
+	char *comma = strchr(arg, ',');
+
+	o->console = CLI_CONSOLE_FILE;
+	o->console_path = arg + 5;
+	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
+	if (!comma)
+		return 0;
+	if (strncmp(comma + 1, "max=", 4))
+		return ERR("--console %s: unknown option \"%s\" (only max=SIZE)",
+			   arg, comma + 1);
+	if (cli_parse_size(comma + 5, &o->console_max) || !o->console_max)
+		return ERR("--console %s: max must be a size like 64M or 1G (plain number = MiB)",
+			   arg);
+	*comma = 0;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	      size_t err_len)
 {
@@ -207,6 +231,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	o->cmdline = "console=ttyS0";
 	o->backend = VMM_BACKEND_VHV;
 	o->console = CLI_CONSOLE_STDIO;
+	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -255,9 +280,11 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 				o->console = CLI_CONSOLE_STDIO;
 			} else if (!strcmp(optarg, "none")) {
 				o->console = CLI_CONSOLE_NONE;
-			} else if (!strncmp(optarg, "file=", 5) && optarg[5]) {
-				o->console = CLI_CONSOLE_FILE;
-				o->console_path = optarg + 5;
+			} else if (!strncmp(optarg, "file=", 5) && optarg[5] &&
+				   optarg[5] != ',') {
+				r = parse_console_file(optarg, o, err, err_len);
+				if (r)
+					return r;
 			} else {
 				return ERR("--console %s: must be stdio, file=PATH or none",
 					   optarg);

@@ -59,6 +59,8 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 	r = serial_create(vm, COM1_PORT, COM1_IRQ, cfg->console_in,
 			  cfg->console_out, &pc->com1);
 	if (!r)
+		serial_set_output_limit(pc->com1, cfg->console_max);
+	if (!r)
 		r = i8042_create(vm, NULL);
 	if (!r)
 		r = rtc_create(vm, NULL);
@@ -70,6 +72,20 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 		r = pci_bus_create(vm, &pc->pci);
 	/* Devices already added are torn down with the VM. */
 	return r;
+}
+
+int vmm_console_stats(struct vmm_vm *vm, struct vmm_console_stats *st)
+{
+	struct serial_stats ss;
+
+	if (!vm->pc || !vm->pc->com1)
+		return vmm_set_error(vm, -EINVAL,
+				     "console: call vmm_add_pc_devices() first");
+	serial_flush_stats(vm->pc->com1, &ss);
+	st->written = ss.written;
+	st->dropped = ss.dropped + ss.buffered;
+	st->limited = ss.limited;
+	return 0;
 }
 
 int vmm_add_disk(struct vmm_vm *vm, const struct vmm_disk_config *cfg)

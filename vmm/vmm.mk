@@ -6,6 +6,9 @@ $(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c vmm/util.c
 $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
+UNIT_TESTS += test_vm_error
+$(B)/unit/test_vm_error: selftests/unit/test_vm_error.c vmm/vm.c vmm/bus.c
+$(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
 
 # Test kernels for the ELF loaders (32-bit, no libc).
 GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf

@@ -110,6 +110,34 @@ static void test_all_options(void **state)
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
 }
 
+/* --console file=PATH has a size cap: 64 MiB unless max=SIZE says. */
+static void test_console_file_max(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "k", "--console", "file=/tmp/c", NULL),
+			 CLI_RUN);
+	assert_string_equal(o.console_path, "/tmp/c");
+	assert_int_equal(o.console_max, 64ull << 20);
+	assert_int_equal(run("--kernel", "k", "--console", "file=/tmp/c,max=1G",
+			     NULL), CLI_RUN);
+	assert_string_equal(o.console_path, "/tmp/c");
+	assert_int_equal(o.console_max, 1ull << 30);
+	assert_int_equal(run("--kernel", "k", "--console",
+			     "file=/tmp/c,max=4096K", NULL), CLI_RUN);
+	assert_int_equal(o.console_max, 4ull << 20);
+	expect_error("--console file=/tmp/c,max=lots: max must be a size",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=lots",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=0: max must be a size",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=0",
+			 NULL));
+	expect_error("--console file=/tmp/c,size=1M: unknown option \"size=1M\" (only max=SIZE)",
+		     run("--kernel", "k", "--console", "file=/tmp/c,size=1M",
+			 NULL));
+	expect_error("--console file=,max=1M: must be",
+		     run("--kernel", "k", "--console", "file=,max=1M", NULL));
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -208,6 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_exit_status),
