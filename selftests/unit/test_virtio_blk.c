@@ -630,6 +630,37 @@ static void test_teardown_on_hung_storage(void **state)
 	assert_non_null(strstr(text, "abandoned"));
 }
 
+/*
+ * The teardown's flush goes through the confined ring like every request
+ * (registered file 0, IOSQE_FIXED_FILE): it must succeed, so the VMM's
+ * exit says nothing about the disk.
+ */
+static void test_final_flush_through_ring(void **state)
+{
+	char log[] = "/tmp/vhv-blk-stderr-XXXXXX", text[512] = { 0 };
+	int fd, saved;
+
+	(void)state;
+	memset(gpa(DATA_GPA), 0x5a, 4096);
+	assert_int_equal(do_req(T_OUT, 40, DATA_GPA, 4096), S_OK);
+	memset(expect + 40 * 512, 0x5a, 4096);
+
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	fake_vmm_teardown();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_true(pread(fd, text, sizeof(text) - 1, 0) >= 0);
+	close(fd);
+	unlink(log);
+	if (text[0])
+		print_message("teardown said: %s", text);
+	assert_string_equal(text, "");
+	check_image();
+}
+
 /* A device reset on hung storage stops the VM instead of hanging the vCPU. */
 static void test_reset_on_hung_storage(void **state)
 {
@@ -902,6 +933,7 @@ int main(void)
 		T(test_malformed_chains),
 		T(test_head_republished_in_flight),
 		T(test_reset_and_teardown_drain),
+		T(test_final_flush_through_ring),
 		T(test_teardown_on_hung_storage),
 		T(test_reset_on_hung_storage),
 		T(test_same_file_twice),
