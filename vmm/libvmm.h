@@ -87,13 +87,17 @@ void vmm_vm_caps(const struct vmm_vm *vm, struct vmm_caps *caps);
 
 /*
  * The standard PC devices: COM1 (8250 UART, IRQ 4), i8042 (reset line),
- * CMOS RTC, ACPI power management (power-off), the debug-exit port, the
- * PCI host bridge; ACPI and MP tables are written at vmm_load_kernel().
+ * CMOS RTC, ACPI power management (power-off), the PCI host bridge; ACPI
+ * and MP tables are written at vmm_load_kernel().
  * console_in/out: file descriptors for the UART (-1: none).
+ * debug_exit_port: 0 for none (the default: a guest must not choose how
+ * its VMM exits), else the port of a debug-exit device (0x501, 0xf4, ...):
+ * a write of v there stops the VM with VMM_STOP_DEBUG_EXIT and code v.
  */
 struct vmm_pc_config {
 	int console_in;
 	int console_out;
+	uint16_t debug_exit_port;
 };
 int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg);
 

@@ -150,7 +150,8 @@ int main(int argc, char **argv)
 	if (!vm)
 		return fail(vmm_backend_name(o.backend), err.msg);
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
-					.console_in = in, .console_out = out });
+					.console_in = in, .console_out = out,
+					.debug_exit_port = o.debug_exit_port });
 	for (i = 0; !r && i < o.nr_disks; i++)
 		r = vmm_add_disk(vm, &o.disks[i]);
 	for (i = 0; !r && i < o.nr_nets; i++)

@@ -8,10 +8,16 @@ $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
 
 # Test kernels for the ELF loaders (32-bit, no libc).
-GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf
+GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf \
+	$(B)/selftests/guests/multiboot-f4.elf
 $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
+	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
+# The same, reporting through a debug-exit device at 0xf4 (vhv-run --debug-exit 0xf4).
+$(B)/selftests/guests/multiboot-f4.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DDEBUG_EXIT=0xf4 -c -o $@.o $<
 	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
 $(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
