@@ -237,7 +237,7 @@ static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
 	struct vmlinux_info vi;
 	uint32_t off, plen;
 	uint8_t *data;
-	char why[128];
+	char why[128], dir_why[512];
 	size_t dlen;
 	int r;
 
@@ -250,6 +250,20 @@ static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
 			 boot->kernel);
 		return -ENOENT;
 	}
+	/*
+	 * A directory someone else could write would let them choose the
+	 * kernel: refused, loudly (a quiet fallback would hide the attack).
+	 */
+	r = kcache_dir_open(dir, dir_why, sizeof(dir_why));
+	if (r < 0) {
+		fprintf(stderr, "libvmm: kernel cache not used, booting without it: %s\n",
+			dir_why);
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest (kernel cache %s refused: %s)",
+			 boot->kernel, dir, strerror(-r));
+		return -ENOENT;
+	}
+	close(r);
 	kcache_key(img, len, &key);
 	r = kcache_read(dir, &key, &data, &dlen);
 	if (!r) {

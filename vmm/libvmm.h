@@ -137,7 +137,10 @@ struct vmm_boot {
 	 * directly, with libvmm placing it at random physical and virtual
 	 * offsets as the kernel's decompressor would (KASLR).  On a miss
 	 * vmm_load_kernel() forks: call it before starting other threads
-	 * (as vmm_vm_start() does for the VM's own).
+	 * (as vmm_vm_start() does for the VM's own).  A directory that is
+	 * not the user's own (another owner, group/world-writable, a
+	 * symbolic link on its path) is not used: a line on stderr says
+	 * why, and the guest decompresses.
 	 */
 	const char *kernel_cache;
 };

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # libvmm core unit tests (no hypervisor needed).
+# The kernel cache's SHA-256 comes from OpenSSL's libcrypto.
+VMM_LDLIBS += -lcrypto
 UNIT_TESTS += test_bzimage test_cli test_bus test_kcache
 $(B)/unit/test_kcache: selftests/unit/test_kcache.c vmm/kcache.c vmm/vmlinux.c vmm/bzimage.c vmm/util.c
-$(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz
+$(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c vmm/util.c
 $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
