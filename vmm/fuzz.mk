@@ -6,7 +6,7 @@
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_HARNESSES := fuzz_bzimage fuzz_elf
+FUZZ_HARNESSES := fuzz_bzimage fuzz_elf fuzz_vmlinux
 FUZZ_LOADER := selftests/fuzz/fuzz_vm.c selftests/fuzz/fuzz_vm.h vmm/boot.c \
 	vmm/elf.c vmm/bzimage.c vmm/x86_boot.c vmm/util.c vmm/kcache.c vmm/vmlinux.c
 
