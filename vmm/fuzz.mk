@@ -2,7 +2,7 @@
 # libFuzzer harnesses for the kernel loaders (selftests/fuzz/): every size
 # and address in a kernel image is hostile.  `make fuzz` builds them;
 # `make fuzz-run` replays the corpus in the tree and fuzzes each harness
-# for FUZZ_SECONDS (default 25), as `make check` does.
+# for FUZZ_SECONDS (default 20), as `make check` does.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
