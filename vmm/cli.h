@@ -27,6 +27,7 @@ struct cli_opts {
 	struct vmm_net_config nets[CLI_MAX_NETS];
 	unsigned int nr_nets;
 	int rng;
+	uint16_t debug_exit_port;	/* 0: no debug-exit device */
 	const char *kernel_cache;	/* NULL: the default directory */
 	int no_kernel_cache;
 	int verbose;

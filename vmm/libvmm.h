@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LIBVMM_VERSION_MAJOR	0
-#define LIBVMM_VERSION_MINOR	4
+#define LIBVMM_VERSION_MINOR	5
 #define LIBVMM_VERSION_PATCH	0
 #define LIBVMM_VERSION \
 	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
@@ -90,19 +90,23 @@ void vmm_vm_caps(const struct vmm_vm *vm, struct vmm_caps *caps);
 
 /*
  * The standard PC devices: COM1 (8250 UART, IRQ 4), i8042 (reset line),
- * CMOS RTC, ACPI power management (power-off), the debug-exit port, the
- * PCI host bridge; ACPI and MP tables are written at vmm_load_kernel().
+ * CMOS RTC, ACPI power management (power-off), the PCI host bridge; ACPI
+ * and MP tables are written at vmm_load_kernel().
  * console_in/out: file descriptors for the UART (-1: none).  Output never
  * blocks a vCPU or the VM's stop: what the reader of console_out does not
  * take at once is buffered (64 KiB), then dropped and counted.
  * console_max: bytes console_out may take in all (0: no limit), then
  * output is dropped (said once on stderr); for a file a guest could
  * otherwise grow until the disk is full.
+ * debug_exit_port: 0 for none (the default: a guest must not choose how
+ * its VMM exits), else the port of a debug-exit device (0x501, 0xf4, ...):
+ * a write of v there stops the VM with VMM_STOP_DEBUG_EXIT and code v.
  */
 struct vmm_pc_config {
 	int console_in;
 	int console_out;
 	uint64_t console_max;
+	uint16_t debug_exit_port;
 };
 int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg);
 
@@ -155,7 +159,10 @@ struct vmm_boot {
 	 * directly, with libvmm placing it at random physical and virtual
 	 * offsets as the kernel's decompressor would (KASLR).  On a miss
 	 * vmm_load_kernel() forks: call it before starting other threads
-	 * (as vmm_vm_start() does for the VM's own).
+	 * (as vmm_vm_start() does for the VM's own).  A directory that is
+	 * not the user's own (another owner, group/world-writable, a
+	 * symbolic link on its path) is not used: a line on stderr says
+	 * why, and the guest decompresses.
 	 */
 	const char *kernel_cache;
 };

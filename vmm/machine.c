@@ -20,7 +20,6 @@
 
 #define COM1_PORT		0x3f8
 #define COM1_IRQ		4
-#define DEBUG_EXIT_PORT		0x501
 #define PM_BASE			0x600
 #define SCI_IRQ			9
 #define FW_BASE			0xe0000ull
@@ -64,8 +63,9 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 		r = i8042_create(vm, NULL);
 	if (!r)
 		r = rtc_create(vm, NULL);
-	if (!r)
-		r = debug_exit_create(vm, DEBUG_EXIT_PORT, &pc->debug_exit);
+	/* Only on request: a guest that can write it picks the exit status. */
+	if (!r && cfg->debug_exit_port)
+		r = debug_exit_create(vm, cfg->debug_exit_port, &pc->debug_exit);
 	if (!r)
 		r = acpi_pm_create(vm, PM_BASE, SCI_IRQ, NULL);
 	if (!r)

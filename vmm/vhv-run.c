@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
 					.console_in = in, .console_out = out,
 					.console_max = o.console == CLI_CONSOLE_FILE ?
-						       o.console_max : 0 });
+						       o.console_max : 0,
+					.debug_exit_port = o.debug_exit_port });
 	for (i = 0; !r && i < o.nr_disks; i++)
 		r = vmm_add_disk(vm, &o.disks[i]);
 	for (i = 0; !r && i < o.nr_nets; i++)

@@ -112,23 +112,6 @@ unsigned int vmm_nr_vcpus(const struct vmm_vm *vm)
 	return vm->nr_vcpus;
 }
 
-void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
-{
-	uint64_t end;
-
-	if (!len)
-		len = 1;
-	if (__builtin_add_overflow(gpa, len, &end))
-		return NULL;
-	if (end <= vm->low_size)
-		return (uint8_t *)vm->ram + gpa;
-	if (gpa >= VMM_HIGH_RAM_START &&
-	    end - VMM_HIGH_RAM_START <= vm->high_size)
-		return (uint8_t *)vm->ram + vm->low_size +
-		       (gpa - VMM_HIGH_RAM_START);
-	return NULL;
-}
-
 void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
 			 uint32_t code)
 {

@@ -69,6 +69,35 @@ static void test_defaults(void **state)
 	assert_null(o.kernel_cache);
 	assert_false(o.no_kernel_cache);
 	assert_false(o.verbose);
+	/* No debug-exit device unless asked: the guest must not pick the status. */
+	assert_int_equal(o.debug_exit_port, 0);
+}
+
+/* The debug-exit device is opt-in, at the port the user names. */
+static void test_debug_exit(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "0x501", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0x501);
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "0xf4", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0xf4);
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "1281", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0x501);
+	expect_error("--debug-exit 0: must be an I/O port",
+		     run("--kernel", "k", "--debug-exit", "0", NULL));
+	expect_error("--debug-exit 0xfffd: must be an I/O port",
+		     run("--kernel", "k", "--debug-exit", "0xfffd", NULL));
+	expect_error("--debug-exit 0x10000",
+		     run("--kernel", "k", "--debug-exit", "0x10000", NULL));
+	expect_error("--debug-exit -1", run("--kernel", "k", "--debug-exit", "-1", NULL));
+	expect_error("--debug-exit 5x", run("--kernel", "k", "--debug-exit", "5x", NULL));
+	expect_error("--debug-exit: needs an argument",
+		     run("--kernel", "k", "--debug-exit", NULL));
+	assert_non_null(strstr(cli_usage, "--debug-exit PORT"));
+	assert_null(strstr(cli_usage, "0x501."));
 }
 
 static void test_all_options(void **state)
@@ -241,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_no_sandbox),
+		cmocka_unit_test(test_debug_exit),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
