@@ -10,7 +10,7 @@
 
 #include "vmm/device.h"
 
-#define DEBUG_EXIT_STD_PORT	0x501	/* what libvmm uses */
+#define DEBUG_EXIT_STD_PORT	0x501	/* what vhv's test guests use */
 
 struct debug_exit;
 

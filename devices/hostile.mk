@@ -14,5 +14,4 @@ $(B)/selftests/guests/hostile.elf: selftests/guests/hostile_start.S \
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.start.o selftests/guests/hostile_start.S
 	$(CC) $(HOSTILE_CFLAGS) -c -o $@.o selftests/guests/hostile.c
-	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld \
-		-o $@ $@.start.o $@.o
+	$(GUEST_LD) -o $@ $@.start.o $@.o

@@ -6,6 +6,7 @@
 #ifndef DEVICES_SERIAL_H
 #define DEVICES_SERIAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,15 @@ struct serial;
  * go to out_fd (-1: dropped); bytes read from in_fd (-1: none) arrive on
  * the line, after the escape handling of serial_input().  *out (may be
  * NULL) gets the device, which lives until vmm_vm_destroy().
+ *
+ * Output never blocks the vCPU that writes THR nor the VM's stop: unless
+ * out_fd is a regular file or a block device, the UART writes through its
+ * own non-blocking descriptor of the same file (or sets O_NONBLOCK on
+ * out_fd, restored at destroy, where it cannot get one).  What the reader
+ * does not take at once waits in a buffer of SERIAL_OUT_SIZE bytes that
+ * the I/O thread drains; past that, bytes are dropped and counted.
  */
+#define SERIAL_OUT_SIZE		65536
 int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
 		  int out_fd, struct serial **out);
 
@@ -34,5 +43,24 @@ int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
  */
 #define SERIAL_PENDING_SIZE	4096
 void serial_input(struct serial *s, const uint8_t *buf, size_t len);
+
+/*
+ * At most max bytes (0: no limit) go to out_fd; the rest is dropped and
+ * counted, and the first byte dropped so says once on stderr.  Before the
+ * VM starts.
+ */
+void serial_set_output_limit(struct serial *s, uint64_t max);
+
+struct serial_stats {
+	uint64_t written;	/* bytes out_fd took */
+	uint64_t dropped;	/* bytes lost: buffer full, limit, dead fd */
+	uint64_t buffered;	/* still waiting for the reader */
+	bool limited;		/* the output limit was reached */
+};
+/*
+ * Writes out what is buffered as far as that goes without blocking, then
+ * fills *st.  Any thread.
+ */
+void serial_flush_stats(struct serial *s, struct serial_stats *st);
 
 #endif /* DEVICES_SERIAL_H */

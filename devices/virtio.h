@@ -38,7 +38,9 @@
  *      (empty, not enabled, before DRIVER_OK, or stopped after a malformed
  *      chain), -E2BIG for a well-formed chain with more buffers than
  *      max_iov (c.head is valid: push it back with length 0), and another
- *      negative errno for a malformed chain.  A malformed chain (index out
+ *      negative errno for a malformed chain.  Every chain popped must be
+ *      pushed once (or dropped by a reset).  A malformed chain (a head
+ *      already in flight: popped and not yet pushed, an index out
  *      of the table, a loop or chain longer than the queue, a readable
  *      buffer after a writable one, a buffer not entirely in RAM, a bad
  *      indirect table, an available index that jumps by more than the
@@ -165,6 +167,12 @@ struct virtqueue {
 	uint16_t signalled_used;	/* used_idx at the last interrupt check */
 	bool signalled_valid;
 	bool unsignalled;		/* pushed since the last check */
+	/*
+	 * Heads popped and not yet pushed, one bit each (max_size bits):
+	 * the driver may not make a head available again before it is used
+	 * (2.7.13), so at most a queue's worth of chains is ever in flight.
+	 */
+	uint64_t *in_flight;
 
 	/* virtio_queue_set_iothread(). */
 	int kick_fd;
@@ -186,6 +194,7 @@ struct virtio_device {
 	uint64_t driver_features;	/* __atomic; final after FEATURES_OK */
 	uint32_t config_generation;	/* __atomic */
 	bool error_logged;		/* __atomic */
+	uint64_t *in_flight_bits;	/* every queue's in_flight, one block */
 };
 
 /*

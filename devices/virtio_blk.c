@@ -14,6 +14,8 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/virtio.h"
@@ -58,11 +60,18 @@
 #define BLK_MAX_IOV			(BLK_SEG_MAX + 2)
 #define BLK_MAX_RANGE_SECTORS		(1u << 22)	/* 2 GiB */
 #define BLK_RING_FILE			0	/* the image, registered */
+/*
+ * How long a reset or the VM's teardown waits for requests in flight
+ * (and, at teardown, the final flush) before it gives up on storage that
+ * does not answer.
+ */
+#define BLK_DRAIN_TIMEOUT_MS		3000
 
 struct virtio_blk;
 
 struct blk_req {
 	struct blk_req *next;		/* free list */
+	struct blk_req *all_next;	/* every request allocated */
 	struct virtq_chain chain;
 	struct iovec iov[BLK_MAX_IOV];
 	uint8_t *status;		/* last byte of the chain */
@@ -84,10 +93,29 @@ struct virtio_blk {
 	char serial[BLK_ID_BYTES];
 	struct io_uring ring;
 	int efd;			/* completions, on the I/O thread */
-	unsigned int inflight;
+	unsigned int inflight;		/* SQEs submitted or queued */
+	unsigned int held;		/* requests popped and not yet pushed */
 	unsigned int queued;		/* SQEs not yet submitted */
+	int sync_res;			/* the teardown's flush */
 	struct blk_req *free_reqs;
+	struct blk_req *all_reqs;	/* freed at the end, even abandoned ones */
+
+	/* In blk_open_list while the image is open (blk_open_lock). */
+	struct virtio_blk *open_next;
+	bool listed;
+	struct vmm_vm *open_vm;
+	dev_t id_dev;			/* st_rdev for a block device, */
+	ino_t id_ino;			/* else st_dev and st_ino */
+	char path[128];			/* for messages, maybe cut short */
 };
+
+/*
+ * Every image open in this process, whatever its VM: the image lock
+ * (flock) cannot tell a second VMM from the same file given twice here,
+ * which deserves its own message.
+ */
+static pthread_mutex_t blk_open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct virtio_blk *blk_open_list;
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -144,7 +172,12 @@ static struct blk_req *blk_req_get(struct virtio_blk *blk)
 		blk->free_reqs = req->next;
 		return req;
 	}
-	return malloc(sizeof(*req));
+	req = malloc(sizeof(*req));
+	if (req) {
+		req->all_next = blk->all_reqs;
+		blk->all_reqs = req;
+	}
+	return req;
 }
 
 static void blk_req_put(struct virtio_blk *blk, struct blk_req *req)
@@ -160,6 +193,7 @@ static void blk_finish(struct virtio_blk *blk, struct blk_req *req,
 	if (status >= 0)
 		*req->status = status;
 	virtq_push(&blk->vdev.vqs[0], req->chain.head, used);
+	blk->held--;
 	blk_req_put(blk, req);
 }
 
@@ -346,6 +380,17 @@ static bool blk_complete(struct virtio_blk *blk, struct io_uring_cqe *cqe)
 
 	io_uring_cqe_seen(&blk->ring, cqe);
 	blk->inflight--;
+	if (!req) {
+		/* The teardown's own flush. */
+		blk->sync_res = res;
+		return false;
+	}
+	if (blk->failed) {
+		/* Given up on (blk_drain): the guest no longer waits for it. */
+		blk->held--;
+		blk_req_put(blk, req);
+		return false;
+	}
 	switch (req->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -393,25 +438,45 @@ static bool blk_reap(struct virtio_blk *blk)
 	return any;
 }
 
-/* blk->lock held.  Waits for every request in flight. */
-static void blk_drain(struct virtio_blk *blk)
+static int64_t blk_now_ms(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * blk->lock held.  Waits for every request in flight until deadline_ms
+ * (CLOCK_MONOTONIC); returns how many are still in flight then.  Storage
+ * that does not answer must not hang a vCPU (reset) or the VMM's exit.
+ */
+static unsigned int blk_drain(struct virtio_blk *blk, int64_t deadline_ms)
+{
+	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
+	int64_t left;
 	int r;
 
 	while (blk->inflight && !blk->failed) {
 		blk_flush_sqes(blk);
-		r = io_uring_wait_cqe(&blk->ring, &cqe);
-		if (r == -EINTR)
+		left = deadline_ms - blk_now_ms();
+		if (left <= 0)
+			break;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = left % 1000 * 1000000;
+		r = io_uring_wait_cqe_timeout(&blk->ring, &cqe, &ts);
+		if (r == -EINTR || r == -ETIME)
 			continue;
 		if (r < 0) {
 			blk->failed = true;
 			vmm_vm_fail(blk->vdev.vm, "virtio-blk: io_uring_wait_cqe: %s",
 				    strerror(-r));
-			return;
+			break;
 		}
 		blk_complete(blk, cqe);
 	}
+	return blk->inflight;
 }
 
 static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
@@ -433,7 +498,13 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 	 * later signals it once it is back on.
 	 */
 	io_uring_cq_eventfd_toggle(&blk->ring, false);
-	while (!blk->failed && (req = blk_req_get(blk))) {
+	/*
+	 * A driver never has more requests in flight than the queue has
+	 * heads (the core refuses a head already in flight), so neither
+	 * has the device, and no more requests than that are ever allocated.
+	 */
+	while (!blk->failed && blk->held < BLK_QUEUE_SIZE &&
+	       (req = blk_req_get(blk))) {
 		req->chain = (struct virtq_chain){ .iov = req->iov,
 						   .max_iov = BLK_MAX_IOV };
 		r = virtq_pop(vq, &req->chain);
@@ -441,6 +512,7 @@ static void blk_queue_notify(struct virtio_device *vdev, unsigned int q)
 			blk_req_put(blk, req);
 			break;
 		}
+		blk->held++;
 		completed = true;
 		if (r == -E2BIG) {
 			/* More buffers than seg_max allows: no status byte. */
@@ -490,9 +562,21 @@ static void blk_io_handler(void *opaque, uint32_t events)
 static void blk_reset(struct virtio_device *vdev)
 {
 	struct virtio_blk *blk = to_blk(vdev);
+	unsigned int left;
 
 	pthread_mutex_lock(&blk->lock);
-	blk_drain(blk);
+	left = blk_drain(blk, blk_now_ms() + BLK_DRAIN_TIMEOUT_MS);
+	if (left && !blk->failed) {
+		/*
+		 * The driver may not see these again after a reset, and what
+		 * they would write later is no longer its: stop the VM.
+		 */
+		blk->failed = true;
+		vmm_vm_fail(vdev->vm,
+			    "disk %s: %u request%s still in flight %d s after a device reset: the storage does not answer",
+			    blk->path, left, left == 1 ? "" : "s",
+			    BLK_DRAIN_TIMEOUT_MS / 1000);
+	}
 	pthread_mutex_unlock(&blk->lock);
 }
 
@@ -519,12 +603,30 @@ static void blk_serial_from_path(char *out, const char *path)
 	memcpy(out, buf, BLK_ID_BYTES);
 }
 
+static void blk_unlist(struct virtio_blk *blk)
+{
+	struct virtio_blk **p;
+
+	if (!blk->listed)
+		return;
+	pthread_mutex_lock(&blk_open_lock);
+	for (p = &blk_open_list; *p; p = &(*p)->open_next) {
+		if (*p == blk) {
+			*p = blk->open_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&blk_open_lock);
+	blk->listed = false;
+}
+
 static void blk_free(struct virtio_blk *blk)
 {
 	struct blk_req *req;
 
-	while ((req = blk->free_reqs)) {
-		blk->free_reqs = req->next;
+	blk_unlist(blk);
+	while ((req = blk->all_reqs)) {
+		blk->all_reqs = req->all_next;
 		free(req);
 	}
 	pthread_mutex_destroy(&blk->lock);
@@ -541,23 +643,92 @@ static void blk_unlock(struct virtio_blk *blk)
 	flock(blk->fd, LOCK_UN);
 }
 
+/*
+ * blk->lock held, at teardown.  Waits for the requests in flight, then
+ * flushes the image through the ring, all within one bound.  Says on
+ * stderr (the VM's error message is read before teardown) what it gave
+ * up on.
+ */
+static void blk_final_drain(struct virtio_blk *blk)
+{
+	int64_t deadline = blk_now_ms() + BLK_DRAIN_TIMEOUT_MS;
+	struct io_uring_sqe *sqe;
+	unsigned int left;
+	bool synced = blk->read_only;
+
+	left = blk_drain(blk, deadline);
+	if (!left && !blk->failed && !blk->read_only) {
+		sqe = io_uring_get_sqe(&blk->ring);
+		if (sqe) {
+			/* Fixed file 0, as the ring's restrictions require. */
+			io_uring_prep_fsync(sqe, BLK_RING_FILE, 0);
+			io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+			io_uring_sqe_set_data(sqe, NULL);
+			blk->queued++;
+			blk->inflight++;
+			blk->sync_res = 1;
+			if (!blk_drain(blk, deadline))
+				synced = blk->sync_res == 0;
+		} else {
+			blk->sync_res = -EBUSY;	/* no room in the ring */
+		}
+	}
+	left = blk->inflight;
+	if (left)
+		fprintf(stderr,
+			"libvmm: disk %s: %u request%s abandoned after %d s (the storage does not answer); the image was not synced\n",
+			blk->path, left, left == 1 ? "" : "s",
+			BLK_DRAIN_TIMEOUT_MS / 1000);
+	else if (!synced && !blk->failed)
+		fprintf(stderr, "libvmm: disk %s: final flush: %s\n", blk->path,
+			strerror(-blk->sync_res));
+}
+
 static void blk_destroy(void *opaque)
 {
 	struct virtio_blk *blk = opaque;
 
 	virtio_pci_destroy(&blk->vdev);
 	pthread_mutex_lock(&blk->lock);
-	blk_drain(blk);
+	blk_final_drain(blk);
 	pthread_mutex_unlock(&blk->lock);
-	if (!blk->read_only)
-		fsync(blk->fd);
 	vmm_loop_del(blk->vdev.vm, blk->efd);
-	blk_unlock(blk);
+	/*
+	 * Requests abandoned on storage that does not answer may still write
+	 * the image: the lock then stays until the kernel lets go of them
+	 * (and of the registered file) rather than invite another writer.
+	 */
+	if (!blk->inflight)
+		blk_unlock(blk);
 	io_uring_queue_exit(&blk->ring);
 	close(blk->efd);
 	close(blk->fd);
 	virtio_device_cleanup(&blk->vdev);
 	blk_free(blk);
+}
+
+/*
+ * blk_open_lock held.  The same file (same device and inode, whatever the
+ * path) as an image already open, with either of them writable.
+ */
+static int blk_check_twice(struct vmm_vm *vm, const struct virtio_blk *blk,
+			   const struct vmm_disk_config *cfg)
+{
+	const struct virtio_blk *o;
+
+	for (o = blk_open_list; o; o = o->open_next) {
+		if (o->id_dev != blk->id_dev || o->id_ino != blk->id_ino ||
+		    (cfg->read_only && o->read_only))
+			continue;
+		return vmm_set_error(vm, -EBUSY,
+				     "disk %s: same file as disk %s%s (device %u:%u, inode %llu); a writable image can be given only once",
+				     cfg->path, o->path,
+				     o->open_vm == vm ? "" :
+				     " of another VM in this process",
+				     major(blk->id_dev), minor(blk->id_dev),
+				     (unsigned long long)blk->id_ino);
+	}
+	return 0;
 }
 
 static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
@@ -600,6 +771,13 @@ static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
 				    cfg->path, (long long)size);
 		goto err_close;
 	}
+	blk->id_dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+	blk->id_ino = S_ISBLK(st.st_mode) ? 0 : st.st_ino;
+	snprintf(blk->path, sizeof(blk->path), "%s", cfg->path);
+	pthread_mutex_lock(&blk_open_lock);
+	ret = blk_check_twice(vm, blk, cfg);
+	if (ret)
+		goto err_unlock;
 	/*
 	 * Two VMMs writing one image corrupt it: a writer holds an exclusive
 	 * lock, readers share one (released when the fd closes).
@@ -611,12 +789,19 @@ static int blk_open(struct vmm_vm *vm, struct virtio_blk *blk,
 				      cfg->path) :
 			vmm_set_error(vm, -errno, "disk %s: lock: %s", cfg->path,
 				      strerror(errno));
-		goto err_close;
+		goto err_unlock;
 	}
 	blk->capacity = size / BLK_SECTOR;
 	blk->read_only = cfg->read_only;
+	blk->open_vm = vm;
+	blk->open_next = blk_open_list;
+	blk_open_list = blk;
+	blk->listed = true;
+	pthread_mutex_unlock(&blk_open_lock);
 	return 0;
 
+err_unlock:
+	pthread_mutex_unlock(&blk_open_lock);
 err_close:
 	close(blk->fd);
 	return ret;

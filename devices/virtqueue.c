@@ -138,6 +138,24 @@ void virtq_fail(struct virtqueue *vq, const char *why)
 
 /* ---- device lifetime ------------------------------------------------------- */
 
+static size_t in_flight_bytes(uint16_t queue_max)
+{
+	return (queue_max + 63) / 64 * sizeof(uint64_t);
+}
+
+static bool head_in_flight(const struct virtqueue *vq, uint16_t head)
+{
+	return vq->in_flight[head / 64] & (1ull << (head % 64));
+}
+
+static void head_set_in_flight(struct virtqueue *vq, uint16_t head, bool on)
+{
+	if (on)
+		vq->in_flight[head / 64] |= 1ull << (head % 64);
+	else
+		vq->in_flight[head / 64] &= ~(1ull << (head % 64));
+}
+
 static void vq_clear(struct virtqueue *vq)
 {
 	vq->size = vq->max_size;
@@ -150,6 +168,7 @@ static void vq_clear(struct virtqueue *vq)
 	vq->signalled_used = 0;
 	vq->signalled_valid = false;
 	vq->unsignalled = false;
+	memset(vq->in_flight, 0, in_flight_bytes(vq->max_size));
 }
 
 int virtio_device_init(struct virtio_device *vdev, struct vmm_vm *vm,
@@ -164,9 +183,15 @@ int virtio_device_init(struct virtio_device *vdev, struct vmm_vm *vm,
 				     ops->name);
 	memset(vdev, 0, sizeof(*vdev));
 	vdev->vqs = calloc(nr_queues, sizeof(*vdev->vqs));
-	if (!vdev->vqs)
+	vdev->in_flight_bits = calloc(nr_queues, in_flight_bytes(queue_max));
+	if (!vdev->vqs || !vdev->in_flight_bits) {
+		free(vdev->vqs);
+		free(vdev->in_flight_bits);
+		vdev->vqs = NULL;
+		vdev->in_flight_bits = NULL;
 		return vmm_set_error(vm, -ENOMEM, "%s: out of memory",
 				     ops->name);
+	}
 	vdev->vm = vm;
 	vdev->ops = ops;
 	vdev->features = features | VIRTIO_BIT(VIRTIO_F_VERSION_1);
@@ -179,6 +204,8 @@ int virtio_device_init(struct virtio_device *vdev, struct vmm_vm *vm,
 		vq->index = q;
 		vq->max_size = queue_max;
 		vq->kick_fd = -1;
+		vq->in_flight = vdev->in_flight_bits +
+			q * in_flight_bytes(queue_max) / sizeof(uint64_t);
 		pthread_mutex_init(&vq->lock, NULL);
 		vq_clear(vq);
 	}
@@ -201,7 +228,9 @@ void virtio_device_cleanup(struct virtio_device *vdev)
 		pthread_mutex_destroy(&vq->lock);
 	}
 	free(vdev->vqs);
+	free(vdev->in_flight_bits);
 	vdev->vqs = NULL;
+	vdev->in_flight_bits = NULL;
 	pthread_mutex_destroy(&vdev->lock);
 }
 
@@ -403,6 +432,7 @@ int virtq_enable(struct virtqueue *vq)
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
 	vq->unsignalled = false;
+	memset(vq->in_flight, 0, in_flight_bytes(vq->max_size));
 	vq->ready = true;
 out:
 	pthread_mutex_unlock(&vq->lock);
@@ -533,12 +563,23 @@ int virtq_pop(struct virtqueue *vq, struct virtq_chain *c)
 	if (idx == vq->last_avail)
 		goto out;
 	head = avail_ring(vq, vq->last_avail & (vq->size - 1));
+	/*
+	 * A head the device still holds cannot be used twice (its buffers
+	 * and used element belong to the request in flight), and bounding
+	 * chains in flight by the queue size bounds what a device allocates
+	 * for them: a malformed ring.
+	 */
+	if (head < vq->size && head_in_flight(vq, head)) {
+		ret = vq_fail_locked(vq, "descriptor head already in flight");
+		goto out;
+	}
 	ret = vq_walk(vq, head, c, &why);
 	if (ret && ret != -E2BIG) {
 		vq_fail_locked(vq, why);
 		goto out;
 	}
 	c->head = head;
+	head_set_in_flight(vq, head, true);
 	vq->last_avail++;
 	if (virtio_has_feature(vdev, VIRTIO_F_EVENT_IDX) && !vq->notify_off)
 		__atomic_store_n(used_avail_event(vq), vq->last_avail,
@@ -559,6 +600,7 @@ void virtq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	/* A reset since the pop: the ring is no longer ours to write. */
 	if (!vq->ready || head >= vq->size)
 		goto out;
+	head_set_in_flight(vq, head, false);
 	elem = used_elem(vq, vq->used_idx & (vq->size - 1));
 	__atomic_store_n(&elem[0], head, __ATOMIC_RELAXED);
 	__atomic_store_n(&elem[1], len, __ATOMIC_RELAXED);

@@ -183,7 +183,9 @@ static int child(enum attempt what, bool poke)
 		r = vmm_io_register(c.vm, VMM_SPACE_PIO, 0x501, 4, &port_ops,
 				    &c, "sandbox-test");
 	else
-		r = vmm_add_pc_devices(c.vm, &(struct vmm_pc_config){ -1, -1 });
+		r = vmm_add_pc_devices(c.vm, &(struct vmm_pc_config){
+					.console_in = -1, .console_out = -1,
+					.debug_exit_port = 0x501 });
 	if (r || vmm_load_kernel(c.vm, &(struct vmm_boot){ .kernel = kernel, .cmdline = "" }) ||
 	    vmm_loop_add(c.vm, c.efd, EPOLLIN, device_event, &c) ||
 	    vmm_vm_sandbox(c.vm)) {

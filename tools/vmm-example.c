@@ -24,7 +24,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmm-example: %s\n", err.msg);
 		return 1;
 	}
-	if (vmm_add_pc_devices(vm, &(struct vmm_pc_config){ -1, 1 }) ||
+	if (vmm_add_pc_devices(vm, &(struct vmm_pc_config){
+				.console_in = -1, .console_out = 1 }) ||
 	    vmm_load_kernel(vm, &(struct vmm_boot){ .kernel = argv[2],
 			    .initrd = argc > 3 ? argv[3] : NULL,
 			    .cmdline = argc > 4 ? argv[4] : "console=ttyS0" }) ||

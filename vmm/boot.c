@@ -122,13 +122,14 @@ static int place_initrd(struct vmm_vm *vm, uint8_t *bp,
 	top = vm->low_size;
 	if (top > (uint64_t)bz->initrd_addr_max + 1)
 		top = (uint64_t)bz->initrd_addr_max + 1;
-	addr = (top - len) & ~0xfffull;
-	if (len > top || addr < kernel_end) {
+	if (len > top || ((top - len) & ~0xfffull) < kernel_end ||
+	    !vmm_guest_ptr(vm, (top - len) & ~0xfffull, len)) {
 		free(buf);
 		return vmm_set_error(vm, -ENOSPC,
 				     "initrd %s (%zu bytes) does not fit in guest memory above the kernel",
 				     path, len);
 	}
+	addr = (top - len) & ~0xfffull;
 	memcpy(vmm_guest_ptr(vm, addr, len), buf, len);
 	free(buf);
 	put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)addr);
@@ -236,7 +237,7 @@ static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
 	struct vmlinux_info vi;
 	uint32_t off, plen;
 	uint8_t *data;
-	char why[128];
+	char why[128], dir_why[512];
 	size_t dlen;
 	int r;
 
@@ -249,6 +250,20 @@ static int try_cache(struct vmm_vm *vm, const struct vmm_boot *boot,
 			 boot->kernel);
 		return -ENOENT;
 	}
+	/*
+	 * A directory someone else could write would let them choose the
+	 * kernel: refused, loudly (a quiet fallback would hide the attack).
+	 */
+	r = kcache_dir_open(dir, dir_why, sizeof(dir_why));
+	if (r < 0) {
+		fprintf(stderr, "libvmm: kernel cache not used, booting without it: %s\n",
+			dir_why);
+		snprintf(vm->boot_note, sizeof(vm->boot_note),
+			 "kernel %s: decompressed by the guest (kernel cache %s refused: %s)",
+			 boot->kernel, dir, strerror(-r));
+		return -ENOENT;
+	}
+	close(r);
 	kcache_key(img, len, &key);
 	r = kcache_read(dir, &key, &data, &dlen);
 	if (!r) {
@@ -291,7 +306,7 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 {
 	const char *cmdline = boot->cmdline ? boot->cmdline : "";
 	struct bzimage_info bz;
-	uint64_t load, align, rsdp = 0;
+	uint64_t load, end, align, rsdp = 0;
 	size_t cmdlen = strlen(cmdline);
 	uint8_t *bp;
 	char why[128];
@@ -305,10 +320,16 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 				     "kernel %s: Linux needs interrupt controllers and timers, which the %s backend does not provide yet",
 				     boot->kernel, vm->ops->name);
 
-	/* Where the kernel wants to run, else the lowest aligned address. */
+	/*
+	 * Where the kernel wants to run, else the lowest aligned address.
+	 * pref_address is the file's: near 2^64, pref_address + init_size
+	 * wraps.
+	 */
 	align = bz.kernel_alignment ? bz.kernel_alignment : 0x200000;
 	load = bz.pref_address;
-	if (load < BOOT_KERNEL_MIN || load + bz.init_size > vm->low_size) {
+	if (load < BOOT_KERNEL_MIN ||
+	    __builtin_add_overflow(load, bz.init_size, &end) ||
+	    end > vm->low_size) {
 		if (!bz.relocatable)
 			return vmm_set_error(vm, -ENOSPC,
 					     "kernel %s: not relocatable and needs %u bytes at 0x%llx",
@@ -316,7 +337,8 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 					     (unsigned long long)bz.pref_address);
 		load = (BOOT_KERNEL_MIN + align - 1) & ~(align - 1);
 	}
-	if (load + bz.init_size > vm->low_size)
+	if (__builtin_add_overflow(load, bz.init_size, &end) ||
+	    end > vm->low_size || !vmm_guest_ptr(vm, load, bz.init_size))
 		return vmm_set_error(vm, -ENOSPC,
 				     "kernel %s: needs %u MiB of memory to decompress",
 				     boot->kernel, bz.init_size >> 20);
@@ -338,7 +360,7 @@ static int load_bzimage(struct vmm_vm *vm, const struct vmm_boot *boot,
 	e820_fill(vm, bp);
 
 	if (boot->initrd) {
-		r = place_initrd(vm, bp, &bz, load + bz.init_size, boot->initrd);
+		r = place_initrd(vm, bp, &bz, end, boot->initrd);
 		if (r)
 			return r;
 	}
@@ -376,10 +398,15 @@ int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot)
 	r = vmm_read_file(vm, "kernel", boot->kernel, &img, &len);
 	if (r)
 		return r;
-	if (len >= 4 && !memcmp(img, "\177ELF", 4))
-		r = vmm_load_elf(vm, boot, img, len);
-	else
-		r = load_bzimage(vm, boot, img, len);
+	r = vmm_load_kernel_image(vm, boot, img, len);
 	free(img);
 	return r;
+}
+
+int vmm_load_kernel_image(struct vmm_vm *vm, const struct vmm_boot *boot,
+			  const uint8_t *img, size_t len)
+{
+	if (len >= 4 && !memcmp(img, "\177ELF", 4))
+		return vmm_load_elf(vm, boot, img, len);
+	return load_bzimage(vm, boot, img, len);
 }

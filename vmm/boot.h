@@ -14,6 +14,14 @@ struct vmm_vcpu;
 int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
 		  uint8_t **buf, size_t *len);
 
+/*
+ * vmm_load_kernel() on an image already in memory (what the loader
+ * fuzzers drive: selftests/fuzz/).  Every size and address in img is
+ * hostile: arithmetic on them is overflow-checked.
+ */
+int vmm_load_kernel_image(struct vmm_vm *vm, const struct vmm_boot *boot,
+			  const uint8_t *img, size_t len);
+
 /* ELF kernels: PVH entry note or Multiboot v1 header. */
 int vmm_load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
 		 const uint8_t *img, size_t len);

@@ -21,19 +21,27 @@ const char cli_usage[] =
 "  --disk PATH[,ro]     a virtio-blk disk on a raw image (repeatable)\n"
 "  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
 "  --rng                a virtio-rng device\n"
-"  --console stdio|file=PATH|none   where COM1 goes (default stdio)\n"
+"  --debug-exit PORT    a debug-exit device at I/O port PORT (0x501, 0xf4, ...)\n"
+"                       for test kernels: a guest write of v there stops the\n"
+"                       VM; without it no guest can choose the exit status\n"
+"  --console stdio|file=PATH[,max=SIZE]|none   where COM1 goes (default\n"
+"                       stdio); a file stops growing at max (default 64M),\n"
+"                       and output a reader does not take is buffered (64 KiB),\n"
+"                       then dropped: the count is reported at exit\n"
 "  --backend vhv|kvm    the hypervisor: /dev/vhv (default) or /dev/kvm\n"
 "  --kernel-cache DIR|none  where decompressed bzImage kernels are kept\n"
 "                       (default $XDG_CACHE_HOME/vhv/kernels, else\n"
 "                       ~/.cache/vhv/kernels): later boots of the same bzImage\n"
-"                       skip the guest's decompression\n"
+"                       skip the guest's decompression; a DIR that is not\n"
+"                       yours alone (other owner, group/world-writable, a\n"
+"                       symbolic link on its path) is refused, said on stderr\n"
 "  --verbose            say how the kernel was booted (on stderr)\n"
 "  --help, --version\n"
 "\n"
 "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "Exit status: 0 guest powered off; 1 vhv-run error; 2 guest reset/reboot;\n"
 "3 guest crashed (triple fault); 4 stopped by a signal or Ctrl-A x;\n"
-"64+v (v < 64) guest wrote v to the debug-exit port 0x501.\n";
+"64+v (v < 64) guest wrote v to the --debug-exit port.\n";
 
 bool cli_no_sandbox(const char *env)
 {
@@ -177,6 +185,27 @@ static int parse_net(char *arg, struct cli_opts *o, char *err, size_t err_len)
 	return 0;
 }
 
+/* file=PATH[,max=SIZE]: the path ends at the first comma, as for --disk. */
+static int parse_console_file(char *arg, struct cli_opts *o, char *err,
+			      size_t err_len)
+{
+	char *comma = strchr(arg, ',');
+
+	o->console = CLI_CONSOLE_FILE;
+	o->console_path = arg + 5;
+	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
+	if (!comma)
+		return 0;
+	if (strncmp(comma + 1, "max=", 4))
+		return ERR("--console %s: unknown option \"%s\" (only max=SIZE)",
+			   arg, comma + 1);
+	if (cli_parse_size(comma + 5, &o->console_max) || !o->console_max)
+		return ERR("--console %s: max must be a size like 64M or 1G (plain number = MiB)",
+			   arg);
+	*comma = 0;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	      size_t err_len)
 {
@@ -189,6 +218,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "rng", no_argument, NULL, 'r' },
+		{ "debug-exit", required_argument, NULL, 'D' },
 		{ "console", required_argument, NULL, 'C' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "kernel-cache", required_argument, NULL, 'K' },
@@ -207,6 +237,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	o->cmdline = "console=ttyS0";
 	o->backend = VMM_BACKEND_VHV;
 	o->console = CLI_CONSOLE_STDIO;
+	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -250,14 +281,26 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'r':
 			o->rng = 1;
 			break;
+		case 'D':
+			/* The device claims 4 ports: the exit, a marker, two idle. */
+			errno = 0;
+			v = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || *optarg == '-' ||
+			    v < 1 || v > 0xfffc)
+				return ERR("--debug-exit %s: must be an I/O port from 0x1 to 0xfffc",
+					   optarg);
+			o->debug_exit_port = v;
+			break;
 		case 'C':
 			if (!strcmp(optarg, "stdio")) {
 				o->console = CLI_CONSOLE_STDIO;
 			} else if (!strcmp(optarg, "none")) {
 				o->console = CLI_CONSOLE_NONE;
-			} else if (!strncmp(optarg, "file=", 5) && optarg[5]) {
-				o->console = CLI_CONSOLE_FILE;
-				o->console_path = optarg + 5;
+			} else if (!strncmp(optarg, "file=", 5) && optarg[5] &&
+				   optarg[5] != ',') {
+				r = parse_console_file(optarg, o, err, err_len);
+				if (r)
+					return r;
 			} else {
 				return ERR("--console %s: must be stdio, file=PATH or none",
 					   optarg);

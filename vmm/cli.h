@@ -9,6 +9,8 @@
 
 #define CLI_MAX_DISKS	16
 #define CLI_MAX_NETS	8
+/* --console file=PATH without max=SIZE: a guest cannot fill the disk. */
+#define CLI_CONSOLE_MAX_DEFAULT	(64ull << 20)
 
 enum cli_console { CLI_CONSOLE_STDIO, CLI_CONSOLE_FILE, CLI_CONSOLE_NONE };
 
@@ -19,11 +21,13 @@ struct cli_opts {
 	enum vmm_backend_kind backend;
 	enum cli_console console;
 	const char *console_path;
+	uint64_t console_max;		/* bytes the console file may take */
 	struct vmm_disk_config disks[CLI_MAX_DISKS];
 	unsigned int nr_disks;
 	struct vmm_net_config nets[CLI_MAX_NETS];
 	unsigned int nr_nets;
 	int rng;
+	uint16_t debug_exit_port;	/* 0: no debug-exit device */
 	const char *kernel_cache;	/* NULL: the default directory */
 	int no_kernel_cache;
 	int verbose;

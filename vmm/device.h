@@ -113,12 +113,16 @@ int vmm_device_add(struct vmm_vm *vm, const char *name,
 
 /*
  * Stops the VM with VMM_STOP_ERROR and a message (e.g. a device the guest
- * drove into an impossible state).  The first stop wins.
+ * drove into an impossible state).  The first stop wins, and its message
+ * stays what vmm_vm_error() says: later vmm_set_error() calls keep it.
  */
 void vmm_vm_fail(struct vmm_vm *vm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Records an error message on the VM and returns err (negative errno). */
+/*
+ * Records an error message on the VM (unless vmm_vm_fail() already did)
+ * and returns err (negative errno).
+ */
 int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

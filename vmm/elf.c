@@ -46,20 +46,23 @@ static bool in_file(const struct elf_image *e, uint64_t off, uint64_t n)
 	return off <= e->len && n <= e->len - off;
 }
 
+/* Copied out: e_phoff need not be aligned. */
 static void get_phdr(const struct elf_image *e, unsigned int i, struct phdr *p)
 {
 	const uint8_t *h = e->img + e->phoff + (uint64_t)i * e->phentsize;
 
 	if (e->is64) {
-		const Elf64_Phdr *ph = (const void *)h;
+		Elf64_Phdr ph;
 
-		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr,
-				    ph->p_filesz, ph->p_memsz };
+		memcpy(&ph, h, sizeof(ph));
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr,
+				    ph.p_filesz, ph.p_memsz };
 	} else {
-		const Elf32_Phdr *ph = (const void *)h;
+		Elf32_Phdr ph;
 
-		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr,
-				    ph->p_filesz, ph->p_memsz };
+		memcpy(&ph, h, sizeof(ph));
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr,
+				    ph.p_filesz, ph.p_memsz };
 	}
 }
 
@@ -149,12 +152,14 @@ static uint64_t pvh_entry(const struct elf_image *e)
 		off = p.offset;
 		end = p.offset + p.filesz;
 		while (end - off >= 12) {
-			const uint32_t *n = (const void *)(e->img + off);
-			uint64_t namesz = (n[0] + 3ull) & ~3ull;
-			uint64_t descsz = (n[1] + 3ull) & ~3ull;
-			const uint8_t *name = e->img + off + 12;
-			const uint8_t *desc = name + namesz;
+			uint32_t n[3];
+			uint64_t namesz, descsz;
+			const uint8_t *name = e->img + off + 12, *desc;
 
+			memcpy(n, e->img + off, sizeof(n));	/* any alignment */
+			namesz = (n[0] + 3ull) & ~3ull;
+			descsz = (n[1] + 3ull) & ~3ull;
+			desc = name + namesz;
 			if (namesz + descsz > end - off - 12)
 				break;
 			if (n[2] == PVH_NOTE_TYPE && n[0] == 4 &&
@@ -198,8 +203,10 @@ static int put_cmdline(struct vmm_vm *vm, const struct vmm_boot *boot)
 	return 0;
 }
 
+/* below_4g: Multiboot v1 has 32-bit module addresses. */
 static int put_module(struct vmm_vm *vm, const struct vmm_boot *boot,
-		      uint64_t kernel_end, uint64_t *addr, uint64_t *size)
+		      uint64_t kernel_end, bool below_4g, uint64_t *addr,
+		      uint64_t *size)
 {
 	uint8_t *buf;
 	size_t len;
@@ -211,13 +218,17 @@ static int put_module(struct vmm_vm *vm, const struct vmm_boot *boot,
 	r = vmm_read_file(vm, "initrd", boot->initrd, &buf, &len);
 	if (r)
 		return r;
-	*addr = (kernel_end + 0xfffff) & ~0xfffffull;
+	if (__builtin_add_overflow(kernel_end, 0xfffff, addr))
+		*addr = 0;	/* no room: vmm_guest_ptr() below refuses it */
+	else
+		*addr &= ~0xfffffull;
 	if (*addr < MODULE_ADDR_MIN)
 		*addr = MODULE_ADDR_MIN;
-	if (!vmm_guest_ptr(vm, *addr, len)) {
+	if (!vmm_guest_ptr(vm, *addr, len) ||
+	    (below_4g && (*addr >= 1ull << 32 || len > (1ull << 32) - *addr))) {
 		free(buf);
-		return vmm_set_error(vm, -ENOSPC, "initrd %s: does not fit in guest RAM",
-				     boot->initrd);
+		return vmm_set_error(vm, -ENOSPC, "initrd %s: does not fit in guest RAM%s",
+				     boot->initrd, below_4g ? " below 4 GiB" : "");
 	}
 	memcpy(vmm_guest_ptr(vm, *addr, len), buf, len);
 	*size = len;
@@ -235,7 +246,7 @@ static int boot_pvh(struct vmm_vm *vm, const struct vmm_boot *boot,
 
 	r = put_cmdline(vm, boot);
 	if (!r)
-		r = put_module(vm, boot, e->end, &mod_addr, &mod_size);
+		r = put_module(vm, boot, e->end, false, &mod_addr, &mod_size);
 	if (!r && vm->pc)
 		r = vmm_pc_write_firmware(vm, &rsdp);
 	if (r)
@@ -295,7 +306,7 @@ static int boot_multiboot(struct vmm_vm *vm, const struct vmm_boot *boot,
 				     boot->kernel, hdr[1] & 0xfffc);
 	r = put_cmdline(vm, boot);
 	if (!r)
-		r = put_module(vm, boot, e->end, &mod_addr, &mod_size);
+		r = put_module(vm, boot, e->end, true, &mod_addr, &mod_size);
 	if (!r && vm->pc)
 		r = vmm_pc_write_firmware(vm, &rsdp);
 	if (r)
@@ -352,6 +363,10 @@ int vmm_load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
 	r = elf_load_segments(vm, boot->kernel, &e);
 	if (r)
 		return r;
+	if (entry >= 1ull << 32)
+		return vmm_set_error(vm, -ENOEXEC,
+				     "kernel %s: PVH entry 0x%llx is not a 32-bit address",
+				     boot->kernel, (unsigned long long)entry);
 	if (entry)
 		return boot_pvh(vm, boot, &e, entry);
 	if (!e.is64 && e.entry < e.end && e.entry >= 0x100000)

@@ -197,6 +197,11 @@ struct vmm_vm {
 	struct vmm_pc *pc;		/* vmm_add_pc_devices() state */
 
 	pthread_mutex_t err_lock;
+	/*
+	 * err holds the first fatal message once vmm_vm_fail() set it: what
+	 * the VM stopped for outlives whatever devices report after.
+	 */
+	bool err_fatal;
 	char err[VMM_ERROR_MAX];
 	char boot_note[VMM_ERROR_MAX];	/* how vmm_load_kernel() booted */
 };

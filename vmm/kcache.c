@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <lzma.h>
+#include <openssl/evp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,55 +26,42 @@
 #include "vmm/kcache.h"
 #include "vmm/vmlinux.h"
 
-static const char kcache_magic[8] = "VHVKC\0\0\1";
+/* Version 2: SHA-256 keys and contents. */
+static const char kcache_magic[8] = "VHVKC\0\0\2";
 
 struct kcache_hdr {
 	char magic[8];
 	struct kcache_key key;
 	uint64_t data_len;
-	uint8_t pad[KCACHE_HDR_SIZE - 8 - sizeof(struct kcache_key) - 8];
+	uint8_t data_sha256[32];	/* of the data_len bytes after the header */
+	uint8_t pad[KCACHE_HDR_SIZE - 8 - sizeof(struct kcache_key) - 8 - 32];
 };
 _Static_assert(sizeof(struct kcache_hdr) == KCACHE_HDR_SIZE, "header size");
 
-static uint64_t rotl(uint64_t x, unsigned int r)
+/* OpenSSL's SHA-256; an image of len 0 hashes too. */
+static void sha256(const uint8_t *buf, size_t len, uint8_t out[32])
 {
-	return x << r | x >> (64 - r);
+	unsigned int n = 32;
+
+	if (!EVP_Digest(len ? buf : (const uint8_t *)"", len, out, &n,
+			EVP_sha256(), NULL) || n != 32)
+		abort();	/* only out of memory inside libcrypto */
 }
 
-static uint64_t fmix(uint64_t x)
-{
-	x ^= x >> 31;
-	x *= 0x9e3779b97f4a7c15ull;
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 32);
-}
-
-/* Two independent multiply-rotate lanes over 64-bit words. */
 void kcache_key(const uint8_t *img, size_t len, struct kcache_key *key)
 {
-	uint64_t a = 0x243f6a8885a308d3ull ^ len, b = 0x13198a2e03707344ull;
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, img + i, 8);
-		a = rotl((a ^ w) * 0x9e3779b97f4a7c15ull, 29);
-		b = rotl((b + w) * 0xc2b2ae3d27d4eb4full, 31) ^ a;
-	}
-	w = 0;
-	memcpy(&w, img + i, len - i);
-	a = rotl((a ^ w ^ 0xff) * 0x9e3779b97f4a7c15ull, 29);
-	b = rotl((b + w) * 0xc2b2ae3d27d4eb4full, 31) ^ a;
-	key->h[0] = fmix(a ^ rotl(b, 17));
-	key->h[1] = fmix(b + 3 * a);
+	memset(key, 0, sizeof(*key));
+	sha256(img, len, key->sha256);
 	key->len = len;
 }
 
-void kcache_name(const struct kcache_key *key, char name[48])
+void kcache_name(const struct kcache_key *key, char name[KCACHE_NAME_MAX])
 {
-	snprintf(name, 48, "%016llx%016llx.vmlinux",
-		 (unsigned long long)key->h[0], (unsigned long long)key->h[1]);
+	unsigned int i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(name + 2 * i, 3, "%02x", key->sha256[i]);
+	memcpy(name + 64, ".vmlinux", 9);
 }
 
 static int unxz(const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
@@ -80,7 +69,8 @@ static int unxz(const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 	lzma_stream s = LZMA_STREAM_INIT;
 	lzma_ret r;
 
-	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+	/* The header names the dictionary size: bounded, not believed. */
+	if (lzma_stream_decoder(&s, KCACHE_XZ_MEMLIMIT, 0) != LZMA_OK)
 		return -ENOMEM;
 	s.next_in = in;
 	s.avail_in = len;
@@ -88,6 +78,8 @@ static int unxz(const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 	s.avail_out = out_len;
 	r = lzma_code(&s, LZMA_FINISH);
 	lzma_end(&s);
+	if (r == LZMA_MEMLIMIT_ERROR || r == LZMA_MEM_ERROR)
+		return -ENOMEM;
 	return r == LZMA_STREAM_END && s.avail_out == 0 ? 0 : -EINVAL;
 }
 
@@ -160,41 +152,110 @@ int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
 		free(*out);
 		*out = NULL;
 		return vmm_fail(why, why_len, r,
-				r == -ENOMEM ? "out of memory" :
+				r == -ENOMEM ? "needs more memory than the kernel cache allows" :
 				"corrupt payload or wrong decompressed size");
 	}
 	*out_len = size;
 	return 0;
 }
 
-static int entry_path(const char *dir, const struct kcache_key *key,
-		      char *path, size_t path_len)
+/* The effective user's own, and nobody else's to write. */
+static int dir_trusted(int dfd, const char *dir, char *why, size_t why_len)
 {
-	char name[48];
+	struct stat st;
 
-	kcache_name(key, name);
-	if ((size_t)snprintf(path, path_len, "%s/%s", dir, name) >= path_len)
-		return -ENAMETOOLONG;
+	if (fstat(dfd, &st))
+		return -errno;
+	if (st.st_uid != geteuid()) {
+		snprintf(why, why_len, "%s is owned by uid %u, not by uid %u",
+			 dir, (unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, why_len, "%s is writable by %s (mode %04o)", dir,
+			 st.st_mode & S_IWOTH ? "others" : "its group",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	return 0;
 }
 
-int kcache_read(const char *dir, const struct kcache_key *key,
-		uint8_t **data, size_t *len)
+/*
+ * One component at a time from / (or the working directory), never
+ * following a symbolic link: no one can redirect the walk, and what is
+ * checked at the end is what the descriptor names.
+ */
+int kcache_dir_open(const char *dir, char *why, size_t why_len)
 {
+	char buf[4096], *comp, *save = NULL;
+	struct stat st;
+	int dfd, fd, r;
+	size_t n = strlen(dir);
+
+	if (!n || n >= sizeof(buf)) {
+		snprintf(why, why_len, "kernel cache path is empty or too long");
+		return -ENAMETOOLONG;
+	}
+	memcpy(buf, dir, n + 1);
+	dfd = open(dir[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		goto err_errno;
+	for (comp = strtok_r(buf, "/", &save); comp;
+	     comp = strtok_r(NULL, "/", &save)) {
+		fd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(dfd, comp, 0700) && errno != EEXIST)
+				goto err_dfd;
+			fd = openat(dfd, comp,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+		    !fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISLNK(st.st_mode)) {
+			snprintf(why, why_len,
+				 "%s: \"%s\" on its path is a symbolic link", dir, comp);
+			close(dfd);
+			return -ELOOP;
+		}
+		if (fd < 0)
+			goto err_dfd;
+		close(dfd);
+		dfd = fd;
+	}
+	r = dir_trusted(dfd, dir, why, why_len);
+	if (r) {
+		close(dfd);
+		return r;
+	}
+	return dfd;
+
+err_dfd:
+	r = -errno;
+	close(dfd);
+	snprintf(why, why_len, "%s: %s", dir, strerror(-r));
+	return r;
+err_errno:
+	r = -errno;
+	snprintf(why, why_len, "%s: %s", dir, strerror(-r));
+	return r;
+}
+
+static int read_entry(int dfd, const struct kcache_key *key,
+		      uint8_t **data, size_t *len)
+{
+	char name[KCACHE_NAME_MAX];
+	uint8_t digest[32];
 	struct kcache_hdr h;
-	char path[4096];
 	struct stat st;
 	uint8_t *buf;
 	ssize_t n;
 	int fd, r;
 
-	r = entry_path(dir, key, path, sizeof(path));
-	if (r)
-		return r;
-	/* Non-blocking: whatever sits at the path, open() returns. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	kcache_name(key, name);
+	/* Non-blocking: whatever sits at the name, openat() returns. */
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP ? -EINVAL : -errno;
 	r = -EINVAL;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size < (off_t)sizeof(h) ||
@@ -204,12 +265,8 @@ int kcache_read(const char *dir, const struct kcache_key *key,
 	    h.data_len != (uint64_t)st.st_size - sizeof(h) ||
 	    h.data_len > KCACHE_MAX_KERNEL)
 		goto out;
-	if (!h.data_len) {
-		r = -EOPNOTSUPP;	/* known not to boot from the cache */
-		goto out;
-	}
 	/* Read, not mapped: an I/O error is an error, never a SIGBUS. */
-	buf = malloc(h.data_len);
+	buf = malloc(h.data_len ? h.data_len : 1);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
@@ -217,16 +274,41 @@ int kcache_read(const char *dir, const struct kcache_key *key,
 	n = vmm_pread_full(fd, buf, h.data_len, sizeof(h));
 	if (n != (ssize_t)h.data_len) {
 		r = n < 0 ? n : -EINVAL;
-		free(buf);
-		goto out;
+		goto out_buf;
+	}
+	/* The whole entry, not only its header, is what the filler wrote. */
+	sha256(buf, h.data_len, digest);
+	if (memcmp(digest, h.data_sha256, sizeof(digest)))
+		goto out_buf;
+	if (!h.data_len) {
+		r = -EOPNOTSUPP;	/* known not to boot from the cache */
+		goto out_buf;
 	}
 	/* Newest use last to go: the pruning is by modification time. */
 	futimens(fd, NULL);
 	*data = buf;
 	*len = h.data_len;
-	r = 0;
+	close(fd);
+	return 0;
+
+out_buf:
+	free(buf);
 out:
 	close(fd);
+	return r;
+}
+
+int kcache_read(const char *dir, const struct kcache_key *key,
+		uint8_t **data, size_t *len)
+{
+	char why[256];
+	int dfd, r;
+
+	dfd = kcache_dir_open(dir, why, sizeof(why));
+	if (dfd < 0)
+		return dfd;
+	r = read_entry(dfd, key, data, len);
+	close(dfd);
 	return r;
 }
 
@@ -235,37 +317,25 @@ bool kcache_payload_supported(const uint8_t *payload, size_t len)
 	return len >= 16 && payload_decoder(payload) != NULL;
 }
 
-static int mkdir_p(const char *dir)
+/*
+ * A new temporary file in the directory, made before any long work to
+ * learn if it is writable; its random name goes to tmp.
+ */
+static int tmp_open(int dfd, char tmp[32])
 {
-	char p[4096];
-	size_t i, n = strlen(dir);
+	uint64_t rnd;
+	int fd, tries;
 
-	if (!n || n >= sizeof(p))
-		return -ENAMETOOLONG;
-	memcpy(p, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i])
-			continue;
-		p[i] = 0;
-		if (mkdir(p, 0700) && errno != EEXIST)
-			return -errno;
-		p[i] = dir[i];
+	for (tries = 0; tries < 16; tries++) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -EIO;
+		snprintf(tmp, 32, ".tmp-%016llx", (unsigned long long)rnd);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
 	}
-	return 0;
-}
-
-/* A temporary file in dir, made before any long work to learn if dir is writable. */
-static int tmp_open(const char *dir, char *tmp, size_t tmp_len)
-{
-	int fd, r;
-
-	r = mkdir_p(dir);
-	if (r)
-		return r;
-	if ((size_t)snprintf(tmp, tmp_len, "%s/.tmp-XXXXXX", dir) >= tmp_len)
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return -EEXIST;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -301,33 +371,36 @@ static int by_mtime(const void *a, const void *b)
  * Keeps the KCACHE_MAX_ENTRIES most recently used entries (negative ones
  * included) and removes stale temporary and lock files.
  */
-static void prune(const char *dir)
+static void prune(int dfd)
 {
-	struct { struct timespec t; char name[64]; } e[64];
+	struct { struct timespec t; char name[KCACHE_NAME_MAX]; } e[64];
 	unsigned int n = 0, i;
 	struct dirent *d;
 	struct stat st;
-	char path[4096];
 	time_t now = time(NULL);
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dp;
 
-	dp = opendir(dir);
-	if (!dp)
+	dp = fd < 0 ? NULL : fdopendir(fd);
+	if (!dp) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((d = readdir(dp))) {
 		size_t l = strlen(d->d_name);
-		bool entry = l == 40 && !strcmp(d->d_name + 32, ".vmlinux");
-		bool stale = (l == 37 && !strcmp(d->d_name + 32, ".lock")) ||
+		bool entry = l == 72 && !strcmp(d->d_name + 64, ".vmlinux");
+		bool stale = (l == 69 && !strcmp(d->d_name + 64, ".lock")) ||
 			     !strncmp(d->d_name, ".tmp-", 5);
 
 		if (!entry && !stale)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (lstat(path, &st) || !S_ISREG(st.st_mode))
+		if (fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		if (stale) {
 			if (now - st.st_mtim.tv_sec > KCACHE_STALE_SECONDS)
-				unlink(path);
+				unlinkat(dfd, d->d_name, 0);
 			continue;
 		}
 		if (n == 64)
@@ -338,48 +411,53 @@ static void prune(const char *dir)
 	}
 	closedir(dp);
 	qsort(e, n, sizeof(e[0]), by_mtime);
-	for (i = KCACHE_MAX_ENTRIES; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, e[i].name);
-		unlink(path);
-	}
+	for (i = KCACHE_MAX_ENTRIES; i < n; i++)
+		unlinkat(dfd, e[i].name, 0);
 }
 
-static int commit(int fd, const char *tmp, const char *dir,
+/* Written whole and synced under a temporary name, then renamed into place. */
+static int commit(int dfd, int fd, const char *tmp,
 		  const struct kcache_key *key, const uint8_t *kernel,
 		  size_t len)
 {
 	struct kcache_hdr h = { .key = *key, .data_len = len };
-	char path[4096];
+	char name[KCACHE_NAME_MAX];
 	int r;
 
 	memcpy(h.magic, kcache_magic, sizeof(h.magic));
-	r = entry_path(dir, key, path, sizeof(path));
-	if (!r)
-		r = write_all(fd, &h, sizeof(h));
+	sha256(kernel, len, h.data_sha256);
+	kcache_name(key, name);
+	r = write_all(fd, &h, sizeof(h));
 	if (!r)
 		r = write_all(fd, kernel, len);
 	if (!r && fsync(fd))
 		r = -errno;
-	if (!r && rename(tmp, path))
+	if (!r && renameat(dfd, tmp, dfd, name))
 		r = -errno;
 	if (r)
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 	else
-		prune(dir);
+		prune(dfd);
 	return r;
 }
 
 int kcache_store(const char *dir, const struct kcache_key *key,
 		 const uint8_t *kernel, size_t len)
 {
-	char tmp[4096];
-	int fd, r;
+	char tmp[32], why[256];
+	int dfd, fd, r;
 
-	fd = tmp_open(dir, tmp, sizeof(tmp));
-	if (fd < 0)
+	dfd = kcache_dir_open(dir, why, sizeof(why));
+	if (dfd < 0)
+		return dfd;
+	fd = tmp_open(dfd, tmp);
+	if (fd < 0) {
+		close(dfd);
 		return fd;
-	r = commit(fd, tmp, dir, key, kernel, len);
+	}
+	r = commit(dfd, fd, tmp, key, kernel, len);
 	close(fd);
+	close(dfd);
 	return r;
 }
 
@@ -415,41 +493,64 @@ static int drop_shared_mappings(void)
 	return 0;
 }
 
-/* Every inherited descriptor, even where close_range() is missing. */
-static void close_all(void)
+/* Every inherited descriptor but keep, even where close_range() is missing. */
+static void close_all_but(unsigned int keep)
 {
 	struct rlimit rl;
 	unsigned int fd, max = 65536;
 
-	if (!close_range(0, ~0u, 0))
+	if ((!keep || !close_range(0, keep - 1, 0)) &&
+	    !close_range(keep + 1, ~0u, 0))
 		return;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < max)
 		max = rl.rlim_cur;
 	for (fd = 0; fd < max; fd++)
-		close(fd);
+		if (fd != keep)
+			close(fd);
+}
+
+/*
+ * What the filler may add to the address space it inherited: the output,
+ * the xz decoder, and room for the libraries' own buffers.  A payload
+ * that asks for more fails to allocate instead of growing the VMM's
+ * host footprint.
+ */
+#define KCACHE_FILL_SLACK	(64ull << 20)
+
+static void bound_memory(void)
+{
+	unsigned long long pages = 0;
+	struct rlimit rl;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (!f || fscanf(f, "%llu", &pages) != 1)
+		_exit(1);
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = pages * (unsigned long long)getpagesize() +
+		KCACHE_MAX_KERNEL + KCACHE_XZ_MEMLIMIT + KCACHE_FILL_SLACK;
+	if (setrlimit(RLIMIT_AS, &rl))
+		_exit(1);
 }
 
 /* One filler per entry: the others see the lock held and leave. */
-static bool lock_entry(const char *dir, const struct kcache_key *key)
+static bool lock_entry(int dfd, const struct kcache_key *key)
 {
-	char path[4096], name[48];
+	char name[KCACHE_NAME_MAX];
 	int fd;
 
 	kcache_name(key, name);
-	memcpy(name + 32, ".lock", 6);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return false;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	memcpy(name + 64, ".lock", 6);
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* Held until the filler exits: the descriptor is never closed. */
 	return fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB);
 }
 
 static void __attribute__((noreturn))
-fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
+fill(int dfd, const struct kcache_key *key, const uint8_t *payload,
      size_t len)
 {
 	struct sched_param sp = { 0 };
-	char tmp[4096], why[128];
+	char tmp[32], why[128];
 	struct vmlinux_info vi;
 	uint8_t *kernel;
 	size_t kernel_len;
@@ -463,7 +564,12 @@ fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	close_all();
+	/* The directory stays above 0-2, which /dev/null takes. */
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		_exit(1);
+	dfd = fd;
+	close_all_but(dfd);
 	fd = open("/dev/null", O_RDWR);
 	if (fd == 0) {
 		dup2(0, 1);
@@ -478,10 +584,11 @@ fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
 			_exit(1);
 		close(fd);
 	}
+	bound_memory();
 
-	if (mkdir_p(dir) || !lock_entry(dir, key))
+	if (!lock_entry(dfd, key))
 		_exit(1);
-	fd = tmp_open(dir, tmp, sizeof(tmp));
+	fd = tmp_open(dfd, tmp);
 	if (fd < 0)
 		_exit(1);
 	r = kcache_decompress(payload, len, &kernel, &kernel_len, why,
@@ -494,23 +601,27 @@ fill(const char *dir, const struct kcache_key *key, const uint8_t *payload,
 		kernel_len = 0;
 	if (r)
 		kernel_len = 0;
-	_exit(commit(fd, tmp, dir, key, kernel, kernel_len) ? 1 : 0);
+	_exit(commit(dfd, fd, tmp, key, kernel, kernel_len) ? 1 : 0);
 }
 
 void kcache_fill_async(const char *dir, const struct kcache_key *key,
 		       const uint8_t *payload, size_t len)
 {
-	pid_t pid = fork();
+	char why[256];
+	int dfd = kcache_dir_open(dir, why, sizeof(why));
+	pid_t pid;
 
-	if (pid < 0)
+	if (dfd < 0)
 		return;
-	if (pid > 0) {
+	pid = fork();
+	if (pid != 0) {
+		close(dfd);
 		/* The middle child exits at once: nothing left to reap later. */
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		return;
 	}
 	if (fork() != 0)
 		_exit(0);
-	fill(dir, key, payload, len);
+	fill(dfd, key, payload, len);
 }

@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LIBVMM_VERSION_MAJOR	0
-#define LIBVMM_VERSION_MINOR	3
+#define LIBVMM_VERSION_MINOR	5
 #define LIBVMM_VERSION_PATCH	0
 #define LIBVMM_VERSION \
 	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
@@ -75,7 +75,10 @@ struct vmm_vm *vmm_vm_create(const struct vmm_vm_config *cfg,
 /* Stops the VM if it runs, joins its threads, frees everything. */
 void vmm_vm_destroy(struct vmm_vm *vm);
 
-/* The message of the last failure in this VM ("" if none). */
+/*
+ * The message of the last failure in this VM ("" if none); once the VM
+ * stopped with VMM_STOP_ERROR, the message of the failure that stopped it.
+ */
 const char *vmm_vm_error(const struct vmm_vm *vm);
 
 /* What the backend offers (filled at creation). */
@@ -87,15 +90,38 @@ void vmm_vm_caps(const struct vmm_vm *vm, struct vmm_caps *caps);
 
 /*
  * The standard PC devices: COM1 (8250 UART, IRQ 4), i8042 (reset line),
- * CMOS RTC, ACPI power management (power-off), the debug-exit port, the
- * PCI host bridge; ACPI and MP tables are written at vmm_load_kernel().
- * console_in/out: file descriptors for the UART (-1: none).
+ * CMOS RTC, ACPI power management (power-off), the PCI host bridge; ACPI
+ * and MP tables are written at vmm_load_kernel().
+ * console_in/out: file descriptors for the UART (-1: none).  Output never
+ * blocks a vCPU or the VM's stop: what the reader of console_out does not
+ * take at once is buffered (64 KiB), then dropped and counted.
+ * console_max: bytes console_out may take in all (0: no limit), then
+ * output is dropped (said once on stderr); for a file a guest could
+ * otherwise grow until the disk is full.
+ * debug_exit_port: 0 for none (the default: a guest must not choose how
+ * its VMM exits), else the port of a debug-exit device (0x501, 0xf4, ...):
+ * a write of v there stops the VM with VMM_STOP_DEBUG_EXIT and code v.
  */
 struct vmm_pc_config {
 	int console_in;
 	int console_out;
+	uint64_t console_max;
+	uint16_t debug_exit_port;
 };
 int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg);
+
+/* What became of the guest's console output. */
+struct vmm_console_stats {
+	uint64_t written;	/* bytes console_out took */
+	uint64_t dropped;	/* bytes lost: reader too slow or gone, limit */
+	bool limited;		/* console_max was reached */
+};
+/*
+ * Writes out what the console still buffers, as far as that goes without
+ * blocking, then fills *st.  Meant for after vmm_vm_wait(); -EINVAL
+ * without vmm_add_pc_devices().
+ */
+int vmm_console_stats(struct vmm_vm *vm, struct vmm_console_stats *st);
 
 /* A virtio-blk disk on a raw image file. */
 struct vmm_disk_config {
@@ -133,7 +159,10 @@ struct vmm_boot {
 	 * directly, with libvmm placing it at random physical and virtual
 	 * offsets as the kernel's decompressor would (KASLR).  On a miss
 	 * vmm_load_kernel() forks: call it before starting other threads
-	 * (as vmm_vm_start() does for the VM's own).
+	 * (as vmm_vm_start() does for the VM's own).  A directory that is
+	 * not the user's own (another owner, group/world-writable, a
+	 * symbolic link on its path) is not used: a line on stderr says
+	 * why, and the guest decompresses.
 	 */
 	const char *kernel_cache;
 };

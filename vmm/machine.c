@@ -20,7 +20,6 @@
 
 #define COM1_PORT		0x3f8
 #define COM1_IRQ		4
-#define DEBUG_EXIT_PORT		0x501
 #define PM_BASE			0x600
 #define SCI_IRQ			9
 #define FW_BASE			0xe0000ull
@@ -59,17 +58,34 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 	r = serial_create(vm, COM1_PORT, COM1_IRQ, cfg->console_in,
 			  cfg->console_out, &pc->com1);
 	if (!r)
+		serial_set_output_limit(pc->com1, cfg->console_max);
+	if (!r)
 		r = i8042_create(vm, NULL);
 	if (!r)
 		r = rtc_create(vm, NULL);
-	if (!r)
-		r = debug_exit_create(vm, DEBUG_EXIT_PORT, &pc->debug_exit);
+	/* Only on request: a guest that can write it picks the exit status. */
+	if (!r && cfg->debug_exit_port)
+		r = debug_exit_create(vm, cfg->debug_exit_port, &pc->debug_exit);
 	if (!r)
 		r = acpi_pm_create(vm, PM_BASE, SCI_IRQ, NULL);
 	if (!r)
 		r = pci_bus_create(vm, &pc->pci);
 	/* Devices already added are torn down with the VM. */
 	return r;
+}
+
+int vmm_console_stats(struct vmm_vm *vm, struct vmm_console_stats *st)
+{
+	struct serial_stats ss;
+
+	if (!vm->pc || !vm->pc->com1)
+		return vmm_set_error(vm, -EINVAL,
+				     "console: call vmm_add_pc_devices() first");
+	serial_flush_stats(vm->pc->com1, &ss);
+	st->written = ss.written;
+	st->dropped = ss.dropped + ss.buffered;
+	st->limited = ss.limited;
+	return 0;
 }
 
 int vmm_add_disk(struct vmm_vm *vm, const struct vmm_disk_config *cfg)

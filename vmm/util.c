@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small helpers the loaders and the kernel cache share; kept apart from
- * the rest of libvmm so unit tests can link them alone.
+ * the rest of libvmm so unit tests and the loader fuzzers link them alone
+ * (the fuzzers check the loaders against the real guest-memory bounds).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -33,4 +34,21 @@ ssize_t vmm_pread_full(int fd, void *buf, size_t len, off_t off)
 		done += n;
 	}
 	return done;
+}
+
+void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (!len)
+		len = 1;
+	if (__builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	if (end <= vm->low_size)
+		return (uint8_t *)vm->ram + gpa;
+	if (gpa >= VMM_HIGH_RAM_START &&
+	    end - VMM_HIGH_RAM_START <= vm->high_size)
+		return (uint8_t *)vm->ram + vm->low_size +
+		       (gpa - VMM_HIGH_RAM_START);
+	return NULL;
 }

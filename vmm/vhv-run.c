@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 {
 	struct vmm_vm_config cfg;
 	struct vmm_exit_status st;
+	struct vmm_console_stats cons = { 0 };
 	struct vmm_error err;
 	struct cli_opts o;
 	struct sig_ctx sig = { .fd = -1 };
@@ -174,7 +175,10 @@ int main(int argc, char **argv)
 	if (!vm)
 		return fail(vmm_backend_name(o.backend), err.msg);
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
-					.console_in = in, .console_out = out });
+					.console_in = in, .console_out = out,
+					.console_max = o.console == CLI_CONSOLE_FILE ?
+						       o.console_max : 0,
+					.debug_exit_port = o.debug_exit_port });
 	for (i = 0; !r && i < o.nr_disks; i++)
 		r = vmm_add_disk(vm, &o.disks[i]);
 	for (i = 0; !r && i < o.nr_nets; i++)
@@ -218,14 +222,25 @@ int main(int argc, char **argv)
 		return fail(msg, "");
 	}
 	status = cli_exit_status(&st);
+	vmm_console_stats(vm, &cons);
+	snprintf(msg, sizeof(msg), "%s", vmm_vm_error(vm));
+	/*
+	 * Devices flush their backends (disks fsync, within a bound) as they
+	 * are destroyed: before anything goes to a stderr that might block.
+	 */
+	vmm_vm_destroy(vm);
 	if (st.reason == VMM_STOP_ERROR)
-		fprintf(stderr, "vhv-run: %s\n", vmm_vm_error(vm));
+		fprintf(stderr, "vhv-run: %s\n", msg);
 	else if (st.reason != VMM_STOP_POWEROFF &&
 		 st.reason != VMM_STOP_DEBUG_EXIT)
 		fprintf(stderr, "vhv-run: guest stopped: %s\n",
 			vmm_stop_reason_name(st.reason));
-	/* Devices flush their backends (disks fsync) as they are destroyed. */
-	vmm_vm_destroy(vm);
+	if (cons.dropped)
+		fprintf(stderr,
+			"vhv-run: console: %llu bytes of guest output dropped (%s)\n",
+			(unsigned long long)cons.dropped,
+			cons.limited ? "--console file reached its max" :
+				       "the reader did not keep up");
 	if (sig.fd >= 0)
 		close(sig.fd);
 	if (out >= 0 && o.console == CLI_CONSOLE_FILE)

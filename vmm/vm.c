@@ -78,9 +78,11 @@ int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 	va_list ap;
 
 	pthread_mutex_lock(&vm->err_lock);
-	va_start(ap, fmt);
-	vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
-	va_end(ap);
+	if (!vm->err_fatal) {
+		va_start(ap, fmt);
+		vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
+		va_end(ap);
+	}
 	pthread_mutex_unlock(&vm->err_lock);
 	return err;
 }
@@ -110,23 +112,6 @@ unsigned int vmm_nr_vcpus(const struct vmm_vm *vm)
 	return vm->nr_vcpus;
 }
 
-void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
-{
-	uint64_t end;
-
-	if (!len)
-		len = 1;
-	if (__builtin_add_overflow(gpa, len, &end))
-		return NULL;
-	if (end <= vm->low_size)
-		return (uint8_t *)vm->ram + gpa;
-	if (gpa >= VMM_HIGH_RAM_START &&
-	    end - VMM_HIGH_RAM_START <= vm->high_size)
-		return (uint8_t *)vm->ram + vm->low_size +
-		       (gpa - VMM_HIGH_RAM_START);
-	return NULL;
-}
-
 void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
 			 uint32_t code)
 {
@@ -146,18 +131,30 @@ void vmm_vm_request_stop(struct vmm_vm *vm, enum vmm_stop_reason reason,
 	vmm_vcpus_kick(vm);
 }
 
+/*
+ * The first failure of a running VM is its message for good: a guest
+ * still running until its vCPUs see the stop can make devices report
+ * warnings (vmm_set_error), and a second failure is usually a consequence
+ * of the first.
+ */
 void vmm_vm_fail(struct vmm_vm *vm, const char *fmt, ...)
 {
+	bool first;
 	va_list ap;
 
 	if (atomic_load(&vm->stop_reason) != VMM_STOP_NONE)
 		return;
 	pthread_mutex_lock(&vm->err_lock);
-	va_start(ap, fmt);
-	vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
-	va_end(ap);
+	first = !vm->err_fatal;
+	if (first) {
+		va_start(ap, fmt);
+		vsnprintf(vm->err, sizeof(vm->err), fmt, ap);
+		va_end(ap);
+		vm->err_fatal = true;
+	}
 	pthread_mutex_unlock(&vm->err_lock);
-	vmm_vm_request_stop(vm, VMM_STOP_ERROR, 0);
+	if (first)
+		vmm_vm_request_stop(vm, VMM_STOP_ERROR, 0);
 }
 
 int vmm_device_add(struct vmm_vm *vm, const char *name,

@@ -1,22 +1,37 @@
 # SPDX-License-Identifier: GPL-2.0
 # libvmm core unit tests (no hypervisor needed).
+# The kernel cache's SHA-256 comes from OpenSSL's libcrypto.
+VMM_LDLIBS += -lcrypto
 UNIT_TESTS += test_bzimage test_cli test_bus test_kcache
 $(B)/unit/test_kcache: selftests/unit/test_kcache.c vmm/kcache.c vmm/vmlinux.c vmm/bzimage.c vmm/util.c
-$(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz
+$(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c vmm/util.c
 $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
+UNIT_TESTS += test_vm_error
+$(B)/unit/test_vm_error: selftests/unit/test_vm_error.c vmm/vm.c vmm/bus.c
+$(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
 
-# Test kernels for the ELF loaders (32-bit, no libc).
-GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf
+# Test kernels for the ELF loaders (32-bit, no libc).  -N makes one flat
+# RWX segment on purpose (the loaders place it as is), so ld is told not
+# to warn about it.
+GUEST_LD := ld -m elf_i386 -nostdlib -static -N --no-warn-rwx-segments \
+	-T selftests/guests/guest.ld
+GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf \
+	$(B)/selftests/guests/multiboot-f4.elf
 $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
-	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
+	$(GUEST_LD) -o $@ $@.o
+# The same, reporting through a debug-exit device at 0xf4 (vhv-run --debug-exit 0xf4).
+$(B)/selftests/guests/multiboot-f4.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DDEBUG_EXIT=0xf4 -c -o $@.o $<
+	$(GUEST_LD) -o $@ $@.o
 $(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -DPVH -c -o $@.o $<
-	ld -m elf_i386 -nostdlib -static -N -T selftests/guests/guest.ld -o $@ $@.o
+	$(GUEST_LD) -o $@ $@.o
 
 # pkg-config: build/pkgconfig/libvmm.pc describes the build tree (what the
 # example uses); `make install PREFIX=...` installs headers, library and a

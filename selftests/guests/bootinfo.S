@@ -4,10 +4,14 @@
  * Multiboot v1 header, and (-DPVH) with a PVH entry note.  It checks the
  * boot magic, prints "<protocol>: cmdline=<command line> mem=<KiB>" on
  * COM1 (polled), and stops the VM through the debug-exit port with 42
- * (Multiboot) or 43 (PVH); 1 if the entry state was wrong.
+ * (Multiboot) or 43 (PVH); 1 if the entry state was wrong.  Without a
+ * debug-exit device there (vhv-run --debug-exit 0x501), the write does
+ * nothing and the kernel resets the machine through the i8042.
  */
 #define COM1		0x3f8
-#define DEBUG_EXIT	0x501
+#ifndef DEBUG_EXIT
+#define DEBUG_EXIT	0x501	/* -DDEBUG_EXIT=0xf4: the other test port */
+#endif
 
 	.code32
 	.section .text
@@ -76,7 +80,7 @@ _start:
 	pop %eax
 	mov $DEBUG_EXIT, %dx
 	out %al, %dx
-	hlt
+	jmp reset
 
 bad:
 	mov $bad_msg, %esi
@@ -84,6 +88,12 @@ bad:
 	mov $1, %al
 	mov $DEBUG_EXIT, %dx
 	out %al, %dx
+	jmp reset
+
+/* No debug-exit device (vhv-run without --debug-exit): reset instead. */
+reset:
+	mov $0xfe, %al
+	out %al, $0x64
 	hlt
 
 /* putc: %al to COM1 once the transmitter holding register is empty. */

@@ -127,6 +127,8 @@ int vmm_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
 {
 	assert_ptr_equal(vm, &fake_vm);
+	if (fk.guest_ptr_hook)
+		fk.guest_ptr_hook(gpa, len);
 	if (!len)
 		len = 1;
 	if (!fk.ram || gpa >= fk.ram_size || len > fk.ram_size - gpa)

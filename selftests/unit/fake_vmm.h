@@ -70,6 +70,11 @@ struct fake_vmm {
 	uint64_t ram_size;	/* vmm_ram_size(); MMIO below it is refused */
 	int io_ret;		/* nonzero: vmm_io_register() fails with it */
 	int dev_ret;		/* nonzero: vmm_device_add() fails with it */
+	/*
+	 * Called by vmm_guest_ptr() before it answers: a test plays a guest
+	 * that writes its rings while the device walks them.
+	 */
+	void (*guest_ptr_hook)(uint64_t gpa, uint64_t len);
 
 	uint8_t *ram;		/* guest RAM, ram_size bytes, or NULL */
 

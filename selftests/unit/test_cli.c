@@ -69,6 +69,35 @@ static void test_defaults(void **state)
 	assert_null(o.kernel_cache);
 	assert_false(o.no_kernel_cache);
 	assert_false(o.verbose);
+	/* No debug-exit device unless asked: the guest must not pick the status. */
+	assert_int_equal(o.debug_exit_port, 0);
+}
+
+/* The debug-exit device is opt-in, at the port the user names. */
+static void test_debug_exit(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "0x501", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0x501);
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "0xf4", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0xf4);
+	assert_int_equal(run("--kernel", "k", "--debug-exit", "1281", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.debug_exit_port, 0x501);
+	expect_error("--debug-exit 0: must be an I/O port",
+		     run("--kernel", "k", "--debug-exit", "0", NULL));
+	expect_error("--debug-exit 0xfffd: must be an I/O port",
+		     run("--kernel", "k", "--debug-exit", "0xfffd", NULL));
+	expect_error("--debug-exit 0x10000",
+		     run("--kernel", "k", "--debug-exit", "0x10000", NULL));
+	expect_error("--debug-exit -1", run("--kernel", "k", "--debug-exit", "-1", NULL));
+	expect_error("--debug-exit 5x", run("--kernel", "k", "--debug-exit", "5x", NULL));
+	expect_error("--debug-exit: needs an argument",
+		     run("--kernel", "k", "--debug-exit", NULL));
+	assert_non_null(strstr(cli_usage, "--debug-exit PORT"));
+	assert_null(strstr(cli_usage, "0x501."));
 }
 
 static void test_all_options(void **state)
@@ -108,6 +137,34 @@ static void test_all_options(void **state)
 	assert_true(o.no_kernel_cache);
 	assert_int_equal(run("--help", NULL), CLI_HELP);
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
+}
+
+/* --console file=PATH has a size cap: 64 MiB unless max=SIZE says. */
+static void test_console_file_max(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--kernel", "k", "--console", "file=/tmp/c", NULL),
+			 CLI_RUN);
+	assert_string_equal(o.console_path, "/tmp/c");
+	assert_int_equal(o.console_max, 64ull << 20);
+	assert_int_equal(run("--kernel", "k", "--console", "file=/tmp/c,max=1G",
+			     NULL), CLI_RUN);
+	assert_string_equal(o.console_path, "/tmp/c");
+	assert_int_equal(o.console_max, 1ull << 30);
+	assert_int_equal(run("--kernel", "k", "--console",
+			     "file=/tmp/c,max=4096K", NULL), CLI_RUN);
+	assert_int_equal(o.console_max, 4ull << 20);
+	expect_error("--console file=/tmp/c,max=lots: max must be a size",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=lots",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=0: max must be a size",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=0",
+			 NULL));
+	expect_error("--console file=/tmp/c,size=1M: unknown option \"size=1M\" (only max=SIZE)",
+		     run("--kernel", "k", "--console", "file=/tmp/c,size=1M",
+			 NULL));
+	expect_error("--console file=,max=1M: must be",
+		     run("--kernel", "k", "--console", "file=,max=1M", NULL));
 }
 
 static void test_errors(void **state)
@@ -208,10 +265,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_no_sandbox),
+		cmocka_unit_test(test_debug_exit),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

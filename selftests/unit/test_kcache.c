@@ -4,7 +4,11 @@
  * distro bzImage decompresses, parses and relocates (and relocates back
  * to the same bytes); corrupt payloads, images and cache files are
  * refused; entries round-trip, are pruned, and the detached filler
- * produces the same entry as a synchronous decompression.
+ * produces the same entry as a synchronous decompression.  The cache
+ * trusts nothing it did not write: keys are SHA-256, an entry's contents
+ * are verified on read, a directory someone else could write (or reached
+ * through a symbolic link) is refused, and a payload that asks for more
+ * decompression memory than the bound is refused.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <lzma.h>
 #include <cmocka.h>
 
 #include "vmm/bzimage.h"
@@ -106,7 +111,7 @@ static void test_key(void **state)
 {
 	uint8_t buf[100];
 	struct kcache_key a, b, c;
-	char name[48];
+	char name[80];
 
 	(void)state;
 	memset(buf, 0x5a, sizeof(buf));
@@ -124,8 +129,21 @@ static void test_key(void **state)
 	kcache_key(buf, sizeof(buf) - 1, &c);
 	assert_memory_not_equal(&a, &c, sizeof(a));
 	kcache_name(&a, name);
-	assert_int_equal(strlen(name), 40);
-	assert_string_equal(name + 32, ".vmlinux");
+	assert_int_equal(strlen(name), 72);
+	assert_string_equal(name + 64, ".vmlinux");
+}
+
+/* The key is SHA-256 (FIPS 180-2's "abc" vector), not a home-made hash. */
+static void test_key_is_sha256(void **state)
+{
+	struct kcache_key k;
+	char name[80];
+
+	(void)state;
+	kcache_key((const uint8_t *)"abc", 3, &k);
+	kcache_name(&k, name);
+	assert_string_equal(name,
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.vmlinux");
 }
 
 /* Lays the segments out as libvmm does in guest memory. */
@@ -264,7 +282,7 @@ static void rm_rf(const char *dir)
 
 static void test_store_map_prune(void **state)
 {
-	char *dir = tmpdir(), sub[512], path[600], name[48];
+	char *dir = tmpdir(), sub[512], path[600], name[KCACHE_NAME_MAX];
 	uint8_t data[5000], *buf;
 	struct kcache_key key[6], other;
 	uint8_t *got;
@@ -296,7 +314,7 @@ static void test_store_map_prune(void **state)
 	assert_int_equal(present, KCACHE_MAX_ENTRIES);
 
 	other = key[5];
-	other.h[1] ^= 1;
+	other.sha256[31] ^= 1;
 	assert_int_equal(kcache_read(sub, &other, &got, &len), -ENOENT);
 	/* A negative entry says so. */
 	assert_int_equal(kcache_store(sub, &other, NULL, 0), 0);
@@ -316,6 +334,174 @@ static void test_store_map_prune(void **state)
 	free(buf);
 	rm_rf(dir);
 	free(dir);
+}
+
+/* Path of key's entry in dir. */
+static void entry_file(const char *dir, const struct kcache_key *key,
+		       char *path, size_t len)
+{
+	char name[80];
+
+	kcache_name(key, name);
+	assert_true((size_t)snprintf(path, len, "%s/%s", dir, name) < len);
+}
+
+/* A byte of the kernel changed on disk (not header) must not be booted. */
+static void test_contents_verified(void **state)
+{
+	char *dir = tmpdir(), path[600];
+	uint8_t data[5000], *got = NULL;
+	struct kcache_key key;
+	size_t len, flen;
+	uint8_t *buf;
+	FILE *f;
+
+	(void)state;
+	memset(data, 0x33, sizeof(data));
+	kcache_key(data, sizeof(data), &key);
+	assert_int_equal(kcache_store(dir, &key, data, sizeof(data)), 0);
+	entry_file(dir, &key, path, sizeof(path));
+	buf = read_all(path, &flen);
+	buf[flen - 100] ^= 0x01;	/* inside the kernel, size unchanged */
+	f = fopen(path, "wb");
+	assert_int_equal(fwrite(buf, 1, flen, f), flen);
+	fclose(f);
+	assert_int_equal(kcache_read(dir, &key, &got, &len), -EINVAL);
+	assert_null(got);
+	free(buf);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* Group- or world-writable: someone else could plant an entry. */
+static void test_dir_writable_by_others(void **state)
+{
+	char *dir = tmpdir();
+	uint8_t data[100] = { 1 }, *got;
+	struct kcache_key key;
+	size_t len;
+
+	(void)state;
+	kcache_key(data, sizeof(data), &key);
+	assert_int_equal(kcache_store(dir, &key, data, sizeof(data)), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(kcache_read(dir, &key, &got, &len), -EPERM);
+	assert_int_equal(kcache_store(dir, &key, data, sizeof(data)), -EPERM);
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(kcache_read(dir, &key, &got, &len), -EPERM);
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(kcache_read(dir, &key, &got, &len), 0);
+	free(got);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* Owned by another user (who could swap its entries): refused. */
+static void test_dir_owned_by_other(void **state)
+{
+	char *dir = tmpdir();
+	uint8_t data[100] = { 2 }, *got;
+	struct kcache_key key;
+	size_t len;
+
+	(void)state;
+	if (geteuid() != 0) {
+		rm_rf(dir);
+		free(dir);
+		skip();		/* only root can give a directory away */
+	}
+	kcache_key(data, sizeof(data), &key);
+	assert_int_equal(kcache_store(dir, &key, data, sizeof(data)), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	assert_int_equal(kcache_read(dir, &key, &got, &len), -EPERM);
+	assert_int_equal(kcache_store(dir, &key, data, sizeof(data)), -EPERM);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* Symbolic links: for the directory, on its path, and for an entry. */
+static void test_symlinks_refused(void **state)
+{
+	char *dir = tmpdir(), good[600], link[600], sub[700], path[800];
+	char target[800];
+	uint8_t data[100] = { 3 }, *got;
+	struct kcache_key key;
+	size_t len;
+
+	(void)state;
+	kcache_key(data, sizeof(data), &key);
+	snprintf(good, sizeof(good), "%s/good", dir);
+	assert_int_equal(kcache_store(good, &key, data, sizeof(data)), 0);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(good, link), 0);
+	assert_int_equal(kcache_read(link, &key, &got, &len), -ELOOP);
+	assert_int_equal(kcache_store(link, &key, data, sizeof(data)), -ELOOP);
+	/* A link earlier on the path. */
+	assert_int_equal(mkdir(good, 0700) == 0 || errno == EEXIST, 1);
+	snprintf(sub, sizeof(sub), "%s/good/sub", dir);
+	assert_int_equal(kcache_store(sub, &key, data, sizeof(data)), 0);
+	snprintf(sub, sizeof(sub), "%s/link/sub", dir);
+	assert_int_equal(kcache_read(sub, &key, &got, &len), -ELOOP);
+	/* An entry that is a link to a valid entry elsewhere. */
+	snprintf(sub, sizeof(sub), "%s/other", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	entry_file(good, &key, target, sizeof(target));
+	entry_file(sub, &key, path, sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(kcache_read(sub, &key, &got, &len), -EINVAL);
+	rm_rf(dir);
+	free(dir);
+}
+
+/*
+ * An xz payload whose header asks for a 4 GiB dictionary: the decoder
+ * would allocate it all.  The filler's decompression memory is bounded.
+ */
+static void test_decompression_memory_bounded(void **state)
+{
+	uint8_t data[4096], xz[8192], *out = NULL, *bh, *props;
+	size_t pos = 0, out_len, hdr;
+	unsigned int i;
+	uint32_t size = sizeof(data), crc;
+	char why[128];
+
+	(void)state;
+	memset(data, 'k', sizeof(data));
+	assert_int_equal(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL,
+						 data, sizeof(data), xz, &pos,
+						 sizeof(xz) - 4), LZMA_OK);
+	/*
+	 * The block header after the 12-byte stream header: size, flags,
+	 * the sizes the flags announce (varints), then the one filter.
+	 */
+	bh = xz + 12;
+	hdr = (bh[0] + 1) * 4;
+	assert_int_equal(bh[1] & 3, 0);		/* one filter */
+	props = bh + 2;
+	for (i = 0; i < 2; i++)
+		if (bh[1] & (0x40 << i))
+			while (*props++ & 0x80)
+				;
+	assert_int_equal(props[0], 0x21);	/* LZMA2 */
+	assert_int_equal(props[1], 1);		/* one property byte */
+	props += 2;
+	*props = 40;				/* dictionary 4 GiB - 1 */
+	crc = lzma_crc32(bh, hdr - 4, 0);
+	memcpy(bh + hdr - 4, &crc, 4);
+	memcpy(xz + pos, &size, 4);		/* the kernel build's trailer */
+	pos += 4;
+	assert_int_equal(kcache_decompress(xz, pos, &out, &out_len, why,
+					   sizeof(why)), -ENOMEM);
+	assert_null(out);
+	/* The same stream with a small dictionary decompresses. */
+	*props = 0;
+	crc = lzma_crc32(bh, hdr - 4, 0);
+	memcpy(bh + hdr - 4, &crc, 4);
+	assert_int_equal(kcache_decompress(xz, pos, &out, &out_len, why,
+					   sizeof(why)), 0);
+	assert_int_equal(out_len, sizeof(data));
+	assert_memory_equal(out, data, sizeof(data));
+	free(out);
 }
 
 /* The detached filler writes what a synchronous decompression gives. */
@@ -347,10 +533,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_key_is_sha256),
 		cmocka_unit_test(test_distro_layout_and_relocation),
 		cmocka_unit_test(test_bad_images),
 		cmocka_unit_test(test_bad_payloads),
 		cmocka_unit_test(test_store_map_prune),
+		cmocka_unit_test(test_contents_verified),
+		cmocka_unit_test(test_dir_writable_by_others),
+		cmocka_unit_test(test_dir_owned_by_other),
+		cmocka_unit_test(test_symlinks_refused),
+		cmocka_unit_test(test_decompression_memory_bounded),
 		cmocka_unit_test(test_fill_async),
 	};
 

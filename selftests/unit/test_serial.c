@@ -11,8 +11,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -220,6 +222,124 @@ static void test_thr_output(void **state)
 	make(-1, -1);
 	out8(RBR, 'y');
 	destroy();
+}
+
+/* ---- output to a reader that stalls --------------------------------------- */
+
+#define STALL_BYTES	(4 * SERIAL_OUT_SIZE)
+
+static uint8_t stall_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 8));
+}
+
+/* The vCPU: the guest prints STALL_BYTES bytes through THR. */
+static void *stall_writer(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < STALL_BYTES; i++)
+		out8(RBR, stall_byte(i));
+	return NULL;
+}
+
+/*
+ * A reader of the console that stops reading (a stalled terminal, a pipe
+ * nobody drains): the vCPU goes on, output waits in a bounded buffer,
+ * what does not fit is dropped and counted, and the device goes away
+ * without waiting for the reader.
+ */
+static void test_stalled_reader(void **state)
+{
+	struct serial_stats st;
+	struct timespec until;
+	pthread_t t;
+	struct serial *s;
+	uint8_t *got;
+	size_t n = 0, i;
+	ssize_t r;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	s = make(-1, p[1]);
+	out8(LCR, 0x03);
+	assert_int_equal(pthread_create(&t, NULL, stall_writer, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	if (pthread_timedjoin_np(t, NULL, &until)) {
+		/* Unblock the writer (EPIPE) so that the test can end. */
+		close(p[0]);
+		pthread_join(t, NULL);
+		fail_msg("the vCPU blocked on a console nobody reads");
+	}
+	serial_flush_stats(s, &st);
+	print_message("written %llu, buffered %llu, dropped %llu\n",
+		      (unsigned long long)st.written,
+		      (unsigned long long)st.buffered,
+		      (unsigned long long)st.dropped);
+	assert_int_equal(st.written + st.buffered + st.dropped, STALL_BYTES);
+	assert_int_equal(st.buffered, SERIAL_OUT_SIZE);
+	assert_true(st.dropped > 0);
+	assert_false(st.limited);
+	/* The I/O thread has the console fd in its loop, waiting to write. */
+	assert_int_equal(fk.nr_loop, 1);
+	assert_int_equal(fk.loop[0].events, EPOLLOUT);
+
+	/* The reader comes back: what was kept arrives in order, no gap. */
+	got = malloc(STALL_BYTES);
+	assert_non_null(got);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 1000 && n < st.written + st.buffered; i++) {
+		r = read(p[0], got + n, STALL_BYTES - n);
+		if (r > 0)
+			n += r;
+		fake_loop_poll(10);
+	}
+	assert_int_equal(n, st.written + st.buffered);
+	for (i = 0; i < n; i++)
+		if (got[i] != stall_byte(i))
+			fail_msg("byte %zu is 0x%02x, not 0x%02x", i, got[i],
+				 stall_byte(i));
+	assert_int_equal(fk.nr_loop, 0);	/* drained: out of the loop */
+	free(got);
+
+	/* Stalled again at teardown: the device does not wait for it. */
+	for (i = 0; i < 2 * SERIAL_OUT_SIZE; i++)
+		out8(RBR, 'z');
+	destroy();
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A regular file (--console file=) gets at most its limit, then drops. */
+static void test_output_limit(void **state)
+{
+	char path[] = "/tmp/vhv-serial-XXXXXX", buf[64];
+	struct serial_stats st;
+	struct serial *s;
+	int fd, i;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	s = make(-1, fd);
+	serial_set_output_limit(s, 1000);
+	for (i = 0; i < 5000; i++)
+		out8(RBR, 'a' + i % 26);
+	serial_flush_stats(s, &st);
+	assert_int_equal(st.written, 1000);
+	assert_int_equal(st.dropped, 4000);
+	assert_int_equal(st.buffered, 0);
+	assert_true(st.limited);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 1000);
+	assert_int_equal(pread(fd, buf, 3, 997), 3);
+	assert_memory_equal(buf, "jkl", 3);	/* bytes 997..999 */
+	assert_int_equal(fk.nr_loop, 0);
+	destroy();
+	close(fd);
+	unlink(path);
 }
 
 static void test_rx_irq(void **state)
@@ -625,6 +745,8 @@ int main(void)
 		cmocka_unit_test(test_register_round_trip),
 		cmocka_unit_test(test_linux_probe),
 		cmocka_unit_test(test_thr_output),
+		cmocka_unit_test(test_stalled_reader),
+		cmocka_unit_test(test_output_limit),
 		cmocka_unit_test(test_rx_irq),
 		cmocka_unit_test(test_fifo_trigger),
 		cmocka_unit_test(test_iir_priorities),

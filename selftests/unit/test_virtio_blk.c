@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <liburing.h>
 
 #include "selftests/unit/virtio_drv.h"
 
@@ -47,6 +48,20 @@
 #define F_FLUSH		9
 #define F_DISCARD	13
 #define F_WRITE_ZEROES	14
+
+/*
+ * Hung storage as the device sees it: while storage_hung is set, requests
+ * never reach the kernel, so they never complete (the test links with
+ * --wrap=io_uring_submit).
+ */
+static bool storage_hung;
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
+
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+	return storage_hung ? 0 : __real_io_uring_submit(ring);
+}
 
 static struct pci_bus *bus;
 static struct vdrv drv;
@@ -487,6 +502,47 @@ static void test_malformed_chains(void **state)
 	check_image();
 }
 
+/*
+ * A guest that makes the head it just made available available again
+ * while the device walks it (another vCPU, in a real VM): without a bound
+ * one kick would pop a new request each time, all in flight at once.
+ */
+static unsigned int republish_left;
+
+static void republish_head0(uint64_t addr, uint64_t len)
+{
+	(void)len;
+	if (addr == HDR_GPA && republish_left) {
+		republish_left--;
+		vring_avail(&drv.q[0], 0);
+	}
+}
+
+static void test_head_republished_in_flight(void **state)
+{
+	(void)state;
+	republish_left = 1000;
+	fk.guest_ptr_hook = republish_head0;
+	queue_req(0, T_IN, 0, DATA_GPA, 512);
+	vdrv_kick(&drv, 0);
+	fk.guest_ptr_hook = NULL;
+	while (fake_loop_poll(50) > 0)
+		;
+	/* At most a queue's worth was ever in flight, then the device stopped. */
+	print_message("requests used after one kick: %u\n",
+		      vring_used_idx(&drv.q[0]));
+	assert_true(vring_used_idx(&drv.q[0]) <= 64);
+	assert_true(vdrv_status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_non_null(strstr(fk.msg, "already in flight"));
+	/* The driver recovers with a reset. */
+	vdrv_set_status(&drv, 0);
+	assert_true(vdrv_negotiate(&drv, VIRTIO_BIT(VIRTIO_F_VERSION_1)));
+	vdrv_setup_queue(&drv, 0, 64, 0x1000, 0);
+	vdrv_driver_ok(&drv);
+	assert_int_equal(do_req(T_IN, 3, DATA_GPA, 512), S_OK);
+	assert_memory_equal(gpa(DATA_GPA), expect + 3 * 512, 512);
+}
+
 static void test_reset_and_teardown_drain(void **state)
 {
 	uint16_t used_at_reset;
@@ -524,6 +580,114 @@ static void test_reset_and_teardown_drain(void **state)
 	check_image();
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * Storage that never answers: tearing the VM down gives up on the disk's
+ * requests after a few seconds and says how many it abandoned, instead of
+ * waiting forever (SIGALRM ends the test if it does).
+ */
+static void test_teardown_on_hung_storage(void **state)
+{
+	char log[] = "/tmp/vhv-blk-stderr-XXXXXX", text[512] = { 0 };
+	struct timespec t0;
+	int fd, saved;
+	double took;
+
+	(void)state;
+	storage_hung = true;
+	memset(gpa(DATA_GPA), 0x99, 4096);
+	queue_req(0, T_OUT, 500, DATA_GPA, 4096);
+	queue_req(1, T_FLUSH, 0, 0, 0);
+	vdrv_kick(&drv, 0);
+	assert_int_equal(vring_used_idx(&drv.q[0]), 0);
+
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	alarm(20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fake_vmm_teardown();
+	took = seconds_since(&t0);
+	alarm(0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	storage_hung = false;
+	assert_true(pread(fd, text, sizeof(text) - 1, 0) > 0);
+	close(fd);
+	unlink(log);
+	print_message("teardown took %.1f s: %s", took, text);
+	assert_true(took < 10);
+	assert_non_null(strstr(text, img));
+	assert_non_null(strstr(text, "2 requests"));
+	assert_non_null(strstr(text, "abandoned"));
+}
+
+/*
+ * The teardown's flush goes through the confined ring like every request
+ * (registered file 0, IOSQE_FIXED_FILE): it must succeed, so the VMM's
+ * exit says nothing about the disk.
+ */
+static void test_final_flush_through_ring(void **state)
+{
+	char log[] = "/tmp/vhv-blk-stderr-XXXXXX", text[512] = { 0 };
+	int fd, saved;
+
+	(void)state;
+	memset(gpa(DATA_GPA), 0x5a, 4096);
+	assert_int_equal(do_req(T_OUT, 40, DATA_GPA, 4096), S_OK);
+	memset(expect + 40 * 512, 0x5a, 4096);
+
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	fake_vmm_teardown();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_true(pread(fd, text, sizeof(text) - 1, 0) >= 0);
+	close(fd);
+	unlink(log);
+	if (text[0])
+		print_message("teardown said: %s", text);
+	assert_string_equal(text, "");
+	check_image();
+}
+
+/* A device reset on hung storage stops the VM instead of hanging the vCPU. */
+static void test_reset_on_hung_storage(void **state)
+{
+	struct timespec t0;
+	double took;
+
+	(void)state;
+	storage_hung = true;
+	queue_req(0, T_OUT, 500, DATA_GPA, 4096);
+	vdrv_kick(&drv, 0);
+	alarm(20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vdrv_set_status(&drv, 0);
+	took = seconds_since(&t0);
+	alarm(0);
+	print_message("reset took %.1f s: %s\n", took, fk.msg);
+	assert_true(took < 10);
+	assert_int_equal(fk.nr_fails, 1);
+	assert_non_null(strstr(fk.msg, "reset"));
+	assert_non_null(strstr(fk.msg, "1 request"));
+	/* Teardown then abandons it without waiting again for long. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fake_vmm_teardown();
+	storage_hung = false;
+	assert_true(seconds_since(&t0) < 1);
+}
+
 /*
  * A writable image is locked exclusively, a read-only one shared: a
  * second VMM (here a second device) cannot write what one already uses.
@@ -535,10 +699,10 @@ static void test_image_locked(void **state)
 	int status;
 
 	(void)state;
-	/* setup's device writes img. */
+	/* setup's device writes img: a second one here is the same file. */
 	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
 	assert_non_null(strstr(fk.msg, img));
-	assert_non_null(strstr(fk.msg, "in use"));
+	assert_non_null(strstr(fk.msg, "same file"));
 	cfg.read_only = true;
 	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
 	/* Another process sees the lock too. */
@@ -645,6 +809,79 @@ static void test_ring_confined(void **state)
 	close(fd);
 }
 
+/* Another process holding the image's lock is named as such. */
+static void test_image_locked_by_another_process(void **state)
+{
+	struct vmm_disk_config cfg = { .path = img };
+	int ready[2], hold[2], status;
+	char c;
+	pid_t pid;
+
+	(void)state;
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	assert_int_equal(pci_bus_create(&fake_vm, &bus), 0);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(img, O_RDONLY);
+
+		close(hold[1]);
+		if (fd < 0 || flock(fd, LOCK_EX) || write(ready[1], "l", 1) != 1)
+			_exit(1);
+		/* Holds the lock until the parent closes its end. */
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	assert_non_null(strstr(fk.msg, img));
+	assert_non_null(strstr(fk.msg, "in use by another process"));
+	close(hold[1]);
+	close(ready[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Released: the image is ours now. */
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
+}
+
+/*
+ * One image given twice (here through a second name) is refused with a
+ * message that says so, not as "in use by another process".
+ */
+static void test_same_file_twice(void **state)
+{
+	struct vmm_disk_config cfg = { 0 };
+	char link_path[80];
+
+	(void)state;
+	snprintf(link_path, sizeof(link_path), "%s.link", img);
+	assert_int_equal(link(img, link_path), 0);
+	cfg.path = link_path;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	print_message("%s\n", fk.msg);
+	assert_non_null(strstr(fk.msg, link_path));
+	assert_non_null(strstr(fk.msg, "same file as disk"));
+	assert_null(strstr(fk.msg, "another process"));
+	cfg.read_only = true;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), -EBUSY);
+	assert_non_null(strstr(fk.msg, "same file as disk"));
+	unlink(link_path);
+
+	/* Two read-only disks on one image share it, as before. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(true, NULL);
+	cfg.path = img;
+	assert_int_equal(virtio_blk_create(&fake_vm, bus, &cfg), 0);
+	/* A disk gone with its VM is forgotten. */
+	fake_vmm_teardown();
+	fake_vmm_setup(RAM_SIZE);
+	start(false, NULL);
+}
+
 static void test_create_errors(void **state)
 {
 	struct vmm_disk_config cfg = { 0 };
@@ -690,10 +927,16 @@ int main(void)
 		T(test_out_of_range),
 		T(test_read_only),
 		T(test_image_locked),
+		T(test_image_locked_by_another_process),
 		T(test_bad_header),
 		T(test_no_status_byte),
 		T(test_malformed_chains),
+		T(test_head_republished_in_flight),
 		T(test_reset_and_teardown_drain),
+		T(test_final_flush_through_ring),
+		T(test_teardown_on_hung_storage),
+		T(test_reset_on_hung_storage),
+		T(test_same_file_twice),
 		T(test_create_errors),
 		T(test_ring_confined),
 	};

@@ -319,6 +319,7 @@ static void test_event_idx(void **state)
 	assert_int_equal(avail_event(), 4);
 	assert_false(virtq_enable_notify(vq));
 	assert_int_equal(avail_event(), 5);
+	virtq_push(vq, c.head, 0);	/* head 5 is free again */
 	vring_avail(&vr, 5);
 	virtq_disable_notify(vq);
 	assert_true(virtq_enable_notify(vq));	/* arrived meanwhile */
@@ -618,6 +619,39 @@ static void test_avail_idx_jump(void **state)
 	expect_rejected();
 }
 
+/* 2.7.13: the driver makes only free descriptors available. */
+static void test_head_already_in_flight(void **state)
+{
+	struct iovec iov[4];
+	struct virtq_chain c = { .iov = iov, .max_iov = 4 };
+	struct virtqueue *vq = &vdev.vqs[0];
+	uint16_t i;
+
+	(void)state;
+	start_device(0);
+	/* A head used and made available again is fine, many times over. */
+	vring_desc(&vr, 5, BUF_GPA, 8, 0, 0);
+	for (i = 0; i < 3 * QSIZE; i++) {
+		vring_avail(&vr, 5);
+		assert_int_equal(virtq_pop(vq, &c), 1);
+		virtq_push(vq, c.head, 0);
+	}
+	/* Every head of the table in flight at once is fine too ... */
+	for (i = 0; i < QSIZE; i++) {
+		vring_desc(&vr, i, BUF_GPA + 8 * i, 8, 0, 0);
+		vring_avail(&vr, i);
+		assert_int_equal(virtq_pop(vq, &c), 1);
+	}
+	assert_int_equal(fk.nr_errors, 0);
+	/* ... but not one of them made available again before it is used. */
+	virtq_push(vq, 3, 0);
+	vring_avail(&vr, 3);
+	assert_int_equal(virtq_pop(vq, &c), 1);
+	vring_avail(&vr, 9);
+	expect_rejected();
+	assert_non_null(strstr(fk.msg, "already in flight"));
+}
+
 /* ---- a driver and a device on two threads --------------------------------------- */
 
 #include <pthread.h>
@@ -821,6 +855,7 @@ int main(void)
 		T(test_indirect_loop),
 		T(test_indirect_with_next),
 		T(test_avail_idx_jump),
+		T(test_head_already_in_flight),
 		T(test_concurrent_event_idx),
 		T(test_iothread_kick),
 		T(test_iov_helpers),
