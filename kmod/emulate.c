@@ -238,7 +238,7 @@ static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 		if (acc->write ? !vhv_write_guest(vcpu->vm, acc->gpa, &acc->data, acc->size) :
 				 !vhv_read_guest(vcpu->vm, acc->gpa, &acc->data, acc->size))
 			continue;	/* RAM: done in place */
-		if (vhv_irq_mmio(vcpu, acc))
+		if (vcpu->apic && vhv_irq_mmio(vcpu, acc))
 			continue;	/* an in-kernel APIC */
 		run->exit_reason = VHV_EXIT_MMIO;
 		run->mmio.phys_addr = acc->gpa;
@@ -454,7 +454,7 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		vcpu->pio.rep = rep;
 	}
 
-	if (!string) {
+	if (!string && vcpu->apic) {
 		u32 v = in ? 0 : vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
 
 		/* The PIC and the PIT answer in the kernel. */

@@ -237,7 +237,7 @@ static bool inject_events(struct svm_vcpu *svm)
 	 * (a TPR-aware VINTR window would do, but trips QEMU's TCG model of
 	 * SVM when the guest writes CR8 meanwhile).
 	 */
-	blocked = vhv_irq_tpr_blocked(vcpu);
+	blocked = vcpu->apic ? vhv_irq_tpr_blocked(vcpu) : -1;
 	if ((blocked >= 0) != !!(c->intercept_cr & SVM_INTERCEPT_CR8_WRITE)) {
 		c->intercept_cr ^= SVM_INTERCEPT_CR8_WRITE;
 		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
@@ -333,11 +333,7 @@ static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 			write_pkru(svm->pkru);
 	}
 
-	/*
-	 * Whatever the guest's CR4.OSXSAVE: it may set it without an exit
-	 * and must then find its own XCR0, not the host's.
-	 */
-	if (boot_cpu_has(X86_FEATURE_XSAVE) && vcpu->xcr0 != vhv_host_xcr0)
+	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != vhv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
 	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
@@ -374,7 +370,8 @@ static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
 	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
 		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 
-		vcpu->xcr0 = xcr0;
+		if (svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE)
+			vcpu->xcr0 = xcr0;
 		if (xcr0 != vhv_host_xcr0)
 			xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
 	}
