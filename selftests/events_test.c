@@ -12,17 +12,6 @@
 #include "lib/vhv_test.h"
 #include "lib/guest.h"
 
-static int inject(struct vcpu *vcpu, uint8_t type, uint8_t vector, bool has_err,
-		  uint32_t err)
-{
-	struct vhv_event e = {
-		.type = type, .vector = vector, .has_error_code = has_err,
-		.error_code = err,
-	};
-
-	return ioctl(vcpu->fd, VHV_INJECT_EVENT, &e);
-}
-
 static void guest_events(void *arg)
 {
 	(void)arg;
@@ -59,26 +48,26 @@ static void test_injection(void)
 	vcpu_setup_idt(vcpu);
 	vcpu_run_to_ucall(vcpu, &uc);
 
-	TEST_OK(inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 13, true, 0), EBUSY,
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 13, true, 0), EBUSY,
 		   "a second exception while one is queued");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == (1ull << 32 | 6), "the guest's #UD handler ran once");
-	TEST_OK(inject(vcpu, VHV_EVENT_EXCEPTION, 13, true, 0x18), "queue #GP(0x18)");
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 13, true, 0x18), "queue #GP(0x18)");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == (1ull << 32 | 0x18), "#GP delivered with its error code");
 
 	vcpu_run_to_ucall(vcpu, &uc);	/* SYNC(1): IF is set */
 	tap_result(run->if_flag && run->ready_for_interrupt_injection,
 		   "with IF set the run area says interrupts can be injected");
-	TEST_OK(inject(vcpu, VHV_EVENT_EXTINT, 0x40, false, 0), "queue external interrupt 0x40");
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXTINT, 0x40, false, 0), "queue external interrupt 0x40");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 1, "the guest took interrupt 0x40");
 
 	vcpu_run_to_ucall(vcpu, &uc);	/* SYNC(2): IF clear */
 	tap_result(!run->if_flag && !run->ready_for_interrupt_injection,
 		   "with IF clear injection is not ready");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXTINT, 0x41, false, 0), EBUSY,
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXTINT, 0x41, false, 0), EBUSY,
 		   "an external interrupt while the guest cannot take it");
 	run->request_interrupt_window = 1;
 	vcpu_run(vcpu);
@@ -86,13 +75,13 @@ static void test_injection(void)
 		   "the interrupt window opens when the guest sets IF (%s)",
 		   exit_reason_name(run->exit_reason));
 	run->request_interrupt_window = 0;
-	TEST_OK(inject(vcpu, VHV_EVENT_EXTINT, 0x41, false, 0), "queue interrupt 0x41");
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXTINT, 0x41, false, 0), "queue interrupt 0x41");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 1, "the guest took interrupt 0x41");
 
 	vcpu_run_to_ucall(vcpu, &uc);	/* SYNC(3) */
-	TEST_OK(inject(vcpu, VHV_EVENT_NMI, 0, false, 0), "queue an NMI");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_NMI, 0, false, 0), EBUSY, "a second NMI");
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_NMI, 0, false, 0), "queue an NMI");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_NMI, 0, false, 0), EBUSY, "a second NMI");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 1, "the guest's NMI handler ran");
 	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE, "the guest finished");
@@ -106,15 +95,15 @@ static void test_bad_events(void)
 	struct vcpu *vcpu = vcpu_add(vm, 0);
 	struct vhv_event e = { .type = VHV_EVENT_EXCEPTION, .vector = 6 };
 
-	TEST_ERRNO(inject(vcpu, 7, 0, false, 0), EINVAL, "unknown event type");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 2, false, 0), EINVAL, "vector 2 as an exception");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 32, false, 0), EINVAL, "exception vector 32");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 6, true, 0), EINVAL, "#UD with an error code");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 14, false, 0), EINVAL, "#PF without its error code");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 5), EINVAL,
+	TEST_ERRNO(__vcpu_inject(vcpu, 7, 0, false, 0), EINVAL, "unknown event type");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 2, false, 0), EINVAL, "vector 2 as an exception");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 32, false, 0), EINVAL, "exception vector 32");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 6, true, 0), EINVAL, "#UD with an error code");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 14, false, 0), EINVAL, "#PF without its error code");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 5), EINVAL,
 		   "an error code value without has_error_code");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_EXTINT, 16, false, 0), EINVAL, "external interrupt vector 16");
-	TEST_ERRNO(inject(vcpu, VHV_EVENT_NMI, 2, false, 0), EINVAL, "NMI with a vector");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_EXTINT, 16, false, 0), EINVAL, "external interrupt vector 16");
+	TEST_ERRNO(__vcpu_inject(vcpu, VHV_EVENT_NMI, 2, false, 0), EINVAL, "NMI with a vector");
 	e.pad = 1;
 	TEST_ERRNO(ioctl(vcpu->fd, VHV_INJECT_EVENT, &e), EINVAL, "non-zero pad");
 	e.pad = 0;

@@ -25,17 +25,6 @@
 #define RFLAGS_TF	(1ull << 8)
 #define CR4_OSXSAVE	(1ull << 18)
 
-static int inject(struct vcpu *vcpu, uint8_t type, uint8_t vector, bool has_err,
-		  uint32_t err)
-{
-	struct vhv_event e = {
-		.type = type, .vector = vector, .has_error_code = has_err,
-		.error_code = err,
-	};
-
-	return ioctl(vcpu->fd, VHV_INJECT_EVENT, &e);
-}
-
 static struct vhv_vcpu_stats stats(struct vcpu *vcpu)
 {
 	struct vhv_vcpu_stats st;
@@ -300,7 +289,7 @@ static void test_sti_hlt(void)
 		   exit_reason_name(run->exit_reason));
 	tap_result(run->if_flag && run->ready_for_interrupt_injection,
 		   "after HLT the STI shadow is over: an interrupt can go in");
-	TEST_OK(inject(vcpu, VHV_EVENT_EXTINT, 0x40, false, 0), "queue interrupt 0x40 at the HLT");
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXTINT, 0x40, false, 0), "queue interrupt 0x40 at the HLT");
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 1, "the interrupt arrived before the instruction after HLT");
 	done(vm, vcpu);
@@ -334,10 +323,10 @@ static void test_wait_behind(uint8_t type, uint64_t vector, const char *what)
 	 * the other handlers' page and the stack are mapped by a first #UD.
 	 */
 	vcpu_run_to_ucall(vcpu, NULL);
-	TEST_REQUIRE(!inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
+	TEST_REQUIRE(!__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
 	vcpu_run_to_ucall(vcpu, NULL);
-	TEST_OK(inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
-	TEST_OK(inject(vcpu, type, type == VHV_EVENT_NMI ? 0 : vector, false, 0),
+	TEST_OK(__vcpu_inject(vcpu, VHV_EVENT_EXCEPTION, 6, false, 0), "queue #UD");
+	TEST_OK(__vcpu_inject(vcpu, type, type == VHV_EVENT_NMI ? 0 : vector, false, 0),
 		"queue %s with it", what);
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == (2ull << 32 | 1),
@@ -510,10 +499,7 @@ static void test_extint_behind(void)
 	test_wait_behind(VHV_EVENT_EXTINT, 0x40, "interrupt 0x40");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct named_test tests[] = {
 	{ "xcr0", test_xcr0_restored },
 	{ "xsave-size", test_xsave_size },
 	{ "db", test_db_intercepted },
@@ -531,18 +517,7 @@ static const struct {
 /* Usage: hostile_test [NAME...]: the named tests only (default all). */
 int main(int argc, char **argv)
 {
-	unsigned int i;
-	int j;
-
-	if (!vhv_can_run("hostile guests"))
-		return tap_done();
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		bool want = argc < 2;
-
-		for (j = 1; j < argc; j++)
-			want |= !strcmp(argv[j], tests[i].name);
-		if (want)
-			tests[i].fn();
-	}
+	if (vhv_can_run("hostile guests"))
+		run_named_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 	return tap_done();
 }

@@ -836,10 +836,7 @@ static void test_periodic(void)
 	test_timer(LVT_PERIODIC, 1000000, 20, "LAPIC periodic 1 ms");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct named_test tests[] = {
 	{ "errors", test_ioctl_errors },
 	{ "oneshot", test_oneshot },
 	{ "periodic", test_periodic },
@@ -861,18 +858,7 @@ static const struct {
 /* Usage: irq_test [NAME...]: the named tests only (default all). */
 int main(int argc, char **argv)
 {
-	unsigned int i;
-	int j;
-
-	if (!vhv_can_run("in-kernel interrupt controllers"))
-		return tap_done();
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		bool want = argc < 2;
-
-		for (j = 1; j < argc; j++)
-			want |= !strcmp(argv[j], tests[i].name);
-		if (want)
-			tests[i].fn();
-	}
+	if (vhv_can_run("in-kernel interrupt controllers"))
+		run_named_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 	return tap_done();
 }

@@ -43,6 +43,33 @@ void vcpu_run(struct vcpu *vcpu)
 	TEST_REQUIRE(_vcpu_run(vcpu) == 0, "VHV_RUN on vCPU %u", vcpu->id);
 }
 
+int __vcpu_inject(struct vcpu *vcpu, uint8_t type, uint8_t vector, bool has_err,
+		  uint32_t err)
+{
+	struct vhv_event e = {
+		.type = type, .vector = vector, .has_error_code = has_err,
+		.error_code = err,
+	};
+
+	return ioctl(vcpu->fd, VHV_INJECT_EVENT, &e);
+}
+
+void run_named_tests(const struct named_test *t, unsigned int n, int argc,
+		     char **argv)
+{
+	unsigned int i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		bool want = argc < 2;
+
+		for (j = 1; j < argc; j++)
+			want |= !strcmp(argv[j], t[i].name);
+		if (want)
+			t[i].fn();
+	}
+}
+
 struct vhv_regs vcpu_regs(struct vcpu *vcpu)
 {
 	struct vhv_regs r;

@@ -113,6 +113,18 @@ void *vm_add_anon_slot(struct vm *vm, uint32_t slot, uint64_t gpa,
 #define GUEST_PT_GPA	0x10000000ull	/* page-table pool, 2 MiB */
 #define GUEST_MAP_GPA	0x20000000ull	/* slots for vm_map_host() */
 
+/* VHV_INJECT_EVENT, raw: what ioctl(2) returned (errno set). */
+int __vcpu_inject(struct vcpu *vcpu, uint8_t type, uint8_t vector, bool has_err,
+		  uint32_t err);
+
+/* A program's tests by name: with names in argv only those run. */
+struct named_test {
+	const char *name;
+	void (*fn)(void);
+};
+void run_named_tests(const struct named_test *t, unsigned int n, int argc,
+		     char **argv);
+
 /* vCPU runs: raw, retrying EINTR, asserting success. */
 int __vcpu_run(struct vcpu *vcpu);
 int _vcpu_run(struct vcpu *vcpu);
