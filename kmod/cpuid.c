@@ -193,6 +193,11 @@ int vhv_cpuid_setup(void)
 			.ebx = 0x76687676, .ecx = 0x76766876, .edx = 0x76687676,
 		};
 	}
+	/* The paravirtual clock's two leaves (pvclock.c). */
+	if (!r && vhv_pvclock_available() && n + 2 <= VHV_MAX_CPUID_ENTRIES) {
+		vhv_pvclock_cpuid(&t[n], &t[n + 1]);
+		n += 2;
+	}
 	if (r) {
 		kfree(t);
 		return r;

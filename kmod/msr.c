@@ -179,6 +179,8 @@ static int get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 
 	if (r == -ENOENT)
 		r = vhv_irq_get_msr(vcpu, index, data);
+	if (r == -ENOENT)
+		r = vhv_pvclock_get_msr(vcpu, index, data);
 	return r == -ENOENT ? get_generic(vcpu, index, data) : r;
 }
 
@@ -189,10 +191,14 @@ static int set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest)
 	if (index == MSR_IA32_CR_PAT && !pat_valid(data))
 		return -EINVAL;
 	r = vhv_ops->set_msr(vcpu, index, data, from_guest);
+	if (!r && index == MSR_IA32_TSC)
+		vhv_pvclock_tsc_changed(vcpu);
 	if (r == -ENOENT && index == MSR_IA32_APICBASE && vcpu->apic && !from_guest)
 		r = vhv_irq_host_set_apic_base(vcpu, data);
 	if (r == -ENOENT)
 		r = vhv_irq_set_msr(vcpu, index, data);
+	if (r == -ENOENT)
+		r = vhv_pvclock_set_msr(vcpu, index, data, from_guest);
 	return r == -ENOENT ? set_generic(vcpu, index, data) : r;
 }
 

@@ -291,6 +291,7 @@ static struct vhv_vcpu *vcpu_alloc(struct vhv_vm *vm, u32 id)
 		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->tsc_offset = vm->tsc_offset;
 	vcpu->cpu = -1;
 	vcpu->mode = VHV_OUTSIDE_GUEST;
 	mutex_init(&vcpu->mutex);

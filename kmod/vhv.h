@@ -129,6 +129,12 @@ struct vhv_vcpu {
 	wait_queue_head_t wq;	/* HLT and wait-for-SIPI sleep here */
 	unsigned long apic_events;	/* VHV_APIC_EV_*, set by anyone */
 	u8 sipi_vector;		/* written before VHV_APIC_EV_SIPI is set */
+
+	/* TSC and paravirtual clock (pvclock.c), under mutex. */
+	u64 tsc_offset;		/* guest TSC - host TSC; vendors load it */
+	u64 pvclock_msr;	/* system-time MSR: page GPA | enable */
+	u64 wall_clock_msr;
+	u32 pvclock_version;
 };
 
 struct vhv_vm {
@@ -142,6 +148,8 @@ struct vhv_vm {
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
 	u32 nr_vcpus;		/* written under lock, read with acquire */
 	u64 tsc_offset;		/* every vCPU's TSC starts in step (constant) */
+	u32 pvclock_mul;	/* guest TSC to ns, pvclock.c (constant) */
+	s8 pvclock_shift;
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */
@@ -227,6 +235,15 @@ const struct vhv_memslot *vhv_find_slot(struct vhv_vm *vm, u64 gfn);
 int vhv_read_guest(struct vhv_vm *vm, u64 gpa, void *buf, unsigned int len);
 int vhv_write_guest(struct vhv_vm *vm, u64 gpa, const void *buf,
 		    unsigned int len);
+
+/* pvclock.c: the kvmclock ABI Linux guests read their time from. */
+#define VHV_PVCLOCK_CPUID	0x40000100
+bool vhv_pvclock_available(void);
+void vhv_pvclock_cpuid(struct vhv_cpuid_entry *sig, struct vhv_cpuid_entry *feat);
+void vhv_pvclock_vm_init(struct vhv_vm *vm);
+void vhv_pvclock_tsc_changed(struct vhv_vcpu *vcpu);
+int vhv_pvclock_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data);
+int vhv_pvclock_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest);
 
 /* mmu.c: second-level paging from memory slots, following the mm. */
 int vhv_mmu_init(struct vhv_vm *vm);

@@ -34,6 +34,10 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_limits.phys_bits;
 	case VHV_CAP_HYPERCALL_CPL:
 		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_TSC_KHZ:
+		return tsc_khz;
+	case VHV_CAP_PVCLOCK:
+		return vhv_ops->vcpu_run && vhv_pvclock_available();
 	case VHV_CAP_IRQCHIP:
 		/*
 		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
@@ -166,6 +170,7 @@ static struct vhv_vm *vhv_vm_alloc(void)
 	refcount_set(&vm->users, 1);
 	/* The guest's TSCs start near 0, together. */
 	vm->tsc_offset = -rdtsc();
+	vhv_pvclock_vm_init(vm);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->flush_lock);
 	if (!zalloc_cpumask_var(&vm->flush_cpus, GFP_KERNEL_ACCOUNT))

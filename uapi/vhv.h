@@ -94,6 +94,22 @@
 /* run->hypercall.cpl holds the caller's privilege level (VMMs refuse
  * hypercalls from guest user mode with it). */
 #define VHV_CAP_HYPERCALL_CPL	9
+/*
+ * The guest's TSC frequency in kHz (the host's: guests see its TSC plus
+ * one offset per VM), 0 if unknown.  Every vCPU's TSC starts near 0 when
+ * the VM is created and they stay in step.
+ */
+#define VHV_CAP_TSC_KHZ		10
+/*
+ * Guests find KVM's paravirtual clock ABI ("kvmclock": CPUID leaves
+ * 0x40000100/0x40000101 with KVM's signature and the CLOCKSOURCE2 feature,
+ * MSRs 0x4b564d00 wall clock and 0x4b564d01 system time) beside vhv's own
+ * leaf at 0x40000000, in the default CPUID of VHV_GET_CPUID; the kernel
+ * answers the two MSRs.  The STABLE_BIT feature and flag are set when the
+ * host TSC runs at a constant rate.  Remove the leaves with VHV_SET_CPUID
+ * to hide it (the MSRs then read as written and do nothing harmful).
+ */
+#define VHV_CAP_PVCLOCK		15
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */

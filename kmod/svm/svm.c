@@ -398,7 +398,8 @@ static int svm_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 	case MSR_EFER:
 		return set_efer(svm, data, from_guest);
 	case MSR_IA32_TSC:
-		svm->vmcb->control.tsc_offset = data - rdtsc();
+		svm->vcpu.tsc_offset = data - rdtsc();
+		svm->vmcb->control.tsc_offset = svm->vcpu.tsc_offset;
 		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
 		return 0;
 	case MSR_IA32_DEBUGCTLMSR:
@@ -435,7 +436,7 @@ static void init_vmcb(struct svm_vcpu *svm)
 		SVM_INTERCEPT_RDPRU;
 	c->iopm_base_pa = page_to_phys(iopm_pages);
 	c->msrpm_base_pa = page_to_phys(msrpm_pages);
-	c->tsc_offset = svm->vcpu.vm->tsc_offset;
+	c->tsc_offset = svm->vcpu.tsc_offset;
 	/* Host interrupts always exit; the guest's IF only masks virtual ones. */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
