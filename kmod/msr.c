@@ -91,6 +91,7 @@ static int get_generic(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_AMD64_PATCH_LEVEL:
 	case MSR_K7_HWCR:
 	case MSR_AMD64_NB_CFG:		/* Linux sets its ECS bit on AMD */
+	case MSR_AMD64_SYSCFG:		/* no memory encryption, no TOM2 */
 		*data = 0;
 		return 0;
 	case MSR_IA32_MCG_STATUS:
@@ -157,6 +158,7 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 	case MSR_K7_HWCR:
 	case MSR_AMD64_PATCH_LEVEL:
 	case MSR_AMD64_NB_CFG:
+	case MSR_AMD64_SYSCFG:
 		return 0;	/* writes ignored, as on real parts */
 	}
 	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7)) {
