@@ -14,6 +14,7 @@
 
 #include "vhv.h"
 #include "irq/irqchip.h"
+#include "irq/state.h"
 
 long vhv_check_cap(unsigned long cap)
 {
@@ -33,6 +34,9 @@ long vhv_check_cap(unsigned long cap)
 	case VHV_CAP_GUEST_PHYS_BITS:
 		return vhv_limits.phys_bits;
 	case VHV_CAP_HYPERCALL_CPL:
+		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_IRQCHIP_STATE:
+		/* The irqchip and the events exist where guests run. */
 		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
@@ -141,6 +145,10 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_irq_line(vm, (void __user *)arg);
 	case VHV_SIGNAL_MSI:
 		return vhv_signal_msi(vm, (void __user *)arg);
+	case VHV_GET_IRQCHIP:
+		return vhv_get_irqchip(vm, (void __user *)arg);
+	case VHV_SET_IRQCHIP:
+		return vhv_set_irqchip(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
