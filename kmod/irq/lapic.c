@@ -622,7 +622,9 @@ int vhv_lapic_msr_write(struct vhv_lapic *a, u32 msr, u64 val, u64 now_ns,
 #define LVT_LINT_BITS		(0xff | 7u << LVT_DM_SHIFT | VHV_BIT(13) | VHV_BIT(15) | \
 				 VHV_APIC_LVT_MASKED)
 #define LVT_OTHER_BITS		(0xff | 7u << LVT_DM_SHIFT | VHV_APIC_LVT_MASKED)
-#define ICR_BITS		0x000cdfffu
+/* What ICR writes keep: xAPIC drops delivery status, x2APIC refuses less. */
+#define ICR_BITS_XAPIC		0x000ccfffu
+#define ICR_BITS_X2APIC		0x000cdfffu
 #define SKIP			0	/* computed or fixed: not taken on restore */
 
 /*
@@ -647,7 +649,7 @@ static u32 restorable_bits(u32 off, bool x2)
 	case VHV_APIC_ESR:
 		return ESR_BITS;
 	case VHV_APIC_ICR:
-		return ICR_BITS;
+		return x2 ? ICR_BITS_X2APIC : ICR_BITS_XAPIC;
 	case VHV_APIC_LVT_TIMER:
 		return LVT_TIMER_BITS;
 	case VHV_APIC_LVT_LINT0:
