@@ -387,6 +387,10 @@ struct vhv_mp_state {
  * VHV_SET_MSRS first).  SET re-arms the timer, recomputes PPR and makes
  * the vCPU look for interrupts.  Restore VHV_SET_SREGS (its CR8 writes
  * the TPR, its apic_base moves the APIC through its modes) before this.
+ * Like every vCPU ioctl, these wait for a VHV_RUN in progress on the vCPU
+ * to return (stop it with run->immediate_exit or a signal); other vCPUs
+ * and devices may meanwhile send the LAPIC interrupts, which a GET sees
+ * or not, as the guest would.
  *   EINVAL  reserved, pad or unknown flags not zero; apic_base with bits
  *           the CPU lacks or x2APIC without enable; a register with bits
  *           the guest cannot set (a write would clear them), a non-zero

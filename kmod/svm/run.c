@@ -371,7 +371,7 @@ void svm_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
 	else
 		c->int_state &= ~SVM_INTERRUPT_SHADOW;
 	svm->exit_rip = vcpu->regs.rip;
-	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS | SVM_CLEAN_INTR);
 }
 
 /* ---- entry -------------------------------------------------------------------- */
