@@ -40,8 +40,8 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
-		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
-		 * irqfd/ioeventfd and state save/restore are still to come.
+		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET
+		 * and irqfd/ioeventfd are still to come.
 		 * The ioctls work; the selftests use them directly.
 		 */
 		return 0;

@@ -86,7 +86,7 @@
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
  * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
  * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
- * there (HPET, irqfd/ioeventfd, state save/restore still missing): VMMs
+ * there (HPET, irqfd/ioeventfd still missing): VMMs
  * take 1 to mean Linux boots on vhv.  The ioctls above already work
  * where guests can run (VHV_CAP_RUN).
  */
