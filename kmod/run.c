@@ -134,9 +134,15 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 {
 	struct vhv_run *run = vcpu->run;
 	int (*complete)(struct vhv_vcpu *vcpu);
+	bool stop;
 	int r = 1;
 
-	if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+	/*
+	 * Stopped before entering, but an exit's answer is taken first: the
+	 * instruction completes, and a save made now loses nothing.
+	 */
+	stop = READ_ONCE(run->immediate_exit) || signal_pending(current);
+	if (stop && (!vcpu->complete || !vhv_ops->vcpu_run)) {
 		run->exit_reason = VHV_EXIT_INTR;
 		vhv_count(vcpu, VHV_STAT_SIGNAL);
 		return -EINTR;
@@ -149,6 +155,11 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 	vcpu->complete = NULL;
 	if (complete)
 		r = complete(vcpu);
+	if (r > 0 && stop) {
+		run->exit_reason = VHV_EXIT_INTR;
+		vhv_count(vcpu, VHV_STAT_SIGNAL);
+		r = -EINTR;
+	}
 	while (r > 0) {
 		if (signal_pending(current)) {
 			run->exit_reason = VHV_EXIT_INTR;

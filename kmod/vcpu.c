@@ -16,6 +16,7 @@
 
 #include "vhv.h"
 #include "irq/irqchip.h"
+#include "irq/state.h"
 #include "x86/arch_bits.h"
 
 #define APIC_DEFAULT_BASE	0xfee00000ull
@@ -70,7 +71,7 @@ static int vhv_vcpu_run_ioctl(struct vhv_vcpu *vcpu, unsigned long arg)
 }
 
 /* Vectors whose exceptions push an error code. */
-static bool has_error_code(u8 vector)
+bool vhv_exception_has_error_code(u8 vector)
 {
 	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
 	       vector == 21 || vector == 29 || vector == 30;
@@ -105,7 +106,7 @@ static long vcpu_inject_event(struct vhv_vcpu *vcpu, void __user *argp)
 		return 0;
 	case VHV_EVENT_EXCEPTION:
 		if (e.vector > 31 || e.vector == 2 ||
-		    e.has_error_code != has_error_code(e.vector))
+		    e.has_error_code != vhv_exception_has_error_code(e.vector))
 			return -EINVAL;
 		if (ev->exception)
 			return -EBUSY;
@@ -231,6 +232,18 @@ static long vhv_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case VHV_GET_MP_STATE:
 	case VHV_SET_MP_STATE:
 		r = vcpu_mp_state(vcpu, argp, cmd == VHV_SET_MP_STATE);
+		break;
+	case VHV_GET_LAPIC:
+		r = vhv_get_lapic(vcpu, argp);
+		break;
+	case VHV_SET_LAPIC:
+		r = vhv_set_lapic(vcpu, argp);
+		break;
+	case VHV_GET_VCPU_EVENTS:
+		r = vhv_get_vcpu_events(vcpu, argp);
+		break;
+	case VHV_SET_VCPU_EVENTS:
+		r = vhv_set_vcpu_events(vcpu, argp);
 		break;
 	default:
 		r = -ENOTTY;

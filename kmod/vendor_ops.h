@@ -59,6 +59,14 @@ VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
 /* Forget events in flight (RESET, INIT, triple fault). */
 VHV_VENDOR_OP_EXEC(void, clear_events, (struct vhv_vcpu *vcpu))
+/*
+ * The events the vendor keeps (VHV_GET/SET_VCPU_EVENTS): injected,
+ * raised, displaced, nmi_masked, interrupt_shadow, triple_fault.  get
+ * fills those (the struct comes zeroed); set takes them, already checked.
+ */
+VHV_VENDOR_OP_EXEC(void, get_events, (struct vhv_vcpu *vcpu, struct vhv_vcpu_events *ev))
+VHV_VENDOR_OP_EXEC(void, set_events, (struct vhv_vcpu *vcpu,
+				      const struct vhv_vcpu_events *ev))
 
 #undef VHV_VENDOR_OP
 #undef VHV_VENDOR_OP_OPTIONAL

@@ -14,6 +14,7 @@
 
 #include "vhv.h"
 #include "irq/irqchip.h"
+#include "irq/state.h"
 
 long vhv_check_cap(unsigned long cap)
 {
@@ -38,10 +39,13 @@ long vhv_check_cap(unsigned long cap)
 		return tsc_khz;
 	case VHV_CAP_PVCLOCK:
 		return vhv_ops->vcpu_run && vhv_pvclock_available();
+	case VHV_CAP_IRQCHIP_STATE:
+		/* The irqchip and the events exist where guests run. */
+		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
-		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
-		 * irqfd/ioeventfd and state save/restore are still to come.
+		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET
+		 * and irqfd/ioeventfd are still to come.
 		 * The ioctls work; the selftests use them directly.
 		 */
 		return 0;
@@ -145,6 +149,10 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_irq_line(vm, (void __user *)arg);
 	case VHV_SIGNAL_MSI:
 		return vhv_signal_msi(vm, (void __user *)arg);
+	case VHV_GET_IRQCHIP:
+		return vhv_get_irqchip(vm, (void __user *)arg);
+	case VHV_SET_IRQCHIP:
+		return vhv_set_irqchip(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -517,6 +517,286 @@ static void test_other_process(struct vm *vm, struct vcpu *vcpu)
 	close(fd);
 }
 
+/* ---- interrupt state: VHV_GET/SET_IRQCHIP, _LAPIC, _VCPU_EVENTS ---------------- */
+
+/* Sets a copy of good with one change; expects EINVAL. */
+#define BAD_SET(fd, cmd, good, change, what)				\
+	do {								\
+		__typeof__(good) b = (good);				\
+		change;							\
+		TEST_ERRNO(ioctl(fd, cmd, &b), EINVAL, "%s: %s", #cmd, what); \
+	} while (0)
+
+static void test_irq_state_without_irqchip(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	struct vhv_irqchip_state s = { .chip = VHV_IRQCHIP_PIT };
+	struct vhv_lapic_state l;
+	struct vhv_vcpu_events ev;
+
+	tap_result(vhv_cap(vm->fd, VHV_CAP_IRQCHIP_STATE) == can_run,
+		   "VHV_CAP_IRQCHIP_STATE is %ld where guests run", can_run);
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), ENXIO, "VHV_GET_IRQCHIP without irqchip");
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_IRQCHIP, &s), ENXIO, "VHV_SET_IRQCHIP without irqchip");
+	s.chip = 4;
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP chip 4 (the HPET's)");
+	s.chip = 0x80000000;
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP chip 2^31");
+	s = (struct vhv_irqchip_state) { .chip = VHV_IRQCHIP_PIC_MASTER, .pad = 1 };
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP pad");
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_IRQCHIP, &s), EINVAL, "VHV_SET_IRQCHIP pad");
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, NULL), EFAULT, "VHV_GET_IRQCHIP NULL");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_GET_IRQCHIP, &s), ENOTTY, "VHV_GET_IRQCHIP on a vCPU fd");
+	memset(&l, 0, sizeof(l));
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_GET_LAPIC, &l), ENXIO, "VHV_GET_LAPIC without irqchip");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_LAPIC, &l), ENXIO, "VHV_SET_LAPIC without irqchip");
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_LAPIC, &l), ENOTTY, "VHV_GET_LAPIC on a VM fd");
+	memset(&ev, 0, sizeof(ev));
+	if (!can_run) {
+		TEST_ERRNO(ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &ev), EOPNOTSUPP,
+			   "VHV_GET_VCPU_EVENTS where guests cannot run");
+		TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev), EOPNOTSUPP,
+			   "VHV_SET_VCPU_EVENTS where guests cannot run");
+	} else {
+		TEST_OK(ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &ev), "VHV_GET_VCPU_EVENTS without irqchip");
+		BAD_SET(vcpu->fd, VHV_SET_VCPU_EVENTS, ev, b.init_pending = 1, "INIT without irqchip");
+		BAD_SET(vcpu->fd, VHV_SET_VCPU_EVENTS, ev, (b.sipi_pending = 1, b.sipi_vector = 8),
+			"SIPI without irqchip");
+	}
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void test_irqchip_state_errors(struct vm *vm)
+{
+	struct vhv_irqchip_state pic = { .chip = VHV_IRQCHIP_PIC_MASTER };
+	struct vhv_irqchip_state slave = { .chip = VHV_IRQCHIP_PIC_SLAVE };
+	struct vhv_irqchip_state io = { .chip = VHV_IRQCHIP_IOAPIC };
+	struct vhv_irqchip_state pit = { .chip = VHV_IRQCHIP_PIT };
+	int fd = vm->fd;
+
+	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &pic), "VHV_GET_IRQCHIP PIC master");
+	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &slave), "VHV_GET_IRQCHIP PIC slave");
+	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &io), "VHV_GET_IRQCHIP IOAPIC");
+	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &pit), "VHV_GET_IRQCHIP PIT");
+	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &pic), "VHV_SET_IRQCHIP PIC master as read");
+	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &io), "VHV_SET_IRQCHIP IOAPIC as read");
+	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &pit), "VHV_SET_IRQCHIP PIT as read");
+	tap_result(pit.pit.ch[0].count == 65536 && pit.pit.ch[2].gate == 0 && pit.pit.ch[0].gate,
+		   "the PIT's reset state: counts of 65536, channel 2 gated off");
+
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.chip = 4, "chip 4");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.data[sizeof(b.pic)] = 1, "union tail past the PIC");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.data[511] = 1, "last union byte");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.reserved[1] = 1, "PIC reserved");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.lowest_priority = 8, "PIC lowest_priority 8");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.vector_base = 0x21, "PIC vector_base 0x21");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.init_step = 1, "PIC init_step 1");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, (b.pic.init_step = 4, b.pic.icw4_needed = 0),
+		"PIC init_step 4 without ICW4");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, (b.pic.init_step = 3, b.pic.single = 1),
+		"PIC init_step 3 in single mode");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.elcr = 0x01, "master ELCR bit 0 (IRQ 0 is edge only)");
+	BAD_SET(fd, VHV_SET_IRQCHIP, slave, b.pic.elcr = 0x01, "slave ELCR bit 0 (IRQ 8)");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.auto_eoi = 2, "PIC boolean 2");
+
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.data[sizeof(b.ioapic)] = 1, "union tail past the IOAPIC");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.id = 0x10000000, "IOAPIC id bit 28");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.ioregsel = 0x100, "IOAPIC ioregsel 0x100");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.asserted = 1u << 24, "IOAPIC pin 24 asserted");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.pad = 1, "IOAPIC pad");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.reserved[3] = 1, "IOAPIC reserved");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.redir[0] |= 1u << 12, "IOAPIC delivery status");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.redir[23] |= 1ull << 40, "IOAPIC entry bit 40");
+	BAD_SET(fd, VHV_SET_IRQCHIP, io, b.ioapic.redir[3] = 1u << 14, "IOAPIC remote IRR on an edge pin");
+
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.pad[5] = 1, "PIT pad");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.reserved[2] = 1, "PIT reserved");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.speaker_data = 2, "PIT speaker_data 2");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[1].pad = 1, "PIT channel pad");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[1].reserved[0] = 1, "PIT channel reserved");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[0].count = 0, "PIT count 0");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[0].count_register = 65537, "PIT count register 65537");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[2].mode = 6, "PIT mode 6");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[2].access = 0, "PIT access 0");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[1].gate = 0, "PIT channel 1 gate low");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].armed = 0, b.pit.ch[0].paused = 1),
+		"PIT paused, not armed");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].armed = 0, b.pit.ch[0].load_elapsed_ns = 5),
+		"PIT elapsed time, not armed");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].pending = 0, b.pit.ch[0].pending_at_gate = 1),
+		"PIT pending_at_gate without pending");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].pending = 0, b.pit.ch[0].pending_ns = 5),
+		"PIT pending_ns without pending");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].armed = 1, b.pit.ch[0].mode = 2,
+					   b.pit.ch[0].pending = 1, b.pit.ch[0].paused = 0,
+					   b.pit.ch[0].pending_ns = 60000000), "PIT pending in 60 ms");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, (b.pit.ch[0].access = 1, b.pit.ch[0].write_msb_next = 1),
+		"PIT MSB awaited in LSB-only access");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pit, b.pit.ch[0].null_count = 7, "PIT boolean 7");
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void test_lapic_state_errors(struct vcpu *vcpu)
+{
+	struct vhv_lapic_state l, x2;
+	int fd = vcpu->fd;
+
+	TEST_OK(ioctl(fd, VHV_GET_LAPIC, &l), "VHV_GET_LAPIC");
+	TEST_OK(ioctl(fd, VHV_SET_LAPIC, &l), "VHV_SET_LAPIC as read");
+	tap_result((l.apic_base & ~0xfffull) == 0xfee00000 && l.regs[0x23] == 0 &&
+		   l.regs[0x30] == 0x14, "VHV_GET_LAPIC: base, ID 0, version 0x14");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.reserved[5] = 1, "reserved");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.flags = 2, "unknown flag");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.esr_pending = 1, "ESR bit 0");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.apic_base |= 1ull << 60, "base above the physical width");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.apic_base |= 1, "base bit 0");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.apic_base = (b.apic_base & ~(1ull << 11)) | 1 << 10,
+		"x2APIC without enable");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x24] = 1, "a byte beyond a register");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x40] = 1, "a byte where no register is");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x20] = 1, "xAPIC ID bit 0");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x81] = 1, "TPR bit 8");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0xe0] = 0, "DFR bits 7:0 clear");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0xf1] = 4, "SVR bit 10");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x200] = 1, "IRR vector 0");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x101] = 0x80, "ISR vector 15");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x302] = 0x10, "ICR bit 20");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x322] = 0x08, "LVT timer bit 19");
+	BAD_SET(fd, VHV_SET_LAPIC, l, b.regs[0x3e0] = 0x04, "TDCR bit 2");
+	BAD_SET(fd, VHV_SET_LAPIC, l, (b.flags = 0, b.timer_remaining_ns = 1),
+		"timer remaining without ARMED");
+	BAD_SET(fd, VHV_SET_LAPIC, l, (b.flags = 1, b.timer_period_ns = 1000000),
+		"a one-shot timer with a period");
+	BAD_SET(fd, VHV_SET_LAPIC, l, (b.flags = 1, b.timer_remaining_ns = 1ull << 40),
+		"timer remaining 2^40 ns");
+	BAD_SET(fd, VHV_SET_LAPIC, l, (b.flags = 1, put32(&b.regs[0x320], 0x20040),
+				       b.timer_period_ns = 1000), "periodic timer of 1 us");
+	BAD_SET(fd, VHV_SET_LAPIC, l, (b.flags = 1, put32(&b.regs[0x320], 0x40040)),
+		"ARMED in TSC-deadline mode");
+	/* x2APIC: the ID's LDR, 8-bit ids. */
+	x2 = l;
+	x2.apic_base |= 1 << 10;
+	put32(&x2.regs[0xd0], 1);		/* LDR of ID 0: cluster 0, bit 0 */
+	put32(&x2.regs[0xe0], 0xffffffff);
+	TEST_OK(ioctl(fd, VHV_SET_LAPIC, &x2), "VHV_SET_LAPIC in x2APIC mode");
+	BAD_SET(fd, VHV_SET_LAPIC, x2, put32(&b.regs[0xd0], 2), "x2APIC LDR unlike its ID");
+	BAD_SET(fd, VHV_SET_LAPIC, x2, (put32(&b.regs[0x20], 0x100), put32(&b.regs[0xd0], 0x100001)),
+		"x2APIC ID 256");
+	TEST_OK(ioctl(fd, VHV_SET_LAPIC, &l), "back to xAPIC mode");
+}
+
+static void test_events_errors(struct vcpu *vcpu)
+{
+	struct vhv_vcpu_events ev;
+	int fd = vcpu->fd;
+
+	TEST_OK(ioctl(fd, VHV_GET_VCPU_EVENTS, &ev), "VHV_GET_VCPU_EVENTS");
+	TEST_OK(ioctl(fd, VHV_SET_VCPU_EVENTS, &ev), "VHV_SET_VCPU_EVENTS as read");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.pad[6] = 1, "pad");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.reserved[0] = 1, "reserved");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.nmi_masked = 2, "boolean 2");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.injected.valid = 2, "valid 2");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.injected.vector = 5, "a vector in an empty slot");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.injected.valid = 1, b.injected.type = 1),
+		"event type 1");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.injected.valid = 1, b.injected.type = 200),
+		"event type 200");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.injected.valid = 1,
+					      b.injected.type = VHV_EVENT_NMI, b.injected.vector = 2),
+		"NMI with a vector");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.injected.valid = 1,
+					      b.injected.type = VHV_EVENT_EXTINT,
+					      b.injected.has_error_code = 1),
+		"EXTINT with an error code");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.injected.valid = 1,
+					      b.injected.type = VHV_EVENT_EXCEPTION,
+					      b.injected.vector = 32), "exception 32");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.raised.valid = 1,
+					      b.raised.type = VHV_EVENT_EXCEPTION, b.raised.vector = 2),
+		"exception 2");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.raised.valid = 1,
+					      b.raised.type = VHV_EVENT_EXCEPTION, b.raised.vector = 6,
+					      b.raised.has_error_code = 1), "#UD with an error code");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.raised.valid = 1,
+					      b.raised.type = VHV_EVENT_EXCEPTION, b.raised.vector = 6,
+					      b.raised.error_code = 1), "an error code not flagged");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.raised.valid = 1, b.raised.type = VHV_EVENT_NMI),
+		"an NMI raised by emulation");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.displaced.valid = 1,
+					      b.displaced.type = VHV_EVENT_EXCEPTION,
+					      b.displaced.vector = 6), "an exception displaced");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.queued.valid = 1,
+					      b.queued.type = VHV_EVENT_EXTINT, b.queued.vector = 40),
+		"EXTINT in the exception queue");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.queued.valid = 1,
+					      b.queued.type = VHV_EVENT_EXCEPTION, b.queued.vector = 13),
+		"queued #GP without its error code");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.extint_pending = 1, b.extint_vector = 31),
+		"pending EXTINT vector 31");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.extint_vector = 40, "EXTINT vector, not pending");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, b.sipi_vector = 8, "SIPI vector, not pending");
+}
+
+/*
+ * An IN exit waits for userspace's data: the events refuse until VHV_RUN
+ * with immediate_exit takes it (and returns EINTR without entering).
+ */
+static void test_events_busy(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	/* in $0x80, %al; hlt */
+	static const uint8_t code[] = { 0xe4, 0x80, 0xf4 };
+	uint8_t *low = vm_add_ram(vm, 0, 1 << 20);
+	struct vhv_vcpu_events ev = { 0 };
+	struct vhv_regs r;
+
+	memcpy(low + 0x1000, code, sizeof(code));
+	vcpu_setup_real_mode(vcpu, 0, 0x1000);
+	vcpu_run(vcpu);
+	TEST_REQUIRE(vcpu->run->exit_reason == VHV_EXIT_IO, "IN exit");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &ev), EBUSY,
+		   "VHV_GET_VCPU_EVENTS while an IN waits for its data");
+	TEST_ERRNO(ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev), EBUSY,
+		   "VHV_SET_VCPU_EVENTS while an IN waits for its data");
+	((uint8_t *)vcpu->run)[vcpu->run->io.data_offset] = 0x5a;
+	vcpu->run->immediate_exit = 1;
+	TEST_ERRNO(__vcpu_run(vcpu), EINTR, "VHV_RUN with immediate_exit after the IN");
+	vcpu->run->immediate_exit = 0;
+	r = vcpu_regs(vcpu);
+	tap_result((r.rax & 0xff) == 0x5a && r.rip == 0x1002,
+		   "immediate_exit completed the IN first (al %#llx, ip %#llx)",
+		   (unsigned long long)(r.rax & 0xff), (unsigned long long)r.rip);
+	TEST_OK(ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &ev), "VHV_GET_VCPU_EVENTS after that");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static void test_irq_state(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+
+	test_irq_state_without_irqchip();
+	if (!can_run)
+		return;
+	vm = vm_create();
+	TEST_REQUIRE(ioctl(vm->fd, VHV_CREATE_IRQCHIP, 0) == 0, "VHV_CREATE_IRQCHIP");
+	vcpu = vcpu_add(vm, 0);
+	test_irqchip_state_errors(vm);
+	test_lapic_state_errors(vcpu);
+	test_events_errors(vcpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
+	test_events_busy();
+}
+
 int main(void)
 {
 	int sys = vhv_open();
@@ -542,6 +822,7 @@ int main(void)
 	test_msrs_everywhere(vcpu);
 	test_sregs(vm, vcpu);
 	test_other_process(vm, vcpu);
+	test_irq_state();
 
 	vcpu_free(vcpu);
 	vm_free(vm);

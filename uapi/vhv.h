@@ -86,7 +86,7 @@
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
  * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
  * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
- * there (HPET, irqfd/ioeventfd, state save/restore still missing): VMMs
+ * there (HPET, irqfd/ioeventfd still missing): VMMs
  * take 1 to mean Linux boots on vhv.  The ioctls above already work
  * where guests can run (VHV_CAP_RUN).
  */
@@ -110,6 +110,11 @@
  * to hide it (the MSRs then read as written and do nothing harmful).
  */
 #define VHV_CAP_PVCLOCK		15
+ * VHV_GET/SET_IRQCHIP, VHV_GET/SET_LAPIC and VHV_GET/SET_VCPU_EVENTS save
+ * and restore every piece of in-kernel interrupt and timer state, and
+ * VHV_RUN with run->immediate_exit finishes an exit userspace answered.
+ */
+#define VHV_CAP_IRQCHIP_STATE	13
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */
@@ -234,7 +239,12 @@ struct vhv_sregs {
  * MSR value, a hypercall result) is taken from the run area first and the
  * guest instruction completes.
  *   EINTR   a signal is pending, or run->immediate_exit was set on entry
- *           (exit_reason VHV_EXIT_INTR); the vCPU can be run again
+ *           (exit_reason VHV_EXIT_INTR); the vCPU can be run again.  What
+ *           the previous exit asked of userspace is taken and its guest
+ *           instruction completed first (where that needs userspace again,
+ *           as the next element of a string MMIO access, VHV_RUN returns
+ *           0 with that exit instead): a VMM stops a vCPU for a save with
+ *           immediate_exit, and nothing is left half done
  *   EOPNOTSUPP  this host's vendor backend cannot execute guests yet
  *           (VHV_CHECK_CAP(VHV_CAP_RUN) returns 0)
  *   EINVAL  a pad field of the run area's input part is not zero
@@ -378,6 +388,116 @@ struct vhv_mp_state {
 #define VHV_SET_MP_STATE	_IOW(VHVIO, 0x2c, struct vhv_mp_state)
 
 /*
+ * VHV_GET_LAPIC / VHV_SET_LAPIC: the vCPU's local APIC.  regs is the
+ * xAPIC register page's first 1 KiB as the guest reads it: the 32-bit
+ * register at offset o in regs[o..o+3] (little-endian), the other 12 bytes
+ * of each 16-byte slot zero; in x2APIC mode ID holds the 32-bit x2APIC ID
+ * and ICR2 (0x310) the ICR's high half.  PPR (0xa0) and the current count
+ * (0x390) are computed at GET and VERSION (0x30) is fixed: SET ignores
+ * those three.  The timer in one-shot and periodic modes: with
+ * VHV_LAPIC_TIMER_ARMED its next expiry timer_remaining_ns from now, its
+ * period (periodic), and timer_elapsed_ns since the count the current
+ * count is computed from started; in TSC-deadline mode only tsc_deadline
+ * (IA32_TSC_DEADLINE, in guest TSC units: restore the TSC with
+ * VHV_SET_MSRS first).  SET re-arms the timer, recomputes PPR and makes
+ * the vCPU look for interrupts.  Restore VHV_SET_SREGS (its CR8 writes
+ * the TPR, its apic_base moves the APIC through its modes) before this.
+ * Like every vCPU ioctl, these wait for a VHV_RUN in progress on the vCPU
+ * to return (stop it with run->immediate_exit or a signal); other vCPUs
+ * and devices may meanwhile send the LAPIC interrupts, which a GET sees
+ * or not, as the guest would.
+ *   EINVAL  reserved, pad or unknown flags not zero; apic_base with bits
+ *           the CPU lacks or x2APIC without enable; a register with bits
+ *           the guest cannot set (a write would clear them), a non-zero
+ *           byte outside the registers, vectors 0-15 in IRR, ISR or TMR,
+ *           DFR bits 27:0 not all set; x2APIC mode with an ID above 255 or
+ *           an LDR other than the ID implies; ARMED in TSC-deadline mode,
+ *           or remaining, period or elapsed without ARMED; remaining above
+ *           2^39 ns (the longest count); a periodic timer whose period is
+ *           below 100 us (VHV_LAPIC_MIN_PERIOD_NS, the floor vhv keeps) or
+ *           above 2^39 ns; a one-shot timer with a period
+ *   ENXIO   the VM has no irqchip
+ */
+struct vhv_lapic_state {
+	__u8  regs[1024];
+	__u64 apic_base;	/* IA32_APIC_BASE */
+	__u64 tsc_deadline;	/* IA32_TSC_DEADLINE */
+	__u64 timer_remaining_ns;
+	__u64 timer_period_ns;
+	__u64 timer_elapsed_ns;
+	__u32 flags;		/* VHV_LAPIC_TIMER_* */
+	__u32 esr_pending;	/* errors since ESR was last written (bits 7:5) */
+	__u64 reserved[6];
+};
+#define VHV_LAPIC_TIMER_ARMED	(1u << 0)
+#define VHV_LAPIC_MIN_PERIOD_NS	100000ull
+#define VHV_GET_LAPIC		_IOR(VHVIO, 0x2d, struct vhv_lapic_state)
+#define VHV_SET_LAPIC		_IOW(VHVIO, 0x2e, struct vhv_lapic_state)
+
+/*
+ * An event in vhv_vcpu_events: valid says whether there is one; then type
+ * VHV_EVENT_EXTINT (vector 0..255), VHV_EVENT_NMI (vector 0) or
+ * VHV_EVENT_EXCEPTION (vector 0..31 but 2, has_error_code as the vector
+ * has one: 8, 10-14, 17, 21, 29, 30).  Unused fields are zero.
+ */
+struct vhv_event_state {
+	__u8  valid;
+	__u8  type;		/* VHV_EVENT_* */
+	__u8  vector;
+	__u8  has_error_code;
+	__u32 error_code;
+};
+
+/*
+ * VHV_GET_VCPU_EVENTS / VHV_SET_VCPU_EVENTS: the events of a vCPU that are
+ * on their way into the guest, for save/restore.  Delivered in this order:
+ *   injected   its delivery was cut short by an exit: delivered again
+ *              (any type)
+ *   raised     an exception vhv's own emulation raised (#GP, #UD, #PF
+ *              with CR2 already set, ...); an EXTINT or NMI in injected
+ *              then waits in displaced and goes in right after it
+ *   displaced  an EXTINT or NMI put back behind an exception
+ *   queued     an exception VHV_INJECT_EVENT queued
+ * then a pending NMI (VHV_INJECT_EVENT, LINT1, NMI messages) once NMIs are
+ * not masked, then the queued external interrupt (extint_*).  nmi_masked:
+ * an NMI handler runs, NMIs wait for its IRET.  interrupt_shadow: the
+ * guest's RIP is right after STI or MOV SS (restore VHV_SET_REGS first:
+ * a later RIP change ends the shadow).  triple_fault: the next VHV_RUN
+ * exits with VHV_EXIT_SHUTDOWN.  init_pending, sipi_pending/sipi_vector:
+ * an INIT or a start-up IPI sent to the vCPU that it has not acted on
+ * (with an irqchip).  Booleans are 0 or 1.
+ *   EINVAL  reserved or pad not zero; an event slot that breaks the rules
+ *           above, or whose type does not belong there (raised and queued
+ *           take exceptions only, displaced EXTINT or NMI); a pending
+ *           extint_vector below 32 (as VHV_INJECT_EVENT), extint_vector or
+ *           sipi_vector without their pending flag; INIT or SIPI without
+ *           an irqchip
+ *   EBUSY   the last exit still waits for userspace's answer (I/O or MMIO
+ *           data, an MSR, a hypercall's result): that is vCPU state no
+ *           struct holds; VHV_RUN with run->immediate_exit set takes it
+ *   EOPNOTSUPP  this backend cannot run guests (VHV_CAP_RUN is 0)
+ */
+struct vhv_vcpu_events {
+	struct vhv_event_state injected;
+	struct vhv_event_state raised;
+	struct vhv_event_state displaced;
+	struct vhv_event_state queued;
+	__u8  nmi_pending;
+	__u8  nmi_masked;
+	__u8  extint_pending;
+	__u8  extint_vector;
+	__u8  interrupt_shadow;
+	__u8  triple_fault;
+	__u8  init_pending;
+	__u8  sipi_pending;
+	__u8  sipi_vector;
+	__u8  pad[7];
+	__u64 reserved[4];
+};
+#define VHV_GET_VCPU_EVENTS	_IOR(VHVIO, 0x2f, struct vhv_vcpu_events)
+#define VHV_SET_VCPU_EVENTS	_IOW(VHVIO, 0x30, struct vhv_vcpu_events)
+
+/*
  * VHV_SET_MSR_FILTER (VM fd): what happens to guest RDMSR/WRMSR.  An access
  * inside one of the ranges, in a direction its flags name, exits to
  * userspace (VHV_EXIT_MSR, reason VHV_MSR_EXIT_FILTER) even where the
@@ -454,6 +574,143 @@ struct vhv_msi {
 	__u64 reserved;
 };
 #define VHV_SIGNAL_MSI		_IOW(VHVIO, 0x16, struct vhv_msi)
+
+/*
+ * VHV_GET_IRQCHIP / VHV_SET_IRQCHIP (VM fd): the state of one of the VM's
+ * in-kernel interrupt controllers or timers, picked by `chip`, to save a
+ * VM and restore it in another (with VHV_GET/SET_LAPIC and
+ * VHV_GET/SET_VCPU_EVENTS for each vCPU).  Both may run while vCPUs run:
+ * each reads or replaces the chip's state at one instant, under the lock
+ * the guest's accesses take.  GET fills the member of the union `chip`
+ * names and zeroes the rest; SET takes that member, and requires the rest
+ * of the union to be zero (the ABI grows there).  After SET the chip acts
+ * on its new state at once: the PIC raises its output, the IOAPIC sends
+ * asserted level pins that are unmasked and have no remote IRR, the PIT
+ * re-arms channel 0's interrupt.  Times are relative ("ns since", "ns
+ * until"), read against the host's monotonic clock at the GET and taken
+ * against it at the SET, so a restored VM goes on where the saved one was,
+ * on any host.
+ *   EINVAL  unknown chip (4 is kept for the HPET), pad not zero; SET: a
+ *           field out of its range, a state the chip cannot be in (each
+ *           struct says), reserved or pad not zero, the union's tail not
+ *           zero
+ *   ENXIO   the VM has no VHV_CREATE_IRQCHIP
+ */
+
+/*
+ * One 8259A of the pair.  Booleans are 0 or 1.  The master's IRQ 2 follows
+ * the slave's output: bit 2 of its irr and lines is recomputed on SET.
+ *   EINVAL  elcr with a bit the chip lacks (master: IRQ 0-2 are edge only,
+ *           slave: IRQ 8 and 13), vector_base with bits 2:0 set,
+ *           lowest_priority > 7, init_step not 0, 2, 3 or 4 (3 needs
+ *           single 0, 4 needs icw4_needed 1)
+ */
+struct vhv_pic_state {
+	__u8  irr;		/* requests latched */
+	__u8  imr;		/* OCW1 mask */
+	__u8  isr;		/* in service */
+	__u8  lines;		/* the input lines' levels */
+	__u8  elcr;		/* 1: level-triggered */
+	__u8  vector_base;	/* ICW2, bits 7:3 */
+	__u8  lowest_priority;	/* the IRQ with the lowest priority (rotation) */
+	__u8  init_step;	/* 0 initialised; 2, 3, 4: ICW2..4 awaited */
+	__u8  icw4_needed;	/* ICW1 IC4 */
+	__u8  single;		/* ICW1 SNGL */
+	__u8  auto_eoi;		/* ICW4 AEOI */
+	__u8  rotate_on_aeoi;	/* OCW2 rotate in AEOI mode */
+	__u8  special_fully_nested;	/* ICW4 SFNM */
+	__u8  special_mask;	/* OCW3 special mask mode */
+	__u8  read_isr;		/* OCW3: the command port reads ISR, else IRR */
+	__u8  poll;		/* OCW3 poll: the next read is a poll */
+	__u64 reserved[2];
+};
+
+/*
+ * The I/O APIC.
+ *   EINVAL  id outside bits 27:24, ioregsel > 0xff, asserted above pin 23,
+ *           a redirection entry with bits the guest cannot set (bit 12,
+ *           bits 55:17) or remote IRR (bit 14) without level (bit 15)
+ */
+struct vhv_ioapic_state {
+	__u32 id;		/* IOAPICID, bits 27:24 in place */
+	__u32 ioregsel;		/* bits 7:0 */
+	__u32 asserted;		/* bit n: a source holds pin n asserted */
+	__u32 pad;
+	__u64 redir[24];	/* redirection entries as the guest reads them */
+	__u64 reserved[4];
+};
+
+/*
+ * One 8254 counter.  `count` is what the counting element (CE) runs from,
+ * `count_register` the last count written (both 1..65536, 0 written means
+ * 65536).  load_elapsed_ns is the counting time since CE was loaded
+ * (frozen while paused); GET reduces it to the same phase within CE's
+ * first period (modes 2, 3), or within the first wrap after its one edge
+ * (modes 0, 1, 4, 5), so that it stays small and any host can restore it.
+ * pending_ns: with pending set and pending_at_gate clear (modes 2, 3), the
+ * ns until count_register goes to CE, at the end of the current period.
+ * Booleans are 0 or 1.
+ *   EINVAL  count or count_register 0 or above 65536, mode > 5, access not
+ *           1..3, gate 0 on channel 0 or 1 (their gates are tied high),
+ *           paused without armed, load_elapsed_ns without armed,
+ *           pending_at_gate without pending, pending_ns with pending or
+ *           pending_at_gate unlike that (or above 65536 ticks, 55 ms),
+ *           write_msb_next outside access 3
+ */
+struct vhv_pit_channel_state {
+	__u32 count;		/* CE's reload */
+	__u32 count_register;
+	__u64 load_elapsed_ns;
+	__u64 pending_ns;
+	__u8  mode;		/* 0..5 */
+	__u8  access;		/* 1 LSB, 2 MSB, 3 LSB then MSB */
+	__u8  bcd;		/* shown in the status byte; counting is binary */
+	__u8  gate;
+	__u8  armed;		/* CE was loaded since the mode was set */
+	__u8  paused;		/* counting stopped (gate low, or mode 0's half-written count) */
+	__u8  pending;		/* count_register waits to go to CE */
+	__u8  pending_at_gate;	/* ... at the next rising gate */
+	__u16 idle_count;	/* what reads give while not armed */
+	__u16 latched_count;
+	__u8  write_msb_next;	/* access 3: LSB written, MSB awaited */
+	__u8  write_lsb;
+	__u8  read_msb_next;	/* access 3: LSB read, MSB next */
+	__u8  count_latched;
+	__u8  latched_msb_next;
+	__u8  status_latched;
+	__u8  latched_status;
+	__u8  null_count;	/* status bit 6 */
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* The PIT and port 0x61 (channel 2's gate is ch[2].gate, bit 0). */
+struct vhv_pit_state {
+	struct vhv_pit_channel_state ch[3];
+	__u8  speaker_data;	/* port 0x61 bit 1 */
+	__u8  refresh;		/* port 0x61 bit 4, flips on every read */
+	__u8  pad[6];
+	__u64 reserved[3];
+};
+
+#define VHV_IRQCHIP_PIC_MASTER	0
+#define VHV_IRQCHIP_PIC_SLAVE	1
+#define VHV_IRQCHIP_IOAPIC	2
+#define VHV_IRQCHIP_PIT		3
+/* 4: the HPET, once it exists */
+
+struct vhv_irqchip_state {
+	__u32 chip;		/* VHV_IRQCHIP_* */
+	__u32 pad;
+	union {
+		struct vhv_pic_state pic;
+		struct vhv_ioapic_state ioapic;
+		struct vhv_pit_state pit;
+		__u8 data[512];
+	};
+};
+#define VHV_GET_IRQCHIP		_IOWR(VHVIO, 0x19, struct vhv_irqchip_state)
+#define VHV_SET_IRQCHIP		_IOW(VHVIO, 0x1a, struct vhv_irqchip_state)
 
 /* ------------------------------------------------------------------------
  * The run area and exits
@@ -647,6 +904,41 @@ VHV_ABI_ASSERT(sizeof(struct vhv_irq_level) == 8);
 VHV_ABI_ASSERT(sizeof(struct vhv_msi) == 24);
 VHV_ABI_OFFSET(struct vhv_msi, data, 8);
 VHV_ABI_ASSERT(sizeof(struct vhv_mp_state) == 8);
+
+VHV_ABI_ASSERT(sizeof(struct vhv_pic_state) == 32);
+VHV_ABI_OFFSET(struct vhv_pic_state, icw4_needed, 8);
+VHV_ABI_OFFSET(struct vhv_pic_state, reserved, 16);
+VHV_ABI_ASSERT(sizeof(struct vhv_ioapic_state) == 240);
+VHV_ABI_OFFSET(struct vhv_ioapic_state, redir, 16);
+VHV_ABI_OFFSET(struct vhv_ioapic_state, reserved, 208);
+VHV_ABI_ASSERT(sizeof(struct vhv_pit_channel_state) == 64);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, load_elapsed_ns, 8);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, pending_ns, 16);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, mode, 24);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, idle_count, 32);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, write_msb_next, 36);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, null_count, 43);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, pad, 44);
+VHV_ABI_OFFSET(struct vhv_pit_channel_state, reserved, 48);
+VHV_ABI_ASSERT(sizeof(struct vhv_pit_state) == 224);
+VHV_ABI_OFFSET(struct vhv_pit_state, speaker_data, 192);
+VHV_ABI_OFFSET(struct vhv_pit_state, reserved, 200);
+VHV_ABI_ASSERT(sizeof(struct vhv_irqchip_state) == 520);
+VHV_ABI_OFFSET(struct vhv_irqchip_state, pic, 8);
+VHV_ABI_OFFSET(struct vhv_irqchip_state, data, 8);
+VHV_ABI_ASSERT(sizeof(struct vhv_lapic_state) == 1120);
+VHV_ABI_OFFSET(struct vhv_lapic_state, apic_base, 1024);
+VHV_ABI_OFFSET(struct vhv_lapic_state, timer_elapsed_ns, 1056);
+VHV_ABI_OFFSET(struct vhv_lapic_state, flags, 1064);
+VHV_ABI_OFFSET(struct vhv_lapic_state, reserved, 1072);
+VHV_ABI_ASSERT(sizeof(struct vhv_event_state) == 8);
+VHV_ABI_OFFSET(struct vhv_event_state, error_code, 4);
+VHV_ABI_ASSERT(sizeof(struct vhv_vcpu_events) == 80);
+VHV_ABI_OFFSET(struct vhv_vcpu_events, queued, 24);
+VHV_ABI_OFFSET(struct vhv_vcpu_events, nmi_pending, 32);
+VHV_ABI_OFFSET(struct vhv_vcpu_events, sipi_vector, 40);
+VHV_ABI_OFFSET(struct vhv_vcpu_events, pad, 41);
+VHV_ABI_OFFSET(struct vhv_vcpu_events, reserved, 48);
 
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_io) == 16);
 VHV_ABI_OFFSET(struct vhv_exit_io, count, 4);

@@ -216,3 +216,45 @@ void vhv_ioapic_write(struct vhv_ioapic *io, u32 offset, u32 val)
 		break;
 	}
 }
+
+/* ---- save/restore ------------------------------------------------------------- */
+
+void vhv_ioapic_save(const struct vhv_ioapic *io, struct vhv_ioapic_state *s)
+{
+	unsigned int pin;
+
+	*s = (struct vhv_ioapic_state) {
+		.id = io->id & ID_MASK,
+		.ioregsel = io->ioregsel & 0xff,
+		.asserted = io->asserted & (VHV_BIT(VHV_IOAPIC_PINS) - 1),
+	};
+	for (pin = 0; pin < VHV_IOAPIC_PINS; pin++)
+		s->redir[pin] = io->redir[pin] & RTE_READABLE;
+}
+
+int vhv_ioapic_restore(struct vhv_ioapic *io, const struct vhv_ioapic_state *s)
+{
+	unsigned int pin, i;
+
+	if ((s->id & ~ID_MASK) || s->ioregsel > 0xff ||
+	    (s->asserted >> VHV_IOAPIC_PINS) || s->pad)
+		return -EINVAL;
+	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+	for (pin = 0; pin < VHV_IOAPIC_PINS; pin++) {
+		u64 e = s->redir[pin];
+
+		/* Remote IRR is set only by a level entry's delivery. */
+		if ((e & ~RTE_READABLE) || ((e & RTE_REMOTE_IRR) && !(e & RTE_LEVEL)))
+			return -EINVAL;
+	}
+	io->id = s->id;
+	io->ioregsel = s->ioregsel;
+	io->asserted = s->asserted;
+	for (pin = 0; pin < VHV_IOAPIC_PINS; pin++)
+		io->redir[pin] = s->redir[pin];
+	for (pin = 0; pin < VHV_IOAPIC_PINS; pin++)
+		service_level(io, pin);
+	return 0;
+}

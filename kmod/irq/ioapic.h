@@ -36,6 +36,7 @@
 #define VHV_IRQ_IOAPIC_H
 
 #include "../portable.h"
+#include "../../uapi/vhv.h"
 #include "msg.h"
 
 #define VHV_IOAPIC_PINS		24
@@ -103,5 +104,13 @@ void vhv_ioapic_write(struct vhv_ioapic *io, u32 offset, u32 val);
  * and lowest-priority delivery: the others are edge, see above).
  */
 void vhv_ioapic_entry_msg(u64 entry, struct vhv_irq_msg *msg);
+
+/*
+ * Save/restore for VHV_GET/SET_IRQCHIP.  Restore checks everything first
+ * (-EINVAL, nothing changed), then sends every level pin that is due
+ * (asserted, unmasked, remote IRR clear), as after any other change.
+ */
+void vhv_ioapic_save(const struct vhv_ioapic *io, struct vhv_ioapic_state *s);
+int vhv_ioapic_restore(struct vhv_ioapic *io, const struct vhv_ioapic_state *s);
 
 #endif /* VHV_IRQ_IOAPIC_H */

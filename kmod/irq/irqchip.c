@@ -728,3 +728,30 @@ void vhv_vlapic_destroy(struct vhv_vcpu *vcpu)
 	kfree(vcpu->apic);
 	vcpu->apic = NULL;
 }
+
+/* ---- for the state ioctls (state.c) ------------------------------------------------ */
+
+void vhv_irqchip_pit_rearm(struct vhv_irqchip *chip)
+{
+	pit_arm(chip);
+}
+
+void vhv_irqchip_pic_changed(struct vhv_irqchip *chip)
+{
+	pic_changed(chip);
+}
+
+void vhv_vlapic_rearm(struct vhv_vlapic *apic)
+{
+	lapic_arm(apic);
+}
+
+u64 vhv_irq_now_ns(void)
+{
+	return now_ns();
+}
+
+u64 vhv_irq_apic_base_valid(void)
+{
+	return apic_base_valid();
+}

@@ -87,4 +87,16 @@ void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8);
 /* Makes the vCPU look at its interrupts: out of the guest, out of HLT. */
 void vhv_vcpu_kick(struct vhv_vcpu *vcpu);
 
+/*
+ * For the state ioctls (state.c), after a model's state was replaced:
+ * under chip->lock, re-arm the PIT's timer / look at the PIC's output;
+ * under apic->lock, re-arm the LAPIC timer.  The clock the models run on,
+ * and the IA32_APIC_BASE bits this host offers.
+ */
+void vhv_irqchip_pit_rearm(struct vhv_irqchip *chip);
+void vhv_irqchip_pic_changed(struct vhv_irqchip *chip);
+void vhv_vlapic_rearm(struct vhv_vlapic *apic);
+u64 vhv_irq_now_ns(void);
+u64 vhv_irq_apic_base_valid(void);
+
 #endif /* VHV_IRQ_IRQCHIP_H */

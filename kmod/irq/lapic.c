@@ -612,3 +612,180 @@ int vhv_lapic_msr_write(struct vhv_lapic *a, u32 msr, u64 val, u64 now_ns,
 	}
 	return write_common(a, off, val, now_ns, out) ? 0 : -EINVAL;
 }
+
+/* ---- save/restore ----------------------------------------------------------- */
+
+/* The longest a one-shot or periodic count runs: 2^32 ticks divided by 128. */
+#define TIMER_MAX_NS		(1ull << 39)
+#define ESR_BITS		(ESR_SEND_ILLEGAL | ESR_RECV_ILLEGAL | ESR_ILLEGAL_REG)
+#define LVT_TIMER_BITS		(0xff | VHV_APIC_LVT_MASKED | 3u << LVT_TIMER_MODE_SHIFT)
+#define LVT_LINT_BITS		(0xff | 7u << LVT_DM_SHIFT | VHV_BIT(13) | VHV_BIT(15) | \
+				 VHV_APIC_LVT_MASKED)
+#define LVT_OTHER_BITS		(0xff | 7u << LVT_DM_SHIFT | VHV_APIC_LVT_MASKED)
+/* What ICR writes keep: xAPIC drops delivery status, x2APIC refuses less. */
+#define ICR_BITS_XAPIC		0x000ccfffu
+#define ICR_BITS_X2APIC		0x000cdfffu
+#define SKIP			0	/* computed or fixed: not taken on restore */
+
+/*
+ * The bits of each register the guest can set (what its writes keep), or
+ * SKIP for those restore does not take; 0 for slots with no register.
+ */
+static u32 restorable_bits(u32 off, bool x2)
+{
+	if (off >= VHV_APIC_ISR && off < VHV_APIC_ESR)
+		return 0xffffffff;	/* ISR TMR IRR; vectors 0-15 checked apart */
+	switch (off) {
+	case VHV_APIC_ID:
+	case VHV_APIC_LDR:
+	case VHV_APIC_ICR2:
+		return x2 ? 0xffffffff : 0xff000000;
+	case VHV_APIC_DFR:
+		return 0xffffffff;
+	case VHV_APIC_TPR:
+		return 0xff;
+	case VHV_APIC_SVR:
+		return 0x3ff;
+	case VHV_APIC_ESR:
+		return ESR_BITS;
+	case VHV_APIC_ICR:
+		return x2 ? ICR_BITS_X2APIC : ICR_BITS_XAPIC;
+	case VHV_APIC_LVT_TIMER:
+		return LVT_TIMER_BITS;
+	case VHV_APIC_LVT_LINT0:
+	case VHV_APIC_LVT_LINT1:
+		return LVT_LINT_BITS;
+	case VHV_APIC_LVT_ERROR:
+		return 0xff | VHV_APIC_LVT_MASKED;
+	case VHV_APIC_LVT_THERMAL:
+	case VHV_APIC_LVT_PERF:
+		return LVT_OTHER_BITS;
+	case VHV_APIC_TMICT:
+		return 0xffffffff;
+	case VHV_APIC_TDCR:
+		return 0xb;
+	default:
+		return 0;
+	}
+}
+
+static bool restore_skips(u32 off)
+{
+	return off == VHV_APIC_VERSION || off == VHV_APIC_PPR || off == VHV_APIC_TMCCT;
+}
+
+static u32 page_get(const u8 *page, u32 off)
+{
+	return page[off] | page[off + 1] << 8 | page[off + 2] << 16 | (u32)page[off + 3] << 24;
+}
+
+static void page_put(u8 *page, u32 off, u32 v)
+{
+	page[off] = v;
+	page[off + 1] = v >> 8;
+	page[off + 2] = v >> 16;
+	page[off + 3] = v >> 24;
+}
+
+void vhv_lapic_save(const struct vhv_lapic *a, u64 now_ns, struct vhv_lapic_state *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*s); i++)
+		((u8 *)s)[i] = 0;
+	for (i = 0; i < 64; i++)
+		page_put(s->regs, i * 16, a->regs[i]);
+	page_put(s->regs, VHV_APIC_PPR, ppr(a));
+	page_put(s->regs, VHV_APIC_TMCCT, current_count(a, now_ns));
+	s->apic_base = a->base;
+	s->esr_pending = a->esr_pending;
+	if (a->timer_expiry_ns && vhv_lapic_timer_mode(a) != VHV_LAPIC_TIMER_DEADLINE) {
+		s->flags = VHV_LAPIC_TIMER_ARMED;
+		s->timer_remaining_ns = a->timer_expiry_ns > now_ns ?
+					a->timer_expiry_ns - now_ns : 0;
+		s->timer_period_ns = a->timer_period_ns;
+		s->timer_elapsed_ns = now_ns > a->timer_start_ns ? now_ns - a->timer_start_ns : 0;
+	}
+}
+
+/* The register page: every bit one a guest could have put there. */
+static bool regs_valid(const struct vhv_lapic_state *s, bool x2)
+{
+	u32 off, v, id;
+	unsigned int i;
+
+	for (off = 0; off < 0x400; off += 16) {
+		for (i = 4; i < 16; i++)
+			if (s->regs[off + i])
+				return false;
+		if (restore_skips(off))
+			continue;
+		if (page_get(s->regs, off) & ~restorable_bits(off, x2))
+			return false;
+	}
+	/* No APIC accepts vectors 0-15: they never reach IRR, ISR or TMR. */
+	for (off = VHV_APIC_ISR; off < VHV_APIC_ESR; off += 0x80)
+		if (page_get(s->regs, off) & 0xffff)
+			return false;
+	if ((page_get(s->regs, VHV_APIC_DFR) & 0x0fffffff) != 0x0fffffff)
+		return false;
+	if (x2) {
+		/* vhv's APIC ids are 8-bit; the x2APIC LDR follows from the ID. */
+		id = page_get(s->regs, VHV_APIC_ID);
+		v = page_get(s->regs, VHV_APIC_LDR);
+		if (id > 0xff || v != ((id >> 4) << 16 | 1u << (id & 15)))
+			return false;
+	}
+	return true;
+}
+
+static bool timer_valid(const struct vhv_lapic_state *s)
+{
+	u32 lvtt = page_get(s->regs, VHV_APIC_LVT_TIMER);
+	u32 m = (lvtt >> LVT_TIMER_MODE_SHIFT) & 3;
+	bool armed = s->flags & VHV_LAPIC_TIMER_ARMED;
+
+	if (!armed)
+		return !s->timer_remaining_ns && !s->timer_period_ns && !s->timer_elapsed_ns;
+	if (m == 2)		/* TSC deadline: the caller's, from tsc_deadline */
+		return false;
+	if (s->timer_remaining_ns > TIMER_MAX_NS)
+		return false;
+	if (m == 1)
+		return s->timer_period_ns >= VHV_LAPIC_MIN_PERIOD_NS &&
+		       s->timer_period_ns <= TIMER_MAX_NS;
+	return !s->timer_period_ns;
+}
+
+int vhv_lapic_restore(struct vhv_lapic *a, const struct vhv_lapic_state *s, u64 now_ns,
+		      u64 base_valid)
+{
+	bool x2 = s->apic_base & VHV_APICBASE_X2APIC;
+	unsigned int i;
+	u64 elapsed;
+
+	for (i = 0; i < sizeof(s->reserved) / sizeof(s->reserved[0]); i++)
+		if (s->reserved[i])
+			return -EINVAL;
+	if ((s->flags & ~VHV_LAPIC_TIMER_ARMED) || (s->esr_pending & ~ESR_BITS) ||
+	    (s->apic_base & ~base_valid) || (x2 && !(s->apic_base & VHV_APICBASE_ENABLE)))
+		return -EINVAL;
+	if (!regs_valid(s, x2) || !timer_valid(s))
+		return -EINVAL;
+
+	a->base = s->apic_base;
+	for (i = 0; i < 64; i++)
+		if (!restore_skips(i * 16))
+			a->regs[i] = page_get(s->regs, i * 16);
+	a->regs[REG(VHV_APIC_VERSION)] = VHV_LAPIC_VERSION | VHV_LAPIC_MAX_LVT << 16;
+	a->esr_pending = s->esr_pending;
+	timer_stop(a);
+	if (s->flags & VHV_LAPIC_TIMER_ARMED) {
+		/* expiry 0 means "not armed": a clock at 0 cannot be one here. */
+		a->timer_expiry_ns = now_ns + s->timer_remaining_ns;
+		a->timer_period_ns = s->timer_period_ns;
+		elapsed = s->timer_elapsed_ns < now_ns ? s->timer_elapsed_ns : now_ns;
+		a->timer_start_ns = now_ns - elapsed;
+	}
+	return 0;
+}

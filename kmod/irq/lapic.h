@@ -12,6 +12,7 @@
 #define VHV_IRQ_LAPIC_H
 
 #include "../portable.h"
+#include "../../uapi/vhv.h"
 #include "msg.h"
 
 #define VHV_LAPIC_DEFAULT_BASE	0xfee00000ull
@@ -20,10 +21,9 @@
 #define VHV_LAPIC_MAX_LVT	5	/* timer, thermal, perf, LINT0, LINT1, error */
 /*
  * The timer counts at 1 GHz divided by its divide configuration; a
- * periodic timer fires at most every VHV_LAPIC_MIN_PERIOD_NS (as KVM
- * enforces a floor), so a guest cannot make the host spin on it.
+ * periodic timer fires at most every VHV_LAPIC_MIN_PERIOD_NS (uapi/vhv.h:
+ * a floor, as KVM keeps one), so a guest cannot make the host spin on it.
  */
-#define VHV_LAPIC_MIN_PERIOD_NS	100000ull
 
 /* IA32_APIC_BASE bits */
 #define VHV_APICBASE_BSP	VHV_BIT(8)
@@ -165,5 +165,16 @@ bool vhv_lapic_timer_fire(struct vhv_lapic *a, u64 now_ns);
 /* TSC-deadline mode: the deadline converted to the caller's clock; 0 disarms. */
 void vhv_lapic_set_deadline(struct vhv_lapic *a, u64 expiry_ns);
 enum vhv_lapic_timer_mode vhv_lapic_timer_mode(const struct vhv_lapic *a);
+
+/*
+ * Save/restore (VHV_GET/SET_LAPIC): the register page, base and timer
+ * (one-shot and periodic; the TSC deadline is the caller's) against
+ * now_ns.  Restore checks everything first and changes nothing on
+ * -EINVAL; base_valid is the IA32_APIC_BASE bits this CPU has.  The
+ * caller re-arms its timer after a restore.
+ */
+void vhv_lapic_save(const struct vhv_lapic *a, u64 now_ns, struct vhv_lapic_state *s);
+int vhv_lapic_restore(struct vhv_lapic *a, const struct vhv_lapic_state *s, u64 now_ns,
+		      u64 base_valid);
 
 #endif /* VHV_IRQ_LAPIC_H */

@@ -417,3 +417,76 @@ u8 vhv_pic_ack(struct vhv_pic *pic)
 	update_cascade(pic);
 	return vector;
 }
+
+/* ---- save/restore ------------------------------------------------------------- */
+
+void vhv_pic_save(const struct vhv_pic *pic, unsigned int chip, struct vhv_pic_state *s)
+{
+	const struct vhv_pic_chip *c = &pic->chip[chip & 1];
+
+	*s = (struct vhv_pic_state) {
+		.irr = c->irr, .imr = c->imr, .isr = c->isr, .lines = c->lines,
+		.elcr = c->elcr, .vector_base = c->vector_base,
+		.lowest_priority = c->lowest_priority, .init_step = c->init_step,
+		.icw4_needed = c->icw4_needed, .single = c->single,
+		.auto_eoi = c->auto_eoi, .rotate_on_aeoi = c->rotate_on_aeoi,
+		.special_fully_nested = c->special_fully_nested,
+		.special_mask = c->special_mask, .read_isr = c->read_isr,
+		.poll = c->poll,
+	};
+}
+
+/* A state the chip can reach: ICW steps in their order, bits it has. */
+static bool pic_state_valid(const struct vhv_pic_chip *c, const struct vhv_pic_state *s)
+{
+	const u8 flags[] = {
+		s->icw4_needed, s->single, s->auto_eoi, s->rotate_on_aeoi,
+		s->special_fully_nested, s->special_mask, s->read_isr, s->poll,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(flags); i++)
+		if (flags[i] > 1)
+			return false;
+	if (s->reserved[0] || s->reserved[1])
+		return false;
+	if ((s->elcr & ~c->elcr_mask) || (s->vector_base & 7) || s->lowest_priority > 7)
+		return false;
+	switch (s->init_step) {
+	case 0:
+	case 2:
+		return true;
+	case 3:
+		return !s->single;
+	case 4:
+		return s->icw4_needed;
+	default:
+		return false;
+	}
+}
+
+int vhv_pic_restore(struct vhv_pic *pic, unsigned int chip, const struct vhv_pic_state *s)
+{
+	struct vhv_pic_chip *c = &pic->chip[chip & 1];
+
+	if (!pic_state_valid(c, s))
+		return -EINVAL;
+	c->irr = s->irr;
+	c->imr = s->imr;
+	c->isr = s->isr;
+	c->lines = s->lines;
+	c->elcr = s->elcr;
+	c->vector_base = s->vector_base;
+	c->lowest_priority = s->lowest_priority;
+	c->init_step = s->init_step;
+	c->icw4_needed = s->icw4_needed;
+	c->single = s->single;
+	c->auto_eoi = s->auto_eoi;
+	c->rotate_on_aeoi = s->rotate_on_aeoi;
+	c->special_fully_nested = s->special_fully_nested;
+	c->special_mask = s->special_mask;
+	c->read_isr = s->read_isr;
+	c->poll = s->poll;
+	update_cascade(pic);
+	return 0;
+}

@@ -11,6 +11,7 @@
 #define VHV_IRQ_PIC_H
 
 #include "../portable.h"
+#include "../../uapi/vhv.h"
 
 #define VHV_PIC_MASTER_CMD	0x20
 #define VHV_PIC_MASTER_DATA	0x21
@@ -75,5 +76,13 @@ bool vhv_pic_output(const struct vhv_pic *pic);
  * the chip that answered, as on hardware.
  */
 u8 vhv_pic_ack(struct vhv_pic *pic);
+
+/*
+ * Save/restore of one chip (0 master, 1 slave) for VHV_GET/SET_IRQCHIP.
+ * Restore checks everything first (-EINVAL, nothing changed) and then
+ * recomputes the cascade: the caller looks at the output afterwards.
+ */
+void vhv_pic_save(const struct vhv_pic *pic, unsigned int chip, struct vhv_pic_state *s);
+int vhv_pic_restore(struct vhv_pic *pic, unsigned int chip, const struct vhv_pic_state *s);
 
 #endif /* VHV_IRQ_PIC_H */

@@ -406,3 +406,156 @@ u8 vhv_pit_read(struct vhv_pit *pit, u16 port, u64 now_ns)
 	return (ch2->gate ? 1 : 0) | (pit->speaker_data ? 2 : 0) |
 	       (pit->refresh ? 0x10 : 0) | (out_at(ch2, now_ns) ? 0x20 : 0);
 }
+
+/* ---- save/restore ------------------------------------------------------------- */
+
+/* The longest a count runs: 65536 ticks. */
+#define MAX_COUNT	0x10000ull
+
+/*
+ * ns of counting since CE was loaded, reduced to the same phase in the
+ * first period (modes 2, 3: what counts is the tick within the period),
+ * or to the first wrap after the one edge (modes 0, 1, 4, 5: after it the
+ * count wraps every 65536 ticks and OUT no longer changes).  The time
+ * into the current tick is kept, to the nanosecond the tick lengths allow.
+ */
+static u64 reduce_elapsed(const struct vhv_pit_channel *ch, u64 ns)
+{
+	u64 t = ns_to_ticks(ns), into = ns - ticks_to_ns(t), n = ch->reload;
+	u64 edge, k, len;
+
+	switch (ch->mode) {
+	case 2:
+	case 3:
+		k = t % n;
+		break;
+	default:
+		edge = ch->mode <= 1 ? n : n + 1;
+		if (t < edge + MAX_COUNT)
+			return ns;
+		k = edge + (t - edge) % MAX_COUNT;
+		break;
+	}
+	len = ticks_to_ns(k + 1) - ticks_to_ns(k);
+	return ticks_to_ns(k) + (into < len ? into : len - 1);
+}
+
+void vhv_pit_save(const struct vhv_pit *pit, u64 now_ns, struct vhv_pit_state *s)
+{
+	unsigned int i;
+
+	*s = (struct vhv_pit_state) {
+		.speaker_data = pit->speaker_data,
+		.refresh = pit->refresh,
+	};
+	for (i = 0; i < 3; i++) {
+		struct vhv_pit_channel ch = pit->ch[i];
+		struct vhv_pit_channel_state *c = &s->ch[i];
+		u64 end;
+
+		settle(&ch, now_ns);
+		*c = (struct vhv_pit_channel_state) {
+			.count = ch.reload, .count_register = ch.cr,
+			.mode = ch.mode, .access = ch.access, .bcd = ch.bcd,
+			.gate = ch.gate, .armed = ch.armed, .paused = ch.paused,
+			.pending = ch.pending,
+			.pending_at_gate = ch.pending && ch.pending_ns == AT_GATE_RISE,
+			.idle_count = ch.idle_count, .latched_count = ch.latched_count,
+			.write_msb_next = ch.write_msb_next, .write_lsb = ch.write_lsb,
+			.read_msb_next = ch.read_msb_next,
+			.count_latched = ch.count_latched,
+			.latched_msb_next = ch.latched_msb_next,
+			.status_latched = ch.status_latched,
+			.latched_status = ch.latched_status,
+			.null_count = ch.null_count,
+		};
+		if (ch.armed) {
+			end = ch.paused ? ch.pause_ns : now_ns;
+			c->load_elapsed_ns = reduce_elapsed(&ch, end > ch.load_ns ?
+							    end - ch.load_ns : 0);
+		}
+		/* settle() moved any count whose time had come. */
+		if (c->pending && !c->pending_at_gate)
+			c->pending_ns = ch.pending_ns > now_ns ? ch.pending_ns - now_ns : 0;
+	}
+}
+
+static bool pit_channel_valid(const struct vhv_pit_channel_state *c, unsigned int i)
+{
+	const u8 flags[] = {
+		c->bcd, c->gate, c->armed, c->paused, c->pending, c->pending_at_gate,
+		c->write_msb_next, c->read_msb_next, c->count_latched,
+		c->latched_msb_next, c->status_latched, c->null_count,
+	};
+	unsigned int j;
+
+	for (j = 0; j < sizeof(flags); j++)
+		if (flags[j] > 1)
+			return false;
+	if (c->pad || c->reserved[0] || c->reserved[1])
+		return false;
+	if (!c->count || c->count > MAX_COUNT || !c->count_register ||
+	    c->count_register > MAX_COUNT || c->mode > 5 || !c->access || c->access > 3)
+		return false;
+	if (i < 2 && !c->gate)
+		return false;
+	if ((c->paused || c->load_elapsed_ns) && !c->armed)
+		return false;
+	if (c->pending_at_gate && !c->pending)
+		return false;
+	/* A count waiting for its period's end: modes 2, 3, counting. */
+	if (c->pending && !c->pending_at_gate) {
+		if (!c->armed || c->paused || (c->mode != 2 && c->mode != 3) ||
+		    c->pending_ns > ticks_to_ns(MAX_COUNT))
+			return false;
+	} else if (c->pending_ns) {
+		return false;
+	}
+	return !c->write_msb_next || c->access == ACCESS_WORD;
+}
+
+int vhv_pit_restore(struct vhv_pit *pit, const struct vhv_pit_state *s, u64 now_ns)
+{
+	unsigned int i;
+
+	if (s->speaker_data > 1 || s->refresh > 1)
+		return -EINVAL;
+	for (i = 0; i < sizeof(s->pad); i++)
+		if (s->pad[i])
+			return -EINVAL;
+	for (i = 0; i < 3; i++)
+		if (s->reserved[i] || !pit_channel_valid(&s->ch[i], i))
+			return -EINVAL;
+
+	pit->speaker_data = s->speaker_data;
+	pit->refresh = s->refresh;
+	for (i = 0; i < 3; i++) {
+		const struct vhv_pit_channel_state *c = &s->ch[i];
+		struct vhv_pit_channel *ch = &pit->ch[i];
+		u64 elapsed;
+
+		*ch = (struct vhv_pit_channel) {
+			.reload = c->count, .cr = c->count_register,
+			.mode = c->mode, .access = c->access, .bcd = c->bcd,
+			.gate = c->gate, .armed = c->armed, .paused = c->paused,
+			.pending = c->pending,
+			.idle_count = c->idle_count, .latched_count = c->latched_count,
+			.write_msb_next = c->write_msb_next, .write_lsb = c->write_lsb,
+			.read_msb_next = c->read_msb_next,
+			.count_latched = c->count_latched,
+			.latched_msb_next = c->latched_msb_next,
+			.status_latched = c->status_latched,
+			.latched_status = c->latched_status,
+			.null_count = c->null_count,
+		};
+		/* Any value is accepted and reduced as GET does: it fits the clock. */
+		elapsed = c->armed ? reduce_elapsed(ch, c->load_elapsed_ns) : 0;
+		if (elapsed > now_ns)
+			elapsed = now_ns;	/* a clock younger than 110 ms */
+		ch->load_ns = now_ns - elapsed;
+		ch->pause_ns = now_ns;
+		if (c->pending)
+			ch->pending_ns = c->pending_at_gate ? AT_GATE_RISE : now_ns + c->pending_ns;
+	}
+	return 0;
+}

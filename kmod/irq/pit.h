@@ -13,6 +13,7 @@
 #define VHV_IRQ_PIT_H
 
 #include "../portable.h"
+#include "../../uapi/vhv.h"
 
 #define VHV_PIT_HZ		1193182ull
 #define VHV_PIT_PORT_COUNTER0	0x40
@@ -84,5 +85,13 @@ u8 vhv_pit_read(struct vhv_pit *pit, u16 port, u64 now_ns);
  */
 bool vhv_pit_irq0_timer(const struct vhv_pit *pit, u64 now_ns, u64 *first_ns,
 			u64 *period_ns);
+
+/*
+ * Save/restore for VHV_GET/SET_IRQCHIP, with times relative to now_ns (see
+ * struct vhv_pit_channel_state).  Restore checks everything first
+ * (-EINVAL, nothing changed); the caller re-arms its timer afterwards.
+ */
+void vhv_pit_save(const struct vhv_pit *pit, u64 now_ns, struct vhv_pit_state *s);
+int vhv_pit_restore(struct vhv_pit *pit, const struct vhv_pit_state *s, u64 now_ns);
 
 #endif /* VHV_IRQ_PIT_H */

@@ -282,6 +282,98 @@ static void save_interrupted_event(struct svm_vcpu *svm)
 	}
 }
 
+/* ---- save/restore of events ------------------------------------------------- */
+
+static void event_from_evtinj(u32 info, u32 err, struct vhv_event_state *e)
+{
+	u32 type = (info & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT;
+	u8 vector = info & SVM_EVTINJ_VECTOR_MASK;
+
+	if (!(info & SVM_EVTINJ_VALID))
+		return;
+	switch (type) {
+	case SVM_EVTINJ_TYPE_INTR:
+		*e = (struct vhv_event_state) {
+			.valid = 1, .type = VHV_EVENT_EXTINT, .vector = vector,
+		};
+		break;
+	case SVM_EVTINJ_TYPE_NMI:
+		*e = (struct vhv_event_state) { .valid = 1, .type = VHV_EVENT_NMI };
+		break;
+	case SVM_EVTINJ_TYPE_EXEPT:
+		*e = (struct vhv_event_state) {
+			.valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = vector,
+			.has_error_code = !!(info & SVM_EVTINJ_VALID_ERR),
+			.error_code = info & SVM_EVTINJ_VALID_ERR ? err : 0,
+		};
+		break;
+	}
+	/* Software interrupts are never kept: their INTn runs again. */
+}
+
+static u32 evtinj_from_event(const struct vhv_event_state *e, u32 *err)
+{
+	*err = e->error_code;
+	if (!e->valid)
+		return 0;
+	switch (e->type) {
+	case VHV_EVENT_EXTINT:
+		return evtinj(e->vector, SVM_EVTINJ_TYPE_INTR, false);
+	case VHV_EVENT_NMI:
+		return evtinj(VEC_NMI, SVM_EVTINJ_TYPE_NMI, false);
+	default:
+		return evtinj(e->vector, SVM_EVTINJ_TYPE_EXEPT, e->has_error_code);
+	}
+}
+
+void svm_get_events(struct vhv_vcpu *vcpu, struct vhv_vcpu_events *ev)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	event_from_evtinj(svm->reinject, svm->reinject_err, &ev->injected);
+	event_from_evtinj(svm->reinject_later, svm->reinject_later_err, &ev->displaced);
+	if (svm->exc_pending)
+		ev->raised = (struct vhv_event_state) {
+			.valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = svm->exc_vector,
+			.has_error_code = svm->exc_has_error,
+			.error_code = svm->exc_has_error ? svm->exc_error : 0,
+		};
+	/* An IRET seen but not yet past is still an NMI handler running. */
+	ev->nmi_masked = svm->nmi_masked;
+	ev->interrupt_shadow = in_shadow(svm);
+	ev->triple_fault = svm->triple_fault;
+}
+
+void svm_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+
+	svm->reinject = evtinj_from_event(&ev->injected, &svm->reinject_err);
+	svm->reinject_later = evtinj_from_event(&ev->displaced, &svm->reinject_later_err);
+	svm->exc_pending = ev->raised.valid;
+	svm->exc_vector = ev->raised.vector;
+	svm->exc_has_error = ev->raised.has_error_code;
+	svm->exc_error = ev->raised.error_code;
+	svm->triple_fault = ev->triple_fault;
+	c->event_inj = 0;
+	svm->injected = 0;
+	/* A masked NMI ends with the handler's IRET: watch for it again. */
+	svm->nmi_masked = ev->nmi_masked;
+	svm->awaiting_iret = false;
+	if (ev->nmi_masked)
+		c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+	else
+		c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	/* The shadow holds while RIP stays where it is now. */
+	if (ev->interrupt_shadow)
+		c->int_state |= SVM_INTERRUPT_SHADOW;
+	else
+		c->int_state &= ~SVM_INTERRUPT_SHADOW;
+	svm->exit_rip = vcpu->regs.rip;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS | SVM_CLEAN_INTR);
+}
+
 /* ---- entry -------------------------------------------------------------------- */
 
 static void new_asid(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)

@@ -179,7 +179,33 @@ void vm_free(struct vm *vm)
 {
 	close(vm->fd);
 	close(vm->sys_fd);
+	free(vm->slots);
 	free(vm);
+}
+
+void vm_recreate(struct vm *vm)
+{
+	uint32_t i;
+
+	close(vm->fd);
+	vm->fd = vhv_ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
+	for (i = 0; i < vm->nr_slots; i++)
+		vhv_ioctl(vm->fd, VHV_SET_MEMORY_SLOT, &vm->slots[i]);
+}
+
+/* Remembers a slot that was set, replacing an earlier one of its id. */
+static void log_slot(struct vm *vm, const struct vhv_memory_slot *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->nr_slots && vm->slots[i].slot != m->slot; i++)
+		;
+	if (i == vm->nr_slots) {
+		vm->slots = realloc(vm->slots, (i + 1) * sizeof(*m));
+		TEST_REQUIRE(vm->slots, "out of memory");
+		vm->nr_slots++;
+	}
+	vm->slots[i] = *m;
 }
 
 struct vcpu *vcpu_add(struct vm *vm, uint32_t id)
@@ -215,7 +241,11 @@ int __vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		.userspace_addr = (uintptr_t)uaddr,
 	};
 
-	return __vhv_ioctl(vm->fd, VHV_SET_MEMORY_SLOT, (unsigned long)&m);
+	int r = __vhv_ioctl(vm->fd, VHV_SET_MEMORY_SLOT, (unsigned long)&m);
+
+	if (!r)
+		log_slot(vm, &m);
+	return r;
 }
 
 void *vm_add_anon_slot(struct vm *vm, uint32_t slot, uint64_t gpa,

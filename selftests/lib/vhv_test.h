@@ -71,6 +71,9 @@ struct vm {
 	uint8_t *pt_pool;	/* guest page tables, host view */
 	uint64_t pt_gpa;	/* ... and guest-physical */
 	uint64_t pt_used;
+	/* Slots set through the library, for vm_recreate(). */
+	struct vhv_memory_slot *slots;
+	uint32_t nr_slots;
 };
 
 struct vcpu {
@@ -98,6 +101,12 @@ long vhv_cap(int fd, unsigned long cap);
 
 struct vm *vm_create(void);
 void vm_free(struct vm *vm);
+/*
+ * Replaces the VM by a new, empty one (no irqchip, no vCPUs) with the same
+ * memory slots over the same host memory, as a VMM restoring a saved VM
+ * into a new one does; the old VM goes once its vCPU fds are closed.
+ */
+void vm_recreate(struct vm *vm);
 
 struct vcpu *vcpu_add(struct vm *vm, uint32_t id);
 void vcpu_free(struct vcpu *vcpu);

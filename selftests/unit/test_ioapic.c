@@ -726,6 +726,101 @@ static void test_hostile_guest(void **state)
 	assert_true(eoi_resends > 1000);
 }
 
+/* ---- save/restore ------------------------------------------------------------- */
+
+static void wr(struct vhv_ioapic *io, u32 reg, u32 val)
+{
+	vhv_ioapic_write(io, VHV_IOAPIC_IOREGSEL, reg);
+	vhv_ioapic_write(io, VHV_IOAPIC_IOWIN, val);
+}
+
+/* A level interrupt in flight survives: no resend, until its EOI. */
+static void test_save_restore(void **state)
+{
+	struct t a, b;
+	struct vhv_ioapic_state s, s2;
+
+	(void)state;
+	setup(&a);
+	setup(&b);
+	wr(&a.io, 0x00, 0x05000000);
+	wr(&a.io, 0x10 + 2 * 4, 0x41 | LEVEL);
+	wr(&a.io, 0x10 + 2 * 4 + 1, DEST(3));
+	wr(&a.io, 0x10 + 2 * 9, 0x52 | MASKED);
+	vhv_ioapic_set_irq(&a.io, 4, true);
+	vhv_ioapic_set_irq(&a.io, 9, true);
+	assert_int_equal(a.f.n, 1);
+	vhv_ioapic_write(&a.io, VHV_IOAPIC_IOREGSEL, 0x13);
+
+	vhv_ioapic_save(&a.io, &s);
+	assert_true(s.redir[4] & REMOTE_IRR);
+	assert_int_equal(s.asserted, 1u << 4 | 1u << 9);
+	assert_int_equal(s.id, 0x05000000);
+	assert_int_equal(s.ioregsel, 0x13);
+	assert_int_equal(vhv_ioapic_restore(&b.io, &s), 0);
+	assert_int_equal(b.f.n, 0);		/* remote IRR: already sent */
+	vhv_ioapic_save(&b.io, &s2);
+	assert_memory_equal(&s, &s2, sizeof(s));
+	/* The EOI sends the still-asserted line again, in both. */
+	vhv_ioapic_eoi(&a.io, 0x41);
+	vhv_ioapic_eoi(&b.io, 0x41);
+	assert_int_equal(b.f.n, 1);
+	assert_memory_equal(&b.f.msgs[0], &a.f.msgs[1], sizeof(b.f.msgs[0]));
+	assert_int_equal(b.f.msgs[0].dest, 3);
+	/* The masked pin 9 comes back masked and asserted: unmasking sends. */
+	assert_int_equal(vhv_ioapic_read(&b.io, VHV_IOAPIC_IOWIN), 0);	/* 0x13 high */
+	wr(&b.io, 0x10 + 2 * 9, 0x52 | LEVEL);
+	assert_int_equal(b.f.n, 2);
+}
+
+/* A state with a level pin due (asserted, unmasked, no remote IRR) sends. */
+static void test_restore_sends_due_level(void **state)
+{
+	struct t a;
+	struct vhv_ioapic_state s;
+
+	(void)state;
+	setup(&a);
+	vhv_ioapic_save(&a.io, &s);
+	s.redir[7] = 0x66 | LEVEL;
+	s.redir[8] = 0x67;			/* edge: an asserted line is no edge */
+	s.asserted = 1u << 7 | 1u << 8;
+	assert_int_equal(vhv_ioapic_restore(&a.io, &s), 0);
+	assert_int_equal(a.f.n, 1);
+	assert_int_equal(a.f.msgs[0].vector, 0x66);
+	assert_true(a.io.redir[7] & REMOTE_IRR);
+}
+
+static void test_restore_rejects(void **state)
+{
+	struct t a;
+	struct vhv_ioapic_state good, bad;
+	struct vhv_ioapic before;
+	unsigned int i;
+
+	(void)state;
+	setup(&a);
+	vhv_ioapic_save(&a.io, &good);
+	for (i = 0; i < 9; i++) {
+		bad = good;
+		switch (i) {
+		case 0: bad.id = 0x00800000; break;
+		case 1: bad.id = 0x10000000; break;
+		case 2: bad.ioregsel = 0x100; break;
+		case 3: bad.asserted = 1u << 24; break;
+		case 4: bad.pad = 1; break;
+		case 5: bad.reserved[2] = 1; break;
+		case 6: bad.redir[5] |= DELIVS; break;
+		case 7: bad.redir[23] |= 1ull << 17; break;
+		case 8: bad.redir[0] = 0x30 | REMOTE_IRR; break;	/* edge */
+		}
+		before = a.io;
+		assert_int_equal(vhv_ioapic_restore(&a.io, &bad), -EINVAL);
+		assert_memory_equal(&a.io, &before, sizeof(before));
+	}
+	assert_int_equal(a.f.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +841,9 @@ int main(void)
 		cmocka_unit_test(test_pin_out_of_range),
 		cmocka_unit_test(test_storm_guards),
 		cmocka_unit_test(test_hostile_guest),
+		cmocka_unit_test(test_save_restore),
+		cmocka_unit_test(test_restore_sends_due_level),
+		cmocka_unit_test(test_restore_rejects),
 	};
 
 	return cmocka_run_group_tests_name("ioapic", tests, NULL, NULL);

@@ -301,6 +301,166 @@ static void random_writes_are_safe(void **state)
 		assert_true(a.timer_period_ns >= VHV_LAPIC_MIN_PERIOD_NS);
 }
 
+/* ---- save/restore ------------------------------------------------------------- */
+
+static u32 page32(const struct vhv_lapic_state *s, u32 off)
+{
+	return s->regs[off] | s->regs[off + 1] << 8 | s->regs[off + 2] << 16 |
+	       (u32)s->regs[off + 3] << 24;
+}
+
+static void put32(struct vhv_lapic_state *s, u32 off, u32 v)
+{
+	s->regs[off] = v;
+	s->regs[off + 1] = v >> 8;
+	s->regs[off + 2] = v >> 16;
+	s->regs[off + 3] = v >> 24;
+}
+
+/* A busy APIC restored on another clock: same registers, same timer. */
+static void save_restore(void **state)
+{
+	static struct vhv_lapic b;
+	struct vhv_lapic_state s, s2;
+	u64 ta = 5000000000ull, tb = 700000;
+
+	(void)state;
+	enable();
+	w(VHV_APIC_TPR, 0x21, 0);
+	w(VHV_APIC_TDCR, 0x1, 0);		/* divide by 4 */
+	w(VHV_APIC_LVT_TIMER, 0x40 | 1u << 17, 0);
+	w(VHV_APIC_TMICT, 250000, ta - 3300000);	/* 1 ms periods */
+	vhv_lapic_timer_fire(&a, ta - 2300000);
+	vhv_lapic_timer_fire(&a, ta - 1300000);
+	vhv_lapic_timer_fire(&a, ta - 300000);
+	vhv_lapic_ack(&a, 0x40);
+	vhv_lapic_accept(&a, 0x91, true);
+	vhv_lapic_accept(&a, 0x35, false);
+	w(VHV_APIC_ICR2, 0x07000000, 0);
+	w(VHV_APIC_ICR, 0x50, 0);
+	w(VHV_APIC_LVT_LINT1, 0x400, 0);	/* NMI */
+	vhv_lapic_accept(&a, 3, false);		/* an error for ESR */
+
+	vhv_lapic_save(&a, ta, &s);
+	assert_int_equal(s.apic_base, a.base);
+	assert_int_equal(page32(&s, VHV_APIC_ID), 3u << 24);
+	assert_int_equal(page32(&s, VHV_APIC_PPR), 0x40);
+	assert_int_equal(page32(&s, VHV_APIC_TMCCT), 250000 - 300000 / 4);
+	assert_int_equal(page32(&s, VHV_APIC_ISR + 0x20), 1);	/* 0x40 */
+	assert_int_equal(page32(&s, VHV_APIC_TMR + 0x40), 1u << 17);	/* 0x91 */
+	assert_int_equal(s.flags, VHV_LAPIC_TIMER_ARMED);
+	assert_int_equal(s.timer_period_ns, 1000000);
+	assert_int_equal(s.timer_remaining_ns, 700000);
+	assert_int_equal(s.timer_elapsed_ns, 300000);
+	assert_int_equal(s.esr_pending, 1u << 6);
+
+	vhv_lapic_reset(&b, 0, false);
+	assert_int_equal(vhv_lapic_restore(&b, &s, tb, BASE_VALID), 0);
+	vhv_lapic_save(&b, tb, &s2);
+	assert_memory_equal(&s, &s2, sizeof(s));
+	assert_int_equal(vhv_lapic_timer_expiry(&b), tb + 700000);
+	assert_int_equal(vhv_lapic_pending(&b), vhv_lapic_pending(&a));
+	assert_int_equal(vhv_lapic_mmio_read(&b, VHV_APIC_TMCCT, tb + 500000),
+			 r(VHV_APIC_TMCCT, ta + 500000));
+	/* It fires and goes on at the same period. */
+	assert_true(vhv_lapic_timer_fire(&b, tb + 700000) ==
+		    vhv_lapic_timer_fire(&a, ta + 700000));
+	assert_int_equal(vhv_lapic_timer_expiry(&b) - tb, vhv_lapic_timer_expiry(&a) - ta);
+	/* The in-service 0x40 EOIs, the level 0x91 goes to the IOAPIC after. */
+	vhv_lapic_mmio_write(&b, VHV_APIC_EOI, 0, tb, &out);
+	assert_false(out.actions & VHV_LAPIC_ACT_EOI_LEVEL);
+	assert_int_equal(vhv_lapic_pending(&b), 0x91);
+}
+
+static void save_restore_x2apic_and_deadline(void **state)
+{
+	static struct vhv_lapic b;
+	struct vhv_lapic_state s, s2;
+
+	(void)state;
+	enable();
+	assert_int_equal(vhv_lapic_set_base(&a, a.base | VHV_APICBASE_X2APIC, BASE_VALID), 0);
+	w(VHV_APIC_LVT_TIMER, 0x42 | 2u << 17, 0);
+	vhv_lapic_set_deadline(&a, 5555);
+	vhv_lapic_save(&a, 1000, &s);
+	assert_int_equal(page32(&s, VHV_APIC_ID), 3);
+	assert_int_equal(page32(&s, VHV_APIC_LDR), 1u << 3);
+	/* A deadline is the caller's (the MSR): no relative timer. */
+	assert_int_equal(s.flags, 0);
+	assert_int_equal(s.timer_remaining_ns, 0);
+	vhv_lapic_reset(&b, 3, true);
+	assert_int_equal(vhv_lapic_restore(&b, &s, 2000, BASE_VALID), 0);
+	assert_true(vhv_lapic_x2apic(&b));
+	assert_int_equal(vhv_lapic_timer_expiry(&b), 0);
+	vhv_lapic_save(&b, 2000, &s2);
+	assert_memory_equal(&s, &s2, sizeof(s));
+	/* Straight back to xAPIC, as a restore may. */
+	vhv_lapic_reset(&b, 3, true);
+	vhv_lapic_save(&b, 0, &s2);
+	assert_int_equal(vhv_lapic_restore(&a, &s2, 0, BASE_VALID), 0);
+	assert_false(vhv_lapic_x2apic(&a));
+	assert_int_equal(vhv_lapic_id(&a), 3);
+}
+
+static void restore_rejects(void **state)
+{
+	static struct vhv_lapic before;
+	struct vhv_lapic_state good, bad;
+	unsigned int i;
+
+	(void)state;
+	enable();
+	w(VHV_APIC_LVT_TIMER, 0x40 | 1u << 17, 0);
+	w(VHV_APIC_TMICT, 200000, 0);
+	vhv_lapic_save(&a, 50, &good);
+	assert_int_equal(vhv_lapic_restore(&a, &good, 50, BASE_VALID), 0);
+	for (i = 0; i < 24; i++) {
+		bad = good;
+		switch (i) {
+		case 0: bad.reserved[0] = 1; break;
+		case 1: bad.flags |= 2; break;
+		case 2: bad.esr_pending = 1; break;
+		case 3: bad.apic_base |= 1ull << 40; break;
+		case 4: bad.apic_base = (bad.apic_base & ~VHV_APICBASE_ENABLE) |
+					VHV_APICBASE_X2APIC; break;
+		case 5: bad.regs[VHV_APIC_TPR + 4] = 1; break;
+		case 6: bad.regs[0x10] = 1; break;		/* no register */
+		case 7: put32(&bad, VHV_APIC_ID, 1); break;
+		case 8: put32(&bad, VHV_APIC_SVR, 0x400); break;
+		case 9: put32(&bad, VHV_APIC_IRR, 1u << 15); break;
+		case 10: put32(&bad, VHV_APIC_TMR, 1); break;
+		case 11: put32(&bad, VHV_APIC_DFR, 0xf0000000); break;
+		case 12: put32(&bad, VHV_APIC_ICR, 1u << 12); break;	/* delivery status */
+		case 13: put32(&bad, VHV_APIC_LVT_ERROR, 0x700); break;
+		case 14: put32(&bad, VHV_APIC_TDCR, 0x10); break;
+		case 15: put32(&bad, VHV_APIC_LDR, 1); break;
+		case 16: bad.timer_period_ns = VHV_LAPIC_MIN_PERIOD_NS - 1; break;
+		case 17: bad.timer_period_ns = (1ull << 39) + 1; break;
+		case 18: bad.timer_remaining_ns = (1ull << 39) + 1; break;
+		case 19: put32(&bad, VHV_APIC_LVT_TIMER, 0x40); break;	/* one-shot, period */
+		case 20: put32(&bad, VHV_APIC_LVT_TIMER, 0x40 | 2u << 17); break;
+		case 21: bad.flags = 0; break;		/* times without ARMED */
+		case 22: bad.apic_base |= VHV_APICBASE_X2APIC;	/* LDR of an xAPIC */
+			 break;
+		case 23: bad.apic_base |= VHV_APICBASE_X2APIC;
+			 put32(&bad, VHV_APIC_ID, 0x100);
+			 put32(&bad, VHV_APIC_LDR, 0x100001);
+			 put32(&bad, VHV_APIC_ICR2, 0); break;
+		}
+		before = a;
+		assert_int_equal(vhv_lapic_restore(&a, &bad, 60, BASE_VALID), -EINVAL);
+		assert_memory_equal(&a, &before, sizeof(a));
+	}
+	/* PPR, the current count and VERSION are not taken: anything goes. */
+	bad = good;
+	put32(&bad, VHV_APIC_PPR, 0xffffffff);
+	put32(&bad, VHV_APIC_TMCCT, 0xffffffff);
+	put32(&bad, VHV_APIC_VERSION, 0x12345678);
+	assert_int_equal(vhv_lapic_restore(&a, &bad, 60, BASE_VALID), 0);
+	assert_int_equal(r(VHV_APIC_VERSION, 60), 0x50014);
+	assert_int_equal(r(VHV_APIC_PPR, 60), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +474,9 @@ int main(void)
 		cmocka_unit_test_setup(base_transitions, setup),
 		cmocka_unit_test_setup(x2apic_msrs, setup),
 		cmocka_unit_test_setup(random_writes_are_safe, setup),
+		cmocka_unit_test_setup(save_restore, setup),
+		cmocka_unit_test_setup(save_restore_x2apic_and_deadline, setup),
+		cmocka_unit_test_setup(restore_rejects, setup),
 	};
 
 	return cmocka_run_group_tests_name("lapic", tests, NULL, NULL);

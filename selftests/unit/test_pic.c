@@ -1118,6 +1118,124 @@ static void test_read_irr_isr_select(void **state)
 	assert_int_equal(in(&pic, M_CMD), 0x42);
 }
 
+/* ---- save/restore ------------------------------------------------------------- */
+
+static void save_both(const struct vhv_pic *pic, struct vhv_pic_state s[2])
+{
+	vhv_pic_save(pic, 0, &s[0]);
+	vhv_pic_save(pic, 1, &s[1]);
+}
+
+/* A busy pair restored into a fresh one answers the same from then on. */
+static void test_save_restore(void **state)
+{
+	struct vhv_pic a, b;
+	struct vhv_pic_state s[2], t[2];
+	int i;
+
+	(void)state;
+	linux_init(&a, false);
+	unmask(&a, 0);
+	unmask(&a, 3);
+	unmask(&a, 10);
+	out(&a, ELCR_S, 0x04);			/* IRQ 10 level */
+	vhv_pic_set_irq(&a, 10, true);
+	vhv_pic_set_irq(&a, 0, true);
+	vhv_pic_set_irq(&a, 0, false);
+	assert_int_equal(vhv_pic_ack(&a), 0x20);	/* IRQ 0 in service */
+	vhv_pic_set_irq(&a, 3, true);
+	out(&a, M_CMD, READ_ISR);
+	out(&a, S_CMD, SET_PRIORITY | 4);	/* rotated slave */
+
+	save_both(&a, s);
+	vhv_pic_reset(&b);
+	assert_int_equal(vhv_pic_restore(&b, 0, &s[0]), 0);
+	assert_int_equal(vhv_pic_restore(&b, 1, &s[1]), 0);
+	save_both(&b, t);
+	assert_memory_equal(s, t, sizeof(s));
+	assert_int_equal(s[0].isr, 1);
+	assert_int_equal(s[0].vector_base, 0x20);
+	assert_int_equal(s[1].elcr, 0x04);
+	assert_int_equal(s[1].lowest_priority, 4);
+	/* The same future: reads, acknowledgements, EOIs. */
+	assert_int_equal(in(&b, M_CMD), in(&a, M_CMD));
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(vhv_pic_output(&b), vhv_pic_output(&a));
+		assert_int_equal(vhv_pic_ack(&b), vhv_pic_ack(&a));
+		out(&a, M_CMD, EOI);
+		out(&b, M_CMD, EOI);
+		out(&a, S_CMD, EOI);
+		out(&b, S_CMD, EOI);
+	}
+	save_both(&a, s);
+	save_both(&b, t);
+	assert_memory_equal(s, t, sizeof(s));
+}
+
+/* The master's IR2 follows the restored slave, whatever the state said. */
+static void test_restore_recomputes_cascade(void **state)
+{
+	struct vhv_pic a;
+	struct vhv_pic_state m, s;
+
+	(void)state;
+	linux_init(&a, false);
+	vhv_pic_save(&a, 0, &m);
+	vhv_pic_save(&a, 1, &s);
+	s.irr = 1u << 4;			/* IRQ 12 requested */
+	s.imr = 0;
+	m.irr = 0;
+	assert_int_equal(vhv_pic_restore(&a, 0, &m), 0);
+	assert_int_equal(vhv_pic_restore(&a, 1, &s), 0);
+	assert_true(vhv_pic_output(&a));
+	assert_int_equal(vhv_pic_ack(&a), 0x2c);
+	m.irr = 1u << 2;			/* a cascade request the slave lacks */
+	s.irr = 0;
+	assert_int_equal(vhv_pic_restore(&a, 1, &s), 0);
+	assert_int_equal(vhv_pic_restore(&a, 0, &m), 0);
+	out(&a, S_CMD, EOI);
+	out(&a, M_CMD, EOI);
+	assert_false(vhv_pic_output(&a));
+}
+
+static void test_restore_rejects(void **state)
+{
+	struct vhv_pic a, before;
+	struct vhv_pic_state good, bad;
+	unsigned int i;
+
+	(void)state;
+	linux_init(&a, false);
+	vhv_pic_save(&a, 0, &good);
+	for (i = 0; i < 12; i++) {
+		bad = good;
+		switch (i) {
+		case 0: bad.elcr = 0x01; break;		/* IRQ 0: edge only */
+		case 1: bad.vector_base = 0x24; break;
+		case 2: bad.lowest_priority = 8; break;
+		case 3: bad.init_step = 1; break;
+		case 4: bad.init_step = 5; break;
+		case 5: bad.init_step = 3; bad.single = 1; break;
+		case 6: bad.init_step = 4; bad.icw4_needed = 0; break;
+		case 7: bad.poll = 2; break;
+		case 8: bad.auto_eoi = 0xff; break;
+		case 9: bad.reserved[0] = 1; break;
+		case 10: bad.reserved[1] = 1ull << 63; break;
+		case 11: bad.special_mask = 3; break;
+		}
+		before = a;
+		assert_int_equal(vhv_pic_restore(&a, 0, &bad), -EINVAL);
+		assert_memory_equal(&a, &before, sizeof(a));
+	}
+	vhv_pic_save(&a, 1, &bad);
+	bad.elcr = 0x01;			/* IRQ 8: edge only */
+	assert_int_equal(vhv_pic_restore(&a, 1, &bad), -EINVAL);
+	bad.elcr = 0x20;			/* IRQ 13 */
+	assert_int_equal(vhv_pic_restore(&a, 1, &bad), -EINVAL);
+	bad.elcr = 0xde;
+	assert_int_equal(vhv_pic_restore(&a, 1, &bad), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1159,6 +1277,9 @@ int main(void)
 		cmocka_unit_test(test_poll),
 		cmocka_unit_test(test_poll_cascade),
 		cmocka_unit_test(test_read_irr_isr_select),
+		cmocka_unit_test(test_save_restore),
+		cmocka_unit_test(test_restore_recomputes_cascade),
+		cmocka_unit_test(test_restore_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

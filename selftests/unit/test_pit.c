@@ -823,6 +823,177 @@ static void test_write_reports_irq0_changes(void **state)
 	assert_false(out(&p, MODE, 0x36, L + 7));		/* still stopped */
 }
 
+/* ---- save/restore ------------------------------------------------------------- */
+
+/* Saves a at ta, restores into a fresh PIT at tb (another clock). */
+static void move(struct vhv_pit *a, u64 ta, struct vhv_pit *b, u64 tb, struct vhv_pit_state *s)
+{
+	struct vhv_pit_state s2;
+
+	vhv_pit_save(a, ta, s);
+	vhv_pit_reset(b, 0);
+	assert_int_equal(vhv_pit_restore(b, s, tb), 0);
+	/* Saved again at once, it says the same: the reduction is stable. */
+	vhv_pit_save(b, tb, &s2);
+	assert_memory_equal(s, &s2, sizeof(s2));
+}
+
+/* Latched reads of every channel, d ns after ta in a and after tb in b. */
+static void assert_same_counts(struct vhv_pit *a, u64 ta, struct vhv_pit *b, u64 tb, u64 d)
+{
+	for (unsigned int ch = 0; ch < 3; ch++) {
+		u16 ca, cb;
+
+		out(a, MODE, ch << 6, ta + d);
+		out(b, MODE, ch << 6, tb + d);
+		ca = read16(a, ch, ta + d);
+		cb = read16(b, ch, tb + d);
+		/* The restored phase may be off by the one ns tick lengths round to. */
+		assert_true(ca == cb || ca == (u16)(cb + 1) || cb == (u16)(ca + 1));
+		assert_int_equal(out_level(a, ch, ta + d), out_level(b, ch, tb + d));
+	}
+}
+
+/*
+ * A PIT days into its run, mode 2 on channel 0, channel 1 one-shot long
+ * over, channel 2 gated off mid-count: restored on a clock one second old.
+ */
+static void test_save_restore_other_clock(void **state)
+{
+	struct vhv_pit a, b;
+	struct vhv_pit_state s;
+	u64 ta = 3 * DAY + 12345, tb = SEC, f1, p1, f2, p2;
+
+	(void)state;
+	vhv_pit_reset(&a, 0);
+	load(&a, 0, 0x34, 1193, 7 * MS);		/* mode 2, 1 ms */
+	load(&a, 1, 0x70, 5000, 9 * MS);		/* mode 0 */
+	out(&a, P61, 1, 10 * MS);
+	load(&a, 2, 0xb0, 0x8000, 10 * MS);		/* mode 0, gated */
+	out(&a, P61, 0, 10 * MS + 7777777);		/* paused after 7.8 ms */
+
+	move(&a, ta, &b, tb, &s);
+	assert_true(s.ch[0].load_elapsed_ns < 1000000);	/* within its period */
+	assert_true(s.ch[1].load_elapsed_ns < ref_ns(5001 + 0x10000));
+	assert_true(s.ch[2].paused && !s.ch[2].gate);
+	assert_int_equal(s.ch[2].load_elapsed_ns, 7777777);
+	assert_true(vhv_pit_irq0_timer(&a, ta, &f1, &p1));
+	assert_true(vhv_pit_irq0_timer(&b, tb, &f2, &p2));
+	assert_int_equal(p1, p2);
+	assert_true(f1 - ta - (f2 - tb) + 1 <= 2);	/* the next edge within 1 ns */
+	for (u64 d = 0; d < 3 * MS; d += 12347)
+		assert_same_counts(&a, ta, &b, tb, d);
+	/* The gate rises in both: channel 2 goes on from where it stopped. */
+	out(&a, P61, 1, ta + 5 * MS);
+	out(&b, P61, 1, tb + 5 * MS);
+	for (u64 d = 5 * MS; d < 40 * MS; d += 999983)
+		assert_same_counts(&a, ta, &b, tb, d);
+	assert_false(ch2_out(&b, tb + 5 * MS + ref_ns(0x8000 - ref_ticks(7777777)) - 1000));
+	assert_true(ch2_out(&b, tb + 5 * MS + ref_ns(0x8000 - ref_ticks(7777777)) + 1000));
+}
+
+/* A count written mid-period (mode 2) and latches in progress survive. */
+static void test_save_restore_pending_and_latches(void **state)
+{
+	struct vhv_pit a, b;
+	struct vhv_pit_state s;
+	u64 ta = 46 * MS, tb = 2 * SEC, f1, p1, f2, p2;
+
+	(void)state;
+	vhv_pit_reset(&a, 0);
+	load(&a, 0, 0x34, 11932, 0);			/* 10 ms periods */
+	out(&a, CH0, 1193 & 0xff, 43 * MS);		/* a new count at 50 ms */
+	out(&a, CH0, 1193 >> 8, 43 * MS);
+	out(&a, MODE, 0x00, 44 * MS);			/* latch channel 0 */
+	(void)in(&a, CH0, 44 * MS);			/* LSB read, MSB next */
+	out(&a, MODE, 0xe8, 45 * MS);			/* read-back: status of channel 2 */
+	load(&a, 1, 0x72, 100, 46 * MS);		/* mode 1: waits for a gate */
+	move(&a, ta, &b, tb, &s);
+	assert_true(s.ch[0].pending && !s.ch[0].pending_at_gate);
+	/* At the end of the 5th period: 5 * 11932 ticks, 50.0008 ms. */
+	assert_int_equal(s.ch[0].pending_ns, ref_ns(5 * 11932) - ta);
+	assert_true(s.ch[0].count_latched && s.ch[0].latched_msb_next);
+	assert_true(s.ch[2].status_latched);
+	assert_true(s.ch[1].pending && s.ch[1].pending_at_gate);
+	assert_int_equal(in(&b, CH0, tb + 1), in(&a, CH0, ta + 1));	/* latched MSB */
+	assert_int_equal(in(&b, CH0 + 2, tb + 1), in(&a, CH0 + 2, ta + 1));	/* status */
+	/* After 50 ms both run 1 ms periods. */
+	for (u64 d = 2 * MS; d < 12 * MS; d += 333331)
+		assert_same_counts(&a, ta, &b, tb, d);
+	assert_true(vhv_pit_irq0_timer(&a, ta + 6 * MS, &f1, &p1));
+	assert_true(vhv_pit_irq0_timer(&b, tb + 6 * MS, &f2, &p2));
+	assert_int_equal(p2, (1193 * SEC + HZ / 2) / HZ);
+	assert_int_equal(p1, p2);
+	assert_true(f1 - ta - (f2 - tb) + 1 <= 2);
+}
+
+/* Mode 0 long past its edge, on a clock younger than the saved time. */
+static void test_restore_young_clock(void **state)
+{
+	struct vhv_pit a, b;
+	struct vhv_pit_state s;
+	u64 ta = 10 * DAY;
+
+	(void)state;
+	vhv_pit_reset(&a, 0);
+	load(&a, 0, 0x30, 1000, 5);
+	vhv_pit_save(&a, ta, &s);
+	assert_true(s.ch[0].load_elapsed_ns < ref_ns(1000 + 2 * 0x10000));
+	vhv_pit_reset(&b, 0);
+	assert_int_equal(vhv_pit_restore(&b, &s, 200 * MS), 0);	/* 0.2 s of uptime */
+	assert_true(out_level(&b, 0, 200 * MS));
+	assert_no_irq0(&b, 200 * MS);
+	assert_same_counts(&a, ta, &b, 200 * MS, 12345);
+	/* Younger than the reduced time: taken as loaded at 0, no wrap. */
+	assert_int_equal(vhv_pit_restore(&b, &s, 1000), 0);
+	assert_int_equal(b.ch[0].load_ns, 0);
+	/* Any elapsed time is taken, reduced: no wrap below 0. */
+	s.ch[0].load_elapsed_ns = ~0ull;
+	assert_int_equal(vhv_pit_restore(&b, &s, 5 * SEC), 0);
+	assert_true(out_level(&b, 0, 5 * SEC));
+}
+
+static void test_restore_rejects(void **state)
+{
+	struct vhv_pit a, before;
+	struct vhv_pit_state good, bad;
+	unsigned int i;
+
+	(void)state;
+	vhv_pit_reset(&a, 0);
+	load(&a, 0, 0x34, 1193, 0);
+	vhv_pit_save(&a, MS, &good);
+	assert_int_equal(vhv_pit_restore(&a, &good, MS), 0);
+	for (i = 0; i < 20; i++) {
+		bad = good;
+		switch (i) {
+		case 0: bad.ch[0].count = 0; break;
+		case 1: bad.ch[0].count = 0x10001; break;
+		case 2: bad.ch[1].count_register = 0; break;
+		case 3: bad.ch[2].mode = 6; break;
+		case 4: bad.ch[2].access = 0; break;
+		case 5: bad.ch[2].access = 4; break;
+		case 6: bad.ch[0].gate = 0; break;
+		case 7: bad.ch[1].paused = 1; break;		/* not armed */
+		case 8: bad.ch[1].load_elapsed_ns = 1; break;	/* not armed */
+		case 9: bad.ch[0].pending_at_gate = 1; break;
+		case 10: bad.ch[0].pending_ns = 1; break;
+		case 11: bad.ch[0].pending = 1; bad.ch[0].pending_ns = ref_ns(0x10000) + 1; break;
+		case 12: bad.ch[0].pending = 1; bad.ch[0].mode = 0; break;
+		case 13: bad.ch[0].access = 1; bad.ch[0].write_msb_next = 1; break;
+		case 14: bad.ch[2].bcd = 2; break;
+		case 15: bad.ch[1].pad = 1; break;
+		case 16: bad.ch[1].reserved[1] = 1; break;
+		case 17: bad.pad[0] = 1; break;
+		case 18: bad.reserved[0] = 1; break;
+		case 19: bad.refresh = 2; break;
+		}
+		before = a;
+		assert_int_equal(vhv_pit_restore(&a, &bad, 2 * MS), -EINVAL);
+		assert_memory_equal(&a, &before, sizeof(a));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +1018,10 @@ int main(void)
 		cmocka_unit_test(test_reload_zero_is_65536),
 		cmocka_unit_test(test_large_now),
 		cmocka_unit_test(test_write_reports_irq0_changes),
+		cmocka_unit_test(test_save_restore_other_clock),
+		cmocka_unit_test(test_save_restore_pending_and_latches),
+		cmocka_unit_test(test_restore_young_clock),
+		cmocka_unit_test(test_restore_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
