@@ -110,6 +110,7 @@
  * to hide it (the MSRs then read as written and do nothing harmful).
  */
 #define VHV_CAP_PVCLOCK		15
+/*
  * VHV_GET/SET_IRQCHIP, VHV_GET/SET_LAPIC and VHV_GET/SET_VCPU_EVENTS save
  * and restore every piece of in-kernel interrupt and timer state, and
  * VHV_RUN with run->immediate_exit finishes an exit userspace answered.
