@@ -86,7 +86,7 @@
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
  * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
  * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
- * there (HPET, irqfd/ioeventfd, state save/restore still missing): VMMs
+ * there (HPET, state save/restore still missing): VMMs
  * take 1 to mean Linux boots on vhv.  The ioctls above already work
  * where guests can run (VHV_CAP_RUN).
  */
@@ -513,8 +513,8 @@ struct vhv_irqfd {
  *           port 0xffff; MMIO range wrapping or ending above
  *           1 << VHV_CAP_GUEST_PHYS_BITS; datamatch wider than len bytes,
  *           or non-zero without DATAMATCH; pad or reserved non-zero; fd
- *           an open file that is not an eventfd (assign)
- *   EBADF   fd is not an open file descriptor (assign)
+ *           an open file that is not an eventfd
+ *   EBADF   fd is not an open file descriptor
  *   EEXIST  the range overlaps a registration (see above)
  *   ENOSPC  the VM has VHV_MAX_IOEVENTFDS registrations
  *   ENOENT  DEASSIGN: no such registration
