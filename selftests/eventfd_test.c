@@ -828,6 +828,12 @@ static void test_irqfd_errors(void)
 		     .resamplefd = rfd, .msi_address = 0xfee00000);
 	IRQFD_EINVAL("MSI to 0xfed00000", .flags = VHV_IRQFD_MSI, .msi_address = 0xfed00000);
 	IRQFD_EINVAL("MSI to 0x1fee00000", .flags = VHV_IRQFD_MSI, .msi_address = 0x1fee00000ull);
+	{
+		struct vhv_msi msi = { .address = 0x1fee00000ull, .data = 0x30 };
+
+		TEST_ERRNO(ioctl(vm->fd, VHV_SIGNAL_MSI, &msi), EINVAL,
+			   "VHV_SIGNAL_MSI to 0x1fee00000 (above 4 GiB)");
+	}
 	IRQFD_EINVAL("MSI with a gsi", .flags = VHV_IRQFD_MSI, .msi_address = 0xfee00000,
 		     .gsi = 1);
 	IRQFD_EINVAL("resamplefd the same eventfd", .flags = VHV_IRQFD_RESAMPLE,

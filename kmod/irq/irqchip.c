@@ -22,7 +22,7 @@
 #include "irqfd.h"
 
 #define MSI_ADDR_BASE		0xfee00000ull
-#define MSI_ADDR_MASK		0xfff00000ull
+#define MSI_ADDR_MASK		(~0xfffffull)	/* bits 63:20: 0xfee */
 
 static u64 now_ns(void)
 {
