@@ -41,11 +41,13 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_ops->vcpu_run && vhv_pvclock_available();
 	case VHV_CAP_IRQCHIP_STATE:
 		/* The irqchip and the events exist where guests run. */
+	case VHV_CAP_IRQFD:
+	case VHV_CAP_IOEVENTFD:
 		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
 		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET
-		 * and irqfd/ioeventfd are still to come.
+		 * is still to come.
 		 * The ioctls work; the selftests use them directly.
 		 */
 		return 0;
@@ -94,6 +96,9 @@ static void vhv_vm_destroy(struct vhv_vm *vm)
 	u32 i;
 
 	vhv_mmu_destroy(vm);
+	/* irqfds inject into the irqchip: gone before it goes. */
+	vhv_irqfds_destroy(vm);
+	vhv_ioeventfd_free(vm);
 	/* Its timer delivers to the vCPUs: stopped before they go. */
 	vhv_irqchip_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -153,6 +158,10 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_get_irqchip(vm, (void __user *)arg);
 	case VHV_SET_IRQCHIP:
 		return vhv_set_irqchip(vm, (void __user *)arg);
+	case VHV_IRQFD:
+		return vhv_irqfd(vm, (void __user *)arg);
+	case VHV_IOEVENTFD:
+		return vhv_ioeventfd(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -180,6 +189,7 @@ static struct vhv_vm *vhv_vm_alloc(void)
 	vm->tsc_offset = -rdtsc();
 	vhv_pvclock_vm_init(vm);
 	mutex_init(&vm->lock);
+	vhv_irqfds_init(vm);
 	spin_lock_init(&vm->flush_lock);
 	if (!zalloc_cpumask_var(&vm->flush_cpus, GFP_KERNEL_ACCOUNT))
 		goto err_free;
