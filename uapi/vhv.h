@@ -85,10 +85,9 @@
 /*
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
  * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
- * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
- * there (the HPET still missing): VMMs
- * take 1 to mean Linux boots on vhv.  The ioctls above already work
- * where guests can run (VHV_CAP_RUN).
+ * VHV_GET/SET_MP_STATE: the set a stock Linux needs to boot here (with
+ * the paravirtual clock, VHV_CAP_PVCLOCK).  VMMs take 1 to mean "Linux
+ * boots on vhv".  Reads 1 where guests run (VHV_CAP_RUN).
  */
 #define VHV_CAP_IRQCHIP		8
 /* run->hypercall.cpl holds the caller's privilege level (VMMs refuse
