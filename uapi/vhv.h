@@ -716,6 +716,8 @@ struct vhv_irqchip_state {
 };
 #define VHV_GET_IRQCHIP		_IOWR(VHVIO, 0x19, struct vhv_irqchip_state)
 #define VHV_SET_IRQCHIP		_IOW(VHVIO, 0x1a, struct vhv_irqchip_state)
+
+/*
  * VHV_IRQFD: ties an eventfd to an interrupt of the in-kernel irqchip.
  * Each time the eventfd is signalled (its count written), the kernel
  * injects, without a return to the VMM's device code:
