@@ -401,6 +401,13 @@ static u64 deadline_ns(struct vhv_vcpu *vcpu, u64 deadline)
 		return 0;
 	if (vhv_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc) || deadline <= tsc || !tsc_khz)
 		return now;
+	/*
+	 * The quotient below must fit in 64 bits or the division faults: a
+	 * deadline near 2^64 with a TSC under 1 GHz (QEMU -icount's) would
+	 * not.  In milliseconds first, which cannot overflow.
+	 */
+	if ((deadline - tsc) / tsc_khz >= DEADLINE_MAX_NS / NSEC_PER_MSEC)
+		return 0;
 	delta = mul_u64_u32_div(deadline - tsc, 1000000, tsc_khz);
 	if (delta > DEADLINE_MAX_NS - now)
 		return 0;
