@@ -201,11 +201,24 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 
 /* ---- the LAPIC timer ---------------------------------------------------------- */
 
-/* Caller holds apic->lock. */
+/*
+ * Caller holds apic->lock, on the vCPU's own thread (its exits and its
+ * ioctls), never while the vCPU is in the guest.  A timer already due (a
+ * TSC deadline in the past, a count of a tick or two) fires here, its
+ * interrupt in IRR for the next entry: an hrtimer started in the past
+ * would cost the host a timer interrupt to say the same, and the guest
+ * would get it only once that came.
+ */
 static void lapic_arm(struct vhv_vlapic *apic)
 {
-	u64 expiry = vhv_lapic_timer_expiry(&apic->s);
+	u64 expiry = vhv_lapic_timer_expiry(&apic->s), now = now_ns();
 
+	if (expiry && expiry <= now) {
+		vhv_lapic_timer_fire(&apic->s, now);
+		if (vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE)
+			apic->tsc_deadline = 0;
+		expiry = vhv_lapic_timer_expiry(&apic->s);
+	}
 	if (expiry)
 		hrtimer_start(&apic->timer, ns_to_ktime(expiry), HRTIMER_MODE_ABS);
 	else
