@@ -575,15 +575,21 @@ static void x2apic_init(struct vm *vm, int v, uint32_t lvt_timer)
 	run_to_done(vm, v);
 }
 
+/*
+ * Every wait needs its interrupt: fewer is a failure.  More is reported and
+ * tolerated (kvm_amd on Linux 6.12 was seen to deliver one TSC-deadline
+ * interrupt too many in 5000), the time is still the time of the waits.
+ */
 static void check_count(struct vm *vm, uint32_t gpa, uint32_t want, const char *row)
 {
 	uint32_t got = guest_u32(vm, gpa);
 
-	if (got != want) {
-		fprintf(stderr, "bench-irq: %s: %u interrupts counted, %u expected\n",
-			row, got, want);
+	if (got == want)
+		return;
+	fprintf(stderr, "bench-irq: %s: %u interrupts counted, %u expected\n",
+		row, got, want);
+	if (got < want)
 		exit(1);
-	}
 }
 
 struct opts {
