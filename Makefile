@@ -72,7 +72,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 
 # ---- userspace -------------------------------------------------------------
 
-userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits \
+userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits $(B)/tools/bench-irq \
 	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run $(B)/tools/vmm-example) $(GUESTS)
 
 $(B)/libvmm.a: $(LIBVMM_OBJS)
@@ -100,6 +100,9 @@ $(B)/tools/vhv-probe: $(B)/tools/vhv-probe.o
 
 $(B)/tools/bench-exits: $(B)/tools/bench-exits.o
 	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/tools/bench-irq: $(B)/tools/bench-irq.o
+	$(CC) $(CFLAGS) -pthread -o $@ $^
 
 unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
 

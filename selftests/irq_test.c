@@ -245,6 +245,14 @@ static void guest_deadline(void *arg)
 	guest_wrmsr(0x6e0, 1);
 	wait_for(0x41, 2);
 	apic_write(APIC_EOI, 0);
+	/*
+	 * With interrupts on, before the next instruction: the WRMSR's exit
+	 * raised it, not a host timer interrupting the guest some time later.
+	 */
+	guest_wrmsr(0x6e0, 1);
+	asm volatile("" ::: "memory");
+	GUEST_SYNC(count_of(0x41) << 1 | (guest_rdmsr(0x6e0) == 0));
+	apic_write(APIC_EOI, 0);
 	GUEST_DONE();
 }
 
@@ -256,8 +264,12 @@ static void test_tsc_deadline(void)
 
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 0, "TSC deadline: the interrupt came and the MSR reads 0");
-	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE,
+	tap_result(vcpu_run_to_ucall(vcpu, &uc) == UCALL_SYNC,
 		   "TSC deadline: a deadline in the past fires at once");
+	tap_result(uc.args[0] == (3 << 1 | 1),
+		   "TSC deadline in the past: taken before the next instruction, MSR 0 (%#llx)",
+		   (unsigned long long)uc.args[0]);
+	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE, "TSC deadline: guest done");
 	done(vm, vcpu);
 }
 

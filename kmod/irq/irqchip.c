@@ -202,11 +202,24 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 
 /* ---- the LAPIC timer ---------------------------------------------------------- */
 
-/* Caller holds apic->lock. */
+/*
+ * Caller holds apic->lock, on the vCPU's own thread (its exits and its
+ * ioctls), never while the vCPU is in the guest.  A timer already due (a
+ * TSC deadline in the past, a count of a tick or two) fires here, its
+ * interrupt in IRR for the next entry: an hrtimer started in the past
+ * would cost the host a timer interrupt to say the same, and the guest
+ * would get it only once that came.
+ */
 static void lapic_arm(struct vhv_vlapic *apic)
 {
-	u64 expiry = vhv_lapic_timer_expiry(&apic->s);
+	u64 expiry = vhv_lapic_timer_expiry(&apic->s), now = now_ns();
 
+	if (expiry && expiry <= now) {
+		vhv_lapic_timer_fire(&apic->s, now);
+		if (vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE)
+			apic->tsc_deadline = 0;
+		expiry = vhv_lapic_timer_expiry(&apic->s);
+	}
 	if (expiry)
 		hrtimer_start(&apic->timer, ns_to_ktime(expiry), HRTIMER_MODE_ABS);
 	else
@@ -402,6 +415,13 @@ static u64 deadline_ns(struct vhv_vcpu *vcpu, u64 deadline)
 		return 0;
 	if (vhv_ops->get_msr(vcpu, MSR_IA32_TSC, &tsc) || deadline <= tsc || !tsc_khz)
 		return now;
+	/*
+	 * The quotient below must fit in 64 bits or the division faults: a
+	 * deadline near 2^64 with a TSC under 1 GHz (QEMU -icount's) would
+	 * not.  In milliseconds first, which cannot overflow.
+	 */
+	if ((deadline - tsc) / tsc_khz >= DEADLINE_MAX_NS / NSEC_PER_MSEC)
+		return 0;
 	delta = mul_u64_u32_div(deadline - tsc, 1000000, tsc_khz);
 	if (delta > DEADLINE_MAX_NS - now)
 		return 0;
