@@ -421,7 +421,7 @@ int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot)
 int vmm_load_kernel_image(struct vmm_vm *vm, const struct vmm_boot *boot,
 			  const uint8_t *img, size_t len)
 {
-	if (len >= 4 && !memcmp(img, "\177ELF", 4))
+	if ((len >= 4 && !memcmp(img, "\177ELF", 4)) || vmm_multiboot_aout(img, len))
 		return vmm_load_elf(vm, boot, img, len);
 	return load_bzimage(vm, boot, img, len);
 }
@@ -435,6 +435,9 @@ int vmm_kernel_check(const char *path, const uint8_t *img, size_t len,
 
 	if (len >= 4 && !memcmp(img, "\177ELF", 4))
 		return vmm_elf_check(path, img, len, is_linux, msg, msg_len);
+	*is_linux = false;
+	if (vmm_multiboot_aout(img, len))
+		return 0;
 	r = bzimage_parse(img, len, &bz, why, sizeof(why));
 	if (r)
 		snprintf(msg, msg_len, "kernel %s: %s", path, why);

@@ -38,9 +38,14 @@ int vmm_elf_check(const char *path, const uint8_t *img, size_t len,
 int vmm_load_kernel_image(struct vmm_vm *vm, const struct vmm_boot *boot,
 			  const uint8_t *img, size_t len);
 
-/* ELF kernels: PVH entry note or Multiboot v1 header. */
+/*
+ * ELF kernels (PVH entry note or Multiboot v1 header), and Multiboot
+ * kernels in any format whose header has the a.out kludge.
+ */
 int vmm_load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
 		 const uint8_t *img, size_t len);
+/* Whether img has a Multiboot header with the a.out kludge (flag 16). */
+bool vmm_multiboot_aout(const uint8_t *img, size_t len);
 
 /*
  * 64-bit entry: identity-mapped 4 GiB with 2 MiB pages, flat 64-bit code

@@ -2,8 +2,9 @@
 /*
  * ELF kernels: the PVH entry (an ELF note "Xen" type 18 holding a 32-bit
  * physical entry point; EBX = hvm_start_info) and Multiboot v1 (header in
- * the first 8 KiB; EAX = 0x2badb002, EBX = multiboot_info).  Both enter in
- * flat 32-bit protected mode with paging off.
+ * the first 8 KiB; EAX = 0x2badb002, EBX = multiboot_info), the latter
+ * also as any file whose header has the a.out kludge.  Both enter in flat
+ * 32-bit protected mode with paging off.
  */
 #include <elf.h>
 #include <errno.h>
@@ -19,14 +20,16 @@
 #define PVH_START_MAGIC		0x336ec578u
 #define MB_HEADER_MAGIC		0x1badb002u
 #define MB_BOOT_MAGIC		0x2badb002u
+#define MB_AOUT_KLUDGE		(1u << 16)	/* header flag: address fields */
 #define MB_SEARCH		8192
 
 /*
  * Where things go in guest-physical memory.
  *
- * The kernel's PT_LOAD segments go at their p_paddr, anywhere in the RAM
- * the memory map (memmap_entries()) calls usable: [0, EBDA), [1 MiB, end
- * of low RAM) and RAM from 4 GiB.  Below 1 MiB too: GRUB and QEMU load a
+ * The kernel's PT_LOAD segments (or its one a.out-kludge image) go at
+ * their p_paddr (load_addr), anywhere in the RAM the memory map
+ * (memmap_entries()) calls usable: [0, EBDA), [1 MiB, end of low RAM) and
+ * RAM from 4 GiB.  Below 1 MiB too: GRUB and QEMU load a
  * Multiboot kernel there.  A segment is refused, with an error naming it
  * and the range, only where it would touch what libvmm keeps at a fixed
  * place (`fixed` below: the legacy PC area, where the ACPI and MP tables
@@ -250,6 +253,46 @@ int vmm_elf_check(const char *path, const uint8_t *img, size_t len,
 	return 0;
 }
 
+/*
+ * Checks one loadable segment (p: offset, paddr, filesz, memsz) against
+ * the file, RAM and the fixed ranges, copies it in and records it in
+ * e->segs; name says which in messages ("segment 2").
+ */
+static int load_segment(struct vmm_vm *vm, const char *path, const char *name,
+			struct elf_image *e, const struct phdr *p)
+{
+	unsigned int j;
+	uint8_t *dst;
+
+	if (p->filesz > p->memsz || !in_file(e, p->offset, p->filesz))
+		return vmm_set_error(vm, -ENOEXEC, "kernel %s: %s lies outside the file",
+				     path, name);
+	/* In RAM: then paddr + memsz cannot wrap. */
+	dst = vmm_guest_ptr(vm, p->paddr, p->memsz);
+	if (!dst)
+		return vmm_set_error(vm, -ENOSPC,
+				     "kernel %s: %s (0x%llx+0x%llx) is not in guest RAM (0-0x%llx%s)",
+				     path, name, (unsigned long long)p->paddr,
+				     (unsigned long long)p->memsz,
+				     (unsigned long long)vm->low_size - 1,
+				     vm->high_size ? " and from 4 GiB" : "");
+	for (j = 0; j < sizeof(fixed) / sizeof(fixed[0]); j++)
+		if (p->paddr < fixed[j].end && p->paddr + p->memsz > fixed[j].start)
+			return vmm_set_error(vm, -ENOSPC,
+					     "kernel %s: %s (0x%llx-0x%llx) overlaps 0x%llx-0x%llx, %s",
+					     path, name, (unsigned long long)p->paddr,
+					     (unsigned long long)(p->paddr + p->memsz - 1),
+					     (unsigned long long)fixed[j].start,
+					     (unsigned long long)fixed[j].end - 1,
+					     fixed[j].what);
+	memcpy(dst, e->img + p->offset, p->filesz);
+	memset(dst + p->filesz, 0, p->memsz - p->filesz);
+	e->segs[e->nr_segs++] = (struct seg_range){ p->paddr, p->paddr + p->memsz };
+	if (p->paddr + p->memsz > e->end)
+		e->end = p->paddr + p->memsz;
+	return 0;
+}
+
 static int seg_cmp(const void *a, const void *b)
 {
 	const struct seg_range *x = a, *y = b;
@@ -257,16 +300,14 @@ static int seg_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/*
- * Copies the PT_LOAD segments into guest RAM after checking each against
- * RAM and the fixed ranges; e->segs lists them, sorted, for what follows.
- */
+/* The PT_LOAD segments; e->segs lists them, sorted, for what follows. */
 static int elf_load_segments(struct vmm_vm *vm, const char *path,
 			     struct elf_image *e)
 {
+	char name[32];
 	struct phdr p;
-	unsigned int i, j;
-	uint8_t *dst;
+	unsigned int i;
+	int r;
 
 	e->segs = calloc(e->phnum, sizeof(*e->segs));
 	if (!e->segs)
@@ -275,42 +316,70 @@ static int elf_load_segments(struct vmm_vm *vm, const char *path,
 		get_phdr(e, i, &p);
 		if (p.type != PT_LOAD || !p.memsz)
 			continue;
-		if (p.filesz > p.memsz || !in_file(e, p.offset, p.filesz))
-			return vmm_set_error(vm, -ENOEXEC,
-					     "kernel %s: segment %u lies outside the file",
-					     path, i);
-		/* In RAM: then paddr + memsz cannot wrap. */
-		dst = vmm_guest_ptr(vm, p.paddr, p.memsz);
-		if (!dst)
-			return vmm_set_error(vm, -ENOSPC,
-					     "kernel %s: segment %u (0x%llx+0x%llx) is not in guest RAM (0-0x%llx%s)",
-					     path, i, (unsigned long long)p.paddr,
-					     (unsigned long long)p.memsz,
-					     (unsigned long long)vm->low_size - 1,
-					     vm->high_size ? " and from 4 GiB" : "");
-		for (j = 0; j < sizeof(fixed) / sizeof(fixed[0]); j++)
-			if (p.paddr < fixed[j].end &&
-			    p.paddr + p.memsz > fixed[j].start)
-				return vmm_set_error(vm, -ENOSPC,
-						     "kernel %s: segment %u (0x%llx-0x%llx) overlaps 0x%llx-0x%llx, %s",
-						     path, i,
-						     (unsigned long long)p.paddr,
-						     (unsigned long long)(p.paddr + p.memsz - 1),
-						     (unsigned long long)fixed[j].start,
-						     (unsigned long long)fixed[j].end - 1,
-						     fixed[j].what);
-		memcpy(dst, e->img + p.offset, p.filesz);
-		memset(dst + p.filesz, 0, p.memsz - p.filesz);
-		e->segs[e->nr_segs++] = (struct seg_range){ p.paddr,
-							    p.paddr + p.memsz };
-		if (p.paddr + p.memsz > e->end)
-			e->end = p.paddr + p.memsz;
+		snprintf(name, sizeof(name), "segment %u", i);
+		r = load_segment(vm, path, name, e, &p);
+		if (r)
+			return r;
 	}
 	if (!e->nr_segs)
 		return vmm_set_error(vm, -ENOEXEC, "kernel %s: nothing to load",
 				     path);
 	qsort(e->segs, e->nr_segs, sizeof(*e->segs), seg_cmp);
 	return 0;
+}
+
+/*
+ * Multiboot's a.out kludge (header flag 16): the header's address fields
+ * say where the image goes, whatever the file's format, and win over an
+ * ELF's program headers (as in GRUB).  The file from the header's offset
+ * minus (header_addr - load_addr) is loaded at load_addr up to
+ * load_end_addr (0: the end of the file), zeroed up to bss_end_addr (0:
+ * no bss); entry_addr is the entry.  One segment, checked as any other.
+ */
+static int aout_load(struct vmm_vm *vm, const char *path, struct elf_image *e,
+		     long mb)
+{
+	uint32_t h[8], header_addr, load_addr, load_end, bss_end;
+	struct phdr p = { .type = PT_LOAD };
+
+	if (!in_file(e, mb, sizeof(h)))
+		return vmm_set_error(vm, -ENOEXEC,
+				     "kernel %s: Multiboot header with the a.out kludge is cut short",
+				     path);
+	memcpy(h, e->img + mb, sizeof(h));
+	header_addr = h[3];
+	load_addr = h[4];
+	load_end = h[5];
+	bss_end = h[6];
+	if (load_addr > header_addr || header_addr - load_addr > (uint64_t)mb)
+		return vmm_set_error(vm, -ENOEXEC,
+				     "kernel %s: a.out kludge: load_addr 0x%x and header_addr 0x%x do not fit the header's offset 0x%lx in the file",
+				     path, load_addr, header_addr, mb);
+	p.offset = mb - (header_addr - load_addr);
+	p.paddr = load_addr;
+	if (load_end && load_end < load_addr)
+		return vmm_set_error(vm, -ENOEXEC,
+				     "kernel %s: a.out kludge: load_end_addr 0x%x is below load_addr 0x%x",
+				     path, load_end, load_addr);
+	p.filesz = load_end ? load_end - load_addr : e->len - p.offset;
+	p.memsz = p.filesz;
+	if (bss_end) {
+		if ((uint64_t)bss_end < load_addr + p.filesz)
+			return vmm_set_error(vm, -ENOEXEC,
+					     "kernel %s: a.out kludge: bss_end_addr 0x%x is below the end of the loaded image 0x%llx",
+					     path, bss_end,
+					     (unsigned long long)(load_addr + p.filesz));
+		p.memsz = bss_end - load_addr;
+	}
+	if (!p.memsz)
+		return vmm_set_error(vm, -ENOEXEC, "kernel %s: nothing to load",
+				     path);
+	e->segs = calloc(1, sizeof(*e->segs));
+	if (!e->segs)
+		return vmm_set_error(vm, -ENOMEM, "kernel %s: out of memory", path);
+	e->is64 = false;
+	e->entry = h[7];
+	return load_segment(vm, path, "the a.out kludge image", e, &p);
 }
 
 static bool in_segment(const struct elf_image *e, uint64_t addr)
@@ -561,32 +630,53 @@ static int elf_boot(struct vmm_vm *vm, const struct vmm_boot *boot,
 static int load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
 		    struct elf_image *e)
 {
+	bool is_elf = e->len >= SELFMAG && !memcmp(e->img, ELFMAG, SELFMAG);
 	char msg[VMM_ERROR_MAX];
-	uint64_t entry;
+	uint64_t entry = 0;
 	uint32_t hdr[3];
 	long mb;
 	int r;
 
-	r = elf_parse(boot->kernel, e, msg, sizeof(msg));
-	if (r)
-		return vmm_set_error(vm, r, "%s", msg);
-	entry = pvh_entry(e);
 	mb = multiboot_header(e->img, e->len);
-	if (!entry && mb < 0)
-		return vmm_set_error(vm, -ENOEXEC,
-				     "kernel %s: ELF without a PVH entry note or a Multiboot header",
-				     boot->kernel);
-	if (!vm->caps.irqchip && elf_notes(e, linux_note, NULL))
-		return vmm_set_error(vm, -ENOTSUP,
-				     "kernel %s: Linux needs interrupt controllers and timers, which the %s backend does not provide yet",
-				     boot->kernel, vm->ops->name);
-	if (!entry) {
+	if (mb >= 0)
 		memcpy(hdr, e->img + mb, sizeof(hdr));
-		/* Bit 16 (a.out kludge) and video modes (bit 2) are not offered. */
+	if (is_elf) {
+		r = elf_parse(boot->kernel, e, msg, sizeof(msg));
+		if (r)
+			return vmm_set_error(vm, r, "%s", msg);
+		entry = pvh_entry(e);
+		if (!entry && mb < 0)
+			return vmm_set_error(vm, -ENOEXEC,
+					     "kernel %s: ELF without a PVH entry note or a Multiboot header",
+					     boot->kernel);
+		if (!vm->caps.irqchip && elf_notes(e, linux_note, NULL))
+			return vmm_set_error(vm, -ENOTSUP,
+					     "kernel %s: Linux needs interrupt controllers and timers, which the %s backend does not provide yet",
+					     boot->kernel, vm->ops->name);
+	} else if (mb < 0 || !(hdr[1] & MB_AOUT_KLUDGE)) {
+		return vmm_set_error(vm, -ENOEXEC,
+				     "kernel %s: neither ELF nor a Multiboot kernel with the a.out kludge",
+				     boot->kernel);
+	}
+	if (!entry) {
+		/*
+		 * Video modes (bit 2) and the other required features (bits
+		 * 3-15) are not offered; of the optional ones (16-31) the
+		 * a.out kludge is, and the rest may be ignored.
+		 */
 		if (hdr[1] & 0xfffc)
 			return vmm_set_error(vm, -ENOTSUP,
 					     "kernel %s: Multiboot header asks for features 0x%x that libvmm does not provide",
 					     boot->kernel, hdr[1] & 0xfffc);
+		r = hdr[1] & MB_AOUT_KLUDGE ? aout_load(vm, boot->kernel, e, mb) :
+					      elf_load_segments(vm, boot->kernel, e);
+		if (r)
+			return r;
+		if (e->is64 || !in_segment(e, e->entry))
+			return vmm_set_error(vm, -ENOEXEC,
+					     "kernel %s: Multiboot kernels must be 32-bit with the entry 0x%llx inside what is loaded",
+					     boot->kernel, (unsigned long long)e->entry);
+		return elf_boot(vm, boot, e, 0);
 	}
 	r = elf_load_segments(vm, boot->kernel, e);
 	if (r)
@@ -595,11 +685,18 @@ static int load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,
 		return vmm_set_error(vm, -ENOEXEC,
 				     "kernel %s: PVH entry 0x%llx is not a 32-bit address",
 				     boot->kernel, (unsigned long long)entry);
-	if (!entry && (e->is64 || !in_segment(e, e->entry)))
-		return vmm_set_error(vm, -ENOEXEC,
-				     "kernel %s: Multiboot kernels must be 32-bit ELF with the entry inside a loaded segment",
-				     boot->kernel);
 	return elf_boot(vm, boot, e, entry);
+}
+
+bool vmm_multiboot_aout(const uint8_t *img, size_t len)
+{
+	long mb = multiboot_header(img, len);
+	uint32_t flags;
+
+	if (mb < 0)
+		return false;
+	memcpy(&flags, img + mb + 4, 4);
+	return flags & MB_AOUT_KLUDGE;
 }
 
 int vmm_load_elf(struct vmm_vm *vm, const struct vmm_boot *boot,

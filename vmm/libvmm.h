@@ -173,7 +173,13 @@ int vmm_add_rng(struct vmm_vm *vm);
 /*
  * Loads a kernel and sets the boot vCPU up to enter it.  The format is
  * detected: a bzImage (boot protocol >= 2.12 with the 64-bit entry), an
- * ELF with a Xen PVH entry note, or a Multiboot v1 kernel.
+ * ELF with a Xen PVH entry note, or a Multiboot v1 kernel (ELF, or any
+ * file with the a.out kludge).  ELF and a.out-kludge images may go
+ * anywhere in usable RAM, below 1 MiB too; only the legacy PC area
+ * (0x9fc00-0xfffff: EBDA, VGA/ROM hole, ACPI and MP tables) is refused,
+ * by name.  libvmm's own boot data for them goes in the lowest free gap.
+ * A Multiboot command line is the kernel path, a space, then cmdline
+ * (as GRUB and QEMU pass it); PVH and bzImage kernels get cmdline alone.
  */
 struct vmm_boot {
 	const char *kernel;	/* path */

@@ -24,7 +24,8 @@ GUEST_LD_FLAGS := -m elf_i386 -nostdlib -static -N --no-warn-rwx-segments \
 	-T selftests/guests/guest.ld
 GUEST_LD := ld $(GUEST_LD_FLAGS)
 GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf \
-	$(B)/selftests/guests/multiboot-f4.elf $(B)/selftests/guests/multiboot-low.elf
+	$(B)/selftests/guests/multiboot-f4.elf $(B)/selftests/guests/multiboot-low.elf \
+	$(B)/selftests/guests/multiboot-aout.bin
 $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
@@ -40,6 +41,12 @@ $(B)/selftests/guests/multiboot-low.elf: selftests/guests/bootinfo.S selftests/g
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
 	ld --defsym LOAD_ADDR=0x10000 $(GUEST_LD_FLAGS) -o $@ $@.o
+# A flat binary at 128 KiB that only the Multiboot a.out kludge places.
+$(B)/selftests/guests/multiboot-aout.bin: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DAOUT -c -o $@.o $<
+	ld --defsym LOAD_ADDR=0x20000 $(GUEST_LD_FLAGS) -o $@.elf $@.o
+	objcopy -O binary $@.elf $@
 $(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -DPVH -c -o $@.o $<

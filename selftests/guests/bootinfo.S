@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A tiny 32-bit test kernel for libvmm's ELF loaders, built twice: with a
- * Multiboot v1 header, and (-DPVH) with a PVH entry note.  It checks the
+ * Multiboot v1 header, and (-DPVH) with a PVH entry note; with -DAOUT the
+ * Multiboot header has the a.out kludge, for a flat binary (objcopy -O
+ * binary) that only the header's addresses place.  It checks the
  * boot magic and prints on COM1 (polled) what it was given:
  *   multiboot: kernel=<argv[0]> args=<argv[1..]> mem=<KiB>
  *   pvh: cmdline=<command line> mem=<KiB>
@@ -34,8 +36,19 @@
 	.balign 4
 mb_header:
 	.long 0x1badb002
+#ifdef AOUT
+	/* wants memory info; a flat binary: the a.out kludge's addresses */
+	.long 0x00010002
+	.long -(0x1badb002 + 0x00010002)
+	.long mb_header		/* header_addr */
+	.long __load_start	/* load_addr: the file's first byte */
+	.long __load_end	/* load_end_addr */
+	.long __bss_end		/* bss_end_addr */
+	.long _start		/* entry_addr */
+#else
 	.long 0x00000002	/* wants memory info */
 	.long -(0x1badb002 + 0x00000002)
+#endif
 #endif
 
 _start:

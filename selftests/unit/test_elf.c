@@ -5,7 +5,8 @@
  * below 1 MiB too; segments refused only where libvmm keeps its fixed
  * ranges, with the segment and the range named; libvmm's boot block
  * moving out of a kernel's way; the Multiboot command line starting with
- * the kernel's path; which kernels count as Linux (vmm_kernel_check()).
+ * the kernel's path; the a.out kludge; which kernels count as Linux
+ * (vmm_kernel_check()).
  */
 #include <elf.h>
 #include <errno.h>
@@ -460,7 +461,7 @@ static void test_multiboot_entry_outside(void **state)
 
 	(void)state;
 	assert_int_equal(load(make_elf(s, 1, 0x11000, MULTIBOOT), "", NULL), -ENOEXEC);
-	assert_string_equal(vm.err, "kernel " KERNEL ": Multiboot kernels must be 32-bit ELF with the entry inside a loaded segment");
+	assert_string_equal(vm.err, "kernel " KERNEL ": Multiboot kernels must be 32-bit with the entry 0x11000 inside what is loaded");
 }
 
 /* Linux without the hypervisor's interrupt controllers: refused, named. */
@@ -498,6 +499,113 @@ static void test_linux_elf_needs_irqchip(void **state)
 	assert_true(is_linux);
 }
 
+/*
+ * A flat binary with the a.out kludge: the Multiboot header at file
+ * offset 0x40 says it is at header_addr, the file from offset
+ * 0x40 - (header_addr - load_addr) goes to load_addr.
+ */
+static size_t make_aout(uint32_t header_addr, uint32_t load_addr,
+			uint32_t load_end, uint32_t bss_end, uint32_t entry)
+{
+	uint32_t mb[8] = { MB_MAGIC, 0x10002, -(MB_MAGIC + 0x10002), header_addr,
+			   load_addr, load_end, bss_end, entry };
+	size_t i;
+
+	for (i = 0; i < 0x400; i++)
+		img[i] = i & 0xff;
+	memcpy(img + 0x40, mb, sizeof(mb));
+	return 0x400;
+}
+
+static void test_aout_kludge_flat_binary(void **state)
+{
+	/* Loaded at 0x8000 (below 1 MiB) from file offset 0, bss to 0x9000. */
+	const struct seg s[] = { { 0x8000, 0x400, 0x1000 } };
+	char msg[VMM_ERROR_MAX];
+	bool is_linux = true;
+	size_t len = make_aout(0x8040, 0x8000, 0, 0x9000, 0x8060);
+	uint32_t mbi, i;
+
+	(void)state;
+	assert_int_equal(vmm_kernel_check(KERNEL, img, len, &is_linux, msg,
+					  sizeof(msg)), 0);
+	assert_false(is_linux);
+	assert_int_equal(load(len, "flat", NULL), 0);
+	assert_string_equal(vm.err, "");
+	assert_memory_equal(ram(0x8000), img, 0x400);
+	for (i = 0x400; i < 0x1000; i++)
+		assert_int_equal(*ram(0x8000 + i), 0);
+	assert_int_equal(regs.rax, 0x2badb002);
+	assert_int_equal(regs.rip, 0x8060);
+	mbi = regs.rbx;
+	assert_false(hits(s, 1, mbi, 0x58));
+	assert_false(hits(s, 1, sregs.gdt.base, 40));
+	assert_string_equal((char *)ram(get32(mbi + 16)), KERNEL " flat");
+	/* The block took the first page, below the image. */
+	assert_int_equal(sregs.gdt.base, 0x1000);
+
+	/* load_end_addr: only that much of the file; the header later in it. */
+	setup(NULL);
+	len = make_aout(0x20040, 0x20000, 0x20100, 0, 0x20000);
+	assert_int_equal(load(len, "", NULL), 0);
+	assert_memory_equal(ram(0x20000), img, 0x100);
+	assert_int_equal(*ram(0x20100), 0);
+}
+
+/* In an ELF the kludge's addresses win over the program headers (GRUB). */
+static void test_aout_kludge_wins_in_an_elf(void **state)
+{
+	const struct seg s[] = { { 0x100000, 0x100, 0x1000 } };
+	uint32_t mb[8] = { MB_MAGIC, 0x10002, -(MB_MAGIC + 0x10002), 0x30200,
+			   0x30000, 0, 0x36000, 0x30000 };
+	size_t len = make_elf(s, 1, 0x100000, MULTIBOOT);
+
+	(void)state;
+	memcpy(img + 0x200, mb, sizeof(mb));
+	assert_int_equal(load(len, "", NULL), 0);
+	assert_int_equal(regs.rip, 0x30000);
+	assert_memory_equal(ram(0x30000), img, len);
+	assert_int_equal(*ram(0x100000), 0);
+}
+
+/* Inconsistent address fields and a fixed range: named. */
+static void test_aout_kludge_refused(void **state)
+{
+	static const struct {
+		uint32_t h[5];
+		const char *msg;
+	} t[] = {
+		{ { 0x8040, 0x8041, 0, 0, 0x8041 },
+		  "a.out kludge: load_addr 0x8041 and header_addr 0x8040 do not fit the header's offset 0x40 in the file" },
+		{ { 0x8080, 0x8000, 0, 0, 0x8000 },
+		  "a.out kludge: load_addr 0x8000 and header_addr 0x8080 do not fit the header's offset 0x40 in the file" },
+		{ { 0x8040, 0x8000, 0x7fff, 0, 0x8000 },
+		  "a.out kludge: load_end_addr 0x7fff is below load_addr 0x8000" },
+		{ { 0x8040, 0x8000, 0x8100, 0x80ff, 0x8000 },
+		  "a.out kludge: bss_end_addr 0x80ff is below the end of the loaded image 0x8100" },
+		{ { 0x8040, 0x8000, 0x8800, 0, 0x8000 },
+		  "the a.out kludge image lies outside the file" },
+		{ { 0xf0040, 0xf0000, 0, 0, 0xf0000 },
+		  "the a.out kludge image (0xf0000-0xf03ff) overlaps 0xe0000-0xfffff, the BIOS area where libvmm writes the ACPI and MP tables" },
+		{ { 0x8040, 0x8000, 0, 0, 0x9000 },
+		  "Multiboot kernels must be 32-bit with the entry 0x9000 inside what is loaded" },
+	};
+	char want[VMM_ERROR_MAX];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len = make_aout(t[i].h[0], t[i].h[1], t[i].h[2], t[i].h[3],
+				       t[i].h[4]);
+
+		setup(NULL);
+		assert_true(load(len, "", NULL) < 0);
+		snprintf(want, sizeof(want), "kernel %s: %s", KERNEL, t[i].msg);
+		assert_string_equal(vm.err, want);
+		assert_false(vcpu.bsp_ready);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +621,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_module_above_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiboot_entry_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_elf_needs_irqchip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aout_kludge_flat_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aout_kludge_wins_in_an_elf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aout_kludge_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
