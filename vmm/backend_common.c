@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What the vhv and KVM backends do alike: vCPU fds with a run area, I/O exits, closing. */
+/*
+ * What the vhv and KVM backends do alike: vCPU fds with a run area, I/O
+ * exits, closing; and vmm_backend_pick(), which probes both.
+ */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/boot.h"
 #include "vmm/internal.h"
 
 int vmm_backend_vcpu_open(struct vmm_vcpu *vcpu, unsigned long mmap_size_ioctl,
@@ -61,4 +67,44 @@ bool vmm_exit_io(struct vmm_vcpu *vcpu, struct vmm_exit *exit, uint16_t port,
 	exit->io.count = count;
 	exit->io.data = (uint8_t *)vcpu->run + data_offset;
 	return data_offset + (uint64_t)count * size <= vcpu->run_size;
+}
+
+int vmm_backend_pick(const char *kernel, struct vmm_backend_choice *choice,
+		     struct vmm_error *err)
+{
+	struct vmm_backend_probe vhv, kvm;
+	bool is_linux;
+	uint8_t *img;
+	size_t len;
+	int r;
+
+	if (err) {
+		err->err = 0;
+		err->msg[0] = 0;
+	}
+	memset(choice, 0, sizeof(*choice));
+	/* The kernel's own problems first: they are what the user must fix. */
+	if (!kernel) {
+		is_linux = true;
+	} else {
+		char msg[VMM_ERROR_MAX];
+
+		r = vmm_read_file_msg("kernel", kernel, &img, &len, msg,
+				      sizeof(msg));
+		if (!r) {
+			r = vmm_kernel_check(kernel, img, len, &is_linux, msg,
+					     sizeof(msg));
+			free(img);
+		}
+		if (r) {
+			if (err) {
+				err->err = r;
+				snprintf(err->msg, sizeof(err->msg), "%s", msg);
+			}
+			return r;
+		}
+	}
+	vmm_vhv_probe(&vhv);
+	vmm_kvm_probe(&kvm);
+	return vmm_backend_decide(&vhv, &kvm, is_linux, choice, err);
 }

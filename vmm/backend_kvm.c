@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,6 +28,36 @@ _Static_assert(offsetof(struct kvm_dtable, limit) ==
 /* Where KVM may put the real-mode TSS and identity map (Intel only). */
 #define KVM_TSS_ADDR		0xfffbd000ull
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ull
+
+/* What kvm_vm_create() needs of /dev/kvm, without making a VM. */
+void vmm_kvm_probe(struct vmm_backend_probe *p)
+{
+	int fd, v;
+
+	memset(p, 0, sizeof(*p));
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		p->err = -errno;
+		snprintf(p->why, sizeof(p->why), "/dev/kvm: %s",
+			 errno == ENOENT ? "no such device" : strerror(errno));
+		return;
+	}
+	v = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION) {
+		p->err = -ENOTSUP;
+		snprintf(p->why, sizeof(p->why), "/dev/kvm: API version %d, need %d",
+			 v, KVM_API_VERSION);
+	} else if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+		   ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0 ||
+		   ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+		p->err = -ENOTSUP;
+		snprintf(p->why, sizeof(p->why),
+			 "/dev/kvm lacks the in-kernel irqchip, PIT or immediate_exit");
+	} else {
+		p->irqchip = true;
+	}
+	close(fd);
+}
 
 static int kvm_vm_create(struct vmm_vm *vm)
 {

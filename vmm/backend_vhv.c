@@ -2,6 +2,7 @@
 /* The /dev/vhv backend: vhv.ko, the product. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -10,6 +11,34 @@
 
 #include "vmm/internal.h"
 #include "vmm/x86_cpuid.h"
+
+/* What vhv_vm_create() needs of /dev/vhv, without making a VM. */
+void vmm_vhv_probe(struct vmm_backend_probe *p)
+{
+	int fd, v;
+
+	memset(p, 0, sizeof(*p));
+	fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		p->err = -errno;
+		snprintf(p->why, sizeof(p->why), "/dev/vhv: %s",
+			 errno == ENOENT ? "no such device" : strerror(errno));
+		return;
+	}
+	v = ioctl(fd, VHV_GET_API_VERSION, 0);
+	if (v != VHV_API_VERSION) {
+		p->err = -ENOTSUP;
+		snprintf(p->why, sizeof(p->why), "/dev/vhv: API version %d, need %d",
+			 v, VHV_API_VERSION);
+	} else if (ioctl(fd, VHV_CHECK_CAP, VHV_CAP_RUN) != 1) {
+		p->err = -ENOTSUP;
+		snprintf(p->why, sizeof(p->why),
+			 "vhv.ko cannot run guests on this host (VHV_CAP_RUN is 0)");
+	} else {
+		p->irqchip = ioctl(fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) == 1;
+	}
+	close(fd);
+}
 
 static int vhv_vm_create(struct vmm_vm *vm)
 {

@@ -33,42 +33,57 @@
 
 #define MAX_IMAGE_SIZE		(512ull << 20)
 
-int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
-		  uint8_t **buf, size_t *len)
+int vmm_read_file_msg(const char *what, const char *path, uint8_t **buf,
+		      size_t *len, char *msg, size_t msg_len)
 {
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return vmm_set_error(vm, -errno, "%s %s: %s", what, path,
-				     strerror(errno));
+	if (fd < 0) {
+		r = -errno;
+		snprintf(msg, msg_len, "%s %s: %s", what, path, strerror(-r));
+		return r;
+	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return vmm_set_error(vm, -EINVAL, "%s %s: not a regular file",
-				     what, path);
+		snprintf(msg, msg_len, "%s %s: not a regular file", what, path);
+		return -EINVAL;
 	}
 	if ((uint64_t)st.st_size > MAX_IMAGE_SIZE) {
 		close(fd);
-		return vmm_set_error(vm, -EFBIG, "%s %s: larger than %llu MiB",
-				     what, path, MAX_IMAGE_SIZE >> 20);
+		snprintf(msg, msg_len, "%s %s: larger than %llu MiB", what, path,
+			 MAX_IMAGE_SIZE >> 20);
+		return -EFBIG;
 	}
 	*len = st.st_size;
 	*buf = malloc(*len ? *len : 1);
 	if (!*buf) {
 		close(fd);
-		return vmm_set_error(vm, -ENOMEM, "%s %s: out of memory", what,
-				     path);
+		snprintf(msg, msg_len, "%s %s: out of memory", what, path);
+		return -ENOMEM;
 	}
 	n = vmm_pread_full(fd, *buf, *len, 0);
 	close(fd);
 	if (n != (ssize_t)*len) {
 		free(*buf);
-		return vmm_set_error(vm, n < 0 ? n : -EIO, "%s %s: read: %s",
-				     what, path,
-				     n < 0 ? strerror(-n) : "short file");
+		snprintf(msg, msg_len, "%s %s: read: %s", what, path,
+			 n < 0 ? strerror(-n) : "short file");
+		return n < 0 ? n : -EIO;
 	}
+	return 0;
+}
+
+int vmm_read_file(struct vmm_vm *vm, const char *what, const char *path,
+		  uint8_t **buf, size_t *len)
+{
+	char msg[VMM_ERROR_MAX];
+	int r;
+
+	r = vmm_read_file_msg(what, path, buf, len, msg, sizeof(msg));
+	if (r)
+		return vmm_set_error(vm, r, "%s", msg);
 	return 0;
 }
 
@@ -406,7 +421,26 @@ int vmm_load_kernel(struct vmm_vm *vm, const struct vmm_boot *boot)
 int vmm_load_kernel_image(struct vmm_vm *vm, const struct vmm_boot *boot,
 			  const uint8_t *img, size_t len)
 {
-	if (len >= 4 && !memcmp(img, "\177ELF", 4))
+	if ((len >= 4 && !memcmp(img, "\177ELF", 4)) || vmm_multiboot_aout(img, len))
 		return vmm_load_elf(vm, boot, img, len);
 	return load_bzimage(vm, boot, img, len);
+}
+
+int vmm_kernel_check(const char *path, const uint8_t *img, size_t len,
+		     bool *is_linux, char *msg, size_t msg_len)
+{
+	struct bzimage_info bz;
+	char why[128];
+	int r;
+
+	if (len >= 4 && !memcmp(img, "\177ELF", 4))
+		return vmm_elf_check(path, img, len, is_linux, msg, msg_len);
+	*is_linux = false;
+	if (vmm_multiboot_aout(img, len))
+		return 0;
+	r = bzimage_parse(img, len, &bz, why, sizeof(why));
+	if (r)
+		snprintf(msg, msg_len, "kernel %s: %s", path, why);
+	*is_linux = true;
+	return r;
 }

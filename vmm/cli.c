@@ -28,14 +28,17 @@ const char cli_usage[] =
 "                       stdio); a file stops growing at max (default 64M),\n"
 "                       and output a reader does not take is buffered (64 KiB),\n"
 "                       then dropped: the count is reported at exit\n"
-"  --backend vhv|kvm    the hypervisor: /dev/vhv (default) or /dev/kvm\n"
+"  --backend vhv|kvm    the hypervisor: /dev/vhv or /dev/kvm; by default vhv\n"
+"                       when it can run the kernel (Linux needs vhv.ko's\n"
+"                       in-kernel irqchip), else kvm; --verbose says which\n"
 "  --kernel-cache DIR|none  where decompressed bzImage kernels are kept\n"
 "                       (default $XDG_CACHE_HOME/vhv/kernels, else\n"
 "                       ~/.cache/vhv/kernels): later boots of the same bzImage\n"
 "                       skip the guest's decompression; a DIR that is not\n"
 "                       yours alone (other owner, group/world-writable, a\n"
 "                       symbolic link on its path) is refused, said on stderr\n"
-"  --verbose            say how the kernel was booted (on stderr)\n"
+"  --verbose            say which backend runs the guest and why, and how the\n"
+"                       kernel was booted (on stderr)\n"
 "  --help, --version\n"
 "\n"
 "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -309,6 +312,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'b':
 			if (vmm_backend_parse(optarg, &o->backend))
 				return ERR("--backend %s: must be vhv or kvm", optarg);
+			o->backend_set = 1;
 			break;
 		case 'K':
 			if (!*optarg)

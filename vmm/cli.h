@@ -19,6 +19,7 @@ struct cli_opts {
 	uint64_t mem;
 	unsigned int cpus;
 	enum vmm_backend_kind backend;
+	int backend_set;		/* --backend given; else vmm_backend_pick() */
 	enum cli_console console;
 	const char *console_path;
 	uint64_t console_max;		/* bytes the console file may take */

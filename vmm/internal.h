@@ -109,6 +109,27 @@ struct vmm_backend_ops {
 	const unsigned long *vm_ioctls;
 };
 
+/*
+ * What a device offers, found without making a VM (vmm_backend_pick()):
+ * err 0 when it can run guests, else -errno and why says why not
+ * ("/dev/vhv: no such device").
+ */
+struct vmm_backend_probe {
+	int err;
+	bool irqchip;		/* in-kernel interrupt controllers and timers */
+	char why[64];
+};
+void vmm_vhv_probe(struct vmm_backend_probe *p);
+void vmm_kvm_probe(struct vmm_backend_probe *p);
+/*
+ * backend_pick.c: vmm_backend_pick()'s rule on probe results, apart so
+ * that it is unit-tested with made-up ones.  is_linux: the kernel needs
+ * interrupt controllers.
+ */
+int vmm_backend_decide(const struct vmm_backend_probe *vhv,
+		       const struct vmm_backend_probe *kvm, bool is_linux,
+		       struct vmm_backend_choice *choice, struct vmm_error *err);
+
 extern const struct vmm_backend_ops vmm_backend_vhv;
 extern const struct vmm_backend_ops vmm_backend_kvm;
 

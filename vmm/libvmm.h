@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LIBVMM_VERSION_MAJOR	0
-#define LIBVMM_VERSION_MINOR	5
+#define LIBVMM_VERSION_MINOR	6
 #define LIBVMM_VERSION_PATCH	0
 #define LIBVMM_VERSION \
 	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
@@ -54,6 +54,34 @@ enum vmm_backend_kind {
 /* Parse "vhv"/"kvm"; -EINVAL for anything else. */
 int vmm_backend_parse(const char *name, enum vmm_backend_kind *kind);
 const char *vmm_backend_name(enum vmm_backend_kind kind);
+
+/*
+ * The backend that can run a kernel, for an embedder without a preference
+ * (vhv-run without --backend).  The rule: vhv when /dev/vhv can run that
+ * kernel, else KVM when /dev/kvm can.  /dev/vhv can when vhv.ko runs
+ * guests on this host (VHV_CAP_RUN) and, for Linux, which needs
+ * interrupt controllers and timers, has them in the kernel
+ * (VHV_CAP_IRQCHIP); a kernel that is not Linux (a Multiboot or PVH test
+ * kernel) runs on vhv without them.  Linux is a bzImage, or an ELF that
+ * carries Linux's notes (a vmlinux).  /dev/kvm can when it opens and
+ * has the in-kernel irqchip and PIT.  kernel: the path vmm_load_kernel()
+ * will get (NULL: assume Linux).
+ *
+ * Returns 0 with *choice filled: the backend, and why in words
+ * ("/dev/vhv: runs guests, in-kernel irqchip", "/dev/vhv: no such
+ * device", "vhv.ko has no in-kernel irqchip, which Linux needs").
+ * Errors, in err: the kernel's own, as vmm_load_kernel() would report
+ * them (unreadable, not a kernel libvmm boots); -ENODEV when neither
+ * device can run it, naming each device tried, why not, and what to do.
+ * Opens and closes the devices, creates no VM: the VM created afterwards
+ * may still fail (vhv.ko busy while another hypervisor holds the CPU).
+ */
+struct vmm_backend_choice {
+	enum vmm_backend_kind backend;
+	char why[VMM_ERROR_MAX];
+};
+int vmm_backend_pick(const char *kernel, struct vmm_backend_choice *choice,
+		     struct vmm_error *err);
 
 #define VMM_MAX_VCPUS		64
 #define VMM_MIN_RAM		(16ull << 20)
@@ -145,7 +173,13 @@ int vmm_add_rng(struct vmm_vm *vm);
 /*
  * Loads a kernel and sets the boot vCPU up to enter it.  The format is
  * detected: a bzImage (boot protocol >= 2.12 with the 64-bit entry), an
- * ELF with a Xen PVH entry note, or a Multiboot v1 kernel.
+ * ELF with a Xen PVH entry note, or a Multiboot v1 kernel (ELF, or any
+ * file with the a.out kludge).  ELF and a.out-kludge images may go
+ * anywhere in usable RAM, below 1 MiB too; only the legacy PC area
+ * (0x9fc00-0xfffff: EBDA, VGA/ROM hole, ACPI and MP tables) is refused,
+ * by name.  libvmm's own boot data for them goes in the lowest free gap.
+ * A Multiboot command line is the kernel path, a space, then cmdline
+ * (as GRUB and QEMU pass it); PVH and bzImage kernels get cmdline alone.
  */
 struct vmm_boot {
 	const char *kernel;	/* path */

@@ -169,6 +169,19 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	if (!o.backend_set) {
+		struct vmm_backend_choice pick;
+
+		if (vmm_backend_pick(o.kernel, &pick, &err))
+			return fail(err.msg, "");
+		o.backend = pick.backend;
+		if (o.verbose)
+			fprintf(stderr, "vhv-run: backend: %s (%s)\n",
+				vmm_backend_name(o.backend), pick.why);
+	} else if (o.verbose) {
+		fprintf(stderr, "vhv-run: backend: %s (--backend %s)\n",
+			vmm_backend_name(o.backend), vmm_backend_name(o.backend));
+	}
 	cfg = (struct vmm_vm_config){ .backend = o.backend, .ram_size = o.mem,
 				      .nr_vcpus = o.cpus };
 	vm = vmm_vm_create(&cfg, &err);

@@ -8,6 +8,11 @@ $(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c vmm/util.c
 $(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
+UNIT_TESTS += test_elf test_backend_pick
+$(B)/unit/test_elf: selftests/unit/test_elf.c vmm/elf.c vmm/boot.c vmm/x86_boot.c vmm/util.c \
+	vmm/bzimage.c vmm/kcache.c vmm/vmlinux.c
+$(B)/unit/test_elf: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
+$(B)/unit/test_backend_pick: selftests/unit/test_backend_pick.c vmm/backend_pick.c
 UNIT_TESTS += test_vm_error
 $(B)/unit/test_vm_error: selftests/unit/test_vm_error.c vmm/vm.c vmm/bus.c
 $(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
@@ -15,10 +20,12 @@ $(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
 # Test kernels for the ELF loaders (32-bit, no libc).  -N makes one flat
 # RWX segment on purpose (the loaders place it as is), so ld is told not
 # to warn about it.
-GUEST_LD := ld -m elf_i386 -nostdlib -static -N --no-warn-rwx-segments \
+GUEST_LD_FLAGS := -m elf_i386 -nostdlib -static -N --no-warn-rwx-segments \
 	-T selftests/guests/guest.ld
+GUEST_LD := ld $(GUEST_LD_FLAGS)
 GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf \
-	$(B)/selftests/guests/multiboot-f4.elf
+	$(B)/selftests/guests/multiboot-f4.elf $(B)/selftests/guests/multiboot-low.elf \
+	$(B)/selftests/guests/multiboot-aout.bin
 $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
@@ -28,6 +35,18 @@ $(B)/selftests/guests/multiboot-f4.elf: selftests/guests/bootinfo.S selftests/gu
 	@mkdir -p $(@D)
 	$(CC) -m32 -DDEBUG_EXIT=0xf4 -c -o $@.o $<
 	$(GUEST_LD) -o $@ $@.o
+# The same, linked at 64 KiB: below 1 MiB, where GRUB and QEMU load it too
+# (the symbol must be defined before the script reads it).
+$(B)/selftests/guests/multiboot-low.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -c -o $@.o $<
+	ld --defsym LOAD_ADDR=0x10000 $(GUEST_LD_FLAGS) -o $@ $@.o
+# A flat binary at 128 KiB that only the Multiboot a.out kludge places.
+$(B)/selftests/guests/multiboot-aout.bin: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DAOUT -c -o $@.o $<
+	ld --defsym LOAD_ADDR=0x20000 $(GUEST_LD_FLAGS) -o $@.elf $@.o
+	objcopy -O binary $@.elf $@
 $(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -DPVH -c -o $@.o $<

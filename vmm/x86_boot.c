@@ -48,9 +48,9 @@ static struct vhv_segment flat_segment(uint16_t sel, uint8_t type, bool code64)
 	return s;
 }
 
-static int write_gdt(struct vmm_vm *vm)
+static int write_gdt(struct vmm_vm *vm, uint64_t addr)
 {
-	void *gdt = vmm_guest_ptr(vm, BOOT_GDT, sizeof(boot_gdt));
+	void *gdt = vmm_guest_ptr(vm, addr, sizeof(boot_gdt));
 
 	if (!gdt)
 		return vmm_set_error(vm, -ENOSPC, "boot GDT: not in RAM");
@@ -93,7 +93,7 @@ int vmm_x86_enter_long_mode(struct vmm_vcpu *vcpu, uint64_t rip, uint64_t rsi)
 		pdpt[i] = (BOOT_PD + i * 0x1000) | PTE_P | PTE_RW;
 	for (i = 0; i < 4 * 512; i++)
 		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
-	r = write_gdt(vm);
+	r = write_gdt(vm, BOOT_GDT);
 	if (r)
 		return r;
 
@@ -117,15 +117,15 @@ int vmm_x86_enter_long_mode(struct vmm_vcpu *vcpu, uint64_t rip, uint64_t rsi)
 	return set_state(vcpu, &sregs, &regs);
 }
 
-int vmm_x86_enter_protected_mode(struct vmm_vcpu *vcpu, uint64_t rip,
-				 uint32_t eax, uint32_t ebx)
+int vmm_x86_enter_protected_mode(struct vmm_vcpu *vcpu, uint64_t gdt,
+				 uint64_t rip, uint32_t eax, uint32_t ebx)
 {
 	struct vmm_vm *vm = vcpu->vm;
 	struct vhv_sregs sregs;
 	struct vhv_regs regs;
 	int r;
 
-	r = write_gdt(vm);
+	r = write_gdt(vm, gdt);
 	if (r)
 		return r;
 	r = vm->ops->get_sregs(vcpu, &sregs);
@@ -134,7 +134,7 @@ int vmm_x86_enter_protected_mode(struct vmm_vcpu *vcpu, uint64_t rip,
 	sregs.cs = flat_segment(0x20, 0xb, false);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
 		flat_segment(0x18, 0x3, false);
-	sregs.gdt.base = BOOT_GDT;
+	sregs.gdt.base = gdt;
 	sregs.gdt.limit = sizeof(boot_gdt) - 1;
 	sregs.cr0 = CR0_PE | CR0_ET;
 	sregs.cr3 = 0;

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A tiny 32-bit test kernel for libvmm's ELF loaders, built twice: with a
- * Multiboot v1 header, and (-DPVH) with a PVH entry note.  It checks the
- * boot magic, prints "<protocol>: cmdline=<command line> mem=<KiB>" on
- * COM1 (polled), and stops the VM through the debug-exit port with 42
- * (Multiboot) or 43 (PVH); 1 if the entry state was wrong.  Without a
+ * Multiboot v1 header, and (-DPVH) with a PVH entry note; with -DAOUT the
+ * Multiboot header has the a.out kludge, for a flat binary (objcopy -O
+ * binary) that only the header's addresses place.  It checks the
+ * boot magic and prints on COM1 (polled) what it was given:
+ *   multiboot: kernel=<argv[0]> args=<argv[1..]> mem=<KiB>
+ *   pvh: cmdline=<command line> mem=<KiB>
+ * (a Multiboot command line starts with the kernel's path, as GRUB and
+ * QEMU pass it; the arguments follow the first space), then stops the VM
+ * through the debug-exit port with 42 (Multiboot) or 43 (PVH); 1 if the
+ * entry state was wrong.  Without a
  * debug-exit device there (vhv-run --debug-exit 0x501), the write does
  * nothing and the kernel resets the machine through the i8042.
  */
@@ -30,8 +36,19 @@
 	.balign 4
 mb_header:
 	.long 0x1badb002
+#ifdef AOUT
+	/* wants memory info; a flat binary: the a.out kludge's addresses */
+	.long 0x00010002
+	.long -(0x1badb002 + 0x00010002)
+	.long mb_header		/* header_addr */
+	.long __load_start	/* load_addr: the file's first byte */
+	.long __load_end	/* load_end_addr */
+	.long __bss_end		/* bss_end_addr */
+	.long _start		/* entry_addr */
+#else
 	.long 0x00000002	/* wants memory info */
 	.long -(0x1badb002 + 0x00000002)
+#endif
 #endif
 
 _start:
@@ -64,8 +81,16 @@ _start:
 	jz bad
 	mov $mb_name, %esi
 	call puts
-	mov 16(%ebx), %esi
+	mov 16(%ebx), %esi	/* argv[0]: up to the first space */
+	call putword
+	push %esi
+	mov $args_label, %esi
 	call puts
+	pop %esi
+	cmpb $' ', (%esi)	/* argv[1..]: after that space */
+	jne 1f
+	inc %esi
+1:	call puts
 	mov 8(%ebx), %eax	/* mem_upper, KiB above 1 MiB */
 	mov $42, %edx
 #endif
@@ -119,6 +144,18 @@ puts:
 	jmp puts
 1:	ret
 
+/* putword: from %esi up to a space or the NUL, %esi left on it. */
+putword:
+	lodsb
+	test %al, %al
+	jz 1f
+	cmp $' ', %al
+	je 1f
+	call putc
+	jmp putword
+1:	dec %esi
+	ret
+
 /* putdec: %eax in decimal. */
 putdec:
 	mov $10, %ecx
@@ -137,7 +174,8 @@ putdec:
 	ret
 
 	.section .rodata
-mb_name:	.asciz "multiboot: cmdline="
+mb_name:	.asciz "multiboot: kernel="
+args_label:	.asciz " args="
 pvh_name:	.asciz "pvh: cmdline="
 mem_label:	.asciz " mem="
 bad_msg:	.asciz "bootinfo: bad entry state\n"

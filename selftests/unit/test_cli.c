@@ -61,7 +61,8 @@ static void test_defaults(void **state)
 	assert_string_equal(o.kernel, "bz");
 	assert_int_equal(o.mem, 512ull << 20);
 	assert_int_equal(o.cpus, 1);
-	assert_int_equal(o.backend, VMM_BACKEND_VHV);
+	/* No --backend: vhv-run asks vmm_backend_pick(). */
+	assert_false(o.backend_set);
 	assert_int_equal(o.console, CLI_CONSOLE_STDIO);
 	assert_string_equal(o.cmdline, "console=ttyS0");
 	assert_int_equal(o.nr_disks, 0);
@@ -131,6 +132,7 @@ static void test_all_options(void **state)
 	assert_int_equal(o.console, CLI_CONSOLE_FILE);
 	assert_string_equal(o.console_path, "/tmp/c");
 	assert_int_equal(o.backend, VMM_BACKEND_KVM);
+	assert_true(o.backend_set);
 	assert_int_equal(run("--kernel", "k", "--kernel-cache", "none", NULL),
 			 CLI_RUN);
 	assert_null(o.kernel_cache);
