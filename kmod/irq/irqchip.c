@@ -488,6 +488,17 @@ int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base)
 
 /* ---- for the entry path ----------------------------------------------------------- */
 
+/*
+ * takes_extint() for the vCPU's own thread, on every entry: LVT0 and the
+ * APIC base are written by that thread only (guest accesses, INIT/RESET,
+ * VHV_SET_LAPIC and VHV_SET_SREGS under the vCPU mutex), never by a sender,
+ * so it reads them without the lock the senders' IRR updates need.
+ */
+static bool own_takes_extint(struct vhv_vcpu *vcpu)
+{
+	return vhv_lapic_accepts_extint(&vcpu->apic->s);
+}
+
 static bool takes_extint(struct vhv_vcpu *vcpu)
 {
 	unsigned long flags;
@@ -507,7 +518,7 @@ bool vhv_irq_pending(struct vhv_vcpu *vcpu)
 
 	if (!chip || !vcpu->apic)
 		return false;
-	if (takes_extint(vcpu)) {
+	if (own_takes_extint(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
 		r = vhv_pic_output(&chip->pic);
 		spin_unlock_irqrestore(&chip->lock, flags);
@@ -528,7 +539,7 @@ int vhv_irq_take(struct vhv_vcpu *vcpu)
 
 	if (!chip || !vcpu->apic)
 		return -1;
-	if (takes_extint(vcpu)) {
+	if (own_takes_extint(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
 		if (vhv_pic_output(&chip->pic))
 			v = vhv_pic_ack(&chip->pic);
