@@ -6,6 +6,7 @@
  * read by vCPUs under vm->srcu, as the memory slots are.
  */
 #include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -35,7 +36,7 @@ static int publish(struct vhv_vm *vm, bool pio, const struct vhv_ioevt *e,
 	u32 nr = (t ? t->nr : 0) + (e ? 1 : 0) - (remove_idx >= 0 ? 1 : 0);
 
 	if (nr) {
-		n = kmalloc(vhv_ioevt_table_size(nr), GFP_KERNEL_ACCOUNT);
+		n = kvmalloc(vhv_ioevt_table_size(nr), GFP_KERNEL_ACCOUNT);
 		if (!n)
 			return -ENOMEM;
 		vhv_ioevt_build(n, t, e, remove_idx);
@@ -106,7 +107,7 @@ int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp)
 	}
 	/* No vCPU still looks at the old table, or signals what it held. */
 	synchronize_srcu(&vm->srcu);
-	kfree(old);
+	kvfree(old);
 	/* Assign: the table keeps our reference.  Deassign: the table's
 	 * reference (the same context) and ours go. */
 	if (remove) {
@@ -148,7 +149,7 @@ void vhv_ioeventfd_free(struct vhv_vm *vm)
 
 		for (i = 0; t && i < t->nr; i++)
 			eventfd_ctx_put(t->e[i].eventfd);
-		kfree(t);
+		kvfree(t);
 		RCU_INIT_POINTER(vm->ioevts[s], NULL);
 	}
 	vm->nr_ioevts = 0;

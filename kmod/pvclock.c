@@ -8,13 +8,16 @@
  * hosts make too slow to trust), keeps its x2APIC, and gets a clock that
  * needs no exit to read.
  *
- * The clock is one linear function of the host TSC for the whole VM:
- * nanoseconds since the VM was created, scaled with the host's tsc_khz,
- * the same scale the TSC-deadline timer uses.  Nothing in it changes while
- * the VM runs, so each vCPU's page is written when the guest enables it
- * (or moves its TSC) and never again, and every vCPU reads the same time
- * from the same TSC: the "TSC stable" flag is true whenever the host's
- * TSC runs at a constant rate.
+ * The clock is the guest's own TSC, scaled with the host's tsc_khz (the
+ * scale the TSC-deadline timer uses): nanoseconds since that vCPU's TSC
+ * read 0, which is when the VM was created.  Nothing in it changes while
+ * the VM runs, so a vCPU's page is written when the guest enables it or
+ * when the vCPU's TSC moves, and a VMM that restores the TSC restores the
+ * clock with it.  The "TSC stable" flag, which lets a guest read any
+ * vCPU's page with its own TSC, is set while the host TSC runs at a
+ * constant rate and every vCPU of the VM keeps the VM's TSC offset; a TSC
+ * write that breaks that clears it on every vCPU's page before the next
+ * entry.
  */
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -25,6 +28,7 @@
 #include <asm/tsc.h>
 
 #include "vhv.h"
+#include "irq/irqchip.h"
 
 /* The ABI's MSRs and CPUID bits (KVM's numbers, which guests use). */
 #define PV_MSR_WALL_CLOCK	0x4b564d00
@@ -35,13 +39,19 @@
 
 bool vhv_pvclock_available(void)
 {
-	return tsc_khz != 0;
+	return vhv_ops->vcpu_run && tsc_khz != 0;
 }
 
-/* Whether every vCPU reads one monotonic clock from its own TSC. */
+/* Whether the host's TSC runs at one rate on every CPU. */
 static bool tsc_stable(void)
 {
 	return boot_cpu_has(X86_FEATURE_CONSTANT_TSC) && !check_tsc_unstable();
+}
+
+/* ... and every vCPU of this VM reads the same TSC. */
+static bool vm_clock_stable(struct vhv_vm *vm)
+{
+	return tsc_stable() && !READ_ONCE(vm->tsc_unsynced);
 }
 
 void vhv_pvclock_cpuid(struct vhv_cpuid_entry *sig, struct vhv_cpuid_entry *feat)
@@ -82,55 +92,92 @@ void vhv_pvclock_vm_init(struct vhv_vm *vm)
 	vm->pvclock_shift = shift;
 }
 
-/* The VM's clock now, in nanoseconds since it was created. */
-static u64 pvclock_now(struct vhv_vm *vm)
+/* This vCPU's clock now: its TSC, scaled. */
+static u64 pvclock_now(struct vhv_vcpu *vcpu)
 {
-	u64 delta = rdtsc() + vm->tsc_offset;
+	u64 delta = rdtsc() + vcpu->tsc_offset;
 
-	if (vm->pvclock_shift >= 0)
-		delta <<= vm->pvclock_shift;
+	if (vcpu->vm->pvclock_shift >= 0)
+		delta <<= vcpu->vm->pvclock_shift;
 	else
-		delta >>= -vm->pvclock_shift;
-	return mul_u64_u32_shr(delta, vm->pvclock_mul, 32);
+		delta >>= -vcpu->vm->pvclock_shift;
+	return mul_u64_u32_shr(delta, vcpu->vm->pvclock_mul, 32);
 }
 
 static void publish_system_time(struct vhv_vcpu *vcpu)
 {
 	struct vhv_vm *vm = vcpu->vm;
+	u64 gpa = vcpu->pvclock_msr & ~PV_SYSTEM_TIME_ENABLE;
+	bool stable = vm_clock_stable(vm);
 	struct pvclock_vcpu_time_info t = {
-		/*
-		 * The guest TSC when the VM's clock read 0 (the host TSC
-		 * was -vm->tsc_offset), from this vCPU's own offset.
-		 */
-		.tsc_timestamp = vcpu->tsc_offset - vm->tsc_offset,
+		.tsc_timestamp = 0,	/* the clock read 0 at guest TSC 0 */
 		.system_time = 0,
 		.tsc_to_system_mul = vm->pvclock_mul,
 		.tsc_shift = vm->pvclock_shift,
-		.flags = tsc_stable() ? PVCLOCK_TSC_STABLE_BIT : 0,
+		.flags = stable ? PVCLOCK_TSC_STABLE_BIT : 0,
 	};
+	u32 version;
 
 	if (!(vcpu->pvclock_msr & PV_SYSTEM_TIME_ENABLE))
 		return;
+	vcpu->pvclock_stable = stable;
 	/*
-	 * Even versions mean "consistent".  The guest cannot be reading its
-	 * own page now (it is in this exit), and no other vCPU reads it.
+	 * Other vCPUs may read this page meanwhile (a guest's vDSO reads
+	 * vCPU 0's): an odd version while the body changes, as the ABI
+	 * says, each step ordered before the next.  A page the guest put
+	 * outside RAM is its own loss, as on hardware.
 	 */
-	vcpu->pvclock_version += 2;
-	t.version = vcpu->pvclock_version;
-	/* A page the guest put outside RAM is its own loss, as on hardware. */
-	vhv_write_guest(vm, vcpu->pvclock_msr & ~PV_SYSTEM_TIME_ENABLE, &t, sizeof(t));
+	version = ++vcpu->pvclock_version;	/* odd */
+	if (vhv_write_guest(vm, gpa, &version, sizeof(version)))
+		return;
+	smp_wmb();
+	t.version = version;
+	vhv_write_guest(vm, gpa + sizeof(u32), (u8 *)&t + sizeof(u32),
+			sizeof(t) - sizeof(u32));
+	smp_wmb();
+	version = ++vcpu->pvclock_version;	/* even */
+	vhv_write_guest(vm, gpa, &version, sizeof(version));
 }
 
-/* The guest moved this vCPU's TSC (MSR_IA32_TSC). */
+/*
+ * Before each entry: a TSC write on another vCPU (or the host marking its
+ * TSC unstable) took the stable flag away since this page was written.
+ */
+void vhv_pvclock_check(struct vhv_vcpu *vcpu)
+{
+	if ((vcpu->pvclock_msr & PV_SYSTEM_TIME_ENABLE) &&
+	    unlikely(vcpu->pvclock_stable != vm_clock_stable(vcpu->vm)))
+		publish_system_time(vcpu);
+}
+
+/* The guest or the VMM moved this vCPU's TSC (MSR_IA32_TSC). */
 void vhv_pvclock_tsc_changed(struct vhv_vcpu *vcpu)
 {
+	struct vhv_vm *vm = vcpu->vm;
+	u32 i, n;
+
+	if (vcpu->tsc_offset != vm->tsc_offset && !READ_ONCE(vm->tsc_unsynced)) {
+		/* For good: the vCPUs' TSCs may never agree again. */
+		WRITE_ONCE(vm->tsc_unsynced, true);
+		n = smp_load_acquire(&vm->nr_vcpus);
+		for (i = 0; i < n; i++)
+			if (vm->vcpus[i] != vcpu)
+				vhv_vcpu_kick(vm->vcpus[i]);
+	}
 	publish_system_time(vcpu);
+}
+
+/* INIT and RESET: the guest registers its pages again. */
+void vhv_pvclock_reset(struct vhv_vcpu *vcpu)
+{
+	vcpu->pvclock_msr = 0;
+	vcpu->wall_clock_msr = 0;
 }
 
 static void publish_wall_clock(struct vhv_vcpu *vcpu, u64 gpa)
 {
 	struct pvclock_wall_clock w = { .version = 2 };
-	u64 boot = ktime_get_real_ns() - pvclock_now(vcpu->vm);
+	u64 boot = ktime_get_real_ns() - pvclock_now(vcpu);
 	u32 rem;
 
 	w.sec = div_u64_rem(boot, NSEC_PER_SEC, &rem);

@@ -175,6 +175,7 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 				continue;
 			}
 		}
+		vhv_pvclock_check(vcpu);
 		r = vhv_ops->vcpu_run(vcpu);
 	}
 	fill_run_state(vcpu);

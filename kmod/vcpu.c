@@ -55,6 +55,7 @@ void vhv_vcpu_reset(struct vhv_vcpu *vcpu)
 	vhv_ops->set_sregs(vcpu, &s);
 	vcpu->xcr0 = 1;		/* x87 only */
 	memset(&vcpu->events, 0, sizeof(vcpu->events));
+	vhv_pvclock_reset(vcpu);
 	vcpu->complete = NULL;
 	vcpu->state_dirty = false;
 	if (vhv_ops->vcpu_run)

@@ -137,6 +137,7 @@ struct vhv_vcpu {
 	u64 pvclock_msr;	/* system-time MSR: page GPA | enable */
 	u64 wall_clock_msr;
 	u32 pvclock_version;
+	bool pvclock_stable;	/* the flag the page holds */
 };
 
 struct vhv_vm {
@@ -152,6 +153,7 @@ struct vhv_vm {
 	u64 tsc_offset;		/* every vCPU's TSC starts in step (constant) */
 	u32 pvclock_mul;	/* guest TSC to ns, pvclock.c (constant) */
 	s8 pvclock_shift;
+	bool tsc_unsynced;	/* a vCPU left tsc_offset: set once, never cleared */
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 	struct vhv_irqfds irqfds;	/* irq/irqfd.c */
 	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under srcu. */
@@ -248,6 +250,8 @@ bool vhv_pvclock_available(void);
 void vhv_pvclock_cpuid(struct vhv_cpuid_entry *sig, struct vhv_cpuid_entry *feat);
 void vhv_pvclock_vm_init(struct vhv_vm *vm);
 void vhv_pvclock_tsc_changed(struct vhv_vcpu *vcpu);
+void vhv_pvclock_check(struct vhv_vcpu *vcpu);
+void vhv_pvclock_reset(struct vhv_vcpu *vcpu);
 int vhv_pvclock_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data);
 int vhv_pvclock_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest);
 

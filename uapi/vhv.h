@@ -104,9 +104,14 @@
  * 0x40000100/0x40000101 with KVM's signature and the CLOCKSOURCE2 feature,
  * MSRs 0x4b564d00 wall clock and 0x4b564d01 system time) beside vhv's own
  * leaf at 0x40000000, in the default CPUID of VHV_GET_CPUID; the kernel
- * answers the two MSRs.  The STABLE_BIT feature and flag are set when the
- * host TSC runs at a constant rate.  Remove the leaves with VHV_SET_CPUID
- * to hide it (the MSRs then read as written and do nothing harmful).
+ * answers the two MSRs.  The clock is each vCPU's TSC scaled to
+ * nanoseconds: restoring the TSC (VHV_SET_MSRS) restores the clock, and
+ * restoring the system-time MSR rewrites the guest's page.  The
+ * STABLE_BIT feature is offered when the host TSC runs at a constant
+ * rate, and the pages' stable flag is set while every vCPU also keeps the
+ * TSC it started with.  INIT and RESET clear both MSRs.  Removing the
+ * leaves with VHV_SET_CPUID hides the clock from the guest; the MSRs stay
+ * (a guest that writes them anyway gets its page written).
  */
 #define VHV_CAP_PVCLOCK		15
 /*

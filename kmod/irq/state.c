@@ -161,8 +161,11 @@ int vhv_set_lapic(struct vhv_vcpu *vcpu, void __user *argp)
 	r = vhv_lapic_restore(&apic->s, s, vhv_irq_now_ns(), vhv_irq_apic_base_valid());
 	if (!r) {
 		deadline = vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE;
-		/* Outside deadline mode the MSR only keeps what was written. */
-		apic->tsc_deadline = deadline ? 0 : s->tsc_deadline;
+		/*
+		 * Outside deadline mode the MSR reads 0 and drops writes (as a
+		 * guest write finds it); in it, the write below sets it.
+		 */
+		apic->tsc_deadline = 0;
 		vhv_vlapic_rearm(apic);
 	}
 	spin_unlock_irqrestore(&apic->lock, flags);
