@@ -8,21 +8,22 @@
  * hosts make too slow to trust), keeps its x2APIC, and gets a clock that
  * needs no exit to read.
  *
- * The clock is the guest's own TSC, scaled with the host's tsc_khz (the
- * scale the TSC-deadline timer uses): nanoseconds since that vCPU's TSC
- * read 0, which is when the VM was created.  Nothing in it changes while
- * the VM runs, so a vCPU's page is written when the guest enables it or
- * when the vCPU's TSC moves, and a VMM that restores the TSC restores the
- * clock with it.  The "TSC stable" flag, which lets a guest read any
- * vCPU's page with its own TSC, is set while the host TSC runs at a
- * constant rate and every vCPU of the VM keeps the VM's TSC offset; a TSC
- * write that breaks that clears it on every vCPU's page before the next
- * entry.
+ * The clock is one per VM: nanoseconds of host TSC since the VM was
+ * created, scaled with the host's tsc_khz (the scale the TSC-deadline
+ * timer uses), plus an offset VHV_SET_CLOCK moves (a restored VM goes on
+ * from the time it was saved at).  Each vCPU's page maps its own TSC onto
+ * that clock, so a guest that moves its TSC keeps its time.  A page is
+ * written when the guest enables it, when its vCPU's TSC moves, and before
+ * the next entry after VHV_SET_CLOCK.  The "TSC stable" flag, which lets a
+ * guest read any vCPU's page with its own TSC, is set while the host TSC
+ * runs at a constant rate and every vCPU keeps the VM's TSC offset; a TSC
+ * write that breaks that clears it on every page before the next entry.
  */
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/timekeeping.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/pvclock-abi.h>
 #include <asm/tsc.h>
@@ -92,16 +93,16 @@ void vhv_pvclock_vm_init(struct vhv_vm *vm)
 	vm->pvclock_shift = shift;
 }
 
-/* This vCPU's clock now: its TSC, scaled. */
-static u64 pvclock_now(struct vhv_vcpu *vcpu)
+/* The VM's clock now. */
+static u64 vm_clock_now(struct vhv_vm *vm)
 {
-	u64 delta = rdtsc() + vcpu->tsc_offset;
+	u64 delta = rdtsc() + vm->tsc_offset;
 
-	if (vcpu->vm->pvclock_shift >= 0)
-		delta <<= vcpu->vm->pvclock_shift;
+	if (vm->pvclock_shift >= 0)
+		delta <<= vm->pvclock_shift;
 	else
-		delta >>= -vcpu->vm->pvclock_shift;
-	return mul_u64_u32_shr(delta, vcpu->vm->pvclock_mul, 32);
+		delta >>= -vm->pvclock_shift;
+	return mul_u64_u32_shr(delta, vm->pvclock_mul, 32) + READ_ONCE(vm->clock_offset_ns);
 }
 
 static void publish_system_time(struct vhv_vcpu *vcpu)
@@ -109,9 +110,14 @@ static void publish_system_time(struct vhv_vcpu *vcpu)
 	struct vhv_vm *vm = vcpu->vm;
 	u64 gpa = vcpu->pvclock_msr & ~PV_SYSTEM_TIME_ENABLE;
 	bool stable = vm_clock_stable(vm);
+	u32 gen = smp_load_acquire(&vm->clock_gen);	/* then the offset */
 	struct pvclock_vcpu_time_info t = {
-		.tsc_timestamp = 0,	/* the clock read 0 at guest TSC 0 */
-		.system_time = 0,
+		/*
+		 * This vCPU's TSC when the VM's clock read clock_offset_ns
+		 * (the host TSC was -vm->tsc_offset).
+		 */
+		.tsc_timestamp = vcpu->tsc_offset - vm->tsc_offset,
+		.system_time = READ_ONCE(vm->clock_offset_ns),
 		.tsc_to_system_mul = vm->pvclock_mul,
 		.tsc_shift = vm->pvclock_shift,
 		.flags = stable ? PVCLOCK_TSC_STABLE_BIT : 0,
@@ -121,6 +127,7 @@ static void publish_system_time(struct vhv_vcpu *vcpu)
 	if (!(vcpu->pvclock_msr & PV_SYSTEM_TIME_ENABLE))
 		return;
 	vcpu->pvclock_stable = stable;
+	vcpu->pvclock_gen = gen;
 	/*
 	 * Other vCPUs may read this page meanwhile (a guest's vDSO reads
 	 * vCPU 0's): an odd version while the body changes, as the ABI
@@ -139,14 +146,27 @@ static void publish_system_time(struct vhv_vcpu *vcpu)
 	vhv_write_guest(vm, gpa, &version, sizeof(version));
 }
 
+static void kick_others(struct vhv_vm *vm, struct vhv_vcpu *self)
+{
+	u32 i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++)
+		if (vm->vcpus[i] != self)
+			vhv_vcpu_kick(vm->vcpus[i]);
+}
+
 /*
- * Before each entry: a TSC write on another vCPU (or the host marking its
- * TSC unstable) took the stable flag away since this page was written.
+ * Before each entry: VHV_SET_CLOCK moved the clock, or a TSC write on
+ * another vCPU (or the host marking its TSC unstable) took the stable
+ * flag away, since this page was written.
  */
 void vhv_pvclock_check(struct vhv_vcpu *vcpu)
 {
+	struct vhv_vm *vm = vcpu->vm;
+
 	if ((vcpu->pvclock_msr & PV_SYSTEM_TIME_ENABLE) &&
-	    unlikely(vcpu->pvclock_stable != vm_clock_stable(vcpu->vm)))
+	    unlikely(vcpu->pvclock_gen != READ_ONCE(vm->clock_gen) ||
+		     vcpu->pvclock_stable != vm_clock_stable(vm)))
 		publish_system_time(vcpu);
 }
 
@@ -154,15 +174,11 @@ void vhv_pvclock_check(struct vhv_vcpu *vcpu)
 void vhv_pvclock_tsc_changed(struct vhv_vcpu *vcpu)
 {
 	struct vhv_vm *vm = vcpu->vm;
-	u32 i, n;
 
 	if (vcpu->tsc_offset != vm->tsc_offset && !READ_ONCE(vm->tsc_unsynced)) {
 		/* For good: the vCPUs' TSCs may never agree again. */
 		WRITE_ONCE(vm->tsc_unsynced, true);
-		n = smp_load_acquire(&vm->nr_vcpus);
-		for (i = 0; i < n; i++)
-			if (vm->vcpus[i] != vcpu)
-				vhv_vcpu_kick(vm->vcpus[i]);
+		kick_others(vm, vcpu);
 	}
 	publish_system_time(vcpu);
 }
@@ -177,7 +193,7 @@ void vhv_pvclock_reset(struct vhv_vcpu *vcpu)
 static void publish_wall_clock(struct vhv_vcpu *vcpu, u64 gpa)
 {
 	struct pvclock_wall_clock w = { .version = 2 };
-	u64 boot = ktime_get_real_ns() - pvclock_now(vcpu);
+	u64 boot = ktime_get_real_ns() - vm_clock_now(vcpu->vm);
 	u32 rem;
 
 	w.sec = div_u64_rem(boot, NSEC_PER_SEC, &rem);
@@ -224,4 +240,37 @@ int vhv_pvclock_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_gu
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* ---- VHV_GET_CLOCK / VHV_SET_CLOCK ----------------------------------------- */
+
+int vhv_get_clock(struct vhv_vm *vm, void __user *argp)
+{
+	struct vhv_clock c = { 0 };
+
+	if (!vhv_pvclock_available())
+		return -EOPNOTSUPP;
+	c.clock_ns = vm_clock_now(vm);
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+int vhv_set_clock(struct vhv_vm *vm, void __user *argp)
+{
+	struct vhv_clock c;
+
+	if (!vhv_pvclock_available())
+		return -EOPNOTSUPP;
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.pad || c.reserved[0] || c.reserved[1])
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	/* Now reads c.clock_ns: the offset moves by the difference. */
+	WRITE_ONCE(vm->clock_offset_ns,
+		   vm->clock_offset_ns + (c.clock_ns - vm_clock_now(vm)));
+	/* Pages are rewritten by their vCPUs before they enter again. */
+	smp_store_release(&vm->clock_gen, vm->clock_gen + 1);
+	mutex_unlock(&vm->lock);
+	kick_others(vm, NULL);
+	return 0;
 }

@@ -138,6 +138,7 @@ struct vhv_vcpu {
 	u64 wall_clock_msr;
 	u32 pvclock_version;
 	bool pvclock_stable;	/* the flag the page holds */
+	u32 pvclock_gen;	/* vm->clock_gen the page was written for */
 };
 
 struct vhv_vm {
@@ -154,6 +155,8 @@ struct vhv_vm {
 	u32 pvclock_mul;	/* guest TSC to ns, pvclock.c (constant) */
 	s8 pvclock_shift;
 	bool tsc_unsynced;	/* a vCPU left tsc_offset: set once, never cleared */
+	u64 clock_offset_ns;	/* VHV_SET_CLOCK, under lock */
+	u32 clock_gen;		/* bumped after each clock_offset_ns change */
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 	struct vhv_irqfds irqfds;	/* irq/irqfd.c */
 	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under srcu. */
@@ -252,6 +255,8 @@ void vhv_pvclock_vm_init(struct vhv_vm *vm);
 void vhv_pvclock_tsc_changed(struct vhv_vcpu *vcpu);
 void vhv_pvclock_check(struct vhv_vcpu *vcpu);
 void vhv_pvclock_reset(struct vhv_vcpu *vcpu);
+int vhv_get_clock(struct vhv_vm *vm, void __user *argp);
+int vhv_set_clock(struct vhv_vm *vm, void __user *argp);
 int vhv_pvclock_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data);
 int vhv_pvclock_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest);
 

@@ -156,6 +156,10 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_set_irqchip(vm, (void __user *)arg);
 	case VHV_IRQFD:
 		return vhv_irqfd(vm, (void __user *)arg);
+	case VHV_GET_CLOCK:
+		return vhv_get_clock(vm, (void __user *)arg);
+	case VHV_SET_CLOCK:
+		return vhv_set_clock(vm, (void __user *)arg);
 	case VHV_IOEVENTFD:
 		return vhv_ioeventfd(vm, (void __user *)arg);
 	default:

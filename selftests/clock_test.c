@@ -264,6 +264,56 @@ static void test_tsc_write(void)
 	done(vm, vcpu);
 }
 
+/* ---- VHV_GET/SET_CLOCK: a restored VM goes on from its saved time --------- */
+
+static void guest_clock_reads(void *arg)
+{
+	volatile struct clock_page *p = (void *)PV_GPA;
+
+	(void)arg;
+	guest_wrmsr(MSR_SYSTEM_TIME, PV_GPA | 1);
+	for (;;)
+		GUEST_SYNC(guest_clock(&p->t));
+}
+
+static void test_set_clock(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu = clock_guest(&vm, guest_clock_reads);
+	struct vhv_clock c = { 0 }, bad;
+	struct ucall uc;
+	uint64_t saved, ahead = 1000ull * 1000000000ull;	/* 1000 s */
+
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(ioctl(vm->fd, VHV_GET_CLOCK, &c) == 0 && c.clock_ns >= uc.args[0],
+		   "VHV_GET_CLOCK reads the guest's clock (%llu >= %llu ns)",
+		   (unsigned long long)c.clock_ns, (unsigned long long)uc.args[0]);
+	saved = c.clock_ns;
+	c.clock_ns = saved + ahead;
+	tap_result(ioctl(vm->fd, VHV_SET_CLOCK, &c) == 0, "VHV_SET_CLOCK 1000 s ahead");
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] >= saved + ahead && uc.args[0] < saved + ahead + 1000000000ull,
+		   "the running guest's clock moved with it (%llu ns)",
+		   (unsigned long long)uc.args[0]);
+	bad = (struct vhv_clock) { .flags = 1 };
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_CLOCK, &bad), EINVAL, "VHV_SET_CLOCK flags");
+	bad = (struct vhv_clock) { .pad = 1 };
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_CLOCK, &bad), EINVAL, "VHV_SET_CLOCK pad");
+	bad = (struct vhv_clock) { .reserved[1] = 1 };
+	TEST_ERRNO(ioctl(vm->fd, VHV_SET_CLOCK, &bad), EINVAL, "VHV_SET_CLOCK reserved");
+	done(vm, vcpu);
+
+	/* A new VM given the saved time reads on from there. */
+	vcpu = clock_guest(&vm, guest_clock_reads);
+	c = (struct vhv_clock) { .clock_ns = saved + ahead };
+	tap_result(ioctl(vm->fd, VHV_SET_CLOCK, &c) == 0, "VHV_SET_CLOCK in a fresh VM");
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] >= saved + ahead && uc.args[0] < saved + ahead + 1000000000ull,
+		   "the restored guest's clock goes on from the saved time (%llu ns)",
+		   (unsigned long long)uc.args[0]);
+	done(vm, vcpu);
+}
+
 /* ---- the MSRs from userspace (save/restore) ------------------------------- */
 
 static int set_msr(struct vcpu *vcpu, uint32_t index, uint64_t data)
@@ -298,6 +348,7 @@ static const struct named_test tests[] = {
 	{ "wall-clock", test_wall_clock },
 	{ "tsc-write", test_tsc_write },
 	{ "msrs", test_msrs },
+	{ "set-clock", test_set_clock },
 };
 
 /* Usage: clock_test [NAME...]: the named tests only (default all). */

@@ -104,9 +104,10 @@
  * 0x40000100/0x40000101 with KVM's signature and the CLOCKSOURCE2 feature,
  * MSRs 0x4b564d00 wall clock and 0x4b564d01 system time) beside vhv's own
  * leaf at 0x40000000, in the default CPUID of VHV_GET_CPUID; the kernel
- * answers the two MSRs.  The clock is each vCPU's TSC scaled to
- * nanoseconds: restoring the TSC (VHV_SET_MSRS) restores the clock, and
- * restoring the system-time MSR rewrites the guest's page.  The
+ * answers the two MSRs.  One clock per VM (VHV_GET/SET_CLOCK carry it
+ * across a save and restore); each vCPU's page maps its own TSC onto it,
+ * so a guest TSC write does not move the time; restoring the system-time
+ * MSR rewrites the guest's page.  The
  * STABLE_BIT feature is offered when the host TSC runs at a constant
  * rate, and the pages' stable flag is set while every vCPU also keeps the
  * TSC it started with.  INIT and RESET clear both MSRs.  Removing the
@@ -723,6 +724,24 @@ struct vhv_irqchip_state {
 #define VHV_SET_IRQCHIP		_IOW(VHVIO, 0x1a, struct vhv_irqchip_state)
 
 /*
+ * VHV_GET_CLOCK / VHV_SET_CLOCK (VM fd, VHV_CAP_PVCLOCK): the VM's
+ * paravirtual clock in nanoseconds (what every vCPU's kvmclock page reads
+ * now).  Saving a VM reads it; restoring sets it in the new VM, which goes
+ * on from there (each vCPU's page is rewritten before it enters again).
+ *   EINVAL  flags, pad or reserved not zero (SET)
+ *   EOPNOTSUPP  no paravirtual clock here (VHV_CAP_PVCLOCK reads 0)
+ *   EFAULT
+ */
+struct vhv_clock {
+	__u64 clock_ns;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+#define VHV_GET_CLOCK		_IOR(VHVIO, 0x1b, struct vhv_clock)
+#define VHV_SET_CLOCK		_IOW(VHVIO, 0x1c, struct vhv_clock)
+
+/*
  * VHV_IRQFD: ties an eventfd to an interrupt of the in-kernel irqchip.
  * Each time the eventfd is signalled (its count written), the kernel
  * injects, without a return to the VMM's device code:
@@ -1035,6 +1054,7 @@ VHV_ABI_ASSERT(sizeof(struct vhv_pit_state) == 224);
 VHV_ABI_OFFSET(struct vhv_pit_state, speaker_data, 192);
 VHV_ABI_OFFSET(struct vhv_pit_state, reserved, 200);
 VHV_ABI_ASSERT(sizeof(struct vhv_irqchip_state) == 520);
+VHV_ABI_ASSERT(sizeof(struct vhv_clock) == 32);
 VHV_ABI_OFFSET(struct vhv_irqchip_state, pic, 8);
 VHV_ABI_OFFSET(struct vhv_irqchip_state, data, 8);
 VHV_ABI_ASSERT(sizeof(struct vhv_lapic_state) == 1120);
