@@ -1379,9 +1379,9 @@ static void prio_guest(void *arg)
 	apic_write(APIC_TPR, 0x60);
 	c->val[6] = apic_read(APIC_PPR);
 	self_ipi(0x65);
-	self_ipi(0x70);
+	self_ipi(0x75);
 	asm volatile("sti; nop; nop; nop; cli" ::: "memory");
-	c->val[7] = c->count[0x65] << 16 | c->count[0x70] << 8 | irr_bit(0x65);
+	c->val[7] = c->count[0x65] << 16 | c->count[0x75] << 8 | irr_bit(0x65);
 	apic_write(APIC_TPR, 0x50);
 	asm volatile("sti; nop; nop; cli" ::: "memory");
 	c->val[7] |= c->count[0x65] << 24;
@@ -1441,7 +1441,7 @@ static void test_priority(void)
 	tap_result(c->val[6] == 0x60, "priority: PPR is TPR 0x60 with nothing in service (%#llx)",
 		   (unsigned long long)c->val[6]);
 	tap_result((c->val[7] & 0xffffff) == 0x0101,
-		   "priority: TPR 0x60 holds 0x65 in IRR and lets 0x70 by (%#llx)",
+		   "priority: TPR 0x60 holds 0x65 in IRR and lets 0x75 by (%#llx)",
 		   (unsigned long long)c->val[7]);
 	tap_result(c->val[7] >> 24 == 1, "priority: TPR 0x50 lets 0x65 in");
 	vcpu_run_to_ucall(m.v[0], NULL);
