@@ -2122,6 +2122,61 @@ static void test_x2apic_gp(void)
 	done(vm, vcpu);
 }
 
+/* ---- INIT in x2APIC mode keeps the derived LDR ---------------------------------------- */
+
+static void x2init_bsp(void *arg)
+{
+	(void)arg;
+	x2apic_on();
+	guest_wrmsr(0x80f, 0x1ff);
+	icr_x2apic(1, 0x4500);				/* INIT */
+	icr_x2apic(1, 0x4600 | AP_CODE_GPA >> 12);	/* SIPI */
+	GUEST_DONE();
+}
+
+static void x2init_ap(void *arg)
+{
+	(void)arg;
+	x2apic_on();
+	GUEST_SYNC(guest_rdmsr(0x80d));
+	for (;;)
+		asm volatile("pause");
+}
+
+static void test_x2apic_init(void)
+{
+	static void (*const fns[])(void *) = { x2init_bsp, x2init_ap };
+	/* mov $0x80d, %ecx; rdmsr; mov $AP_PORT, %dx; out %eax, %dx; hlt */
+	static const uint8_t code[] = { 0x66, 0xb9, 0x0d, 0x08, 0x00, 0x00, 0x0f, 0x32,
+					0xba, AP_PORT & 0xff, AP_PORT >> 8, 0x66, 0xef, 0xf4 };
+	struct ucall uc;
+	struct ap_run a;
+	pthread_t t;
+	uint8_t *low;
+	struct mp m;
+
+	mp_create(&m, 2, fns);
+	low = vm_add_ram(m.vm, 0, 1 << 20);
+	memcpy(low + AP_CODE_GPA, code, sizeof(code));
+	vcpu_run_to_ucall(m.v[1], &uc);
+	tap_result(uc.args[0] == 2, "x2apic-init: vCPU 1's x2APIC LDR is cluster 0, bit 1 (%#llx)",
+		   (unsigned long long)uc.args[0]);
+	a = (struct ap_run) { .vcpu = m.v[1] };
+	pthread_create(&t, NULL, run_ap, &a);
+	usleep(100000);
+	tap_result(vcpu_run_to_ucall(m.v[0], NULL) == UCALL_DONE,
+		   "x2apic-init: vCPU 0 sent INIT and SIPI through the x2APIC ICR");
+	pthread_join(t, NULL);
+	tap_result(a.r == 0 && a.run.exit_reason == VHV_EXIT_IO && a.run.io.port == AP_PORT,
+		   "x2apic-init: vCPU 1 restarted at the SIPI page (exit %s)",
+		   exit_reason_name(a.run.exit_reason));
+	/* INIT keeps x2APIC mode and the ID: the read-only LDR still follows the ID. */
+	tap_result((uint32_t)a.regs.rax == 2,
+		   "x2apic-init: after INIT vCPU 1's LDR is still derived from its ID (%#llx)",
+		   (unsigned long long)(uint32_t)a.regs.rax);
+	mp_free(&m);
+}
+
 /* ---- a guest that storms its own APIC ----------------------------------------------------- */
 
 static void guest_storm(void *arg)
@@ -2213,6 +2268,7 @@ static const struct named_test tests[] = {
 	{ "ioapic-garbage", test_ioapic_garbage },
 	{ "sipi-storm", test_sipi_storm },
 	{ "apic-fuzz", test_apic_fuzz },
+	{ "x2apic-init", test_x2apic_init },
 };
 
 /* Usage: irq_test [NAME...]: the named tests only (default all). */
