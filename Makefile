@@ -91,6 +91,9 @@ selftests: $(addprefix $(B)/selftests/,$(SELFTESTS))
 # Guest code is C in the test programs: it runs without the C runtime (no
 # stack protector canary at %fs:0x28, no calls into libc).
 $(B)/selftests/%.o: ALL_CFLAGS += -fno-stack-protector -fno-builtin
+# Guests taking interrupts on their own stack while C code runs: no red zone
+# for the interrupt frame to overwrite.
+$(B)/selftests/irq_test.o: ALL_CFLAGS += -mno-red-zone
 
 $(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o $(SELFTEST_LIB)
 	$(CC) $(CFLAGS) -pthread -o $@ $^

@@ -103,9 +103,21 @@ void vhv_lapic_reset(struct vhv_lapic *a, u32 apic_id, bool bsp)
 	clear_state(a, bsp);
 }
 
+/* x2APIC: the logical ID is the ID's cluster (bits 31:4) and one bit of 16. */
+static u32 x2apic_ldr(u32 id)
+{
+	return (id >> 4) << 16 | 1u << (id & 15);
+}
+
 void vhv_lapic_init_signal(struct vhv_lapic *a)
 {
 	clear_state(a, a->base & VHV_APICBASE_BSP);
+	/*
+	 * INIT leaves IA32_APIC_BASE, so an x2APIC stays one: its read-only
+	 * LDR must still follow the ID, or logical IPIs miss this CPU.
+	 */
+	if (vhv_lapic_x2apic(a))
+		a->regs[REG(VHV_APIC_LDR)] = x2apic_ldr(get(a, VHV_APIC_ID));
 }
 
 bool vhv_lapic_hw_enabled(const struct vhv_lapic *a)
@@ -147,7 +159,7 @@ int vhv_lapic_set_base(struct vhv_lapic *a, u64 val, u64 valid_mask)
 	if (x2 && !was_x2) {
 		/* x2APIC: the ID is 32 bits, the LDR derived from it. */
 		a->regs[REG(VHV_APIC_ID)] = id;
-		a->regs[REG(VHV_APIC_LDR)] = (id >> 4) << 16 | 1u << (id & 15);
+		a->regs[REG(VHV_APIC_LDR)] = x2apic_ldr(id);
 	} else if (!en && was_x2) {
 		a->regs[REG(VHV_APIC_ID)] = id << 24;
 	}

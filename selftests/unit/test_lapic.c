@@ -271,6 +271,26 @@ static void x2apic_msrs(void **state)
 	}
 }
 
+/* INIT keeps x2APIC mode and the ID, so the read-only LDR stays derived. */
+static void x2apic_init_keeps_ldr(void **state)
+{
+	u64 v;
+
+	(void)state;
+	vhv_lapic_set_base(&a, a.base | VHV_APICBASE_X2APIC, BASE_VALID);
+	vhv_lapic_init_signal(&a);
+	assert_true(vhv_lapic_x2apic(&a));
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x802, &v, 0), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(vhv_lapic_msr_read(&a, 0x80d, &v, 0), 0);
+	assert_int_equal(v, 1u << 3);
+	{
+		struct vhv_irq_msg m = { .dest = 0x00000008, .dest_logical = true };
+
+		assert_true(vhv_lapic_match_dest(&a, &m));
+	}
+}
+
 static void random_writes_are_safe(void **state)
 {
 	u64 seed = 12345, v;
@@ -473,6 +493,7 @@ int main(void)
 		cmocka_unit_test_setup(svr_disable_masks_lvts, setup),
 		cmocka_unit_test_setup(base_transitions, setup),
 		cmocka_unit_test_setup(x2apic_msrs, setup),
+		cmocka_unit_test_setup(x2apic_init_keeps_ldr, setup),
 		cmocka_unit_test_setup(random_writes_are_safe, setup),
 		cmocka_unit_test_setup(save_restore, setup),
 		cmocka_unit_test_setup(save_restore_x2apic_and_deadline, setup),
