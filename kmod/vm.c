@@ -36,11 +36,14 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
-		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
+		 * Not yet: VMMs read 1 as "Linux boots here", and
 		 * irqfd/ioeventfd and state save/restore are still to come.
 		 * The ioctls work; the selftests use them directly.
 		 */
 		return 0;
+	case VHV_CAP_HPET:
+		/* Part of every irqchip, which needs a backend that runs guests. */
+		return vhv_ops->vcpu_run != NULL;
 	default:
 		return 0;
 	}
