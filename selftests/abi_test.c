@@ -48,6 +48,9 @@ static void test_system_fd(int sys)
 		   "capabilities: vendor %s",
 		   vendor == VHV_VENDOR_SVM ? "SVM" : "VMX");
 	tap_result(can_run == 0 || can_run == 1, "capabilities: run = %ld", can_run);
+	/* The HPET is part of the irqchip, which exists where guests run. */
+	tap_result(vhv_cap(sys, VHV_CAP_HPET) == can_run,
+		   "capabilities: HPET = %ld (as run)", vhv_cap(sys, VHV_CAP_HPET));
 	tap_result(ioctl(sys, VHV_CHECK_CAP, 0x7fffffff) == 0,
 		   "an unknown capability reads as 0");
 

@@ -482,8 +482,10 @@ static void guest_legacy(void *arg)
 	/* Legacy off: the PIT is back on IRQ 0. */
 	hpet_write(HPET_CFG, CFG_ENABLE);
 	n = count_of(0x60);
-	wait_for(0x60, n + 3);
-	apic_write(APIC_EOI, 0);
+	for (uint64_t i = 1; i <= 3; i++) {
+		wait_for(0x60, n + i);
+		apic_write(APIC_EOI, 0);
+	}
 	guest_outb(0x43, 0x30);		/* PIT off */
 	guest_outb(0x40, 0);
 	guest_outb(0x40, 0);
