@@ -81,6 +81,22 @@ static void hpet_write32(uint32_t off, uint32_t v)
 	*(volatile uint32_t *)(uintptr_t)(HPET + off) = v;
 }
 
+/*
+ * Timer n's comparator to `delta` ticks from now, written with the
+ * counter stopped: a running counter could pass a value read before it is
+ * written (nested TCG can stall a vCPU for milliseconds), and then it
+ * would not match before the counter wraps.  The HPET's other settings
+ * stay (stopping it takes legacy replacement off for the moment).
+ */
+static void hpet_arm_oneshot(unsigned int n, uint64_t delta)
+{
+	uint32_t cfg = hpet_read32(HPET_CFG);
+
+	hpet_write32(HPET_CFG, cfg & ~CFG_ENABLE);
+	hpet_write(HPET_TCMP(n), hpet_read(HPET_CNT) + delta);
+	hpet_write32(HPET_CFG, cfg);
+}
+
 static uint64_t count_of(unsigned int v)
 {
 	return guest_exceptions.count[v];
@@ -307,8 +323,12 @@ static void guest_timer(void *arg)
 
 	apic_write(APIC_SVR, 0x1ff);
 	ioapic_route(t->pin, t->vector, false);
-	hpet_write(HPET_CFG, CFG_ENABLE);
-	GUEST_SYNC(0);				/* the host notes the time */
+	/*
+	 * Programmed with the counter stopped, as Linux does: a comparator
+	 * the running counter passed before it was written would not match
+	 * until the counter wraps (nested TCG can take a millisecond between
+	 * two accesses).
+	 */
 	start = hpet_read(HPET_CNT);
 	if (t->period_ticks) {
 		hpet_write(HPET_TCFG(t->timer), TN_INT_ENB | TN_PERIODIC | TN_VAL_SET |
@@ -319,6 +339,8 @@ static void guest_timer(void *arg)
 		hpet_write(HPET_TCFG(t->timer), TN_INT_ENB | TN_ROUTE(t->pin));
 		hpet_write(HPET_TCMP(t->timer), start + first);
 	}
+	GUEST_SYNC(0);				/* the host notes the time */
+	hpet_write(HPET_CFG, CFG_ENABLE);
 	for (uint64_t i = 1; i <= t->n; i++) {
 		wait_for(t->vector, i);
 		apic_write(APIC_EOI, 0);
@@ -412,7 +434,7 @@ static void guest_level(void *arg)
 	ioapic_route(22, 0x52, true);
 	hpet_write(HPET_CFG, CFG_ENABLE);
 	hpet_write(HPET_TCFG(1), TN_LEVEL | TN_INT_ENB | TN_ROUTE(22));
-	hpet_write(HPET_TCMP(1), hpet_read(HPET_CNT) + TICKS_PER_MS);
+	hpet_arm_oneshot(1, TICKS_PER_MS);
 	wait_for(0x52, 1);
 	GUEST_SYNC(hpet_read(HPET_ISR));
 	/* EOI with the status still set: remote IRR clears, the pin sends again. */
@@ -469,11 +491,19 @@ static void guest_legacy(void *arg)
 	n = count_of(0x60);
 	spin_eoi(20 * TICKS_PER_MS);
 	GUEST_SYNC(count_of(0x60) - n);
-	/* Timer 0 to IRQ 0, timer 1 to IRQ 8, whatever their route fields say. */
+	/*
+	 * Timer 0 to IRQ 0, timer 1 to IRQ 8, whatever their route fields say.
+	 * The PIT is shut down first: arming stops the counter a moment.
+	 */
+	guest_outb(0x43, 0x30);
+	guest_outb(0x40, 0);
+	guest_outb(0x40, 0);
+	spin_eoi(2 * TICKS_PER_MS);
+	n = count_of(0x60);
 	hpet_write(HPET_TCFG(0), TN_INT_ENB | TN_ROUTE(20));
-	hpet_write(HPET_TCMP(0), hpet_read(HPET_CNT) + TICKS_PER_MS);
+	hpet_arm_oneshot(0, TICKS_PER_MS);
 	hpet_write(HPET_TCFG(1), TN_INT_ENB | TN_ROUTE(21));
-	hpet_write(HPET_TCMP(1), hpet_read(HPET_CNT) + 2 * TICKS_PER_MS);
+	hpet_arm_oneshot(1, 2 * TICKS_PER_MS);
 	wait_for(0x60, n + 1);
 	apic_write(APIC_EOI, 0);
 	wait_for(0x68, 1);
@@ -482,6 +512,9 @@ static void guest_legacy(void *arg)
 	ucall(UCALL_SYNC, count_of(0x60) - n, count_of(0x68), 0);
 	/* Legacy off: the PIT is back on IRQ 0. */
 	hpet_write(HPET_CFG, CFG_ENABLE);
+	guest_outb(0x43, 0x34);
+	guest_outb(0x40, 1193 & 0xff);
+	guest_outb(0x40, 1193 >> 8);
 	n = count_of(0x60);
 	for (uint64_t i = 1; i <= 3; i++) {
 		wait_for(0x60, n + i);
