@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ACPI tables of the libvmm PC (ACPI 6.0: RSDP, XSDT, RSDT, FADT, FACS,
- * MADT, and the DSDT compiled from dsdt.asl), and fw_build_tables().
+ * MADT, the DSDT compiled from dsdt.asl, and the HPET table when the
+ * backend has an HPET), and fw_build_tables().
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -55,6 +56,7 @@ struct acpi_gas {
 } __attribute__((packed));
 _Static_assert(sizeof(struct acpi_gas) == 12, "GAS");
 
+#define ACPI_SPACE_MEMORY	0
 #define ACPI_SPACE_IO		1
 #define ACPI_ACCESS_BYTE	1
 #define ACPI_ACCESS_WORD	2
@@ -207,13 +209,26 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI");
 #define INTI_EDGE		(0x1 << 2)
 #define INTI_LEVEL		(0x3 << 2)
 
+/* IA-PC HPET specification 1.0a, table 3. */
+struct acpi_hpet {
+	struct acpi_header h;		/*  0: "HPET", revision 1 */
+	uint32_t block_id;		/* 36: capabilities register bits 31:0 */
+	struct acpi_gas address;	/* 40: system memory */
+	uint8_t number;			/* 52: HPET sequence number */
+	uint16_t min_tick;		/* 53: minimum periodic clock tick */
+	uint8_t page_protection;	/* 55: 0: no guarantee */
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET");
+_Static_assert(offsetof(struct acpi_hpet, address) == 40, "HPET");
+_Static_assert(offsetof(struct acpi_hpet, min_tick) == 53, "HPET");
+
 #define MADT_LEN(n) \
 	(sizeof(struct acpi_madt) + (n) * sizeof(struct madt_lapic) + \
 	 sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) + \
 	 sizeof(struct madt_lapic_nmi))
 
-/* The tables an XSDT/RSDT lists; the FADT points at the DSDT and FACS. */
-#define ACPI_NR_LISTED		2
+/* The most tables an XSDT/RSDT lists; the FADT points at the DSDT and FACS. */
+#define ACPI_MAX_LISTED		3
 
 void *fw_alloc(struct fw_buf *b, size_t len, size_t align, uint64_t *gpa)
 {
@@ -323,6 +338,22 @@ static void acpi_fill_fadt(struct acpi_fadt *f, const struct fw_pc_info *info,
 	acpi_header_seal(&f->h);
 }
 
+static void acpi_fill_hpet(struct acpi_hpet *t, const struct fw_pc_info *info)
+{
+	acpi_header_fill(&t->h, "HPET", sizeof(*t), 1);
+	t->block_id = info->hpet_id;
+	t->address = (struct acpi_gas) {
+		.space_id = ACPI_SPACE_MEMORY,
+		.bit_width = 64,
+		.address = info->hpet_addr,
+	};
+	t->number = 0;
+	t->min_tick = info->hpet_min_tick;
+	/* The 1 KiB block is all the HPET decodes: no page guarantee. */
+	t->page_protection = 0;
+	acpi_header_seal(&t->h);
+}
+
 static void acpi_fill_madt(struct acpi_madt *m, const struct fw_pc_info *info)
 {
 	struct madt_ioapic io = {
@@ -376,8 +407,10 @@ static int acpi_build(struct fw_buf *b, const struct fw_pc_info *info,
 		      uint64_t *rsdp_gpa, const char **error)
 {
 	uint64_t facs_gpa, dsdt_gpa, fadt_gpa, madt_gpa, xsdt_gpa, rsdt_gpa;
-	uint64_t listed[ACPI_NR_LISTED];
+	uint64_t hpet_gpa = 0, listed[ACPI_MAX_LISTED];
+	unsigned int nr_listed = info->hpet_id ? 3 : 2;
 	struct acpi_header *xsdt, *rsdt;
+	struct acpi_hpet *hpet = NULL;
 	struct acpi_rsdp *rsdp;
 	struct acpi_facs *facs;
 	struct acpi_fadt *fadt;
@@ -391,9 +424,11 @@ static int acpi_build(struct fw_buf *b, const struct fw_pc_info *info,
 	fadt = dsdt ? fw_alloc(b, sizeof(*fadt), 16, &fadt_gpa) : NULL;
 	madt = fadt ? fw_alloc(b, MADT_LEN(info->nr_vcpus), 16, &madt_gpa)
 		    : NULL;
-	xsdt = madt ? fw_alloc(b, sizeof(*xsdt) + 8 * ACPI_NR_LISTED, 16,
-			       &xsdt_gpa) : NULL;
-	rsdt = xsdt ? fw_alloc(b, sizeof(*rsdt) + 4 * ACPI_NR_LISTED, 16,
+	if (madt && info->hpet_id)
+		hpet = fw_alloc(b, sizeof(*hpet), 16, &hpet_gpa);
+	xsdt = madt && (hpet || !info->hpet_id) ?
+	       fw_alloc(b, sizeof(*xsdt) + 8 * nr_listed, 16, &xsdt_gpa) : NULL;
+	rsdt = xsdt ? fw_alloc(b, sizeof(*rsdt) + 4 * nr_listed, 16,
 			       &rsdt_gpa) : NULL;
 	if (!rsdt) {
 		*error = "the ACPI tables do not fit in the firmware buffer";
@@ -409,12 +444,15 @@ static int acpi_build(struct fw_buf *b, const struct fw_pc_info *info,
 
 	acpi_fill_fadt(fadt, info, facs_gpa, dsdt_gpa);
 	acpi_fill_madt(madt, info);
+	if (hpet)
+		acpi_fill_hpet(hpet, info);
 
 	listed[0] = fadt_gpa;
 	listed[1] = madt_gpa;
-	acpi_header_fill(xsdt, "XSDT", sizeof(*xsdt) + 8 * ACPI_NR_LISTED, 1);
-	acpi_header_fill(rsdt, "RSDT", sizeof(*rsdt) + 4 * ACPI_NR_LISTED, 1);
-	for (i = 0; i < ACPI_NR_LISTED; i++) {
+	listed[2] = hpet_gpa;
+	acpi_header_fill(xsdt, "XSDT", sizeof(*xsdt) + 8 * nr_listed, 1);
+	acpi_header_fill(rsdt, "RSDT", sizeof(*rsdt) + 4 * nr_listed, 1);
+	for (i = 0; i < nr_listed; i++) {
 		uint32_t low = (uint32_t)listed[i];
 
 		memcpy((uint8_t *)(xsdt + 1) + 8 * i, &listed[i], 8);
@@ -458,6 +496,12 @@ static int fw_check_args(const void *buf, uint64_t buf_gpa, size_t size,
 	if (info->pm_base == 0 ||
 	    info->pm_base > 0x10000 - FW_PM_BLOCK_LEN) {
 		*error = "the PM register block must lie in ports 1..0xffff";
+		return -EINVAL;
+	}
+	/* An HPET needs an address; the 1 KiB block must not wrap. */
+	if (info->hpet_id && (info->hpet_addr == 0 || info->hpet_addr & 0x3ff ||
+			      info->hpet_addr > ~0ull - 0x400)) {
+		*error = "the HPET needs a 1 KiB aligned, non-zero address";
 		return -EINVAL;
 	}
 	return 0;

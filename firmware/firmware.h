@@ -37,6 +37,14 @@ struct fw_pc_info {
 	unsigned int nr_vcpus;	/* 1 .. FW_MAX_VCPUS; APIC IDs 0 .. n-1 */
 	uint16_t pm_base;	/* port of the PM block, FW_PM_BLOCK_LEN long */
 	uint8_t sci_irq;	/* ISA IRQ of the SCI (level, active high) */
+	/*
+	 * The HPET, described by an ACPI HPET table only when the backend
+	 * has one (hpet_id != 0): its capabilities register bits 31:0 (the
+	 * event timer block ID), its MMIO base and the minimum periodic tick.
+	 */
+	uint32_t hpet_id;
+	uint64_t hpet_addr;
+	uint16_t hpet_min_tick;
 };
 
 struct fw_tables {
@@ -47,8 +55,8 @@ struct fw_tables {
 };
 
 /*
- * Writes the ACPI tables (RSDP, XSDT, RSDT, FADT, FACS, MADT, DSDT) and
- * the MP table into buf, which the guest sees at buf_gpa; the whole buffer
+ * Writes the ACPI tables (RSDP, XSDT, RSDT, FADT, FACS, MADT, DSDT, and
+ * HPET when info->hpet_id is set) and the MP table into buf, which the guest sees at buf_gpa; the whole buffer
  * is cleared first.  The buffer must end below 4 GiB (32-bit pointers) and
  * reach into the F segment (the MP floating pointer goes into its last
  * 16 bytes that lie in buf).  -EINVAL for a bad info or buffer placement,

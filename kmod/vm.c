@@ -47,6 +47,9 @@ long vhv_check_cap(unsigned long cap)
 	case VHV_CAP_IRQCHIP:
 		/* VMMs read 1 as "Linux boots here": the vhv-run suite shows it. */
 		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_HPET:
+		/* Part of every irqchip, which needs a backend that runs guests. */
+		return vhv_ops->vcpu_run != NULL;
 	default:
 		return 0;
 	}

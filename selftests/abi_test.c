@@ -48,6 +48,9 @@ static void test_system_fd(int sys)
 		   "capabilities: vendor %s",
 		   vendor == VHV_VENDOR_SVM ? "SVM" : "VMX");
 	tap_result(can_run == 0 || can_run == 1, "capabilities: run = %ld", can_run);
+	/* The HPET is part of the irqchip, which exists where guests run. */
+	tap_result(vhv_cap(sys, VHV_CAP_HPET) == can_run,
+		   "capabilities: HPET = %ld (as run)", vhv_cap(sys, VHV_CAP_HPET));
 	tap_result(ioctl(sys, VHV_CHECK_CAP, 0x7fffffff) == 0,
 		   "an unknown capability reads as 0");
 
@@ -539,8 +542,8 @@ static void test_irq_state_without_irqchip(void)
 		   "VHV_CAP_IRQCHIP_STATE is %ld where guests run", can_run);
 	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), ENXIO, "VHV_GET_IRQCHIP without irqchip");
 	TEST_ERRNO(ioctl(vm->fd, VHV_SET_IRQCHIP, &s), ENXIO, "VHV_SET_IRQCHIP without irqchip");
-	s.chip = 4;
-	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP chip 4 (the HPET's)");
+	s.chip = 5;
+	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP chip 5");
 	s.chip = 0x80000000;
 	TEST_ERRNO(ioctl(vm->fd, VHV_GET_IRQCHIP, &s), EINVAL, "VHV_GET_IRQCHIP chip 2^31");
 	s = (struct vhv_irqchip_state) { .chip = VHV_IRQCHIP_PIC_MASTER, .pad = 1 };
@@ -574,6 +577,7 @@ static void test_irqchip_state_errors(struct vm *vm)
 	struct vhv_irqchip_state slave = { .chip = VHV_IRQCHIP_PIC_SLAVE };
 	struct vhv_irqchip_state io = { .chip = VHV_IRQCHIP_IOAPIC };
 	struct vhv_irqchip_state pit = { .chip = VHV_IRQCHIP_PIT };
+	struct vhv_irqchip_state hpet = { .chip = VHV_IRQCHIP_HPET };
 	int fd = vm->fd;
 
 	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &pic), "VHV_GET_IRQCHIP PIC master");
@@ -583,10 +587,17 @@ static void test_irqchip_state_errors(struct vm *vm)
 	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &pic), "VHV_SET_IRQCHIP PIC master as read");
 	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &io), "VHV_SET_IRQCHIP IOAPIC as read");
 	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &pit), "VHV_SET_IRQCHIP PIT as read");
+	TEST_OK(ioctl(fd, VHV_GET_IRQCHIP, &hpet), "VHV_GET_IRQCHIP HPET");
+	tap_result(hpet.hpet.capabilities == ((uint64_t)VHV_HPET_PERIOD_FS << 32 | VHV_HPET_ID),
+		   "the HPET's state reads its capabilities (%#llx)",
+		   (unsigned long long)hpet.hpet.capabilities);
+	TEST_OK(ioctl(fd, VHV_SET_IRQCHIP, &hpet), "VHV_SET_IRQCHIP HPET as read");
+	BAD_SET(fd, VHV_SET_IRQCHIP, hpet, b.hpet.capabilities ^= 1, "HPET capabilities");
+	BAD_SET(fd, VHV_SET_IRQCHIP, hpet, b.hpet.reserved[15] = 1, "HPET reserved");
 	tap_result(pit.pit.ch[0].count == 65536 && pit.pit.ch[2].gate == 0 && pit.pit.ch[0].gate,
 		   "the PIT's reset state: counts of 65536, channel 2 gated off");
 
-	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.chip = 4, "chip 4");
+	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.chip = 5, "chip 5");
 	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.data[sizeof(b.pic)] = 1, "union tail past the PIC");
 	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.data[511] = 1, "last union byte");
 	BAD_SET(fd, VHV_SET_IRQCHIP, pic, b.pic.reserved[1] = 1, "PIC reserved");

@@ -84,7 +84,7 @@
 #define VHV_CAP_GUEST_PHYS_BITS	7	/* slots must end below 1 << value */
 /*
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
- * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
+ * PIC, PIT, HPET) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
  * VHV_GET/SET_MP_STATE: the set a stock Linux needs to boot here (with
  * the paravirtual clock, VHV_CAP_PVCLOCK).  VMMs take 1 to mean "Linux
  * boots on vhv".  Reads 1 where guests run (VHV_CAP_RUN).
@@ -125,6 +125,11 @@
 #define VHV_CAP_IRQFD		11
 /* VHV_IOEVENTFD works. */
 #define VHV_CAP_IOEVENTFD	12
+/*
+ * VHV_CREATE_IRQCHIP includes the HPET at VHV_HPET_ADDR (see there): 1
+ * where the irqchip can be created (guests run, VHV_CAP_RUN), else 0.
+ */
+#define VHV_CAP_HPET		14
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */
@@ -542,11 +547,25 @@ struct vhv_msr_filter {
  * controllers and timer in the kernel: a local APIC per vCPU (xAPIC page
  * at its IA32_APIC_BASE, x2APIC MSRs, the timer in all three modes,
  * IA32_TSC_DEADLINE), the I/O APIC at 0xfec00000 (24 pins), the dual 8259
- * PIC with ELCR (ports 0x20/0x21, 0xa0/0xa1, 0x4d0/0x4d1) and the 8254 PIT
- * with port 0x61 (0x40-0x43, 0x61).  Their accesses no longer reach
- * userspace; HLT waits in the kernel for an interrupt; INIT and SIPI
- * start vCPUs.  vCPU 0 starts runnable, every other vCPU waits for
- * INIT/SIPI (VHV_SET_MP_STATE changes that).
+ * PIC with ELCR (ports 0x20/0x21, 0xa0/0xa1, 0x4d0/0x4d1), the 8254 PIT
+ * with port 0x61 (0x40-0x43, 0x61) and the HPET (VHV_CAP_HPET) below.
+ * Their accesses no longer reach userspace; HLT waits in the kernel for an
+ * interrupt; INIT and SIPI start vCPUs.  vCPU 0 starts runnable, every
+ * other vCPU waits for INIT/SIPI (VHV_SET_MP_STATE changes that).
+ *
+ * The HPET (IA-PC HPET 1.0a) is the 1 KiB block at VHV_HPET_ADDR, its
+ * main counter read from the host clock in the kernel: 64-bit counter at
+ * 100 MHz, capabilities bits 31:0 VHV_HPET_ID (3 timers, legacy
+ * replacement capable), timers 0 and 1 periodic-capable, timer 2
+ * one-shot, all 64-bit with 32-bit mode, routes to IOAPIC pins 20-23 only
+ * (userspace must leave GSIs 20-23 alone), no FSB delivery.  With legacy
+ * replacement on (ENABLE_CNF and LEG_RT_CNF), timer 0 drives GSI 0 and
+ * timer 1 GSI 8, and the PIT's output no longer reaches GSI 0.  Periodic
+ * timers fire at most every 100 us (VHV_HPET_MIN_TICK ticks; a shorter
+ * period still advances the comparator, catching up in one interrupt).
+ * Accesses other than 4 bytes 4-aligned or 8 bytes 8-aligned read 0 and
+ * are ignored when written.  A VMM describes it to the guest in an ACPI
+ * HPET table only when VHV_CAP_HPET reads 1.
  *   EINVAL  argument not 0
  *   EEXIST  the VM already has them
  *   EBUSY   the VM already has vCPUs (create the irqchip first)
@@ -601,7 +620,7 @@ struct vhv_msi {
  * until"), read against the host's monotonic clock at the GET and taken
  * against it at the SET, so a restored VM goes on where the saved one was,
  * on any host.
- *   EINVAL  unknown chip (4 is kept for the HPET), pad not zero; SET: a
+ *   EINVAL  unknown chip, pad not zero; SET: a
  *           field out of its range, a state the chip cannot be in (each
  *           struct says), reserved or pad not zero, the union's tail not
  *           zero
@@ -707,8 +726,41 @@ struct vhv_pit_state {
 #define VHV_IRQCHIP_PIC_MASTER	0
 #define VHV_IRQCHIP_PIC_SLAVE	1
 #define VHV_IRQCHIP_IOAPIC	2
+/* The in-kernel HPET (see VHV_CREATE_IRQCHIP). */
+#define VHV_HPET_ADDR		0xfed00000ull
+#define VHV_HPET_ID		0x8086a201u	/* capabilities bits 31:0 */
+#define VHV_HPET_PERIOD_FS	10000000u	/* capabilities bits 63:32 */
+#define VHV_HPET_TIMERS		3
+#define VHV_HPET_MIN_TICK	10000		/* 100 us: the periodic floor */
+
+/*
+ * The HPET's state for irqchip save/restore (its chip in the irqchip state
+ * ioctls).  Registers as the guest reads them; a restore refuses (EINVAL)
+ * what this HPET cannot hold: other capabilities, reserved or read-only
+ * bits changed, a route outside the route capability (0 aside), periodic
+ * mode or a period on a timer without Tn_PER_INT_CAP, values above 32 bits
+ * in 32-bit mode, a status bit of an edge-triggered timer, a non-zero
+ * reserved field.  The counter runs on from `counter` at the restore when
+ * ENABLE_CNF is set: the time between save and restore is not counted.
+ */
+struct vhv_hpet_timer_state {
+	__u64 config;		/* Tn_CONF_CAP, capabilities included */
+	__u64 comparator;	/* Tn_COMPARATOR */
+	__u64 period;		/* periodic mode: what each match adds */
+	__u64 reserved;
+};
+
+struct vhv_hpet_state {
+	__u64 capabilities;	/* GCAP_ID: must read as this HPET's */
+	__u64 config;		/* GEN_CONF */
+	__u64 isr;		/* GINTR_STA */
+	__u64 counter;		/* MAIN_CNT at the save */
+	struct vhv_hpet_timer_state timers[VHV_HPET_TIMERS];
+	__u64 reserved[16];
+};
+
 #define VHV_IRQCHIP_PIT		3
-/* 4: the HPET, once it exists */
+#define VHV_IRQCHIP_HPET	4
 
 struct vhv_irqchip_state {
 	__u32 chip;		/* VHV_IRQCHIP_* */
@@ -717,6 +769,7 @@ struct vhv_irqchip_state {
 		struct vhv_pic_state pic;
 		struct vhv_ioapic_state ioapic;
 		struct vhv_pit_state pit;
+		struct vhv_hpet_state hpet;
 		__u8 data[512];
 	};
 };
@@ -1070,6 +1123,11 @@ VHV_ABI_OFFSET(struct vhv_vcpu_events, nmi_pending, 32);
 VHV_ABI_OFFSET(struct vhv_vcpu_events, sipi_vector, 40);
 VHV_ABI_OFFSET(struct vhv_vcpu_events, pad, 41);
 VHV_ABI_OFFSET(struct vhv_vcpu_events, reserved, 48);
+VHV_ABI_ASSERT(sizeof(struct vhv_hpet_timer_state) == 32);
+VHV_ABI_ASSERT(sizeof(struct vhv_hpet_state) == 256);
+VHV_ABI_OFFSET(struct vhv_hpet_state, counter, 24);
+VHV_ABI_OFFSET(struct vhv_hpet_state, timers, 32);
+VHV_ABI_OFFSET(struct vhv_hpet_state, reserved, 128);
 
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_io) == 16);
 VHV_ABI_OFFSET(struct vhv_exit_io, count, 4);

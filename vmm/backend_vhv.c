@@ -74,6 +74,9 @@ static int vhv_vm_create(struct vmm_vm *vm)
 	if (vm->caps.irqchip && ioctl(vm->vm_fd, VHV_CREATE_IRQCHIP, 0) < 0)
 		return vmm_set_error(vm, -errno, "VHV_CREATE_IRQCHIP: %s",
 				     strerror(errno));
+	/* The HPET comes with the irqchip where the module has one. */
+	vm->hpet = vm->caps.irqchip &&
+		   ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_HPET) > 0;
 	return 0;
 }
 

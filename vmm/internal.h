@@ -171,6 +171,12 @@ struct vmm_vm {
 	const struct vmm_backend_ops *ops;
 	enum vmm_backend_kind kind;
 	struct vmm_caps caps;
+	/*
+	 * The backend has an HPET at VHV_HPET_ADDR (vhv's in-kernel irqchip
+	 * with VHV_CAP_HPET; KVM's irqchip has none): the ACPI tables then
+	 * describe it.
+	 */
+	bool hpet;
 	int sys_fd;			/* /dev/vhv or /dev/kvm */
 	int vm_fd;
 	void *backend;			/* backend-private */

@@ -120,6 +120,12 @@ int vmm_pc_write_firmware(struct vmm_vm *vm, uint64_t *rsdp_gpa)
 	void *buf = vmm_guest_ptr(vm, FW_BASE, FW_SIZE);
 	int r;
 
+	if (vm->hpet) {
+		info.hpet_id = VHV_HPET_ID;
+		info.hpet_addr = VHV_HPET_ADDR;
+		info.hpet_min_tick = VHV_HPET_MIN_TICK;
+	}
+
 	r = fw_build_tables(buf, FW_BASE, FW_SIZE, &info, &tables);
 	if (r)
 		return vmm_set_error(vm, r, "firmware tables: %s",

@@ -162,6 +162,11 @@ static void set_gsi(struct vhv_irqchip *chip, u32 gsi, bool level)
 	vhv_ioapic_set_irq(&chip->ioapic, gsi == 0 ? 2 : gsi, level);
 }
 
+void vhv_irqchip_set_gsi(struct vhv_irqchip *chip, u32 gsi, bool level)
+{
+	set_gsi(chip, gsi, level);
+}
+
 /* ---- the PIT's interrupt ---------------------------------------------------- */
 
 /* Caller holds chip->lock.  IRQ 0 edges as channel 0 now schedules them. */
@@ -186,8 +191,11 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	unsigned long flags;
 
 	spin_lock_irqsave(&chip->lock, flags);
-	set_gsi(chip, 0, true);
-	set_gsi(chip, 0, false);
+	/* HPET legacy replacement takes IRQ 0 from the PIT, as on a chipset. */
+	if (!vhv_hpet_legacy(&chip->hpet)) {
+		set_gsi(chip, 0, true);
+		set_gsi(chip, 0, false);
+	}
 	/*
 	 * Re-armed by a PIT write while this ran: that timing stands (and a
 	 * queued timer's expiry must not be touched).
@@ -331,7 +339,7 @@ bool vhv_irq_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 			acc->data = val;
 		return true;
 	}
-	return false;
+	return vhv_irqchip_hpet_mmio(chip, acc);
 }
 
 bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
@@ -662,6 +670,7 @@ int vhv_irqchip_create(struct vhv_vm *vm)
 	vhv_pit_reset(&chip->pit, now_ns());
 	hrtimer_init(&chip->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	chip->pit_timer.function = pit_timer_fn;
+	vhv_irqchip_hpet_init(chip);
 
 	mutex_lock(&vm->lock);
 	if (vm->irqchip)
@@ -684,6 +693,7 @@ void vhv_irqchip_destroy(struct vhv_vm *vm)
 	if (!chip)
 		return;
 	hrtimer_cancel(&chip->pit_timer);
+	vhv_irqchip_hpet_destroy(chip);
 	kfree(chip);
 	vm->irqchip = NULL;
 }

@@ -4,7 +4,7 @@
  * the portable models of kmod/irq/ under locks, with hrtimers, vCPU kicks
  * and the ioctls that reach them.
  *
- * Locks: chip->lock (PIC, IOAPIC, PIT) may be held while taking a vCPU's
+ * Locks: chip->lock (PIC, IOAPIC, PIT, HPET) may be held while taking a vCPU's
  * apic->lock (delivery into a LAPIC), never the other way round: a LAPIC
  * EOI reaches the IOAPIC after its own lock is dropped.  Both are taken
  * with IRQs off: the hrtimers fire in hard-IRQ context.
@@ -15,6 +15,7 @@
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
 
+#include "hpet.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "pic.h"
@@ -32,6 +33,9 @@ struct vhv_irqchip {
 	struct vhv_pit pit;
 	struct hrtimer pit_timer;
 	u64 pit_period_ns;	/* 0: one edge */
+	struct vhv_hpet hpet;
+	struct hrtimer hpet_timer;	/* the HPET's nearest match (irqchip_hpet.c) */
+	u32 hpet_lines;		/* GSIs the HPET holds asserted */
 };
 
 struct vhv_vlapic {
@@ -94,6 +98,20 @@ int vhv_irq_take(struct vhv_vcpu *vcpu);
 int vhv_irq_tpr_blocked(struct vhv_vcpu *vcpu);
 u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu);
 void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8);
+
+/* A PC's wiring of GSI n (PIC and IOAPIC); caller holds chip->lock. */
+void vhv_irqchip_set_gsi(struct vhv_irqchip *chip, u32 gsi, bool level);
+
+/*
+ * The HPET (irqchip_hpet.c): set up and torn down with the chip; its MMIO
+ * (true if the access was the HPET's); its state for save/restore
+ * (restore: -EINVAL for a state it cannot hold, see vhv_hpet_restore()).
+ */
+void vhv_irqchip_hpet_init(struct vhv_irqchip *chip);
+void vhv_irqchip_hpet_destroy(struct vhv_irqchip *chip);
+bool vhv_irqchip_hpet_mmio(struct vhv_irqchip *chip, struct vhv_mem_access *acc);
+void vhv_irqchip_hpet_save(struct vhv_irqchip *chip, struct vhv_hpet_state *s);
+int vhv_irqchip_hpet_restore(struct vhv_irqchip *chip, const struct vhv_hpet_state *s);
 
 /* Makes the vCPU look at its interrupts: out of the guest, out of HLT. */
 void vhv_vcpu_kick(struct vhv_vcpu *vcpu);

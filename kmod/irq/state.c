@@ -34,8 +34,10 @@ static size_t chip_state_size(u32 chip)
 		return sizeof(struct vhv_ioapic_state);
 	case VHV_IRQCHIP_PIT:
 		return sizeof(struct vhv_pit_state);
+	case VHV_IRQCHIP_HPET:
+		return sizeof(struct vhv_hpet_state);
 	default:
-		return 0;	/* VHV_IRQCHIP_HPET (4) comes with the HPET */
+		return 0;
 	}
 }
 
@@ -57,6 +59,11 @@ int vhv_get_irqchip(struct vhv_vm *vm, void __user *argp)
 	if (!s)
 		return -ENOMEM;
 	s->chip = head[0];
+	if (s->chip == VHV_IRQCHIP_HPET) {
+		/* It takes chip->lock itself. */
+		vhv_irqchip_hpet_save(chip, &s->hpet);
+		goto copy;
+	}
 	spin_lock_irqsave(&chip->lock, flags);
 	switch (s->chip) {
 	case VHV_IRQCHIP_PIC_MASTER:
@@ -71,6 +78,7 @@ int vhv_get_irqchip(struct vhv_vm *vm, void __user *argp)
 		break;
 	}
 	spin_unlock_irqrestore(&chip->lock, flags);
+copy:
 	if (copy_to_user(argp, s, sizeof(*s)))
 		r = -EFAULT;
 	kfree(s);
@@ -95,6 +103,11 @@ int vhv_set_irqchip(struct vhv_vm *vm, void __user *argp)
 	r = -ENXIO;
 	if (!chip)
 		goto out;
+	if (s->chip == VHV_IRQCHIP_HPET) {
+		/* It takes chip->lock itself. */
+		r = vhv_irqchip_hpet_restore(chip, &s->hpet);
+		goto out;
+	}
 	spin_lock_irqsave(&chip->lock, flags);
 	switch (s->chip) {
 	case VHV_IRQCHIP_PIC_MASTER:

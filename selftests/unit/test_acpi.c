@@ -18,6 +18,9 @@
 
 #define PM_BASE	0x600
 #define SCI	9
+#define HPET_ID		0x8086a201u
+#define HPET_ADDR	0xfed00000ull
+#define HPET_TICK	10000
 
 struct region {
 	uint8_t *buf;
@@ -328,11 +331,35 @@ static void check_madt(const uint8_t *m, unsigned int n)
 	assert_true(irq0 && sci);
 }
 
+static void check_tables_hpet(const struct region *r, const struct fw_tables *t,
+			      unsigned int n, bool want_hpet);
+
+/* The HPET table as Linux's acpi_parse_hpet() reads it (HPET spec 1.0a). */
+static void check_hpet(const uint8_t *h)
+{
+	assert_int_equal(le32(h + 4), 56);
+	assert_int_equal(h[8], 1);			/* revision */
+	assert_int_equal(le32(h + 36), HPET_ID);	/* event timer block ID */
+	assert_int_equal(h[40], 0);			/* GAS: system memory */
+	assert_int_equal(h[41], 64);			/* bit width */
+	assert_int_equal(h[42], 0);			/* bit offset */
+	assert_int_equal(le64(h + 44), HPET_ADDR);
+	assert_int_equal(h[52], 0);			/* HPET number */
+	assert_int_equal(le16(h + 53), HPET_TICK);	/* minimum clock tick */
+	assert_int_equal(h[55], 0);			/* page protection */
+}
+
 static void check_tables(const struct region *r, const struct fw_tables *t,
 			 unsigned int n)
 {
+	check_tables_hpet(r, t, n, false);
+}
+
+static void check_tables_hpet(const struct region *r, const struct fw_tables *t,
+			      unsigned int n, bool want_hpet)
+{
 	uint64_t rsdp_gpa = scan_rsdp(r), xsdt_gpa, rsdt_gpa;
-	const uint8_t *rsdp, *xsdt, *rsdt, *fadt = NULL, *madt = NULL;
+	const uint8_t *rsdp, *xsdt, *rsdt, *fadt = NULL, *madt = NULL, *hpet = NULL;
 	unsigned int i, entries;
 
 	assert_int_not_equal(rsdp_gpa, 0);
@@ -360,6 +387,9 @@ static void check_tables(const struct region *r, const struct fw_tables *t,
 		} else if (!memcmp(h, "APIC", 4)) {
 			assert_null(madt);
 			madt = table(r, gpa, "APIC");
+		} else if (!memcmp(h, "HPET", 4)) {
+			assert_null(hpet);
+			hpet = table(r, gpa, "HPET");
 		} else {
 			fail_msg("unexpected table %.4s in the XSDT", h);
 		}
@@ -368,6 +398,12 @@ static void check_tables(const struct region *r, const struct fw_tables *t,
 	assert_non_null(madt);
 	check_fadt(r, fadt);
 	check_madt(madt, n);
+	if (want_hpet) {
+		assert_non_null(hpet);
+		check_hpet(hpet);
+	} else {
+		assert_null(hpet);		/* no HPET table for a backend without one */
+	}
 	assert_true(t->used > 0 && t->used <= r->size);
 }
 
@@ -386,6 +422,70 @@ static void build_and_check(unsigned int n)
 }
 
 static void test_1_vcpu(void **state) { (void)state; build_and_check(1); }
+
+static struct fw_pc_info pc_hpet(unsigned int n)
+{
+	struct fw_pc_info info = pc(n);
+
+	info.hpet_id = HPET_ID;
+	info.hpet_addr = HPET_ADDR;
+	info.hpet_min_tick = HPET_TICK;
+	return info;
+}
+
+/* With an HPET: the HPET table, listed in both XSDT and RSDT. */
+static void test_hpet(void **state)
+{
+	struct region r = { calloc(1, FW_REGION_SIZE), FW_REGION_GPA,
+			    FW_REGION_SIZE };
+	struct fw_pc_info info = pc_hpet(2);
+	struct fw_tables t;
+	size_t size, first_ok = 0;
+
+	(void)state;
+	assert_non_null(r.buf);
+	assert_int_equal(fw_build_tables(r.buf, r.gpa, r.size, &info, &t), 0);
+	assert_null(t.error);
+	check_tables_hpet(&r, &t, 2, true);
+	free(r.buf);
+	/* Too small, at every size: -ENOSPC, nothing written past the end. */
+	info = pc_hpet(64);
+	for (size = 0x800; size <= 0x4000; size += 8) {
+		uint8_t *buf = malloc(size);
+		int ret;
+
+		assert_non_null(buf);
+		ret = fw_build_tables(buf, 0x100000 - size, size, &info, &t);
+		if (ret == 0) {
+			struct region r2 = { buf, 0x100000 - size, size };
+
+			if (!first_ok)
+				first_ok = size;
+			check_tables_hpet(&r2, &t, 64, true);
+		} else {
+			assert_int_equal(ret, -ENOSPC);
+			assert_int_equal(first_ok, 0);
+		}
+		free(buf);
+	}
+	assert_true(first_ok > 0x800 && first_ok < 0x4000);
+	/* Bad HPET addresses. */
+	{
+		static uint8_t buf[FW_REGION_SIZE];
+
+		info = pc_hpet(1);
+		info.hpet_addr = 0;
+		assert_int_equal(fw_build_tables(buf, FW_REGION_GPA, sizeof(buf),
+						 &info, &t), -EINVAL);
+		assert_non_null(t.error);
+		info.hpet_addr = HPET_ADDR + 0x10;
+		assert_int_equal(fw_build_tables(buf, FW_REGION_GPA, sizeof(buf),
+						 &info, &t), -EINVAL);
+		info.hpet_addr = ~0ull & ~0x3ffull;
+		assert_int_equal(fw_build_tables(buf, FW_REGION_GPA, sizeof(buf),
+						 &info, &t), -EINVAL);
+	}
+}
 static void test_2_vcpus(void **state) { (void)state; build_and_check(2); }
 static void test_64_vcpus(void **state) { (void)state; build_and_check(64); }
 
@@ -496,6 +596,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_1_vcpu),
+		cmocka_unit_test(test_hpet),
 		cmocka_unit_test(test_2_vcpus),
 		cmocka_unit_test(test_64_vcpus),
 		cmocka_unit_test(test_build_over_garbage),
