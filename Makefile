@@ -25,10 +25,11 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 KMOD_SRCS := Kbuild $(shell find kmod uapi -name '*.[chS]')
 
 SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test hostile_test irq_test \
+	eventfd_test \
 	coexist_test unload_test
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk \
-	test_ioapic test_pic test_pit test_lapic
+	test_ioapic test_pic test_pit test_lapic test_ioeventfd_table
 # The fake of vmm/device.h that every device unit test links.
 FAKE_VMM := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h
 
@@ -115,6 +116,7 @@ $(B)/unit/test_ioapic: selftests/unit/test_ioapic.c kmod/irq/ioapic.c
 $(B)/unit/test_pic: selftests/unit/test_pic.c kmod/irq/pic.c
 $(B)/unit/test_pit: selftests/unit/test_pit.c kmod/irq/pit.c
 $(B)/unit/test_lapic: selftests/unit/test_lapic.c kmod/irq/lapic.c
+$(B)/unit/test_ioeventfd_table: selftests/unit/test_ioeventfd_table.c kmod/ioeventfd_table.c
 $(B)/unit/%:
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka $(UNIT_LDLIBS)

@@ -54,6 +54,13 @@
 #define vhv_unregister_syscore(name)	unregister_syscore_ops(&(name))
 #endif
 
+/* eventfd_signal() lost its count argument (always 1 for vhv) in 6.8. */
+#ifdef VHV_HAVE_EVENTFD_SIGNAL_NO_COUNT
+#define vhv_eventfd_signal(ctx)	eventfd_signal(ctx)
+#else
+#define vhv_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
+#endif
+
 #endif /* __ASSEMBLY__ */
 
 #endif /* VHV_COMPAT_H */

@@ -240,6 +240,9 @@ static int emulate_until_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 			continue;	/* RAM: done in place */
 		if (vcpu->apic && vhv_irq_mmio(vcpu, acc))
 			continue;	/* an in-kernel APIC */
+		if (acc->write && vhv_ioeventfd_write(vcpu, false, acc->gpa, acc->size,
+						      acc->data))
+			continue;	/* a doorbell, rung in the kernel */
 		run->exit_reason = VHV_EXIT_MMIO;
 		run->mmio.phys_addr = acc->gpa;
 		run->mmio.len = acc->size;
@@ -464,6 +467,12 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 			set_rip(vcpu, next_rip);
 			return 1;
 		}
+	}
+	if (!string && !in &&
+	    vhv_ioeventfd_write(vcpu, true, port, size,
+				vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size))) {
+		set_rip(vcpu, next_rip);
+		return 1;	/* a doorbell, rung in the kernel */
 	}
 	run->exit_reason = VHV_EXIT_IO;
 	run->io.direction = in ? VHV_IO_IN : VHV_IO_OUT;

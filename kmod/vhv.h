@@ -16,6 +16,8 @@
 #include <asm/fpu/types.h>
 
 #include "../uapi/vhv.h"
+#include "ioeventfd_table.h"
+#include "irq/irqfd.h"
 #include "memslot_table.h"
 #include "x86/emulate.h"
 #include "x86/state_check.h"
@@ -136,13 +138,17 @@ struct vhv_vm {
 	refcount_t users;
 	struct mm_struct *mm;	/* the creator's mm (mmgrab), constant */
 	struct mutex lock;	/* vcpus[], nr_vcpus, memslot and filter updates */
-	struct srcu_struct srcu;	/* readers of memslots and msr_filter */
+	struct srcu_struct srcu;	/* readers of memslots, msr_filter, ioevts */
 	struct vhv_memslots __rcu *memslots;
 	struct vhv_msr_filter __rcu *msr_filter;
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
 	u32 nr_vcpus;		/* written under lock, read with acquire */
 	u64 tsc_offset;		/* every vCPU's TSC starts in step (constant) */
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
+	struct vhv_irqfds irqfds;	/* irq/irqfd.c */
+	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under srcu. */
+	struct vhv_ioevt_table __rcu *ioevts[2];
+	u32 nr_ioevts;		/* in both tables, under lock */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */
 	spinlock_t mmu_lock;
@@ -261,6 +267,12 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip);
 void vhv_inject_gp(struct vhv_vcpu *vcpu);
 void vhv_inject_ud(struct vhv_vcpu *vcpu);
+
+/* ioeventfd.c: true when an ioeventfd took the guest's write. */
+int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp);
+bool vhv_ioeventfd_write(struct vhv_vcpu *vcpu, bool pio, u64 addr, u32 len,
+			 u64 val);
+void vhv_ioeventfd_free(struct vhv_vm *vm);
 
 /* cpuid.c */
 int vhv_cpuid_init_vcpu(struct vhv_vcpu *vcpu);

@@ -34,10 +34,13 @@ long vhv_check_cap(unsigned long cap)
 		return vhv_limits.phys_bits;
 	case VHV_CAP_HYPERCALL_CPL:
 		return vhv_ops->vcpu_run != NULL;
+	case VHV_CAP_IRQFD:
+	case VHV_CAP_IOEVENTFD:
+		return vhv_ops->vcpu_run != NULL;
 	case VHV_CAP_IRQCHIP:
 		/*
-		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET,
-		 * irqfd/ioeventfd and state save/restore are still to come.
+		 * Not yet: VMMs read 1 as "Linux boots here", and the HPET
+		 * and state save/restore are still to come.
 		 * The ioctls work; the selftests use them directly.
 		 */
 		return 0;
@@ -86,6 +89,9 @@ static void vhv_vm_destroy(struct vhv_vm *vm)
 	u32 i;
 
 	vhv_mmu_destroy(vm);
+	/* irqfds inject into the irqchip: gone before it goes. */
+	vhv_irqfds_destroy(vm);
+	vhv_ioeventfd_free(vm);
 	/* Its timer delivers to the vCPUs: stopped before they go. */
 	vhv_irqchip_destroy(vm);
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -141,6 +147,10 @@ static long vhv_vm_ioctl(struct file *filp, unsigned int cmd,
 		return vhv_irq_line(vm, (void __user *)arg);
 	case VHV_SIGNAL_MSI:
 		return vhv_signal_msi(vm, (void __user *)arg);
+	case VHV_IRQFD:
+		return vhv_irqfd(vm, (void __user *)arg);
+	case VHV_IOEVENTFD:
+		return vhv_ioeventfd(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -167,6 +177,7 @@ static struct vhv_vm *vhv_vm_alloc(void)
 	/* The guest's TSCs start near 0, together. */
 	vm->tsc_offset = -rdtsc();
 	mutex_init(&vm->lock);
+	vhv_irqfds_init(vm);
 	spin_lock_init(&vm->flush_lock);
 	if (!zalloc_cpumask_var(&vm->flush_cpus, GFP_KERNEL_ACCOUNT))
 		goto err_free;

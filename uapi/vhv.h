@@ -86,7 +86,7 @@
  * In-kernel interrupt controllers and timers (a LAPIC per vCPU, IOAPIC,
  * PIC, PIT) with VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI and
  * VHV_GET/SET_MP_STATE.  Reads 0 until the whole set a guest OS needs is
- * there (HPET, irqfd/ioeventfd, state save/restore still missing): VMMs
+ * there (HPET, state save/restore still missing): VMMs
  * take 1 to mean Linux boots on vhv.  The ioctls above already work
  * where guests can run (VHV_CAP_RUN).
  */
@@ -94,6 +94,10 @@
 /* run->hypercall.cpl holds the caller's privilege level (VMMs refuse
  * hypercalls from guest user mode with it). */
 #define VHV_CAP_HYPERCALL_CPL	9
+/* VHV_IRQFD works (with VHV_CREATE_IRQCHIP). */
+#define VHV_CAP_IRQFD		11
+/* VHV_IOEVENTFD works. */
+#define VHV_CAP_IOEVENTFD	12
 
 #define VHV_VENDOR_SVM		1	/* AMD-V with nested paging */
 #define VHV_VENDOR_VMX		2	/* VT-x with EPT and unrestricted guest */
@@ -339,6 +343,7 @@ struct vhv_event {
 #define VHV_STAT_XSETBV		12
 #define VHV_STAT_OTHER		13
 #define VHV_STAT_IBPB		14	/* IBPBs as the vCPU was loaded where another ran */
+#define VHV_STAT_IOEVENTFD	15	/* writes an ioeventfd took in the kernel */
 #define VHV_STAT_MAX		32
 struct vhv_vcpu_stats {
 	__u64 count[VHV_STAT_MAX];
@@ -438,6 +443,98 @@ struct vhv_msi {
 	__u64 reserved;
 };
 #define VHV_SIGNAL_MSI		_IOW(VHVIO, 0x16, struct vhv_msi)
+
+/*
+ * VHV_IRQFD: ties an eventfd to an interrupt of the in-kernel irqchip.
+ * Each time the eventfd is signalled (its count written), the kernel
+ * injects, without a return to the VMM's device code:
+ *   - gsi, edge (no flag): the GSI goes high then low, as VHV_IRQ_LINE
+ *     would drive it twice;
+ *   - gsi, level (VHV_IRQFD_RESAMPLE): the GSI goes high and stays high.
+ *     When the guest EOIs the interrupt at the IOAPIC (a LAPIC EOI of the
+ *     level-triggered vector, or the IOAPIC's EOI register) the kernel
+ *     lowers the GSI and signals resamplefd; a device still asserting its
+ *     line then signals fd again, which raises the GSI again.  A GSI routed
+ *     to the PIC only (its IOAPIC pin masked) is never resampled.  The last
+ *     resample irqfd of a GSI lowers it when it goes.
+ *   - VHV_IRQFD_MSI: the message (msi_address, msi_data) fixed here, with
+ *     VHV_SIGNAL_MSI's decoding and drops.
+ * Signals of the eventfd before the assignment inject once at assignment.
+ * An irqfd goes with VHV_IRQFD_DEASSIGN (only fd is read then, every other
+ * field must be 0), when the eventfd is closed, or with the VM.  At most
+ * VHV_MAX_IRQFDS per VM; an eventfd serves one irqfd per VM.
+ *   EINVAL  unknown flag; DEASSIGN with any other flag or field non-zero;
+ *           MSI with RESAMPLE; gsi >= 24; MSI with msi_address outside
+ *           0xfee00000-0xfeefffff or gsi non-zero; msi_* non-zero without
+ *           MSI; resamplefd non-zero without RESAMPLE; resamplefd the same
+ *           eventfd as fd; pad or reserved non-zero; fd or resamplefd an
+ *           open file that is not an eventfd
+ *   EBADF   fd or resamplefd is not an open file descriptor
+ *   ENXIO   no VHV_CREATE_IRQCHIP yet (assign only)
+ *   EEXIST  the eventfd is already an irqfd of this VM
+ *   ENOSPC  the VM has VHV_MAX_IRQFDS irqfds
+ *   ENOENT  DEASSIGN: the eventfd is no irqfd of this VM
+ */
+struct vhv_irqfd {
+	__u32 fd;		/* an eventfd */
+	__u32 flags;		/* VHV_IRQFD_* */
+	__u32 gsi;		/* 0-23, without VHV_IRQFD_MSI */
+	__u32 resamplefd;	/* an eventfd, with VHV_IRQFD_RESAMPLE */
+	__u64 msi_address;	/* with VHV_IRQFD_MSI */
+	__u32 msi_data;		/* with VHV_IRQFD_MSI */
+	__u32 pad;
+	__u64 reserved[2];
+};
+#define VHV_IRQFD_DEASSIGN	(1u << 0)
+#define VHV_IRQFD_RESAMPLE	(1u << 1)
+#define VHV_IRQFD_MSI		(1u << 2)
+#define VHV_IRQFD_VALID_FLAGS	(VHV_IRQFD_DEASSIGN | VHV_IRQFD_RESAMPLE | \
+				 VHV_IRQFD_MSI)
+#define VHV_MAX_IRQFDS		1024
+#define VHV_IRQFD		_IOW(VHVIO, 0x17, struct vhv_irqfd)
+
+/*
+ * VHV_IOEVENTFD: a guest write of exactly len bytes at addr (a port with
+ * VHV_IOEVENTFD_PIO, else a guest-physical address), with the value
+ * datamatch where VHV_IOEVENTFD_DATAMATCH is set, signals the eventfd fd
+ * in the kernel: the instruction completes and the vCPU goes on without
+ * an exit to userspace (VHV_STAT_IOEVENTFD counts these writes, and
+ * VHV_STAT_IO / VHV_STAT_MMIO do not).  Any other access to the range (a
+ * read, another length, another value, OUTS/INS string I/O) exits to
+ * userspace as before.  Guest accesses never reach an ioeventfd where
+ * something else answers first: RAM of a memory slot (a write inside a
+ * slot is a write to memory), and the ports and MMIO of the in-kernel
+ * irqchip.  Registrations in one space may not overlap, except those at
+ * the same addr and len that all have DATAMATCH, each with its own value
+ * (one doorbell register, one eventfd per value).  VHV_IOEVENTFD_DEASSIGN
+ * removes the registration with the same space, addr, len, fd, DATAMATCH
+ * flag and datamatch.  At most VHV_MAX_IOEVENTFDS per VM (both spaces).
+ *   EINVAL  unknown flag; len not 1, 2, 4 or 8 (PIO: 1, 2 or 4); PIO past
+ *           port 0xffff; MMIO range wrapping or ending above
+ *           1 << VHV_CAP_GUEST_PHYS_BITS; datamatch wider than len bytes,
+ *           or non-zero without DATAMATCH; pad or reserved non-zero; fd
+ *           an open file that is not an eventfd
+ *   EBADF   fd is not an open file descriptor
+ *   EEXIST  the range overlaps a registration (see above)
+ *   ENOSPC  the VM has VHV_MAX_IOEVENTFDS registrations
+ *   ENOENT  DEASSIGN: no such registration
+ */
+struct vhv_ioeventfd {
+	__u64 addr;
+	__u64 datamatch;	/* with VHV_IOEVENTFD_DATAMATCH */
+	__u32 len;		/* 1, 2, 4 or 8 bytes */
+	__u32 fd;		/* an eventfd */
+	__u32 flags;		/* VHV_IOEVENTFD_* */
+	__u32 pad;
+	__u64 reserved[2];
+};
+#define VHV_IOEVENTFD_DATAMATCH	(1u << 0)
+#define VHV_IOEVENTFD_PIO	(1u << 1)
+#define VHV_IOEVENTFD_DEASSIGN	(1u << 2)
+#define VHV_IOEVENTFD_VALID_FLAGS (VHV_IOEVENTFD_DATAMATCH | \
+				   VHV_IOEVENTFD_PIO | VHV_IOEVENTFD_DEASSIGN)
+#define VHV_MAX_IOEVENTFDS	1024
+#define VHV_IOEVENTFD		_IOW(VHVIO, 0x18, struct vhv_ioeventfd)
 
 /* ------------------------------------------------------------------------
  * The run area and exits
@@ -631,6 +728,15 @@ VHV_ABI_ASSERT(sizeof(struct vhv_irq_level) == 8);
 VHV_ABI_ASSERT(sizeof(struct vhv_msi) == 24);
 VHV_ABI_OFFSET(struct vhv_msi, data, 8);
 VHV_ABI_ASSERT(sizeof(struct vhv_mp_state) == 8);
+VHV_ABI_ASSERT(sizeof(struct vhv_irqfd) == 48);
+VHV_ABI_OFFSET(struct vhv_irqfd, msi_address, 16);
+VHV_ABI_OFFSET(struct vhv_irqfd, msi_data, 24);
+VHV_ABI_OFFSET(struct vhv_irqfd, reserved, 32);
+VHV_ABI_ASSERT(sizeof(struct vhv_ioeventfd) == 48);
+VHV_ABI_OFFSET(struct vhv_ioeventfd, len, 16);
+VHV_ABI_OFFSET(struct vhv_ioeventfd, fd, 20);
+VHV_ABI_OFFSET(struct vhv_ioeventfd, flags, 24);
+VHV_ABI_OFFSET(struct vhv_ioeventfd, reserved, 32);
 
 VHV_ABI_ASSERT(sizeof(struct vhv_exit_io) == 16);
 VHV_ABI_OFFSET(struct vhv_exit_io, count, 4);

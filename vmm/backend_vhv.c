@@ -38,6 +38,8 @@ static int vhv_vm_create(struct vmm_vm *vm)
 		return vmm_set_error(vm, -errno, "VHV_CREATE_VM: %s%s",
 				     strerror(errno),
 				     errno == EBUSY ? " (another hypervisor holds the CPU; see dmesg)" : "");
+	/* Doorbells in the kernel need no irqchip: asked for on their own. */
+	vm->backend_ioeventfd = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IOEVENTFD) > 0;
 	vm->caps.irqchip = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) > 0;
 	vm->caps.msi = vm->caps.irqchip;
 	if (vm->caps.irqchip && ioctl(vm->vm_fd, VHV_CREATE_IRQCHIP, 0) < 0)
@@ -246,6 +248,28 @@ static int vhv_msi_send(struct vmm_vm *vm, uint64_t addr, uint32_t data)
 	return ioctl(vm->vm_fd, VHV_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
+/*
+ * A doorbell as a VHV_IOEVENTFD: the guest's kick signals the device's
+ * eventfd in the kernel and the vCPU goes on.  -ENOTSUP on a module
+ * without it: the bus then leaves the doorbell to the range's write
+ * handler.
+ */
+static int vhv_ioeventfd(struct vmm_vm *vm, enum vmm_space space,
+			 uint64_t addr, uint32_t size, int fd, bool assign)
+{
+	struct vhv_ioeventfd e = {
+		.addr = addr,
+		.len = size,
+		.fd = fd,
+		.flags = (space == VMM_SPACE_PIO ? VHV_IOEVENTFD_PIO : 0) |
+			 (assign ? 0 : VHV_IOEVENTFD_DEASSIGN),
+	};
+
+	if (!vm->backend_ioeventfd)
+		return -ENOTSUP;
+	return ioctl(vm->vm_fd, VHV_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
 const struct vmm_backend_ops vmm_backend_vhv = {
 	.name = "vhv",
 	.vm_create = vhv_vm_create,
@@ -262,6 +286,9 @@ const struct vmm_backend_ops vmm_backend_vhv = {
 	.setup_cpuid = vhv_setup_cpuid,
 	.irq_set = vhv_irq_set,
 	.msi_send = vhv_msi_send,
+	.ioeventfd = vhv_ioeventfd,
 	.vcpu_run_ioctl = VHV_RUN,
-	.vm_ioctls = (const unsigned long[]){ VHV_IRQ_LINE, VHV_SIGNAL_MSI, 0 },
+	/* Interrupts, and doorbells that follow a BAR the guest moves. */
+	.vm_ioctls = (const unsigned long[]){ VHV_IRQ_LINE, VHV_SIGNAL_MSI,
+					      VHV_IOEVENTFD, 0 },
 };

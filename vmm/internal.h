@@ -153,6 +153,7 @@ struct vmm_vm {
 	int sys_fd;			/* /dev/vhv or /dev/kvm */
 	int vm_fd;
 	void *backend;			/* backend-private */
+	bool backend_ioeventfd;		/* vhv: VHV_CAP_IOEVENTFD reads 1 */
 
 	void *ram;			/* one mapping for all RAM */
 	uint64_t ram_size;

@@ -96,6 +96,7 @@ void vhv_ioapic_init(struct vhv_ioapic *io, vhv_irq_send_fn *send, void *ctx)
 	for (pin = 0; pin < VHV_IOAPIC_PINS; pin++)
 		io->redir[pin] = RTE_MASKED;
 	io->send = send;
+	io->eoi_notify = NULL;
 	io->ctx = ctx;
 }
 
@@ -130,6 +131,8 @@ static void eoi_vector(struct vhv_ioapic *io, u8 vector)
 		if ((e & RTE_VECTOR) != vector || !(e & RTE_REMOTE_IRR))
 			continue;
 		io->redir[pin] = e & ~RTE_REMOTE_IRR;
+		if (io->eoi_notify && io->eoi_notify(io->ctx, pin))
+			io->asserted &= ~VHV_BIT(pin);
 		service_level(io, pin);
 	}
 }

@@ -58,6 +58,16 @@
 typedef void vhv_irq_send_fn(void *ctx, const struct vhv_irq_msg *msg);
 
 /*
+ * Optional: told of each pin whose remote IRR an EOI clears, before the
+ * pin is looked at again; ctx is the one given to vhv_ioapic_init().
+ * Returns true when the pin's source lets go of it at this EOI (a
+ * resampled level source: irqfd's resamplefd), which the model then takes
+ * as deasserted, so that the EOI does not send it again.  The same rule as
+ * for send: it must not call back into this IOAPIC.
+ */
+typedef bool vhv_irq_eoi_fn(void *ctx, unsigned int pin);
+
+/*
  * Guest-visible state, all of it here for save/restore.  Any contents are
  * safe (a restore may write them): reads and delivery mask what they use.
  */
@@ -67,6 +77,7 @@ struct vhv_ioapic {
 	u64 redir[VHV_IOAPIC_PINS];	/* bit 14 remote IRR is the model's */
 	u32 asserted;		/* pins a source holds asserted */
 	vhv_irq_send_fn *send;
+	vhv_irq_eoi_fn *eoi_notify;	/* NULL after vhv_ioapic_init() */
 	void *ctx;
 };
 

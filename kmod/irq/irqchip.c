@@ -19,9 +19,10 @@
 
 #include "../vhv.h"
 #include "irqchip.h"
+#include "irqfd.h"
 
 #define MSI_ADDR_BASE		0xfee00000ull
-#define MSI_ADDR_MASK		0xfff00000ull
+#define MSI_ADDR_MASK		(~0xfffffull)	/* bits 63:20: 0xfee */
 
 static u64 now_ns(void)
 {
@@ -572,44 +573,61 @@ void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8)
 
 /* ---- ioctls ------------------------------------------------------------------------- */
 
-int vhv_irq_line(struct vhv_vm *vm, void __user *argp)
+void vhv_irq_set_gsi(struct vhv_vm *vm, u32 gsi, bool level, bool pulse)
 {
 	struct vhv_irqchip *chip = chip_of(vm);
-	struct vhv_irq_level l;
 	unsigned long flags;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	set_gsi(chip, gsi, level || pulse);
+	if (pulse)
+		set_gsi(chip, gsi, false);
+	spin_unlock_irqrestore(&chip->lock, flags);
+}
+
+bool vhv_irq_msi_address_ok(u64 address)
+{
+	return (address & MSI_ADDR_MASK) == MSI_ADDR_BASE;
+}
+
+void vhv_irq_send_msi(struct vhv_vm *vm, u64 address, u32 data)
+{
+	struct vhv_irq_msg m = {
+		.dest = (address >> 12) & 0xff,
+		.dest_logical = address & VHV_BIT(2),
+		.vector = data & 0xff,
+		.delivery_mode = (data >> 8) & 7,
+		.level = data & VHV_BIT(15),
+	};
+
+	deliver(vm, &m, NULL, VHV_APIC_DEST_NONE);
+}
+
+int vhv_irq_line(struct vhv_vm *vm, void __user *argp)
+{
+	struct vhv_irq_level l;
 
 	if (copy_from_user(&l, argp, sizeof(l)))
 		return -EFAULT;
 	if (l.gsi >= VHV_IOAPIC_PINS || l.level > 1)
 		return -EINVAL;
-	if (!chip)
+	if (!chip_of(vm))
 		return -ENXIO;
-	spin_lock_irqsave(&chip->lock, flags);
-	set_gsi(chip, l.gsi, l.level);
-	spin_unlock_irqrestore(&chip->lock, flags);
+	vhv_irq_set_gsi(vm, l.gsi, l.level, false);
 	return 0;
 }
 
 int vhv_signal_msi(struct vhv_vm *vm, void __user *argp)
 {
-	struct vhv_irqchip *chip = chip_of(vm);
-	struct vhv_irq_msg m;
 	struct vhv_msi msi;
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
-	if ((msi.address & MSI_ADDR_MASK) != MSI_ADDR_BASE || msi.flags || msi.reserved)
+	if (!vhv_irq_msi_address_ok(msi.address) || msi.flags || msi.reserved)
 		return -EINVAL;
-	if (!chip)
+	if (!chip_of(vm))
 		return -ENXIO;
-	m = (struct vhv_irq_msg) {
-		.dest = (msi.address >> 12) & 0xff,
-		.dest_logical = msi.address & VHV_BIT(2),
-		.vector = msi.data & 0xff,
-		.delivery_mode = (msi.data >> 8) & 7,
-		.level = msi.data & VHV_BIT(15),
-	};
-	deliver(vm, &m, NULL, VHV_APIC_DEST_NONE);
+	vhv_irq_send_msi(vm, msi.address, msi.data);
 	return 0;
 }
 
@@ -629,6 +647,7 @@ int vhv_irqchip_create(struct vhv_vm *vm)
 	spin_lock_init(&chip->lock);
 	vhv_pic_reset(&chip->pic);
 	vhv_ioapic_init(&chip->ioapic, ioapic_send, chip);
+	chip->ioapic.eoi_notify = vhv_irqfd_ioapic_eoi;
 	vhv_pit_reset(&chip->pit, now_ns());
 	hrtimer_init(&chip->pit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	chip->pit_timer.function = pit_timer_fn;

@@ -62,6 +62,17 @@ bool vhv_irq_wakeup(struct vhv_vcpu *vcpu);
 int vhv_irq_line(struct vhv_vm *vm, void __user *argp);
 int vhv_signal_msi(struct vhv_vm *vm, void __user *argp);
 
+/*
+ * For irqfds, from any context (IRQs off, an eventfd's wait-queue lock
+ * held), on a VM with an irqchip.  vhv_irq_set_gsi drives a GSI (< 24) as
+ * VHV_IRQ_LINE does; pulse: high, then low under the same lock.
+ * vhv_irq_send_msi delivers an MSI as VHV_SIGNAL_MSI does, for an address
+ * vhv_irq_msi_address_ok accepts.
+ */
+void vhv_irq_set_gsi(struct vhv_vm *vm, u32 gsi, bool level, bool pulse);
+bool vhv_irq_msi_address_ok(u64 address);
+void vhv_irq_send_msi(struct vhv_vm *vm, u64 address, u32 data);
+
 /* Guest accesses handled in the kernel: true if one of ours took it. */
 bool vhv_irq_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc);
 bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val);

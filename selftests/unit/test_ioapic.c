@@ -391,6 +391,76 @@ static void test_eoi_register(void **state)
 	assert_int_equal(vhv_ioapic_read(&t.io, VHV_IOAPIC_IOREGSEL), 0x29);
 }
 
+/* The EOI notifier (irqfd resampling): told of each pin an EOI clears. */
+struct eoi_log {
+	struct fake_lapics f;	/* first: it is the send callback's ctx too */
+	u32 pins;		/* pins notified */
+	u32 release;		/* pins whose source lets go at the EOI */
+	unsigned int calls;
+};
+
+static bool fake_eoi(void *ctx, unsigned int pin)
+{
+	struct eoi_log *l = ctx;
+
+	assert_true(pin < VHV_IOAPIC_PINS);
+	/* Called after remote IRR is cleared, before the pin is re-checked. */
+	assert_false(l->f.io->redir[pin] & REMOTE_IRR);
+	l->pins |= 1u << pin;
+	l->calls++;
+	return l->release & (1u << pin);
+}
+
+static void test_eoi_notify(void **state)
+{
+	struct vhv_ioapic io;
+	struct eoi_log l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.f.io = &io;
+	vhv_ioapic_init(&io, fake_send, &l);
+	assert_null(io.eoi_notify);
+	io.eoi_notify = fake_eoi;
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOREGSEL, 0x11 + 2 * 9);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOWIN, 0);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOREGSEL, 0x10 + 2 * 9);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOWIN, LEVEL | 0x70);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOREGSEL, 0x11 + 2 * 10);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOWIN, 0);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOREGSEL, 0x10 + 2 * 10);
+	vhv_ioapic_write(&io, VHV_IOAPIC_IOWIN, LEVEL | 0x70);
+	vhv_ioapic_set_irq(&io, 9, true);
+	vhv_ioapic_set_irq(&io, 10, true);
+	assert_int_equal(l.f.n, 2);
+
+	/* Pin 9's source lets go at the EOI: not sent again; pin 10 is. */
+	l.release = 1u << 9;
+	vhv_ioapic_eoi(&io, 0x70);
+	assert_int_equal(l.pins, (1u << 9) | (1u << 10));
+	assert_int_equal(l.calls, 2);
+	assert_int_equal(l.f.n, 3);
+	assert_int_equal(l.f.msgs[2].vector, 0x70);
+	assert_false(io.asserted & (1u << 9));
+	assert_true(io.asserted & (1u << 10));
+
+	/* Raised again, pin 9 sends at once (remote IRR was cleared). */
+	vhv_ioapic_set_irq(&io, 9, true);
+	assert_int_equal(l.f.n, 4);
+
+	/* No pin with remote IRR for the vector: no notification. */
+	l.calls = 0;
+	vhv_ioapic_eoi(&io, 0x71);
+	assert_int_equal(l.calls, 0);
+	/* The EOI register notifies too; vectors below 16 never do. */
+	l.release = ~0u;
+	vhv_ioapic_write(&io, VHV_IOAPIC_EOI, 0x70);
+	assert_int_equal(l.calls, 2);
+	assert_int_equal(io.asserted & ((1u << 9) | (1u << 10)), 0);
+	vhv_ioapic_eoi(&io, 0x0f);
+	assert_int_equal(l.calls, 2);
+}
+
 /* Unmasking an asserted level pin with remote IRR clear sends once. */
 static void test_unmask_asserted_level(void **state)
 {
@@ -738,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_level_remote_irr),
 		cmocka_unit_test(test_eoi_resends_asserted),
 		cmocka_unit_test(test_eoi_register),
+		cmocka_unit_test(test_eoi_notify),
 		cmocka_unit_test(test_unmask_asserted_level),
 		cmocka_unit_test(test_trigger_change_clears_remote_irr),
 		cmocka_unit_test(test_entry_decode),
