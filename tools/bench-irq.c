@@ -16,6 +16,15 @@
  *   ipi             a round trip between two vCPUs: vCPU 0 sends a fixed
  *                   IPI to vCPU 1 and waits in HLT; vCPU 1, waiting in HLT
  *                   too, answers from its handler with a fixed IPI back
+ *   ioeventfd       one OUT to a doorbell port that is an ioeventfd
+ *                   (VHV_IOEVENTFD, KVM_IOEVENTFD; no datamatch): the vCPU
+ *                   goes on without leaving its run call
+ *   irqfd           a round trip between a host thread and the guest: the
+ *                   thread signals an irqfd (VHV_IRQFD, KVM_IRQFD) on IOAPIC
+ *                   pin 20, edge, and waits in read() on a second eventfd;
+ *                   the guest, waiting in HLT, counts the interrupt in its
+ *                   handler, EOIs, and answers by an OUT to a doorbell port
+ *                   that is an ioeventfd on that second eventfd
  *
  * Every row is per event (one interrupt handled, or one EOI, or one round
  * trip), the minimum over the repetitions.  Under QEMU -icount shift=0 a
@@ -42,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,10 +72,22 @@
 #define PORT_DONE	0xe0
 #define PORT_MARK_A	0xe1
 #define PORT_MARK_B	0xe2
+/* Doorbells: ioeventfds, no exit. */
+#define PORT_BELL	0xe4		/* the ioeventfd row */
+#define PORT_ACK	0xe5		/* the irqfd row's answer */
 #define PORT_FAULT	0xef
 
 #define VEC		0x40		/* timer, self-IPI, the IPI back to vCPU 0 */
 #define VEC_PING	0x41		/* the IPI to vCPU 1 */
+#define VEC_IRQFD	0x42		/* the irqfd row's IOAPIC pin */
+
+/*
+ * The irqfd row's GSI: an IOAPIC pin above the PIC's 16 lines, so it
+ * reaches the LAPIC by the IOAPIC alone on both hypervisors.
+ */
+#define IRQFD_GSI	20
+#define IOAPIC_SEL	0xfec00000u
+#define IOAPIC_WIN	0xfec00010u
 
 #define MSR_APIC_BASE	0x1b
 #define MSR_TSC_DEADLINE 0x6e0
@@ -193,6 +215,37 @@ asm(".pushsection .rodata\n"
     "	dec %edi\n"
     "	jnz 1b\n"
     "	out %al, $" STR(PORT_DONE) "\n"
+    /* ioeventfd row: EDI OUTs to the doorbell port. */
+    "guest_doorbell_loop:\n"
+    "1:	out %al, $" STR(PORT_BELL) "\n"
+    "	dec %edi\n"
+    "	jnz 1b\n"
+    "	out %al, $" STR(PORT_DONE) "\n"
+    /*
+     * IOAPIC pin ESI: destination APIC ID 0 (high dword) first, then the
+     * low dword EBP (vector, edge, fixed, unmasked).
+     */
+    "guest_ioapic_route:\n"
+    "	lea 0x11(,%esi,2), %eax\n"
+    "	mov %eax, " STR(IOAPIC_SEL) "\n"
+    "	movl $0, " STR(IOAPIC_WIN) "\n"
+    "	dec %eax\n"
+    "	mov %eax, " STR(IOAPIC_SEL) "\n"
+    "	mov %ebp, " STR(IOAPIC_WIN) "\n"
+    "	out %al, $" STR(PORT_DONE) "\n"
+    /*
+     * irqfd row: HLT until the handlers have counted EDI interrupts (the
+     * STI shadow again covers the check and the HLT).
+     */
+    "guest_wait_count:\n"
+    "1:	cli\n"
+    "	cmp " STR(COUNT_GPA) ", %edi\n"
+    "	je 2f\n"
+    "	sti\n"
+    "	hlt\n"
+    "	jmp 1b\n"
+    "2:	sti\n"
+    "	out %al, $" STR(PORT_DONE) "\n"
     /* vCPU 1 of the ipi row: halts forever, answering in its handler. */
     "guest_ap_idle:\n"
     "1:	hlt\n"
@@ -234,6 +287,21 @@ asm(".pushsection .rodata\n"
     "	pop %ecx\n"
     "	pop %eax\n"
     "	iret\n"
+    /* irqfd row: count, EOI, answer by the ACK doorbell. */
+    "handler_ack:\n"
+    "	push %eax\n"
+    "	push %ecx\n"
+    "	push %edx\n"
+    "	incl " STR(COUNT_GPA) "\n"
+    "	mov $" STR(MSR_X2APIC_EOI) ", %ecx\n"
+    "	xor %eax, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	out %al, $" STR(PORT_ACK) "\n"
+    "	pop %edx\n"
+    "	pop %ecx\n"
+    "	pop %eax\n"
+    "	iret\n"
     "handler_spurious:\n"
     "	iret\n"
     "handler_fault:\n"
@@ -244,9 +312,10 @@ asm(".pushsection .rodata\n"
     ".popsection\n");
 extern const uint8_t guest_code[], guest_x2apic_init[], guest_xapic_init[],
 	guest_msr_loop[], guest_mmio_loop[], guest_eoi_nest[], guest_ipi_ping[],
-	guest_ap_idle[], handler_x2apic_eoi[], handler_xapic_eoi[],
-	handler_count[], handler_pong[], handler_spurious[], handler_fault[],
-	guest_end[];
+	guest_ap_idle[], guest_doorbell_loop[], guest_ioapic_route[],
+	guest_wait_count[], handler_x2apic_eoi[], handler_xapic_eoi[],
+	handler_count[], handler_pong[], handler_ack[], handler_spurious[],
+	handler_fault[], guest_end[];
 
 /* Where a label of the guest code is in the guest. */
 static uint32_t gva(const uint8_t *label)
@@ -300,6 +369,7 @@ static void setup_memory(struct vm *vm)
 		set_gate(vm, v, handler_spurious);
 	set_gate(vm, VEC, handler_x2apic_eoi);
 	set_gate(vm, VEC_PING, handler_pong);
+	set_gate(vm, VEC_IRQFD, handler_ack);
 }
 
 /* Flat 32-bit protected mode, the same on both (the structs agree). */
@@ -710,6 +780,178 @@ static void bench_eoi(const struct opts *o)
 	destroy_vm(&vm, 1);
 }
 
+/* ---- ioeventfd, irqfd -------------------------------------------------- */
+
+static int new_eventfd(int flags)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | flags);
+
+	if (fd < 0)
+		die("eventfd");
+	return fd;
+}
+
+/* A one-byte port write that signals efd in the kernel. */
+static void add_ioeventfd(struct vm *vm, uint16_t port, int efd)
+{
+	if (vm->kvm) {
+		struct kvm_ioeventfd io = {
+			.addr = port, .len = 1, .fd = efd,
+			.flags = KVM_IOEVENTFD_FLAG_PIO,
+		};
+
+		if (ioctl(vm->fd, KVM_IOEVENTFD, &io))
+			die("KVM_IOEVENTFD");
+	} else {
+		struct vhv_ioeventfd io = {
+			.addr = port, .len = 1, .fd = efd,
+			.flags = VHV_IOEVENTFD_PIO,
+		};
+
+		if (ioctl(vm->fd, VHV_IOEVENTFD, &io))
+			die("VHV_IOEVENTFD");
+	}
+}
+
+/* An edge-triggered irqfd on a GSI (KVM's default routing: the IOAPIC pin). */
+static void add_irqfd(struct vm *vm, uint32_t gsi, int efd)
+{
+	if (vm->kvm) {
+		struct kvm_irqfd f = { .fd = efd, .gsi = gsi };
+
+		if (ioctl(vm->fd, KVM_IRQFD, &f))
+			die("KVM_IRQFD");
+	} else {
+		struct vhv_irqfd f = { .fd = efd, .gsi = gsi };
+
+		if (ioctl(vm->fd, VHV_IRQFD, &f))
+			die("VHV_IRQFD");
+	}
+}
+
+/* The eventfd's count, taken (0 when nothing was signalled). */
+static uint64_t take_count(int efd)
+{
+	uint64_t n;
+
+	if (read(efd, &n, sizeof(n)) == sizeof(n))
+		return n;
+	if (errno != EAGAIN)
+		die("read eventfd");
+	return 0;
+}
+
+static void check_signals(uint64_t got, uint64_t want, const char *row)
+{
+	if (got == want)
+		return;
+	fprintf(stderr, "bench-irq: %s: eventfd counted %llu, %llu expected\n",
+		row, (unsigned long long)got, (unsigned long long)want);
+	exit(1);
+}
+
+static void bench_ioeventfd(const struct opts *o)
+{
+	uint64_t best = ~0ull;
+	struct vm vm;
+	int efd, r;
+
+	create_vm(&vm, o->kvm, 1);
+	efd = new_eventfd(EFD_NONBLOCK);
+	add_ioeventfd(&vm, PORT_BELL, efd);
+	start(&vm, 0, guest_doorbell_loop, 100, 0, 0, 0);
+	run_to_done(&vm, 0);
+	check_signals(take_count(efd), 100, "ioeventfd");
+	for (r = 0; r < o->reps; r++) {
+		uint64_t t0, t1;
+
+		start(&vm, 0, guest_doorbell_loop, o->iterations, 0, 0, 0);
+		t0 = now_ns();
+		run_to_done(&vm, 0);
+		t1 = now_ns();
+		check_signals(take_count(efd), o->iterations, "ioeventfd");
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	print_row(o, "ioeventfd", best, o->iterations, "L1-instructions/event");
+	close(efd);
+	destroy_vm(&vm, 1);
+}
+
+struct pinger {
+	int irqfd, ackfd;
+	uint32_t n;
+	uint64_t ns, acks;
+};
+
+/* n round trips: signal the irqfd, wait (blocking read) for the answer. */
+static void *pinger_thread(void *arg)
+{
+	struct pinger *p = arg;
+	uint64_t one = 1, got, t0;
+	uint32_t i;
+
+	p->acks = 0;
+	t0 = now_ns();
+	for (i = 0; i < p->n; i++) {
+		if (write(p->irqfd, &one, sizeof(one)) != sizeof(one))
+			die("write irqfd");
+		if (read(p->ackfd, &got, sizeof(got)) != sizeof(got))
+			die("read ack eventfd");
+		p->acks += got;
+	}
+	p->ns = now_ns() - t0;
+	return NULL;
+}
+
+/* n round trips with the guest in guest_wait_count; the pinger's time. */
+static uint64_t irqfd_round(struct vm *vm, struct pinger *p, uint32_t n)
+{
+	pthread_t t;
+
+	zero_u32(vm, COUNT_GPA);
+	p->n = n;
+	start(vm, 0, guest_wait_count, n, 0, 0, 0);
+	if (pthread_create(&t, NULL, pinger_thread, p))
+		fail("pthread_create");
+	run_to_done(vm, 0);
+	pthread_join(t, NULL);
+	check_count(vm, COUNT_GPA, n, "irqfd");
+	check_signals(p->acks, n, "irqfd");
+	return p->ns;
+}
+
+static void bench_irqfd(const struct opts *o)
+{
+	uint32_t n = o->iterations / 2;
+	struct pinger p = { 0 };
+	uint64_t best = ~0ull, t;
+	struct vm vm;
+	int r;
+
+	create_vm(&vm, o->kvm, 1);
+	x2apic_init(&vm, 0, 0x10000);
+	start(&vm, 0, guest_ioapic_route, 0, IRQFD_GSI, VEC_IRQFD, 0);
+	run_to_done(&vm, 0);
+	p.irqfd = new_eventfd(0);
+	p.ackfd = new_eventfd(0);
+	add_irqfd(&vm, IRQFD_GSI, p.irqfd);
+	add_ioeventfd(&vm, PORT_ACK, p.ackfd);
+	/* A lost interrupt would leave both sides waiting: end it then. */
+	alarm(60);
+	irqfd_round(&vm, &p, 100);
+	for (r = 0; r < o->reps; r++) {
+		t = irqfd_round(&vm, &p, n);
+		if (t < best)
+			best = t;
+	}
+	alarm(0);
+	print_row(o, "irqfd", best, n, "L1-instructions/round-trip");
+	close(p.irqfd);
+	close(p.ackfd);
+	destroy_vm(&vm, 1);
+}
+
 /* ---- ipi: two vCPUs ----------------------------------------------------- */
 
 static atomic_int ap_ready;
@@ -809,6 +1051,10 @@ int main(int argc, char **argv)
 		bench_loop(&o, "self-ipi-xapic", true, 0, XAPIC_ICR, ICR_SELF | VEC);
 	if (want(&o, "eoi"))
 		bench_eoi(&o);
+	if (want(&o, "ioeventfd"))
+		bench_ioeventfd(&o);
+	if (want(&o, "irqfd"))
+		bench_irqfd(&o);
 	if (want(&o, "ipi"))
 		bench_ipi(&o);
 	/* vCPU 1's thread is in the kernel, halted: exit ends it. */
