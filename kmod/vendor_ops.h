@@ -60,6 +60,12 @@ VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
 /* Forget events in flight (RESET, INIT, triple fault). */
 VHV_VENDOR_OP_EXEC(void, clear_events, (struct vhv_vcpu *vcpu))
 /*
+ * An event the vendor holds for the next entry (one whose delivery an exit
+ * cut short, an exception raised, a triple fault): a halted vCPU wakes for
+ * it, as the CPU delivers an accepted event whatever IF says.
+ */
+VHV_VENDOR_OP_EXEC(bool, event_in_flight, (struct vhv_vcpu *vcpu))
+/*
  * The events the vendor keeps (VHV_GET/SET_VCPU_EVENTS): injected,
  * raised, displaced, nmi_masked, interrupt_shadow, triple_fault.  get
  * fills those (the struct comes zeroed); set takes them, already checked.

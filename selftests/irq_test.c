@@ -670,6 +670,43 @@ static void test_hlt_signal(void)
 	done(vm, vcpu);
 }
 
+/*
+ * A halted vCPU holding an interrupt already taken from its LAPIC but not
+ * delivered (QEMU's TCG model of SVM can report a HLT ahead of the event
+ * injected with it; here VHV_SET_VCPU_EVENTS puts one in flight): it must
+ * wake and deliver it, whatever IF says.  Before the fix it slept: the
+ * ISR bit of that vector blocked every later interrupt of its class too.
+ */
+static void test_hlt_in_flight(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu = irq_guest(&vm, guest_hlt_forever, NULL);
+	struct kicker k = { .target = pthread_self(), .delay = 200000 };
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct vhv_vcpu_events ev;
+	pthread_t t;
+	int r;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&t, NULL, kick_later, &k);
+	r = __vcpu_run(vcpu);			/* halts, then EINTR */
+	pthread_join(t, NULL);
+	tap_result(r == -1 && errno == EINTR, "in flight: cli; hlt sleeps until a signal");
+	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &ev);
+	ev.injected = (struct vhv_event_state) { .valid = 1, .type = VHV_EVENT_EXTINT,
+						  .vector = 0x66 };
+	TEST_OK(ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev), "in flight: an interrupt in flight");
+	k.delay = 3000000;			/* a bound, should it sleep */
+	pthread_create(&t, NULL, kick_later, &k);
+	r = __vcpu_run(vcpu);			/* EINTR in 3 s if it slept */
+	tap_result(r == 0 && vcpu_ucall(vcpu) && vcpu_ucall(vcpu)->cmd == UCALL_DONE &&
+		   count_of(0x66) == 1,
+		   "in flight: the halted vCPU woke and delivered it with IF=0 (run %d, %llu)",
+		   r, (unsigned long long)count_of(0x66));
+	pthread_join(t, NULL);
+	done(vm, vcpu);
+}
+
 /* ---- two vCPUs: INIT/SIPI, IPIs ------------------------------------------------------- */
 
 #define AP_CODE_GPA	0x8000ull	/* SIPI vector 8 */
@@ -2269,6 +2306,7 @@ static const struct named_test tests[] = {
 	{ "pit", test_pit },
 	{ "msi", test_msi },
 	{ "hlt-signal", test_hlt_signal },
+	{ "hlt-in-flight", test_hlt_in_flight },
 	{ "init-sipi", test_init_sipi },
 	{ "ipi", test_ipi },
 	{ "storm", test_storm },

@@ -775,6 +775,14 @@ bool vhv_irq_wakeup(struct vhv_vcpu *vcpu)
 		return true;
 	if (vcpu->mp_state == VHV_MP_STATE_WAIT_SIPI)
 		return false;
+	/*
+	 * An interrupt already taken from the LAPIC (IRR to ISR) but not yet
+	 * delivered when the vCPU halted (QEMU's TCG model of SVM can report
+	 * the HLT before the injected event) is in flight: no new interrupt
+	 * would wake the vCPU for it, the ISR bit blocks its own class.
+	 */
+	if (vhv_ops->event_in_flight(vcpu))
+		return true;
 	return vcpu->events.nmi || vcpu->events.exception ||
 	       ((vcpu->regs.rflags & VHV_RFLAGS_IF) &&
 		(vcpu->events.extint || vhv_irq_pending(vcpu)));

@@ -70,6 +70,14 @@ static bool in_shadow(struct svm_vcpu *svm)
 
 static void request_window(struct svm_vcpu *svm, bool on);
 
+bool svm_event_in_flight(struct vhv_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	return svm->reinject || svm->reinject_later || svm->exc_pending ||
+	       svm->triple_fault;
+}
+
 void svm_clear_events(struct vhv_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);

@@ -504,6 +504,7 @@ const struct vhv_vendor_ops svm_vendor_ops = {
 	.set_msr = svm_set_msr,
 	.interrupt_allowed = svm_interrupt_allowed,
 	.clear_events = svm_clear_events,
+	.event_in_flight = svm_event_in_flight,
 	.get_events = svm_get_events,
 	.set_events = svm_set_events,
 };
