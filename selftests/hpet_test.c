@@ -256,6 +256,7 @@ static void guest_counter(void *arg)
 	hpet_write32(HPET_CFG, CFG_ENABLE);
 	ucall(UCALL_SYNC, c1 - c0, hpet_read(HPET_CNT) - c1, 0);
 	/* The 32-bit halves of the counter, as a 32-bit OS reads them. */
+	c1 = hpet_read(HPET_CNT);
 	c0 = hpet_read32(HPET_CNT) | (uint64_t)hpet_read32(HPET_CNT + 4) << 32;
 	GUEST_SYNC(c0 - c1);
 	GUEST_DONE();
