@@ -256,6 +256,7 @@ static void guest_counter(void *arg)
 	hpet_write32(HPET_CFG, CFG_ENABLE);
 	ucall(UCALL_SYNC, c1 - c0, hpet_read(HPET_CNT) - c1, 0);
 	/* The 32-bit halves of the counter, as a 32-bit OS reads them. */
+	c1 = hpet_read(HPET_CNT);
 	c0 = hpet_read32(HPET_CNT) | (uint64_t)hpet_read32(HPET_CNT + 4) << 32;
 	GUEST_SYNC(c0 - c1);
 	GUEST_DONE();
@@ -349,14 +350,17 @@ static void guest_timer(void *arg)
 	/* Never early: the n-th interrupt came after the n-th match. */
 	GUEST_ASSERT(c - start >= first + (t->n - 1) * t->period_ticks);
 	ucall(UCALL_SYNC, count_of(t->vector), c - start, 0);
-	/* Periodic: count what 100 ms of counter time brings, HLT between. */
+	/*
+	 * Periodic: count what 100 ms of counter time brings, interrupts on,
+	 * EOI as they come.  Not with HLT in the loop: under nested TCG an
+	 * interrupt that became pending while IF was 0 (a counter read takes
+	 * a match) was seen delivered between `sti` and `hlt`, returning to
+	 * the HLT with the vector still in service, and nothing could wake it.
+	 */
 	if (t->period_ticks) {
-		uint64_t n0 = count_of(t->vector), end = hpet_read(HPET_CNT) + 100 * TICKS_PER_MS;
+		uint64_t n0 = count_of(t->vector);
 
-		while (hpet_read(HPET_CNT) < end) {
-			asm volatile("sti; hlt; cli" ::: "memory");
-			apic_write(APIC_EOI, 0);
-		}
+		spin_eoi(100 * TICKS_PER_MS);
 		ucall(UCALL_SYNC, count_of(t->vector) - n0, 0, 0);
 	}
 	/* Off: nothing more arrives (once an edge already sent is taken). */
