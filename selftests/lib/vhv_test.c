@@ -170,6 +170,7 @@ struct vm *vm_create(void)
 	struct vm *vm = calloc(1, sizeof(*vm));
 
 	TEST_REQUIRE(vm, "out of memory");
+	pthread_mutex_init(&vm->slots_lock, NULL);
 	vm->sys_fd = vhv_open();
 	vm->fd = vhv_ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
 	return vm;
@@ -180,6 +181,7 @@ void vm_free(struct vm *vm)
 	close(vm->fd);
 	close(vm->sys_fd);
 	free(vm->slots);
+	pthread_mutex_destroy(&vm->slots_lock);
 	free(vm);
 }
 
@@ -189,8 +191,10 @@ void vm_recreate(struct vm *vm)
 
 	close(vm->fd);
 	vm->fd = vhv_ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
+	pthread_mutex_lock(&vm->slots_lock);
 	for (i = 0; i < vm->nr_slots; i++)
 		vhv_ioctl(vm->fd, VHV_SET_MEMORY_SLOT, &vm->slots[i]);
+	pthread_mutex_unlock(&vm->slots_lock);
 }
 
 /* Remembers a slot that was set, replacing an earlier one of its id. */
@@ -198,6 +202,7 @@ static void log_slot(struct vm *vm, const struct vhv_memory_slot *m)
 {
 	uint32_t i;
 
+	pthread_mutex_lock(&vm->slots_lock);
 	for (i = 0; i < vm->nr_slots && vm->slots[i].slot != m->slot; i++)
 		;
 	if (i == vm->nr_slots) {
@@ -206,6 +211,7 @@ static void log_slot(struct vm *vm, const struct vhv_memory_slot *m)
 		vm->nr_slots++;
 	}
 	vm->slots[i] = *m;
+	pthread_mutex_unlock(&vm->slots_lock);
 }
 
 struct vcpu *vcpu_add(struct vm *vm, uint32_t id)

@@ -10,6 +10,7 @@
 #define VHV_TEST_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,7 +72,11 @@ struct vm {
 	uint8_t *pt_pool;	/* guest page tables, host view */
 	uint64_t pt_gpa;	/* ... and guest-physical */
 	uint64_t pt_used;
-	/* Slots set through the library, for vm_recreate(). */
+	/*
+	 * Slots set through the library, for vm_recreate(); under slots_lock,
+	 * as tests set slots from racing threads.
+	 */
+	pthread_mutex_t slots_lock;
 	struct vhv_memory_slot *slots;
 	uint32_t nr_slots;
 };
