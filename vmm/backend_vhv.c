@@ -12,7 +12,7 @@
 #include "vmm/internal.h"
 #include "vmm/x86_cpuid.h"
 
-/* What vhv_vm_create() needs of /dev/vhv, without making a VM. */
+/* What vhv_vm_create() needs of /dev/vhv: a VM made and dropped. */
 void vmm_vhv_probe(struct vmm_backend_probe *p)
 {
 	int fd, v;
@@ -35,7 +35,27 @@ void vmm_vhv_probe(struct vmm_backend_probe *p)
 		snprintf(p->why, sizeof(p->why),
 			 "vhv.ko cannot run guests on this host (VHV_CAP_RUN is 0)");
 	} else {
-		p->irqchip = ioctl(fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) == 1;
+		/*
+		 * The capabilities say what vhv.ko can do, not whether the
+		 * CPU is free: another hypervisor may hold it (KVM from 6.12
+		 * on enables the hardware when its module loads).  Making a
+		 * VM is the only way to know.
+		 */
+		int vm = ioctl(fd, VHV_CREATE_VM, 0);
+
+		if (vm < 0) {
+			p->err = -errno;
+			if (errno == EBUSY)
+				snprintf(p->why, sizeof(p->why),
+					 "/dev/vhv: another hypervisor holds the CPU");
+			else
+				snprintf(p->why, sizeof(p->why),
+					 "/dev/vhv: VHV_CREATE_VM: %s",
+					 strerror(errno));
+		} else {
+			close(vm);
+			p->irqchip = ioctl(fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) == 1;
+		}
 	}
 	close(fd);
 }

@@ -22,6 +22,8 @@ static const struct vmm_backend_probe
 	vhv_absent = { .err = -ENOENT, .why = "/dev/vhv: no such device" },
 	vhv_no_run = { .err = -ENOTSUP,
 		       .why = "vhv.ko cannot run guests on this host (VHV_CAP_RUN is 0)" },
+	vhv_held = { .err = -EBUSY,
+		     .why = "/dev/vhv: another hypervisor holds the CPU" },
 	kvm_ok = { .err = 0, .irqchip = true },
 	kvm_absent = { .err = -ENOENT, .why = "/dev/kvm: no such device" },
 	kvm_denied = { .err = -EACCES, .why = "/dev/kvm: Permission denied" };
@@ -90,6 +92,11 @@ static void test_vhv_unusable(void **state)
 	expect(&vhv_absent, &kvm_ok, false, VMM_BACKEND_KVM, "/dev/vhv: no such device");
 	expect(&vhv_no_run, &kvm_ok, false, VMM_BACKEND_KVM,
 	       "vhv.ko cannot run guests on this host (VHV_CAP_RUN is 0)");
+	/* KVM that enabled the hardware at load (6.12 on) holds the CPU. */
+	expect(&vhv_held, &kvm_ok, true, VMM_BACKEND_KVM,
+	       "/dev/vhv: another hypervisor holds the CPU");
+	expect(&vhv_held, &kvm_ok, false, VMM_BACKEND_KVM,
+	       "/dev/vhv: another hypervisor holds the CPU");
 	expect_none(&vhv_absent, &kvm_absent, false,
 		    "no hypervisor can run this kernel: /dev/vhv: no such device; /dev/kvm: no such device (load vhv.ko or kvm_amd/kvm_intel, and check that you may open the device)");
 	expect_none(&vhv_no_run, &kvm_denied, true,
