@@ -92,10 +92,11 @@ static int enable_all(void)
 		return 0;
 
 	on_each_cpu(disable_this_cpu, NULL, 1);
+	/* Rate-limited: vhv-run's backend probe meets it on purpose. */
 	if (res.err == -EBUSY)
-		pr_err("vhv: %s is already enabled on CPU %d by another hypervisor (%s); VM creation refused\n",
-		       vhv_ops->vendor == VHV_VENDOR_SVM ? "AMD-V" : "VT-x",
-		       res.cpu, other_hypervisor());
+		pr_warn_ratelimited("vhv: %s is already enabled on CPU %d by another hypervisor (%s); VM creation refused\n",
+				    vhv_ops->vendor == VHV_VENDOR_SVM ? "AMD-V" : "VT-x",
+				    res.cpu, other_hypervisor());
 	else
 		pr_err("vhv: enabling %s on CPU %d failed: %d\n",
 		       vhv_ops->name, res.cpu, res.err);
