@@ -581,6 +581,8 @@ void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
 		return;
 	if (own_takes_extint(vcpu) && READ_ONCE(chip->pic_int)) {
 		spin_lock_irqsave(&chip->lock, flags);
+		/* Every change to the PIC updates the cache, under this lock. */
+		WARN_ON_ONCE(chip->pic_int != vhv_pic_output(&chip->pic));
 		if (take && vhv_pic_output(&chip->pic)) {
 			e->vector = vhv_pic_ack(&chip->pic);
 			take = false;
