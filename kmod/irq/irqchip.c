@@ -142,21 +142,12 @@ static void ioapic_send(void *ctx, const struct vhv_irq_msg *m)
 
 static bool takes_extint(struct vhv_vcpu *vcpu);
 
-/* Caller holds chip->lock, after anything that may change the PIC. */
-static bool pic_update(struct vhv_irqchip *chip)
-{
-	bool out = vhv_pic_output(&chip->pic);
-
-	WRITE_ONCE(chip->pic_int, out);
-	return out;
-}
-
 /* The PIC's INTR goes to every CPU whose LINT0 takes ExtINT (the BSP). */
 static void pic_changed(struct vhv_irqchip *chip)
 {
 	u32 i, n = smp_load_acquire(&chip->vm->nr_vcpus);
 
-	if (!pic_update(chip))
+	if (!vhv_pic_output(&chip->pic))
 		return;
 	for (i = 0; i < n; i++)
 		if (takes_extint(chip->vm->vcpus[i]))
@@ -371,9 +362,7 @@ bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 
 		if (vhv_pic_port(p)) {
 			if (in) {
-				/* A read in poll mode acknowledges. */
 				result |= (u32)vhv_pic_read(&chip->pic, p) << (8 * i);
-				pic_update(chip);
 			} else {
 				vhv_pic_write(&chip->pic, p, byte);
 				pic_changed(chip);
@@ -537,70 +526,54 @@ bool vhv_irq_pending(struct vhv_vcpu *vcpu)
 
 	if (!chip || !vcpu->apic)
 		return false;
-	if (own_takes_extint(vcpu) && READ_ONCE(chip->pic_int))
-		return true;
+	if (own_takes_extint(vcpu)) {
+		spin_lock_irqsave(&chip->lock, flags);
+		r = vhv_pic_output(&chip->pic);
+		spin_unlock_irqrestore(&chip->lock, flags);
+		if (r)
+			return true;
+	}
 	spin_lock_irqsave(&vcpu->apic->lock, flags);
 	r = vhv_lapic_pending(&vcpu->apic->s) >= 0;
 	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
 	return r;
 }
 
-/*
- * Whether any IRR bit may be set, read without the lock that its writers
- * hold: a racing write is either seen or followed by a kick (see
- * vhv_irq_entry()), so the race is benign and annotated as such.
- */
-static bool irr_any(const struct vhv_vlapic *apic)
-{
-	const u32 *irr = &apic->s.regs[VHV_APIC_IRR >> 4];
-	u32 any = 0;
-	unsigned int i;
-
-	for (i = 0; i < 8; i++)
-		any |= data_race(READ_ONCE(irr[i]));
-	return any;
-}
-
-/*
- * Runs on every entry, so it looks without locks first: it runs after
- * the vCPU's mode became VHV_IN_GUEST (smp_store_mb), and whoever raises
- * the PIC's output or sets an IRR bit does so under its lock and then
- * reads mode (vhv_vcpu_kick): a change this misses brings an IPI that
- * makes the guest exit at once.  Only what is there takes the locks.
- */
-void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
+int vhv_irq_take(struct vhv_vcpu *vcpu)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
-	struct vhv_vlapic *apic = vcpu->apic;
 	unsigned long flags;
+	int v = -1;
 
-	e->vector = -1;
-	e->pending = false;
-	e->tpr_blocked = -1;
-	if (!chip || !apic)
-		return;
-	if (own_takes_extint(vcpu) && READ_ONCE(chip->pic_int)) {
+	if (!chip || !vcpu->apic)
+		return -1;
+	if (own_takes_extint(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
-		/* Every change to the PIC updates the cache, under this lock. */
-		WARN_ON_ONCE(chip->pic_int != vhv_pic_output(&chip->pic));
-		if (take && vhv_pic_output(&chip->pic)) {
-			e->vector = vhv_pic_ack(&chip->pic);
-			take = false;
-		}
-		e->pending = pic_update(chip);
+		if (vhv_pic_output(&chip->pic))
+			v = vhv_pic_ack(&chip->pic);
 		spin_unlock_irqrestore(&chip->lock, flags);
+		if (v >= 0)
+			return v;
 	}
-	if (!irr_any(apic))
-		return;
-	spin_lock_irqsave(&apic->lock, flags);
-	if (take) {
-		e->vector = vhv_lapic_pending(&apic->s);
-		if (e->vector >= 0)
-			vhv_lapic_ack(&apic->s, e->vector);
-	}
-	e->pending |= vhv_lapic_pending(&apic->s) >= 0;
-	e->tpr_blocked = vhv_lapic_tpr_blocked(&apic->s);
-	spin_unlock_irqrestore(&apic->lock, flags);
+	spin_lock_irqsave(&vcpu->apic->lock, flags);
+	v = vhv_lapic_pending(&vcpu->apic->s);
+	if (v >= 0)
+		vhv_lapic_ack(&vcpu->apic->s, v);
+	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
+	return v;
+}
+
+int vhv_irq_tpr_blocked(struct vhv_vcpu *vcpu)
+{
+	unsigned long flags;
+	int v;
+
+	if (!vcpu->apic)
+		return -1;
+	spin_lock_irqsave(&vcpu->apic->lock, flags);
+	v = vhv_lapic_tpr_blocked(&vcpu->apic->s);
+	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
+	return v;
 }
 
 u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu)

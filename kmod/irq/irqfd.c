@@ -186,8 +186,8 @@ bool vhv_irqfd_ioapic_eoi(void *ctx, unsigned int pin)
 		if (!(gsis & BIT(gsi)))
 			continue;
 		/* GSIs 0-15 reach the PIC too: let go of its input as well. */
-		if (gsi < 16 && vhv_pic_set_irq(&chip->pic, gsi, false))
-			vhv_irqchip_pic_changed(chip);
+		if (gsi < 16)
+			vhv_pic_set_irq(&chip->pic, gsi, false);
 		set_bit(gsi, &fds->resample_pending);
 	}
 	schedule_work(&fds->resample_work);
