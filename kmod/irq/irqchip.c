@@ -346,15 +346,17 @@ bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
 	unsigned long flags;
-	u64 now = now_ns();
 	u32 result = 0;
 	unsigned int i;
+	u64 now;
 
 	if (!chip)
 		return false;
 	for (i = 0; i < size; i++)
 		if (!vhv_pic_port(port + i) && !vhv_pit_port(port + i))
 			return false;
+	/* The clock only once the port is the PIC's or the PIT's. */
+	now = now_ns();
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i < size; i++) {
 		u16 p = port + i;

@@ -44,6 +44,14 @@ static void vec_clear(struct vhv_lapic *a, u32 base, u8 v)
 	*reg(a, base + 16 * (v >> 5)) &= ~(1u << (v & 31));
 }
 
+/* Whether any vector is set: one pass with no branch per word. */
+static bool vec_any(const struct vhv_lapic *a, u32 base)
+{
+	return get(a, base) | get(a, base + 0x10) | get(a, base + 0x20) |
+	       get(a, base + 0x30) | get(a, base + 0x40) | get(a, base + 0x50) |
+	       get(a, base + 0x60) | get(a, base + 0x70);
+}
+
 /* The highest vector set, or -1. */
 static int vec_highest(const struct vhv_lapic *a, u32 base)
 {
@@ -294,10 +302,13 @@ int vhv_lapic_pending(const struct vhv_lapic *a)
  */
 void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e)
 {
-	int v = vec_highest(a, VHV_APIC_IRR), isrv;
 	u32 tpr, isr_class;
+	int v, isrv;
 
-	if (v < 0 || !vhv_lapic_hw_enabled(a))
+	if (!vec_any(a, VHV_APIC_IRR))
+		return;		/* the common case, on every vCPU entry */
+	v = vec_highest(a, VHV_APIC_IRR);
+	if (!vhv_lapic_hw_enabled(a))
 		return;
 	tpr = get(a, VHV_APIC_TPR) & 0xf0;
 	isrv = vec_highest(a, VHV_APIC_ISR);
