@@ -3,7 +3,10 @@
  * ioeventfd: guest writes to a port or MMIO address that signal an eventfd
  * in the kernel, the vCPU going on without an exit to userspace (virtio
  * doorbells).  One table per space, copied on update under vm->lock and
- * read by vCPUs under vm->srcu, as the memory slots are.
+ * read by vCPUs under plain RCU: the lookup and eventfd_signal() never
+ * sleep, and an RCU read section costs a doorbell exit nothing, where
+ * SRCU's read side has a full barrier.  Updates (device setup, rare)
+ * wait for a grace period.
  */
 #include <linux/eventfd.h>
 #include <linux/mm.h>
@@ -106,7 +109,7 @@ int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp)
 		return r;
 	}
 	/* No vCPU still looks at the old table, or signals what it held. */
-	synchronize_srcu(&vm->srcu);
+	synchronize_rcu();
 	kvfree(old);
 	/* Assign: the table keeps our reference.  Deassign: the table's
 	 * reference (the same context) and ours go. */
@@ -122,16 +125,14 @@ bool vhv_ioeventfd_write(struct vhv_vcpu *vcpu, bool pio, u64 addr, u32 len,
 {
 	struct vhv_vm *vm = vcpu->vm;
 	const struct vhv_ioevt *e;
-	int idx;
 
 	if (!rcu_access_pointer(*table_of(vm, pio)))
 		return false;
-	idx = srcu_read_lock(&vm->srcu);
-	e = vhv_ioevt_match(srcu_dereference(*table_of(vm, pio), &vm->srcu),
-			    addr, len, val);
+	rcu_read_lock();
+	e = vhv_ioevt_match(rcu_dereference(*table_of(vm, pio)), addr, len, val);
 	if (e)
 		vhv_eventfd_signal(e->eventfd);
-	srcu_read_unlock(&vm->srcu, idx);
+	rcu_read_unlock();
 	if (!e)
 		return false;
 	vhv_count(vcpu, VHV_STAT_IOEVENTFD);

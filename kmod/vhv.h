@@ -146,7 +146,7 @@ struct vhv_vm {
 	refcount_t users;
 	struct mm_struct *mm;	/* the creator's mm (mmgrab), constant */
 	struct mutex lock;	/* vcpus[], nr_vcpus, memslot and filter updates */
-	struct srcu_struct srcu;	/* readers of memslots, msr_filter, ioevts */
+	struct srcu_struct srcu;	/* readers of memslots and msr_filter */
 	struct vhv_memslots __rcu *memslots;
 	struct vhv_msr_filter __rcu *msr_filter;
 	struct vhv_vcpu *vcpus[VHV_MAX_VCPUS];	/* under lock; only grows */
@@ -160,7 +160,7 @@ struct vhv_vm {
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 	struct vhv_irqfds irqfds;	/* irq/irqfd.c */
 	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under srcu. */
-	struct vhv_ioevt_table __rcu *ioevts[2];
+	struct vhv_ioevt_table __rcu *ioevts[2];	/* read under RCU */
 	u32 nr_ioevts;		/* in both tables, under lock */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */

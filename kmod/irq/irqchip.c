@@ -346,15 +346,17 @@ bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
 	unsigned long flags;
-	u64 now = now_ns();
 	u32 result = 0;
 	unsigned int i;
+	u64 now;
 
 	if (!chip)
 		return false;
 	for (i = 0; i < size; i++)
 		if (!vhv_pic_port(port + i) && !vhv_pit_port(port + i))
 			return false;
+	/* The clock only once the port is the PIC's or the PIT's. */
+	now = now_ns();
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i < size; i++) {
 		u16 p = port + i;
@@ -539,41 +541,36 @@ bool vhv_irq_pending(struct vhv_vcpu *vcpu)
 	return r;
 }
 
-int vhv_irq_take(struct vhv_vcpu *vcpu)
+/*
+ * The entry path's one look at the interrupt controllers: each lock is
+ * taken once per entry (the PIC's only while LINT0 takes ExtINT), and the
+ * LAPIC's state is read in one pass for what is taken, what still waits
+ * and what the TPR alone holds back.
+ */
+void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
+	struct vhv_vlapic *apic = vcpu->apic;
 	unsigned long flags;
-	int v = -1;
 
-	if (!chip || !vcpu->apic)
-		return -1;
+	e->vector = -1;
+	e->pending = false;
+	e->tpr_blocked = -1;
+	if (!chip || !apic)
+		return;
 	if (own_takes_extint(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
-		if (vhv_pic_output(&chip->pic))
-			v = vhv_pic_ack(&chip->pic);
+		e->pending = vhv_pic_output(&chip->pic);
+		if (take && e->pending) {
+			e->vector = vhv_pic_ack(&chip->pic);
+			take = false;
+			e->pending = vhv_pic_output(&chip->pic);
+		}
 		spin_unlock_irqrestore(&chip->lock, flags);
-		if (v >= 0)
-			return v;
 	}
-	spin_lock_irqsave(&vcpu->apic->lock, flags);
-	v = vhv_lapic_pending(&vcpu->apic->s);
-	if (v >= 0)
-		vhv_lapic_ack(&vcpu->apic->s, v);
-	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
-	return v;
-}
-
-int vhv_irq_tpr_blocked(struct vhv_vcpu *vcpu)
-{
-	unsigned long flags;
-	int v;
-
-	if (!vcpu->apic)
-		return -1;
-	spin_lock_irqsave(&vcpu->apic->lock, flags);
-	v = vhv_lapic_tpr_blocked(&vcpu->apic->s);
-	spin_unlock_irqrestore(&vcpu->apic->lock, flags);
-	return v;
+	spin_lock_irqsave(&apic->lock, flags);
+	vhv_lapic_entry(&apic->s, take, e);
+	spin_unlock_irqrestore(&apic->lock, flags);
 }
 
 u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu)

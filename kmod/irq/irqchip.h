@@ -87,15 +87,17 @@ int vhv_irq_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data);
 int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
 
 /*
- * For the vendor's entry path.  vhv_irq_pending: an interrupt waits (PIC
- * through ExtINT, or the LAPIC above its PPR).  vhv_irq_take: the vector
- * to inject now that the guest can take it, acknowledged; -1 if none.
+ * For the vendor's entry path.  vhv_irq_entry looks at the PIC (through
+ * ExtINT) and the LAPIC once: with take (the guest can take an interrupt
+ * now), the vector to inject, acknowledged, goes in e->vector (-1 if
+ * none); e->pending: an interrupt still waits for a window; e->tpr_blocked:
+ * the highest vector held back by the TPR alone, or -1 (CR8 writes do not
+ * exit: the vendor intercepts them until TPR drops below it).
+ * vhv_irq_pending: an interrupt waits (PIC through ExtINT, or the LAPIC
+ * above its PPR).
  */
+void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
 bool vhv_irq_pending(struct vhv_vcpu *vcpu);
-int vhv_irq_take(struct vhv_vcpu *vcpu);
-/* The highest vector held back by the TPR alone (CR8 writes do not exit:
- * the vendor asks the CPU to exit once TPR drops below it), or -1. */
-int vhv_irq_tpr_blocked(struct vhv_vcpu *vcpu);
 u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu);
 void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8);
 

@@ -44,6 +44,14 @@ static void vec_clear(struct vhv_lapic *a, u32 base, u8 v)
 	*reg(a, base + 16 * (v >> 5)) &= ~(1u << (v & 31));
 }
 
+/* Whether any vector is set: one pass with no branch per word. */
+static bool vec_any(const struct vhv_lapic *a, u32 base)
+{
+	return get(a, base) | get(a, base + 0x10) | get(a, base + 0x20) |
+	       get(a, base + 0x30) | get(a, base + 0x40) | get(a, base + 0x50) |
+	       get(a, base + 0x60) | get(a, base + 0x70);
+}
+
 /* The highest vector set, or -1. */
 static int vec_highest(const struct vhv_lapic *a, u32 base)
 {
@@ -288,16 +296,35 @@ int vhv_lapic_pending(const struct vhv_lapic *a)
 	return ((u32)v & 0xf0) > (ppr(a) & 0xf0) ? v : -1;
 }
 
-int vhv_lapic_tpr_blocked(const struct vhv_lapic *a)
+/*
+ * One pass for the entry path: the highest IRR and ISR vectors are found
+ * once, and again only after an acknowledgement moved one between them.
+ */
+void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e)
 {
-	int v = vec_highest(a, VHV_APIC_IRR), isrv = vec_highest(a, VHV_APIC_ISR);
-	u32 tpr = get(a, VHV_APIC_TPR) & 0xf0;
+	u32 tpr, isr_class;
+	int v, isrv;
 
-	if (v < 0 || !vhv_lapic_hw_enabled(a))
-		return -1;
-	if (isrv >= 0 && ((u32)v & 0xf0) <= ((u32)isrv & 0xf0))
-		return -1;
-	return ((u32)v & 0xf0) <= tpr ? v : -1;
+	if (!vec_any(a, VHV_APIC_IRR))
+		return;		/* the common case, on every vCPU entry */
+	v = vec_highest(a, VHV_APIC_IRR);
+	if (!vhv_lapic_hw_enabled(a))
+		return;
+	tpr = get(a, VHV_APIC_TPR) & 0xf0;
+	isrv = vec_highest(a, VHV_APIC_ISR);
+	isr_class = isrv < 0 ? 0 : (u32)isrv & 0xf0;
+	if (take && ((u32)v & 0xf0) > (tpr > isr_class ? tpr : isr_class)) {
+		e->vector = v;
+		vhv_lapic_ack(a, v);
+		/* v is now the highest in service: nothing below it is deliverable. */
+		return;
+	}
+	if (((u32)v & 0xf0) <= isr_class)
+		return;
+	if (((u32)v & 0xf0) > tpr)
+		e->pending = true;
+	else
+		e->tpr_blocked = v;
 }
 
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector)

@@ -144,8 +144,20 @@ bool vhv_lapic_accept(struct vhv_lapic *a, u8 vector, bool level);
 
 /* The vector to deliver now (highest IRR above the PPR), or -1. */
 int vhv_lapic_pending(const struct vhv_lapic *a);
-/* The highest IRR vector the TPR alone holds back (above the ISR), or -1. */
-int vhv_lapic_tpr_blocked(const struct vhv_lapic *a);
+/*
+ * What the entry path needs, found in one pass.  The caller sets vector and
+ * tpr_blocked to -1 and pending to false (the PIC may have set pending);
+ * this sets vector to the interrupt to deliver now, acknowledged (only with
+ * take), pending when an interrupt above the PPR waits for a window, and
+ * tpr_blocked to the highest IRR vector the TPR alone holds back (above the
+ * ISR).
+ */
+struct vhv_irq_entry {
+	int vector;
+	bool pending;
+	int tpr_blocked;
+};
+void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e);
 /* The CPU took vector: IRR to ISR. */
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector);
 

@@ -52,6 +52,8 @@ static int highest(const struct vhv_pic_chip *c, u8 bits)
 {
 	unsigned int i, irq;
 
+	if (!bits)
+		return -1;	/* the common case, on every vCPU entry */
 	for (i = 0; i < 8; i++) {
 		irq = (c->lowest_priority + 1 + i) & 7;
 		if (bits & (1u << irq))
@@ -77,10 +79,12 @@ static u8 blocking_isr(const struct vhv_pic_chip *c)
  */
 static int chip_next(const struct vhv_pic_chip *c, u8 cascade)
 {
-	int req = highest(c, c->irr & ~c->imr);
-	int srv = highest(c, blocking_isr(c));
+	int req = highest(c, c->irr & ~c->imr), srv;
 
-	if (req < 0 || srv < 0)
+	if (req < 0)
+		return -1;
+	srv = highest(c, blocking_isr(c));
+	if (srv < 0)
 		return req;
 	if (priority(c, req) < priority(c, srv))
 		return req;

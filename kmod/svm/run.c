@@ -190,8 +190,8 @@ static bool inject_events(struct svm_vcpu *svm)
 	struct vhv_pending_events *ev = &vcpu->events;
 	struct svm_vmcb_control *c = &svm->vmcb->control;
 	bool want_window = vcpu->run->request_interrupt_window;
-	bool kick = false;
-	int blocked;
+	bool kick = false, take = false;
+	struct vhv_irq_entry irq;
 
 	c->event_inj = 0;
 	/*
@@ -227,14 +227,14 @@ static bool inject_events(struct svm_vcpu *svm)
 		c->event_inj = evtinj(ev->extint_vector, SVM_EVTINJ_TYPE_INTR, false);
 		ev->extint = false;
 	} else if (vcpu->apic && svm_interrupt_allowed(vcpu)) {
-		int v = vhv_irq_take(vcpu);
-
-		if (v >= 0)
-			c->event_inj = evtinj(v, SVM_EVTINJ_TYPE_INTR, false);
+		take = true;
 	}
+	vhv_irq_entry(vcpu, take, &irq);
+	if (irq.vector >= 0)
+		c->event_inj = evtinj(irq.vector, SVM_EVTINJ_TYPE_INTR, false);
 	svm->injected = c->event_inj;
 	/* What could not go in now waits for its window, not for any exit. */
-	if (ev->extint || (vcpu->apic && vhv_irq_pending(vcpu)))
+	if (ev->extint || irq.pending)
 		want_window = true;
 	if (ev->nmi && !svm->nmi_masked)
 		kick = true;
@@ -245,8 +245,7 @@ static bool inject_events(struct svm_vcpu *svm)
 	 * (a TPR-aware VINTR window would do, but trips QEMU's TCG model of
 	 * SVM when the guest writes CR8 meanwhile).
 	 */
-	blocked = vcpu->apic ? vhv_irq_tpr_blocked(vcpu) : -1;
-	if ((blocked >= 0) != !!(c->intercept_cr & SVM_INTERCEPT_CR8_WRITE)) {
+	if ((irq.tpr_blocked >= 0) != !!(c->intercept_cr & SVM_INTERCEPT_CR8_WRITE)) {
 		c->intercept_cr ^= SVM_INTERCEPT_CR8_WRITE;
 		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
 	}
