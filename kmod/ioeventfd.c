@@ -3,10 +3,11 @@
  * ioeventfd: guest writes to a port or MMIO address that signal an eventfd
  * in the kernel, the vCPU going on without an exit to userspace (virtio
  * doorbells).  One table per space, copied on update under vm->lock and
- * read by vCPUs under plain RCU: the lookup and eventfd_signal() never
- * sleep, and an RCU read section costs a doorbell exit nothing, where
- * SRCU's read side has a full barrier.  Updates (device setup, rare)
- * wait for a grace period.
+ * read by vCPUs under plain RCU: the lookup and eventfd_signal() do not
+ * block (on PREEMPT_RT the latter's spinlock may, which RCU readers are
+ * allowed), and an RCU read section is cheaper on a doorbell exit than
+ * SRCU's, which has a full barrier on 6.1.  Updates (device setup, rare)
+ * wait for a grace period when they replace a table.
  */
 #include <linux/eventfd.h>
 #include <linux/mm.h>
@@ -109,7 +110,8 @@ int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp)
 		return r;
 	}
 	/* No vCPU still looks at the old table, or signals what it held. */
-	synchronize_rcu();
+	if (old)
+		synchronize_rcu();
 	kvfree(old);
 	/* Assign: the table keeps our reference.  Deassign: the table's
 	 * reference (the same context) and ours go. */

@@ -159,8 +159,8 @@ struct vhv_vm {
 	u32 clock_gen;		/* bumped after each clock_offset_ns change */
 	struct vhv_irqchip *irqchip;	/* set once, before any vCPU */
 	struct vhv_irqfds irqfds;	/* irq/irqfd.c */
-	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under srcu. */
-	struct vhv_ioevt_table __rcu *ioevts[2];	/* read under RCU */
+	/* ioeventfd.c: [0] MMIO, [1] PIO; updated under lock, read under RCU. */
+	struct vhv_ioevt_table __rcu *ioevts[2];
 	u32 nr_ioevts;		/* in both tables, under lock */
 
 	/* Second-level page tables (NPT/EPT), under mmu_lock. */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -335,61 +336,99 @@ static int highest(u32 off)
 	return -1;
 }
 
-/*
- * The entry path's one pass agrees with the manual's rules, read back
- * through the registers: deliver the highest IRR vector whose class is
- * above the PPR's; one above the ISR's class but not the TPR's is held
- * by the TPR alone.
- */
-static void entry_pass_matches_priority_rules(void **state)
+/* A vector bit of the 256-bit register at off, set straight in the state. */
+static void put_vec(u32 off, u8 v)
 {
-	u64 seed = 777;
-	int i;
+	a.regs[(off >> 4) + (v >> 5)] |= 1u << (v & 31);
+}
 
-	(void)state;
-	enable();
-	for (i = 0; i < 100000; i++) {
-		struct vhv_irq_entry e = { .vector = -1, .tpr_blocked = -1 };
-		int irr, isr, want_take = -1, want_blocked = -1;
-		bool take, want_pending = false;
-		u32 tpr, ppr;
+/*
+ * One call of vhv_lapic_entry against the manual's rules, read back through
+ * the registers: deliver the highest IRR vector whose class is above the
+ * PPR's; one above the ISR's class but not the TPR's is held by the TPR
+ * alone; a hardware-disabled APIC delivers nothing.  pending set by the
+ * PIC beforehand stays set.  Only a delivery changes a register: its IRR
+ * bit goes to the ISR.
+ */
+static void check_entry(bool take, bool pic_pending)
+{
+	struct vhv_irq_entry e = { .vector = -1, .pending = pic_pending, .tpr_blocked = -1 };
+	int irr = highest(VHV_APIC_IRR), isr = highest(VHV_APIC_ISR);
+	u32 tpr = r(VHV_APIC_TPR, 0) & 0xf0, ppr = r(VHV_APIC_PPR, 0) & 0xf0;
+	u32 isr_class = isr < 0 ? 0 : (u32)isr & 0xf0;
+	int want_take = -1, want_blocked = -1;
+	bool want_pending = pic_pending;
+	u32 before[64];
 
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		switch ((seed >> 33) % 4) {
-		case 0:
-			vhv_lapic_accept(&a, 16 + (seed >> 40) % 240, seed & 1);
-			break;
-		case 1:
-			w(VHV_APIC_TPR, (seed >> 40) & 0xff, 0);
-			break;
-		case 2:
-			w(VHV_APIC_EOI, 0, 0);
-			break;
-		default:
-			break;
-		}
-		take = seed & 2;
-		irr = highest(VHV_APIC_IRR);
-		isr = highest(VHV_APIC_ISR);
-		tpr = r(VHV_APIC_TPR, 0) & 0xf0;
-		ppr = r(VHV_APIC_PPR, 0) & 0xf0;
-		if (irr >= 0 && ((u32)irr & 0xf0) > ppr) {
+	if (irr >= 0 && vhv_lapic_hw_enabled(&a)) {
+		if (((u32)irr & 0xf0) > ppr) {
 			if (take)
 				want_take = irr;
 			else
 				want_pending = true;
-		} else if (irr >= 0 && ((u32)irr & 0xf0) > (isr < 0 ? 0 : ((u32)isr & 0xf0)) &&
-			   ((u32)irr & 0xf0) <= tpr) {
+		} else if (((u32)irr & 0xf0) > isr_class && ((u32)irr & 0xf0) <= tpr) {
 			want_blocked = irr;
 		}
-		vhv_lapic_entry(&a, take, &e);
-		assert_int_equal(e.vector, want_take);
-		assert_int_equal(e.pending, want_pending);
-		assert_int_equal(e.tpr_blocked, want_blocked);
-		if (want_take >= 0) {
-			assert_int_equal(highest(VHV_APIC_ISR), want_take);
-			assert_int_equal(vhv_lapic_pending(&a), -1);
-		}
+	}
+	memcpy(before, a.regs, sizeof(before));
+	vhv_lapic_entry(&a, take, &e);
+	assert_int_equal(e.vector, want_take);
+	assert_int_equal(e.pending, want_pending);
+	assert_int_equal(e.tpr_blocked, want_blocked);
+	if (want_take >= 0) {
+		u32 w = (u32)want_take >> 5, bit = 1u << (want_take & 31);
+
+		before[(VHV_APIC_IRR >> 4) + w] &= ~bit;
+		before[(VHV_APIC_ISR >> 4) + w] |= bit;
+		assert_int_equal(vhv_lapic_pending(&a), -1);
+	}
+	assert_memory_equal(before, a.regs, sizeof(before));
+}
+
+static void entry_pass_matches_priority_rules(void **state)
+{
+	u64 seed = 777;
+	int i, word;
+
+	(void)state;
+	enable();
+	/* One vector in each IRR word, alone: taken, or pending. */
+	for (word = 0; word < 8; word++) {
+		u8 v = word ? 32 * word + 5 : 16;
+
+		setup(NULL);
+		enable();
+		put_vec(VHV_APIC_IRR, v);
+		check_entry(false, false);
+		check_entry(true, false);
+		assert_int_equal(highest(VHV_APIC_ISR), v);
+		/* In service alone, nothing requested: nothing to do. */
+		check_entry(true, false);
+		check_entry(false, true);
+	}
+	/* A hardware-disabled APIC delivers nothing. */
+	setup(NULL);
+	enable();
+	put_vec(VHV_APIC_IRR, 0xef);
+	a.base &= ~(u64)VHV_APICBASE_ENABLE;
+	check_entry(true, false);
+	check_entry(false, true);
+	/* Sparse random states, from empty to a few bits each. */
+	for (i = 0; i < 200000; i++) {
+		int n;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		setup(NULL);
+		enable();
+		for (n = (seed >> 8) % 4; n > 0; n--)
+			put_vec(VHV_APIC_IRR, 16 + (seed >> (10 + 8 * n)) % 240);
+		for (n = (seed >> 40) % 3; n > 0; n--)
+			put_vec(VHV_APIC_ISR, 16 + (seed >> (42 + 7 * n)) % 240);
+		w(VHV_APIC_TPR, (seed >> 56) & 0xff, 0);
+		if (!((seed >> 4) % 16))
+			a.base &= ~(u64)VHV_APICBASE_ENABLE;
+		check_entry(seed & 1, seed & 2);
+		check_entry(seed & 4, false);	/* and again, after what it did */
 	}
 }
 
