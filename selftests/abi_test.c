@@ -742,6 +742,16 @@ static void test_events_errors(struct vcpu *vcpu)
 	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.displaced.valid = 1,
 					      b.displaced.type = VHV_EVENT_EXCEPTION,
 					      b.displaced.vector = 6), "an exception displaced");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.raised.valid = 1,
+					      b.raised.type = VHV_EVENT_EXCEPTION, b.raised.vector = 6,
+					      b.injected.valid = 1,
+					      b.injected.type = VHV_EVENT_EXCEPTION,
+					      b.injected.vector = 0), "raised beside an injected exception");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.displaced.valid = 1,
+					      b.displaced.type = VHV_EVENT_NMI,
+					      b.injected.valid = 1,
+					      b.injected.type = VHV_EVENT_EXTINT,
+					      b.injected.vector = 40), "an NMI displaced beside an injected EXTINT");
 	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.queued.valid = 1,
 					      b.queued.type = VHV_EVENT_EXTINT, b.queued.vector = 40),
 		"EXTINT in the exception queue");

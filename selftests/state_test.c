@@ -550,6 +550,51 @@ static void test_events(void)
 	vm_free(vm);
 }
 
+/*
+ * An NMI or interrupt displaced behind an exception the exit raised goes
+ * in after it, also when nothing was being delivered at that exit (the
+ * exception raised delivering an earlier one, which it replaced): it was
+ * lost that way once.
+ */
+static void guest_displaced(void *arg)
+{
+	(void)arg;
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	GUEST_SYNC(count_of(0x41) << 16 | count_of(2) << 8 | count_of(6));
+	GUEST_SYNC(count_of(0x41) << 16 | count_of(2) << 8 | count_of(6));
+	GUEST_DONE();
+}
+
+static void test_displaced(void)
+{
+	struct vhv_vcpu_events ev, got;
+	struct vm *vm;
+	struct vcpu *vcpu = machine(&vm, guest_displaced, NULL);
+	struct ucall uc;
+
+	vcpu_run_to_ucall(vcpu, NULL);
+	memset(&ev, 0, sizeof(ev));
+	ev.raised = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = 6 };
+	ev.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_NMI };
+	vhv_ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev);
+	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &got);
+	tap_result(!memcmp(&ev, &got, sizeof(ev)), "a raised #UD with an NMI displaced comes back");
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == (1 << 8 | 1),
+		   "the guest takes the #UD, then the displaced NMI (%#llx)",
+		   (unsigned long long)uc.args[0]);
+
+	ev.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXTINT, .vector = 0x41 };
+	vhv_ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev);
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == (1 << 16 | 1 << 8 | 2),
+		   "the guest takes the #UD, then the displaced interrupt 0x41 (%#llx)",
+		   (unsigned long long)uc.args[0]);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 /* ---- a vCPU waiting for SIPI ---------------------------------------------------- */
 
 #define AP_CODE_GPA	0x8000ull
@@ -611,6 +656,7 @@ static const struct named_test tests[] = {
 	{ "migrate", test_migrate },
 	{ "deadline", test_deadline },
 	{ "events", test_events },
+	{ "displaced", test_displaced },
 	{ "sipi", test_sipi },
 };
 

@@ -484,7 +484,9 @@ struct vhv_event_state {
  * (with an irqchip).  Booleans are 0 or 1.
  *   EINVAL  reserved or pad not zero; an event slot that breaks the rules
  *           above, or whose type does not belong there (raised and queued
- *           take exceptions only, displaced EXTINT or NMI); a pending
+ *           take exceptions only, displaced EXTINT or NMI); raised with an
+ *           exception in injected (vhv combines the two when it raises);
+ *           displaced with an EXTINT or NMI in injected (one at a time); a pending
  *           extint_vector below 32 (as VHV_INJECT_EVENT), extint_vector or
  *           sipi_vector without their pending flag; INIT or SIPI without
  *           an irqchip

@@ -253,6 +253,17 @@ static bool events_valid(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev
 	    !event_valid(&ev->displaced, TYPE_BIT(EXTINT) | TYPE_BIT(NMI), false) ||
 	    !event_valid(&ev->queued, TYPE_BIT(EXCEPTION), true))
 		return false;
+	/*
+	 * States no vCPU gets into: an exception raised while one was being
+	 * delivered combines with it at once (a #DF, or the new one), and
+	 * only one interrupt or NMI is ever in flight.
+	 */
+	if (ev->raised.valid && ev->injected.valid &&
+	    ev->injected.type == VHV_EVENT_EXCEPTION)
+		return false;
+	if (ev->displaced.valid && ev->injected.valid &&
+	    ev->injected.type != VHV_EVENT_EXCEPTION)
+		return false;
 	if (ev->extint_pending ? ev->extint_vector < 32 : ev->extint_vector)
 		return false;
 	if (!ev->sipi_pending && ev->sipi_vector)

@@ -181,8 +181,9 @@ static void request_window(struct svm_vcpu *svm, bool on)
 /*
  * One event per entry, most urgent first.  Returns true when an NMI stays
  * pending for a reason that ends by itself (another event goes first, or
- * an interrupt shadow): the caller then makes the guest exit right after
- * the entry, so the NMI goes in at the next one.
+ * an interrupt shadow), or an interrupt or NMI waits behind the exception
+ * going in: the caller then makes the guest exit right after the entry,
+ * so it goes in at the next one.
  */
 static bool inject_events(struct svm_vcpu *svm)
 {
@@ -208,10 +209,17 @@ static bool inject_events(struct svm_vcpu *svm)
 				      svm->exc_has_error);
 		c->event_inj_err = svm->exc_error;
 		svm->exc_pending = false;
-		/* The displaced interrupt or NMI goes in after it. */
-		svm->reinject_later = svm->reinject;
-		svm->reinject_later_err = svm->reinject_err;
-		svm->reinject = 0;
+		/*
+		 * The interrupt or NMI whose delivery the exit cut short goes
+		 * in after it.  Without one, an interrupt displaced earlier
+		 * (behind the exception this one was raised delivering) keeps
+		 * its place.
+		 */
+		if (svm->reinject) {
+			svm->reinject_later = svm->reinject;
+			svm->reinject_later_err = svm->reinject_err;
+			svm->reinject = 0;
+		}
 	} else if (ev->exception) {
 		c->event_inj = evtinj(ev->exception_vector, SVM_EVTINJ_TYPE_EXEPT,
 				      ev->exception_has_error);
@@ -237,6 +245,9 @@ static bool inject_events(struct svm_vcpu *svm)
 	if (ev->extint || irq.pending)
 		want_window = true;
 	if (ev->nmi && !svm->nmi_masked)
+		kick = true;
+	/* What an exception displaced goes in right after its delivery. */
+	if (svm->reinject_later)
 		kick = true;
 	request_window(svm, want_window);
 	/*
