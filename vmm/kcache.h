@@ -7,7 +7,7 @@
  *
  * A miss never slows a boot down: the guest decompresses as always while
  * a detached, idle-priority process fills the cache for the next boot.
- * Entries are named by the SHA-256 of the whole bzImage, hold the SHA-256
+ * Entries are named by the SHA-256 of the whole bzImage, hold the CRC-32
  * of their contents (checked on every read), are written to a temporary
  * file, fsync'ed and renamed into place; the newest KCACHE_MAX_ENTRIES
  * are kept.  Formats: gzip, xz and zstd payloads (the distro kernels' are
@@ -64,7 +64,7 @@ int kcache_decompress(const uint8_t *payload, size_t len, uint8_t **out,
 
 /*
  * Reads the entry for key: 0 with *data (malloc'ed: the decompressed
- * kernel, its SHA-256 verified) and *len; -ENOENT when there is none;
+ * kernel, its CRC-32 verified) and *len; -ENOENT when there is none;
  * -EINVAL when the file there is not a complete, intact entry for this
  * key (or is a symbolic link); -EOPNOTSUPP for a negative entry (the
  * kernel is known not to boot from the cache); kcache_dir_open()'s errors
