@@ -752,6 +752,27 @@ static void test_events_errors(struct vcpu *vcpu)
 					      b.injected.valid = 1,
 					      b.injected.type = VHV_EVENT_EXTINT,
 					      b.injected.vector = 40), "an NMI displaced beside an injected EXTINT");
+	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.displaced.valid = 1,
+					      b.displaced.type = VHV_EVENT_EXTINT,
+					      b.displaced.vector = 40), "an EXTINT displaced behind nothing");
+	/* What a vCPU does get into is taken. */
+	{
+		struct vhv_vcpu_events g = ev;
+
+		g.raised = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = 6 };
+		g.injected = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXTINT, .vector = 40 };
+		TEST_OK(ioctl(fd, VHV_SET_VCPU_EVENTS, &g), "VHV_SET_VCPU_EVENTS: raised #UD, EXTINT injected");
+		g.injected = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = 6 };
+		g.raised = (struct vhv_event_state){ 0 };
+		g.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXTINT, .vector = 40 };
+		TEST_OK(ioctl(fd, VHV_SET_VCPU_EVENTS, &g), "VHV_SET_VCPU_EVENTS: #UD injected, EXTINT displaced");
+		g.injected = (struct vhv_event_state){ 0 };
+		g.raised = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = 6 };
+		g.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_NMI };
+		g.nmi_masked = 1;
+		TEST_OK(ioctl(fd, VHV_SET_VCPU_EVENTS, &g), "VHV_SET_VCPU_EVENTS: raised #UD, NMI displaced");
+		TEST_OK(ioctl(fd, VHV_SET_VCPU_EVENTS, &ev), "VHV_SET_VCPU_EVENTS: back as read");
+	}
 	BAD_SET(fd, VHV_SET_VCPU_EVENTS, ev, (b.queued.valid = 1,
 					      b.queued.type = VHV_EVENT_EXTINT, b.queued.vector = 40),
 		"EXTINT in the exception queue");

@@ -577,14 +577,16 @@ static void test_displaced(void)
 	memset(&ev, 0, sizeof(ev));
 	ev.raised = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXCEPTION, .vector = 6 };
 	ev.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_NMI };
+	ev.nmi_masked = 1;	/* as an NMI on its way in has it */
 	vhv_ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev);
 	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_EVENTS, &got);
 	tap_result(!memcmp(&ev, &got, sizeof(ev)), "a raised #UD with an NMI displaced comes back");
 	vcpu_run_to_ucall(vcpu, &uc);
-	tap_result(uc.args[0] == (1 << 8 | 1),
-		   "the guest takes the #UD, then the displaced NMI (%#llx)",
-		   (unsigned long long)uc.args[0]);
+	tap_result(uc.args[0] == (1 << 8 | 1) && guest_exceptions.last_vector == 6,
+		   "the guest takes the #UD, then the displaced NMI, whose handler runs first (%#llx, last %llu)",
+		   (unsigned long long)uc.args[0], (unsigned long long)guest_exceptions.last_vector);
 
+	ev.nmi_masked = 0;
 	ev.displaced = (struct vhv_event_state){ .valid = 1, .type = VHV_EVENT_EXTINT, .vector = 0x41 };
 	vhv_ioctl(vcpu->fd, VHV_SET_VCPU_EVENTS, &ev);
 	vcpu_run_to_ucall(vcpu, &uc);

@@ -486,7 +486,8 @@ struct vhv_event_state {
  *           above, or whose type does not belong there (raised and queued
  *           take exceptions only, displaced EXTINT or NMI); raised with an
  *           exception in injected (vhv combines the two when it raises);
- *           displaced with an EXTINT or NMI in injected (one at a time); a pending
+ *           displaced without an exception ahead of it (in raised, or in
+ *           injected); a pending
  *           extint_vector below 32 (as VHV_INJECT_EVENT), extint_vector or
  *           sipi_vector without their pending flag; INIT or SIPI without
  *           an irqchip

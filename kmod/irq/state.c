@@ -255,14 +255,15 @@ static bool events_valid(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev
 		return false;
 	/*
 	 * States no vCPU gets into: an exception raised while one was being
-	 * delivered combines with it at once (a #DF, or the new one), and
-	 * only one interrupt or NMI is ever in flight.
+	 * delivered combines with it at once (a #DF, or the new one), and an
+	 * interrupt or NMI is displaced only behind an exception (raised, or
+	 * being delivered again), never beside another or alone.
 	 */
 	if (ev->raised.valid && ev->injected.valid &&
 	    ev->injected.type == VHV_EVENT_EXCEPTION)
 		return false;
-	if (ev->displaced.valid && ev->injected.valid &&
-	    ev->injected.type != VHV_EVENT_EXCEPTION)
+	if (ev->displaced.valid && !ev->raised.valid &&
+	    !(ev->injected.valid && ev->injected.type == VHV_EVENT_EXCEPTION))
 		return false;
 	if (ev->extint_pending ? ev->extint_vector < 32 : ev->extint_vector)
 		return false;
