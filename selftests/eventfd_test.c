@@ -467,7 +467,8 @@ static void test_irqfd_gsi(void)
 	TEST_OK(irqfd_gsi(vm, fd, 5, -1), "irqfd: GSI 5, edge");
 	vcpu_run_to_ucall(vcpu, NULL);
 	b = stats(vcpu);
-	signal_later(&l, fd, 200000);
+	/* Long enough for the vCPU to halt first in a slow nested L1. */
+	signal_later(&l, fd, 500000);
 	vcpu_run_to_ucall(vcpu, &uc);
 	pthread_join(l.t, NULL);
 	a = stats(vcpu);
@@ -519,13 +520,15 @@ static void test_irqfd_msi(void)
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 1, "irqfd: a signal from before the assignment was injected");
 	b = stats(vcpu);
-	signal_later(&l, fd, 200000);
+	signal_later(&l, fd, 500000);
 	vcpu_run_to_ucall(vcpu, &uc);
 	pthread_join(l.t, NULL);
 	a = stats(vcpu);
 	tap_result(uc.args[0] == 2 && delta(&b, &a, VHV_STAT_IO) == 1 &&
 		   delta(&b, &a, VHV_STAT_HLT) >= 1,
-		   "irqfd: the MSI woke the halted vCPU without userspace");
+		   "irqfd: the MSI woke the halted vCPU without userspace (interrupts %llu, I/O exits %llu, HLTs %llu)",
+		   (unsigned long long)uc.args[0], (unsigned long long)delta(&b, &a, VHV_STAT_IO),
+		   (unsigned long long)delta(&b, &a, VHV_STAT_HLT));
 	close(fd);
 	done(vm, vcpu);
 }
