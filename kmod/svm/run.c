@@ -280,11 +280,32 @@ static bool reexecutes(struct svm_vcpu *svm, u32 info)
 	       (svm->injected & ~SVM_EVTINJ_VALID_ERR) != (info & ~SVM_EVTINJ_VALID_ERR);
 }
 
+/*
+ * An interrupt or NMI injected at this entry whose delivery completed
+ * (the exit did not cut it short and report it back).
+ */
+static bool delivered_interrupt(struct svm_vcpu *svm)
+{
+	struct svm_vmcb_control *c = &svm->vmcb->control;
+	u32 inj = svm->injected, type;
+
+	if (!(inj & SVM_EVTINJ_VALID) || c->exit_code == SVM_EXIT_INVALID)
+		return false;
+	type = (inj & SVM_EVTINJ_TYPE_MASK) >> SVM_EVTINJ_TYPE_SHIFT;
+	if (type != SVM_EVTINJ_TYPE_INTR && type != SVM_EVTINJ_TYPE_NMI)
+		return false;
+	return !(c->exit_int_info & SVM_EVTINJ_VALID) ||
+	       (c->exit_int_info & ~SVM_EVTINJ_VALID_ERR) != (inj & ~SVM_EVTINJ_VALID_ERR);
+}
+
 /* What the last exit interrupted must be delivered again. */
 static void save_interrupted_event(struct svm_vcpu *svm)
 {
 	struct svm_vmcb_control *c = &svm->vmcb->control;
 	u32 info = c->exit_int_info;
+
+	if (delivered_interrupt(svm))
+		vhv_count(&svm->vcpu, VHV_STAT_INTERRUPTS);
 
 	if ((info & SVM_EVTINJ_VALID) && !reexecutes(svm, info)) {
 		svm->reinject = info;
