@@ -195,27 +195,44 @@ static void guest_timer(void *arg)
 	GUEST_DONE();
 }
 
+/* Measurements the emulated L1 CPU spoiled with deliveries of its own. */
+#define MEASURE_TRIES	3
+
 static void test_timer(uint32_t mode, uint32_t count, uint64_t periods, const char *what)
 {
 	/* Guest-visible: the test binary's data is mapped, its stack is not. */
 	static struct timer_args t;
 	struct vm *vm;
 	struct vcpu *vcpu;
-
-	t = (struct timer_args) { .lvt = 0x40 | mode, .count = count, .periods = periods };
-	vcpu = irq_guest(&vm, guest_timer, &t);
 	struct vhv_vcpu_stats b, a;
 	struct ucall uc;
-	uint64_t t0, ns, want = (uint64_t)count * periods;
+	uint64_t t0, ns, took, added, want = (uint64_t)count * periods;
 
-	vcpu_run_to_ucall(vcpu, NULL);
-	b = stats(vcpu);
-	t0 = host_ns();
-	vcpu_run_to_ucall(vcpu, &uc);
-	ns = host_ns() - t0;
-	a = stats(vcpu);
-	tap_result(uc.args[0] == periods, "%s: %llu interrupts", what,
-		   (unsigned long long)uc.args[0]);
+	for (int attempt = 1;; attempt++) {
+		t = (struct timer_args) { .lvt = 0x40 | mode, .count = count, .periods = periods };
+		vcpu = irq_guest(&vm, guest_timer, &t);
+		vcpu_run_to_ucall(vcpu, NULL);
+		b = stats(vcpu);
+		t0 = host_ns();
+		vcpu_run_to_ucall(vcpu, &uc);
+		ns = host_ns() - t0;
+		a = stats(vcpu);
+		added = emulator_added(vcpu, guest_exceptions.count);
+		if (!added || attempt == MEASURE_TRIES)
+			break;
+		tap_diag("%s: measuring again", what);
+		done(vm, vcpu);
+	}
+	/*
+	 * The count starts after t0 and the guest masks the timer before the
+	 * last sync: every expiry fits in ns, one more than asked may come
+	 * while the guest goes to mask it.
+	 */
+	took = uc.args[0] - added;
+	tap_result(took >= periods && took <= ns / count,
+		   "%s: %llu interrupts (%llu expiries fit in the %llu ns measured)", what,
+		   (unsigned long long)took, (unsigned long long)(ns / count),
+		   (unsigned long long)ns);
 	/* Never early; late by scheduling only (generous: TCG is slow). */
 	tap_result(ns >= want && ns < want + 2000000000ull,
 		   "%s: %llu periods of %u ns took %llu ns on the host clock", what,
@@ -531,11 +548,11 @@ static void guest_pit(void *arg)
 	(void)arg;
 	pic_init(0xfe);			/* IRQ 0 only */
 	asm volatile("sti");
+	GUEST_SYNC(0);			/* the host notes the time */
 	/* Linux's periodic clockevent: mode 2, 1 ms (LATCH for HZ=1000). */
 	guest_outb(0x43, 0x34);
 	guest_outb(0x40, 1193 & 0xff);
 	guest_outb(0x40, 1193 >> 8);
-	GUEST_SYNC(0);
 	for (uint64_t i = 1; i <= 10; i++) {
 		wait_for(0x20, i);
 		guest_outb(0x20, 0x20);
@@ -562,17 +579,27 @@ static void guest_pit(void *arg)
 static void test_pit(void)
 {
 	struct vm *vm;
-	struct vcpu *vcpu = irq_guest(&vm, guest_pit, NULL);
+	struct vcpu *vcpu;
 	struct ucall uc;
-	uint64_t t0, ns;
+	uint64_t t0, ns, added;
 
-	vcpu_run_to_ucall(vcpu, NULL);
-	t0 = host_ns();
-	vcpu_run_to_ucall(vcpu, &uc);
-	ns = host_ns() - t0;
-	tap_result(uc.args[0] >= 10, "PIT: 10 IRQ 0 interrupts through the PIC (%llu)",
-		   (unsigned long long)uc.args[0]);
-	tap_result(ns >= 9000000, "PIT: 10 periods of 1 ms took %llu ns", (unsigned long long)ns);
+	for (int attempt = 1;; attempt++) {
+		vcpu = irq_guest(&vm, guest_pit, NULL);
+		vcpu_run_to_ucall(vcpu, NULL);
+		t0 = host_ns();
+		vcpu_run_to_ucall(vcpu, &uc);
+		ns = host_ns() - t0;
+		added = emulator_added(vcpu, guest_exceptions.count);
+		if (!added || attempt == MEASURE_TRIES)
+			break;
+		tap_diag("PIT: measuring again");
+		done(vm, vcpu);
+	}
+	tap_result(uc.args[0] - added >= 10, "PIT: 10 IRQ 0 interrupts through the PIC (%llu)",
+		   (unsigned long long)(uc.args[0] - added));
+	/* Channel 0 starts after t0: 10 periods of 1193 ticks are 9.998 ms. */
+	tap_result(ns >= 9998000, "PIT: 10 periods of 1193 ticks took %llu ns, never less than 9998000",
+		   (unsigned long long)ns);
 	vcpu_run_to_ucall(vcpu, NULL);
 	t0 = host_ns();
 	vcpu_run_to_ucall(vcpu, &uc);
@@ -1293,11 +1320,23 @@ static void test_ipi_matrix(void)
 	unsigned int i, j;
 	int v;
 
-	mx_round = mx_ready = 0;
-	mp_create(&m, 4, fns);
-	for (i = 0; i < 4; i++)
-		mp_start(&m, i);
-	tap_result(mp_wait(&m, 300, "ipi-matrix"), "ipi-matrix: 4 vCPUs ran 3 rounds of IPIs");
+	uint64_t added;
+	bool ran;
+
+	for (int attempt = 1;; attempt++) {
+		mx_round = mx_ready = 0;
+		mp_create(&m, 4, fns);
+		for (i = 0; i < 4; i++)
+			mp_start(&m, i);
+		ran = mp_wait(&m, 300, "ipi-matrix");
+		for (i = 0, added = 0; i < 4; i++)
+			added += emulator_added(m.v[i], pcpus[i].count);
+		if (!ran || !added || attempt == MEASURE_TRIES)
+			break;
+		tap_diag("ipi-matrix: once more");
+		mp_free(&m);
+	}
+	tap_result(ran, "ipi-matrix: 4 vCPUs ran 3 rounds of IPIs");
 	for (i = 0; i < 4; i++) {
 		uint64_t exp[256] = { 0 };
 		char bad[256] = "";
