@@ -4,12 +4,17 @@
  * map host memory at its own virtual addresses, entering real, protected
  * and long mode through VHV_SET_SREGS, and reading the guest's ucalls.
  */
+#include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhv_test.h"
@@ -28,13 +33,160 @@ int __vcpu_run(struct vcpu *vcpu)
 	return ioctl(vcpu->fd, VHV_RUN, 0);
 }
 
+/*
+ * The run watchdog: a VHV_RUN that has not come back for RUN_LIMIT_S is a
+ * guest waiting for good (an interrupt that never comes, a lost wakeup).
+ * A thread looks at the runs in progress once a second and interrupts
+ * such a run with WATCHDOG_SIG; _vcpu_run then reports the vCPU's state
+ * and bails out, so that the suite fails at once, naming the test and
+ * what the vCPU waits for, instead of running into the runner's limit.
+ */
+#ifndef RUN_LIMIT_S
+#define RUN_LIMIT_S	180
+#endif
+#define RUN_SLOTS	64
+#define WATCHDOG_SIG	(SIGRTMIN + 3)
+
+static struct run_slot {
+	pthread_t thread;
+	uint64_t start_ns;		/* 0: free */
+	volatile int expired;
+} run_slots[RUN_SLOTS];
+static pthread_mutex_t run_slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void watchdog_signal(int sig)
+{
+	(void)sig;
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint64_t now = mono_ns();
+
+		sleep(1);
+		pthread_mutex_lock(&run_slots_lock);
+		for (int i = 0; i < RUN_SLOTS; i++) {
+			struct run_slot *s = &run_slots[i];
+
+			if (s->start_ns && now - s->start_ns > RUN_LIMIT_S * 1000000000ull) {
+				s->expired = 1;
+				pthread_kill(s->thread, WATCHDOG_SIG);
+			}
+		}
+		pthread_mutex_unlock(&run_slots_lock);
+	}
+	return NULL;
+}
+
+static void watchdog_start(void)
+{
+	struct sigaction sa = { .sa_handler = watchdog_signal };
+	pthread_t t;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(WATCHDOG_SIG, &sa, NULL);	/* no SA_RESTART: VHV_RUN returns */
+	if (!pthread_create(&t, NULL, watchdog, NULL))
+		pthread_detach(t);
+}
+
+static struct run_slot *run_slot_take(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct run_slot *slot = NULL;
+
+	pthread_once(&once, watchdog_start);
+	pthread_mutex_lock(&run_slots_lock);
+	for (int i = 0; i < RUN_SLOTS && !slot; i++) {
+		if (!run_slots[i].start_ns) {
+			slot = &run_slots[i];
+			slot->thread = pthread_self();
+			slot->expired = 0;
+			slot->start_ns = mono_ns();
+		}
+	}
+	pthread_mutex_unlock(&run_slots_lock);
+	return slot;	/* NULL: more runs at once than slots, not watched */
+}
+
+static void run_slot_put(struct run_slot *slot)
+{
+	if (!slot)
+		return;
+	pthread_mutex_lock(&run_slots_lock);
+	slot->start_ns = 0;
+	pthread_mutex_unlock(&run_slots_lock);
+}
+
+/* What a vCPU that never came back was waiting for. */
+static void report_stuck(struct vcpu *vcpu)
+{
+	struct vhv_lapic_state l;
+	struct vhv_mp_state mp = { 0 };
+	struct vhv_vcpu_stats st = { 0 };
+	struct vhv_regs r = { 0 };
+	char irr[200] = "", isr[200] = "";
+	size_t ni = 0, ns = 0;
+
+	ioctl(vcpu->fd, VHV_GET_REGS, &r);
+	ioctl(vcpu->fd, VHV_GET_MP_STATE, &mp);
+	ioctl(vcpu->fd, VHV_GET_VCPU_STATS, &st);
+	tap_diag("vCPU %u: rip %#llx rflags %#llx, MP state %u, %llu exits, %llu HLTs, %llu interrupts",
+		 vcpu->id, (unsigned long long)r.rip, (unsigned long long)r.rflags, mp.state,
+		 (unsigned long long)st.count[VHV_STAT_EXITS],
+		 (unsigned long long)st.count[VHV_STAT_HLT],
+		 (unsigned long long)st.count[VHV_STAT_INTERRUPTS]);
+	if (ioctl(vcpu->fd, VHV_GET_LAPIC, &l))
+		return;
+	for (int v = 0; v < 256; v++) {
+		uint32_t irrw, isrw;
+
+		memcpy(&irrw, &l.regs[0x200 + 16 * (v >> 5)], 4);
+		memcpy(&isrw, &l.regs[0x100 + 16 * (v >> 5)], 4);
+		if ((irrw >> (v & 31)) & 1 && ni < sizeof(irr) - 8)
+			ni += snprintf(irr + ni, sizeof(irr) - ni, " %#x", v);
+		if ((isrw >> (v & 31)) & 1 && ns < sizeof(isr) - 8)
+			ns += snprintf(isr + ns, sizeof(isr) - ns, " %#x", v);
+	}
+	{
+		uint32_t tpr, svr, lvtt, tmict, tmcct, lint0;
+
+		memcpy(&tpr, &l.regs[0x80], 4);
+		memcpy(&svr, &l.regs[0xf0], 4);
+		memcpy(&lvtt, &l.regs[0x320], 4);
+		memcpy(&lint0, &l.regs[0x350], 4);
+		memcpy(&tmict, &l.regs[0x380], 4);
+		memcpy(&tmcct, &l.regs[0x390], 4);
+		tap_diag("vCPU %u: LAPIC base %#llx TPR %#x SVR %#x LVTT %#x LINT0 %#x TMICT %#x TMCCT %#x deadline %#llx, IRR:%s ISR:%s",
+			 vcpu->id, (unsigned long long)l.apic_base, tpr, svr, lvtt, lint0,
+			 tmict, tmcct, (unsigned long long)l.tsc_deadline,
+			 ni ? irr : " none", ns ? isr : " none");
+	}
+}
+
 int _vcpu_run(struct vcpu *vcpu)
 {
+	struct run_slot *slot = run_slot_take();
 	int r;
 
 	do {
 		r = __vcpu_run(vcpu);
-	} while (r == -1 && errno == EINTR);
+	} while (r == -1 && errno == EINTR && !(slot && slot->expired));
+	run_slot_put(slot);
+	if (slot && slot->expired && r == -1 && errno == EINTR) {
+		report_stuck(vcpu);
+		tap_bail(__FILE__, __LINE__, "vCPU %u: VHV_RUN did not return for %d s",
+			 vcpu->id, RUN_LIMIT_S);
+	}
 	return r;
 }
 
