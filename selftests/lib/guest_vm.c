@@ -74,14 +74,16 @@ static void *watchdog(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now;
 
 		sleep(1);
 		pthread_mutex_lock(&run_slots_lock);
+		now = mono_ns();	/* after every start_ns it compares with */
 		for (int i = 0; i < RUN_SLOTS; i++) {
 			struct run_slot *s = &run_slots[i];
 
-			if (s->start_ns && now - s->start_ns > RUN_LIMIT_S * 1000000000ull) {
+			if (s->start_ns && now > s->start_ns &&
+			    now - s->start_ns > RUN_LIMIT_S * 1000000000ull) {
 				s->expired = 1;
 				pthread_kill(s->thread, WATCHDOG_SIG);
 			}
