@@ -557,26 +557,56 @@ static void guest_level(void *arg)
 static void test_irqfd_level(void)
 {
 	struct vm *vm;
-	struct vcpu *vcpu = irq_guest(&vm, guest_level);
-	int fd = efd_new(), rfd = efd_new();
+	struct vcpu *vcpu;
+	int fd, rfd;
 	struct later l;
 	struct ucall uc;
+	uint64_t took[3], added;
+	int resampled[3];
 
-	TEST_OK(irqfd_gsi(vm, fd, 11, rfd), "irqfd: GSI 11, level, with a resamplefd");
-	vcpu_run_to_ucall(vcpu, NULL);
-	signal_later(&l, fd, 100000);
-	vcpu_run_to_ucall(vcpu, &uc);
-	pthread_join(l.t, NULL);
-	tap_result(uc.args[0] == 1, "level irqfd: one interrupt until the EOI");
-	tap_result(efd_wait(rfd, 200) == 0, "level irqfd: no resample before the EOI");
-	efd_signal(fd);			/* while in service: absorbed */
-	vcpu_run_to_ucall(vcpu, &uc);
-	tap_result(efd_wait(rfd, 2000) == 1, "level irqfd: the EOI signalled the resamplefd");
-	tap_result(uc.args[0] == 1, "level irqfd: the EOI lowered the line: not sent again");
-	efd_signal(fd);			/* still asserted: raise it again */
-	vcpu_run_to_ucall(vcpu, &uc);
-	tap_result(uc.args[0] == 2, "level irqfd: signalled again after resampling, sent again");
-	tap_result(efd_wait(rfd, 2000) == 1, "level irqfd: the second EOI resampled too");
+	/*
+	 * Spoiled by deliveries the emulated L1 CPU added (README,
+	 * Benchmarks): run again, at most 3 times, then the counts are
+	 * skipped.
+	 */
+	for (int attempt = 1;; attempt++) {
+		vcpu = irq_guest(&vm, guest_level);
+		fd = efd_new();
+		rfd = efd_new();
+		TEST_OK(irqfd_gsi(vm, fd, 11, rfd), "irqfd: GSI 11, level, with a resamplefd");
+		vcpu_run_to_ucall(vcpu, NULL);
+		signal_later(&l, fd, 100000);
+		vcpu_run_to_ucall(vcpu, &uc);
+		pthread_join(l.t, NULL);
+		took[0] = uc.args[0];
+		resampled[0] = efd_wait(rfd, 200);
+		efd_signal(fd);			/* while in service: absorbed */
+		vcpu_run_to_ucall(vcpu, &uc);
+		resampled[1] = efd_wait(rfd, 2000);
+		took[1] = uc.args[0];
+		efd_signal(fd);			/* still asserted: raise it again */
+		vcpu_run_to_ucall(vcpu, &uc);
+		took[2] = uc.args[0];
+		resampled[2] = efd_wait(rfd, 2000);
+		added = emulator_added(vcpu, guest_exceptions.count);
+		if (!added || attempt == 3)
+			break;
+		tap_diag("level irqfd: once more");
+		close(fd);
+		close(rfd);
+		done(vm, vcpu);
+	}
+	if (added) {
+		tap_skip("the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries",
+			 "level irqfd: interrupts counted");
+	} else {
+		tap_result(took[0] == 1, "level irqfd: one interrupt until the EOI");
+		tap_result(took[1] == 1, "level irqfd: the EOI lowered the line: not sent again");
+		tap_result(took[2] == 2, "level irqfd: signalled again after resampling, sent again");
+	}
+	tap_result(resampled[0] == 0, "level irqfd: no resample before the EOI");
+	tap_result(resampled[1] == 1, "level irqfd: the EOI signalled the resamplefd");
+	tap_result(resampled[2] == 1, "level irqfd: the second EOI resampled too");
 	TEST_OK(irqfd_deassign(vm, fd), "level irqfd: deassign");
 	close(fd);
 	close(rfd);

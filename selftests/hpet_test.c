@@ -320,7 +320,7 @@ struct timer_args {
 static void guest_timer(void *arg)
 {
 	struct timer_args *t = arg;
-	uint64_t start, first = t->period_ticks ? t->period_ticks : 5 * TICKS_PER_MS, c;
+	uint64_t start, first = t->period_ticks ? t->period_ticks : 5 * TICKS_PER_MS, c, seen;
 
 	apic_write(APIC_SVR, 0x1ff);
 	ioapic_route(t->pin, t->vector, false);
@@ -346,10 +346,12 @@ static void guest_timer(void *arg)
 		wait_for(t->vector, i);
 		apic_write(APIC_EOI, 0);
 	}
+	/* Counted before the counter is read: each one came by then. */
+	seen = count_of(t->vector);
 	c = hpet_read(HPET_CNT);
 	/* Never early: the n-th interrupt came after the n-th match. */
 	GUEST_ASSERT(c - start >= first + (t->n - 1) * t->period_ticks);
-	ucall(UCALL_SYNC, count_of(t->vector), c - start, 0);
+	ucall(UCALL_SYNC, seen, c - start, 0);
 	/*
 	 * Periodic: count what 100 ms of counter time brings, interrupts on,
 	 * EOI as they come.  Not with HLT in the loop: under nested TCG an
@@ -375,24 +377,49 @@ static void guest_timer(void *arg)
 static void run_timer(struct timer_args *t, const char *what)
 {
 	struct vm *vm;
-	struct vcpu *vcpu = hpet_guest(&vm, guest_timer, t);
+	struct vcpu *vcpu;
 	struct vhv_vcpu_stats b, a;
 	struct ucall uc;
-	uint64_t h0, ns, first = t->period_ticks ? t->period_ticks : 5 * TICKS_PER_MS;
+	uint64_t h0, ns, added, fit, first = t->period_ticks ? t->period_ticks : 5 * TICKS_PER_MS;
 	uint64_t want = (first + (t->n - 1) * t->period_ticks) * 10;
 
-	vcpu_run_to_ucall(vcpu, NULL);
-	b = stats(vcpu);
-	h0 = host_ns();
-	vcpu_run_to_ucall(vcpu, &uc);
-	ns = host_ns() - h0;
-	a = stats(vcpu);
-	tap_result(uc.args[0] == t->n, "%s: %llu interrupts on vector %#x", what,
-		   (unsigned long long)uc.args[0], t->vector);
-	/* Never early; late by scheduling only (generous: nested TCG is slow). */
-	tap_result(ns >= want && ns < want + 2000000000ull,
-		   "%s: took %llu ns on the host clock (%llu expected)", what,
-		   (unsigned long long)ns, (unsigned long long)want);
+	/*
+	 * Spoiled by deliveries the emulated L1 CPU added (README,
+	 * Benchmarks): measured again, at most 3 times, then skipped.
+	 */
+	for (int attempt = 1;; attempt++) {
+		vcpu = hpet_guest(&vm, guest_timer, t);
+		vcpu_run_to_ucall(vcpu, NULL);
+		b = stats(vcpu);
+		h0 = host_ns();
+		vcpu_run_to_ucall(vcpu, &uc);
+		ns = host_ns() - h0;
+		a = stats(vcpu);
+		added = emulator_added(vcpu, guest_exceptions.count);
+		if (!added || attempt == 3)
+			break;
+		tap_diag("%s: measuring again", what);
+		done(vm, vcpu);
+	}
+	/*
+	 * Periodic: the timer runs on while the guest reads the counter, so
+	 * one more than asked may come; never more than the matches the
+	 * counter had passed (uc.args[1] ticks after the start).
+	 */
+	fit = !t->period_ticks ? 1 : uc.args[1] < first ? 0 :
+	      (uc.args[1] - first) / t->period_ticks + 1;
+	if (added) {
+		tap_skip("the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries",
+			 "%s: interrupts counted and timed", what);
+	} else {
+		tap_result(uc.args[0] >= t->n && uc.args[0] <= fit,
+			   "%s: %llu interrupts on vector %#x (%llu matches passed)", what,
+			   (unsigned long long)uc.args[0], t->vector, (unsigned long long)fit);
+		/* Never early; late by scheduling only (generous: nested TCG is slow). */
+		tap_result(ns >= want && ns < want + 2000000000ull,
+			   "%s: took %llu ns on the host clock (%llu expected)", what,
+			   (unsigned long long)ns, (unsigned long long)want);
+	}
 	tap_result(a.count[VHV_STAT_MMIO] == b.count[VHV_STAT_MMIO] &&
 		   a.count[VHV_STAT_HLT] > b.count[VHV_STAT_HLT],
 		   "%s: HPET, IOAPIC and APIC stayed in the kernel; the guest slept in HLT", what);

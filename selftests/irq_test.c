@@ -195,8 +195,13 @@ static void guest_timer(void *arg)
 	GUEST_DONE();
 }
 
-/* Measurements the emulated L1 CPU spoiled with deliveries of its own. */
+/*
+ * Measurements the emulated L1 CPU spoiled with deliveries of its own are
+ * made again, up to MEASURE_TRIES times; spoiled every time, they are
+ * skipped with this reason rather than adjusted.
+ */
 #define MEASURE_TRIES	3
+#define EMULATOR_SPOILED "the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries"
 
 static void test_timer(uint32_t mode, uint32_t count, uint64_t periods, const char *what)
 {
@@ -223,20 +228,24 @@ static void test_timer(uint32_t mode, uint32_t count, uint64_t periods, const ch
 		tap_diag("%s: measuring again", what);
 		done(vm, vcpu);
 	}
-	/*
-	 * The count starts after t0 and the guest masks the timer before the
-	 * last sync: every expiry fits in ns, one more than asked may come
-	 * while the guest goes to mask it.
-	 */
-	took = uc.args[0] - added;
-	tap_result(took >= periods && took <= ns / count,
-		   "%s: %llu interrupts (%llu expiries fit in the %llu ns measured)", what,
-		   (unsigned long long)took, (unsigned long long)(ns / count),
-		   (unsigned long long)ns);
-	/* Never early; late by scheduling only (generous: TCG is slow). */
-	tap_result(ns >= want && ns < want + 2000000000ull,
-		   "%s: %llu periods of %u ns took %llu ns on the host clock", what,
-		   (unsigned long long)periods, count, (unsigned long long)ns);
+	if (added) {
+		tap_skip(EMULATOR_SPOILED, "%s: interrupts counted and timed", what);
+	} else {
+		/*
+		 * The count starts after t0 and the guest masks the timer
+		 * before the last sync: every expiry fits in ns, one more than
+		 * asked may come while the guest goes to mask it.
+		 */
+		took = uc.args[0];
+		tap_result(took >= periods && took <= ns / count,
+			   "%s: %llu interrupts (%llu expiries fit in the %llu ns measured)", what,
+			   (unsigned long long)took, (unsigned long long)(ns / count),
+			   (unsigned long long)ns);
+		/* Never early; late by scheduling only (generous: TCG is slow). */
+		tap_result(ns >= want && ns < want + 2000000000ull,
+			   "%s: %llu periods of %u ns took %llu ns on the host clock", what,
+			   (unsigned long long)periods, count, (unsigned long long)ns);
+	}
 	tap_result(a.count[VHV_STAT_HLT] > b.count[VHV_STAT_HLT] &&
 		   a.count[VHV_STAT_IO] - b.count[VHV_STAT_IO] == 1,
 		   "%s: the guest slept in HLT without leaving the kernel (%llu HLTs)", what,
@@ -595,11 +604,16 @@ static void test_pit(void)
 		tap_diag("PIT: measuring again");
 		done(vm, vcpu);
 	}
-	tap_result(uc.args[0] - added >= 10, "PIT: 10 IRQ 0 interrupts through the PIC (%llu)",
-		   (unsigned long long)(uc.args[0] - added));
-	/* Channel 0 starts after t0: 10 periods of 1193 ticks are 9.998 ms. */
-	tap_result(ns >= 9998000, "PIT: 10 periods of 1193 ticks took %llu ns, never less than 9998000",
-		   (unsigned long long)ns);
+	if (added) {
+		tap_skip(EMULATOR_SPOILED, "PIT: IRQ 0 interrupts counted and timed");
+	} else {
+		tap_result(uc.args[0] >= 10, "PIT: 10 IRQ 0 interrupts through the PIC (%llu)",
+			   (unsigned long long)uc.args[0]);
+		/* Channel 0 starts after t0: 10 periods of 1193 ticks are 9.998 ms. */
+		tap_result(ns >= 9998000,
+			   "PIT: 10 periods of 1193 ticks took %llu ns, never less than 9998000",
+			   (unsigned long long)ns);
+	}
 	vcpu_run_to_ucall(vcpu, NULL);
 	t0 = host_ns();
 	vcpu_run_to_ucall(vcpu, &uc);
@@ -1337,7 +1351,11 @@ static void test_ipi_matrix(void)
 		mp_free(&m);
 	}
 	tap_result(ran, "ipi-matrix: 4 vCPUs ran 3 rounds of IPIs");
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 4 && added; i++)
+		tap_skip(EMULATOR_SPOILED, "ipi-matrix: vCPU %u took exactly its IPIs", i);
+	for (j = 0; j < sizeof(lowest) / sizeof(lowest[0]) && added; j++)
+		tap_skip(EMULATOR_SPOILED, "ipi-matrix: lowest priority, %s", lowest[j].what);
+	for (i = 0; i < 4 && !added; i++) {
 		uint64_t exp[256] = { 0 };
 		char bad[256] = "";
 		size_t len = 0;
@@ -1358,7 +1376,7 @@ static void test_ipi_matrix(void)
 						(unsigned long long)exp[v]);
 		tap_result(!len, "ipi-matrix: vCPU %u took exactly its IPIs%s", i, bad);
 	}
-	for (j = 0; j < sizeof(lowest) / sizeof(lowest[0]); j++) {
+	for (j = 0; j < sizeof(lowest) / sizeof(lowest[0]) && !added; j++) {
 		unsigned int in = 0, out = 0;
 
 		for (i = 0; i < 4; i++) {

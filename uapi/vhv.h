@@ -382,10 +382,12 @@ struct vhv_event {
 #define VHV_STAT_IBPB		14	/* IBPBs as the vCPU was loaded where another ran */
 #define VHV_STAT_IOEVENTFD	15	/* writes an ioeventfd took in the kernel */
 /*
- * Interrupts and NMIs the CPU delivered to the guest for vhv, each counted
- * once its delivery completed (one an exit cut short counts when it goes
- * in again and completes).  What the guest's handlers saw beyond this
- * came from elsewhere (an emulated L1 CPU's own faults: see the README).
+ * Interrupts and NMIs vhv injected, each counted once at the first exit
+ * that did not report its delivery back as cut short (one an exit cut
+ * short counts when it goes in again; one whose delivery raised a guest
+ * exception counts too).  A guest's handlers that ran more often than
+ * this were given the surplus by something else (an emulated L1 CPU's
+ * own faults: see the README).
  */
 #define VHV_STAT_INTERRUPTS	16
 #define VHV_STAT_MAX		32

@@ -187,7 +187,10 @@ const char *exit_reason_name(uint32_t reason);
  * delivers an injected interrupt a second time by itself (the README's
  * Benchmarks section says how); a test that counts deliveries measures again
  * when this is not 0.  A guest that took fewer than vhv gave is a test
- * failure, reported here: the result is then 0.
+ * failure, reported here: the result is then 0.  A vhv bug that injects
+ * one interrupt twice counts twice here too and still fails the test;
+ * what this cannot tell from the emulator's is a handler run vhv did not
+ * inject at all (the vector through a virtual-interrupt window, say).
  */
 uint64_t emulator_added(struct vcpu *vcpu, const volatile uint64_t *count);
 
