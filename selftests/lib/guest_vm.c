@@ -186,15 +186,18 @@ static void report_stuck(struct vcpu *vcpu)
 	size_t ni = 0, ns = 0;
 
 	ioctl(vcpu->fd, VHV_GET_REGS, &r);
-	ioctl(vcpu->fd, VHV_GET_MP_STATE, &mp);
+	if (ioctl(vcpu->fd, VHV_GET_MP_STATE, &mp))
+		mp.state = ~0u;		/* no irqchip: no MP state */
 	ioctl(vcpu->fd, VHV_GET_VCPU_STATS, &st);
 	tap_diag("vCPU %u: still in VHV_RUN after %d s: rip %#llx rflags %#llx, MP state %u, %llu exits, %llu HLTs, %llu interrupts",
 		 vcpu->id, RUN_LIMIT_S, (unsigned long long)r.rip, (unsigned long long)r.rflags, mp.state,
 		 (unsigned long long)st.count[VHV_STAT_EXITS],
 		 (unsigned long long)st.count[VHV_STAT_HLT],
 		 (unsigned long long)st.count[VHV_STAT_INTERRUPTS]);
-	if (ioctl(vcpu->fd, VHV_GET_LAPIC, &l))
+	if (ioctl(vcpu->fd, VHV_GET_LAPIC, &l)) {
+		report_l1_ticks();	/* no in-kernel LAPIC */
 		return;
+	}
 	for (int v = 0; v < 256; v++) {
 		uint32_t irrw, isrw;
 

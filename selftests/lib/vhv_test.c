@@ -297,8 +297,15 @@ uint64_t emulator_added(struct vcpu *vcpu, const volatile uint64_t *count)
 	vhv_ioctl(vcpu->fd, VHV_GET_VCPU_STATS, &st);
 	gave = st.count[VHV_STAT_INTERRUPTS];
 	if (seen < gave) {
-		tap_result(false, "vCPU %u: its handlers took %llu interrupts and NMIs, vhv delivered %llu",
-			   vcpu->id, (unsigned long long)seen, (unsigned long long)gave);
+		char took[300] = "";
+		size_t len = 0;
+
+		for (v = 0; v < 256; v++)
+			if (count[v] && len < sizeof(took) - 24)
+				len += snprintf(took + len, sizeof(took) - len, " %#x:%llu", v,
+						(unsigned long long)count[v]);
+		tap_result(false, "vCPU %u: its handlers took %llu interrupts and NMIs, vhv delivered %llu (vectors taken:%s)",
+			   vcpu->id, (unsigned long long)seen, (unsigned long long)gave, took);
 		return 0;
 	}
 	if (seen > gave)
