@@ -509,26 +509,50 @@ static void guest_msi(void *arg)
 static void test_irqfd_msi(void)
 {
 	struct vm *vm;
-	struct vcpu *vcpu = irq_guest(&vm, guest_msi);
+	struct vcpu *vcpu;
 	struct vhv_vcpu_stats b, a;
 	struct later l;
 	struct ucall uc;
-	int fd = efd_new();
+	uint64_t first, second, added;
+	int fd;
 
-	vcpu_run_to_ucall(vcpu, NULL);
-	efd_signal(fd);		/* before assignment: injected at assignment */
-	TEST_OK(irqfd_msi(vm, fd, 0xfee00000, 0x70), "irqfd: MSI vector 0x70 to APIC 0");
-	vcpu_run_to_ucall(vcpu, &uc);
-	tap_result(uc.args[0] == 1, "irqfd: a signal from before the assignment was injected");
-	b = stats(vcpu);
-	signal_later(&l, fd, 500000);
-	vcpu_run_to_ucall(vcpu, &uc);
-	pthread_join(l.t, NULL);
-	a = stats(vcpu);
-	tap_result(uc.args[0] == 2 && delta(&b, &a, VHV_STAT_IO) == 1 &&
-		   delta(&b, &a, VHV_STAT_HLT) >= 1,
-		   "irqfd: the MSI woke the halted vCPU without userspace (interrupts %llu, I/O exits %llu, HLTs %llu)",
-		   (unsigned long long)uc.args[0], (unsigned long long)delta(&b, &a, VHV_STAT_IO),
+	/*
+	 * Spoiled by deliveries the emulated L1 CPU added (README,
+	 * Benchmarks): run again, at most 3 times, then the counts are
+	 * skipped.
+	 */
+	for (int attempt = 1;; attempt++) {
+		vcpu = irq_guest(&vm, guest_msi);
+		fd = efd_new();
+		vcpu_run_to_ucall(vcpu, NULL);
+		efd_signal(fd);		/* before assignment: injected at assignment */
+		TEST_OK(irqfd_msi(vm, fd, 0xfee00000, 0x70), "irqfd: MSI vector 0x70 to APIC 0");
+		vcpu_run_to_ucall(vcpu, &uc);
+		first = uc.args[0];
+		b = stats(vcpu);
+		signal_later(&l, fd, 500000);
+		vcpu_run_to_ucall(vcpu, &uc);
+		pthread_join(l.t, NULL);
+		a = stats(vcpu);
+		second = uc.args[0];
+		added = emulator_added(vcpu, guest_exceptions.count);
+		if (!added || attempt == 3)
+			break;
+		tap_diag("irqfd MSI: once more");
+		close(fd);
+		done(vm, vcpu);
+	}
+	if (added) {
+		tap_skip("the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries",
+			 "irqfd: MSI interrupts counted");
+	} else {
+		tap_result(first == 1, "irqfd: a signal from before the assignment was injected");
+		tap_result(second == 2, "irqfd: the MSI signalled later was injected once (%llu in all)",
+			   (unsigned long long)second);
+	}
+	tap_result(delta(&b, &a, VHV_STAT_IO) == 1 && delta(&b, &a, VHV_STAT_HLT) >= 1,
+		   "irqfd: the MSI woke the halted vCPU without userspace (I/O exits %llu, HLTs %llu)",
+		   (unsigned long long)delta(&b, &a, VHV_STAT_IO),
 		   (unsigned long long)delta(&b, &a, VHV_STAT_HLT));
 	close(fd);
 	done(vm, vcpu);
