@@ -195,13 +195,6 @@ static void guest_timer(void *arg)
 	GUEST_DONE();
 }
 
-/*
- * Measurements the emulated L1 CPU spoiled with deliveries of its own are
- * made again, up to MEASURE_TRIES times; spoiled every time, they are
- * skipped with this reason rather than adjusted.
- */
-#define MEASURE_TRIES	3
-#define EMULATOR_SPOILED "the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries"
 
 static void test_timer(uint32_t mode, uint32_t count, uint64_t periods, const char *what)
 {
@@ -223,7 +216,7 @@ static void test_timer(uint32_t mode, uint32_t count, uint64_t periods, const ch
 		ns = host_ns() - t0;
 		a = stats(vcpu);
 		added = emulator_added(vcpu, guest_exceptions.count);
-		if (!added || attempt == MEASURE_TRIES)
+		if (!added || attempt == EMULATOR_TRIES)
 			break;
 		tap_diag("%s: measuring again", what);
 		done(vm, vcpu);
@@ -599,7 +592,7 @@ static void test_pit(void)
 		vcpu_run_to_ucall(vcpu, &uc);
 		ns = host_ns() - t0;
 		added = emulator_added(vcpu, guest_exceptions.count);
-		if (!added || attempt == MEASURE_TRIES)
+		if (!added || attempt == EMULATOR_TRIES)
 			break;
 		tap_diag("PIT: measuring again");
 		done(vm, vcpu);
@@ -1345,7 +1338,7 @@ static void test_ipi_matrix(void)
 		ran = mp_wait(&m, 300, "ipi-matrix");
 		for (i = 0, added = 0; i < 4; i++)
 			added += emulator_added(m.v[i], pcpus[i].count);
-		if (!ran || !added || attempt == MEASURE_TRIES)
+		if (!ran || !added || attempt == EMULATOR_TRIES)
 			break;
 		tap_diag("ipi-matrix: once more");
 		mp_free(&m);

@@ -193,6 +193,12 @@ const char *exit_reason_name(uint32_t reason);
  * inject at all (the vector through a virtual-interrupt window, say).
  */
 uint64_t emulator_added(struct vcpu *vcpu, const volatile uint64_t *count);
+/*
+ * A measurement the emulator spoiled is made again, up to EMULATOR_TRIES
+ * times in all; spoiled every time, its counts are skipped with this reason.
+ */
+#define EMULATOR_TRIES		3
+#define EMULATOR_SPOILED	"the emulated L1 CPU added interrupt deliveries of its own at each of 3 tries"
 
 /* vhv.ko's live-object counters: /sys/class/misc/vhv/<name>. */
 long vhv_stat(const char *name);
