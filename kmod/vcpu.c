@@ -127,6 +127,8 @@ static long vcpu_get_sregs(struct vhv_vcpu *vcpu, void __user *argp)
 
 	vhv_ops->get_sregs(vcpu, &s);
 	s.apic_base = vcpu->apic_base;
+	if (vcpu->apic)		/* the LAPIC's TPR: V_TPR follows it at entry */
+		s.cr8 = vhv_irq_get_cr8(vcpu);
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 

@@ -653,6 +653,84 @@ static void test_sipi(void)
 	vm_free(vm);
 }
 
+/* ---- what the host reads and writes between runs ----------------------------- */
+
+static int msr_set(struct vcpu *vcpu, uint32_t index, uint64_t data)
+{
+	struct vhv_msr_entry e = { .index = index, .data = data };
+	struct vhv_msrs m = { .nmsrs = 1, .entries = (uintptr_t)&e };
+
+	return _vhv_ioctl(vcpu->fd, VHV_SET_MSRS, (unsigned long)&m);
+}
+
+static uint64_t msr_get(struct vcpu *vcpu, uint32_t index)
+{
+	struct vhv_msr_entry e = { .index = index };
+
+	msr_io(vcpu, VHV_GET_MSRS, &e);
+	return e.data;
+}
+
+/*
+ * The LAPIC is the one copy of the TPR, APIC base and TSC deadline: the
+ * host's reads agree with it, and a refused write changes nothing.  Each
+ * case was wrong once (cr8 from the VMCB's stale V_TPR; the base stepped
+ * through "disabled", clearing the APIC, before its refusal, and never
+ * reached VHV_GET_SREGS; the deadline read back after leaving its mode).
+ */
+static void test_host_view(void)
+{
+	struct vhv_lapic_state l, before, after;
+	struct vhv_sregs sr;
+	struct vm *vm;
+	struct vcpu *vcpu = machine(&vm, guest_events, NULL);
+	uint64_t base = APIC | 1u << 11 | 1u << 8;	/* enabled, BSP */
+
+	vhv_ioctl(vcpu->fd, VHV_GET_LAPIC, &l);
+	l.regs[0x80] = 0x50;				/* TPR */
+	l.regs[0xf0] = 0xff;				/* SVR: enabled */
+	l.regs[0xf1] = 0x01;
+	l.regs[0x350 + 1] = 0x07;			/* LVT0: ExtINT, unmasked */
+	l.regs[0x350 + 2] = 0x00;
+	l.regs[0x200 + 16 * (0x65 / 32) + (0x65 % 32) / 8] |= 1u << (0x65 % 8);	/* IRR */
+	vhv_ioctl(vcpu->fd, VHV_SET_LAPIC, &l);
+	vhv_ioctl(vcpu->fd, VHV_GET_SREGS, &sr);
+	tap_result(sr.cr8 == 5, "VHV_GET_SREGS: cr8 is the LAPIC's TPR >> 4 (%llu)",
+		   (unsigned long long)sr.cr8);
+
+	/* The TPR, LVT0 and IRR vector 0x65 above must survive a refusal. */
+	vhv_ioctl(vcpu->fd, VHV_GET_LAPIC, &before);
+	tap_result(msr_set(vcpu, 0x1b, APIC | 1u << 10 | 1u << 8) == 0,
+		   "IA32_APIC_BASE with x2APIC but not enabled: refused by VHV_SET_MSRS");
+	vhv_ioctl(vcpu->fd, VHV_GET_LAPIC, &after);
+	tap_result(!memcmp(before.regs, after.regs, sizeof(before.regs)) &&
+		   after.apic_base == base,
+		   "... and the LAPIC is as it was (IRR, LVTs, base %#llx)",
+		   (unsigned long long)after.apic_base);
+	tap_result(msr_set(vcpu, 0x1b, base | 1u << 10) == 1 &&
+		   (vhv_ioctl(vcpu->fd, VHV_GET_SREGS, &sr), sr.apic_base == (base | 1u << 10)),
+		   "IA32_APIC_BASE to x2APIC through VHV_SET_MSRS: VHV_GET_SREGS says so (%#llx)",
+		   (unsigned long long)sr.apic_base);
+
+	/* x2APIC now: LVTT is MSR 0x832, TMICT 0x838. */
+	TEST_REQUIRE(msr_set(vcpu, 0x832, 0x41 | LVT_DEADLINE) == 1, "LVTT: deadline mode");
+	TEST_REQUIRE(msr_set(vcpu, MSR_DEADLINE, 1ull << 62) == 1, "IA32_TSC_DEADLINE");
+	TEST_REQUIRE(msr_set(vcpu, 0x838, 1000) == 1, "TMICT in deadline mode");
+	vhv_ioctl(vcpu->fd, VHV_GET_LAPIC, &l);
+	/* (That the model's deadline stays armed, test_lapic checks.) */
+	tap_result(msr_get(vcpu, MSR_DEADLINE) == 1ull << 62 && l.tsc_deadline == 1ull << 62 &&
+		   !*(uint32_t *)&l.regs[APIC_TMICT],
+		   "a TMICT write in deadline mode is ignored: TMICT stays 0, the deadline stays");
+	TEST_REQUIRE(msr_set(vcpu, 0x832, 0x41) == 1, "LVTT: one-shot mode");
+	tap_result(msr_get(vcpu, MSR_DEADLINE) == 0,
+		   "IA32_TSC_DEADLINE reads 0 outside deadline mode");
+	TEST_REQUIRE(msr_set(vcpu, 0x832, 0x41 | LVT_DEADLINE) == 1, "LVTT: deadline mode again");
+	tap_result(msr_get(vcpu, MSR_DEADLINE) == 0,
+		   "... and 0 back in it: leaving the mode disarmed the deadline");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static const struct named_test tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "migrate", test_migrate },
@@ -660,6 +738,7 @@ static const struct named_test tests[] = {
 	{ "events", test_events },
 	{ "displaced", test_displaced },
 	{ "sipi", test_sipi },
+	{ "host-view", test_host_view },
 };
 
 /* Usage: state_test [NAME...]: the named tests only (default all). */

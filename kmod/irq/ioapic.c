@@ -56,6 +56,7 @@ void vhv_ioapic_entry_msg(u64 entry, struct vhv_irq_msg *msg)
 		.delivery_mode = entry_dm(entry),
 		.dest_logical = entry & RTE_LOGICAL,
 		.level = entry_is_level(entry),
+		.dest8 = true,
 	};
 }
 

@@ -222,6 +222,10 @@ static void lapic_arm(struct vhv_vlapic *apic)
 {
 	u64 expiry = vhv_lapic_timer_expiry(&apic->s), now = now_ns();
 
+	/* Leaving deadline mode disarms the deadline: back in, it reads 0. */
+	if (vhv_lapic_timer_mode(&apic->s) != VHV_LAPIC_TIMER_DEADLINE)
+		apic->tsc_deadline = 0;
+
 	if (expiry && expiry <= now) {
 		vhv_lapic_timer_fire(&apic->s, now);
 		if (vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE)
@@ -400,8 +404,9 @@ int vhv_irq_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	spin_lock_irqsave(&apic->lock, flags);
 	if (index == MSR_IA32_APICBASE)
 		*data = apic->s.base;
-	else if (index == VHV_MSR_TSC_DEADLINE)
-		*data = apic->tsc_deadline;
+	else if (index == VHV_MSR_TSC_DEADLINE)	/* 0 outside deadline mode */
+		*data = vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE ?
+			apic->tsc_deadline : 0;
 	else if (index >= VHV_X2APIC_MSR_BASE && index <= VHV_X2APIC_MSR_END)
 		r = vhv_lapic_msr_read(&apic->s, index, data, now_ns());
 	else
@@ -480,9 +485,16 @@ int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base)
 	unsigned long flags;
 	int r;
 
+	/*
+	 * A state the APIC cannot be in is refused before anything changes
+	 * (the steps below pass through "disabled", which clears it).
+	 */
+	if ((base & ~apic_base_valid()) ||
+	    ((base & VHV_APICBASE_X2APIC) && !(base & VHV_APICBASE_ENABLE)))
+		return -EINVAL;
 	spin_lock_irqsave(&apic->lock, flags);
 	r = vhv_lapic_set_base(&apic->s, base, apic_base_valid());
-	if (r == -EINVAL && !(base & ~apic_base_valid())) {
+	if (r == -EINVAL) {
 		/* A transition the guest could make only in steps. */
 		vhv_lapic_set_base(&apic->s, base & ~(VHV_APICBASE_ENABLE |
 						      VHV_APICBASE_X2APIC),
@@ -493,6 +505,8 @@ int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base)
 	}
 	lapic_arm(apic);
 	spin_unlock_irqrestore(&apic->lock, flags);
+	if (!r)
+		vcpu->apic_base = base;
 	return r;
 }
 
@@ -614,6 +628,7 @@ void vhv_irq_send_msi(struct vhv_vm *vm, u64 address, u32 data)
 		.vector = data & 0xff,
 		.delivery_mode = (data >> 8) & 7,
 		.level = data & VHV_BIT(15),
+		.dest8 = true,
 	};
 
 	deliver(vm, &m, NULL, VHV_APIC_DEST_NONE);

@@ -382,7 +382,7 @@ bool vhv_lapic_match_dest(const struct vhv_lapic *a, const struct vhv_irq_msg *m
 	if (!vhv_lapic_hw_enabled(a))
 		return false;
 	if (vhv_lapic_x2apic(a)) {
-		if (msg->dest == 0xffffffff)
+		if (msg->dest == 0xffffffff || (msg->dest8 && msg->dest == 0xff))
 			return true;
 		if (!msg->dest_logical)
 			return msg->dest == id;
@@ -500,6 +500,9 @@ static bool write_common(struct vhv_lapic *a, u32 off, u32 val, u64 now_ns,
 		write_lvt(a, off, val, now_ns, out);
 		return true;
 	case VHV_APIC_TMICT:
+		/* Ignored in TSC-deadline mode: the deadline stays armed. */
+		if (vhv_lapic_timer_mode(a) == VHV_LAPIC_TIMER_DEADLINE)
+			return true;
 		*reg(a, off) = val;
 		timer_start(a, now_ns);
 		out->actions |= VHV_LAPIC_ACT_TIMER;

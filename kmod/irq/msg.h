@@ -24,6 +24,12 @@ struct vhv_irq_msg {
 	u8 delivery_mode;	/* VHV_DM_* */
 	bool dest_logical;
 	bool level;		/* level-triggered: the LAPIC sets TMR, EOI goes back */
+	/*
+	 * From an IOAPIC entry or an MSI, whose destination has 8 bits: 0xff
+	 * is everyone then, x2APIC-mode LAPICs too (their own broadcast is
+	 * 0xffffffff, which 8 bits cannot name).
+	 */
+	bool dest8;
 };
 
 #endif /* VHV_IRQ_MSG_H */

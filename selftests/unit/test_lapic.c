@@ -193,6 +193,9 @@ static void timer_oneshot_and_periodic(void **state)
 	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
 	vhv_lapic_set_deadline(&a, 777);
 	assert_int_equal(vhv_lapic_timer_expiry(&a), 777);
+	/* ... also once a deadline is armed: it stays (it was disarmed). */
+	w(VHV_APIC_TMICT, 100, 10);
+	assert_int_equal(vhv_lapic_timer_expiry(&a), 777);
 	assert_true(vhv_lapic_timer_fire(&a, 800));
 	assert_int_equal(vhv_lapic_timer_expiry(&a), 0);
 }
@@ -269,6 +272,13 @@ static void x2apic_msrs(void **state)
 		assert_false(vhv_lapic_match_dest(&a, &m));
 		m = (struct vhv_irq_msg) { .dest = 0xffffffff };
 		assert_true(vhv_lapic_match_dest(&a, &m));
+		/* 0xff from an IOAPIC or MSI is everyone; from an IPI, ID 255. */
+		m = (struct vhv_irq_msg) { .dest = 0xff, .dest8 = true };
+		assert_true(vhv_lapic_match_dest(&a, &m));
+		m.dest_logical = true;
+		assert_true(vhv_lapic_match_dest(&a, &m));
+		m = (struct vhv_irq_msg) { .dest = 0xff };
+		assert_false(vhv_lapic_match_dest(&a, &m));
 	}
 }
 
