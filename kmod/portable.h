@@ -26,4 +26,16 @@ typedef __s64 s64;
 
 #define VHV_BIT(n)	(1ull << (n))
 
+/*
+ * An index a guest chose, checked against n by a branch: clamped under
+ * speculation too, so a mispredicted check cannot read or write past the
+ * array (Spectre v1).  Only the kernel needs it.
+ */
+#ifdef __KERNEL__
+#include <linux/nospec.h>
+#define vhv_index_nospec(i, n)	array_index_nospec(i, n)
+#else
+#define vhv_index_nospec(i, n)	(i)
+#endif
+
 #endif /* VHV_PORTABLE_H */

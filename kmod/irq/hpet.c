@@ -238,7 +238,7 @@ static int timer_reg(u32 reg, unsigned int *n)
 {
 	if (reg < VHV_HPET_REG_TN_CONFIG(0) || reg >= VHV_HPET_REG_TN_CONFIG(VHV_HPET_TIMERS))
 		return -1;
-	*n = (reg - VHV_HPET_REG_TN_CONFIG(0)) / 0x20;
+	*n = vhv_index_nospec((reg - VHV_HPET_REG_TN_CONFIG(0)) / 0x20, VHV_HPET_TIMERS);
 	return (reg - VHV_HPET_REG_TN_CONFIG(0)) % 0x20;
 }
 

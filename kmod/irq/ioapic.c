@@ -170,7 +170,7 @@ static void write_reg(struct vhv_ioapic *io, u32 reg, u32 val)
 	}
 	if (reg < REG_REDIR || reg >= REG_REDIR_END)
 		return;		/* IOAPICVER, IOAPICARB, unimplemented */
-	pin = (reg - REG_REDIR) / 2;
+	pin = vhv_index_nospec((reg - REG_REDIR) / 2, VHV_IOAPIC_PINS);
 	if (reg & 1)
 		io->redir[pin] = (io->redir[pin] & 0xffffffffull) |
 				 (((u64)val << 32) & RTE_WRITABLE);
@@ -191,7 +191,7 @@ static u32 read_reg(struct vhv_ioapic *io, u32 reg)
 	}
 	if (reg < REG_REDIR || reg >= REG_REDIR_END)
 		return 0;
-	e = io->redir[(reg - REG_REDIR) / 2] & RTE_READABLE;
+	e = io->redir[vhv_index_nospec((reg - REG_REDIR) / 2, VHV_IOAPIC_PINS)] & RTE_READABLE;
 	return reg & 1 ? e >> 32 : (u32)e;
 }
 

@@ -231,6 +231,7 @@ static void write_control(struct vhv_pit *pit, u8 val, u64 now)
 		}
 		return;
 	}
+	sc = vhv_index_nospec(sc, 3);
 	if (((val >> 4) & 3) == ACCESS_LATCH)
 		latch_count(&pit->ch[sc], now);
 	else
@@ -355,7 +356,7 @@ bool vhv_pit_write(struct vhv_pit *pit, u16 port, u8 val, u64 now_ns)
 	} else if (port == VHV_PIT_PORT_MODE) {
 		write_control(pit, val, now_ns);
 	} else {
-		write_counter(&pit->ch[port - VHV_PIT_PORT_COUNTER0], val, now_ns);
+		write_counter(&pit->ch[vhv_index_nospec(port - VHV_PIT_PORT_COUNTER0, 3)], val, now_ns);
 	}
 	return !irq0_same(pit, now_ns, had, first, period);
 }
@@ -396,8 +397,10 @@ u8 vhv_pit_read(struct vhv_pit *pit, u16 port, u64 now_ns)
 	struct vhv_pit_channel *ch2 = &pit->ch[2];
 
 	if (port >= VHV_PIT_PORT_COUNTER0 && port < VHV_PIT_PORT_MODE) {
-		settle(&pit->ch[port - VHV_PIT_PORT_COUNTER0], now_ns);
-		return read_counter(&pit->ch[port - VHV_PIT_PORT_COUNTER0], now_ns);
+		struct vhv_pit_channel *ch = &pit->ch[vhv_index_nospec(port - VHV_PIT_PORT_COUNTER0, 3)];
+
+		settle(ch, now_ns);
+		return read_counter(ch, now_ns);
 	}
 	if (port != VHV_PIT_PORT_61)
 		return 0xff;	/* the control word register cannot be read */
