@@ -124,9 +124,16 @@ static void release_irqfd(struct irqfd *f, bool lower)
 
 	if (f->queued)
 		eventfd_ctx_remove_wait_queue(f->eventfd, &f->wait, &cnt);
-	if (lower && (f->flags & VHV_IRQFD_RESAMPLE) &&
-	    !(READ_ONCE(fds->resample_gsis) & BIT(f->gsi)))
-		vhv_irq_set_gsi(f->vm, f->gsi, false, false);
+	if (lower && (f->flags & VHV_IRQFD_RESAMPLE)) {
+		/*
+		 * Under the list's lock: a resample irqfd assigned on this GSI
+		 * meanwhile has its bit in resample_gsis, and its level stays.
+		 */
+		mutex_lock(&fds->lock);
+		if (!(fds->resample_gsis & BIT(f->gsi)))
+			vhv_irq_set_gsi(f->vm, f->gsi, false, false);
+		mutex_unlock(&fds->lock);
+	}
 	if (f->resamplefd)
 		eventfd_ctx_put(f->resamplefd);
 	eventfd_ctx_put(f->eventfd);
