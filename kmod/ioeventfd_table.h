@@ -19,7 +19,7 @@ struct vhv_ioevt {
 	void *eventfd;		/* opaque here: the module's eventfd context */
 };
 
-/* Immutable once published; readers hold the VM's SRCU read lock. */
+/* Immutable once published; readers hold rcu_read_lock(). */
 struct vhv_ioevt_table {
 	u32 nr;
 	u32 pad;
