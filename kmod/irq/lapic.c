@@ -418,6 +418,7 @@ static void send_ipi(struct vhv_lapic *a, u32 dest, struct vhv_lapic_out *out)
 		.dest = dest, .vector = lo & 0xff, .delivery_mode = dm,
 		.dest_logical = lo & ICR_LOGICAL,
 		.level = dm == VHV_DM_FIXED && (lo & ICR_LEVEL),
+		.dest8 = !vhv_lapic_x2apic(a),
 	};
 }
 

@@ -25,9 +25,9 @@ struct vhv_irq_msg {
 	bool dest_logical;
 	bool level;		/* level-triggered: the LAPIC sets TMR, EOI goes back */
 	/*
-	 * From an IOAPIC entry or an MSI, whose destination has 8 bits: 0xff
-	 * is everyone then, x2APIC-mode LAPICs too (their own broadcast is
-	 * 0xffffffff, which 8 bits cannot name).
+	 * From an IOAPIC entry, an MSI or an xAPIC-mode sender's ICR, whose
+	 * destination has 8 bits: 0xff is everyone then, x2APIC-mode LAPICs
+	 * too (their own broadcast is 0xffffffff, which 8 bits cannot name).
 	 */
 	bool dest8;
 };

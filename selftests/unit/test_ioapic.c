@@ -526,6 +526,7 @@ static void test_entry_decode(void **state)
 	assert_int_equal(m.delivery_mode, VHV_DM_FIXED);
 	assert_true(m.dest_logical);
 	assert_true(m.level);
+	assert_true(m.dest8);		/* 8 bits of destination: 0xff is everyone */
 
 	vhv_ioapic_entry_msg(DM(VHV_DM_EXTINT), &m);	/* Linux's virtual wire */
 	assert_int_equal(m.delivery_mode, VHV_DM_EXTINT);

@@ -116,6 +116,7 @@ static void icr_sends(void **state)
 	assert_int_equal(out.ipi.vector, 0x31);
 	assert_true(out.ipi.dest_logical);
 	assert_true(out.ipi.level);
+	assert_true(out.ipi.dest8);	/* an xAPIC's ICR names 8 bits */
 	assert_int_equal(out.shorthand, VHV_APIC_DEST_NONE);
 	assert_int_equal(r(VHV_APIC_ICR, 0) & (1u << 12), 0);	/* idle */
 	w(VHV_APIC_ICR, 0xc0000 | 0x4500, 0);	/* INIT to all but self */
@@ -260,6 +261,7 @@ static void x2apic_msrs(void **state)
 	assert_int_equal(vhv_lapic_msr_write(&a, 0x830, 7ull << 32 | 0x4033, 0, &out), 0);
 	assert_true(out.actions & VHV_LAPIC_ACT_IPI);
 	assert_int_equal(out.ipi.dest, 7);
+	assert_false(out.ipi.dest8);	/* an x2APIC's names 32 */
 	assert_int_equal(vhv_lapic_msr_read(&a, 0x830, &v, 0), 0);
 	assert_int_equal(v, 7ull << 32 | 0x4033);
 	assert_int_equal(vhv_lapic_msr_write(&a, 0x830, 1ull << 13, 0, &out), -EINVAL);
@@ -279,6 +281,19 @@ static void x2apic_msrs(void **state)
 		assert_true(vhv_lapic_match_dest(&a, &m));
 		m = (struct vhv_irq_msg) { .dest = 0xff };
 		assert_false(vhv_lapic_match_dest(&a, &m));
+	}
+	/* ... also for a LAPIC outside cluster 0, whom logical 0xff misses. */
+	{
+		struct vhv_lapic b;
+		struct vhv_irq_msg m = { .dest = 0xff, .dest_logical = true };
+
+		vhv_lapic_reset(&b, 0x25, false);
+		vhv_lapic_set_base(&b, b.base | VHV_APICBASE_ENABLE, BASE_VALID);
+		vhv_lapic_set_base(&b, b.base | VHV_APICBASE_X2APIC, BASE_VALID);
+		assert_true(vhv_lapic_x2apic(&b));
+		assert_false(vhv_lapic_match_dest(&b, &m));
+		m.dest8 = true;
+		assert_true(vhv_lapic_match_dest(&b, &m));
 	}
 }
 
