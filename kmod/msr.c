@@ -38,7 +38,7 @@ static int fixed_mtrr_index(u32 index)
 	case MSR_MTRRfix16K_A0000: return 2;
 	default:
 		if (index >= MSR_MTRRfix4K_C0000 && index <= MSR_MTRRfix4K_F8000)
-			return 3 + index - MSR_MTRRfix4K_C0000;
+			return vhv_index_nospec(3 + index - MSR_MTRRfix4K_C0000, 11);
 		return -1;
 	}
 }
@@ -99,7 +99,8 @@ static int get_generic(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 		return 0;
 	}
 	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7)) {
-		*data = m->mtrr_var[index - MTRRphysBase_MSR(0)];
+		*data = m->mtrr_var[vhv_index_nospec(index - MTRRphysBase_MSR(0),
+						     ARRAY_SIZE(m->mtrr_var))];
 		return 0;
 	}
 	i = fixed_mtrr_index(index);
@@ -162,7 +163,8 @@ static int set_generic(struct vhv_vcpu *vcpu, u32 index, u64 data)
 		return 0;	/* writes ignored, as on real parts */
 	}
 	if (index >= MTRRphysBase_MSR(0) && index <= MTRRphysMask_MSR(7)) {
-		m->mtrr_var[index - MTRRphysBase_MSR(0)] = data;
+		m->mtrr_var[vhv_index_nospec(index - MTRRphysBase_MSR(0),
+					     ARRAY_SIZE(m->mtrr_var))] = data;
 		return 0;
 	}
 	i = fixed_mtrr_index(index);
