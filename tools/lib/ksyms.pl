@@ -46,15 +46,17 @@ if (defined $ko && -r $ko) {
 		$base{$s} = hex($a) if defined $a;
 	}
 	# "0000000000000120 g     F .text  00000000000000a3 name"
-	for (`objdump -t "$ko" 2>/dev/null`) {
+	open(my $od, '-|', 'objdump', '-t', $ko) or die "ksyms.pl: objdump: $!\n";
+	while (<$od>) {
 		next unless /^([0-9a-f]{16}) (.{7}) (\S+)\s+([0-9a-f]+)\s+(\S+)$/;
 		my ($off, $flags, $sec, $size, $name) = ($1, $2, $3, $4, $5);
 		next unless $flags =~ /F/ && exists $base{$sec};
 		push @mod, [$base{$sec} + hex($off), $base{$sec} + hex($off) + hex($size), $name];
 	}
+	close $od;
 }
 @syms = sort { $a->[0] <=> $b->[0] } @syms;
-my $modname = defined $ko ? ($ko =~ s{.*/}{}r =~ s/\.ko$//r) : '';
+my $modname = defined $ko && -r $ko ? ($ko =~ s{.*/}{}r =~ s/\.ko$//r) : '';
 
 sub name_of {
 	my ($addr) = @_;
@@ -75,8 +77,8 @@ sub name_of {
 while (my $line = <STDIN>) {
 	# A CPU in a guest shows the guest's registers: say so.
 	if ($line =~ /\bRIP=([0-9a-f]{16})\b/i && !defined name_of(hex($1))) {
-		$line =~ s/\n?$/ (RIP not in L1's kernel or $modname: a guest's)\n/
-			if $modname ne '';
+		my $what = $modname ne '' ? "L1's kernel or $modname" : "L1's kernel";
+		$line =~ s/\n?$/ (RIP not in $what: a guest's)\n/;
 	}
 	$line =~ s{\b((?:0x)?([0-9a-f]{16}))\b}{
 		my $n = name_of(hex($2));
