@@ -103,8 +103,8 @@ static void fill_run_state(struct vhv_vcpu *vcpu)
 	run->if_flag = !!(vcpu->regs.rflags & VHV_RFLAGS_IF);
 	run->ready_for_interrupt_injection = !vcpu->events.extint &&
 					     vhv_ops->interrupt_allowed(vcpu);
-	vhv_ops->get_sregs(vcpu, &s);
-	run->cr8 = vcpu->apic ? vhv_irq_get_cr8(vcpu) : s.cr8;
+	vhv_vcpu_get_sregs(vcpu, &s);
+	run->cr8 = s.cr8;
 }
 
 int vhv_vcpu_halt(struct vhv_vcpu *vcpu)

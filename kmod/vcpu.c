@@ -121,14 +121,24 @@ static long vcpu_inject_event(struct vhv_vcpu *vcpu, void __user *argp)
 	}
 }
 
+/*
+ * The vendor's sregs with what vhv keeps itself: the APIC base and, with
+ * an irqchip, cr8 as the LAPIC's TPR (the vendor's copy follows it only
+ * at the next entry).
+ */
+void vhv_vcpu_get_sregs(struct vhv_vcpu *vcpu, struct vhv_sregs *s)
+{
+	vhv_ops->get_sregs(vcpu, s);
+	s->apic_base = vcpu->apic_base;
+	if (vcpu->apic)
+		s->cr8 = vhv_irq_get_cr8(vcpu);
+}
+
 static long vcpu_get_sregs(struct vhv_vcpu *vcpu, void __user *argp)
 {
 	struct vhv_sregs s = {};
 
-	vhv_ops->get_sregs(vcpu, &s);
-	s.apic_base = vcpu->apic_base;
-	if (vcpu->apic)		/* the LAPIC's TPR: V_TPR follows it at entry */
-		s.cr8 = vhv_irq_get_cr8(vcpu);
+	vhv_vcpu_get_sregs(vcpu, &s);
 	return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 }
 

@@ -273,6 +273,7 @@ phys_addr_t vhv_mmu_root_pa(struct vhv_vm *vm);
 int vhv_vcpu_create(struct vhv_vm *vm, unsigned long id);
 void vhv_vcpu_destroy(struct vhv_vcpu *vcpu);
 void vhv_vcpu_reset(struct vhv_vcpu *vcpu);
+void vhv_vcpu_get_sregs(struct vhv_vcpu *vcpu, struct vhv_sregs *s);
 bool vhv_exception_has_error_code(u8 vector);
 
 /* run.c: the run loop and the exits every vendor shares. */

@@ -769,10 +769,9 @@ void vhv_irq_apic_events(struct vhv_vcpu *vcpu)
 	    vcpu->mp_state == VHV_MP_STATE_WAIT_SIPI) {
 		smp_mb__after_atomic();
 		vector = READ_ONCE(vcpu->sipi_vector);
-		vhv_ops->get_sregs(vcpu, &s);
+		vhv_vcpu_get_sregs(vcpu, &s);
 		s.cs.selector = vector << 8;
 		s.cs.base = (u64)vector << 12;
-		s.apic_base = vcpu->apic_base;
 		vhv_ops->set_sregs(vcpu, &s);
 		vcpu->regs.rip = 0;
 		vcpu->mp_state = VHV_MP_STATE_RUNNABLE;
