@@ -404,9 +404,8 @@ int vhv_irq_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	spin_lock_irqsave(&apic->lock, flags);
 	if (index == MSR_IA32_APICBASE)
 		*data = apic->s.base;
-	else if (index == VHV_MSR_TSC_DEADLINE)	/* 0 outside deadline mode */
-		*data = vhv_lapic_timer_mode(&apic->s) == VHV_LAPIC_TIMER_DEADLINE ?
-			apic->tsc_deadline : 0;
+	else if (index == VHV_MSR_TSC_DEADLINE)	/* 0 outside deadline mode: lapic_arm() */
+		*data = apic->tsc_deadline;
 	else if (index >= VHV_X2APIC_MSR_BASE && index <= VHV_X2APIC_MSR_END)
 		r = vhv_lapic_msr_read(&apic->s, index, data, now_ns());
 	else
@@ -489,8 +488,7 @@ int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base)
 	 * A state the APIC cannot be in is refused before anything changes
 	 * (the steps below pass through "disabled", which clears it).
 	 */
-	if ((base & ~apic_base_valid()) ||
-	    ((base & VHV_APICBASE_X2APIC) && !(base & VHV_APICBASE_ENABLE)))
+	if (!vhv_apic_base_ok(base, &vhv_limits))
 		return -EINVAL;
 	spin_lock_irqsave(&apic->lock, flags);
 	r = vhv_lapic_set_base(&apic->s, base, apic_base_valid());

@@ -62,7 +62,7 @@ static bool control_regs_ok(const struct vhv_sregs *s,
 	return !(s->cr3 & phys_mask);
 }
 
-static bool apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
+bool vhv_apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
 {
 	u64 valid = VHV_APIC_BASE_BSP | VHV_APIC_BASE_EXTD | VHV_APIC_BASE_EN |
 		    ((~0ull << 12) & ~(~0ull << lim->phys_bits));
@@ -76,7 +76,7 @@ static bool apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim)
 int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim)
 {
 	if (!layout_ok(s) || !control_regs_ok(s, lim) ||
-	    !apic_base_ok(s->apic_base, lim))
+	    !vhv_apic_base_ok(s->apic_base, lim))
 		return -EINVAL;
 	return 0;
 }

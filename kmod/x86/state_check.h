@@ -16,6 +16,8 @@ struct vhv_cpu_limits {
 int vhv_check_regs(struct vhv_regs *regs);
 /* Each field on its own, as VHV_SET_SREGS promises: 0 or -EINVAL. */
 int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim);
+/* A value IA32_APIC_BASE can hold: no reserved bit, no x2APIC without enable. */
+bool vhv_apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim);
 
 /*
  * The combinations the CPU checks at entry: VHV_ENTRY_STATE_OK, or the
