@@ -12,9 +12,20 @@ struct cursor {
 	bool short_input;
 };
 
+/*
+ * The next byte, or 0 past the end: past what the caller gave (short_input:
+ * -ENODATA, whatever follows), or else past 15 bytes (pos >
+ * VHV_INSN_MAX_LEN: -EINVAL, whatever more bytes the caller could give).
+ * Callers check in that order: a decode that ran out of bytes read zeros
+ * in their place, which say nothing of the real instruction's length.
+ */
 static u8 next(struct cursor *c)
 {
-	if (c->pos >= c->n || c->pos >= VHV_INSN_MAX_LEN) {
+	if (c->pos >= VHV_INSN_MAX_LEN) {
+		c->pos++;
+		return 0;
+	}
+	if (c->pos >= c->n) {
 		c->short_input = true;
 		c->pos++;
 		return 0;
@@ -69,7 +80,8 @@ static void parse_prefixes(struct cursor *c, unsigned int mode,
 		default:
 			if (mode == VHV_MODE_64 && (b & 0xf0) == 0x40) {
 				/* REX counts only right before the opcode. */
-				u8 peek = c->pos < c->n ? c->b[c->pos] : 0;
+				u8 peek = c->pos < c->n && c->pos < VHV_INSN_MAX_LEN ?
+					  c->b[c->pos] : 0;
 
 				if ((peek & 0xf0) != 0x40 && !(peek == 0x66 ||
 				    peek == 0x67 || peek == 0xf0 || peek == 0xf2 ||
@@ -329,10 +341,10 @@ int vhv_decode_mmio(const u8 *bytes, unsigned int n, unsigned int mode,
 
 	*insn = (struct vhv_insn) { .reg = VHV_REG_NONE };
 	r = decode_one(&c, mode, insn);
-	if (c.pos > VHV_INSN_MAX_LEN)
-		return -EINVAL;
 	if (c.short_input)
 		return -ENODATA;
+	if (c.pos > VHV_INSN_MAX_LEN)
+		return -EINVAL;
 	if (r)
 		return r;
 	if (insn->op != VHV_OP_MOVZX && insn->op != VHV_OP_MOVSX)
@@ -391,10 +403,10 @@ int vhv_insn_length(const u8 *bytes, unsigned int n, unsigned int mode)
 	default:
 		r = -EINVAL;
 	}
-	if (c.pos > VHV_INSN_MAX_LEN)
-		return -EINVAL;
 	if (c.short_input)
 		return -ENODATA;
+	if (c.pos > VHV_INSN_MAX_LEN)
+		return -EINVAL;
 	return r ? r : (int)c.pos;
 }
 
@@ -411,13 +423,15 @@ int vhv_decode_mov_to_cr(const u8 *bytes, unsigned int n, unsigned int mode,
 	modrm = next(&c);
 	if (c.short_input)
 		return -ENODATA;
+	if (c.pos > VHV_INSN_MAX_LEN)
+		return -EINVAL;
 	/* The register form only (mod is ignored and read as 3 by the CPU). */
 	*cr = ((modrm >> 3) & 7) | (p.rex & 4 ? 8 : 0);
 	/* AMD: LOCK MOV CR0 is MOV CR8, for 32-bit code. */
 	if (p.lock && *cr == 0)
 		*cr = 8;
 	*gpr = (modrm & 7) | (p.rex & 1 ? 8 : 0);
-	return c.pos > VHV_INSN_MAX_LEN ? -EINVAL : (int)c.pos;
+	return c.pos;
 }
 
 int vhv_decode_string_io(const u8 *bytes, unsigned int n, unsigned int mode,
@@ -431,6 +445,8 @@ int vhv_decode_string_io(const u8 *bytes, unsigned int n, unsigned int mode,
 	op = next(&c);
 	if (c.short_input)
 		return -ENODATA;
+	if (c.pos > VHV_INSN_MAX_LEN)
+		return -EINVAL;
 	if (op < 0x6c || op > 0x6f)
 		return -EINVAL;
 	*addr_size = address_size(mode, &p);

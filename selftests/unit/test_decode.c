@@ -265,6 +265,42 @@ static void test_mov_to_cr(void **state)
 	assert_int_equal(vhv_decode_mov_to_cr(mov_load, 2, VHV_MODE_64, &cr, &gpr), -EINVAL);
 }
 
+/*
+ * The 15-byte limit is -EINVAL, running out of the caller's bytes is
+ * -ENODATA, and the second wins: zeros read in place of missing bytes say
+ * nothing of the real instruction's length.  What the fuzzer found first
+ * (fuzz_decode): 15 prefixes made MOV-to-CR and INS/OUTS ask for more
+ * bytes, and 14 of a 15-byte MOVS were refused as too long.
+ */
+static void test_length_limit(void **state)
+{
+	u8 b[32], cr, gpr, asz, seg;
+	struct vhv_insn in;
+	unsigned int n;
+
+	(void)state;
+	n = hex("36 36 36 36 36 36 36 36 36 36 36 36 36 36 36 0f 22 c0", b);
+	assert_int_equal(vhv_decode_mov_to_cr(b, 15, M64, &cr, &gpr), -EINVAL);
+	assert_int_equal(vhv_decode_mov_to_cr(b, n, M64, &cr, &gpr), -EINVAL);
+	assert_int_equal(vhv_decode_mov_to_cr(b, 14, M64, &cr, &gpr), -ENODATA);
+	assert_int_equal(vhv_decode_string_io(b, 15, M64, &asz, &seg), -EINVAL);
+	assert_int_equal(vhv_decode_string_io(b, 14, M64, &asz, &seg), -ENODATA);
+	assert_int_equal(vhv_insn_length(b, 15, M64), -EINVAL);
+	assert_int_equal(vhv_decode_mmio(b, 15, M64, &in), -EINVAL);
+	/* 14 prefixes and MOVS: 15 bytes, valid; any fewer is -ENODATA. */
+	n = hex("47 41 41 42 42 42 42 42 47 41 48 2e 47 41 a5", b);
+	assert_int_equal(n, 15);
+	assert_int_equal(vhv_decode_mmio(b, 15, M64, &in), 0);
+	assert_int_equal(in.len, 15);
+	assert_int_equal(in.op, VHV_OP_MOVS);
+	assert_int_equal(vhv_decode_mmio(b, 14, M64, &in), -ENODATA);
+	/* A REX-less 16-byte form: the 16th byte is never read. */
+	n = hex("2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 8b 07", b);
+	assert_int_equal(vhv_decode_mmio(b, n, M64, &in), 0);
+	n = hex("2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 2e 8b 07", b);
+	assert_int_equal(vhv_decode_mmio(b, n, M64, &in), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_mov_to_cr),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_length_limit),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
