@@ -13,6 +13,31 @@
 #define PTE_PS		VHV_BIT(7)
 #define PTE_NX		VHV_BIT(63)
 
+/* A PAE PDPTE: R/W, U/S and bits 8:5 are reserved, and so is XD. */
+#define PDPTE_PAE_RSVD	(VHV_BIT(1) | VHV_BIT(2) | 0x1e0ull | PTE_NX)
+
+/*
+ * A 64-bit entry that maps a page (PS at level 2 or 3; at level 4 and 5
+ * PS is reserved): the address bits below the page size, PAT at bit 12
+ * aside, are reserved.
+ */
+static u64 large_rsvd(unsigned int level)
+{
+	return level == 3 ? 0x3fffe000ull : 0x1fe000ull;	/* 29:13, 20:13 */
+}
+
+/*
+ * A 32-bit PDE that maps 4 MiB: bits 20:13 hold address bits 39:32 up to
+ * the physical width M (at most 40), the rest of them up to bit 21 are
+ * reserved (SDM vol. 3A table 4-4).
+ */
+static u64 pse_rsvd(const struct vhv_walk_env *env)
+{
+	unsigned int m = env->phys_bits < 40 ? env->phys_bits : 40;
+
+	return (VHV_BIT(22) - 1) & ~(VHV_BIT(m - 19) - 1);	/* 21:(M-19) */
+}
+
 struct walk {
 	const struct vhv_walk_env *env;
 	u32 access;
@@ -80,7 +105,7 @@ static int walk64(struct walk *w, u64 linear, unsigned int levels, u64 *gpa,
 
 	if (levels == 3) {	/* PAE: the PDPTE comes from a 32-byte table */
 		r = load_entry(w, (env->cr3 & 0xffffffe0) + ((linear >> 30) & 3) * 8,
-			       8, w->rsvd, &e, gpa, pf_error);
+			       8, w->rsvd | PDPTE_PAE_RSVD, &e, gpa, pf_error);
 		if (r)
 			return r;
 		table = e & addr_mask;
@@ -96,6 +121,8 @@ static int walk64(struct walk *w, u64 linear, unsigned int levels, u64 *gpa,
 			       w->rsvd, &e, gpa, pf_error);
 		if (r)
 			return r;
+		if ((e & PTE_PS) && level > 1 && (level > 3 || (e & large_rsvd(level))))
+			return fault(w, true, true, pf_error);
 		accumulate(w, e);
 		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
 			u64 page_mask = (1ull << shift) - 1;
@@ -122,6 +149,8 @@ static int walk32(struct walk *w, u64 linear, u64 *gpa, u32 *pf_error)
 		       4, 0, &pde, gpa, pf_error);
 	if (r)
 		return r;
+	if ((pde & PTE_PS) && (env->cr4 & VHV_CR4_PSE) && (pde & pse_rsvd(env)))
+		return fault(w, true, true, pf_error);
 	accumulate(w, pde);
 	if ((pde & PTE_PS) && (env->cr4 & VHV_CR4_PSE)) {
 		r = check_rights(w, pf_error);

@@ -148,6 +148,61 @@ static void test_legacy_32bit(void **state)
 	assert_int_equal(vhv_walk(&e, 0x00412345, 0, &gpa, &err), -EIO);
 }
 
+/*
+ * Reserved bits the CPU's own walk faults on (what fuzz_walk found first:
+ * a 4 MiB page translated past the physical address width).
+ */
+static void test_reserved_bits(void **state)
+{
+	struct vhv_walk_env e = env(VHV_CR0_PE | VHV_CR0_PG, 0x1000, VHV_CR4_PSE, 0);
+	const u32 rsvd = VHV_PF_PRESENT | VHV_PF_RSVD;
+	u64 gpa;
+	u32 err;
+
+	(void)state;
+	/* 32-bit, 4 MiB: address bits 39:32 up to M - 1, bits 21:(M-19) reserved */
+	memset(ram, 0, sizeof(ram));
+	put32(0x1000 + 1 * 4, 0x00400000 | (1u << 17) | P | PS);	/* bit 36 */
+	put32(0x1000 + 2 * 4, 0x00800000 | (1u << 21) | P | PS);
+	e.phys_bits = 36;
+	assert_int_equal(vhv_walk(&e, 0x00400000, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+	e.phys_bits = 40;
+	assert_int_equal(vhv_walk(&e, 0x00400000, 0, &gpa, &err), 0);
+	assert_true(gpa == 0x1000400000ull);
+	e.phys_bits = 48;	/* 32-bit paging stops at 40 bits: 21 stays reserved */
+	assert_int_equal(vhv_walk(&e, 0x00800000, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+
+	/* PAE: a PDPTE's R/W, U/S and 8:5 are reserved */
+	e = env(VHV_CR0_PE | VHV_CR0_PG, 0x1000, VHV_CR4_PAE, 0);
+	memset(ram, 0, sizeof(ram));
+	put64(0x1000, 0x2000 | P | RW);
+	put64(0x2000, 0x200000 | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+	put64(0x1000, 0x2000 | P);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), 0);
+	/* ... and a 2 MiB page's bits 20:13 */
+	put64(0x2000, 0x200000 | (1ull << 13) | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+
+	/* 4-level: PS in a PML4E, a 1 GiB page's bits 29:13, PAT (12) allowed */
+	e = env(VHV_CR0_PE | VHV_CR0_PG, 0x1000, VHV_CR4_PAE, VHV_EFER_LME | VHV_EFER_LMA);
+	memset(ram, 0, sizeof(ram));
+	put64(0x1000, 0x2000 | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+	put64(0x1000, 0x2000 | P | RW);
+	put64(0x2000, 0x40000000 | (1ull << 20) | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
+	put64(0x2000, 0x40000000 | (1ull << 12) | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), 0);
+	assert_true(gpa == 0x40001234);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_long_mode),
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_legacy_32bit),
+		cmocka_unit_test(test_reserved_bits),
 	};
 
 	return cmocka_run_group_tests_name("walk", tests, NULL, NULL);
