@@ -73,6 +73,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 # ---- userspace -------------------------------------------------------------
 
 userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits $(B)/tools/bench-irq \
+	$(B)/tools/l1-stalls \
 	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run $(B)/tools/vmm-example) $(GUESTS)
 
 $(B)/libvmm.a: $(LIBVMM_OBJS)
@@ -99,6 +100,9 @@ $(addprefix $(B)/selftests/,$(SELFTESTS)): $(B)/selftests/%: $(B)/selftests/%.o 
 	$(CC) $(CFLAGS) -pthread -o $@ $^
 
 $(B)/tools/vhv-probe: $(B)/tools/vhv-probe.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/tools/l1-stalls: $(B)/tools/l1-stalls.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/tools/bench-exits: $(B)/tools/bench-exits.o
