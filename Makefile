@@ -25,6 +25,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 KMOD_SRCS := Kbuild $(shell find kmod uapi -name '*.[chS]')
 
 SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test hostile_test irq_test \
+	abi_fuzz \
 	hpet_test clock_test state_test eventfd_test coexist_test unload_test
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk \

@@ -3,9 +3,9 @@
 # size and address in a kernel image is hostile, and the module's decoder,
 # emulator, page walker and interrupt controllers, which run in the host
 # kernel on what a guest wrote, and the PCI bus and virtio devices.
-# `make fuzz` builds them; `make fuzz-run` replays the corpus in the tree
-# and fuzzes each harness for FUZZ_SECONDS (default 20), as `make check`
-# does.
+# `make fuzz-build` builds them; `make fuzz-run` replays the corpus in the
+# tree and fuzzes each harness for FUZZ_SECONDS (default 20), as `make
+# check` does; `make fuzz` (tools/fuzz) runs every fuzzer long.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -32,13 +32,20 @@ FUZZ_SRCS_fuzz_virtio := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h \
 # The unit tests' fake VM and driver, with cmocka's checks made aborts.
 $(B)/fuzz/fuzz_virtio: FUZZ_CFLAGS += -Iselftests/fuzz/shim
 
-.PHONY: fuzz fuzz-run
-fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_HARNESSES))
+.PHONY: fuzz fuzz-build fuzz-run
+fuzz-build: $(addprefix $(B)/fuzz/,$(FUZZ_HARNESSES))
 
 .SECONDEXPANSION:
 $(B)/fuzz/%: selftests/fuzz/%.c $$(FUZZ_SRCS_%) vmm/fuzz.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(VMM_LDLIBS)
 
-fuzz-run: fuzz
+fuzz-run: fuzz-build
 	@selftests/fuzz/run $(B) $(FUZZ_HARNESSES)
+
+# Every fuzzer, as long as asked: the libFuzzer harnesses for FUZZ_SECONDS
+# each (600), the ABI fuzzer in the nested runner for ABI_FUZZ_SECONDS
+# (1800) on each kernel.
+fuzz: deps
+	@$(MAKE) --no-print-directory all modules-all fuzz-build
+	@FUZZ_HARNESSES="$(FUZZ_HARNESSES)" tools/fuzz

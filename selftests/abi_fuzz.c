@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi_fuzz: random /dev/vhv use, as a hostile user and a hostile guest
+ * would make it.  Worker threads share a pool of descriptors (/dev/vhv,
+ * VMs, vCPUs with their run areas, eventfds) and, seeded and reproducible
+ * from the seed printed first, call every ioctl on descriptors of every
+ * kind with arguments that are valid, nearly valid, random or bad
+ * pointers; they put slots over anonymous, read-only, file-backed and
+ * unmapped memory, remap that memory under live slots, close in any order,
+ * fork, and run vCPUs over random code in real, protected and long mode,
+ * answering each exit with random data, while other threads change the
+ * VM under them.  Afterwards every descriptor is closed and the module's
+ * live-object counters must come back to where they were, and the kernel
+ * log must hold no warning, oops or sanitizer report from the run.
+ *
+ * Usage: abi_fuzz [SECONDS [SEED [THREADS]]]; defaults 30 s, a seed from
+ * the clock, 4 threads.  Each thread's choices follow from the seed; with
+ * one thread the same seed makes the same choices, though where a timer
+ * cuts a run short still depends on timing; with several, the threads'
+ * interleaving varies too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/vhv_test.h"
+
+#define POOL		48
+#define REGION_SIZE	(2u << 20)
+#define NR_REGIONS	5
+#define MAX_THREADS	16
+
+enum kind { K_FREE, K_SYS, K_VM, K_VCPU, K_EVENTFD };
+
+struct obj {
+	enum kind kind;
+	int fd;
+	int users;		/* threads using it now */
+	bool doomed;		/* closed once users drops to 0 */
+	struct vhv_run *run;	/* K_VCPU: the run area, or NULL */
+	size_t run_size;
+};
+
+static struct obj pool[POOL];
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Guest memory: 0 anonymous (the code the vCPUs run; never unmapped),
+ * 1 anonymous and remapped at random, 2 read-only, 3 a shared memfd,
+ * 4 a private file mapping.
+ */
+static uint8_t *region[NR_REGIONS];
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+static int memfd = -1;
+
+static atomic_ulong calls, runs, exits_seen, forks;
+static atomic_bool stop;
+static long run_area_size;
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return n ? next(r) % n : 0;
+}
+
+static bool chance(struct rng *r, unsigned int percent)
+{
+	return below(r, 100) < percent;
+}
+
+/* Values at the edges of what the ABI checks. */
+static uint64_t interesting(struct rng *r)
+{
+	static const uint64_t v[] = {
+		0, 1, 2, 3, 4, 7, 8, 15, 16, 23, 24, 31, 32, 63, 64, 255, 256,
+		0x1000, 0xfff, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000,
+		0xffffffff, 0x100000000ull, 0xfee00000, 0xfec00000, 0xfed00000,
+		0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, ~0ull - 0xfff,
+	};
+
+	return chance(r, 70) ? v[below(r, sizeof(v) / sizeof(v[0]))] : next(r);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static int pool_add(enum kind k, int fd, struct vhv_run *run, size_t run_size)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < POOL; i++) {
+		if (pool[i].kind == K_FREE) {
+			pool[i] = (struct obj){ .kind = k, .fd = fd, .run = run,
+						.run_size = run_size };
+			pthread_mutex_unlock(&pool_lock);
+			return i;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (run)
+		munmap(run, run_size);
+	close(fd);
+	return -1;
+}
+
+static void really_close(struct obj *o)
+{
+	if (o->run)
+		munmap(o->run, o->run_size);
+	close(o->fd);
+	*o = (struct obj){ .kind = K_FREE };
+}
+
+/* A random object of kind k (or any kind for K_FREE), held until put. */
+static struct obj *pool_get(struct rng *r, enum kind k)
+{
+	unsigned int start = below(r, POOL), i;
+	struct obj *o;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < POOL; i++) {
+		o = &pool[(start + i) % POOL];
+		if (o->kind != K_FREE && !o->doomed && (k == K_FREE || o->kind == k)) {
+			o->users++;
+			pthread_mutex_unlock(&pool_lock);
+			return o;
+		}
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return NULL;
+}
+
+static void pool_put(struct obj *o)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (!--o->users && o->doomed)
+		really_close(o);
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static void pool_close(struct obj *o)
+{
+	pthread_mutex_lock(&pool_lock);
+	o->doomed = true;
+	if (!--o->users)
+		really_close(o);
+	pthread_mutex_unlock(&pool_lock);
+}
+
+/* ---- arguments ------------------------------------------------------------ */
+
+/*
+ * A page the kernel cannot read or write (PROT_NONE, kept mapped so that
+ * nothing else of this process lands there later).
+ */
+static void *unmapped;
+
+/* A pointer the kernel must refuse to follow, or NULL. */
+static void *bad_pointer(struct rng *r)
+{
+	switch (below(r, 4)) {
+	case 0: return NULL;
+	case 1: return unmapped;
+	case 2: return (void *)0xffffffff81000000ull;	/* the kernel's */
+	default: return region[2] + below(r, REGION_SIZE);	/* read-only */
+	}
+}
+
+/* Fills buf as a caller might: zeros, a template perturbed, or noise. */
+static void fill(struct rng *r, void *buf, size_t len)
+{
+	uint8_t *b = buf;
+	size_t i, n;
+
+	switch (below(r, 4)) {
+	case 0:	/* a few fields set, the rest zero */
+		memset(b, 0, len);
+		for (n = below(r, 4); n--; ) {
+			uint64_t v = interesting(r);
+
+			i = below(r, len / 8 ? len / 8 : 1) * 8;
+			memcpy(b + i, &v, len - i < 8 ? len - i : 8);
+		}
+		break;
+	case 1:	/* flipped bits in what is there (a GET's answer) */
+		for (n = 1 + below(r, 4); n-- && len; )
+			b[below(r, len)] ^= 1u << below(r, 8);
+		break;
+	default:
+		for (i = 0; i < len; i++)
+			b[i] = next(r);
+		break;
+	}
+}
+
+static unsigned long all_ioctls[] = {
+	VHV_GET_API_VERSION, VHV_CHECK_CAP, VHV_CREATE_VM, VHV_GET_VCPU_MMAP_SIZE,
+	VHV_SET_MEMORY_SLOT, VHV_DELETE_MEMORY_SLOT, VHV_CREATE_VCPU, VHV_RUN,
+	VHV_GET_REGS, VHV_SET_REGS, VHV_GET_SREGS, VHV_SET_SREGS, VHV_SET_CPUID,
+	VHV_GET_CPUID, VHV_GET_MSRS, VHV_SET_MSRS, VHV_INJECT_EVENT,
+	VHV_GET_VCPU_STATS, VHV_GET_MP_STATE, VHV_SET_MP_STATE, VHV_GET_LAPIC,
+	VHV_SET_LAPIC, VHV_GET_VCPU_EVENTS, VHV_SET_VCPU_EVENTS, VHV_SET_MSR_FILTER,
+	VHV_CREATE_IRQCHIP, VHV_IRQ_LINE, VHV_SIGNAL_MSI, VHV_GET_IRQCHIP,
+	VHV_SET_IRQCHIP, VHV_GET_CLOCK, VHV_SET_CLOCK, VHV_IRQFD, VHV_IOEVENTFD,
+};
+#define NR_IOCTLS (sizeof(all_ioctls) / sizeof(all_ioctls[0]))
+
+/* An eventfd's number from the pool (or any number). */
+static uint32_t some_eventfd(struct rng *r)
+{
+	struct obj *o = pool_get(r, K_EVENTFD);
+	uint32_t fd;
+
+	if (!o)
+		return interesting(r);
+	fd = o->fd;	/* may be closed and reused by the time it is used */
+	pool_put(o);
+	return fd;
+}
+
+static void memory_slot(struct rng *r, struct vhv_memory_slot *s)
+{
+	unsigned int reg = below(r, NR_REGIONS);
+	uint64_t off = below(r, REGION_SIZE / 4096) * 4096;
+
+	*s = (struct vhv_memory_slot){
+		.slot = chance(r, 90) ? below(r, 8) : interesting(r),
+		.flags = chance(r, 80) ? below(r, 2) : interesting(r),
+		.guest_phys_addr = chance(r, 80) ? below(r, 64) << 21 : interesting(r),
+		.size = chance(r, 80) ? (1 + below(r, (REGION_SIZE - off) / 4096)) * 4096 :
+			interesting(r),
+		.userspace_addr = chance(r, 90) ? (uint64_t)(uintptr_t)(region[reg] + off) :
+				  (uint64_t)(uintptr_t)bad_pointer(r),
+	};
+	if (chance(r, 5))
+		s->reserved[below(r, 4)] = next(r);
+}
+
+/* One ioctl on obj with an argument of the kind its number asks for. */
+static void random_ioctl(struct rng *r, struct obj *o)
+{
+	unsigned long cmd = chance(r, 97) ? all_ioctls[below(r, NR_IOCTLS)] :
+			    _IOC(below(r, 4), VHVIO, below(r, 256), below(r, 1024));
+	uint8_t buf[4096] __attribute__((aligned(8)));
+	struct vhv_cpuid_entry ents[260];
+	size_t size = _IOC_SIZE(cmd);
+	unsigned long arg;
+
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	memset(buf, 0, sizeof(buf));
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		/* What a GET of the same object says, then perturbed. */
+		if (cmd == VHV_SET_IRQCHIP || chance(r, 50)) {
+			unsigned long get = cmd == VHV_SET_SREGS ? VHV_GET_SREGS :
+					    cmd == VHV_SET_REGS ? VHV_GET_REGS :
+					    cmd == VHV_SET_LAPIC ? VHV_GET_LAPIC :
+					    cmd == VHV_SET_VCPU_EVENTS ? VHV_GET_VCPU_EVENTS :
+					    cmd == VHV_SET_IRQCHIP ? VHV_GET_IRQCHIP :
+					    cmd == VHV_SET_CLOCK ? VHV_GET_CLOCK :
+					    cmd == VHV_SET_MP_STATE ? VHV_GET_MP_STATE : 0;
+
+			if (cmd == VHV_SET_IRQCHIP)
+				((struct vhv_irqchip_state *)buf)->chip = below(r, 6);
+			if (get)
+				ioctl(o->fd, get, buf);
+		}
+		fill(r, buf, size);
+	}
+	switch (cmd) {
+	case VHV_SET_MEMORY_SLOT:
+		if (chance(r, 80))
+			memory_slot(r, (void *)buf);
+		break;
+	case VHV_SET_CPUID:
+	case VHV_GET_CPUID:
+	case VHV_GET_MSRS:
+	case VHV_SET_MSRS:
+		/* Both carry a count and a pointer to the entries. */
+		fill(r, ents, sizeof(ents));
+		((struct vhv_cpuid *)buf)->nent = chance(r, 80) ? below(r, 20) : interesting(r);
+		((struct vhv_cpuid *)buf)->entries = chance(r, 90) ?
+			(uint64_t)(uintptr_t)ents : (uint64_t)(uintptr_t)bad_pointer(r);
+		if (cmd == VHV_GET_MSRS || cmd == VHV_SET_MSRS) {
+			struct vhv_msr_entry *m = (void *)ents;
+			static const uint32_t idx[] = {
+				0x10, 0x1b, 0x3a, 0x48, 0x6e0, 0x174, 0x175, 0x176, 0x277,
+				0x2ff, 0x200, 0x20f, 0x250, 0x8b, 0xc0000080, 0xc0000081,
+				0xc0000082, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103,
+				0x4b564d01, 0x830, 0x808, 0x80b, 0x838, 0x1a0, 0x179, 0x17a,
+			};
+			unsigned int i;
+
+			for (i = 0; i < 20; i++) {
+				m[i].index = chance(r, 85) ? idx[below(r, sizeof(idx) / 4)] : next(r);
+				if (chance(r, 90))
+					m[i].reserved = 0;
+			}
+		}
+		break;
+	case VHV_IRQFD:
+		((struct vhv_irqfd *)buf)->fd = some_eventfd(r);
+		((struct vhv_irqfd *)buf)->resamplefd = some_eventfd(r);
+		if (chance(r, 70))
+			((struct vhv_irqfd *)buf)->gsi = below(r, 26);
+		break;
+	case VHV_IOEVENTFD:
+		((struct vhv_ioeventfd *)buf)->fd = some_eventfd(r);
+		if (chance(r, 70))
+			((struct vhv_ioeventfd *)buf)->len = 1u << below(r, 4);
+		break;
+	}
+	if (_IOC_DIR(cmd) == _IOC_NONE)
+		arg = chance(r, 60) ? below(r, 8) : interesting(r);
+	else if (chance(r, 5))
+		arg = (unsigned long)bad_pointer(r);
+	else
+		arg = (unsigned long)buf;
+	if (cmd == VHV_RUN)
+		return;		/* runs go through run_vcpu() */
+	if (cmd == VHV_CREATE_VM || cmd == VHV_CREATE_VCPU) {
+		int fd = ioctl(o->fd, cmd, arg);
+
+		if (fd >= 0) {
+			if (cmd == VHV_CREATE_VM)
+				pool_add(K_VM, fd, NULL, 0);
+			else
+				close(fd);	/* vCPUs with run areas come from add_vcpu() */
+		}
+	} else {
+		ioctl(o->fd, cmd, arg);
+	}
+	calls++;
+}
+
+/* ---- objects ------------------------------------------------------------- */
+
+static void add_vm(struct rng *r)
+{
+	struct obj *sys = pool_get(r, K_SYS);
+	struct vhv_memory_slot s = {
+		.slot = 0, .size = REGION_SIZE,
+		.userspace_addr = (uint64_t)(uintptr_t)region[0],
+	};
+	int fd;
+
+	if (!sys)
+		return;
+	fd = ioctl(sys->fd, VHV_CREATE_VM, 0);
+	calls++;
+	pool_put(sys);
+	if (fd < 0)
+		return;
+	/* Most VMs get the code region at 0 and an irqchip, as VMMs do. */
+	if (chance(r, 80))
+		ioctl(fd, VHV_SET_MEMORY_SLOT, &s);
+	if (chance(r, 60))
+		ioctl(fd, VHV_CREATE_IRQCHIP, 0);
+	calls += 2;
+	pool_add(K_VM, fd, NULL, 0);
+}
+
+static void add_vcpu(struct rng *r)
+{
+	struct obj *vm = pool_get(r, K_VM);
+	struct vhv_run *run;
+	int fd;
+
+	if (!vm)
+		return;
+	fd = ioctl(vm->fd, VHV_CREATE_VCPU, below(r, 6));
+	calls++;
+	pool_put(vm);
+	if (fd < 0)
+		return;
+	run = mmap(NULL, run_area_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	pool_add(K_VCPU, fd, run == MAP_FAILED ? NULL : run, run_area_size);
+}
+
+/*
+ * Region 1 changes under whatever slots point at it: fresh memory, no
+ * access at all (as good as unmapped to the kernel), read-only, or its
+ * pages dropped.  Always by MAP_FIXED over the same range, never munmap:
+ * another thread's mmap could land in the hole and be replaced next.
+ */
+static void remap_region(struct rng *r)
+{
+	pthread_mutex_lock(&region_lock);
+	switch (below(r, 4)) {
+	case 0:
+		mmap(region[1], REGION_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		break;
+	case 1:
+		mmap(region[1], REGION_SIZE, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		break;
+	case 2:
+		mprotect(region[1], REGION_SIZE, PROT_READ);
+		break;
+	default:
+		madvise(region[1], REGION_SIZE, MADV_DONTNEED);
+		break;
+	}
+	pthread_mutex_unlock(&region_lock);
+}
+
+/* ---- guest runs ------------------------------------------------------------ */
+
+static void set_mode(struct rng *r, int fd)
+{
+	struct vhv_sregs s;
+	struct vhv_regs g;
+	unsigned int mode = below(r, 4);
+
+	if (ioctl(fd, VHV_GET_SREGS, &s) || ioctl(fd, VHV_GET_REGS, &g))
+		return;
+	s.cs.selector = 0;
+	s.cs.base = 0;
+	s.cs.limit = 0xffff;
+	if (mode >= 1) {	/* flat protected mode, paging off */
+		s.cr0 |= 1;
+		s.cs.type = 11;
+		s.cs.s = 1;
+		s.cs.present = 1;
+		s.cs.db = 1;
+		s.cs.g = 1;
+		s.cs.limit = 0xffffffff;
+		s.ds = s.es = s.ss = s.cs;
+		s.ds.type = s.es.type = s.ss.type = 3;
+	}
+	if (mode == 3)	/* and then whatever bits the input says */
+		fill(r, &s, sizeof(s));
+	ioctl(fd, VHV_SET_SREGS, &s);
+	memset(&g, 0, sizeof(g));
+	g.rip = 0x1000 + below(r, REGION_SIZE - 0x2000);
+	g.rsp = below(r, REGION_SIZE);
+	g.rflags = 2 | (chance(r, 50) ? 0x200 : 0);
+	ioctl(fd, VHV_SET_REGS, &g);
+	calls += 4;
+}
+
+/* Random bytes where the vCPUs run (region 0 is never unmapped). */
+static void scribble(struct rng *r)
+{
+	uint64_t off = below(r, REGION_SIZE - 256), i;
+
+	for (i = 0; i < 256; i += 8) {
+		uint64_t v = next(r);
+
+		memcpy(region[0] + off + i, &v, 8);
+	}
+}
+
+static void run_vcpu(struct rng *r, timer_t timer)
+{
+	struct obj *o = pool_get(r, K_VCPU);
+	/*
+	 * Periodic: a signal that lands before VHV_RUN is entered (this thread
+	 * preempted in between) must not leave a halted vCPU's run to wait
+	 * for an interrupt nobody sends.
+	 */
+	struct itimerspec its = {
+		.it_value.tv_nsec = 1000000 + below(r, 3000000),
+		.it_interval.tv_nsec = 2000000,
+	};
+	unsigned int n;
+
+	if (!o)
+		return;
+	if (chance(r, 60))
+		set_mode(r, o->fd);
+	scribble(r);
+	for (n = 0; n < 8; n++) {
+		if (o->run)
+			o->run->immediate_exit = chance(r, 3);
+		if (!n)		/* bounds a run that never exits */
+			timer_settime(timer, 0, &its, NULL);
+		if (ioctl(o->fd, VHV_RUN, 0))
+			break;
+		runs++;
+		exits_seen++;
+		if (!o->run)
+			continue;
+		/* Random answers to whatever the guest asked. */
+		switch (o->run->exit_reason) {
+		case VHV_EXIT_IO:
+			if (o->run->io.direction == VHV_IO_IN &&
+			    o->run->io.data_offset + (uint64_t)o->run->io.size * o->run->io.count <=
+			    o->run_size)
+				fill(r, (uint8_t *)o->run + o->run->io.data_offset,
+				     (size_t)o->run->io.size * o->run->io.count);
+			break;
+		case VHV_EXIT_MMIO:
+			fill(r, o->run->mmio.data, sizeof(o->run->mmio.data));
+			break;
+		}
+		if (chance(r, 10))
+			random_ioctl(r, o);	/* between exits, on the same vCPU */
+	}
+	its = (struct itimerspec){ 0 };
+	timer_settime(timer, 0, &its, NULL);
+	pool_put(o);
+}
+
+/* ---- workers ----------------------------------------------------------------- */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A forked child: other threads may have held the pool's lock at the fork,
+ * so it takes none.  It calls ioctls on the descriptors it inherited (VMs
+ * and vCPUs of another mm) with zeroed and random arguments, then exits.
+ */
+static void child(struct rng *r, const int *fds, unsigned int n)
+{
+	uint8_t buf[4096] __attribute__((aligned(8)));
+	unsigned int i;
+	unsigned long cmd;
+
+	for (i = 0; i < 4 * n; i++) {
+		cmd = all_ioctls[below(r, NR_IOCTLS)];
+		memset(buf, 0, sizeof(buf));
+		/* Not the calls whose argument holds a pointer the kernel follows. */
+		if (chance(r, 50) && (_IOC_DIR(cmd) & _IOC_WRITE) &&
+		    cmd != VHV_SET_CPUID && cmd != VHV_GET_CPUID &&
+		    cmd != VHV_SET_MSRS && cmd != VHV_GET_MSRS)
+			fill(r, buf, _IOC_SIZE(cmd) < sizeof(buf) ? _IOC_SIZE(cmd) : sizeof(buf));
+		ioctl(fds[below(r, n)], cmd, _IOC_DIR(cmd) == _IOC_NONE ? below(r, 4) :
+					      (unsigned long)buf);
+	}
+	_exit(0);
+}
+
+static void fork_child(struct rng *r)
+{
+	int fds[8], status;
+	unsigned int n = 0, i;
+	pid_t pid;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < POOL && n < 8; i++)
+		if (pool[i].kind == K_VM || pool[i].kind == K_VCPU)
+			fds[n++] = pool[i].fd;
+	/* The numbers stay ours until the fork: no close runs meanwhile. */
+	pid = n ? fork() : -1;
+	pthread_mutex_unlock(&pool_lock);
+	if (pid == 0)
+		child(r, fds, n);
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		forks++;
+	}
+}
+
+static void *worker(void *p)
+{
+	struct rng r = { *(uint64_t *)p };
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+		._sigev_un._tid = syscall(SYS_gettid),
+	};
+	timer_t timer;
+	struct obj *o;
+	int fd;
+
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer))
+		tap_bail(__FILE__, __LINE__, "timer_create: %s", strerror(errno));
+	while (!stop) {
+		switch (below(&r, 20)) {
+		case 0:
+			fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
+			if (fd >= 0)
+				pool_add(K_SYS, fd, NULL, 0);
+			break;
+		case 1:
+			add_vm(&r);
+			break;
+		case 2:
+		case 3:
+			add_vcpu(&r);
+			break;
+		case 4:
+			fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (fd >= 0)
+				pool_add(K_EVENTFD, fd, NULL, 0);
+			break;
+		case 5:		/* close anything, in any order */
+		case 6:
+		case 7:
+			o = pool_get(&r, K_FREE);
+			if (o)
+				pool_close(o);
+			break;
+		case 8:
+			remap_region(&r);
+			break;
+		case 9:
+			if (chance(&r, 10))
+				fork_child(&r);
+			break;
+		case 10:
+		case 11:
+		case 12:
+			run_vcpu(&r, timer);
+			break;
+		default:
+			o = pool_get(&r, K_FREE);
+			if (o) {
+				random_ioctl(&r, o);
+				pool_put(o);
+			}
+			break;
+		}
+	}
+	timer_delete(timer);
+	return NULL;
+}
+
+/* ---- the kernel's log ---------------------------------------------------------- */
+
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Reports each new log record that is a kernel bug report; returns how many. */
+static unsigned int kmsg_reports(int fd)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "general protection", "KASAN", "UBSAN",
+		"possible circular locking", "lockdep", "soft lockup", "hung task",
+		"rcu_sched self-detected", "RCU stall", "kernel NULL pointer",
+		"unreferenced object", "list_add corruption", "list_del corruption",
+	};
+	char rec[2048];
+	unsigned int n = 0, i;
+	ssize_t len;
+
+	if (fd < 0)
+		return 0;
+	while ((len = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (len < 0) {
+			if (errno == EPIPE)
+				continue;	/* overwritten records: go on */
+			break;
+		}
+		rec[len] = 0;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(rec, bad[i])) {
+				if (n++ < 20)
+					tap_diag("kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int secs = argc > 1 ? atoi(argv[1]) : 30;
+	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : (uint64_t)time(NULL);
+	unsigned int nthreads = argc > 3 ? atoi(argv[3]) : 4, i;
+	uint64_t seeds[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	struct sigaction sa = { .sa_handler = on_alarm };
+	long vms0, vcpus0, slots0, pages0, vms, vcpus, slots, pages;
+	struct timespec t0, t1;
+	double elapsed;
+	int sys, kmsg, tries;
+	unsigned int reports;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (nthreads < 1 || nthreads > MAX_THREADS)
+		nthreads = 4;
+	printf("# abi_fuzz: seed %#llx, %u s, %u threads (repeat: abi_fuzz %u %#llx %u)\n",
+	       (unsigned long long)seed, secs, nthreads, secs, (unsigned long long)seed, nthreads);
+	if (!vhv_can_run("the ABI fuzzer"))
+		return tap_done();
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: VHV_RUN returns EINTR */
+	signal(SIGPIPE, SIG_IGN);
+
+	sys = vhv_open();
+	run_area_size = ioctl(sys, VHV_GET_VCPU_MMAP_SIZE, 0);
+	TEST_REQUIRE(run_area_size > 0, "VHV_GET_VCPU_MMAP_SIZE");
+	close(sys);
+	for (i = 0; i < NR_REGIONS; i++) {
+		int prot = i == 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+		int flags = i == 3 ? MAP_SHARED : MAP_PRIVATE;
+		int fd = -1;
+
+		if (i == 3) {
+			memfd = memfd_create("abi_fuzz", MFD_CLOEXEC);
+			TEST_REQUIRE(memfd >= 0 && !ftruncate(memfd, REGION_SIZE), "memfd");
+			fd = memfd;
+		} else if (i == 4) {
+			char path[] = "/tmp/abi_fuzz.XXXXXX";
+
+			fd = mkstemp(path);
+			TEST_REQUIRE(fd >= 0 && !ftruncate(fd, REGION_SIZE), "scratch file");
+			unlink(path);
+		}
+		region[i] = mmap(NULL, REGION_SIZE, prot,
+				 flags | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
+		TEST_REQUIRE(region[i] != MAP_FAILED, "mmap region %u", i);
+	}
+
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_REQUIRE(unmapped != MAP_FAILED, "mmap");
+
+	vms0 = vhv_stat("vms");
+	vcpus0 = vhv_stat("vcpus");
+	slots0 = vhv_stat("memslots");
+	pages0 = vhv_stat("pages");
+	kmsg = kmsg_open();
+	sys = open("/dev/vhv", O_RDWR | O_CLOEXEC);
+	pool_add(K_SYS, sys, NULL, 0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < nthreads; i++) {
+		seeds[i] = seed + i * 0x1000193ull;
+		pthread_create(&th[i], NULL, worker, &seeds[i]);
+	}
+	sleep(secs);
+	stop = true;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+	for (i = 0; i < POOL; i++)
+		if (pool[i].kind != K_FREE)
+			really_close(&pool[i]);
+	/* Releases may finish after close returns (an RCU grace period). */
+	for (tries = 0; tries < 50; tries++) {
+		vms = vhv_stat("vms");
+		vcpus = vhv_stat("vcpus");
+		slots = vhv_stat("memslots");
+		pages = vhv_stat("pages");
+		if (vms == vms0 && vcpus == vcpus0 && slots == slots0 && pages == pages0)
+			break;
+		usleep(100000);
+	}
+	tap_result(true, "%lu calls (%.0f/s), %lu guest runs, %lu forks in %.1f s, seed %#llx",
+		   (unsigned long)calls, calls / elapsed, (unsigned long)runs,
+		   (unsigned long)forks, elapsed, (unsigned long long)seed);
+	tap_result(vms == vms0 && vcpus == vcpus0 && slots == slots0 && pages == pages0,
+		   "every object released: vms %ld, vcpus %ld, slots %ld, pages %ld (before: %ld %ld %ld %ld)",
+		   vms, vcpus, slots, pages, vms0, vcpus0, slots0, pages0);
+	reports = kmsg_reports(kmsg);
+	tap_result(!reports, "no warning, oops or sanitizer report in the kernel log (%u)", reports);
+	return tap_done();
+}
