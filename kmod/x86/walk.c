@@ -190,8 +190,11 @@ int vhv_walk(const struct vhv_walk_env *env, u64 linear, u32 access, u64 *gpa,
 		w.rsvd |= PTE_NX;
 	if (!(env->cr4 & VHV_CR4_PAE))
 		return walk32(&w, linear, gpa, pf_error);
-	if (!(env->efer & VHV_EFER_LMA))
+	/* PAE paging reserves bits 62:52 too (4-level leaves them to software). */
+	if (!(env->efer & VHV_EFER_LMA)) {
+		w.rsvd |= ~PTE_NX & ~((1ull << 52) - 1);
 		return walk64(&w, linear & 0xffffffffull, 3, gpa, pf_error);
+	}
 	if (env->cr4 & VHV_CR4_LA57) {
 		if ((u64)((s64)(linear << 7) >> 7) != linear)
 			return -EINVAL;

@@ -183,6 +183,10 @@ static void test_reserved_bits(void **state)
 	assert_int_equal(err, rsvd);
 	put64(0x1000, 0x2000 | P);
 	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), 0);
+	/* ... bits 62:52 of any PAE entry (IA-32e leaves them to software) */
+	put64(0x2000, 0x200000 | (1ull << 60) | P | RW | PS);
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
+	assert_int_equal(err, rsvd);
 	/* ... and a 2 MiB page's bits 20:13 */
 	put64(0x2000, 0x200000 | (1ull << 13) | P | RW | PS);
 	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), -EFAULT);
@@ -201,6 +205,8 @@ static void test_reserved_bits(void **state)
 	put64(0x2000, 0x40000000 | (1ull << 12) | P | RW | PS);
 	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), 0);
 	assert_true(gpa == 0x40001234);
+	put64(0x2000, 0x40000000 | (1ull << 60) | P | RW | PS);	/* software's */
+	assert_int_equal(vhv_walk(&e, 0x1234, 0, &gpa, &err), 0);
 }
 
 int main(void)
