@@ -7,11 +7,12 @@
  * acknowledgements, timer expiries, and VMM save/restore with states from
  * the input.  Besides what ASan and UBSan catch, each step checks what the
  * module relies on:
- *   - a periodic LAPIC timer's period is never below the floor, and an
- *     armed timer's expiry never lies in the past when it is armed;
+ *   - a periodic LAPIC timer's period is never below the floor, and one
+ *     re-armed by its expiry (on time or late) lies in the future;
  *   - the PIT's next edge is after now, its period non-zero or absent;
  *   - a restore that fails changes nothing; a save restored at once reads
- *     back the same (what migration needs);
+ *     back the same, and a state from the input that restores leaves one
+ *     that does too (what migration needs);
  *   - the vector a LAPIC offers is one it has requested, above its PPR.
  */
 #include <stdint.h>
@@ -167,21 +168,27 @@ static void set_gsi(struct machine *m, unsigned int gsi, bool level)
 	CHECK(vhv_ioapic_set_irq(&m->ioapic, gsi, level) == (gsi < VHV_IOAPIC_PINS ? 0 : -EINVAL));
 }
 
-/* A restore that fails leaves the model as it was; one that works reads back. */
-#define RESTORE(model, state, save, restore)				\
+/*
+ * A restore that fails leaves the model as it was; one that works leaves a
+ * state whose save restores again and saves the same (idempotent).
+ */
+#define RESTORE(model, state, save_into, restore_from)			\
 	do {								\
 		__typeof__(*(model)) before = *(model);			\
-		__typeof__(state) again;				\
-		int r_ = (restore);					\
+		__typeof__(state) again, twice;				\
+		int r_ = restore_from(&(state));			\
 									\
 		CHECK(r_ == 0 || r_ == -EINVAL);			\
 		if (r_) {						\
 			CHECK(!memcmp(&before, (model), sizeof(before)));\
 		} else {						\
 			memset(&again, 0, sizeof(again));		\
-			save;						\
+			memset(&twice, 0, sizeof(twice));		\
+			save_into(&again);				\
+			CHECK(!restore_from(&again));			\
+			save_into(&twice);				\
+			CHECK(!memcmp(&again, &twice, sizeof(again)));	\
 		}							\
-		(void)again;						\
 	} while (0)
 
 static void op_apic(struct machine *m, struct input *in, u8 op)
@@ -201,7 +208,7 @@ static void op_apic(struct machine *m, struct input *in, u8 op)
 	case 0:
 		if (!xapic)
 			break;
-		vhv_lapic_mmio_write(a, off & 0xff0, (u32)v, m->now, &out);
+		vhv_lapic_mmio_write(a, off & 0xffc, (u32)v, m->now, &out);
 		handle_out(m, n, &out);
 		break;
 	case 1:
@@ -227,9 +234,11 @@ static void op_apic(struct machine *m, struct input *in, u8 op)
 		vhv_lapic_entry(a, off & 1, &e);
 		CHECK(e.vector >= -1 && e.vector <= 255);
 		break;
-	case 7:
-		if (vhv_lapic_timer_expiry(a) && vhv_lapic_timer_expiry(a) >= m->now) {
-			m->now = vhv_lapic_timer_expiry(a);
+	case 7:	/* the hrtimer fires, on time or (a busy host) late */
+		if (vhv_lapic_timer_expiry(a)) {
+			if (vhv_lapic_timer_expiry(a) >= m->now)
+				m->now = vhv_lapic_timer_expiry(a);
+			m->now += off & 1 ? (u64)(off >> 1) * 1000 : 0;
 			vhv_lapic_timer_fire(a, m->now);
 			check_timer(a);
 			if (vhv_lapic_timer_expiry(a))
@@ -250,8 +259,11 @@ static void op_apic(struct machine *m, struct input *in, u8 op)
 	case 10:	/* the VMM restores what it likes */
 		vhv_lapic_save(a, m->now, &s);
 		take(in, &s, off & 1 ? sizeof(s) : 64);
-		RESTORE(a, s, vhv_lapic_save(a, m->now, &again),
-			vhv_lapic_restore(a, &s, m->now, BASE_VALID));
+#define SAVE(x) vhv_lapic_save(a, m->now, x)
+#define LOAD(x) vhv_lapic_restore(a, x, m->now, BASE_VALID)
+		RESTORE(a, s, SAVE, LOAD);
+#undef SAVE
+#undef LOAD
 		check_timer(a);
 		break;
 	}
@@ -297,8 +309,11 @@ static void op_hpet(struct machine *m, struct input *in, u8 op)
 	case 4:
 		vhv_hpet_save(&m->hpet, m->now, &s);
 		take(in, &s, off & 1 ? sizeof(s) : 32);
-		RESTORE(&m->hpet, s, vhv_hpet_save(&m->hpet, m->now, &again),
-			vhv_hpet_restore(&m->hpet, &s, m->now));
+#define SAVE(x) vhv_hpet_save(&m->hpet, m->now, x)
+#define LOAD(x) vhv_hpet_restore(&m->hpet, x, m->now)
+		RESTORE(&m->hpet, s, SAVE, LOAD);
+#undef SAVE
+#undef LOAD
 		break;
 	}
 }
@@ -345,8 +360,11 @@ static void op_legacy(struct machine *m, struct input *in, u8 op)
 		vhv_pit_save(&m->pit, m->now, &ps2);
 		CHECK(!memcmp(&ps, &ps2, sizeof(ps)));
 		take(in, &ps, sizeof(ps));
-		RESTORE(&m->pit, ps, vhv_pit_save(&m->pit, m->now, &again),
-			vhv_pit_restore(&m->pit, &ps, m->now));
+#define SAVE(x) vhv_pit_save(&m->pit, m->now, x)
+#define LOAD(x) vhv_pit_restore(&m->pit, x, m->now)
+		RESTORE(&m->pit, ps, SAVE, LOAD);
+#undef SAVE
+#undef LOAD
 		break;
 	case 7:
 		vhv_pic_save(&m->pic, chip, &cs);
@@ -354,8 +372,11 @@ static void op_legacy(struct machine *m, struct input *in, u8 op)
 		vhv_pic_save(&m->pic, chip, &cs2);
 		CHECK(!memcmp(&cs, &cs2, sizeof(cs)));
 		take(in, &cs, sizeof(cs));
-		RESTORE(&m->pic, cs, vhv_pic_save(&m->pic, chip, &again),
-			vhv_pic_restore(&m->pic, chip, &cs));
+#define SAVE(x) vhv_pic_save(&m->pic, chip, x)
+#define LOAD(x) vhv_pic_restore(&m->pic, chip, x)
+		RESTORE(&m->pic, cs, SAVE, LOAD);
+#undef SAVE
+#undef LOAD
 		break;
 	case 8:
 		set_gsi(m, a % 32, b & 1);
@@ -391,8 +412,11 @@ static void op_ioapic(struct machine *m, struct input *in, u8 op)
 		vhv_ioapic_save(&m->ioapic, &s2);
 		CHECK(!memcmp(&s, &s2, sizeof(s)));
 		take(in, &s, sizeof(s));
-		RESTORE(&m->ioapic, s, vhv_ioapic_save(&m->ioapic, &again),
-			vhv_ioapic_restore(&m->ioapic, &s));
+#define SAVE(x) vhv_ioapic_save(&m->ioapic, x)
+#define LOAD(x) vhv_ioapic_restore(&m->ioapic, x)
+		RESTORE(&m->ioapic, s, SAVE, LOAD);
+#undef SAVE
+#undef LOAD
 		break;
 	}
 }

@@ -17,8 +17,8 @@
  * the network peer.  The I/O thread's handlers run after each step.  Beyond
  * ASan and UBSan it checks that nothing the guest does makes a device
  * report a host failure (vmm_vm_fail is for the host side) or spin the
- * event loop, that every interrupt names a GSI, and that the device's
- * ranges and descriptors all go away at teardown.
+ * event loop, that every interrupt names a GSI (the fake's own check), and
+ * that the device's ranges and descriptors all go away at teardown.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,19 +115,22 @@ struct dut {
 	int peer;		/* virtio-net's other end, or -1 */
 };
 
-/* A scratch disk image, made once per process. */
+/*
+ * A scratch disk image, made once per process and unlinked at once: the
+ * device opens it again through /proc/self/fd, and nothing stays behind.
+ */
 static const char *image(void)
 {
-	static char path[] = "/tmp/vhv-fuzz-blk-XXXXXX";
-	static bool made;
+	static char path[64];
+	char tmpl[] = "/tmp/vhv-fuzz-blk-XXXXXX";
 	int fd;
 
-	if (!made) {
-		fd = mkstemp(path);
+	if (!path[0]) {
+		fd = mkstemp(tmpl);
 		assert_true(fd >= 0);
+		unlink(tmpl);
 		assert_int_equal(ftruncate(fd, 256 << 10), 0);
-		close(fd);
-		made = true;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	}
 	return path;
 }
@@ -260,9 +263,7 @@ static void step(struct vdrv *d, const struct dut *dut, bool found, struct input
 	}
 	/* The I/O thread's turn: it must settle (fake_loop_run fails a spin). */
 	fake_loop_run();
-	/* Interrupts: every one names a GSI; the logs are the harness's. */
-	for (i = 0; i < fk.nr_irq; i++)
-		assert_true(fk.irq[i].gsi < FAKE_NR_GSIS);
+	/* The fake checks each interrupt's GSI; its logs are the harness's. */
 	fk.nr_irq = 0;
 	fk.nr_msi = 0;
 	assert_int_equal(fk.nr_fails, 0);
