@@ -7,17 +7,18 @@
  * kind with arguments that are valid, nearly valid, random or bad
  * pointers; they put slots over anonymous, read-only, file-backed and
  * unmapped memory, remap that memory under live slots, close in any order,
- * fork, and run vCPUs over random code in real, protected and long mode,
- * answering each exit with random data, while other threads change the
- * VM under them.  Afterwards every descriptor is closed and the module's
+ * fork (a child's calls into its parent's VMs are refused, and the last
+ * close may be the child's), and run vCPUs over random code in real, flat
+ * protected and long mode (then perturbed at random), answering each exit
+ * with random data, while other threads change the VM under them.  Afterwards every descriptor is closed and the module's
  * live-object counters must come back to where they were, and the kernel
  * log must hold no warning, oops or sanitizer report from the run.
  *
  * Usage: abi_fuzz [SECONDS [SEED [THREADS]]]; defaults 30 s, a seed from
- * the clock, 4 threads.  Each thread's choices follow from the seed; with
- * one thread the same seed makes the same choices, though where a timer
- * cuts a run short still depends on timing; with several, the threads'
- * interleaving varies too.
+ * the clock, 4 threads.  Each thread draws its choices from the seed, but
+ * what it draws next depends on what the kernel answered and when a timer
+ * cut a run short, so a rerun with the same seed repeats a run only in
+ * part: the seed narrows a search down, it does not replay it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -431,11 +432,31 @@ static void remap_region(struct rng *r)
 
 /* ---- guest runs ------------------------------------------------------------ */
 
+/*
+ * Region 0 at guest-physical 0: page tables for long mode at 0x1000 (the
+ * first 2 MiB identity-mapped), random code from CODE_START on.
+ */
+#define PT_PML4		0x1000
+#define CODE_START	0x10000
+
+static void build_page_tables(void)
+{
+	uint64_t e;
+
+	e = (PT_PML4 + 0x1000) | 3;		/* PML4[0] -> PDPT, P|RW */
+	memcpy(region[0] + PT_PML4, &e, 8);
+	e = (PT_PML4 + 0x2000) | 3;		/* PDPT[0] -> PD */
+	memcpy(region[0] + PT_PML4 + 0x1000, &e, 8);
+	e = 0x83;				/* PD[0]: 2 MiB at 0, P|RW|PS */
+	memcpy(region[0] + PT_PML4 + 0x2000, &e, 8);
+}
+
+/* Real mode, flat protected mode or long mode, sometimes then perturbed. */
 static void set_mode(struct rng *r, int fd)
 {
 	struct vhv_sregs s;
 	struct vhv_regs g;
-	unsigned int mode = below(r, 4);
+	unsigned int mode = below(r, 5);
 
 	if (ioctl(fd, VHV_GET_SREGS, &s) || ioctl(fd, VHV_GET_REGS, &g))
 		return;
@@ -453,12 +474,21 @@ static void set_mode(struct rng *r, int fd)
 		s.ds = s.es = s.ss = s.cs;
 		s.ds.type = s.es.type = s.ss.type = 3;
 	}
-	if (mode == 3)	/* and then whatever bits the input says */
+	if (mode == 2 || mode == 3) {	/* long mode over the tables above */
+		build_page_tables();	/* guests write over them too */
+		s.cr0 |= 0x80000001;
+		s.cr3 = PT_PML4;
+		s.cr4 |= 0x20;		/* PAE */
+		s.efer |= 0x500;	/* LME, LMA */
+		s.cs.l = 1;
+		s.cs.db = 0;
+	}
+	if (mode >= 3)		/* and then whatever bits the input says */
 		fill(r, &s, sizeof(s));
 	ioctl(fd, VHV_SET_SREGS, &s);
 	memset(&g, 0, sizeof(g));
-	g.rip = 0x1000 + below(r, REGION_SIZE - 0x2000);
-	g.rsp = below(r, REGION_SIZE);
+	g.rip = CODE_START + below(r, REGION_SIZE - CODE_START - 16);
+	g.rsp = CODE_START + below(r, REGION_SIZE - CODE_START);
 	g.rflags = 2 | (chance(r, 50) ? 0x200 : 0);
 	ioctl(fd, VHV_SET_REGS, &g);
 	calls += 4;
@@ -467,7 +497,7 @@ static void set_mode(struct rng *r, int fd)
 /* Random bytes where the vCPUs run (region 0 is never unmapped). */
 static void scribble(struct rng *r)
 {
-	uint64_t off = below(r, REGION_SIZE - 256), i;
+	uint64_t off = CODE_START + below(r, REGION_SIZE - CODE_START - 256), i;
 
 	for (i = 0; i < 256; i += 8) {
 		uint64_t v = next(r);
@@ -664,18 +694,20 @@ static unsigned int kmsg_reports(int fd)
 		"WARNING:", "BUG:", "Oops", "general protection", "KASAN", "UBSAN",
 		"possible circular locking", "lockdep", "soft lockup", "hung task",
 		"rcu_sched self-detected", "RCU stall", "kernel NULL pointer",
-		"unreferenced object", "list_add corruption", "list_del corruption",
+		"list_add corruption", "list_del corruption",
 	};
 	char rec[2048];
 	unsigned int n = 0, i;
 	ssize_t len;
 
-	if (fd < 0)
-		return 0;
 	while ((len = read(fd, rec, sizeof(rec) - 1)) != 0) {
 		if (len < 0) {
 			if (errno == EPIPE)
 				continue;	/* overwritten records: go on */
+			if (errno != EAGAIN) {
+				tap_diag("reading /dev/kmsg: %s", strerror(errno));
+				n++;
+			}
 			break;
 		}
 		rec[len] = 0;
@@ -739,6 +771,7 @@ int main(int argc, char **argv)
 		TEST_REQUIRE(region[i] != MAP_FAILED, "mmap region %u", i);
 	}
 
+	build_page_tables();
 	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_REQUIRE(unmapped != MAP_FAILED, "mmap");
 
@@ -747,6 +780,7 @@ int main(int argc, char **argv)
 	slots0 = vhv_stat("memslots");
 	pages0 = vhv_stat("pages");
 	kmsg = kmsg_open();
+	TEST_REQUIRE(kmsg >= 0, "/dev/kmsg: %s (the kernel's reports are the point)", strerror(errno));
 	sys = open("/dev/vhv", O_RDWR | O_CLOEXEC);
 	pool_add(K_SYS, sys, NULL, 0);
 
