@@ -530,6 +530,7 @@ static void guest_legacy(void *arg)
 	guest_outb(0x40, 0);
 	spin_eoi(2 * TICKS_PER_MS);
 	n = count_of(0x60);
+	asm volatile("cli" ::: "memory");	/* none taken before the host's pause */
 	hpet_write(HPET_TCFG(0), TN_INT_ENB | TN_ROUTE(20));
 	hpet_arm_oneshot(0, TICKS_PER_MS);
 	hpet_write(HPET_TCFG(1), TN_INT_ENB | TN_ROUTE(21));
