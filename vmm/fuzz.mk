@@ -20,13 +20,14 @@ FUZZ_LOADER := selftests/fuzz/fuzz_vm.c selftests/fuzz/fuzz_vm.h vmm/boot.c \
 FUZZ_SRCS_fuzz_bzimage := $(FUZZ_LOADER)
 FUZZ_SRCS_fuzz_elf := $(FUZZ_LOADER)
 FUZZ_SRCS_fuzz_vmlinux := $(FUZZ_LOADER)
-FUZZ_SRCS_fuzz_decode := kmod/x86/decode.c kmod/x86/decode.h kmod/x86/emulate.c \
-	kmod/x86/emulate.h
-FUZZ_SRCS_fuzz_walk := kmod/x86/walk.c kmod/x86/walk.h kmod/x86/arch_bits.h
-FUZZ_SRCS_fuzz_irqchip := $(foreach m,hpet ioapic lapic pic pit,kmod/irq/$(m).c kmod/irq/$(m).h) \
-	kmod/irq/msg.h
-FUZZ_SRCS_fuzz_virtio := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h \
-	selftests/unit/virtio_drv.c selftests/unit/virtio_drv.h \
+FUZZ_SRCS_fuzz_decode := selftests/fuzz/fuzz_input.h kmod/x86/decode.c \
+	kmod/x86/decode.h kmod/x86/emulate.c kmod/x86/emulate.h
+FUZZ_SRCS_fuzz_walk := selftests/fuzz/fuzz_input.h kmod/x86/walk.c kmod/x86/walk.h \
+	kmod/x86/arch_bits.h
+FUZZ_SRCS_fuzz_irqchip := selftests/fuzz/fuzz_input.h kmod/irq/msg.h \
+	$(foreach m,hpet ioapic lapic pic pit,kmod/irq/$(m).c kmod/irq/$(m).h)
+FUZZ_SRCS_fuzz_virtio := selftests/fuzz/fuzz_input.h selftests/unit/fake_vmm.c \
+	selftests/unit/fake_vmm.h selftests/unit/virtio_drv.c selftests/unit/virtio_drv.h \
 	selftests/fuzz/shim/cmocka.h devices/pci.c devices/virtio_pci.c \
 	devices/virtqueue.c devices/virtio_rng.c devices/virtio_blk.c devices/virtio_net.c
 # The unit tests' fake VM and driver, with cmocka's checks made aborts.

@@ -19,41 +19,9 @@
 
 #include "kmod/x86/decode.h"
 #include "kmod/x86/emulate.h"
+#include "selftests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_decode: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
-/* The input, read front to back; zeros once it runs out. */
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static void take(struct input *in, void *buf, size_t n)
-{
-	size_t k = n < in->left ? n : in->left;
-
-	memcpy(buf, in->p, k);
-	memset((uint8_t *)buf + k, 0, n - k);
-	in->p += k;
-	in->left -= k;
-}
-
-static u64 take64(struct input *in)
-{
-	u64 v;
-
-	take(in, &v, sizeof(v));
-	return v;
-}
 
 /* The first n bytes of insn in a heap buffer of exactly n bytes. */
 static u8 *exact(const u8 *insn, unsigned int n)

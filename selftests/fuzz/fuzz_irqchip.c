@@ -25,17 +25,9 @@
 #include "kmod/irq/lapic.h"
 #include "kmod/irq/pic.h"
 #include "kmod/irq/pit.h"
+#include "selftests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_irqchip: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define NR_APICS	2
 #define BASE_VALID	(0xfffffff000ull | VHV_APICBASE_BSP | VHV_APICBASE_X2APIC | \
@@ -50,45 +42,6 @@ struct machine {
 	u64 now;
 	unsigned int depth;	/* IOAPIC -> LAPIC -> IOAPIC recursion guard */
 };
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static void take(struct input *in, void *buf, size_t n)
-{
-	size_t k = n < in->left ? n : in->left;
-
-	memcpy(buf, in->p, k);
-	memset((uint8_t *)buf + k, 0, n - k);
-	in->p += k;
-	in->left -= k;
-}
-
-static u8 take8(struct input *in)
-{
-	u8 v;
-
-	take(in, &v, 1);
-	return v;
-}
-
-static u32 take32(struct input *in)
-{
-	u32 v;
-
-	take(in, &v, 4);
-	return v;
-}
-
-static u64 take64(struct input *in)
-{
-	u64 v;
-
-	take(in, &v, 8);
-	return v;
-}
 
 /* What the module asks of a LAPIC timer whenever it (re)arms it. */
 static void check_timer(const struct vhv_lapic *a)

@@ -36,55 +36,9 @@
 #include "devices/virtio_net.h"
 #include "selftests/unit/fake_vmm.h"
 #include "selftests/unit/virtio_drv.h"
+#include "selftests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static void take(struct input *in, void *buf, size_t n)
-{
-	size_t k = n < in->left ? n : in->left;
-
-	memcpy(buf, in->p, k);
-	memset((uint8_t *)buf + k, 0, n - k);
-	in->p += k;
-	in->left -= k;
-}
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t v;
-
-	take(in, &v, 1);
-	return v;
-}
-
-static uint16_t take16(struct input *in)
-{
-	uint16_t v;
-
-	take(in, &v, 2);
-	return v;
-}
-
-static uint32_t take32(struct input *in)
-{
-	uint32_t v;
-
-	take(in, &v, 4);
-	return v;
-}
-
-static uint64_t take64(struct input *in)
-{
-	uint64_t v;
-
-	take(in, &v, 8);
-	return v;
-}
 
 static uint32_t access_size(uint8_t b)
 {

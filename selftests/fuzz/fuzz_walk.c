@@ -15,17 +15,9 @@
 
 #include "kmod/x86/arch_bits.h"
 #include "kmod/x86/walk.h"
+#include "selftests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_walk: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 #define RAM_SIZE	(1u << 20)
 #define IMAGE_SIZE	(16u << 10)
