@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcov.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -119,6 +121,138 @@ static uint64_t interesting(struct rng *r)
 	};
 
 	return chance(r, 70) ? v[below(r, sizeof(v) / sizeof(v[0]))] : next(r);
+}
+
+/* ---- coverage ------------------------------------------------------------- */
+
+/*
+ * Where the kernel has KCOV (the debug L1 kernel instruments vhv.ko, and
+ * only vhv.ko), each worker records the kernel PCs its calls reach and
+ * the distinct ones are counted: how much of vhv.ko the run reached, and
+ * whether that still grew at its end.  Elsewhere nothing is counted.
+ */
+#define COVER_WORDS	(1u << 16)	/* per worker, PCs a step may record */
+#define PC_SET_BITS	17
+#define PC_SET		(1u << PC_SET_BITS)	/* distinct PCs held, at most half full */
+
+static uint64_t *pc_set;
+static uint64_t vhv_base, vhv_end;	/* vhv.ko's core, from /proc/modules */
+static unsigned int pc_count;
+static pthread_mutex_t pc_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *kcov_missing = "not tried";
+
+static uint64_t *kcov_start(void)
+{
+	uint64_t *cover;
+	int fd;
+
+	if (!pc_set)
+		return NULL;
+	fd = open("/sys/kernel/debug/kcov", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (ioctl(fd, KCOV_INIT_TRACE, (unsigned long)COVER_WORDS)) {
+		close(fd);
+		return NULL;
+	}
+	cover = mmap(NULL, COVER_WORDS * 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (cover == MAP_FAILED || ioctl(fd, KCOV_ENABLE, KCOV_TRACE_PC)) {
+		close(fd);
+		return NULL;
+	}
+	/* The mapping keeps the trace alive; the fd goes with the thread. */
+	__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
+	return cover;
+}
+
+/* Takes the PCs the last step recorded into the set. */
+static void kcov_collect(uint64_t *cover)
+{
+	uint64_t n = __atomic_load_n(&cover[0], __ATOMIC_RELAXED), i, h;
+
+	if (n > COVER_WORDS - 1)
+		n = COVER_WORDS - 1;
+	pthread_mutex_lock(&pc_lock);
+	for (i = 1; i <= n && pc_count < PC_SET / 2; i++) {
+		uint64_t pc = cover[i];
+
+		if (pc < vhv_base || pc >= vhv_end)
+			continue;	/* another instrumented part of the kernel */
+		for (h = (pc * 0x9e3779b97f4a7c15ull) >> (64 - PC_SET_BITS); ; h = (h + 1) & (PC_SET - 1)) {
+			if (pc_set[h] == pc)
+				break;
+			if (!pc_set[h]) {
+				pc_set[h] = pc;
+				pc_count++;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&pc_lock);
+	__atomic_store_n(&cover[0], 0, __ATOMIC_RELAXED);
+}
+
+static unsigned int kcov_pcs(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&pc_lock);
+	n = pc_count;
+	pthread_mutex_unlock(&pc_lock);
+	return n;
+}
+
+/* Whether KCOV is there to use: debugfs mounted here or mountable. */
+static void kcov_probe(void)
+{
+	int fd = open("/sys/kernel/debug/kcov", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && !access("/sys/kernel/debug", F_OK) &&
+	    !mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL))
+		fd = open("/sys/kernel/debug/kcov", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		kcov_missing = errno == ENOENT ? "the kernel has no KCOV" : strerror(errno);
+		return;
+	}
+	close(fd);
+	{
+		FILE *f = fopen("/proc/modules", "r");
+		char line[256];
+		unsigned long long size, base;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "vhv %llu %*s %*s %*s %llx", &size, &base) == 2) {
+				vhv_base = base;
+				vhv_end = base + size;
+			}
+		if (f)
+			fclose(f);
+		/*
+		 * KCOV records PCs less the kernel's KASLR offset: _text less
+		 * where it is linked (__START_KERNEL, with the default
+		 * CONFIG_PHYSICAL_START of 16 MiB).
+		 */
+		f = fopen("/proc/kallsyms", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned long long text;
+			char sym[64];
+
+			if (sscanf(line, "%llx %*s %63s", &text, sym) == 2 && !strcmp(sym, "_text")) {
+				vhv_base -= text - 0xffffffff81000000ull;
+				vhv_end -= text - 0xffffffff81000000ull;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (!vhv_base) {
+		kcov_missing = "vhv.ko's address is not in /proc/modules";
+		return;
+	}
+	pc_set = calloc(PC_SET, sizeof(*pc_set));
+	if (!pc_set)
+		kcov_missing = "no memory for the PC set";
 }
 
 /* ---- the pool ------------------------------------------------------------ */
@@ -648,6 +782,7 @@ static void *worker(void *p)
 		.sigev_signo = SIGUSR1,
 		._sigev_un._tid = syscall(SYS_gettid),
 	};
+	uint64_t *cover = kcov_start();
 	timer_t timer;
 	struct obj *o;
 	int fd;
@@ -710,6 +845,8 @@ static void *worker(void *p)
 		}
 		step_ns[step] += now_ns() - t0;
 		step_count[step]++;
+		if (cover)
+			kcov_collect(cover);
 	}
 	timer_delete(timer);
 	return NULL;
@@ -783,6 +920,7 @@ int main(int argc, char **argv)
 	if (!vhv_can_run("the ABI fuzzer"))
 		return tap_done();
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: VHV_RUN returns EINTR */
+	kcov_probe();
 	signal(SIGPIPE, SIG_IGN);
 
 	sys = vhv_open();
@@ -828,8 +966,21 @@ int main(int argc, char **argv)
 		seeds[i] = seed + i * 0x1000193ull;
 		pthread_create(&th[i], NULL, worker, &seeds[i]);
 	}
-	sleep(secs);
-	stop = true;
+	{
+		/* Coverage by quarters of the run: still growing at the end? */
+		unsigned int q, pcs[4];
+
+		for (q = 0; q < 4; q++) {
+			usleep(secs * 250000ull);
+			pcs[q] = kcov_pcs();
+		}
+		stop = true;
+		if (pc_set)
+			tap_diag("kcov: %u, %u, %u, %u distinct vhv.ko PCs reached after each quarter of the run",
+				 pcs[0], pcs[1], pcs[2], pcs[3]);
+		else
+			tap_diag("kcov: no coverage counted (%s)", kcov_missing);
+	}
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
