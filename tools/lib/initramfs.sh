@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared by tools/vhv-nested and tools/guest-initramfs: putting distro
-# kernel modules into an initramfs.  Needs $kver and a die() function.
+# kernel modules into an initramfs.  Needs $kver and a die() function;
+# $modroot, when set, is the root its lib/modules is under (not /).
 
 # Modules for the names given, with their dependencies, in load order,
-# without duplicates (paths under /lib/modules/$kver).
+# without duplicates (paths under $modroot/lib/modules/$kver).  A module
+# built into the kernel has none.
 module_chain() {
 	local m
 	for m in "$@"; do
-		modprobe -S "$kver" --show-depends "$m" ||
+		modprobe ${modroot:+-d "$modroot"} -S "$kver" --show-depends "$m" ||
 			die "modprobe cannot resolve $m for $kver"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
