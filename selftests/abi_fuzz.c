@@ -77,6 +77,8 @@ static const char *const step_name[NR_STEPS] = {
 	"open", "vm", "vcpu", "eventfd", "close", "remap", "fork", "run", "ioctl",
 };
 static atomic_ulong step_ns[NR_STEPS], step_count[NR_STEPS];
+/* Steps ABI_FUZZ_SKIP (names, comma-separated) leaves out: single ioctls instead. */
+static unsigned int skip_steps;
 
 static uint64_t now_ns(void)
 {
@@ -420,6 +422,27 @@ static void memory_slot(struct rng *r, struct vhv_memory_slot *s)
 }
 
 /* One ioctl on obj with an argument of the kind its number asks for. */
+/*
+ * An emulator's defect kept out, not vhv's: QEMU's TCG model of SVM (7.2,
+ * the nested runner's) leaves L1 in a guest's CR0 at the #VMEXIT of a
+ * guest with EFER.LME set and CR0.PG and CR4.PAE clear (legacy mode with
+ * long mode enabled: a state real CPUs run).  Restoring the host's CR0
+ * (PG set) while the guest's LME is still loaded takes its "enter long
+ * mode" path, which gives up without a PAE; L1's CPU is then left in real
+ * mode with GIF clear, taking no interrupt or NMI, and L1 stalls.  The
+ * distro's kvm_amd does the same in the same L1 (README, the nested
+ * runner), so such states are never given to a vCPU here: LME goes.
+ */
+#define EFER_LME	(1ull << 8)
+#define CR0_PG		(1ull << 31)
+#define CR4_PAE		(1ull << 5)
+
+static void keep_out_qemu_lme(struct vhv_sregs *s)
+{
+	if ((s->efer & EFER_LME) && !(s->cr0 & CR0_PG) && !(s->cr4 & CR4_PAE))
+		s->efer &= ~EFER_LME;
+}
+
 static void random_ioctl(struct rng *r, struct obj *o)
 {
 	unsigned long cmd = chance(r, 97) ? all_ioctls[below(r, NR_IOCTLS)] :
@@ -458,6 +481,9 @@ static void random_ioctl(struct rng *r, struct obj *o)
 		if (chance(r, 80))
 			memory_slot(r, (void *)buf);
 		break;
+	case VHV_SET_SREGS:
+		keep_out_qemu_lme((void *)buf);
+		break;
 	case VHV_SET_CPUID:
 	case VHV_GET_CPUID:
 	case VHV_GET_MSRS:
@@ -481,6 +507,9 @@ static void random_ioctl(struct rng *r, struct obj *o)
 				m[i].index = chance(r, 85) ? idx[below(r, sizeof(idx) / 4)] : next(r);
 				if (chance(r, 90))
 					m[i].reserved = 0;
+				/* The vCPU's CR0 is not known here: see keep_out_qemu_lme(). */
+				if (m[i].index == 0xc0000080)
+					m[i].data &= ~EFER_LME;
 			}
 		}
 		break;
@@ -654,6 +683,7 @@ static void set_mode(struct rng *r, int fd)
 	}
 	if (mode >= 3)		/* and then whatever bits the input says */
 		fill(r, &s, sizeof(s));
+	keep_out_qemu_lme(&s);
 	ioctl(fd, VHV_SET_SREGS, &s);
 	memset(&g, 0, sizeof(g));
 	g.rip = CODE_START + below(r, REGION_SIZE - CODE_START - 16);
@@ -809,6 +839,8 @@ static void *worker(void *p)
 		step = dice < 2 ? S_OPEN : dice < 4 ? S_VM : dice < 8 ? S_VCPU :
 		       dice < 10 ? S_EVENTFD : dice < 18 ? S_CLOSE : dice < 20 ? S_REMAP :
 		       dice < 21 ? S_FORK : dice < 26 ? S_RUN : S_IOCTL;
+		if (skip_steps & (1u << step))
+			step = S_IOCTL;
 		switch (step) {
 		case S_OPEN:
 			fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
@@ -906,6 +938,29 @@ static unsigned int kmsg_reports(int fd)
 	return n;
 }
 
+/* ABI_FUZZ_SKIP=run,fork narrows a finding down to the steps it needs. */
+static int parse_skip(const char *list)
+{
+	char buf[128], *name, *save;
+	unsigned int i;
+
+	if (!list || !*list)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NR_STEPS && strcmp(name, step_name[i]); i++)
+			;
+		if (i == NR_STEPS || i == S_IOCTL) {
+			fprintf(stderr, "abi_fuzz: ABI_FUZZ_SKIP: '%s' is not a step that can be left out "
+				"(open, vm, vcpu, eventfd, close, remap, fork, run)\n", name);
+			return -1;
+		}
+		skip_steps |= 1u << i;
+	}
+	printf("# leaving out (ABI_FUZZ_SKIP): %s\n", list);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int secs = argc > 1 ? atoi(argv[1]) : 30;
@@ -924,10 +979,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (nthreads < 1 || nthreads > MAX_THREADS)
 		nthreads = 4;
+	if (parse_skip(getenv("ABI_FUZZ_SKIP")))
+		return 2;
 	printf("# abi_fuzz: seed %#llx, %u s, %u threads (repeat: abi_fuzz %u %#llx %u)\n",
 	       (unsigned long long)seed, secs, nthreads, secs, (unsigned long long)seed, nthreads);
 	if (!vhv_can_run("the ABI fuzzer"))
 		return tap_done();
+	printf("# left out: vCPU states with EFER.LME set and CR0.PG, CR4.PAE clear "
+	       "(QEMU's SVM model leaves L1 in the guest's CR0 at their exit; kvm_amd too)\n");
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: VHV_RUN returns EINTR */
 	kcov_probe();
 	signal(SIGPIPE, SIG_IGN);
