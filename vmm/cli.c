@@ -16,7 +16,7 @@ const char cli_usage[] =
 "  --kernel PATH        the kernel to boot\n"
 "  --initrd PATH        an initial ramdisk\n"
 "  --cmdline STR        the kernel command line (default: console=ttyS0)\n"
-"  --mem SIZE           guest RAM: 512M, 2G, ... (default 512M; plain number = MiB)\n"
+"  --mem SIZE           guest RAM (default 512M); see SIZE below\n"
 "  --cpus N             vCPUs, 1 to 64 (default 1)\n"
 "  --disk PATH[,ro]     a virtio-blk disk on a raw image (repeatable)\n"
 "  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
@@ -40,6 +40,10 @@ const char cli_usage[] =
 "  --verbose            say which backend runs the guest and why, and how the\n"
 "                       kernel was booted (on stderr)\n"
 "  --help, --version\n"
+"\n"
+"SIZE is a whole number and a unit: K, M, G or T, 1024-based, any case,\n"
+"also written KiB or KB (512M = 512MiB = 512mb), or B for bytes; a number\n"
+"without a unit is refused.\n"
 "\n"
 "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "Exit status: 0 guest powered off; 1 vhv-run error; 2 guest reset/reboot;\n"
@@ -70,46 +74,111 @@ int cli_exit_status(const struct vmm_exit_status *st)
 	}
 }
 
-int cli_parse_size(const char *s, uint64_t *bytes)
+/* K, M, G, T: binary units, any case; 0 for anything else. */
+static unsigned int unit_shift(char c)
 {
-	unsigned long long v;
-	unsigned int shift = 20;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 0:
-		break;
+	switch (c) {
 	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
+		return 10;
 	case 'm': case 'M':
-		end++;
-		break;
+		return 20;
 	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
+		return 30;
 	case 't': case 'T':
-		shift = 40;
-		end++;
-		break;
+		return 40;
 	default:
-		return -EINVAL;
+		return 0;
 	}
-	if (*end == 'i' || *end == 'B')	/* 512MiB, 2GB */
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end || v > (~0ull >> shift))
-		return -EINVAL;
+}
+
+/*
+ * For "1.5G": the same size as a whole number of a smaller unit ("1536M"),
+ * if there is one; else "".  whole and frac/10^digits are the number.
+ */
+static void fraction_hint(uint64_t whole, uint64_t frac, unsigned int digits,
+			  unsigned int shift, char *buf, size_t len)
+{
+	static const char units[] = "BKMGT";
+	uint64_t den = 1;
+
+	*buf = 0;
+	while (digits--)
+		den *= 10;
+	while (shift >= 10) {
+		shift -= 10;
+		if (whole > UINT64_MAX >> 10)
+			return;
+		whole <<= 10;
+		frac <<= 10;
+		whole += frac / den;
+		frac %= den;
+		if (!frac) {
+			snprintf(buf, len, " (%llu%c)", (unsigned long long)whole,
+				 units[shift / 10]);
+			return;
+		}
+	}
+}
+
+#define WHY(...) (snprintf(why, why_len, __VA_ARGS__), -EINVAL)
+
+/*
+ * Digits, then a unit: K, M, G or T, 1024-based, any case, spelt K, KiB
+ * or KB (512M, 512MiB, 512mb are one size), or B for bytes.  A bare
+ * number is refused: 512 means MiB to one tool and bytes to another, and
+ * a guest given 512 bytes or 512 GiB by mistake is worse than an error.
+ */
+int cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_len)
+{
+	const char *p = s, *unit;
+	uint64_t v = 0, frac = 0;
+	unsigned int shift, digits = 0;
+	char hint[32];
+
+	if (!*s)
+		return WHY("empty (a size is a number and a unit: 512M, 2G)");
+	if (*s == '-')
+		return WHY("a size cannot be negative");
+	if (*s < '0' || *s > '9')
+		return WHY("not a size (a number and a unit: 512M, 2G)");
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (*p - '0')) / 10)
+			return WHY("too large (2^64 bytes or more)");
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		/* Only to say what the whole number would be. */
+		for (p++; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+			frac = frac * 10 + (*p - '0');
+		shift = unit_shift(*p);
+		fraction_hint(v, frac, digits, shift, hint, sizeof(hint));
+		return WHY("fractions are not supported: give a whole number of a smaller unit%s",
+			   shift ? hint : "");
+	}
+	if (!*p)
+		return WHY("a size needs a unit (%sM? %sG?)", s, s);
+	unit = p;
+	shift = unit_shift(*p);
+	if (shift) {
+		p++;
+		if ((p[0] == 'i' || p[0] == 'I') && (p[1] == 'b' || p[1] == 'B'))
+			p += 2;
+		else if (*p == 'b' || *p == 'B')
+			p++;
+	} else if (*p == 'b' || *p == 'B') {
+		p++;
+	} else {
+		return WHY("unknown unit \"%s\" (K, M, G, T, or B for bytes)", unit);
+	}
+	if (*p)
+		return WHY("\"%s\" after the unit \"%.*s\"", p, (int)(p - unit), unit);
+	if (v > UINT64_MAX >> shift)
+		return WHY("too large (2^64 bytes or more)");
 	*bytes = v << shift;
 	return 0;
 }
+
+#undef WHY
 
 int cli_parse_mac(const char *s, uint8_t mac[6])
 {
@@ -192,7 +261,7 @@ static int parse_net(char *arg, struct cli_opts *o, char *err, size_t err_len)
 static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 			      size_t err_len)
 {
-	char *comma = strchr(arg, ',');
+	char *comma = strchr(arg, ','), why[128];
 
 	o->console = CLI_CONSOLE_FILE;
 	o->console_path = arg + 5;
@@ -202,8 +271,10 @@ static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 	if (strncmp(comma + 1, "max=", 4))
 		return ERR("--console %s: unknown option \"%s\" (only max=SIZE)",
 			   arg, comma + 1);
-	if (cli_parse_size(comma + 5, &o->console_max) || !o->console_max)
-		return ERR("--console %s: max must be a size like 64M or 1G (plain number = MiB)",
+	if (cli_parse_size(comma + 5, &o->console_max, why, sizeof(why)))
+		return ERR("--console %s: max: %s", arg, why);
+	if (!o->console_max)
+		return ERR("--console %s: max must be more than 0 (none drops everything: use --console none)",
 			   arg);
 	*comma = 0;
 	return 0;
@@ -231,7 +302,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
-	char *end;
+	char *end, why[128];
 	int c, r;
 
 	memset(o, 0, sizeof(*o));
@@ -255,8 +326,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 			o->cmdline = optarg;
 			break;
 		case 'm':
-			if (cli_parse_size(optarg, &o->mem))
-				return ERR("--mem %s: not a size (e.g. 512M, 2G)", optarg);
+			if (cli_parse_size(optarg, &o->mem, why, sizeof(why)))
+				return ERR("--mem %s: %s", optarg, why);
 			if (o->mem < VMM_MIN_RAM || o->mem % (2ull << 20) ||
 			    o->mem > (1ull << 40))
 				return ERR("--mem %s: must be a multiple of 2 MiB from 16M to 1T",

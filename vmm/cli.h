@@ -46,8 +46,11 @@ struct cli_opts {
 int cli_parse(int argc, char **argv, struct cli_opts *opts, char *err,
 	      size_t err_len);
 
-/* "512M", "2G", "1048576K", "64" (MiB): bytes, or -EINVAL. */
-int cli_parse_size(const char *s, uint64_t *bytes);
+/*
+ * "512M", "512MiB", "512mb", "2G", "64K", "4096B": bytes, or -EINVAL with
+ * why saying what is wrong ("a size needs a unit (512M? 512G?)").
+ */
+int cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_len);
 int cli_parse_mac(const char *s, uint8_t mac[6]);
 
 extern const char cli_usage[];

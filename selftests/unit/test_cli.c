@@ -156,11 +156,20 @@ static void test_console_file_max(void **state)
 	assert_int_equal(run("--kernel", "k", "--console",
 			     "file=/tmp/c,max=4096K", NULL), CLI_RUN);
 	assert_int_equal(o.console_max, 4ull << 20);
-	expect_error("--console file=/tmp/c,max=lots: max must be a size",
+	assert_int_equal(run("--kernel", "k", "--console",
+			     "file=/tmp/c,max=2mib", NULL), CLI_RUN);
+	assert_int_equal(o.console_max, 2ull << 20);
+	expect_error("--console file=/tmp/c,max=lots: max: not a size",
 		     run("--kernel", "k", "--console", "file=/tmp/c,max=lots",
 			 NULL));
-	expect_error("--console file=/tmp/c,max=0: max must be a size",
-		     run("--kernel", "k", "--console", "file=/tmp/c,max=0",
+	expect_error("--console file=/tmp/c,max=64: max: a size needs a unit (64M? 64G?)",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=64",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=0M: max must be more than 0",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=0M",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=: max: empty",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=",
 			 NULL));
 	expect_error("--console file=/tmp/c,size=1M: unknown option \"size=1M\" (only max=SIZE)",
 		     run("--kernel", "k", "--console", "file=/tmp/c,size=1M",
@@ -173,8 +182,16 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("--kernel: required", run(NULL));
-	expect_error("--mem 12Q: not a size", run("--kernel", "k", "--mem", "12Q", NULL));
-	expect_error("--mem -1", run("--kernel", "k", "--mem", "-1", NULL));
+	expect_error("--mem 12Q: unknown unit \"Q\"",
+		     run("--kernel", "k", "--mem", "12Q", NULL));
+	expect_error("--mem -1: a size cannot be negative",
+		     run("--kernel", "k", "--mem", "-1", NULL));
+	/* A bare number once meant MiB: now it is refused, with a hint. */
+	expect_error("--mem 512: a size needs a unit (512M? 512G?)",
+		     run("--kernel", "k", "--mem", "512", NULL));
+	expect_error("--mem 1.5G: fractions are not supported: give a whole number of a smaller unit (1536M)",
+		     run("--kernel", "k", "--mem", "1.5G", NULL));
+	expect_error("--mem : empty", run("--kernel", "k", "--mem", "", NULL));
 	expect_error("--mem 3M: must be a multiple of 2 MiB",
 		     run("--kernel", "k", "--mem", "3M", NULL));
 	expect_error("--mem 8M", run("--kernel", "k", "--mem", "8M", NULL));
@@ -206,22 +223,85 @@ static void test_errors(void **state)
 	expect_error("stray: unexpected argument", run("--kernel", "k", "stray", NULL));
 }
 
+static uint64_t size_ok(const char *s)
+{
+	char why[128] = "";
+	uint64_t b = 0xdead;
+
+	if (cli_parse_size(s, &b, why, sizeof(why)))
+		fail_msg("\"%s\" refused: %s", s, why);
+	return b;
+}
+
+static void size_refused(const char *s, const char *words)
+{
+	char why[128] = "";
+	uint64_t b = 0xdead;
+
+	assert_int_equal(cli_parse_size(s, &b, why, sizeof(why)), -EINVAL);
+	assert_int_equal(b, 0xdead);
+	if (strcmp(why, words))
+		fail_msg("\"%s\": why is \"%s\", want \"%s\"", s, why, words);
+}
+
+/* Every spelling people type, all 1024-based, any case. */
 static void test_sizes(void **state)
 {
-	uint64_t b;
-
 	(void)state;
-	assert_int_equal(cli_parse_size("64", &b), 0);
-	assert_int_equal(b, 64ull << 20);
-	assert_int_equal(cli_parse_size("1048576K", &b), 0);
-	assert_int_equal(b, 1ull << 30);
-	assert_int_equal(cli_parse_size("512MiB", &b), 0);
-	assert_int_equal(b, 512ull << 20);
-	assert_int_equal(cli_parse_size("3GB", &b), 0);
-	assert_int_equal(b, 3ull << 30);
-	assert_int_equal(cli_parse_size("", &b), -EINVAL);
-	assert_int_equal(cli_parse_size("G", &b), -EINVAL);
-	assert_int_equal(cli_parse_size("99999999999999T", &b), -EINVAL);
+	assert_int_equal(size_ok("512M"), 512ull << 20);
+	assert_int_equal(size_ok("512MiB"), 512ull << 20);
+	assert_int_equal(size_ok("512mb"), 512ull << 20);
+	assert_int_equal(size_ok("512MB"), 512ull << 20);
+	assert_int_equal(size_ok("512m"), 512ull << 20);
+	assert_int_equal(size_ok("512mib"), 512ull << 20);
+	assert_int_equal(size_ok("512Mb"), 512ull << 20);
+	assert_int_equal(size_ok("2G"), 2ull << 30);
+	assert_int_equal(size_ok("2GiB"), 2ull << 30);
+	assert_int_equal(size_ok("2gb"), 2ull << 30);
+	assert_int_equal(size_ok("1T"), 1ull << 40);
+	assert_int_equal(size_ok("1tib"), 1ull << 40);
+	assert_int_equal(size_ok("64K"), 64ull << 10);
+	assert_int_equal(size_ok("64k"), 64ull << 10);
+	assert_int_equal(size_ok("64KiB"), 64ull << 10);
+	assert_int_equal(size_ok("1048576K"), 1ull << 30);
+	assert_int_equal(size_ok("4096B"), 4096);
+	assert_int_equal(size_ok("4096b"), 4096);
+	assert_int_equal(size_ok("0512M"), 512ull << 20);	/* decimal, not octal */
+	assert_int_equal(size_ok("0M"), 0);
+	/* The largest of each: 2^64 - 1 bytes, and whole 2^54 - 1 TiB. */
+	assert_int_equal(size_ok("18446744073709551615B"), UINT64_MAX);
+	assert_int_equal(size_ok("16777215T"), 16777215ull << 40);
+}
+
+static void test_sizes_refused(void **state)
+{
+	(void)state;
+	size_refused("512", "a size needs a unit (512M? 512G?)");
+	size_refused("0", "a size needs a unit (0M? 0G?)");
+	size_refused("", "empty (a size is a number and a unit: 512M, 2G)");
+	size_refused("-1G", "a size cannot be negative");
+	size_refused("-512", "a size cannot be negative");
+	size_refused("+512M", "not a size (a number and a unit: 512M, 2G)");
+	size_refused(" 512M", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("G", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("lots", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("12Q", "unknown unit \"Q\" (K, M, G, T, or B for bytes)");
+	size_refused("0x200M", "unknown unit \"x200M\" (K, M, G, T, or B for bytes)");
+	size_refused("512 M", "unknown unit \" M\" (K, M, G, T, or B for bytes)");
+	size_refused("512MX", "\"X\" after the unit \"M\"");
+	size_refused("512MiBs", "\"s\" after the unit \"MiB\"");
+	size_refused("512Mi", "\"i\" after the unit \"M\"");
+	size_refused("512M ", "\" \" after the unit \"M\"");
+	size_refused("512BB", "\"B\" after the unit \"B\"");
+	size_refused("1.5G", "fractions are not supported: give a whole number of a smaller unit (1536M)");
+	size_refused("0.5k", "fractions are not supported: give a whole number of a smaller unit (512B)");
+	size_refused("1.3G", "fractions are not supported: give a whole number of a smaller unit");
+	size_refused("1.5", "fractions are not supported: give a whole number of a smaller unit");
+	/* 2^64 bytes, in each way of getting there. */
+	size_refused("16777216T", "too large (2^64 bytes or more)");
+	size_refused("18446744073709551616B", "too large (2^64 bytes or more)");
+	size_refused("99999999999999999999999M", "too large (2^64 bytes or more)");
+	size_refused("99999999999999T", "too large (2^64 bytes or more)");
 }
 
 static void test_exit_status(void **state)
@@ -270,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_sizes_refused),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_no_sandbox),
 		cmocka_unit_test(test_debug_exit),
