@@ -13,12 +13,12 @@ const char cli_usage[] =
 "\n"
 "Boots a kernel (bzImage, PVH ELF or Multiboot ELF) in a virtual machine.\n"
 "\n"
-"  --kernel PATH        the kernel to boot\n"
-"  --initrd PATH        an initial ramdisk\n"
-"  --cmdline STR        the kernel command line (default: console=ttyS0)\n"
-"  --mem SIZE           guest RAM (default 512M); see SIZE below\n"
-"  --cpus N             vCPUs, 1 to 64 (default 1)\n"
-"  --disk PATH[,ro]     a virtio-blk disk on a raw image (repeatable)\n"
+"  -k, --kernel PATH    the kernel to boot\n"
+"  -i, --initrd PATH    an initial ramdisk\n"
+"  -p, --cmdline STR    the kernel command line (default: console=ttyS0)\n"
+"  -m, --mem SIZE       guest RAM (default 512M); see SIZE below\n"
+"  -c, --cpus N         vCPUs, 1 to 64 (default 1)\n"
+"  -d, --disk PATH[,ro] a virtio-blk disk on a raw image (repeatable)\n"
 "  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
 "  --rng                a virtio-rng device\n"
 "  --debug-exit PORT    a debug-exit device at I/O port PORT (0x501, 0xf4, ...)\n"
@@ -37,9 +37,10 @@ const char cli_usage[] =
 "                       skip the guest's decompression; a DIR that is not\n"
 "                       yours alone (other owner, group/world-writable, a\n"
 "                       symbolic link on its path) is refused, said on stderr\n"
-"  --verbose            say which backend runs the guest and why, and how the\n"
+"  -v, --verbose        say which backend runs the guest and why, and how the\n"
 "                       kernel was booted (on stderr)\n"
-"  --help, --version\n"
+"  -h, --help           this text\n"
+"  -V, --version        the version\n"
 "\n"
 "SIZE is a whole number and a unit: K, M, G or T, 1024-based, any case,\n"
 "also written KiB or KB (512M = 512MiB = 512mb), or B for bytes; a number\n"
@@ -280,29 +281,54 @@ static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 	return 0;
 }
 
+/* Options with no short form: codes no short option can collide with. */
+enum {
+	OPT_NET = 256,
+	OPT_RNG,
+	OPT_DEBUG_EXIT,
+	OPT_CONSOLE,
+	OPT_BACKEND,
+	OPT_KERNEL_CACHE,
+};
+
+/* The short forms: kvmtool's -p for the command line, -c for CPUs. */
+static const char shortopts[] = ":k:i:p:m:c:d:vhV";
+
+/* How the user wrote the option getopt_long() complains about. */
+static const char *opt_name(char **argv, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1];
+
+	if (!strncmp(arg, "--", 2) || !optopt)
+		return arg;
+	/* "-vk" without an argument: name the -k, not the bundle. */
+	snprintf(buf, len, "-%c", optopt);
+	return buf;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	      size_t err_len)
 {
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
-		{ "cmdline", required_argument, NULL, 'c' },
+		{ "cmdline", required_argument, NULL, 'p' },
 		{ "mem", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'p' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "disk", required_argument, NULL, 'd' },
-		{ "net", required_argument, NULL, 'n' },
-		{ "rng", no_argument, NULL, 'r' },
-		{ "debug-exit", required_argument, NULL, 'D' },
-		{ "console", required_argument, NULL, 'C' },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "kernel-cache", required_argument, NULL, 'K' },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "kernel-cache", required_argument, NULL, OPT_KERNEL_CACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
-	char *end, why[128];
+	char *end, why[128], name[4];
 	int c, r;
 
 	memset(o, 0, sizeof(*o));
@@ -314,7 +340,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -322,7 +348,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'i':
 			o->initrd = optarg;
 			break;
-		case 'c':
+		case 'p':
 			o->cmdline = optarg;
 			break;
 		case 'm':
@@ -333,7 +359,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 				return ERR("--mem %s: must be a multiple of 2 MiB from 16M to 1T",
 					   optarg);
 			break;
-		case 'p':
+		case 'c':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || end == optarg || *optarg == '-' ||
@@ -347,15 +373,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 			if (r)
 				return r;
 			break;
-		case 'n':
+		case OPT_NET:
 			r = parse_net(optarg, o, err, err_len);
 			if (r)
 				return r;
 			break;
-		case 'r':
+		case OPT_RNG:
 			o->rng = 1;
 			break;
-		case 'D':
+		case OPT_DEBUG_EXIT:
 			/* The device claims 4 ports: the exit, a marker, two idle. */
 			errno = 0;
 			v = strtoul(optarg, &end, 0);
@@ -365,7 +391,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 					   optarg);
 			o->debug_exit_port = v;
 			break;
-		case 'C':
+		case OPT_CONSOLE:
 			if (!strcmp(optarg, "stdio")) {
 				o->console = CLI_CONSOLE_STDIO;
 			} else if (!strcmp(optarg, "none")) {
@@ -380,12 +406,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 					   optarg);
 			}
 			break;
-		case 'b':
+		case OPT_BACKEND:
 			if (vmm_backend_parse(optarg, &o->backend))
 				return ERR("--backend %s: must be vhv or kvm", optarg);
 			o->backend_set = 1;
 			break;
-		case 'K':
+		case OPT_KERNEL_CACHE:
 			if (!*optarg)
 				return ERR("--kernel-cache: empty path (use none to disable)");
 			o->no_kernel_cache = !strcmp(optarg, "none");
@@ -399,14 +425,15 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		case 'V':
 			return CLI_VERSION;
 		case ':':
-			return ERR("%s: needs an argument", argv[optind - 1]);
+			return ERR("%s: needs an argument",
+				   opt_name(argv, name, sizeof(name)));
 		default:
 			return ERR("%s: unknown option (see --help)",
-				   argv[optind - 1]);
+				   opt_name(argv, name, sizeof(name)));
 		}
 	}
 	if (optind < argc)
-		return ERR("%s: unexpected argument (options start with --)",
+		return ERR("%s: unexpected argument (options start with - or --)",
 			   argv[optind]);
 	if (!o->kernel)
 		return ERR("--kernel: required (the kernel to boot)");

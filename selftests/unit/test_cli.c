@@ -141,6 +141,60 @@ static void test_all_options(void **state)
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
 }
 
+/* The common flags' short forms: kvmtool's -p for the command line. */
+static void test_short_options(void **state)
+{
+	(void)state;
+	assert_int_equal(run("-k", "bz", "-i", "rd", "-m", "2G", "-c", "4", "-d",
+			     "a.img", "-d", "b.img,ro", "-p", "quiet", "-v", NULL),
+			 CLI_RUN);
+	assert_string_equal(o.kernel, "bz");
+	assert_string_equal(o.initrd, "rd");
+	assert_int_equal(o.mem, 2ull << 30);
+	assert_int_equal(o.cpus, 4);
+	assert_int_equal(o.nr_disks, 2);
+	assert_string_equal(o.disks[0].path, "a.img");
+	assert_true(o.disks[1].read_only);
+	assert_string_equal(o.cmdline, "quiet");
+	assert_true(o.verbose);
+	/* Attached arguments and bundled flags, as getopt allows. */
+	assert_int_equal(run("-kbz", "-m512M", "-c2", "-vp", "ro", NULL), CLI_RUN);
+	assert_string_equal(o.kernel, "bz");
+	assert_int_equal(o.mem, 512ull << 20);
+	assert_int_equal(o.cpus, 2);
+	assert_true(o.verbose);
+	assert_string_equal(o.cmdline, "ro");
+	assert_int_equal(run("-h", NULL), CLI_HELP);
+	assert_int_equal(run("-V", NULL), CLI_VERSION);
+	/* A bad value is named by the option's long name, whichever was typed. */
+	expect_error("--mem 512: a size needs a unit (512M? 512G?)",
+		     run("-k", "k", "-m", "512", NULL));
+	expect_error("--cpus 0: must be a number from 1 to 64",
+		     run("-k", "k", "-c", "0", NULL));
+	/* getopt's own complaints name the flag as it was written. */
+	expect_error("-k: needs an argument", run("-k", NULL));
+	expect_error("-k: needs an argument", run("-vk", NULL));
+	expect_error("-x: unknown option (see --help)", run("-k", "k", "-x", NULL));
+	expect_error("-x: unknown option (see --help)", run("-k", "k", "-vx", NULL));
+	/* Only the listed flags have short forms. */
+	expect_error("-r: unknown option", run("-k", "k", "-r", NULL));
+	expect_error("-n: unknown option", run("-k", "k", "-n", "tap=t", NULL));
+	expect_error("-C: unknown option", run("-k", "k", "-C", "none", NULL));
+	expect_error("-D: unknown option", run("-k", "k", "-D", "0x501", NULL));
+	expect_error("-K: unknown option", run("-k", "k", "-K", "none", NULL));
+	expect_error("-b: unknown option", run("-k", "k", "-b", "kvm", NULL));
+	/* Every short form is in the usage, beside its long name. */
+	assert_non_null(strstr(cli_usage, "-k, --kernel"));
+	assert_non_null(strstr(cli_usage, "-i, --initrd"));
+	assert_non_null(strstr(cli_usage, "-p, --cmdline"));
+	assert_non_null(strstr(cli_usage, "-m, --mem"));
+	assert_non_null(strstr(cli_usage, "-c, --cpus"));
+	assert_non_null(strstr(cli_usage, "-d, --disk"));
+	assert_non_null(strstr(cli_usage, "-v, --verbose"));
+	assert_non_null(strstr(cli_usage, "-h, --help"));
+	assert_non_null(strstr(cli_usage, "-V, --version"));
+}
+
 /* --console file=PATH has a size cap: 64 MiB unless max=SIZE says. */
 static void test_console_file_max(void **state)
 {
@@ -347,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_short_options),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
