@@ -15,7 +15,11 @@ const char cli_usage[] =
 "\n"
 "  -k, --kernel PATH    the kernel to boot\n"
 "  -i, --initrd PATH    an initial ramdisk\n"
-"  -p, --cmdline STR    the kernel command line (default: console=ttyS0)\n"
+"  -p, --cmdline ARGS   added to the default kernel command line:\n"
+"                       console=ttyS0, and root=/dev/vda when a --disk is\n"
+"                       given and no --initrd; a parameter given again here\n"
+"                       wins (Linux takes the last)\n"
+"  --cmdline-replace ARGS  the whole kernel command line instead (no default)\n"
 "  -m, --mem SIZE       guest RAM (default 512M); see SIZE below\n"
 "  -c, --cpus N         vCPUs, 1 to 64 (default 1)\n"
 "  -d, --disk PATH[,ro] a virtio-blk disk on a raw image (repeatable)\n"
@@ -37,8 +41,8 @@ const char cli_usage[] =
 "                       skip the guest's decompression; a DIR that is not\n"
 "                       yours alone (other owner, group/world-writable, a\n"
 "                       symbolic link on its path) is refused, said on stderr\n"
-"  -v, --verbose        say which backend runs the guest and why, and how the\n"
-"                       kernel was booted (on stderr)\n"
+"  -v, --verbose        say which backend runs the guest and why, the kernel\n"
+"                       command line, and how the kernel was booted (on stderr)\n"
 "  -h, --help           this text\n"
 "  -V, --version        the version\n"
 "\n"
@@ -281,6 +285,35 @@ static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 	return 0;
 }
 
+/*
+ * The kernel command line: --cmdline-replace as given, else the defaults
+ * (the console on COM1; root=/dev/vda when a disk is given and no initrd
+ * would find the root itself) then --cmdline's arguments, as kvmtool's -p
+ * adds to its defaults: Linux takes the last of a repeated parameter, so
+ * --cmdline root=/dev/vdb still wins.
+ */
+static int build_cmdline(struct cli_opts *o, char *err, size_t err_len)
+{
+	int n;
+
+	if (o->cmdline_add && o->cmdline_replace)
+		return ERR("--cmdline and --cmdline-replace: give one (--cmdline adds to the default line, --cmdline-replace is the whole line)");
+	if (o->cmdline_replace) {
+		o->cmdline = o->cmdline_replace;
+		return 0;
+	}
+	n = snprintf(o->cmdline_buf, sizeof(o->cmdline_buf), "%s%s%s%s",
+		     CLI_CMDLINE_CONSOLE,
+		     o->nr_disks && !o->initrd ? " " CLI_CMDLINE_ROOT : "",
+		     o->cmdline_add && *o->cmdline_add ? " " : "",
+		     o->cmdline_add ? o->cmdline_add : "");
+	if (n < 0 || (size_t)n >= sizeof(o->cmdline_buf))
+		return ERR("--cmdline: the command line would be %d bytes, more than the %d a kernel can take",
+			   n, CLI_CMDLINE_MAX - 1);
+	o->cmdline = o->cmdline_buf;
+	return 0;
+}
+
 /* Options with no short form: codes no short option can collide with. */
 enum {
 	OPT_NET = 256,
@@ -289,6 +322,7 @@ enum {
 	OPT_CONSOLE,
 	OPT_BACKEND,
 	OPT_KERNEL_CACHE,
+	OPT_CMDLINE_REPLACE,
 };
 
 /* The short forms: kvmtool's -p for the command line, -c for CPUs. */
@@ -313,6 +347,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "cmdline", required_argument, NULL, 'p' },
+		{ "cmdline-replace", required_argument, NULL, OPT_CMDLINE_REPLACE },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "disk", required_argument, NULL, 'd' },
@@ -334,7 +369,6 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	memset(o, 0, sizeof(*o));
 	o->mem = 512ull << 20;
 	o->cpus = 1;
-	o->cmdline = "console=ttyS0";
 	o->backend = VMM_BACKEND_VHV;
 	o->console = CLI_CONSOLE_STDIO;
 	o->console_max = CLI_CONSOLE_MAX_DEFAULT;
@@ -349,7 +383,14 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 			o->initrd = optarg;
 			break;
 		case 'p':
-			o->cmdline = optarg;
+			if (o->cmdline_add)
+				return ERR("--cmdline: given twice (one --cmdline takes all the arguments: --cmdline 'a b')");
+			o->cmdline_add = optarg;
+			break;
+		case OPT_CMDLINE_REPLACE:
+			if (o->cmdline_replace)
+				return ERR("--cmdline-replace: given twice (one takes the whole line: --cmdline-replace 'a b')");
+			o->cmdline_replace = optarg;
 			break;
 		case 'm':
 			if (cli_parse_size(optarg, &o->mem, why, sizeof(why)))
@@ -437,5 +478,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 			   argv[optind]);
 	if (!o->kernel)
 		return ERR("--kernel: required (the kernel to boot)");
+	r = build_cmdline(o, err, err_len);
+	if (r)
+		return r;
 	return CLI_RUN;
 }

@@ -14,8 +14,18 @@
 
 enum cli_console { CLI_CONSOLE_STDIO, CLI_CONSOLE_FILE, CLI_CONSOLE_NONE };
 
+/* The longest command line any loader takes (Linux's own limit is lower). */
+#define CLI_CMDLINE_MAX	65536
+/* The defaults --cmdline adds to: the console on COM1... */
+#define CLI_CMDLINE_CONSOLE	"console=ttyS0"
+/* ...and the first disk as root when there is no initrd to find one. */
+#define CLI_CMDLINE_ROOT	"root=/dev/vda"
+
 struct cli_opts {
-	const char *kernel, *initrd, *cmdline;
+	const char *kernel, *initrd;
+	const char *cmdline;		/* the final line: built or replaced */
+	const char *cmdline_add;	/* --cmdline: after the defaults */
+	const char *cmdline_replace;	/* --cmdline-replace: the whole line */
 	uint64_t mem;
 	unsigned int cpus;
 	enum vmm_backend_kind backend;
@@ -32,6 +42,7 @@ struct cli_opts {
 	const char *kernel_cache;	/* NULL: the default directory */
 	int no_kernel_cache;
 	int verbose;
+	char cmdline_buf[CLI_CMDLINE_MAX];	/* where a built line lives */
 };
 
 #define CLI_RUN		0

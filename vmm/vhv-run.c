@@ -182,6 +182,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhv-run: backend: %s (--backend %s)\n",
 			vmm_backend_name(o.backend), vmm_backend_name(o.backend));
 	}
+	if (o.verbose)
+		fprintf(stderr, "vhv-run: command line: %s%s\n", o.cmdline,
+			o.cmdline_replace ? " (--cmdline-replace)" : "");
 	cfg = (struct vmm_vm_config){ .backend = o.backend, .ram_size = o.mem,
 				      .nr_vcpus = o.cpus };
 	vm = vmm_vm_create(&cfg, &err);

@@ -115,7 +115,8 @@ static void test_all_options(void **state)
 	assert_false(o.no_kernel_cache);
 	assert_true(o.verbose);
 	assert_string_equal(o.initrd, "i");
-	assert_string_equal(o.cmdline, "quiet");
+	/* Disks, but an initrd: it finds the root, so no root=. */
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
 	assert_int_equal(o.mem, 2ull << 30);
 	assert_int_equal(o.cpus, 2);
 	assert_int_equal(o.nr_disks, 2);
@@ -141,6 +142,62 @@ static void test_all_options(void **state)
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
 }
 
+/*
+ * --cmdline adds to the defaults (console on COM1; root=/dev/vda with a
+ * disk and no initrd), as kvmtool's -p; --cmdline-replace is the line.
+ */
+static void test_cmdline(void **state)
+{
+	static char big[CLI_CMDLINE_MAX];
+	char *argv[6] = { "vhv-run", "-k", "k", "--cmdline", big, NULL };
+
+	(void)state;
+	assert_int_equal(run("-k", "k", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	assert_int_equal(run("-k", "k", "--cmdline", "quiet panic=-1", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet panic=-1");
+	assert_int_equal(run("-k", "k", "-p", "", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	/* A disk and no initrd: the disk is the root. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 root=/dev/vda");
+	assert_int_equal(run("-k", "k", "-d", "a.img,ro", "-d", "b.img",
+			     "-p", "root=/dev/vdb rw", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 root=/dev/vda root=/dev/vdb rw");
+	/* An initrd finds its own root, whatever the disks. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", "-i", "rd", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	assert_int_equal(run("-k", "k", "-i", "rd", "-p", "quiet", "-d", "a.img",
+			     NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
+	/* --cmdline-replace: exactly what was given, even nothing. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", "--cmdline-replace",
+			     "hello multiboot", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "hello multiboot");
+	assert_int_equal(run("-k", "k", "--cmdline-replace", "", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "");
+	expect_error("--cmdline and --cmdline-replace: give one",
+		     run("-k", "k", "--cmdline", "a", "--cmdline-replace", "b", NULL));
+	expect_error("--cmdline and --cmdline-replace: give one",
+		     run("-k", "k", "--cmdline-replace", "b", "-p", "a", NULL));
+	expect_error("--cmdline: given twice",
+		     run("-k", "k", "--cmdline", "a", "-p", "b", NULL));
+	expect_error("--cmdline-replace: given twice",
+		     run("-k", "k", "--cmdline-replace", "a", "--cmdline-replace",
+			 "b", NULL));
+	expect_error("--cmdline-replace: needs an argument",
+		     run("-k", "k", "--cmdline-replace", NULL));
+	/* The whole line must fit what a loader takes. */
+	memset(big, 'x', sizeof(big) - 1 - strlen("console=ttyS0 "));
+	assert_int_equal(cli_parse(5, argv, &o, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(strlen(o.cmdline), CLI_CMDLINE_MAX - 1);
+	big[strlen(big)] = 'x';
+	assert_int_equal(cli_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "--cmdline: the command line would be 65536 bytes, more than the 65535"))
+		fail_msg("error \"%s\"", err);
+	assert_non_null(strstr(cli_usage, "--cmdline-replace ARGS"));
+}
+
 /* The common flags' short forms: kvmtool's -p for the command line. */
 static void test_short_options(void **state)
 {
@@ -155,7 +212,7 @@ static void test_short_options(void **state)
 	assert_int_equal(o.nr_disks, 2);
 	assert_string_equal(o.disks[0].path, "a.img");
 	assert_true(o.disks[1].read_only);
-	assert_string_equal(o.cmdline, "quiet");
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
 	assert_true(o.verbose);
 	/* Attached arguments and bundled flags, as getopt allows. */
 	assert_int_equal(run("-kbz", "-m512M", "-c2", "-vp", "ro", NULL), CLI_RUN);
@@ -163,7 +220,7 @@ static void test_short_options(void **state)
 	assert_int_equal(o.mem, 512ull << 20);
 	assert_int_equal(o.cpus, 2);
 	assert_true(o.verbose);
-	assert_string_equal(o.cmdline, "ro");
+	assert_string_equal(o.cmdline, "console=ttyS0 ro");
 	assert_int_equal(run("-h", NULL), CLI_HELP);
 	assert_int_equal(run("-V", NULL), CLI_VERSION);
 	/* A bad value is named by the option's long name, whichever was typed. */
@@ -402,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
