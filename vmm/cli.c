@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vhv-run's arguments: parsing and checking, each error naming its option. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/cli.h"
 
@@ -482,4 +485,67 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 	if (r)
 		return r;
 	return CLI_RUN;
+}
+
+/*
+ * A file an option names opens as libvmm will open it, and is of a type
+ * it takes.  O_NONBLOCK: a FIFO must not hang the check.
+ */
+static int check_file(const char *opt, const char *path, int flags,
+		      bool block_ok, char *err, size_t err_len)
+{
+	struct stat st;
+	int fd, e = 0;
+
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		if ((e == EACCES || e == EROFS) && (flags & O_ACCMODE) == O_RDWR)
+			return ERR("%s %s: %s (a disk is opened read-write; %s,ro is read-only)",
+				   opt, path, strerror(e), path);
+		return ERR("%s %s: %s", opt, path, strerror(e));
+	}
+	if (fstat(fd, &st))
+		e = errno;
+	close(fd);
+	if (e)
+		return ERR("%s %s: %s", opt, path, strerror(e));
+	if (S_ISDIR(st.st_mode))
+		return ERR("%s %s: is a directory", opt, path);
+	if (!S_ISREG(st.st_mode) && !(block_ok && S_ISBLK(st.st_mode)))
+		return ERR("%s %s: not a regular file%s", opt, path,
+			   block_ok ? " or block device" : "");
+	return 0;
+}
+
+int cli_check_files(const struct cli_opts *o, char *err, size_t err_len)
+{
+	unsigned int i;
+	int r;
+
+	r = check_file("--kernel", o->kernel, O_RDONLY, false, err, err_len);
+	if (!r && o->initrd)
+		r = check_file("--initrd", o->initrd, O_RDONLY, false, err, err_len);
+	for (i = 0; !r && i < o->nr_disks; i++)
+		r = check_file("--disk", o->disks[i].path,
+			       o->disks[i].read_only ? O_RDONLY : O_RDWR, true,
+			       err, err_len);
+	return r;
+}
+
+const char *cli_backend_hint(enum vmm_backend_kind kind, int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+	case EACCES:
+	case EPERM:
+	case ENOTSUP:
+	case EBUSY:
+		return kind == VMM_BACKEND_VHV ? "; or --backend kvm" :
+						 "; or --backend vhv";
+	default:
+		return "";
+	}
 }

@@ -64,6 +64,21 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts, char *err,
 int cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_len);
 int cli_parse_mac(const char *s, uint8_t mac[6]);
 
+/*
+ * The files opts names (kernel, initrd, disks) open as libvmm will open
+ * them (read-write for a disk without ,ro) and are of a type it takes:
+ * 0, or -EINVAL with err naming the option, the path and what is wrong.
+ * Before any device is opened, so that a missing kernel is reported as
+ * such on a machine without a hypervisor.
+ */
+int cli_check_files(const struct cli_opts *opts, char *err, size_t err_len);
+
+/*
+ * What vhv-run adds to an error making a VM on backend kind that means
+ * "no usable hypervisor here" (err: -errno): the other backend; else "".
+ */
+const char *cli_backend_hint(enum vmm_backend_kind kind, int err);
+
 extern const char cli_usage[];
 
 /*

@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 		       LIBVMM_VERSION_MINOR, LIBVMM_VERSION_PATCH);
 		return 0;
 	}
-	if (r < 0) {
+	/* The user's files first: their problems are not the hypervisor's. */
+	if (r < 0 || cli_check_files(&o, msg, sizeof(msg))) {
 		fprintf(stderr, "vhv-run: %s\n", msg);
 		return 1;
 	}
@@ -152,7 +153,9 @@ int main(int argc, char **argv)
 			   0644);
 		if (out < 0) {
 			snprintf(msg, sizeof(msg), "%s", strerror(errno));
-			return fail("--console file", msg);
+			fprintf(stderr, "vhv-run: --console file=%s: %s\n",
+				o.console_path, msg);
+			return 1;
 		}
 		break;
 	case CLI_CONSOLE_NONE:
@@ -188,8 +191,11 @@ int main(int argc, char **argv)
 	cfg = (struct vmm_vm_config){ .backend = o.backend, .ram_size = o.mem,
 				      .nr_vcpus = o.cpus };
 	vm = vmm_vm_create(&cfg, &err);
-	if (!vm)
-		return fail(vmm_backend_name(o.backend), err.msg);
+	if (!vm) {
+		snprintf(msg, sizeof(msg), "%s%s", err.msg,
+			 cli_backend_hint(o.backend, err.err));
+		return fail(vmm_backend_name(o.backend), msg);
+	}
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
 					.console_in = in, .console_out = out,
 					.console_max = o.console == CLI_CONSOLE_FILE ?

@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vmm/cli.h"
@@ -415,6 +418,107 @@ static void test_sizes_refused(void **state)
 	size_refused("99999999999999T", "too large (2^64 bytes or more)");
 }
 
+static void expect_files(const char *words, int r)
+{
+	assert_int_equal(r, -EINVAL);
+	if (strcmp(err, words))
+		fail_msg("error \"%s\", want \"%s\"", err, words);
+}
+
+/*
+ * The files named are checked before any device opens: each problem named
+ * with its option, path and errno text.
+ */
+static void test_check_files(void **state)
+{
+	char dir[] = "/tmp/vhv-cli-XXXXXX", k[64], rd[64], img[64], fifo[64];
+	char ro[80], want[160];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(k, sizeof(k), "%s/bz", dir);
+	snprintf(rd, sizeof(rd), "%s/rd", dir);
+	snprintf(img, sizeof(img), "%s/a.img", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	f = fopen(k, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(link(k, rd), 0);
+	assert_int_equal(link(k, img), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	assert_int_equal(run("-k", k, "-i", rd, "-d", img, "-d", "/dev/null,ro", NULL),
+			 CLI_RUN);
+	/* /dev/null is neither a file nor a block device. */
+	snprintf(want, sizeof(want), "--disk /dev/null: not a regular file or block device");
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-i", rd, "-d", img, NULL), CLI_RUN);
+	assert_int_equal(cli_check_files(&o, err, sizeof(err)), 0);
+
+	assert_int_equal(run("-k", "/nonexistent/bz", NULL), CLI_RUN);
+	expect_files("--kernel /nonexistent/bz: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-i", "/nonexistent/rd", NULL), CLI_RUN);
+	expect_files("--initrd /nonexistent/rd: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-d", img, "-d", "/nonexistent/b.img,ro", NULL),
+			 CLI_RUN);
+	expect_files("--disk /nonexistent/b.img: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	/* A directory opens read-only: it is refused for what it is. */
+	assert_int_equal(run("-k", dir, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--kernel %s: is a directory", dir);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	snprintf(ro, sizeof(ro), "%s,ro", dir);
+	assert_int_equal(run("-k", k, "-d", ro, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--disk %s: is a directory", dir);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	/* A FIFO is refused without waiting for a writer. */
+	assert_int_equal(run("-k", k, "-i", fifo, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--initrd %s: not a regular file", fifo);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+
+	/*
+	 * A disk without ,ro must open read-write.  A read-only sysfs file
+	 * refuses that even to root; a 0444 file does for anyone else.
+	 */
+	if (!access("/sys/kernel/uevent_seqnum", R_OK)) {
+		assert_int_equal(run("-k", k, "-d", "/sys/kernel/uevent_seqnum", NULL),
+				 CLI_RUN);
+		expect_files("--disk /sys/kernel/uevent_seqnum: Permission denied (a disk is opened read-write; /sys/kernel/uevent_seqnum,ro is read-only)",
+			     cli_check_files(&o, err, sizeof(err)));
+		assert_int_equal(run("-k", k, "-d", "/sys/kernel/uevent_seqnum,ro",
+				     NULL), CLI_RUN);
+		assert_int_equal(cli_check_files(&o, err, sizeof(err)), 0);
+	}
+	if (geteuid()) {
+		assert_int_equal(chmod(k, 0), 0);
+		assert_int_equal(run("-k", k, NULL), CLI_RUN);
+		snprintf(want, sizeof(want), "--kernel %s: Permission denied", k);
+		expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	}
+	unlink(fifo);
+	unlink(img);
+	unlink(rd);
+	unlink(k);
+	rmdir(dir);
+}
+
+/* "No usable hypervisor" errors point at the other backend; others do not. */
+static void test_backend_hint(void **state)
+{
+	(void)state;
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOENT), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -EACCES), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -EBUSY), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOTSUP), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -ENODEV), "; or --backend vhv");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -EPERM), "; or --backend vhv");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOMEM), "");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -EINVAL), "");
+}
+
 static void test_exit_status(void **state)
 {
 	struct vmm_exit_status st = { VMM_STOP_POWEROFF, 0 };
@@ -460,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_short_options),
 		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_check_files),
+		cmocka_unit_test(test_backend_hint),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
