@@ -47,7 +47,7 @@ const char cli_usage[] =
 "  -v, --verbose        say which backend runs the guest and why, the kernel\n"
 "                       command line, and how the kernel was booted (on stderr)\n"
 "  -h, --help           this text\n"
-"  -V, --version        the version\n"
+"  -V, --version        the version and the git commit it was built from\n"
 "\n"
 "SIZE is a whole number and a unit: K, M, G or T, 1024-based, any case,\n"
 "also written KiB or KB (512M = 512MiB = 512mb), or B for bytes; a number\n"

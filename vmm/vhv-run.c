@@ -18,6 +18,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/device.h"
+#include "version.h"	/* generated: build/version.h */
 
 static struct termios saved_tio;
 static int tio_saved;
@@ -133,8 +134,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (r == CLI_VERSION) {
-		printf("vhv-run (libvmm %u.%u.%u)\n", LIBVMM_VERSION_MAJOR,
-		       LIBVMM_VERSION_MINOR, LIBVMM_VERSION_PATCH);
+		printf("vhv-run %s (git %s)\n", VHV_VERSION, VHV_COMMIT);
 		return 0;
 	}
 	/* The user's files first: their problems are not the hypervisor's. */
