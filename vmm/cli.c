@@ -53,10 +53,20 @@ const char cli_usage[] =
 "also written KiB or KB (512M = 512MiB = 512mb), or B for bytes; a number\n"
 "without a unit is refused.\n"
 "\n"
-"On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
+"(a line on stderr says so as the guest starts; none when stdin is no terminal).\n"
 "Exit status: 0 guest powered off; 1 vhv-run error; 2 guest reset/reboot;\n"
 "3 guest crashed (triple fault); 4 stopped by a signal or Ctrl-A x;\n"
 "64+v (v < 64) guest wrote v to the --debug-exit port.\n";
+
+/* The escape is the UART's (devices/serial.c), as QEMU's -serial stdio. */
+const char cli_banner[] =
+"vhv-run: the console is this terminal: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n";
+
+bool cli_want_banner(const struct cli_opts *o, bool stdin_tty)
+{
+	return o->console == CLI_CONSOLE_STDIO && stdin_tty;
+}
 
 bool cli_no_sandbox(const char *env)
 {

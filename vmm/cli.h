@@ -81,6 +81,14 @@ const char *cli_backend_hint(enum vmm_backend_kind kind, int err);
 
 extern const char cli_usage[];
 
+/* What vhv-run says on stderr before a guest runs on the terminal. */
+extern const char cli_banner[];
+/*
+ * Whether to say it: the console is stdio and stdin is a terminal (a
+ * test that pipes stdin hears nothing).
+ */
+bool cli_want_banner(const struct cli_opts *opts, bool stdin_tty);
+
 /*
  * Whether VHV_RUN_NO_SANDBOX's value (NULL: unset) turns the sandbox off:
  * only "1" does.

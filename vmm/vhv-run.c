@@ -232,8 +232,11 @@ int main(int argc, char **argv)
 		return fail(msg, "");
 	}
 
-	if (in == STDIN_FILENO)
+	if (in == STDIN_FILENO) {
+		if (cli_want_banner(&o, isatty(STDIN_FILENO)))
+			fputs(cli_banner, stderr);
 		raw_terminal();
+	}
 	r = vmm_vm_start(vm);
 	if (!r)
 		r = vmm_vm_wait(vm, &st);

@@ -540,6 +540,25 @@ static void test_exit_status(void **state)
 	assert_int_equal(cli_exit_status(&st), 71);
 }
 
+/* The banner: only with the console on a terminal's stdin. */
+static void test_banner(void **state)
+{
+	(void)state;
+	assert_int_equal(run("-k", "k", NULL), CLI_RUN);
+	assert_true(cli_want_banner(&o, true));
+	assert_false(cli_want_banner(&o, false));
+	assert_int_equal(run("-k", "k", "--console", "stdio", NULL), CLI_RUN);
+	assert_true(cli_want_banner(&o, true));
+	assert_int_equal(run("-k", "k", "--console", "none", NULL), CLI_RUN);
+	assert_false(cli_want_banner(&o, true));
+	assert_int_equal(run("-k", "k", "--console", "file=/tmp/c", NULL), CLI_RUN);
+	assert_false(cli_want_banner(&o, true));
+	/* One line, saying how to quit and how to send the escape itself. */
+	assert_non_null(strstr(cli_banner, "Ctrl-A x quits"));
+	assert_non_null(strstr(cli_banner, "Ctrl-A Ctrl-A sends Ctrl-A"));
+	assert_int_equal(strchr(cli_banner, '\n') - cli_banner, strlen(cli_banner) - 1);
+}
+
 /*
  * The sandbox is off only when asked for explicitly: "0", "", "no" or
  * "false" would be read as "off" by no one.
@@ -566,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_check_files),
 		cmocka_unit_test(test_backend_hint),
+		cmocka_unit_test(test_banner),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
