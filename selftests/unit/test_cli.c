@@ -416,6 +416,9 @@ static void test_sizes_refused(void **state)
 	size_refused("18446744073709551616B", "too large (2^64 bytes or more)");
 	size_refused("99999999999999999999999M", "too large (2^64 bytes or more)");
 	size_refused("99999999999999T", "too large (2^64 bytes or more)");
+	/* --help says the same. */
+	assert_non_null(strstr(cli_usage, "SIZE is a whole number and a unit"));
+	assert_null(strstr(cli_usage, "plain number"));
 }
 
 static void expect_files(const char *words, int r)
@@ -557,6 +560,7 @@ static void test_banner(void **state)
 	assert_non_null(strstr(cli_banner, "Ctrl-A x quits"));
 	assert_non_null(strstr(cli_banner, "Ctrl-A Ctrl-A sends Ctrl-A"));
 	assert_int_equal(strchr(cli_banner, '\n') - cli_banner, strlen(cli_banner) - 1);
+	assert_non_null(strstr(cli_usage, "a line on stderr says so as the guest starts"));
 }
 
 /*
