@@ -93,7 +93,6 @@ int vmm_backend_decide(const struct vmm_backend_probe *vhv,
 	/* Both devices tried: each with why not, and what to do about it. */
 	if (err) {
 		bool vhv_hint = vhv->err && *vhv->hint, kvm_hint = *kvm->hint;
-
 		size_t max = sizeof(err->msg);
 
 		err->err = -ENODEV;

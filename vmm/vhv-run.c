@@ -192,9 +192,9 @@ int main(int argc, char **argv)
 				      .nr_vcpus = o.cpus };
 	vm = vmm_vm_create(&cfg, &err);
 	if (!vm) {
-		snprintf(msg, sizeof(msg), "%s%s", err.msg,
-			 cli_backend_hint(o.backend, err.err));
-		return fail(vmm_backend_name(o.backend), msg);
+		fprintf(stderr, "vhv-run: %s: %s%s\n", vmm_backend_name(o.backend),
+			err.msg, cli_backend_hint(o.backend, err.err));
+		return 1;
 	}
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
 					.console_in = in, .console_out = out,
