@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* vhv-run's command line, parsed without side effects (unit-tested). */
+/*
+ * vhv-run's command line, parsed without side effects, and the files it
+ * names checked before any device is opened (all unit-tested).
+ */
 #ifndef VMM_CLI_H
 #define VMM_CLI_H
 
