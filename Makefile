@@ -14,6 +14,14 @@ KVER ?= $(shell tools/kernels --default)
 KDIR ?= /lib/modules/$(KVER)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo $(KVER))
 
+# The project's one version: vhv-run --version says it (and vhv.ko's
+# modinfo is to say the same).  The commit is git's, from this tree only
+# (a tarball unpacked inside another repository says unknown); packaging
+# may pass VHV_COMMIT=... itself.
+VHV_VERSION := 0.1.0
+VHV_COMMIT ?= $(shell [ "$$(git -C $(CURDIR) rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+	git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+
 CC ?= cc
 CXX ?= c++
 CFLAGS ?= -O2 -g
@@ -48,7 +56,7 @@ VMM_LDLIBS := $(URING_LIBS) -lseccomp -llzma -lzstd -lz -pthread
 LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
 
 .PHONY: all module modules-all userspace selftests unit unit-run check run install \
-	bench deps clean
+	bench deps clean FORCE
 .DEFAULT_GOAL := all
 
 all: userspace module
@@ -83,6 +91,16 @@ $(B)/libvmm.a: $(LIBVMM_OBJS)
 
 $(B)/vhv-run: $(B)/vmm/vhv-run.o $(B)/libvmm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(VMM_LDLIBS)
+
+# Looked at on every make, rewritten only when the version or commit
+# changed: a new commit rebuilds vhv-run, an unchanged tree nothing.
+$(B)/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define VHV_VERSION "%s"\n#define VHV_COMMIT "%s"\n' \
+		'$(VHV_VERSION)' '$(VHV_COMMIT)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(B)/vmm/vhv-run.o: $(B)/version.h
+$(B)/vmm/vhv-run.o: ALL_CFLAGS += -I$(B)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

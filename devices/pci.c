@@ -17,9 +17,19 @@
 #define PCI_RCR_OFFSET		1		/* 0xCF9: reset control */
 #define PCI_RCR_RESET		0x04
 
-/* A vendor id for the bridge that no Linux quirk table matches. */
-#define PCI_HOST_VENDOR		0x1b36
-#define PCI_HOST_DEVICE		0x0008
+/*
+ * The host bridge is Intel's 82441FX (440FX PMC), 8086:1237, as QEMU's pc
+ * machine and crosvm present it: well known to every guest, and not
+ * QEMU's own 1b36:0008 (Red Hat's vendor ID, not ours to use).  Linux
+ * binds no driver to it: intel-agp lists the ID but, with no Intel IGD
+ * in the machine, gives up (-ENODEV, silently without an AGP capability);
+ * its two quirks only flag old capture cards' PCI-to-PCI transfers
+ * (Natoma) and look for a PIIX3 there is none of (passive release).
+ * Cloud Hypervisor and Firecracker present 8086:0d57 instead, a virtual
+ * host bridge of their own in Intel's ID space that no table knows.
+ */
+#define PCI_HOST_VENDOR		0x8086
+#define PCI_HOST_DEVICE		0x1237
 #define PCI_CLASS_HOST_BRIDGE	0x060000
 
 struct pci_bus {

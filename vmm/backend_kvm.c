@@ -40,6 +40,8 @@ void vmm_kvm_probe(struct vmm_backend_probe *p)
 		p->err = -errno;
 		snprintf(p->why, sizeof(p->why), "/dev/kvm: %s",
 			 errno == ENOENT ? "no such device" : strerror(errno));
+		vmm_backend_open_advice(VMM_BACKEND_KVM, "/dev/kvm", p->err,
+					p->hint, sizeof(p->hint));
 		return;
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -66,9 +68,15 @@ static int kvm_vm_create(struct vmm_vm *vm)
 	int v;
 
 	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0)
-		return vmm_set_error(vm, -errno, "/dev/kvm: %s",
-				     strerror(errno));
+	if (vm->sys_fd < 0) {
+		int e = -errno;
+		char hint[96];
+
+		vmm_backend_open_advice(VMM_BACKEND_KVM, "/dev/kvm", e, hint,
+					sizeof(hint));
+		return vmm_set_error(vm, e, "/dev/kvm: %s%s%s%s", strerror(-e),
+				     *hint ? " (" : "", hint, *hint ? ")" : "");
+	}
 	v = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
 		return vmm_set_error(vm, -ENOTSUP,

@@ -23,6 +23,8 @@ void vmm_vhv_probe(struct vmm_backend_probe *p)
 		p->err = -errno;
 		snprintf(p->why, sizeof(p->why), "/dev/vhv: %s",
 			 errno == ENOENT ? "no such device" : strerror(errno));
+		vmm_backend_open_advice(VMM_BACKEND_VHV, "/dev/vhv", p->err,
+					p->hint, sizeof(p->hint));
 		return;
 	}
 	v = ioctl(fd, VHV_GET_API_VERSION, 0);
@@ -30,6 +32,8 @@ void vmm_vhv_probe(struct vmm_backend_probe *p)
 		p->err = -ENOTSUP;
 		snprintf(p->why, sizeof(p->why), "/dev/vhv: API version %d, need %d",
 			 v, VHV_API_VERSION);
+		snprintf(p->hint, sizeof(p->hint),
+			 "load the vhv.ko built with this libvmm");
 	} else if (ioctl(fd, VHV_CHECK_CAP, VHV_CAP_RUN) != 1) {
 		p->err = -ENOTSUP;
 		snprintf(p->why, sizeof(p->why),
@@ -45,10 +49,12 @@ void vmm_vhv_probe(struct vmm_backend_probe *p)
 
 		if (vm < 0) {
 			p->err = -errno;
-			if (errno == EBUSY)
+			if (errno == EBUSY) {
 				snprintf(p->why, sizeof(p->why),
 					 "/dev/vhv: another hypervisor holds the CPU");
-			else
+				snprintf(p->hint, sizeof(p->hint),
+					 "unload kvm_amd/kvm_intel, or load kvm with enable_virt_at_load=0");
+			} else
 				snprintf(p->why, sizeof(p->why),
 					 "/dev/vhv: VHV_CREATE_VM: %s",
 					 strerror(errno));
@@ -65,15 +71,20 @@ static int vhv_vm_create(struct vmm_vm *vm)
 	int v;
 
 	vm->sys_fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0)
-		return vmm_set_error(vm, -errno,
-				     "/dev/vhv: %s (is vhv.ko loaded?)",
-				     strerror(errno));
+	if (vm->sys_fd < 0) {
+		int e = -errno;
+		char hint[96];
+
+		vmm_backend_open_advice(VMM_BACKEND_VHV, "/dev/vhv", e, hint,
+					sizeof(hint));
+		return vmm_set_error(vm, e, "/dev/vhv: %s%s%s%s", strerror(-e),
+				     *hint ? " (" : "", hint, *hint ? ")" : "");
+	}
 	v = ioctl(vm->sys_fd, VHV_GET_API_VERSION, 0);
 	if (v != VHV_API_VERSION)
 		return vmm_set_error(vm, -ENOTSUP,
-				     "/dev/vhv: API version %d, need %d", v,
-				     VHV_API_VERSION);
+				     "/dev/vhv: API version %d, need %d (load the vhv.ko built with this libvmm)",
+				     v, VHV_API_VERSION);
 	if (ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_RUN) != 1)
 		return vmm_set_error(vm, -ENOTSUP,
 				     "vhv.ko cannot execute guests on this host yet (VHV_CAP_RUN is 0)");
@@ -86,7 +97,7 @@ static int vhv_vm_create(struct vmm_vm *vm)
 	if (vm->vm_fd < 0)
 		return vmm_set_error(vm, -errno, "VHV_CREATE_VM: %s%s",
 				     strerror(errno),
-				     errno == EBUSY ? " (another hypervisor holds the CPU; see dmesg)" : "");
+				     errno == EBUSY ? " (another hypervisor holds the CPU, see dmesg: unload kvm_amd/kvm_intel, or load kvm with enable_virt_at_load=0)" : "");
 	/* Doorbells in the kernel need no irqchip: asked for on their own. */
 	vm->backend_ioeventfd = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IOEVENTFD) > 0;
 	vm->caps.irqchip = ioctl(vm->sys_fd, VHV_CHECK_CAP, VHV_CAP_IRQCHIP) > 0;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* vhv-run's command line, parsed without side effects (unit-tested). */
+/*
+ * vhv-run's command line, parsed without side effects, and the files it
+ * names checked before any device is opened (all unit-tested).
+ */
 #ifndef VMM_CLI_H
 #define VMM_CLI_H
 
@@ -14,8 +17,18 @@
 
 enum cli_console { CLI_CONSOLE_STDIO, CLI_CONSOLE_FILE, CLI_CONSOLE_NONE };
 
+/* The longest command line any loader takes (Linux's own limit is lower). */
+#define CLI_CMDLINE_MAX	65536
+/* The defaults --cmdline adds to: the console on COM1... */
+#define CLI_CMDLINE_CONSOLE	"console=ttyS0"
+/* ...and the first disk as root when there is no initrd to find one. */
+#define CLI_CMDLINE_ROOT	"root=/dev/vda"
+
 struct cli_opts {
-	const char *kernel, *initrd, *cmdline;
+	const char *kernel, *initrd;
+	const char *cmdline;		/* the final line: built or replaced */
+	const char *cmdline_add;	/* --cmdline: after the defaults */
+	const char *cmdline_replace;	/* --cmdline-replace: the whole line */
 	uint64_t mem;
 	unsigned int cpus;
 	enum vmm_backend_kind backend;
@@ -32,6 +45,7 @@ struct cli_opts {
 	const char *kernel_cache;	/* NULL: the default directory */
 	int no_kernel_cache;
 	int verbose;
+	char cmdline_buf[CLI_CMDLINE_MAX];	/* where a built line lives */
 };
 
 #define CLI_RUN		0
@@ -46,11 +60,37 @@ struct cli_opts {
 int cli_parse(int argc, char **argv, struct cli_opts *opts, char *err,
 	      size_t err_len);
 
-/* "512M", "2G", "1048576K", "64" (MiB): bytes, or -EINVAL. */
-int cli_parse_size(const char *s, uint64_t *bytes);
+/*
+ * "512M", "512MiB", "512mb", "2G", "64K", "4096B": bytes, or -EINVAL with
+ * why saying what is wrong ("a size needs a unit (512M? 512G?)").
+ */
+int cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_len);
 int cli_parse_mac(const char *s, uint8_t mac[6]);
 
+/*
+ * The files opts names (kernel, initrd, disks) open as libvmm will open
+ * them (read-write for a disk without ,ro) and are of a type it takes:
+ * 0, or -EINVAL with err naming the option, the path and what is wrong.
+ * Before any device is opened, so that a missing kernel is reported as
+ * such on a machine without a hypervisor.
+ */
+int cli_check_files(const struct cli_opts *opts, char *err, size_t err_len);
+
+/*
+ * What vhv-run adds to an error making a VM on backend kind that means
+ * "no usable hypervisor here" (err: -errno): the other backend; else "".
+ */
+const char *cli_backend_hint(enum vmm_backend_kind kind, int err);
+
 extern const char cli_usage[];
+
+/* What vhv-run says on stderr before a guest runs on the terminal. */
+extern const char cli_banner[];
+/*
+ * Whether to say it: the console is stdio and stdin is a terminal (a
+ * test that pipes stdin hears nothing).
+ */
+bool cli_want_banner(const struct cli_opts *opts, bool stdin_tty);
 
 /*
  * Whether VHV_RUN_NO_SANDBOX's value (NULL: unset) turns the sandbox off:

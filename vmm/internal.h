@@ -111,16 +111,29 @@ struct vmm_backend_ops {
 
 /*
  * What a device offers, found without making a VM (vmm_backend_pick()):
- * err 0 when it can run guests, else -errno and why says why not
- * ("/dev/vhv: no such device").
+ * err 0 when it can run guests, else -errno, why says why not
+ * ("/dev/vhv: no such device") and hint what to do ("load vhv.ko: ..."
+ * or "" when there is nothing to say).
  */
 struct vmm_backend_probe {
 	int err;
 	bool irqchip;		/* in-kernel interrupt controllers and timers */
 	char why[64];
+	char hint[96];
 };
 void vmm_vhv_probe(struct vmm_backend_probe *p);
 void vmm_kvm_probe(struct vmm_backend_probe *p);
+/*
+ * What to do about a hypervisor device that did not open with -errno err,
+ * in buf ("" when the errno says nothing a user can act on).  group: the
+ * group that may open the device (its owner group with read and write
+ * permission), NULL when only root may.  Pure: unit-tested.
+ */
+void vmm_backend_advice(enum vmm_backend_kind kind, int err, const char *group,
+			char *buf, size_t len);
+/* The same for the device node at path, whose group it looks up (stat). */
+void vmm_backend_open_advice(enum vmm_backend_kind kind, const char *path,
+			     int err, char *buf, size_t len);
 /*
  * backend_pick.c: vmm_backend_pick()'s rule on probe results, apart so
  * that it is unit-tested with made-up ones.  is_linux: the kernel needs

@@ -18,6 +18,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/device.h"
+#include "version.h"	/* generated: build/version.h */
 
 static struct termios saved_tio;
 static int tio_saved;
@@ -133,11 +134,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (r == CLI_VERSION) {
-		printf("vhv-run (libvmm %u.%u.%u)\n", LIBVMM_VERSION_MAJOR,
-		       LIBVMM_VERSION_MINOR, LIBVMM_VERSION_PATCH);
+		printf("vhv-run %s (git %s)\n", VHV_VERSION, VHV_COMMIT);
 		return 0;
 	}
-	if (r < 0) {
+	/* The user's files first: their problems are not the hypervisor's. */
+	if (r < 0 || cli_check_files(&o, msg, sizeof(msg))) {
 		fprintf(stderr, "vhv-run: %s\n", msg);
 		return 1;
 	}
@@ -152,7 +153,9 @@ int main(int argc, char **argv)
 			   0644);
 		if (out < 0) {
 			snprintf(msg, sizeof(msg), "%s", strerror(errno));
-			return fail("--console file", msg);
+			fprintf(stderr, "vhv-run: --console file=%s: %s\n",
+				o.console_path, msg);
+			return 1;
 		}
 		break;
 	case CLI_CONSOLE_NONE:
@@ -182,11 +185,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhv-run: backend: %s (--backend %s)\n",
 			vmm_backend_name(o.backend), vmm_backend_name(o.backend));
 	}
+	if (o.verbose)
+		fprintf(stderr, "vhv-run: command line: %s%s\n", o.cmdline,
+			o.cmdline_replace ? " (--cmdline-replace)" : "");
 	cfg = (struct vmm_vm_config){ .backend = o.backend, .ram_size = o.mem,
 				      .nr_vcpus = o.cpus };
 	vm = vmm_vm_create(&cfg, &err);
-	if (!vm)
-		return fail(vmm_backend_name(o.backend), err.msg);
+	if (!vm) {
+		fprintf(stderr, "vhv-run: %s: %s%s\n", vmm_backend_name(o.backend),
+			err.msg, cli_backend_hint(o.backend, err.err));
+		return 1;
+	}
 	r = vmm_add_pc_devices(vm, &(struct vmm_pc_config){
 					.console_in = in, .console_out = out,
 					.console_max = o.console == CLI_CONSOLE_FILE ?
@@ -223,8 +232,11 @@ int main(int argc, char **argv)
 		return fail(msg, "");
 	}
 
-	if (in == STDIN_FILENO)
+	if (in == STDIN_FILENO) {
+		if (cli_want_banner(&o, isatty(STDIN_FILENO)))
+			fputs(cli_banner, stderr);
 		raw_terminal();
+	}
 	r = vmm_vm_start(vm);
 	if (!r)
 		r = vmm_vm_wait(vm, &st);

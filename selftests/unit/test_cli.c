@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vmm/cli.h"
@@ -115,7 +118,8 @@ static void test_all_options(void **state)
 	assert_false(o.no_kernel_cache);
 	assert_true(o.verbose);
 	assert_string_equal(o.initrd, "i");
-	assert_string_equal(o.cmdline, "quiet");
+	/* Disks, but an initrd: it finds the root, so no root=. */
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
 	assert_int_equal(o.mem, 2ull << 30);
 	assert_int_equal(o.cpus, 2);
 	assert_int_equal(o.nr_disks, 2);
@@ -141,6 +145,116 @@ static void test_all_options(void **state)
 	assert_int_equal(run("--version", NULL), CLI_VERSION);
 }
 
+/*
+ * --cmdline adds to the defaults (console on COM1; root=/dev/vda with a
+ * disk and no initrd), as kvmtool's -p; --cmdline-replace is the line.
+ */
+static void test_cmdline(void **state)
+{
+	static char big[CLI_CMDLINE_MAX];
+	char *argv[6] = { "vhv-run", "-k", "k", "--cmdline", big, NULL };
+
+	(void)state;
+	assert_int_equal(run("-k", "k", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	assert_int_equal(run("-k", "k", "--cmdline", "quiet panic=-1", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet panic=-1");
+	assert_int_equal(run("-k", "k", "-p", "", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	/* A disk and no initrd: the disk is the root. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 root=/dev/vda");
+	assert_int_equal(run("-k", "k", "-d", "a.img,ro", "-d", "b.img",
+			     "-p", "root=/dev/vdb rw", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 root=/dev/vda root=/dev/vdb rw");
+	/* An initrd finds its own root, whatever the disks. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", "-i", "rd", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0");
+	assert_int_equal(run("-k", "k", "-i", "rd", "-p", "quiet", "-d", "a.img",
+			     NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
+	/* --cmdline-replace: exactly what was given, even nothing. */
+	assert_int_equal(run("-k", "k", "-d", "a.img", "--cmdline-replace",
+			     "hello multiboot", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "hello multiboot");
+	assert_int_equal(run("-k", "k", "--cmdline-replace", "", NULL), CLI_RUN);
+	assert_string_equal(o.cmdline, "");
+	expect_error("--cmdline and --cmdline-replace: give one",
+		     run("-k", "k", "--cmdline", "a", "--cmdline-replace", "b", NULL));
+	expect_error("--cmdline and --cmdline-replace: give one",
+		     run("-k", "k", "--cmdline-replace", "b", "-p", "a", NULL));
+	expect_error("--cmdline: given twice",
+		     run("-k", "k", "--cmdline", "a", "-p", "b", NULL));
+	expect_error("--cmdline-replace: given twice",
+		     run("-k", "k", "--cmdline-replace", "a", "--cmdline-replace",
+			 "b", NULL));
+	expect_error("--cmdline-replace: needs an argument",
+		     run("-k", "k", "--cmdline-replace", NULL));
+	/* The whole line must fit what a loader takes. */
+	memset(big, 'x', sizeof(big) - 1 - strlen("console=ttyS0 "));
+	assert_int_equal(cli_parse(5, argv, &o, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(strlen(o.cmdline), CLI_CMDLINE_MAX - 1);
+	big[strlen(big)] = 'x';
+	assert_int_equal(cli_parse(5, argv, &o, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "--cmdline: the command line would be 65536 bytes, more than the 65535"))
+		fail_msg("error \"%s\"", err);
+	assert_non_null(strstr(cli_usage, "--cmdline-replace ARGS"));
+}
+
+/* The common flags' short forms: kvmtool's -p for the command line. */
+static void test_short_options(void **state)
+{
+	(void)state;
+	assert_int_equal(run("-k", "bz", "-i", "rd", "-m", "2G", "-c", "4", "-d",
+			     "a.img", "-d", "b.img,ro", "-p", "quiet", "-v", NULL),
+			 CLI_RUN);
+	assert_string_equal(o.kernel, "bz");
+	assert_string_equal(o.initrd, "rd");
+	assert_int_equal(o.mem, 2ull << 30);
+	assert_int_equal(o.cpus, 4);
+	assert_int_equal(o.nr_disks, 2);
+	assert_string_equal(o.disks[0].path, "a.img");
+	assert_true(o.disks[1].read_only);
+	assert_string_equal(o.cmdline, "console=ttyS0 quiet");
+	assert_true(o.verbose);
+	/* Attached arguments and bundled flags, as getopt allows. */
+	assert_int_equal(run("-kbz", "-m512M", "-c2", "-vp", "ro", NULL), CLI_RUN);
+	assert_string_equal(o.kernel, "bz");
+	assert_int_equal(o.mem, 512ull << 20);
+	assert_int_equal(o.cpus, 2);
+	assert_true(o.verbose);
+	assert_string_equal(o.cmdline, "console=ttyS0 ro");
+	assert_int_equal(run("-h", NULL), CLI_HELP);
+	assert_int_equal(run("-V", NULL), CLI_VERSION);
+	/* A bad value is named by the option's long name, whichever was typed. */
+	expect_error("--mem 512: a size needs a unit (512M? 512G?)",
+		     run("-k", "k", "-m", "512", NULL));
+	expect_error("--cpus 0: must be a number from 1 to 64",
+		     run("-k", "k", "-c", "0", NULL));
+	/* getopt's own complaints name the flag as it was written. */
+	expect_error("-k: needs an argument", run("-k", NULL));
+	expect_error("-k: needs an argument", run("-vk", NULL));
+	expect_error("-x: unknown option (see --help)", run("-k", "k", "-x", NULL));
+	expect_error("-x: unknown option (see --help)", run("-k", "k", "-vx", NULL));
+	/* Only the listed flags have short forms. */
+	expect_error("-r: unknown option", run("-k", "k", "-r", NULL));
+	expect_error("-n: unknown option", run("-k", "k", "-n", "tap=t", NULL));
+	expect_error("-C: unknown option", run("-k", "k", "-C", "none", NULL));
+	expect_error("-D: unknown option", run("-k", "k", "-D", "0x501", NULL));
+	expect_error("-K: unknown option", run("-k", "k", "-K", "none", NULL));
+	expect_error("-b: unknown option", run("-k", "k", "-b", "kvm", NULL));
+	/* Every short form is in the usage, beside its long name. */
+	assert_non_null(strstr(cli_usage, "-k, --kernel"));
+	assert_non_null(strstr(cli_usage, "-i, --initrd"));
+	assert_non_null(strstr(cli_usage, "-p, --cmdline"));
+	assert_non_null(strstr(cli_usage, "-m, --mem"));
+	assert_non_null(strstr(cli_usage, "-c, --cpus"));
+	assert_non_null(strstr(cli_usage, "-d, --disk"));
+	assert_non_null(strstr(cli_usage, "-v, --verbose"));
+	assert_non_null(strstr(cli_usage, "-h, --help"));
+	assert_non_null(strstr(cli_usage, "-V, --version"));
+}
+
 /* --console file=PATH has a size cap: 64 MiB unless max=SIZE says. */
 static void test_console_file_max(void **state)
 {
@@ -156,11 +270,20 @@ static void test_console_file_max(void **state)
 	assert_int_equal(run("--kernel", "k", "--console",
 			     "file=/tmp/c,max=4096K", NULL), CLI_RUN);
 	assert_int_equal(o.console_max, 4ull << 20);
-	expect_error("--console file=/tmp/c,max=lots: max must be a size",
+	assert_int_equal(run("--kernel", "k", "--console",
+			     "file=/tmp/c,max=2mib", NULL), CLI_RUN);
+	assert_int_equal(o.console_max, 2ull << 20);
+	expect_error("--console file=/tmp/c,max=lots: max: not a size",
 		     run("--kernel", "k", "--console", "file=/tmp/c,max=lots",
 			 NULL));
-	expect_error("--console file=/tmp/c,max=0: max must be a size",
-		     run("--kernel", "k", "--console", "file=/tmp/c,max=0",
+	expect_error("--console file=/tmp/c,max=64: max: a size needs a unit (64M? 64G?)",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=64",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=0M: max must be more than 0",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=0M",
+			 NULL));
+	expect_error("--console file=/tmp/c,max=: max: empty",
+		     run("--kernel", "k", "--console", "file=/tmp/c,max=",
 			 NULL));
 	expect_error("--console file=/tmp/c,size=1M: unknown option \"size=1M\" (only max=SIZE)",
 		     run("--kernel", "k", "--console", "file=/tmp/c,size=1M",
@@ -173,8 +296,16 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("--kernel: required", run(NULL));
-	expect_error("--mem 12Q: not a size", run("--kernel", "k", "--mem", "12Q", NULL));
-	expect_error("--mem -1", run("--kernel", "k", "--mem", "-1", NULL));
+	expect_error("--mem 12Q: unknown unit \"Q\"",
+		     run("--kernel", "k", "--mem", "12Q", NULL));
+	expect_error("--mem -1: a size cannot be negative",
+		     run("--kernel", "k", "--mem", "-1", NULL));
+	/* A bare number once meant MiB: now it is refused, with a hint. */
+	expect_error("--mem 512: a size needs a unit (512M? 512G?)",
+		     run("--kernel", "k", "--mem", "512", NULL));
+	expect_error("--mem 1.5G: fractions are not supported: give a whole number of a smaller unit (1536M)",
+		     run("--kernel", "k", "--mem", "1.5G", NULL));
+	expect_error("--mem : empty", run("--kernel", "k", "--mem", "", NULL));
 	expect_error("--mem 3M: must be a multiple of 2 MiB",
 		     run("--kernel", "k", "--mem", "3M", NULL));
 	expect_error("--mem 8M", run("--kernel", "k", "--mem", "8M", NULL));
@@ -206,22 +337,189 @@ static void test_errors(void **state)
 	expect_error("stray: unexpected argument", run("--kernel", "k", "stray", NULL));
 }
 
+static uint64_t size_ok(const char *s)
+{
+	char why[128] = "";
+	uint64_t b = 0xdead;
+
+	if (cli_parse_size(s, &b, why, sizeof(why)))
+		fail_msg("\"%s\" refused: %s", s, why);
+	return b;
+}
+
+static void size_refused(const char *s, const char *words)
+{
+	char why[128] = "";
+	uint64_t b = 0xdead;
+
+	assert_int_equal(cli_parse_size(s, &b, why, sizeof(why)), -EINVAL);
+	assert_int_equal(b, 0xdead);
+	if (strcmp(why, words))
+		fail_msg("\"%s\": why is \"%s\", want \"%s\"", s, why, words);
+}
+
+/* Every spelling people type, all 1024-based, any case. */
 static void test_sizes(void **state)
 {
-	uint64_t b;
+	(void)state;
+	assert_int_equal(size_ok("512M"), 512ull << 20);
+	assert_int_equal(size_ok("512MiB"), 512ull << 20);
+	assert_int_equal(size_ok("512mb"), 512ull << 20);
+	assert_int_equal(size_ok("512MB"), 512ull << 20);
+	assert_int_equal(size_ok("512m"), 512ull << 20);
+	assert_int_equal(size_ok("512mib"), 512ull << 20);
+	assert_int_equal(size_ok("512Mb"), 512ull << 20);
+	assert_int_equal(size_ok("2G"), 2ull << 30);
+	assert_int_equal(size_ok("2GiB"), 2ull << 30);
+	assert_int_equal(size_ok("2gb"), 2ull << 30);
+	assert_int_equal(size_ok("1T"), 1ull << 40);
+	assert_int_equal(size_ok("1tib"), 1ull << 40);
+	assert_int_equal(size_ok("64K"), 64ull << 10);
+	assert_int_equal(size_ok("64k"), 64ull << 10);
+	assert_int_equal(size_ok("64KiB"), 64ull << 10);
+	assert_int_equal(size_ok("1048576K"), 1ull << 30);
+	assert_int_equal(size_ok("4096B"), 4096);
+	assert_int_equal(size_ok("4096b"), 4096);
+	assert_int_equal(size_ok("0512M"), 512ull << 20);	/* decimal, not octal */
+	assert_int_equal(size_ok("0M"), 0);
+	/* The largest of each: 2^64 - 1 bytes, and whole 2^54 - 1 TiB. */
+	assert_int_equal(size_ok("18446744073709551615B"), UINT64_MAX);
+	assert_int_equal(size_ok("16777215T"), 16777215ull << 40);
+}
+
+static void test_sizes_refused(void **state)
+{
+	(void)state;
+	size_refused("512", "a size needs a unit (512M? 512G?)");
+	size_refused("0", "a size needs a unit (0M? 0G?)");
+	size_refused("", "empty (a size is a number and a unit: 512M, 2G)");
+	size_refused("-1G", "a size cannot be negative");
+	size_refused("-512", "a size cannot be negative");
+	size_refused("+512M", "not a size (a number and a unit: 512M, 2G)");
+	size_refused(" 512M", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("G", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("lots", "not a size (a number and a unit: 512M, 2G)");
+	size_refused("12Q", "unknown unit \"Q\" (K, M, G, T, or B for bytes)");
+	size_refused("0x200M", "unknown unit \"x200M\" (K, M, G, T, or B for bytes)");
+	size_refused("512 M", "unknown unit \" M\" (K, M, G, T, or B for bytes)");
+	size_refused("512MX", "\"X\" after the unit \"M\"");
+	size_refused("512MiBs", "\"s\" after the unit \"MiB\"");
+	size_refused("512Mi", "\"i\" after the unit \"M\"");
+	size_refused("512M ", "\" \" after the unit \"M\"");
+	size_refused("512BB", "\"B\" after the unit \"B\"");
+	size_refused("1.5G", "fractions are not supported: give a whole number of a smaller unit (1536M)");
+	size_refused("0.5k", "fractions are not supported: give a whole number of a smaller unit (512B)");
+	size_refused("1.3G", "fractions are not supported: give a whole number of a smaller unit");
+	size_refused("1.5", "fractions are not supported: give a whole number of a smaller unit");
+	/* 2^64 bytes, in each way of getting there. */
+	size_refused("16777216T", "too large (2^64 bytes or more)");
+	size_refused("18446744073709551616B", "too large (2^64 bytes or more)");
+	size_refused("99999999999999999999999M", "too large (2^64 bytes or more)");
+	size_refused("99999999999999T", "too large (2^64 bytes or more)");
+	/* --help says the same. */
+	assert_non_null(strstr(cli_usage, "SIZE is a whole number and a unit"));
+	assert_null(strstr(cli_usage, "plain number"));
+}
+
+static void expect_files(const char *words, int r)
+{
+	assert_int_equal(r, -EINVAL);
+	if (strcmp(err, words))
+		fail_msg("error \"%s\", want \"%s\"", err, words);
+}
+
+/*
+ * The files named are checked before any device opens: each problem named
+ * with its option, path and errno text.
+ */
+static void test_check_files(void **state)
+{
+	char dir[] = "/tmp/vhv-cli-XXXXXX", k[64], rd[64], img[64], fifo[64];
+	char ro[80], want[160];
+	FILE *f;
 
 	(void)state;
-	assert_int_equal(cli_parse_size("64", &b), 0);
-	assert_int_equal(b, 64ull << 20);
-	assert_int_equal(cli_parse_size("1048576K", &b), 0);
-	assert_int_equal(b, 1ull << 30);
-	assert_int_equal(cli_parse_size("512MiB", &b), 0);
-	assert_int_equal(b, 512ull << 20);
-	assert_int_equal(cli_parse_size("3GB", &b), 0);
-	assert_int_equal(b, 3ull << 30);
-	assert_int_equal(cli_parse_size("", &b), -EINVAL);
-	assert_int_equal(cli_parse_size("G", &b), -EINVAL);
-	assert_int_equal(cli_parse_size("99999999999999T", &b), -EINVAL);
+	assert_non_null(mkdtemp(dir));
+	snprintf(k, sizeof(k), "%s/bz", dir);
+	snprintf(rd, sizeof(rd), "%s/rd", dir);
+	snprintf(img, sizeof(img), "%s/a.img", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	f = fopen(k, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(link(k, rd), 0);
+	assert_int_equal(link(k, img), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	assert_int_equal(run("-k", k, "-i", rd, "-d", img, "-d", "/dev/null,ro", NULL),
+			 CLI_RUN);
+	/* /dev/null is neither a file nor a block device. */
+	snprintf(want, sizeof(want), "--disk /dev/null: not a regular file or block device");
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-i", rd, "-d", img, NULL), CLI_RUN);
+	assert_int_equal(cli_check_files(&o, err, sizeof(err)), 0);
+
+	assert_int_equal(run("-k", "/nonexistent/bz", NULL), CLI_RUN);
+	expect_files("--kernel /nonexistent/bz: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-i", "/nonexistent/rd", NULL), CLI_RUN);
+	expect_files("--initrd /nonexistent/rd: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	assert_int_equal(run("-k", k, "-d", img, "-d", "/nonexistent/b.img,ro", NULL),
+			 CLI_RUN);
+	expect_files("--disk /nonexistent/b.img: No such file or directory",
+		     cli_check_files(&o, err, sizeof(err)));
+	/* A directory opens read-only: it is refused for what it is. */
+	assert_int_equal(run("-k", dir, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--kernel %s: is a directory", dir);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	snprintf(ro, sizeof(ro), "%s,ro", dir);
+	assert_int_equal(run("-k", k, "-d", ro, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--disk %s: is a directory", dir);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	/* A FIFO is refused without waiting for a writer. */
+	assert_int_equal(run("-k", k, "-i", fifo, NULL), CLI_RUN);
+	snprintf(want, sizeof(want), "--initrd %s: not a regular file", fifo);
+	expect_files(want, cli_check_files(&o, err, sizeof(err)));
+
+	/*
+	 * A disk without ,ro must open read-write.  A read-only sysfs file
+	 * refuses that even to root; a 0444 file does for anyone else.
+	 */
+	if (!access("/sys/kernel/uevent_seqnum", R_OK)) {
+		assert_int_equal(run("-k", k, "-d", "/sys/kernel/uevent_seqnum", NULL),
+				 CLI_RUN);
+		expect_files("--disk /sys/kernel/uevent_seqnum: Permission denied (a disk is opened read-write; /sys/kernel/uevent_seqnum,ro is read-only)",
+			     cli_check_files(&o, err, sizeof(err)));
+		assert_int_equal(run("-k", k, "-d", "/sys/kernel/uevent_seqnum,ro",
+				     NULL), CLI_RUN);
+		assert_int_equal(cli_check_files(&o, err, sizeof(err)), 0);
+	}
+	if (geteuid()) {
+		assert_int_equal(chmod(k, 0), 0);
+		assert_int_equal(run("-k", k, NULL), CLI_RUN);
+		snprintf(want, sizeof(want), "--kernel %s: Permission denied", k);
+		expect_files(want, cli_check_files(&o, err, sizeof(err)));
+	}
+	unlink(fifo);
+	unlink(img);
+	unlink(rd);
+	unlink(k);
+	rmdir(dir);
+}
+
+/* "No usable hypervisor" errors point at the other backend; others do not. */
+static void test_backend_hint(void **state)
+{
+	(void)state;
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOENT), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -EACCES), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -EBUSY), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOTSUP), "; or --backend kvm");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -ENODEV), "; or --backend vhv");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -EPERM), "; or --backend vhv");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_VHV, -ENOMEM), "");
+	assert_string_equal(cli_backend_hint(VMM_BACKEND_KVM, -EINVAL), "");
 }
 
 static void test_exit_status(void **state)
@@ -243,6 +541,26 @@ static void test_exit_status(void **state)
 	assert_int_equal(cli_exit_status(&st), 69);
 	st.code = 64 + 7;
 	assert_int_equal(cli_exit_status(&st), 71);
+}
+
+/* The banner: only with the console on a terminal's stdin. */
+static void test_banner(void **state)
+{
+	(void)state;
+	assert_int_equal(run("-k", "k", NULL), CLI_RUN);
+	assert_true(cli_want_banner(&o, true));
+	assert_false(cli_want_banner(&o, false));
+	assert_int_equal(run("-k", "k", "--console", "stdio", NULL), CLI_RUN);
+	assert_true(cli_want_banner(&o, true));
+	assert_int_equal(run("-k", "k", "--console", "none", NULL), CLI_RUN);
+	assert_false(cli_want_banner(&o, true));
+	assert_int_equal(run("-k", "k", "--console", "file=/tmp/c", NULL), CLI_RUN);
+	assert_false(cli_want_banner(&o, true));
+	/* One line, saying how to quit and how to send the escape itself. */
+	assert_non_null(strstr(cli_banner, "Ctrl-A x quits"));
+	assert_non_null(strstr(cli_banner, "Ctrl-A Ctrl-A sends Ctrl-A"));
+	assert_int_equal(strchr(cli_banner, '\n') - cli_banner, strlen(cli_banner) - 1);
+	assert_non_null(strstr(cli_usage, "a line on stderr says so as the guest starts"));
 }
 
 /*
@@ -267,9 +585,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
+		cmocka_unit_test(test_short_options),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_check_files),
+		cmocka_unit_test(test_backend_hint),
+		cmocka_unit_test(test_banner),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_sizes_refused),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_no_sandbox),
 		cmocka_unit_test(test_debug_exit),
