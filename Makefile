@@ -137,6 +137,23 @@ $(B)/uapi-cxx.o: uapi/vhv.h
 unit-run: unit
 	@for t in $(UNIT_TESTS); do CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/$$t || exit 1; done
 
+# ---- version -----------------------------------------------------------------
+
+# The release number, defined here only: tools/version reads it and adds the
+# git commit (0.1.0+g1234abc), for modinfo vhv and the packages.
+VHV_VERSION := 0.1.0
+
+# Rewritten only when tools/version's answer changes, so that a new commit
+# rebuilds what carries the version and nothing else.
+$(B)/version: FORCE
+	@mkdir -p $(@D)
+	@tools/version >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(sort $(B)/kmod/$(KREL)/vhv.ko $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)): $(B)/version
+
+FORCE:
+.PHONY: FORCE
+
 # ---- the two commands --------------------------------------------------------
 
 check: deps
