@@ -154,6 +154,21 @@ $(sort $(B)/kmod/$(KREL)/vhv.ko $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)): $(
 FORCE:
 .PHONY: FORCE
 
+# ---- DKMS ------------------------------------------------------------------
+
+# vhv.ko's source to /usr/src/vhv-$(VHV_VERSION), registered with DKMS, built
+# and installed for every kernel with headers; DKMS rebuilds it for each new
+# kernel.  As root.  DKMS_FLAGS go to each dkms call (--dkmstree DIR
+# --sourcetree DIR --installtree DIR --no-depmod: the tests' scratch trees).
+DKMS_FLAGS ?=
+dkms-install:
+	tools/dkms-tree install $(DKMS_FLAGS)
+
+dkms-uninstall:
+	tools/dkms-tree uninstall $(DKMS_FLAGS)
+
+.PHONY: dkms-install dkms-uninstall
+
 # ---- the two commands --------------------------------------------------------
 
 check: deps
