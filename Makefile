@@ -169,6 +169,52 @@ dkms-uninstall:
 
 .PHONY: dkms-install dkms-uninstall
 
+# ---- install, uninstall (the non-Debian path) -------------------------------
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: vhv-run, libvmm's headers,
+# static library and .pc, the man pages, bash completion and the udev rule
+# (udev reads PREFIX/lib/udev/rules.d for /usr and /usr/local).  Each file
+# once, as DEST|SOURCE|MODE: install and uninstall read the same list.
+BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+INSTALL_PC := $(B)/install/libvmm.pc
+INSTALL_LIST = \
+	$(BINDIR)/vhv-run|$(B)/vhv-run|755 \
+	$(INCLUDEDIR)/vmm/libvmm.h|vmm/libvmm.h|644 \
+	$(INCLUDEDIR)/vmm/device.h|vmm/device.h|644 \
+	$(INCLUDEDIR)/uapi/vhv.h|uapi/vhv.h|644 \
+	$(LIBDIR)/libvmm.a|$(B)/libvmm.a|644 \
+	$(LIBDIR)/pkgconfig/libvmm.pc|$(INSTALL_PC)|644 \
+	$(MANDIR)/man1/vhv-run.1|man/vhv-run.1|644 \
+	$(MANDIR)/man4/vhv.4|man/vhv.4|644 \
+	$(BASHCOMPDIR)/vhv-run|tools/bash-completion/vhv-run|644 \
+	$(UDEVRULESDIR)/99-vhv.rules|tools/udev/99-vhv.rules|644
+install_field = $(word $(2),$(subst |, ,$(1)))
+# Directories only vhv's files live in, removed by uninstall when empty.
+INSTALL_OWN_DIRS = $(INCLUDEDIR)/vmm $(INCLUDEDIR)/uapi
+
+install: $(B)/vhv-run $(B)/libvmm.a
+	@mkdir -p $(dir $(INSTALL_PC))
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@VERSION@|$(LIBVMM_VERSION)|' vmm/libvmm.pc.in >$(INSTALL_PC)
+	@set -e; $(foreach f,$(INSTALL_LIST),\
+		echo "install $(call install_field,$(f),2) $(DESTDIR)$(call install_field,$(f),1)"; \
+		install -D -m $(call install_field,$(f),3) $(call install_field,$(f),2) \
+			$(DESTDIR)$(call install_field,$(f),1);)
+	@echo "make install: the udev rule gives /dev/vhv to group vhv: groupadd --system vhv, then adduser USER vhv"
+
+uninstall:
+	rm -f $(foreach f,$(INSTALL_LIST),$(DESTDIR)$(call install_field,$(f),1))
+	-rmdir --ignore-fail-on-non-empty $(addprefix $(DESTDIR),$(INSTALL_OWN_DIRS)) 2>/dev/null
+
+.PHONY: uninstall
+
 # ---- the two commands --------------------------------------------------------
 
 check: deps
