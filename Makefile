@@ -197,6 +197,12 @@ install_field = $(word $(2),$(subst |, ,$(1)))
 # Directories only vhv's files live in, removed by uninstall when empty.
 INSTALL_OWN_DIRS = $(INCLUDEDIR)/vmm $(INCLUDEDIR)/uapi
 
+# vhv-run links with LDFLAGS too (a distribution's hardening flags): CFLAGS
+# is on its link line, and nothing else of this target's reads CFLAGS
+# (ALL_CFLAGS took its value already).  "override": CFLAGS may come from
+# the command line, as debian/rules passes it.
+$(B)/vhv-run: override CFLAGS += $(LDFLAGS)
+
 install: $(B)/vhv-run $(B)/libvmm.a
 	@mkdir -p $(dir $(INSTALL_PC))
 	sed -e 's|@PREFIX@|$(PREFIX)|' \
