@@ -4,6 +4,11 @@
 #   make check      install what is missing, build, run every test
 #   make run        install what is missing, build, run vhv in the nested runner
 #   make modules-all   build vhv.ko for every installed kernel header set
+#   make install       vhv-run, libvmm, man pages, completion, udev rule
+#                      (PREFIX, DESTDIR; make uninstall removes them)
+#   make dkms-install  vhv.ko's source to /usr/src, built by DKMS for every
+#                      kernel (as root; make dkms-uninstall)
+#   dpkg-buildpackage -us -uc -b   the Debian packages (debian/)
 #
 # KDIR defaults to the running kernel's build tree when it exists, else the
 # newest installed linux-headers; vhv.ko lands in build/kmod/<release>/.
