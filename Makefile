@@ -4,6 +4,11 @@
 #   make check      install what is missing, build, run every test
 #   make run        install what is missing, build, run vhv in the nested runner
 #   make modules-all   build vhv.ko for every installed kernel header set
+#   make install       vhv-run, libvmm, man pages, completion, udev rule
+#                      (PREFIX, DESTDIR; make uninstall removes them)
+#   make dkms-install  vhv.ko's source to /usr/src, built by DKMS for every
+#                      kernel (as root; make dkms-uninstall)
+#   dpkg-buildpackage -us -uc -b   the Debian packages (debian/)
 #
 # KDIR defaults to the running kernel's build tree when it exists, else the
 # newest installed linux-headers; vhv.ko lands in build/kmod/<release>/.
@@ -154,6 +159,90 @@ $(B)/uapi-cxx.o: uapi/vhv.h
 
 unit-run: unit
 	@for t in $(UNIT_TESTS); do CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/$$t || exit 1; done
+
+# ---- version -----------------------------------------------------------------
+
+# The release number, defined here only: tools/version reads it and adds the
+# git commit (0.1.0+g1234abc), for modinfo vhv and the packages.
+VHV_VERSION := 0.1.0
+
+# Rewritten only when tools/version's answer changes, so that a new commit
+# rebuilds what carries the version and nothing else.
+$(B)/version: FORCE
+	@mkdir -p $(@D)
+	@tools/version >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(sort $(B)/kmod/$(KREL)/vhv.ko $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)): $(B)/version
+
+FORCE:
+.PHONY: FORCE
+
+# ---- DKMS ------------------------------------------------------------------
+
+# vhv.ko's source to /usr/src/vhv-$(VHV_VERSION), registered with DKMS, built
+# and installed for every kernel with headers; DKMS rebuilds it for each new
+# kernel.  As root.  DKMS_FLAGS go to each dkms call (--dkmstree DIR
+# --sourcetree DIR --installtree DIR --no-depmod: the tests' scratch trees).
+DKMS_FLAGS ?=
+dkms-install:
+	tools/dkms-tree install $(DKMS_FLAGS)
+
+dkms-uninstall:
+	tools/dkms-tree uninstall $(DKMS_FLAGS)
+
+.PHONY: dkms-install dkms-uninstall
+
+# ---- install, uninstall (the non-Debian path) -------------------------------
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: vhv-run, libvmm's headers,
+# static library and .pc, the man pages, bash completion and the udev rule
+# (udev reads PREFIX/lib/udev/rules.d for /usr and /usr/local).  Each file
+# once, as DEST|SOURCE|MODE: install and uninstall read the same list.
+BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+INSTALL_PC := $(B)/install/libvmm.pc
+INSTALL_LIST = \
+	$(BINDIR)/vhv-run|$(B)/vhv-run|755 \
+	$(INCLUDEDIR)/vmm/libvmm.h|vmm/libvmm.h|644 \
+	$(INCLUDEDIR)/vmm/device.h|vmm/device.h|644 \
+	$(INCLUDEDIR)/uapi/vhv.h|uapi/vhv.h|644 \
+	$(LIBDIR)/libvmm.a|$(B)/libvmm.a|644 \
+	$(LIBDIR)/pkgconfig/libvmm.pc|$(INSTALL_PC)|644 \
+	$(MANDIR)/man1/vhv-run.1|man/vhv-run.1|644 \
+	$(MANDIR)/man4/vhv.4|man/vhv.4|644 \
+	$(BASHCOMPDIR)/vhv-run|tools/bash-completion/vhv-run|644 \
+	$(UDEVRULESDIR)/99-vhv.rules|tools/udev/99-vhv.rules|644
+install_field = $(word $(2),$(subst |, ,$(1)))
+# Directories only vhv's files live in, removed by uninstall when empty.
+INSTALL_OWN_DIRS = $(INCLUDEDIR)/vmm $(INCLUDEDIR)/uapi
+
+# vhv-run links with LDFLAGS too (a distribution's hardening flags): CFLAGS
+# is on its link line, and nothing else of this target's reads CFLAGS
+# (ALL_CFLAGS took its value already).  "override": CFLAGS may come from
+# the command line, as debian/rules passes it.
+$(B)/vhv-run: override CFLAGS += $(LDFLAGS)
+
+install: $(B)/vhv-run $(B)/libvmm.a
+	@mkdir -p $(dir $(INSTALL_PC))
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@VERSION@|$(LIBVMM_VERSION)|' vmm/libvmm.pc.in >$(INSTALL_PC)
+	@set -e; $(foreach f,$(INSTALL_LIST),\
+		echo "install $(call install_field,$(f),2) $(DESTDIR)$(call install_field,$(f),1)"; \
+		install -D -m $(call install_field,$(f),3) $(call install_field,$(f),2) \
+			$(DESTDIR)$(call install_field,$(f),1);)
+	@echo "make install: the udev rule gives /dev/vhv to group vhv: groupadd --system vhv, then adduser USER vhv"
+
+uninstall:
+	rm -f $(foreach f,$(INSTALL_LIST),$(DESTDIR)$(call install_field,$(f),1))
+	-rmdir --ignore-fail-on-non-empty $(addprefix $(DESTDIR),$(INSTALL_OWN_DIRS)) 2>/dev/null
+
+.PHONY: uninstall
 
 # ---- the two commands --------------------------------------------------------
 

@@ -194,3 +194,4 @@ module_init(vhv_init);
 module_exit(vhv_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vhv: a hypervisor for Linux on AMD-V and VT-x");
+MODULE_VERSION(VHV_MODULE_VERSION);

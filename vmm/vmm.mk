@@ -53,8 +53,8 @@ $(B)/selftests/guests/pvh.elf: selftests/guests/bootinfo.S selftests/guests/gues
 	$(GUEST_LD) -o $@ $@.o
 
 # pkg-config: build/pkgconfig/libvmm.pc describes the build tree (what the
-# example uses); `make install PREFIX=...` installs headers, library and a
-# .pc for that prefix.
+# example uses); `make install PREFIX=...` (in the Makefile) installs
+# headers, library and a .pc for that prefix.
 LIBVMM_VERSION := $(shell awk '/define LIBVMM_VERSION_(MAJOR|MINOR|PATCH)/ { v = v sep $$3; sep = "." } END { print v }' vmm/libvmm.h)
 PREFIX ?= /usr/local
 
@@ -63,23 +63,14 @@ $(B)/pkgconfig/libvmm.pc: vmm/libvmm.pc.in vmm/libvmm.h
 	cp vmm/libvmm.h vmm/device.h $(B)/include/vmm/
 	cp uapi/vhv.h $(B)/include/uapi/
 	ln -sf ../libvmm.a $(B)/lib/libvmm.a
-	sed -e 's|@PREFIX@|$(CURDIR)/$(B)|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' $< >$@
+	sed -e 's|@PREFIX@|$(CURDIR)/$(B)|' -e 's|@INCLUDEDIR@|$${prefix}/include|' \
+		-e 's|@LIBDIR@|$${prefix}/lib|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' $< >$@
 
 # The API example, built only through pkg-config as an outside user would.
 $(B)/tools/vmm-example: tools/vmm-example.c $(B)/libvmm.a $(B)/pkgconfig/libvmm.pc
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) -o $@ $< \
 		$$(PKG_CONFIG_PATH=$(B)/pkgconfig pkg-config --cflags --libs --static libvmm)
-
-install: $(B)/libvmm.a
-	install -d $(DESTDIR)$(PREFIX)/include/vmm $(DESTDIR)$(PREFIX)/include/uapi \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 vmm/libvmm.h vmm/device.h $(DESTDIR)$(PREFIX)/include/vmm/
-	install -m 644 uapi/vhv.h $(DESTDIR)$(PREFIX)/include/uapi/
-	install -m 644 $(B)/libvmm.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(B)/vhv-run $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBVMM_VERSION)|' vmm/libvmm.pc.in \
-		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/libvmm.pc
 
 # The sandbox selftest links libvmm like any embedder.
 GUESTS += $(B)/selftests/sandbox_test
