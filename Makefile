@@ -19,13 +19,12 @@ KVER ?= $(shell tools/kernels --default)
 KDIR ?= /lib/modules/$(KVER)/build
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || echo $(KVER))
 
-# The project's one version: vhv-run --version says it (and vhv.ko's
-# modinfo is to say the same).  The commit is git's, from this tree only
-# (a tarball unpacked inside another repository says unknown); packaging
-# may pass VHV_COMMIT=... itself.
+# The project's one version, defined here only: vhv-run --version, modinfo
+# vhv and the packages say it.  The commit is tools/version's (git's, from
+# this tree only, or the VERSION file of an exported copy); packaging may
+# pass VHV_COMMIT=... itself.
 VHV_VERSION := 0.1.0
-VHV_COMMIT ?= $(shell [ "$$(git -C $(CURDIR) rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
-	git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+VHV_COMMIT ?= $(shell tools/version --commit 2>/dev/null || echo unknown)
 
 CC ?= cc
 CXX ?= c++
@@ -162,10 +161,8 @@ unit-run: unit
 
 # ---- version -----------------------------------------------------------------
 
-# The release number, defined here only: tools/version reads it and adds the
-# git commit (0.1.0+g1234abc), for modinfo vhv and the packages.
-VHV_VERSION := 0.1.0
-
+# tools/version reads VHV_VERSION (above) and adds the git commit
+# (0.1.0+g1234abc), for modinfo vhv and the packages.
 # Rewritten only when tools/version's answer changes, so that a new commit
 # rebuilds what carries the version and nothing else.
 $(B)/version: FORCE
