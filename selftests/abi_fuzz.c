@@ -714,8 +714,8 @@ static void run_vcpu(struct rng *r, timer_t timer)
 	 * for an interrupt nobody sends.
 	 */
 	struct itimerspec its = {
-		.it_value.tv_nsec = 1000000 + below(r, 3000000),
-		.it_interval.tv_nsec = 2000000,
+		.it_value.tv_nsec = 300000 + below(r, 1000000),
+		.it_interval.tv_nsec = 1000000,
 	};
 	unsigned int n;
 
