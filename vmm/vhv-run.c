@@ -66,9 +66,16 @@ static int sandbox(struct vmm_vm *vm, int console_in)
 		fprintf(stderr, "vhv-run: VHV_RUN_NO_SANDBOX=%s ignored (only 1 turns the sandbox off)\n",
 			env);
 	r = vmm_vm_sandbox(vm);
-	/* restore_terminal() runs after the guest, sandboxed (tcsetattr). */
+	/*
+	 * restore_terminal() runs after the guest, sandboxed: tcsetattr() is
+	 * TCSETS, then a TCGETS with which glibc checks that a pty took the
+	 * settings (without it, vhv-run died of SIGSYS on a terminal as the
+	 * guest stopped, leaving the terminal raw).
+	 */
 	if (!r && console_in == STDIN_FILENO)
 		r = vmm_vm_sandbox_allow_ioctl(vm, STDIN_FILENO, TCSETS);
+	if (!r && console_in == STDIN_FILENO)
+		r = vmm_vm_sandbox_allow_ioctl(vm, STDIN_FILENO, TCGETS);
 	return r;
 }
 
