@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,7 +395,10 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 		nu->stats.to_guest_full++;	/* cannot be: slirp's MTU is ours */
 		return (ssize_t)len;
 	}
-	if (nu->dns_addr) {
+	/* A copy only of what may be an answer from the nameserver. */
+	if (nu->dns_addr && len >= ETH_HLEN + 20 &&
+	    get16((const uint8_t *)buf + 12) == ETH_P_IP &&
+	    !memcmp((const uint8_t *)buf + ETH_HLEN + 12, &nu->dns_addr, 4)) {
 		memcpy(nu->out, buf, len);
 		dns_reply_nat(nu, nu->out, len);
 		frame = nu->out;
@@ -730,6 +734,15 @@ static void glib_log(const gchar *domain, GLogLevelFlags level,
 		return;
 }
 
+/* glib's handlers are the process's: slirp's domain gets this one once. */
+static pthread_once_t glib_log_once = PTHREAD_ONCE_INIT;
+
+static void glib_log_setup(void)
+{
+	g_log_set_handler("Slirp", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+			  G_LOG_FLAG_RECURSION, glib_log, NULL);
+}
+
 static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 {
 	const struct vmm_net_hostfwd *h;
@@ -848,8 +861,7 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 	r = open_fds(nu, card_fd);
 	if (r)
 		goto err_close;
-	g_log_set_handler("Slirp", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-			  G_LOG_FLAG_RECURSION, glib_log, NULL);
+	pthread_once(&glib_log_once, glib_log_setup);
 	nu->slirp = slirp_new(&sc, &net_user_cb, nu);
 	if (!nu->slirp) {
 		r = vmm_set_error(vm, -EINVAL, "user network: slirp_new failed");
