@@ -22,10 +22,11 @@
  *    NET_USER_FRAG_RATE a second; so at most BURST + 30 * RATE fragments
  *    (~1100, ~2 MiB) are ever held.  The rest are dropped and counted.
  *  - Every connection or UDP flow the guest opens is a host socket with
- *    buffers of a fixed size: the sandbox lets the process open at most
- *    NET_USER_MAX_SOCKETS descriptors more (RLIMIT_NOFILE), and slirp
- *    refuses (resets) connections past that.  UDP flows expire after
- *    slirp's timeout.
+ *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
+ *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
+ *    descriptors more (RLIMIT_NOFILE, sandbox_inet.c), and slirp refuses
+ *    connections past that (ICMP unreachable).  UDP flows expire after
+ *    slirp's timeout (10 s for DNS, 240 s else).
  *  - Replies slirp must ask the guest's MAC address for (ARP) wait 1 s at
  *    most, then are dropped (slirp's own expiry).
  *

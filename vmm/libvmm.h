@@ -258,10 +258,10 @@ int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd);
 /*
  * For a user-mode network, which opens host sockets as the guest
  * connects out: IPv4 TCP, UDP and ping sockets may be made, connected,
- * accepted and used (see sandbox.c for the list), and at most
+ * accepted and used (sandbox_inet.c has the list), and at most
  * max_sockets more descriptors opened (the soft RLIMIT_NOFILE is lowered
- * to that many above the highest one open as the sandbox closes; calls
- * add up).  Nothing else changes.
+ * so as the sandbox closes; calls add up to one budget for the process).
+ * Nothing else changes.
  */
 int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets);
 

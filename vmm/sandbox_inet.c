@@ -82,31 +82,51 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 }
 
 /*
- * Each descriptor slirp opens holds a socket's buffers: past max_sockets
- * more than are open now, socket() and accept() fail (EMFILE) and slirp
- * refuses the connection or drops the datagram.
+ * Each descriptor slirp opens holds a socket's buffers.  A new descriptor
+ * takes the lowest free number, and none at or past RLIMIT_NOFILE: the
+ * limit goes where exactly max_sockets numbers below it are free, so no
+ * more than that many can be opened (those open above it stay usable).
+ * Past them socket() and accept() fail with EMFILE and slirp refuses the
+ * connection or drops the datagram.
  */
 int vmm_sandbox_limit_fds(unsigned int max_sockets)
 {
+	unsigned long fd, top = 0, free_below, limit;
 	struct rlimit rl;
 	struct dirent *d;
-	long fd, top = 2;
+	uint8_t *open_fd;
 	DIR *dir;
 
 	dir = opendir("/proc/self/fd");
 	if (!dir)
 		return -errno;
 	while ((d = readdir(dir))) {
-		fd = strtol(d->d_name, NULL, 10);
-		if (fd > top && fd != dirfd(dir))
+		fd = strtoul(d->d_name, NULL, 10);
+		if (fd > top)
 			top = fd;
 	}
+	open_fd = calloc(top + 1, 1);
+	if (!open_fd) {
+		closedir(dir);
+		return -ENOMEM;
+	}
+	rewinddir(dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fd = strtoul(d->d_name, NULL, 10);
+		if (fd != (unsigned long)dirfd(dir))
+			open_fd[fd] = 1;
+	}
 	closedir(dir);
+	for (limit = 0, free_below = 0; free_below < max_sockets; limit++)
+		if (limit > top || !open_fd[limit])
+			free_below++;
+	free(open_fd);
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
-	if (rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > (rlim_t)top + 1 + max_sockets) {
-		rl.rlim_cur = (rlim_t)top + 1 + max_sockets;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > limit) {
+		rl.rlim_cur = limit;
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			return -errno;
 	}

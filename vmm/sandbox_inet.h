@@ -12,8 +12,8 @@
 int vmm_sandbox_inet_rules(scmp_filter_ctx ctx);
 
 /*
- * Lowers the soft RLIMIT_NOFILE to max_sockets above the highest
- * descriptor open now (never raises it): 0 or -errno.
+ * Lowers the soft RLIMIT_NOFILE (never raises it) so that at most
+ * max_sockets more descriptors can be opened: 0 or -errno.
  */
 int vmm_sandbox_limit_fds(unsigned int max_sockets);
 

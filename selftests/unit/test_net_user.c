@@ -735,6 +735,59 @@ static void test_resolv_conf(void **state)
 	assert_int_equal(net_user_resolv_conf(path), htonl(INADDR_LOOPBACK));
 }
 
+/*
+ * The socket bound: with RLIMIT_NOFILE lowered as the sandbox lowers it,
+ * connections past it are refused (slirp answers ICMP unreachable) and
+ * the backend goes on.
+ */
+static bool is_syn_ack_or_unreach(const uint8_t *f, size_t n, const void *arg)
+{
+	(void)arg;
+	if (is_ipv4(f, n, PROTO_ICMP))
+		return n >= 34 + 8 && f[34] == 3;	/* destination unreachable */
+	return is_ipv4(f, n, PROTO_TCP) && n >= 34 + 20 &&
+	       (f[34 + 13] & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+}
+
+static void test_socket_limit(void **state)
+{
+	enum { CONNS = 12, LIMIT = 4 };
+	int lfd = tcp_listener(), status, acks = 0, unreach = 0, i;
+	uint16_t port = bound_port(lfd);
+	uint8_t f[1600];
+	pid_t pid;
+
+	(void)state;
+	arp_gateway();
+	assert_int_equal(listen(lfd, CONNS * 2), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(60);
+		if (vmm_sandbox_limit_fds(LIMIT))
+			syscall(SYS_exit_group, 2);
+		for (i = 0; i < CONNS; i++)
+			guest_send(f, tcp_frame(f, (uint16_t)(41000 + i), NET_USER_HOST,
+						port, 1, 0, TCP_SYN, NULL, 0));
+		while (acks + unreach < CONNS &&
+		       expect_frame(f, sizeof(f), is_syn_ack_or_unreach, NULL, 2000) > 0) {
+			if (f[14 + 9] == PROTO_TCP)
+				acks++;
+			else
+				unreach++;
+		}
+		/* Each connection is one socket: LIMIT, and no more. */
+		syscall(SYS_exit_group, acks == LIMIT && unreach == CONNS - LIMIT ?
+					0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("limited to %d descriptors more: child status %#x", LIMIT,
+			 status);
+	close(lfd);
+}
+
 /* ---- under the sandbox ----------------------------------------------------- */
 
 static void report_sigsys(int sig, siginfo_t *si, void *uc)
@@ -845,6 +898,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_and_fragments,
 						setup, teardown),
 		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test_setup_teardown(test_socket_limit, setup, teardown),
 		/* Last: a failure in its child must not run further tests there. */
 		cmocka_unit_test_setup_teardown(test_sandboxed, setup, teardown),
 	};
