@@ -28,6 +28,14 @@ const char cli_usage[] =
 "  -c, --cpus N         vCPUs, 1 to 64 (default 1)\n"
 "  -d, --disk PATH[,ro] a virtio-blk disk on a raw image (repeatable)\n"
 "  --net tap=NAME[,mac=M]  a virtio-net card on an existing tap (repeatable)\n"
+"  --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...[,mac=M]\n"
+"                       a card on a user-mode network, no root needed: DHCP\n"
+"                       gives the guest 10.0.2.15/24, gateway 10.0.2.2 (which\n"
+"                       is also the host's 127.0.0.1), DNS 10.0.2.3; its\n"
+"                       connections out are the host's; each hostfwd makes\n"
+"                       HOSTADDR:HOSTPORT (default 127.0.0.1) on the host\n"
+"                       reach GUESTPORT in the guest (repeatable; tap and user\n"
+"                       cards mix)\n"
 "  --rng                a virtio-rng device\n"
 "  --debug-exit PORT    a debug-exit device at I/O port PORT (0x501, 0xf4, ...)\n"
 "                       for test kernels: a guest write of v there stops the\n"
@@ -246,38 +254,6 @@ static int parse_disk(char *arg, struct cli_opts *o, char *err, size_t err_len)
 	return 0;
 }
 
-static int parse_net(char *arg, struct cli_opts *o, char *err, size_t err_len)
-{
-	struct vmm_net_config *n;
-	char *tok, *save = NULL;
-
-	if (o->nr_nets == CLI_MAX_NETS)
-		return ERR("--net: at most %d cards", CLI_MAX_NETS);
-	n = &o->nets[o->nr_nets];
-	memset(n, 0, sizeof(*n));
-	for (tok = strtok_r(arg, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(tok, "tap=", 4)) {
-			if (!tok[4] || strlen(tok + 4) >= 16)
-				return ERR("--net: tap name \"%s\" must be 1 to 15 characters",
-					   tok + 4);
-			n->tap = tok + 4;
-		} else if (!strncmp(tok, "mac=", 4)) {
-			if (cli_parse_mac(tok + 4, n->mac))
-				return ERR("--net: mac \"%s\" is not a unicast address like 52:54:00:12:34:56",
-					   tok + 4);
-			n->mac_set = true;
-		} else {
-			return ERR("--net: unknown option \"%s\" (tap=NAME, mac=M)",
-				   tok);
-		}
-	}
-	if (!n->tap)
-		return ERR("--net: tap=NAME is required");
-	o->nr_nets++;
-	return 0;
-}
-
 /* file=PATH[,max=SIZE]: the path ends at the first comma, as for --disk. */
 static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 			      size_t err_len)
@@ -431,7 +407,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 				return r;
 			break;
 		case OPT_NET:
-			r = parse_net(optarg, o, err, err_len);
+			r = cli_parse_net(optarg, o, err, err_len);
 			if (r)
 				return r;
 			break;

@@ -12,6 +12,8 @@
 
 #define CLI_MAX_DISKS	16
 #define CLI_MAX_NETS	8
+/* "udp:255.255.255.255:65535" and its NUL. */
+#define CLI_HOSTFWD_NAME	32
 /* --console file=PATH without max=SIZE: a guest cannot fill the disk. */
 #define CLI_CONSOLE_MAX_DEFAULT	(64ull << 20)
 
@@ -40,6 +42,8 @@ struct cli_opts {
 	unsigned int nr_disks;
 	struct vmm_net_config nets[CLI_MAX_NETS];
 	unsigned int nr_nets;
+	/* How each host forward was given ("tcp::8022"), for messages. */
+	char hostfwd_name[CLI_MAX_NETS][VMM_NET_MAX_HOSTFWD][CLI_HOSTFWD_NAME];
 	int rng;
 	uint16_t debug_exit_port;	/* 0: no debug-exit device */
 	const char *kernel_cache;	/* NULL: the default directory */
@@ -66,6 +70,20 @@ int cli_parse(int argc, char **argv, struct cli_opts *opts, char *err,
  */
 int cli_parse_size(const char *s, uint64_t *bytes, char *why, size_t why_len);
 int cli_parse_mac(const char *s, uint8_t mac[6]);
+
+/*
+ * One --net argument (cli_net.c): tap=NAME[,mac=M] or
+ * user[,hostfwd=...]...[,mac=M], added to opts->nets.  0, or -EINVAL with
+ * err naming the argument and what is wrong.  arg is cut up in place.
+ */
+int cli_parse_net(char *arg, struct cli_opts *opts, char *err, size_t err_len);
+
+/*
+ * Each host forward of a --net user can be bound as slirp will bind it:
+ * 0, or -EINVAL with err saying which and why ("--net user: hostfwd
+ * tcp::8022: Address already in use").  Before any device is opened.
+ */
+int cli_check_nets(const struct cli_opts *opts, char *err, size_t err_len);
 
 /*
  * The files opts names (kernel, initrd, disks) open as libvmm will open

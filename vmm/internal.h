@@ -223,6 +223,7 @@ struct vmm_vm {
 	bool sandbox;			/* vmm_vm_sandbox() was called */
 	struct vmm_sandbox_fd *sandbox_fds;	/* vmm_vm_sandbox_allow_*() */
 	unsigned int nr_sandbox_fds;
+	unsigned int sandbox_inet_sockets;	/* vmm_vm_sandbox_allow_inet() */
 
 	/*
 	 * Threads wait here until the sandbox is in place; the sandbox waits

@@ -159,11 +159,38 @@ struct vmm_disk_config {
 };
 int vmm_add_disk(struct vmm_vm *vm, const struct vmm_disk_config *cfg);
 
-/* A virtio-net card on an existing tap interface. */
+/*
+ * A port forward into a user-mode network: connections (TCP) or datagrams
+ * (UDP) to host_addr:host_port on the host reach the guest's guest_port.
+ * Addresses are in network byte order, ports in host order.
+ */
+struct vmm_net_hostfwd {
+	bool udp;
+	uint32_t host_addr;	/* 0: INADDR_ANY, every interface */
+	uint16_t host_port;	/* 1-65535 */
+	uint16_t guest_port;	/* 1-65535 */
+	uint32_t guest_addr;	/* 0: the address DHCP gives, 10.0.2.15 */
+};
+#define VMM_NET_MAX_HOSTFWD	16
+
+/*
+ * A virtio-net card, on an existing tap interface, or (user) on a
+ * user-mode network that needs no privilege: libslirp on the VM's I/O
+ * thread, 10.0.2.0/24 with the gateway and host at 10.0.2.2, DNS at
+ * 10.0.2.3 (forwarded to the host's first IPv4 nameserver in
+ * /etc/resolv.conf, read once here), DHCP giving 10.0.2.15; connections
+ * out go through the host's own sockets, 10.0.2.2 reaches the host's
+ * loopback; IPv4 only.  What the guest can make it hold is bounded (see
+ * devices/net_user.c).  Its host forwards are bound here, before the VM
+ * starts: a port in use is an error then.
+ */
 struct vmm_net_config {
-	const char *tap;	/* interface name */
+	const char *tap;	/* interface name, or NULL with user */
 	uint8_t mac[6];
 	bool mac_set;		/* false: a locally administered random MAC */
+	bool user;		/* the user-mode network instead of a tap */
+	struct vmm_net_hostfwd hostfwd[VMM_NET_MAX_HOSTFWD];
+	unsigned int nr_hostfwd;
 };
 int vmm_add_net(struct vmm_vm *vm, const struct vmm_net_config *cfg);
 
@@ -228,6 +255,15 @@ int vmm_vm_sandbox_allow_ioctl(struct vmm_vm *vm, int fd,
 			       unsigned long request);
 /* sendmsg/sendto/recvmsg/recvfrom on the socket fd. */
 int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd);
+/*
+ * For a user-mode network, which opens host sockets as the guest
+ * connects out: IPv4 TCP, UDP and ping sockets may be made, connected,
+ * accepted and used (sandbox_inet.c has the list), and at most
+ * max_sockets more descriptors opened (the soft RLIMIT_NOFILE is lowered
+ * so as the sandbox closes; calls add up to one budget for the process).
+ * Nothing else changes.
+ */
+int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets);
 
 /* Starts one thread per vCPU and one for device I/O. */
 int vmm_vm_start(struct vmm_vm *vm);

@@ -10,6 +10,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
+#include "devices/net_user.h"
 #include "devices/pci.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
@@ -99,7 +100,10 @@ int vmm_add_net(struct vmm_vm *vm, const struct vmm_net_config *cfg)
 {
 	int r = pc_need(vm, "net");
 
-	return r ? r : virtio_net_create(vm, vm->pc->pci, cfg);
+	if (r)
+		return r;
+	return cfg->user ? net_user_create(vm, vm->pc->pci, cfg) :
+			   virtio_net_create(vm, vm->pc->pci, cfg);
 }
 
 int vmm_add_rng(struct vmm_vm *vm)

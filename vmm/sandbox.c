@@ -8,7 +8,9 @@
  * before; the filter keeps them usable, and nothing new can be opened.
  * What reaches further than the descriptor it acts on is bound to the
  * descriptors known when the filter is built (ioctls, socket sends and
- * receives) or to the VMM itself (signals).
+ * receives) or to the VMM itself (signals).  The one exception is asked
+ * for: a user-mode network makes IPv4 sockets as the guest connects out
+ * (sandbox_inet.c).
  *
  * A forbidden call traps (SIGSYS) rather than killing silently: the
  * handler names the call on stderr, then the process dies of SIGSYS as
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "vmm/internal.h"
+#include "vmm/sandbox_inet.h"
 
 static const int allowed_syscalls[] = {
 	/* I/O on descriptors opened before the VM started */
@@ -114,6 +117,8 @@ static int sandbox_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
 			return r;
 	}
 	r = sandbox_fd_rules(ctx, vm);
+	if (!r && vm->sandbox_inet_sockets)
+		r = vmm_sandbox_inet_rules(ctx);
 	if (r)
 		return r;
 	/* Signals within the VMM (kicking vCPU threads, raise()), no further. */
@@ -214,6 +219,17 @@ int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd)
 							  .socket = true });
 }
 
+int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets)
+{
+	if (vm->started)
+		return vmm_set_error(vm, -EBUSY,
+				     "sandbox: the VM is already running");
+	if (!max_sockets)
+		return vmm_set_error(vm, -EINVAL, "sandbox: no sockets to allow");
+	vm->sandbox_inet_sockets += max_sockets;
+	return 0;
+}
+
 /*
  * Everything the filter would forbid later, done while the VM's threads
  * do not exist yet.
@@ -231,6 +247,12 @@ int vmm_sandbox_prepare(struct vmm_vm *vm)
 	if (r)
 		return vmm_set_error(vm, r, "sandbox: SIGSYS handler: %s",
 				     strerror(-r));
+	if (vm->sandbox_inet_sockets) {
+		r = vmm_sandbox_limit_fds(vm->sandbox_inet_sockets);
+		if (r)
+			return vmm_set_error(vm, r, "sandbox: RLIMIT_NOFILE: %s",
+					     strerror(-r));
+	}
 	return 0;
 }
 

@@ -145,7 +145,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* The user's files first: their problems are not the hypervisor's. */
-	if (r < 0 || cli_check_files(&o, msg, sizeof(msg))) {
+	if (r < 0 || cli_check_files(&o, msg, sizeof(msg)) ||
+	    cli_check_nets(&o, msg, sizeof(msg))) {
 		fprintf(stderr, "vhv-run: %s\n", msg);
 		return 1;
 	}

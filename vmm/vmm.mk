@@ -6,7 +6,7 @@ UNIT_TESTS += test_bzimage test_cli test_bus test_kcache
 $(B)/unit/test_kcache: selftests/unit/test_kcache.c vmm/kcache.c vmm/vmlinux.c vmm/bzimage.c vmm/util.c
 $(B)/unit/test_kcache: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_bzimage: selftests/unit/test_bzimage.c vmm/bzimage.c vmm/util.c
-$(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c
+$(B)/unit/test_cli: selftests/unit/test_cli.c vmm/cli.c vmm/cli_net.c
 $(B)/unit/test_bus: selftests/unit/test_bus.c vmm/bus.c
 UNIT_TESTS += test_elf test_backend_pick
 $(B)/unit/test_elf: selftests/unit/test_elf.c vmm/elf.c vmm/boot.c vmm/x86_boot.c vmm/util.c \

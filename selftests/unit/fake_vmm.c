@@ -239,6 +239,13 @@ int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd)
 	return 0;
 }
 
+int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets)
+{
+	(void)vm;
+	fk.sandbox_inet += max_sockets;
+	return 0;
+}
+
 int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -111,6 +111,7 @@ struct fake_vmm {
 	/* vmm_vm_sandbox_allow_ioctl / _socket, in order */
 	struct { int fd; bool socket; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
 	unsigned int nr_sandbox;
+	unsigned int sandbox_inet;	/* vmm_vm_sandbox_allow_inet's sockets */
 
 	/* vmm_set_error / vmm_vm_fail: the latest message */
 	char msg[512];

@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 #include "vmm/cli.h"
@@ -543,6 +546,135 @@ static void test_exit_status(void **state)
 	assert_int_equal(cli_exit_status(&st), 71);
 }
 
+/* --net user: the user-mode network, its host forwards, mixed with taps. */
+static void test_net_user(void **state)
+{
+	const struct vmm_net_hostfwd *h;
+
+	(void)state;
+	assert_int_equal(run("-k", "k", "--net", "user", NULL), CLI_RUN);
+	assert_int_equal(o.nr_nets, 1);
+	assert_true(o.nets[0].user);
+	assert_null(o.nets[0].tap);
+	assert_int_equal(o.nets[0].nr_hostfwd, 0);
+
+	assert_int_equal(run("-k", "k", "--net", "tap=t0", "--net",
+			     "user,hostfwd=tcp::8022-:22,hostfwd=udp:0.0.0.0:5353-10.0.2.15:53,hostfwd=::8080-10.0.2.20:80,mac=52:54:00:12:34:57",
+			     NULL), CLI_RUN);
+	assert_int_equal(o.nr_nets, 2);
+	assert_false(o.nets[0].user);
+	assert_string_equal(o.nets[0].tap, "t0");
+	assert_true(o.nets[1].user);
+	assert_true(o.nets[1].mac_set);
+	assert_int_equal(o.nets[1].mac[5], 0x57);
+	assert_int_equal(o.nets[1].nr_hostfwd, 3);
+	h = &o.nets[1].hostfwd[0];
+	/* No host address: this machine's loopback, not every interface. */
+	assert_false(h->udp);
+	assert_int_equal(h->host_addr, htonl(0x7f000001));
+	assert_int_equal(h->host_port, 8022);
+	assert_int_equal(h->guest_addr, 0);
+	assert_int_equal(h->guest_port, 22);
+	assert_string_equal(o.hostfwd_name[1][0], "tcp::8022");
+	h = &o.nets[1].hostfwd[1];
+	assert_true(h->udp);
+	assert_int_equal(h->host_addr, 0);
+	assert_int_equal(h->host_port, 5353);
+	assert_int_equal(h->guest_addr, htonl(0x0a00020f));
+	assert_int_equal(h->guest_port, 53);
+	assert_string_equal(o.hostfwd_name[1][1], "udp:0.0.0.0:5353");
+	/* An empty protocol is tcp. */
+	h = &o.nets[1].hostfwd[2];
+	assert_false(h->udp);
+	assert_int_equal(h->guest_addr, htonl(0x0a000214));
+	assert_string_equal(o.hostfwd_name[1][2], "tcp::8080");
+
+	/* Two user cards are two networks; their forwards must differ. */
+	assert_int_equal(run("-k", "k", "--net", "user,hostfwd=tcp::2222-:22",
+			     "--net", "user,hostfwd=tcp::2223-:22", NULL), CLI_RUN);
+	assert_int_equal(o.nr_nets, 2);
+}
+
+static void test_net_user_errors(void **state)
+{
+	(void)state;
+	expect_error("--net user,hostfwd=tcp::x-:22: HOSTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::x-:22", NULL));
+	expect_error("--net user,hostfwd=tcp::0-:22: HOSTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::0-:22", NULL));
+	expect_error("HOSTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::65536-:22", NULL));
+	expect_error("HOSTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::-1-:22", NULL));
+	expect_error("--net user,hostfwd=tcp::8022-:: GUESTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-:", NULL));
+	expect_error("GUESTPORT must be a port number 1-65535",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-:22x", NULL));
+	expect_error("protocol \"sctp\" must be tcp or udp",
+		     run("-k", "k", "--net", "user,hostfwd=sctp::1-:2", NULL));
+	expect_error("HOSTADDR \"localhost\" must be an IPv4 address",
+		     run("-k", "k", "--net", "user,hostfwd=tcp:localhost:8022-:22", NULL));
+	expect_error("GUESTADDR 10.0.3.5 is not a guest's address",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-10.0.3.5:22", NULL));
+	expect_error("GUESTADDR 10.0.2.2 is not a guest's address",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-10.0.2.2:22", NULL));
+	expect_error("GUESTADDR \"guest\" must be an IPv4 address",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-guest:22", NULL));
+	expect_error("expected [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022", NULL));
+	expect_error("expected [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
+		     run("-k", "k", "--net", "user,hostfwd=8022-22", NULL));
+	expect_error("expected [GUESTADDR]:GUESTPORT after the -",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-22", NULL));
+	expect_error("hostfwd= is for the user-mode network",
+		     run("-k", "k", "--net", "tap=t0,hostfwd=tcp::8022-:22", NULL));
+	expect_error("on a tap or on the user network, not both",
+		     run("-k", "k", "--net", "user,tap=t0", NULL));
+	expect_error("--net tap=t0,user: user comes first",
+		     run("-k", "k", "--net", "tap=t0,user", NULL));
+	expect_error("hostfwd tcp::8022: host port 8022 is forwarded already (hostfwd tcp::8022)",
+		     run("-k", "k", "--net", "user,hostfwd=tcp::8022-:22",
+			 "--net", "user,hostfwd=tcp::8022-:23", NULL));
+	expect_error("is forwarded already",
+		     run("-k", "k", "--net", "user,hostfwd=tcp:0.0.0.0:8022-:22,hostfwd=tcp::8022-:23",
+			 NULL));
+	/* tcp and udp ports are apart. */
+	assert_int_equal(run("-k", "k", "--net",
+			     "user,hostfwd=tcp::8022-:22,hostfwd=udp::8022-:22", NULL),
+			 CLI_RUN);
+	expect_error("--net: unknown option \"hostfw=tcp::1-:2\"",
+		     run("-k", "k", "--net", "user,hostfw=tcp::1-:2", NULL));
+}
+
+/* A forward's port is tried before any device opens: in use says so. */
+static void test_net_check(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	char arg[64], want[96];
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(arg, sizeof(arg), "user,hostfwd=tcp::%u-:22", ntohs(sa.sin_port));
+	assert_int_equal(run("-k", "k", "--net", arg, NULL), CLI_RUN);
+	err[0] = 0;
+	assert_int_equal(cli_check_nets(&o, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "--net user: hostfwd tcp::%u: Address already in use",
+		 ntohs(sa.sin_port));
+	assert_string_equal(err, want);
+	close(fd);
+	/* Free again (SO_REUSEADDR, as slirp binds). */
+	assert_int_equal(cli_check_nets(&o, err, sizeof(err)), 0);
+	assert_int_equal(run("-k", "k", "--net", "tap=t0", NULL), CLI_RUN);
+	assert_int_equal(cli_check_nets(&o, err, sizeof(err)), 0);
+}
+
 /* The banner: only with the console on a terminal's stdin. */
 static void test_banner(void **state)
 {
@@ -597,6 +729,9 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_no_sandbox),
 		cmocka_unit_test(test_debug_exit),
+		cmocka_unit_test(test_net_user),
+		cmocka_unit_test(test_net_user_errors),
+		cmocka_unit_test(test_net_check),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

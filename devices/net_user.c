@@ -1,0 +1,941 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The user-mode network behind a virtio-net card: libslirp run on the VM's
+ * I/O thread, frames passed to and from the card over a socketpair.  The
+ * guest's connections become the VMM's own host sockets: no privilege.
+ *
+ * What a guest can make it hold, and what bounds each (drops are counted,
+ * and said on stderr at teardown):
+ *  - Frames on their way to slirp wait in the socketpair: the card's end
+ *    may have NET_USER_SOCKBUF bytes unread, then its sends fail with
+ *    EAGAIN and it stops taking the guest's transmit ring until there is
+ *    room (the guest waits; nothing is lost).
+ *  - Frames from slirp wait in the socketpair the other way while the
+ *    guest posts no receive buffers (the card reads the socket only into
+ *    them): NET_USER_SOCKBUF bytes, then each further frame is dropped and
+ *    counted (TCP resends; slirp's own advice for a full guest).
+ *  - A frame slirp takes is at most 14 + NET_USER_MTU bytes: longer ones
+ *    (a guest may raise its MTU to 64 KiB) are dropped before slirp
+ *    copies them, so each of its packet buffers stays small.
+ *  - IP fragments wait in slirp's reassembly queue for up to 30 s with no
+ *    limit of its own: NET_USER_FRAG_BURST are let in, then
+ *    NET_USER_FRAG_RATE a second; so at most BURST + 30 * RATE fragments
+ *    (~1100, ~2 MiB) are ever held.  The rest are dropped and counted.
+ *  - Every connection or UDP flow the guest opens is a host socket with
+ *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
+ *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
+ *    descriptors more (RLIMIT_NOFILE, sandbox_inet.c), and slirp refuses
+ *    connections past that (ICMP unreachable).  UDP flows expire after
+ *    slirp's timeout (10 s for DNS, 240 s else).
+ *  - Replies slirp must ask the guest's MAC address for (ARP) wait 1 s at
+ *    most, then are dropped (slirp's own expiry).
+ *
+ * DNS: slirp answers 10.0.2.3 by reading /etc/resolv.conf whenever it
+ * likes, which the sandbox forbids.  So it never sees 10.0.2.3 as a
+ * destination: queries to 10.0.2.3:53 (UDP and TCP) are rewritten here to
+ * go to the host's nameserver, read once at start, and the answers
+ * rewritten back; anything else to 10.0.2.3 but ICMP is dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <glib.h>
+#include <libslirp.h>
+
+#include "devices/net_user.h"
+#include "devices/virtio_net.h"
+
+#define NET_USER_MTU		1500	/* slirp's MTU and MRU */
+#define NET_USER_FRAME_MAX	(14 + NET_USER_MTU)
+/* Bytes each end of the socketpair may have in flight (the kernel doubles it). */
+#define NET_USER_SOCKBUF	(128 * 1024)
+/* Frames taken from the card per wakeup, so one card cannot starve others. */
+#define NET_USER_BATCH		64
+#define NET_USER_FRAG_BURST	64
+#define NET_USER_FRAG_RATE	32	/* per second */
+/* DNS flows (guest source ports) whose answers are rewritten back. */
+#define NET_USER_DNS_FLOWS	32
+#define NET_USER_DNS_FRAGS	8
+/* poll()/slirp rounds per wakeup while sockets keep turning ready. */
+#define NET_USER_ROUNDS		4
+
+#define ETH_HLEN		14
+#define ETH_P_IP		0x0800
+#define ETH_P_ARP		0x0806
+#define IP_PROTO_TCP		6
+#define IP_PROTO_UDP		17
+#define IP_MF			0x2000
+#define IP_OFFMASK		0x1fff
+
+struct net_user_timer {
+	SlirpTimerCb cb;		/* slirp's timer_new() style, or NULL */
+	SlirpTimerId id;		/* else timer_new_opaque()'s */
+	void *cb_opaque;
+	int64_t expire_ms;		/* -1: not armed */
+	struct net_user_timer *next;
+};
+
+struct net_user_dns_flow {
+	uint8_t proto;			/* 0: unused */
+	uint16_t port;			/* the guest's source port, network order */
+};
+
+/* Everything below runs on the I/O thread, after set-up: no lock. */
+struct net_user {
+	struct vmm_vm *vm;
+	Slirp *slirp;
+	int fd;				/* our end of the card's socketpair */
+	int epfd;			/* slirp's sockets, edge-triggered */
+	int tfd;			/* a timerfd: slirp's next timeout */
+	int64_t armed_ms;		/* what tfd is set to; -1: nothing */
+	unsigned int in_loop;		/* how many of fd, epfd, tfd are */
+	bool notified;			/* slirp said more may be done */
+
+	/* slirp_pollfds_fill()'s list for one poll(). */
+	struct pollfd *pfd;
+	unsigned int nr_pfd, max_pfd;
+	/* Which fds epfd watches, indexed by fd. */
+	uint8_t *watched;
+	unsigned int max_watched;
+
+	struct net_user_timer *timers;
+
+	/* 10.0.2.3:53 is this address and port on the host (network order). */
+	uint32_t dns_addr;
+	uint16_t dns_port;
+	struct net_user_dns_flow dns_flows[NET_USER_DNS_FLOWS];
+	unsigned int dns_next;
+	uint16_t dns_frag_ids[NET_USER_DNS_FRAGS];
+	bool dns_frag_used[NET_USER_DNS_FRAGS];
+	unsigned int dns_frag_next;
+
+	/* Fragments slirp may still take, in thousandths. */
+	int64_t frag_milli;
+	int64_t frag_ms;		/* when frag_milli was last topped up */
+
+	struct net_user_stats stats;
+	uint8_t in[NET_USER_FRAME_MAX + 1];	/* +1: a longer frame shows */
+	uint8_t out[NET_USER_FRAME_MAX];
+};
+
+/* ---- bytes in frames -------------------------------------------------------- */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+/* RFC 1624: the checksum at sum after a 16-bit word changed from old to new. */
+static void csum_update16(uint8_t *sum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~get16(sum) + (uint16_t)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	put16(sum, (uint16_t)~s);
+}
+
+/* Replaces the 16-bit field at p, keeping the checksums at sums[] right. */
+static void rewrite16(uint8_t *p, uint16_t v, uint8_t *sum1, uint8_t *sum2)
+{
+	uint16_t old = get16(p);
+
+	if (sum1)
+		csum_update16(sum1, old, v);
+	if (sum2)
+		csum_update16(sum2, old, v);
+	put16(p, v);
+}
+
+/* The same for a 32-bit address (network order in memory). */
+static void rewrite_addr(uint8_t *p, uint32_t addr_be, uint8_t *sum1,
+			 uint8_t *sum2)
+{
+	uint8_t a[4];
+
+	memcpy(a, &addr_be, 4);
+	rewrite16(p, get16(a), sum1, sum2);
+	rewrite16(p + 2, get16(a + 2), sum1, sum2);
+}
+
+/*
+ * Where the L4 checksum of an unfragmented (or first-fragment) TCP/UDP
+ * packet lies, or NULL when there is none to keep (UDP's 0: none sent).
+ */
+static uint8_t *l4_csum(uint8_t *l4, uint8_t proto)
+{
+	if (proto == IP_PROTO_TCP)
+		return l4 + 16;
+	return get16(l4 + 6) ? l4 + 6 : NULL;
+}
+
+/* After an incremental update a UDP checksum of 0 must be sent as 0xffff. */
+static void udp_csum_fix(uint8_t *sum, uint8_t proto)
+{
+	if (sum && proto == IP_PROTO_UDP && !get16(sum))
+		put16(sum, 0xffff);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- DNS: 10.0.2.3:53 is the host's nameserver ----------------------------- */
+
+uint32_t net_user_resolv_conf(const char *path)
+{
+	char line[512], word[64];
+	struct in_addr a;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, " nameserver %63s", word) == 1 &&
+			    inet_pton(AF_INET, word, &a) == 1 && a.s_addr) {
+				fclose(f);
+				return a.s_addr;
+			}
+		}
+		fclose(f);
+	}
+	/* What slirp does with no nameserver: a resolver on the host itself. */
+	return htonl(INADDR_LOOPBACK);
+}
+
+static bool dns_flow_known(const struct net_user *nu, uint8_t proto,
+			   uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < NET_USER_DNS_FLOWS; i++)
+		if (nu->dns_flows[i].proto == proto &&
+		    nu->dns_flows[i].port == port)
+			return true;
+	return false;
+}
+
+/*
+ * A guest packet to 10.0.2.3: a query to port 53 is sent on to the host's
+ * nameserver (true); anything else is not for slirp (false).
+ */
+static bool dns_query_nat(struct net_user *nu, uint8_t *ip, unsigned int hl,
+			  unsigned int tot)
+{
+	uint8_t proto = ip[9], *l4 = ip + hl, *sum;
+	uint16_t sport;
+
+	if (!nu->dns_addr || (proto != IP_PROTO_TCP && proto != IP_PROTO_UDP) ||
+	    tot < hl + (proto == IP_PROTO_TCP ? 20u : 8u) || get16(l4 + 2) != 53)
+		return false;
+	memcpy(&sport, l4, 2);
+	if (!dns_flow_known(nu, proto, sport)) {
+		nu->dns_flows[nu->dns_next] =
+			(struct net_user_dns_flow){ proto, sport };
+		nu->dns_next = (nu->dns_next + 1) % NET_USER_DNS_FLOWS;
+	}
+	sum = l4_csum(l4, proto);
+	/* The pseudo-header holds the address: the L4 checksum changes too. */
+	rewrite_addr(ip + 16, nu->dns_addr, ip + 10, sum);
+	rewrite16(l4 + 2, ntohs(nu->dns_port), sum, NULL);
+	udp_csum_fix(sum, proto);
+	return true;
+}
+
+/* A frame slirp sends: an answer from the nameserver looks like 10.0.2.3's. */
+static void dns_reply_nat(struct net_user *nu, uint8_t *f, size_t len)
+{
+	uint32_t dns_be = htonl(NET_USER_DNS);
+	uint8_t *ip = f + ETH_HLEN, proto, *l4, *sum;
+	unsigned int hl, i;
+	uint16_t off, id, dport;
+
+	if (len < ETH_HLEN + 20 || get16(f + 12) != ETH_P_IP)
+		return;
+	hl = (ip[0] & 15) * 4u;
+	proto = ip[9];
+	if (hl < 20 || len < ETH_HLEN + hl ||
+	    memcmp(ip + 12, &nu->dns_addr, 4) ||
+	    (proto != IP_PROTO_TCP && proto != IP_PROTO_UDP))
+		return;
+	off = get16(ip + 6);
+	id = get16(ip + 4);
+	if (off & IP_OFFMASK) {
+		/* A later fragment of an answer: no ports, only the address. */
+		for (i = 0; i < NET_USER_DNS_FRAGS; i++)
+			if (nu->dns_frag_used[i] && nu->dns_frag_ids[i] == id)
+				rewrite_addr(ip + 12, dns_be, ip + 10, NULL);
+		return;
+	}
+	l4 = ip + hl;
+	if (len < ETH_HLEN + hl + (proto == IP_PROTO_TCP ? 20u : 8u))
+		return;
+	memcpy(&dport, l4 + 2, 2);
+	if (memcmp(l4, &nu->dns_port, 2) || !dns_flow_known(nu, proto, dport))
+		return;
+	sum = l4_csum(l4, proto);
+	rewrite_addr(ip + 12, dns_be, ip + 10, sum);
+	rewrite16(l4, 53, sum, NULL);
+	udp_csum_fix(sum, proto);
+	if (off & IP_MF) {
+		nu->dns_frag_ids[nu->dns_frag_next] = id;
+		nu->dns_frag_used[nu->dns_frag_next] = true;
+		nu->dns_frag_next = (nu->dns_frag_next + 1) % NET_USER_DNS_FRAGS;
+	}
+}
+
+/* ---- frames from the guest ---------------------------------------------------- */
+
+/* Whether one more IP fragment may go into slirp's reassembly queue. */
+static bool frag_admit(struct net_user *nu)
+{
+	int64_t now = now_ms();
+
+	nu->frag_milli += (now - nu->frag_ms) * NET_USER_FRAG_RATE;
+	nu->frag_ms = now;
+	if (nu->frag_milli > NET_USER_FRAG_BURST * 1000)
+		nu->frag_milli = NET_USER_FRAG_BURST * 1000;
+	if (nu->frag_milli < 1000)
+		return false;
+	nu->frag_milli -= 1000;
+	return true;
+}
+
+enum input_verdict { INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER };
+
+/* An IPv4 frame from the guest: whether slirp may have it. */
+static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
+				     size_t len)
+{
+	uint8_t *ip = f + ETH_HLEN;
+	size_t iplen = len - ETH_HLEN;
+	unsigned int hl, tot;
+	uint32_t dst;
+	bool frag;
+
+	if (iplen < 20 || (ip[0] >> 4) != 4)
+		return INPUT_FILTERED;
+	hl = (ip[0] & 15) * 4u;
+	tot = get16(ip + 2);
+	if (hl < 20 || tot < hl || tot > iplen)
+		return INPUT_FILTERED;
+	frag = get16(ip + 6) & (IP_MF | IP_OFFMASK);
+	memcpy(&dst, ip + 16, 4);
+	/* slirp would read resolv.conf for 10.0.2.3 (see the top); ping is its own. */
+	if (dst == htonl(NET_USER_DNS) && ip[9] != 1 /* ICMP */ &&
+	    (frag || !dns_query_nat(nu, ip, hl, tot)))
+		return INPUT_FILTERED;
+	if (frag && !frag_admit(nu))
+		return INPUT_FRAG_OVER;
+	return INPUT_PASS;
+}
+
+static void input_frame(struct net_user *nu, size_t len)
+{
+	uint8_t *f = nu->in;
+
+	if (len > NET_USER_FRAME_MAX) {
+		nu->stats.oversize++;
+		return;
+	}
+	if (len < ETH_HLEN) {
+		nu->stats.filtered++;
+		return;
+	}
+	switch (get16(f + 12)) {
+	case ETH_P_ARP:
+		break;
+	case ETH_P_IP:
+		switch (input_ipv4(nu, f, len)) {
+		case INPUT_PASS:
+			break;
+		case INPUT_FRAG_OVER:
+			nu->stats.fragments++;
+			return;
+		default:
+			nu->stats.filtered++;
+			return;
+		}
+		break;
+	default:
+		/* IPv6 is off; slirp ignores the rest. */
+		nu->stats.filtered++;
+		return;
+	}
+	slirp_input(nu->slirp, f, (int)len);
+}
+
+/* ---- slirp's callbacks -------------------------------------------------------- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct net_user *nu = opaque;
+	const void *frame = buf;
+	ssize_t r;
+
+	if (len > sizeof(nu->out)) {
+		nu->stats.to_guest_full++;	/* cannot be: slirp's MTU is ours */
+		return (ssize_t)len;
+	}
+	/* A copy only of what may be an answer from the nameserver. */
+	if (nu->dns_addr && len >= ETH_HLEN + 20 &&
+	    get16((const uint8_t *)buf + 12) == ETH_P_IP &&
+	    !memcmp((const uint8_t *)buf + ETH_HLEN + 12, &nu->dns_addr, 4)) {
+		memcpy(nu->out, buf, len);
+		dns_reply_nat(nu, nu->out, len);
+		frame = nu->out;
+	}
+	do {
+		r = send(nu->fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (r < 0 && errno == EINTR);
+	/* Dropped when the guest does not keep up: see the top. */
+	if (r < 0)
+		nu->stats.to_guest_full++;
+	/* Never less than len: slirp would complain through glib. */
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	struct net_user *nu = opaque;
+
+	(void)msg;
+	nu->stats.filtered++;
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct net_user_timer *timer_add(struct net_user *nu)
+{
+	struct net_user_timer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		g_error("user network: out of memory for a timer");
+	t->expire_ms = -1;
+	t->next = nu->timers;
+	nu->timers = t;
+	return t;
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct net_user_timer *t = timer_add(opaque);
+
+	t->cb = cb;
+	t->cb_opaque = cb_opaque;
+	return t;
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque,
+				 void *opaque)
+{
+	struct net_user_timer *t = timer_add(opaque);
+
+	t->id = id;
+	t->cb_opaque = cb_opaque;
+	return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	struct net_user *nu = opaque;
+	struct net_user_timer **p;
+
+	for (p = &nu->timers; *p; p = &(*p)->next) {
+		if (*p == timer) {
+			*p = (*p)->next;
+			free(timer);
+			return;
+		}
+	}
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct net_user_timer *t = timer;
+
+	(void)opaque;
+	t->expire_ms = expire_ms;
+}
+
+/* epfd wakes the I/O thread for any change on a socket slirp uses. */
+static void watch_fd(struct net_user *nu, int fd)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET,
+		.data.fd = fd,
+	};
+	unsigned int n;
+	uint8_t *w;
+
+	if (fd < 0)
+		return;
+	if ((unsigned int)fd >= nu->max_watched) {
+		n = (unsigned int)fd * 2 + 64;
+		w = realloc(nu->watched, n);
+		if (!w)
+			return;	/* polled each round all the same */
+		memset(w + nu->max_watched, 0, n - nu->max_watched);
+		nu->watched = w;
+		nu->max_watched = n;
+	}
+	if (nu->watched[fd])
+		return;
+	if (!epoll_ctl(nu->epfd, EPOLL_CTL_ADD, fd, &ev) || errno == EEXIST)
+		nu->watched[fd] = 1;
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+	watch_fd(opaque, fd);
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+	struct net_user *nu = opaque;
+
+	if (fd < 0 || (unsigned int)fd >= nu->max_watched || !nu->watched[fd])
+		return;
+	/* Fails when slirp closed it first: the kernel dropped it then. */
+	epoll_ctl(nu->epfd, EPOLL_CTL_DEL, fd, NULL);
+	nu->watched[fd] = 0;
+}
+
+static void cb_notify(void *opaque)
+{
+	struct net_user *nu = opaque;
+
+	nu->notified = true;
+}
+
+static const SlirpCb net_user_cb = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_new = cb_timer_new,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_unregister_poll_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new_opaque,
+};
+
+static int cb_add_poll(int fd, int events, void *opaque)
+{
+	struct net_user *nu = opaque;
+	struct pollfd *p;
+	short ev = 0;
+
+	if (nu->nr_pfd == nu->max_pfd) {
+		p = realloc(nu->pfd, (nu->max_pfd * 2 + 16) * sizeof(*p));
+		if (!p)
+			return -1;	/* not polled this round */
+		nu->pfd = p;
+		nu->max_pfd = nu->max_pfd * 2 + 16;
+	}
+	watch_fd(nu, fd);
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	nu->pfd[nu->nr_pfd] = (struct pollfd){ .fd = fd, .events = ev };
+	return (int)nu->nr_pfd++;
+}
+
+static int cb_get_revents(int idx, void *opaque)
+{
+	struct net_user *nu = opaque;
+	short re;
+	int r = 0;
+
+	if (idx < 0 || (unsigned int)idx >= nu->nr_pfd)
+		return 0;
+	re = nu->pfd[idx].revents;
+	if (re & POLLIN)
+		r |= SLIRP_POLL_IN;
+	if (re & POLLOUT)
+		r |= SLIRP_POLL_OUT;
+	if (re & POLLPRI)
+		r |= SLIRP_POLL_PRI;
+	if (re & (POLLERR | POLLNVAL))
+		r |= SLIRP_POLL_ERR;
+	if (re & POLLHUP)
+		r |= SLIRP_POLL_HUP;
+	return r;
+}
+
+/* ---- the I/O thread --------------------------------------------------------- */
+
+static void run_timers(struct net_user *nu)
+{
+	struct net_user_timer *t;
+	int64_t now = now_ms();
+	bool again = true;
+
+	/* A callback may free or re-arm timers: restart after each. */
+	while (again) {
+		again = false;
+		for (t = nu->timers; t; t = t->next) {
+			if (t->expire_ms < 0 || t->expire_ms > now)
+				continue;
+			t->expire_ms = -1;
+			if (t->cb)
+				t->cb(t->cb_opaque);
+			else
+				slirp_handle_timer(nu->slirp, t->id, t->cb_opaque);
+			again = true;
+			break;
+		}
+	}
+}
+
+/* Sets tfd for slirp's next timeout (ms from now) or its earliest timer. */
+static void arm(struct net_user *nu, uint32_t timeout)
+{
+	struct itimerspec its = { 0 };
+	struct net_user_timer *t;
+	int64_t when = now_ms() + timeout;
+
+	for (t = nu->timers; t; t = t->next)
+		if (t->expire_ms >= 0 && t->expire_ms < when)
+			when = t->expire_ms;
+	if (when == nu->armed_ms)
+		return;
+	its.it_value.tv_sec = when / 1000;
+	its.it_value.tv_nsec = (when % 1000) * 1000000;
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;	/* 0 would disarm it */
+	if (!timerfd_settime(nu->tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		nu->armed_ms = when;
+}
+
+static uint32_t fill(struct net_user *nu)
+{
+	uint32_t timeout = UINT32_MAX;
+
+	nu->nr_pfd = 0;
+	slirp_pollfds_fill(nu->slirp, &timeout, cb_add_poll, nu);
+	return timeout;
+}
+
+/*
+ * Lets slirp do what its sockets and timers allow: rounds of poll() while
+ * sockets keep turning ready (slirp's state changes what it waits for, and
+ * the edge-triggered epfd only says what changed), then sets the timer.
+ */
+static void step(struct net_user *nu)
+{
+	struct epoll_event evs[32];
+	uint32_t timeout;
+	unsigned int round;
+	int n;
+
+	/* epfd's events only woke us: poll() below says what is ready. */
+	while (epoll_wait(nu->epfd, evs, 32, 0) == 32)
+		;
+	timeout = fill(nu);
+	for (round = 0; round <= NET_USER_ROUNDS; round++) {
+		n = poll(nu->pfd, nu->nr_pfd, 0);
+		if (round && n == 0 && !nu->notified)
+			break;
+		if (round == NET_USER_ROUNDS)
+			break;
+		nu->notified = false;
+		slirp_pollfds_poll(nu->slirp, n < 0, cb_get_revents, nu);
+		run_timers(nu);
+		timeout = fill(nu);
+	}
+	arm(nu, timeout);
+}
+
+/* Frames from the card. */
+static void on_card(void *opaque, uint32_t events)
+{
+	struct net_user *nu = opaque;
+	unsigned int i;
+	ssize_t n;
+
+	(void)events;
+	for (i = 0; i < NET_USER_BATCH; i++) {
+		n = recv(nu->fd, nu->in, sizeof(nu->in),
+			 MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		input_frame(nu, (size_t)n);
+	}
+	step(nu);
+}
+
+static void on_sockets(void *opaque, uint32_t events)
+{
+	(void)events;
+	step(opaque);
+}
+
+static void on_timer(void *opaque, uint32_t events)
+{
+	struct net_user *nu = opaque;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(nu->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		nu->armed_ms = -1;
+	step(nu);
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+/*
+ * slirp reports through glib's log; its default writer probes stderr with
+ * calls the sandbox forbids.  A line on stderr, by write() alone.
+ */
+static void glib_log(const gchar *domain, GLogLevelFlags level,
+		     const gchar *msg, gpointer data)
+{
+	char line[256];
+	int n;
+
+	(void)level;
+	(void)data;
+	n = snprintf(line, sizeof(line), "libvmm: user network: %s: %s\n",
+		     domain ? domain : "glib", msg);
+	if (n > 0 && write(STDERR_FILENO, line,
+			   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1))
+		return;
+}
+
+/* glib's handlers are the process's: slirp's domain gets this one once. */
+static pthread_once_t glib_log_once = PTHREAD_ONCE_INIT;
+
+static void glib_log_setup(void)
+{
+	g_log_set_handler("Slirp", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
+			  G_LOG_FLAG_RECURSION, glib_log, NULL);
+}
+
+static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
+{
+	const struct vmm_net_hostfwd *h;
+	struct in_addr host, guest;
+	char addr[INET_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_hostfwd; i++) {
+		h = &cfg->hostfwd[i];
+		host.s_addr = h->host_addr;
+		guest.s_addr = h->guest_addr;
+		errno = 0;
+		if (!slirp_add_hostfwd(nu->slirp, h->udp, host, h->host_port,
+				       guest, h->guest_port))
+			continue;
+		inet_ntop(AF_INET, &host, addr, sizeof(addr));
+		return vmm_set_error(nu->vm, errno ? -errno : -EINVAL,
+				     "user network: hostfwd %s:%s:%u: %s",
+				     h->udp ? "udp" : "tcp",
+				     h->host_addr ? addr : "", h->host_port,
+				     errno ? strerror(errno) : "refused");
+	}
+	return 0;
+}
+
+static int open_fds(struct net_user *nu, int *card_fd)
+{
+	int sv[2], size = NET_USER_SOCKBUF, i;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		       0, sv))
+		return vmm_set_error(nu->vm, -errno, "user network: socketpair: %s",
+				     strerror(errno));
+	for (i = 0; i < 2; i++)
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	nu->fd = sv[0];
+	*card_fd = sv[1];
+	nu->epfd = epoll_create1(EPOLL_CLOEXEC);
+	nu->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (nu->epfd < 0 || nu->tfd < 0) {
+		close(sv[1]);
+		return vmm_set_error(nu->vm, -errno, "user network: %s: %s",
+				     nu->epfd < 0 ? "epoll_create1" : "timerfd_create",
+				     strerror(errno));
+	}
+	return 0;
+}
+
+void net_user_close(struct net_user *nu)
+{
+	struct net_user_timer *t;
+
+	if (!nu)
+		return;
+	if (nu->slirp)
+		slirp_cleanup(nu->slirp);
+	while ((t = nu->timers)) {
+		nu->timers = t->next;
+		free(t);
+	}
+	if (nu->in_loop > 2)
+		vmm_loop_del(nu->vm, nu->tfd);
+	if (nu->in_loop > 1)
+		vmm_loop_del(nu->vm, nu->epfd);
+	if (nu->in_loop > 0)
+		vmm_loop_del(nu->vm, nu->fd);
+	if (nu->fd >= 0)
+		close(nu->fd);
+	if (nu->epfd >= 0)
+		close(nu->epfd);
+	if (nu->tfd >= 0)
+		close(nu->tfd);
+	free(nu->pfd);
+	free(nu->watched);
+	free(nu);
+}
+
+int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
+		  const struct net_user_params *params, int *card_fd,
+		  struct net_user **out)
+{
+	SlirpConfig sc = {
+		.version = 4,
+		.in_enabled = true,
+		.vnetwork.s_addr = htonl(NET_USER_NET),
+		.vnetmask.s_addr = htonl(NET_USER_MASK),
+		.vhost.s_addr = htonl(NET_USER_HOST),
+		.vdhcp_start.s_addr = htonl(NET_USER_GUEST),
+		.vnameserver.s_addr = htonl(NET_USER_DNS),
+		.if_mtu = NET_USER_MTU,
+		.if_mru = NET_USER_MTU,
+	};
+	struct net_user *nu;
+	int r;
+
+	*card_fd = -1;
+	nu = calloc(1, sizeof(*nu));
+	if (!nu)
+		return vmm_set_error(vm, -ENOMEM, "user network: out of memory");
+	nu->vm = vm;
+	nu->fd = nu->epfd = nu->tfd = -1;
+	nu->armed_ms = -1;
+	nu->frag_milli = NET_USER_FRAG_BURST * 1000;
+	nu->frag_ms = now_ms();
+	if (params && params->dns_addr) {
+		nu->dns_addr = params->dns_addr;
+		nu->dns_port = htons(params->dns_port);
+	} else {
+		nu->dns_addr = net_user_resolv_conf("/etc/resolv.conf");
+		nu->dns_port = htons(53);
+	}
+	/* A nameserver inside the guest's network is out of its reach. */
+	if ((ntohl(nu->dns_addr) & NET_USER_MASK) == NET_USER_NET)
+		nu->dns_addr = 0;
+
+	r = open_fds(nu, card_fd);
+	if (r)
+		goto err_close;
+	pthread_once(&glib_log_once, glib_log_setup);
+	nu->slirp = slirp_new(&sc, &net_user_cb, nu);
+	if (!nu->slirp) {
+		r = vmm_set_error(vm, -EINVAL, "user network: slirp_new failed");
+		goto err_card;
+	}
+	r = add_hostfwds(nu, cfg);
+	if (r)
+		goto err_card;
+	r = vmm_vm_sandbox_allow_socket(vm, nu->fd);
+	if (!r)
+		r = vmm_vm_sandbox_allow_inet(vm, NET_USER_MAX_SOCKETS);
+	if (!r && !(r = vmm_loop_add(vm, nu->fd, EPOLLIN, on_card, nu)))
+		nu->in_loop++;
+	if (!r && !(r = vmm_loop_add(vm, nu->epfd, EPOLLIN, on_sockets, nu)))
+		nu->in_loop++;
+	if (!r && !(r = vmm_loop_add(vm, nu->tfd, EPOLLIN, on_timer, nu)))
+		nu->in_loop++;
+	if (r)
+		goto err_card;
+	/* Listening sockets of the forwards; a first timeout. */
+	step(nu);
+	*out = nu;
+	return 0;
+
+err_card:
+	close(*card_fd);
+	*card_fd = -1;
+err_close:
+	net_user_close(nu);
+	return r;
+}
+
+void net_user_get_stats(const struct net_user *nu, struct net_user_stats *st)
+{
+	*st = nu->stats;
+}
+
+/* ---- the card ------------------------------------------------------------------ */
+
+static void net_user_destroy(void *opaque)
+{
+	struct net_user *nu = opaque;
+	const struct net_user_stats *s = &nu->stats;
+
+	if (s->to_guest_full || s->oversize || s->fragments)
+		fprintf(stderr,
+			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget\n",
+			(unsigned long long)s->to_guest_full,
+			(unsigned long long)s->oversize,
+			(unsigned long long)s->fragments);
+	net_user_close(nu);
+}
+
+int net_user_create(struct vmm_vm *vm, struct pci_bus *bus,
+		    const struct vmm_net_config *cfg)
+{
+	struct net_user *nu;
+	int card_fd, r;
+
+	r = net_user_open(vm, cfg, NULL, &card_fd, &nu);
+	if (r)
+		return r;
+	/* No virtio header on the pair: slirp takes plain frames. */
+	r = virtio_net_create_fd(vm, bus, card_fd, cfg->mac_set ? cfg->mac : NULL,
+				 false, "user");
+	if (r) {
+		close(card_fd);
+		net_user_close(nu);
+		return r;
+	}
+	/* The card now owns card_fd; the backend goes at teardown. */
+	r = vmm_device_add(vm, "net-user", net_user_destroy, nu);
+	if (r)
+		net_user_close(nu);
+	return r;
+}

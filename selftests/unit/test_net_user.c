@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The user-mode network's backend (devices/net_user.c) with the real
+ * libslirp and real host sockets on 127.0.0.1: the test plays the card,
+ * writing hand-made Ethernet frames into the socketpair and reading what
+ * comes back, and runs the fake event loop by hand.  No VM, no privilege.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "devices/net_user.h"
+#include "selftests/unit/fake_vmm.h"
+#include "vmm/sandbox_inet.h"
+
+#define GUEST_IP	NET_USER_GUEST
+#define ETH_IP		0x0800
+#define ETH_ARP		0x0806
+#define PROTO_ICMP	1
+#define PROTO_TCP	6
+#define PROTO_UDP	17
+#define TCP_SYN		0x02
+#define TCP_ACK		0x10
+#define TCP_PSH		0x08
+
+static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+/* slirp's own hosts are 52:55 and their IPv4 address. */
+static const uint8_t gw_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+
+static struct net_user *nu;
+static int card = -1;
+static int dns_srv = -1;		/* a UDP "nameserver" on 127.0.0.1 */
+
+/* ---- frames ------------------------------------------------------------------ */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += get16(p + i);
+	if (n & 1)
+		s += p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* The TCP/UDP checksum over the pseudo-header and l4[0..len). */
+static uint16_t l4_sum(uint32_t src, uint32_t dst, uint8_t proto,
+		       const uint8_t *l4, size_t len)
+{
+	uint8_t ph[12];
+
+	put32(ph, src);
+	put32(ph + 4, dst);
+	ph[8] = 0;
+	ph[9] = proto;
+	put16(ph + 10, (uint16_t)len);
+	return fold(sum16(l4, len, sum16(ph, 12, 0)));
+}
+
+static size_t eth(uint8_t *f, const uint8_t *dst, uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, guest_mac, 6);
+	put16(f + 12, type);
+	return 14;
+}
+
+/* An IPv4 header at ip for len bytes of payload; frag: the offset field. */
+static void ipv4(uint8_t *ip, uint8_t proto, uint32_t src, uint32_t dst,
+		 size_t len, uint16_t frag)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + len));
+	put16(ip + 4, 0x1234);
+	put16(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, src);
+	put32(ip + 16, dst);
+	put16(ip + 10, fold(sum16(ip, 20, 0)));
+}
+
+static size_t udp_frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst,
+			uint16_t dport, const void *data, size_t n, bool csum)
+{
+	uint8_t *ip = f + 14, *u = ip + 20;
+
+	eth(f, dst == 0xffffffffu ? bcast : gw_mac, ETH_IP);
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + n));
+	put16(u + 6, 0);
+	memcpy(u + 8, data, n);
+	if (csum)
+		put16(u + 6, l4_sum(src, dst, PROTO_UDP, u, 8 + n));
+	ipv4(ip, PROTO_UDP, src, dst, 8 + n, 0);
+	return 14 + 20 + 8 + n;
+}
+
+static size_t tcp_frame(uint8_t *f, uint16_t sport, uint32_t dst,
+			uint16_t dport, uint32_t seq, uint32_t ack,
+			uint8_t flags, const void *data, size_t n)
+{
+	uint8_t *ip = f + 14, *t = ip + 20;
+
+	eth(f, gw_mac, ETH_IP);
+	memset(t, 0, 20);
+	put16(t, sport);
+	put16(t + 2, dport);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	if (n)
+		memcpy(t + 20, data, n);
+	put16(t + 16, l4_sum(GUEST_IP, dst, PROTO_TCP, t, 20 + n));
+	ipv4(ip, PROTO_TCP, GUEST_IP, dst, 20 + n, 0x4000 /* DF */);
+	return 14 + 20 + 20 + n;
+}
+
+static size_t icmp_echo(uint8_t *f, uint32_t dst, uint16_t seq, size_t n)
+{
+	uint8_t *ip = f + 14, *ic = ip + 20;
+
+	eth(f, gw_mac, ETH_IP);
+	memset(ic, 0, 8 + n);
+	ic[0] = 8;
+	put16(ic + 4, 0x4242);
+	put16(ic + 6, seq);
+	memset(ic + 8, 0xa5, n);
+	put16(ic + 2, fold(sum16(ic, 8 + n, 0)));
+	ipv4(ip, PROTO_ICMP, GUEST_IP, dst, 8 + n, 0);
+	return 14 + 20 + 8 + n;
+}
+
+/* ---- the card's side ---------------------------------------------------------- */
+
+static void guest_send(const uint8_t *f, size_t n)
+{
+	assert_int_equal(send(card, f, n, MSG_DONTWAIT), (ssize_t)n);
+}
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef bool (*frame_match)(const uint8_t *f, size_t n, const void *arg);
+
+/*
+ * Runs the loop until a frame for the guest matches (others are read and
+ * dropped, as a guest ignoring them would), up to timeout_ms.
+ */
+static ssize_t expect_frame(uint8_t *f, size_t max, frame_match match,
+			    const void *arg, int timeout_ms)
+{
+	int64_t end = ms_now() + timeout_ms;
+	ssize_t n;
+
+	do {
+		while ((n = recv(card, f, max, MSG_DONTWAIT)) > 0)
+			if (match(f, (size_t)n, arg))
+				return n;
+		fake_loop_poll(10);
+	} while (ms_now() < end);
+	return -1;
+}
+
+static bool is_ipv4(const uint8_t *f, size_t n, uint8_t proto)
+{
+	return n >= 14 + 20 && get16(f + 12) == ETH_IP && f[14 + 9] == proto;
+}
+
+/* The IPv4 header checksum of a frame slirp sent is right. */
+static void check_ip_sum(const uint8_t *f)
+{
+	assert_int_equal(fold(sum16(f + 14, (f[14] & 15) * 4u, 0)), 0);
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static uint16_t bound_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
+static int udp_server(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static int tcp_listener(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* A port nothing listens on now (bound, then let go). */
+static uint16_t free_port(int type)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	uint16_t port;
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	port = bound_port(fd);
+	close(fd);
+	return port;
+}
+
+static int open_net(const struct vmm_net_config *cfg)
+{
+	struct net_user_params p = { .dns_addr = htonl(INADDR_LOOPBACK),
+				     .dns_port = bound_port(dns_srv) };
+
+	return net_user_open(&fake_vm, cfg, &p, &card, &nu);
+}
+
+static int setup(void **state)
+{
+	struct vmm_net_config cfg = { .user = true };
+
+	(void)state;
+	fake_vmm_setup(0);
+	dns_srv = udp_server();
+	assert_int_equal(open_net(&cfg), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	net_user_close(nu);
+	nu = NULL;
+	if (card >= 0)
+		close(card);
+	card = -1;
+	close(dns_srv);
+	assert_int_equal(fk.nr_loop, 0);
+	return 0;
+}
+
+/* The guest says who it is, as Linux does before anything else. */
+static bool is_arp_reply(const uint8_t *f, size_t n, const void *arg)
+{
+	const uint8_t *a = f + 14;
+
+	(void)arg;
+	return n >= 42 && get16(f + 12) == ETH_ARP && get16(a + 6) == 2;
+}
+
+static void arp_gateway(void)
+{
+	uint8_t f[64];
+	uint8_t *a = f + 14;
+	ssize_t n;
+
+	memset(f, 0, sizeof(f));
+	eth(f, bcast, ETH_ARP);
+	put16(a, 1);
+	put16(a + 2, ETH_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, guest_mac, 6);
+	put32(a + 14, GUEST_IP);
+	put32(a + 24, NET_USER_HOST);
+	guest_send(f, 42);
+	n = expect_frame(f, sizeof(f), is_arp_reply, NULL, 1000);
+	assert_true(n >= 42);
+	/* 10.0.2.2 is at 52:55:0a:00:02:02, and answers the guest. */
+	assert_memory_equal(a + 8, gw_mac, 6);
+	assert_int_equal(get32(a + 14), NET_USER_HOST);
+	assert_memory_equal(a + 18, guest_mac, 6);
+	assert_int_equal(get32(a + 24), GUEST_IP);
+	assert_memory_equal(f, guest_mac, 6);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void test_arp(void **state)
+{
+	(void)state;
+	arp_gateway();
+	/* What the sandbox must let it do. */
+	assert_int_equal(fk.sandbox_inet, NET_USER_MAX_SOCKETS);
+	assert_int_equal(fk.nr_sandbox, 1);
+	assert_true(fk.sandbox[0].socket);
+}
+
+static bool is_dhcp_offer(const uint8_t *f, size_t n, const void *arg)
+{
+	(void)arg;
+	return is_ipv4(f, n, PROTO_UDP) && n >= 14 + 20 + 8 + 240 &&
+	       get16(f + 34) == 67 && get16(f + 36) == 68;
+}
+
+/* The option `code` in a BOOTP reply's options, or NULL. */
+static const uint8_t *dhcp_option(const uint8_t *opt, const uint8_t *end,
+				  uint8_t code)
+{
+	while (opt + 2 <= end && *opt != 255) {
+		if (*opt == 0) {
+			opt++;
+			continue;
+		}
+		if (*opt == code)
+			return opt;
+		opt += 2 + opt[1];
+	}
+	return NULL;
+}
+
+static void test_dhcp(void **state)
+{
+	uint8_t bootp[300], f[1600];
+	const uint8_t *b, *o;
+	ssize_t n;
+
+	(void)state;
+	memset(bootp, 0, sizeof(bootp));
+	bootp[0] = 1;			/* BOOTREQUEST */
+	bootp[1] = 1;			/* Ethernet */
+	bootp[2] = 6;
+	put32(bootp + 4, 0xdeadbeef);	/* xid */
+	memcpy(bootp + 28, guest_mac, 6);
+	put32(bootp + 236, 0x63825363);	/* magic cookie */
+	bootp[240] = 53;		/* DHCP message type: DISCOVER */
+	bootp[241] = 1;
+	bootp[242] = 1;
+	bootp[243] = 255;
+	guest_send(f, udp_frame(f, 0, 68, 0xffffffffu, 67, bootp, sizeof(bootp),
+				false));
+	n = expect_frame(f, sizeof(f), is_dhcp_offer, NULL, 1000);
+	assert_true(n > 0);
+	check_ip_sum(f);
+	b = f + 14 + 20 + 8;
+	assert_int_equal(b[0], 2);			/* BOOTREPLY */
+	assert_int_equal(get32(b + 4), 0xdeadbeef);
+	assert_int_equal(get32(b + 16), GUEST_IP);	/* yiaddr 10.0.2.15 */
+	o = dhcp_option(b + 240, f + n, 53);
+	assert_non_null(o);
+	assert_int_equal(o[2], 2);			/* OFFER */
+	o = dhcp_option(b + 240, f + n, 3);		/* router */
+	assert_non_null(o);
+	assert_int_equal(get32(o + 2), NET_USER_HOST);
+	o = dhcp_option(b + 240, f + n, 6);		/* DNS */
+	assert_non_null(o);
+	assert_int_equal(get32(o + 2), NET_USER_DNS);
+	o = dhcp_option(b + 240, f + n, 1);		/* netmask */
+	assert_non_null(o);
+	assert_int_equal(get32(o + 2), NET_USER_MASK);
+}
+
+struct tcp_want {
+	uint16_t sport, dport;
+	uint8_t flags;
+};
+
+static bool is_tcp(const uint8_t *f, size_t n, const void *arg)
+{
+	const struct tcp_want *w = arg;
+	const uint8_t *t = f + 14 + 20;
+
+	return is_ipv4(f, n, PROTO_TCP) && n >= 14 + 20 + 20 &&
+	       get16(t) == w->sport && get16(t + 2) == w->dport &&
+	       (t[13] & w->flags) == w->flags;
+}
+
+/* 10.0.2.2 is the host's loopback: a SYN there reaches listener lfd. */
+static void tcp_to_host(int lfd)
+{
+	struct tcp_want syn_ack, data;
+	uint8_t f[1600], *t = f + 34;
+	uint16_t port = bound_port(lfd);
+	uint32_t iss = 1000, server_seq;
+	char buf[16];
+	ssize_t n;
+	int i, c;
+
+	arp_gateway();
+	guest_send(f, tcp_frame(f, 40000, NET_USER_HOST, port, iss, 0, TCP_SYN,
+				NULL, 0));
+	syn_ack = (struct tcp_want){ port, 40000, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000);
+	assert_true(n > 0);
+	check_ip_sum(f);
+	assert_int_equal(get32(f + 26), NET_USER_HOST);		/* from 10.0.2.2 */
+	assert_int_equal(get32(f + 30), GUEST_IP);
+	assert_int_equal(get32(t + 8), iss + 1);
+	assert_int_equal(l4_sum(get32(f + 26), get32(f + 30), PROTO_TCP, t,
+				(size_t)n - 34), 0);
+	server_seq = get32(t + 4) + 1;
+	c = accept(lfd, NULL, NULL);
+	assert_true(c >= 0);
+
+	/* Data both ways. */
+	guest_send(f, tcp_frame(f, 40000, NET_USER_HOST, port, iss + 1,
+				server_seq, TCP_ACK | TCP_PSH, "ping", 4));
+	for (i = 0, n = -1; n <= 0 && i < 200; i++) {
+		fake_loop_poll(10);
+		n = recv(c, buf, sizeof(buf), MSG_DONTWAIT);
+	}
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(send(c, "pong", 4, 0), 4);
+	data = (struct tcp_want){ port, 40000, TCP_ACK };
+	do {
+		n = expect_frame(f, sizeof(f), is_tcp, &data, 2000);
+		assert_true(n > 0);
+	} while ((size_t)n == 34 + 20);		/* an ACK alone */
+	assert_int_equal((size_t)n, 34 + 20 + 4);
+	assert_memory_equal(f + 34 + 20, "pong", 4);
+	close(c);
+	close(lfd);
+}
+
+static void test_tcp_to_host(void **state)
+{
+	(void)state;
+	tcp_to_host(tcp_listener());
+}
+
+struct udp_want {
+	uint32_t src;
+	uint16_t sport, dport;
+};
+
+static bool is_udp(const uint8_t *f, size_t n, const void *arg)
+{
+	const struct udp_want *w = arg;
+
+	return is_ipv4(f, n, PROTO_UDP) && n >= 14 + 20 + 8 &&
+	       get32(f + 26) == w->src && get16(f + 34) == w->sport &&
+	       get16(f + 36) == w->dport;
+}
+
+/*
+ * A query to 10.0.2.3:53 reaches the host's nameserver (here a socket on
+ * 127.0.0.1) and its answer comes back from 10.0.2.3:53, checksums right.
+ */
+static void test_dns(void **state)
+{
+	struct udp_want want = { NET_USER_DNS, 53, 5353 };
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	struct net_user_stats st;
+	uint8_t f[1600];
+	char buf[64];
+	ssize_t n = -1;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	guest_send(f, udp_frame(f, GUEST_IP, 5353, NET_USER_DNS, 53, "query", 5,
+				true));
+	for (i = 0; i < 100 && n < 0; i++) {
+		fake_loop_poll(10);
+		n = recvfrom(dns_srv, buf, sizeof(buf), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+	}
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "query", 5);
+	assert_int_equal(sendto(dns_srv, "answer", 6, 0, (struct sockaddr *)&from,
+				flen), 6);
+	n = expect_frame(f, sizeof(f), is_udp, &want, 2000);
+	assert_int_equal(n, 14 + 20 + 8 + 6);
+	check_ip_sum(f);
+	assert_int_equal(get32(f + 30), GUEST_IP);
+	assert_memory_equal(f + 42, "answer", 6);
+	if (get16(f + 40))
+		assert_int_equal(l4_sum(get32(f + 26), get32(f + 30), PROTO_UDP,
+					f + 34, 14), 0);
+
+	/* Anything else to 10.0.2.3 never reaches slirp. */
+	net_user_get_stats(nu, &st);
+	guest_send(f, tcp_frame(f, 40001, NET_USER_DNS, 80, 1, 0, TCP_SYN, NULL, 0));
+	guest_send(f, udp_frame(f, GUEST_IP, 5353, NET_USER_DNS, 123, "x", 1, true));
+	for (i = 0; i < 5; i++)
+		fake_loop_poll(10);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.filtered, 2);
+}
+
+static void reopen(const struct vmm_net_config *cfg)
+{
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net(cfg), 0);
+}
+
+static bool is_syn_to_7000(const uint8_t *f, size_t n, const void *arg)
+{
+	const uint8_t *t = f + 14 + 20;
+
+	(void)arg;
+	return is_ipv4(f, n, PROTO_TCP) && n >= 14 + 20 + 20 &&
+	       get16(t + 2) == 7000 && (t[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+}
+
+/* A host forward: connecting to 127.0.0.1:HOSTPORT sends the guest a SYN. */
+static void test_hostfwd_connect(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t f[1600];
+	ssize_t n;
+	int c;
+
+	arp_gateway();
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(c >= 0);
+	assert_true(connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+		    errno == EINPROGRESS);
+	n = expect_frame(f, sizeof(f), is_syn_to_7000, NULL, 2000);
+	assert_true(n > 0);
+	check_ip_sum(f);
+	assert_int_equal(get32(f + 26), NET_USER_HOST);
+	assert_int_equal(get32(f + 30), GUEST_IP);
+	close(c);
+}
+
+static void test_hostfwd(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user *first;
+	int first_card;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	test_hostfwd_connect(cfg.hostfwd[0].host_port);
+
+	/* The port again while this network holds it: refused, saying why. */
+	first = nu;
+	first_card = card;
+	nu = NULL;
+	assert_int_equal(open_net(&cfg), -EADDRINUSE);
+	if (!strstr(fk.msg, "hostfwd tcp:127.0.0.1:") ||
+	    !strstr(fk.msg, "Address already in use"))
+		fail_msg("message: %s", fk.msg);
+	assert_null(nu);
+	assert_int_equal(card, -1);
+	nu = first;
+	card = first_card;
+}
+
+/*
+ * The guest never reads: slirp's answers pile up in the socketpair only
+ * to its bound, the rest are dropped and counted, and every answer is
+ * either delivered or counted.
+ */
+static void test_flood_to_guest_bounded(void **state)
+{
+	enum { ECHOES = 2000, SIZE = 1000 };
+	struct net_user_stats st;
+	uint8_t f[1600];
+	size_t bytes = 0, frames = 0;
+	ssize_t n;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	for (i = 0; i < ECHOES; i++) {
+		n = (ssize_t)icmp_echo(f, NET_USER_HOST, (uint16_t)i, SIZE);
+		while (send(card, f, (size_t)n, MSG_DONTWAIT) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			fake_loop_poll(0);
+		}
+		if (i % 32 == 0)
+			fake_loop_poll(0);
+	}
+	fake_loop_run();
+	while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+		bytes += (size_t)n;
+		frames++;
+	}
+	net_user_get_stats(nu, &st);
+	/* SO_SNDBUF 128 KiB, doubled by the kernel, overhead included. */
+	assert_true(bytes <= 2 * 128 * 1024);
+	assert_true(st.to_guest_full > 0);
+	assert_int_equal(frames + st.to_guest_full, ECHOES);
+}
+
+/* The backend does not read: the guest's sends stop at the bound. */
+static void test_flood_from_guest_bounded(void **state)
+{
+	uint8_t f[1600];
+	size_t bytes = 0;
+	ssize_t n;
+
+	(void)state;
+	n = (ssize_t)icmp_echo(f, NET_USER_HOST, 1, 1400);
+	while (send(card, f, (size_t)n, MSG_DONTWAIT) == n)
+		bytes += (size_t)n;
+	assert_int_equal(errno, EAGAIN);
+	assert_true(bytes > 0 && bytes <= 2 * 128 * 1024);
+	fake_loop_run();
+	/* Drained: the card may send again. */
+	assert_int_equal(send(card, f, (size_t)n, MSG_DONTWAIT), n);
+	fake_loop_run();
+}
+
+/* Frames over the MTU and fragments over the budget never reach slirp. */
+static void test_oversize_and_fragments(void **state)
+{
+	enum { FRAGS = 200 };
+	struct net_user_stats st;
+	uint8_t f[4000];
+	size_t n;
+	int i;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	n = udp_frame(f, GUEST_IP, 9, NET_USER_HOST, 9, f + 2000, 1473, false);
+	assert_int_equal(n, 1515);
+	guest_send(f, n);
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.oversize, 1);
+
+	for (i = 0; i < FRAGS; i++) {
+		n = udp_frame(f, GUEST_IP, 9, NET_USER_HOST, 9, "frag", 4, false);
+		/* More fragments follow; each its own datagram (its own ID). */
+		put16(f + 14 + 4, (uint16_t)i);
+		put16(f + 14 + 6, 0x2000);
+		put16(f + 14 + 10, 0);
+		put16(f + 14 + 10, fold(sum16(f + 14, 20, 0)));
+		guest_send(f, n);
+		if (i % 32 == 0)
+			fake_loop_run();
+	}
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	/* 64 at once, then 32 a second: a few may have trickled in. */
+	assert_true(st.fragments <= FRAGS - 64);
+	assert_true(st.fragments >= FRAGS - 64 - 8);
+}
+
+static void test_resolv_conf(void **state)
+{
+	char path[] = "/tmp/vhv-resolv-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("# generated\nsearch example.org\nnameserver fe80::1%eth0\n"
+	      "nameserver 192.0.2.53\nnameserver 192.0.2.54\n", f);
+	fclose(f);
+	assert_int_equal(net_user_resolv_conf(path), htonl(0xc0000235));
+	f = fopen(path, "w");
+	fputs("nameserver ::1\n", f);
+	fclose(f);
+	/* None for IPv4: a resolver on the host itself, as slirp assumes. */
+	assert_int_equal(net_user_resolv_conf(path), htonl(INADDR_LOOPBACK));
+	unlink(path);
+	assert_int_equal(net_user_resolv_conf(path), htonl(INADDR_LOOPBACK));
+}
+
+/*
+ * The socket bound: with RLIMIT_NOFILE lowered as the sandbox lowers it,
+ * connections past it are refused (slirp answers ICMP unreachable) and
+ * the backend goes on.
+ */
+static bool is_syn_ack_or_unreach(const uint8_t *f, size_t n, const void *arg)
+{
+	(void)arg;
+	if (is_ipv4(f, n, PROTO_ICMP))
+		return n >= 34 + 8 && f[34] == 3;	/* destination unreachable */
+	return is_ipv4(f, n, PROTO_TCP) && n >= 34 + 20 &&
+	       (f[34 + 13] & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+}
+
+static void test_socket_limit(void **state)
+{
+	enum { CONNS = 12, LIMIT = 4 };
+	int lfd = tcp_listener(), status, acks = 0, unreach = 0, i;
+	uint16_t port = bound_port(lfd);
+	uint8_t f[1600];
+	pid_t pid;
+
+	(void)state;
+	arp_gateway();
+	assert_int_equal(listen(lfd, CONNS * 2), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(60);
+		if (vmm_sandbox_limit_fds(LIMIT))
+			syscall(SYS_exit_group, 2);
+		for (i = 0; i < CONNS; i++)
+			guest_send(f, tcp_frame(f, (uint16_t)(41000 + i), NET_USER_HOST,
+						port, 1, 0, TCP_SYN, NULL, 0));
+		while (acks + unreach < CONNS &&
+		       expect_frame(f, sizeof(f), is_syn_ack_or_unreach, NULL, 2000) > 0) {
+			if (f[14 + 9] == PROTO_TCP)
+				acks++;
+			else
+				unreach++;
+		}
+		/* Each connection is one socket: LIMIT, and no more. */
+		syscall(SYS_exit_group, acks == LIMIT && unreach == CONNS - LIMIT ?
+					0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("limited to %d descriptors more: child status %#x", LIMIT,
+			 status);
+	close(lfd);
+}
+
+/* ---- under the sandbox ----------------------------------------------------- */
+
+static void report_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char msg[64];
+	int n;
+
+	(void)sig;
+	(void)uc;
+	n = snprintf(msg, sizeof(msg), "forbidden system call %d\n",
+		     si->si_syscall);
+	if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+		syscall(SYS_exit_group, 98);
+	/* Not _exit(): ASan's would look for leaks, with forbidden calls. */
+	syscall(SYS_exit_group, 97);
+}
+
+/*
+ * The VMM's filter is sandbox.c's allowlist plus vmm_sandbox_inet_rules():
+ * here the generic part the I/O thread and this test's allocator use (a
+ * copy: sandbox.c keeps its list to itself) and the real inet rules.
+ */
+static void enter_sandbox(void)
+{
+	static const int generic[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(fcntl),
+		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(epoll_wait),
+		SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(munmap),
+		SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(mremap),
+		SCMP_SYS(futex), SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(rt_sigprocmask), SCMP_SYS(gettid), SCMP_SYS(getpid),
+		SCMP_SYS(sched_yield), SCMP_SYS(nanosleep),
+		SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+		SCMP_SYS(gettimeofday), SCMP_SYS(getrandom), SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+	};
+	struct sigaction sa = { .sa_sigaction = report_sigsys,
+				.sa_flags = SA_SIGINFO };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	unsigned int i;
+
+	assert_non_null(ctx);
+	assert_int_equal(sigaction(SIGSYS, &sa, NULL), 0);
+	for (i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
+		assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, generic[i], 0), 0);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)), 0);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)), 0);
+	assert_int_equal(vmm_sandbox_inet_rules(ctx), 0);
+	assert_int_equal(seccomp_load(ctx), 0);
+	seccomp_release(ctx);
+}
+
+/*
+ * What a guest does on the user network, with the process confined as
+ * vhv-run confines it: DHCP, a connection to the host, DNS, a forward in,
+ * a ping out; no call outside the filter (or the child dies of SIGSYS).
+ */
+static void test_sandboxed(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	int status;
+	pid_t pid;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		uint8_t f[128];
+		int lfd = tcp_listener();	/* the test's own host server */
+
+		alarm(60);
+		enter_sandbox();
+		test_dhcp(NULL);
+		tcp_to_host(lfd);
+		test_dns(NULL);
+		test_hostfwd_connect(cfg.hostfwd[0].host_port);
+		/* A ping to a host address is a ping socket (or its refusal). */
+		guest_send(f, icmp_echo(f, 0x7f000001, 1, 8));
+		fake_loop_poll(50);
+		syscall(SYS_exit_group, 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the sandboxed child %s %d", WIFEXITED(status) ?
+			 "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_arp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_to_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostfwd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_to_guest_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_from_guest_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_and_fragments,
+						setup, teardown),
+		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test_setup_teardown(test_socket_limit, setup, teardown),
+		/* Last: a failure in its child must not run further tests there. */
+		cmocka_unit_test_setup_teardown(test_sandboxed, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("net_user", tests, NULL, NULL);
+}
