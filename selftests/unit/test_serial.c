@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "devices/console.h"
 #include "devices/serial.h"
 #include "selftests/unit/fake_vmm.h"
 
@@ -79,7 +80,8 @@ static struct serial *make(int in_fd, int out_fd)
 
 	fake_vmm_setup(0);
 	assert_int_equal(serial_create(&fake_vm, SERIAL_COM1_PORT,
-				       SERIAL_COM1_IRQ, in_fd, out_fd, &s), 0);
+				       SERIAL_COM1_IRQ, &(struct console_line){
+					.in_fd = in_fd, .out_fd = out_fd }, &s), 0);
 	assert_non_null(s);
 	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
 	assert_true(fk.r[0].base == 0x3f8 && fk.r[0].len == 8);
@@ -226,7 +228,7 @@ static void test_thr_output(void **state)
 
 /* ---- output to a reader that stalls --------------------------------------- */
 
-#define STALL_BYTES	(4 * SERIAL_OUT_SIZE)
+#define STALL_BYTES	(4 * CONSOLE_OUT_SIZE)
 
 static uint8_t stall_byte(size_t i)
 {
@@ -280,7 +282,7 @@ static void test_stalled_reader(void **state)
 		      (unsigned long long)st.buffered,
 		      (unsigned long long)st.dropped);
 	assert_int_equal(st.written + st.buffered + st.dropped, STALL_BYTES);
-	assert_int_equal(st.buffered, SERIAL_OUT_SIZE);
+	assert_int_equal(st.buffered, CONSOLE_OUT_SIZE);
 	assert_true(st.dropped > 0);
 	assert_false(st.limited);
 	/* The I/O thread has the console fd in its loop, waiting to write. */
@@ -306,7 +308,7 @@ static void test_stalled_reader(void **state)
 	free(got);
 
 	/* Stalled again at teardown: the device does not wait for it. */
-	for (i = 0; i < 2 * SERIAL_OUT_SIZE; i++)
+	for (i = 0; i < 2 * CONSOLE_OUT_SIZE; i++)
 		out8(RBR, 'z');
 	destroy();
 	close(p[0]);
@@ -702,23 +704,24 @@ static void test_concurrent_input(void **state)
 
 static void test_hostile(void **state)
 {
+	static const struct console_line no_line = { .in_fd = -1, .out_fd = -1 };
 	struct serial *s;
 	struct fake_range *r;
 	uint8_t d[8];
 
 	(void)state;
 	fake_vmm_setup(0);
-	assert_int_equal(serial_create(&fake_vm, 0xfffc, 4, -1, -1, &s),
+	assert_int_equal(serial_create(&fake_vm, 0xfffc, 4, &no_line, &s),
 			 -EINVAL);
 	assert_non_null(strstr(fk.msg, "0xfffc"));
-	assert_int_equal(serial_create(&fake_vm, 0x3f8, 99, -1, -1, &s),
+	assert_int_equal(serial_create(&fake_vm, 0x3f8, 99, &no_line, &s),
 			 -EINVAL);
 	assert_non_null(strstr(fk.msg, "99"));
 	assert_int_equal(fk.nr_ranges, 0);
 	assert_int_equal(fk.nr_dev, 0);
 	/* out may be NULL; wide and unaligned accesses stay in range. */
 	fake_vmm_setup(0);
-	assert_int_equal(serial_create(&fake_vm, 0x2f8, 3, -1, -1, NULL), 0);
+	assert_int_equal(serial_create(&fake_vm, 0x2f8, 3, &no_line, NULL), 0);
 	r = fake_io_single();
 	assert_int_equal(r->space, VMM_SPACE_PIO);
 	out8(SCR, 0xa5);
