@@ -17,10 +17,12 @@
 
 struct console;
 
-/* What the line is: the fds of struct vmm_pc_config. */
+/* What the line is: the fields of struct vmm_pc_config (libvmm.h). */
 struct console_line {
-	int in_fd;		/* -1: no input */
-	int out_fd;		/* -1: output dropped, not counted */
+	enum vmm_console_kind kind;
+	int in_fd;		/* FDS: -1 for no input */
+	int out_fd;		/* FDS: -1 for none (nothing counted) */
+	int fd;			/* PTY: the master; SOCKET: the listener */
 };
 
 /* How the console hands input to the device that owns it. */
@@ -45,7 +47,16 @@ struct console_ops {
  * out_fd, restored at destroy, where it cannot get one).  What the reader
  * does not take at once waits in a buffer of CONSOLE_OUT_SIZE bytes that
  * the I/O thread drains; past that, bytes are dropped and counted.
- * libvmm never closes the descriptors of line.
+ *
+ * A pty or a socket has a reader only at times (vmm_console_kind in
+ * libvmm.h): while it has none, output is discarded (counted apart, in
+ * unattached) and what was buffered for a reader that left goes too;
+ * readers come and go without the owner knowing.  A pty's master is
+ * watched edge-triggered, so that its hangup (POLLHUP for as long as no
+ * slave is open) wakes the I/O thread once, not for ever.
+ *
+ * libvmm never closes the descriptors of line (the console closes the
+ * clients it accepted).
  */
 #define CONSOLE_OUT_SIZE	65536
 int console_create(struct vmm_vm *vm, const char *name,
@@ -67,9 +78,13 @@ void console_input_resume(struct console *c);
 void console_set_output_limit(struct console *c, uint64_t max);
 
 struct console_stats {
-	uint64_t written;	/* bytes out_fd took */
+	uint64_t written;	/* bytes the reader took */
 	uint64_t dropped;	/* bytes lost: buffer full, limit, dead fd */
 	uint64_t buffered;	/* still waiting for the reader */
+	uint64_t unattached;	/* discarded: no reader on a pty or socket */
+	uint64_t attaches;	/* socket clients taken; pty readers seen */
+	uint64_t refused;	/* socket clients turned away: one was on */
+	bool attached;		/* a pty's slave is open, a client on */
 	bool limited;		/* the output limit was reached */
 };
 /* Writes out what is buffered as far as that goes without blocking. */

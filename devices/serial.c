@@ -97,6 +97,7 @@ struct serial {
 	/* Host bytes the RX FIFO could not take yet (a ring). */
 	uint8_t pending[SERIAL_PENDING_SIZE];
 	size_t pend_head, pend_count;
+	bool escape;		/* Ctrl-A x stops the VM (a FDS line) */
 	bool esc;		/* the last host byte was a lone Ctrl-A */
 };
 
@@ -412,6 +413,10 @@ static void serial_input_locked(struct serial *s, const uint8_t *buf,
 	for (i = 0; i < len; i++) {
 		uint8_t b = buf[i];
 
+		if (!s->escape) {
+			host_deliver(s, b);
+			continue;
+		}
 		if (!s->esc) {
 			if (b == CTRL_A)
 				s->esc = true;
@@ -446,6 +451,8 @@ static size_t serial_room(void *opaque)
 	struct serial *s = opaque;
 	size_t free = SERIAL_PENDING_SIZE - s->pend_count;
 
+	if (!s->escape)
+		return free;
 	/* One byte read may deliver two: a held Ctrl-A and itself. */
 	return free > 1 ? free - 1 : 0;
 }
@@ -511,6 +518,8 @@ int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq,
 	s->port = port;
 	s->irq = irq;
 	s->dll = 12;		/* 9600 baud until the guest says otherwise */
+	/* A pty's or a socket's user has their own way out. */
+	s->escape = line->kind == VMM_CONSOLE_FDS;
 	snprintf(s->name, sizeof(s->name), "serial@0x%x", port);
 	r = -pthread_mutex_init(&s->lock, NULL);
 	if (r) {

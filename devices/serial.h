@@ -29,9 +29,10 @@ int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq,
 		  const struct console_line *line, struct serial **out);
 
 /*
- * Puts host bytes on the line.  Ctrl-A x asks the VM to stop
- * (VMM_STOP_REQUESTED), Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A and any other
- * byte sends both; a sequence may be split across calls.  What the RX FIFO
+ * Puts host bytes on the line.  On a VMM_CONSOLE_FDS line Ctrl-A x asks the
+ * VM to stop (VMM_STOP_REQUESTED), Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A
+ * and any other byte sends both; a sequence may be split across calls (a
+ * pty or a socket takes every byte as it is).  What the RX FIFO
  * cannot take waits in a buffer of SERIAL_PENDING_SIZE bytes; past that the
  * receiver overruns (LSR.OE) as real hardware would.  Any thread.
  */

@@ -57,8 +57,10 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 		return vmm_set_error(vm, -ENOMEM, "PC devices: out of memory");
 	vm->pc = pc;
 	r = serial_create(vm, COM1_PORT, COM1_IRQ, &(struct console_line){
+				.kind = cfg->console_kind,
 				.in_fd = cfg->console_in,
-				.out_fd = cfg->console_out }, &pc->com1);
+				.out_fd = cfg->console_out,
+				.fd = cfg->console_fd }, &pc->com1);
 	if (!r)
 		serial_set_output_limit(pc->com1, cfg->console_max);
 	if (!r)

@@ -74,20 +74,25 @@ static void loop_call(uint32_t events)
 	fk.loop[0].handler(fk.loop[0].opaque, events);
 }
 
-static struct serial *make(int in_fd, int out_fd)
+static struct serial *make_line(const struct console_line *line)
 {
 	struct serial *s = NULL;
 
 	fake_vmm_setup(0);
 	assert_int_equal(serial_create(&fake_vm, SERIAL_COM1_PORT,
-				       SERIAL_COM1_IRQ, &(struct console_line){
-					.in_fd = in_fd, .out_fd = out_fd }, &s), 0);
+				       SERIAL_COM1_IRQ, line, &s), 0);
 	assert_non_null(s);
 	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
 	assert_true(fk.r[0].base == 0x3f8 && fk.r[0].len == 8);
 	assert_int_equal(fk.nr_dev, 1);
 	assert_ptr_equal(fk.dev[0].opaque, s);
 	return s;
+}
+
+static struct serial *make(int in_fd, int out_fd)
+{
+	return make_line(&(struct console_line){ .in_fd = in_fd,
+						 .out_fd = out_fd });
 }
 
 static void destroy(void)
@@ -591,6 +596,31 @@ static void test_escape(void **state)
 	destroy();
 }
 
+/*
+ * Ctrl-A x is stdio's way out: on a pty (or a socket) every byte is the
+ * guest's, and the user there has their own way out.
+ */
+static void test_no_escape_on_pty(void **state)
+{
+	struct serial *s;
+	char buf[32];
+	size_t n;
+	int m;
+
+	(void)state;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(m >= 0);
+	s = make_line(&(struct console_line){ .kind = VMM_CONSOLE_PTY, .fd = m });
+	out8(FCR, 0x01);
+	input(s, "a\x01x\x01\x01", 5);
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "a\x01x\x01\x01", 5);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
+	destroy();
+	close(m);
+}
+
 /* The in_fd path: read only what fits, pause, resume, nothing lost. */
 static void test_fd_input(void **state)
 {
@@ -757,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_overrun),
 		cmocka_unit_test(test_out2_gating),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_no_escape_on_pty),
 		cmocka_unit_test(test_fd_input),
 		cmocka_unit_test(test_concurrent_input),
 		cmocka_unit_test(test_hostile),
