@@ -259,6 +259,19 @@ static void refuse(struct console *c, int fd)
 	c->refused++;
 }
 
+/*
+ * Whether the client on the line has left without the I/O thread having
+ * read its EOF yet: a user who leaves and comes straight back finds the
+ * console free, not busy with the ghost of their last visit.
+ */
+static bool client_gone(const struct console *c)
+{
+	struct pollfd p = { .fd = c->in_fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void client_attach(struct console *c, int fd)
 {
 	/* Its own descriptor for output: the loop tells fds apart by number. */
@@ -304,6 +317,8 @@ static void listen_event(void *opaque, uint32_t events)
 		fd = accept4(c->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			if (c->attached && client_gone(c))
+				client_detach(c);
 			if (c->attached)
 				refuse(c, fd);
 			else

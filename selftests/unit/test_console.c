@@ -388,7 +388,8 @@ static void listener_close(int fd)
 	rmdir(sock_dir);
 }
 
-static int client(void)
+/* Connects; the I/O thread has not taken it yet. */
+static int client_connect(void)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd;
@@ -397,9 +398,16 @@ static int client(void)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	nonblock(fd);
+	return fd;
+}
+
+static int client(void)
+{
+	int fd = client_connect();
+
 	/* The I/O thread takes it. */
 	fake_loop_epoll_run();
-	nonblock(fd);
 	return fd;
 }
 
@@ -503,6 +511,39 @@ static void test_socket_stalled_client(void **state)
 	listener_close(l);
 }
 
+/*
+ * A user who leaves and comes straight back: the I/O thread takes the new
+ * connection before it has read the old one's EOF, and must not call the
+ * console busy with a client that is gone.
+ */
+static void test_socket_quick_return(void **state)
+{
+	struct console_stats st;
+	struct console *c;
+	struct fake_loop *e;
+	int l, a, b;
+
+	(void)state;
+	l = listener();
+	c = make(&(struct console_line){ .kind = VMM_CONSOLE_SOCKET, .fd = l });
+	a = client();
+	close(a);
+	b = client_connect();
+	e = fake_loop_find(l);
+	assert_non_null(e);
+	e->handler(e->opaque, EPOLLIN);		/* the listener first */
+	stats(c, &st);
+	assert_true(st.attached);
+	assert_int_equal(st.attaches, 2);
+	assert_int_equal(st.refused, 0);
+	fake_loop_epoll_run();
+	put(c, "back");
+	assert_string_equal(take(b), "back");
+	close(b);
+	destroy(c);
+	listener_close(l);
+}
+
 /* The console closes the client it holds when it goes; the socket is not its. */
 static void test_socket_destroy_with_client(void **state)
 {
@@ -546,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_pty_input_paused),
 		cmocka_unit_test(test_socket_clients),
 		cmocka_unit_test(test_socket_stalled_client),
+		cmocka_unit_test(test_socket_quick_return),
 		cmocka_unit_test(test_socket_destroy_with_client),
 		cmocka_unit_test(test_bad_kind),
 	};
