@@ -13,7 +13,9 @@ $(B)/unit/test_elf: selftests/unit/test_elf.c vmm/elf.c vmm/boot.c vmm/x86_boot.
 	vmm/bzimage.c vmm/kcache.c vmm/vmlinux.c
 $(B)/unit/test_elf: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_backend_pick: selftests/unit/test_backend_pick.c vmm/backend_pick.c
-UNIT_TESTS += test_vm_error
+UNIT_TESTS += test_vm_error test_run_console
+$(B)/unit/test_run_console: selftests/unit/test_run_console.c vmm/run_console.c
+$(B)/unit/test_run_console: UNIT_LDLIBS += -pthread
 $(B)/unit/test_vm_error: selftests/unit/test_vm_error.c vmm/vm.c vmm/bus.c
 $(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
 
