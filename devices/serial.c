@@ -10,17 +10,13 @@
  * data below the trigger level is reported as a time-out interrupt at once.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "devices/console.h"
 #include "devices/serial.h"
 
 #define UART_NR_REGS	8
@@ -84,12 +80,8 @@ struct serial {
 	struct vmm_vm *vm;
 	uint16_t port;
 	uint32_t irq;
-	int in_fd;
-	int out_fd;		/* non-blocking unless a file; -1: none */
-	int out_owned;		/* out_fd is ours to close, or -1 */
-	int out_saved_fl;	/* flags to restore on out_fd, or -1 */
-	bool out_is_file;	/* a regular file or block device */
 	char name[24];
+	struct console *con;	/* the line: the host's end */
 
 	pthread_mutex_t lock;	/* guards everything below */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
@@ -105,18 +97,8 @@ struct serial {
 	/* Host bytes the RX FIFO could not take yet (a ring). */
 	uint8_t pending[SERIAL_PENDING_SIZE];
 	size_t pend_head, pend_count;
+	bool escape;		/* Ctrl-A x stops the VM (a FDS line) */
 	bool esc;		/* the last host byte was a lone Ctrl-A */
-	bool in_paused;		/* in_fd taken out of the loop until drained */
-	bool in_closed;		/* in_fd hit EOF or an error */
-
-	/* Guest output the reader has not taken yet (a ring). */
-	uint8_t *out_buf;	/* SERIAL_OUT_SIZE bytes */
-	size_t out_head, out_count;
-	bool out_polled;	/* out_fd in the loop for EPOLLOUT */
-	bool out_dead;		/* the reader is gone for good */
-	uint64_t out_limit;	/* 0: none */
-	uint64_t out_written, out_dropped;
-	bool out_limited;
 };
 
 static bool fifo_on(const struct serial *s)
@@ -206,8 +188,6 @@ static void rx_receive(struct serial *s, uint8_t b)
 	s->rx_count++;
 }
 
-static void serial_in_event(void *opaque, uint32_t events);
-
 /* Moves waiting host bytes onto the line while the FIFO has room. */
 static void rx_refill(struct serial *s)
 {
@@ -220,214 +200,8 @@ static void rx_refill(struct serial *s)
 	}
 	if (!s->pend_count)
 		s->pend_head = 0;
-	if (s->in_paused && !s->pend_count && !s->in_closed &&
-	    !vmm_loop_add(s->vm, s->in_fd, EPOLLIN, serial_in_event, s))
-		s->in_paused = false;
-}
-
-/* ---- output: never blocks, bounded, drained by the I/O thread ----------- */
-
-static void serial_out_event(void *opaque, uint32_t events);
-
-/* s->lock held.  The reader is gone: everything waiting is lost. */
-static void out_kill(struct serial *s)
-{
-	s->out_dead = true;
-	s->out_dropped += s->out_count;
-	s->out_count = 0;
-	s->out_head = 0;
-}
-
-/*
- * s->lock held.  Writes from the ring until it is empty or the reader
- * takes no more for now (false).  Never blocks: out_fd is non-blocking
- * unless it is a file, and a file takes what it is given.
- */
-static bool out_drain(struct serial *s)
-{
-	size_t chunk;
-	ssize_t n;
-
-	while (s->out_count && !s->out_dead) {
-		chunk = SERIAL_OUT_SIZE - s->out_head;
-		if (chunk > s->out_count)
-			chunk = s->out_count;
-		n = write(s->out_fd, s->out_buf + s->out_head, chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (n <= 0) {
-			out_kill(s);	/* EPIPE, EIO, a full disk ... */
-			break;
-		}
-		s->out_written += n;
-		s->out_head = (s->out_head + n) % SERIAL_OUT_SIZE;
-		s->out_count -= n;
-	}
-	s->out_head = 0;
-	return true;
-}
-
-/* s->lock held.  The I/O thread drains while the reader is slow. */
-static void out_poll(struct serial *s, bool on)
-{
-	if (on == s->out_polled)
-		return;
-	if (on) {
-		/* Without the loop nothing would drain: give it up then. */
-		if (vmm_loop_add(s->vm, s->out_fd, EPOLLOUT, serial_out_event, s))
-			out_kill(s);
-		else
-			s->out_polled = true;
-	} else {
-		vmm_loop_del(s->vm, s->out_fd);
-		s->out_polled = false;
-	}
-}
-
-/* Says once, without waiting for stderr, that the limit dropped output. */
-static void out_note_limit(struct serial *s)
-{
-	struct pollfd pfd = { .fd = STDERR_FILENO, .events = POLLOUT };
-	char msg[160];
-	int len;
-	ssize_t r;
-
-	len = snprintf(msg, sizeof(msg),
-		       "libvmm: %s: guest output reached its limit of %llu bytes; the rest is dropped\n",
-		       s->name, (unsigned long long)s->out_limit);
-	if (len > 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT)) {
-		r = write(STDERR_FILENO, msg, len);
-		(void)r;
-	}
-}
-
-/* s->lock held, on the vCPU that wrote THR. */
-static void tx_emit(struct serial *s, uint8_t b)
-{
-	if (s->out_fd < 0)
-		return;
-	if (s->out_dead) {
-		s->out_dropped++;
-		return;
-	}
-	if (s->out_limit &&
-	    s->out_written + s->out_count >= s->out_limit) {
-		if (!s->out_limited) {
-			s->out_limited = true;
-			out_note_limit(s);
-		}
-		s->out_dropped++;
-		return;
-	}
-	if (s->out_count == SERIAL_OUT_SIZE) {
-		s->out_dropped++;	/* the reader is that far behind */
-		return;
-	}
-	s->out_buf[(s->out_head + s->out_count) % SERIAL_OUT_SIZE] = b;
-	s->out_count++;
-	if (s->out_polled)
-		return;		/* the I/O thread writes it in order */
-	if (!out_drain(s))
-		out_poll(s, true);
-}
-
-/* The I/O thread: the reader can take more. */
-static void serial_out_event(void *opaque, uint32_t events)
-{
-	struct serial *s = opaque;
-
-	(void)events;
-	pthread_mutex_lock(&s->lock);
-	if (out_drain(s) || s->out_dead)
-		out_poll(s, false);
-	pthread_mutex_unlock(&s->lock);
-}
-
-void serial_set_output_limit(struct serial *s, uint64_t max)
-{
-	pthread_mutex_lock(&s->lock);
-	s->out_limit = max;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void serial_flush_stats(struct serial *s, struct serial_stats *st)
-{
-	pthread_mutex_lock(&s->lock);
-	if (s->out_fd >= 0 && out_drain(s) && s->out_polled)
-		out_poll(s, false);
-	st->written = s->out_written;
-	st->dropped = s->out_dropped;
-	st->buffered = s->out_count;
-	st->limited = s->out_limited;
-	pthread_mutex_unlock(&s->lock);
-}
-
-/*
- * A descriptor for the guest's output that never blocks.  A file or block
- * device is written as given (O_NONBLOCK means nothing to them, and a
- * reopen would lose the offset).  Anything else (a terminal, a pipe, a
- * socket) gets a descriptor of its own, opened with O_NONBLOCK through
- * /proc, so that the flag does not leak to whoever shares the original
- * (a shell's terminal); failing that, the flag is set on out_fd and put
- * back at destroy.
- */
-static int out_setup(struct serial *s, int out_fd)
-{
-	char path[40];
-	struct stat st;
-	int fd, fl;
-
-	s->out_fd = out_fd;
-	s->out_owned = -1;
-	s->out_saved_fl = -1;
-	if (out_fd < 0)
-		return 0;
-	s->out_buf = malloc(SERIAL_OUT_SIZE);
-	if (!s->out_buf)
-		return vmm_set_error(s->vm, -ENOMEM, "%s: out of memory", s->name);
-	if (fstat(out_fd, &st))
-		return vmm_set_error(s->vm, -errno, "%s: output fd %d: %s",
-				     s->name, out_fd, strerror(errno));
-	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
-		s->out_is_file = true;
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", out_fd);
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0) {
-		s->out_fd = s->out_owned = fd;
-		return 0;
-	}
-	fl = fcntl(out_fd, F_GETFL);
-	if (fl < 0)
-		return vmm_set_error(s->vm, -errno, "%s: output fd %d: %s",
-				     s->name, out_fd, strerror(errno));
-	if (!(fl & O_NONBLOCK)) {
-		if (fcntl(out_fd, F_SETFL, fl | O_NONBLOCK))
-			return vmm_set_error(s->vm, -errno,
-					     "%s: output fd %d: O_NONBLOCK: %s",
-					     s->name, out_fd, strerror(errno));
-		s->out_saved_fl = fl;
-	}
-	return 0;
-}
-
-static void out_teardown(struct serial *s)
-{
-	if (s->out_fd >= 0) {
-		/* A last try, never waiting for the reader. */
-		out_drain(s);
-		s->out_dropped += s->out_count;
-		if (s->out_polled)
-			vmm_loop_del(s->vm, s->out_fd);
-	}
-	if (s->out_saved_fl >= 0)
-		fcntl(s->out_fd, F_SETFL, s->out_saved_fl);
-	if (s->out_owned >= 0)
-		close(s->out_owned);
-	free(s->out_buf);
+	if (!s->pend_count)
+		console_input_resume(s->con);
 }
 
 static void thr_write(struct serial *s, uint8_t b)
@@ -438,7 +212,7 @@ static void thr_write(struct serial *s, uint8_t b)
 	if (s->mcr & MCR_LOOP)
 		rx_receive(s, b);
 	else
-		tx_emit(s, b);
+		console_write(s->con, b);
 	/* ... and the transmitter is empty again at once. */
 	s->thr_ipending = true;
 }
@@ -639,6 +413,10 @@ static void serial_input_locked(struct serial *s, const uint8_t *buf,
 	for (i = 0; i < len; i++) {
 		uint8_t b = buf[i];
 
+		if (!s->escape) {
+			host_deliver(s, b);
+			continue;
+		}
 		if (!s->esc) {
 			if (b == CTRL_A)
 				s->esc = true;
@@ -667,66 +445,59 @@ void serial_input(struct serial *s, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void input_stop(struct serial *s, bool closed)
-{
-	if (!s->in_paused && !s->in_closed)
-		vmm_loop_del(s->vm, s->in_fd);
-	if (closed)
-		s->in_closed = true;
-	else
-		s->in_paused = true;
-}
-
-static void serial_in_event(void *opaque, uint32_t events)
+/* The console's side: room for host bytes, and the bytes. */
+static size_t serial_room(void *opaque)
 {
 	struct serial *s = opaque;
-	uint8_t buf[256];
-	size_t room;
-	ssize_t n;
+	size_t free = SERIAL_PENDING_SIZE - s->pend_count;
 
-	(void)events;
+	if (!s->escape)
+		return free;
+	/* One byte read may deliver two: a held Ctrl-A and itself. */
+	return free > 1 ? free - 1 : 0;
+}
+
+static void serial_console_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	serial_input_locked(opaque, buf, len);
+}
+
+static const struct console_ops serial_console_ops = {
+	.room = serial_room,
+	.input = serial_console_input,
+};
+
+void serial_set_output_limit(struct serial *s, uint64_t max)
+{
 	pthread_mutex_lock(&s->lock);
-	if (s->in_paused || s->in_closed)
-		goto out;
-	/*
-	 * Read only what the pending ring can take, so that no byte is lost:
-	 * one byte read may deliver two (a held Ctrl-A and itself).
-	 */
-	room = SERIAL_PENDING_SIZE - s->pend_count;
-	if (room < 2) {
-		input_stop(s, false);
-		goto out;
-	}
-	if (room - 1 < sizeof(buf))
-		n = read(s->in_fd, buf, room - 1);
-	else
-		n = read(s->in_fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN ||
-		      errno == EWOULDBLOCK))
-		goto out;
-	if (n <= 0) {
-		/* EOF or a dead fd: a level-triggered loop would spin on it. */
-		input_stop(s, true);
-		goto out;
-	}
-	serial_input_locked(s, buf, n);
-	if (SERIAL_PENDING_SIZE - s->pend_count < 2)
-		input_stop(s, false);
-out:
+	console_set_output_limit(s->con, max);
 	pthread_mutex_unlock(&s->lock);
+}
+
+void serial_flush_stats(struct serial *s, struct serial_stats *st)
+{
+	struct console_stats cs;
+
+	pthread_mutex_lock(&s->lock);
+	console_flush_stats(s->con, &cs);
+	pthread_mutex_unlock(&s->lock);
+	st->written = cs.written;
+	st->dropped = cs.dropped;
+	st->buffered = cs.buffered;
+	st->limited = cs.limited;
 }
 
 static void serial_destroy(void *opaque)
 {
 	struct serial *s = opaque;
 
-	out_teardown(s);
+	console_destroy(s->con);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
-int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
-		  int out_fd, struct serial **out)
+int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq,
+		  const struct console_line *line, struct serial **out)
 {
 	struct serial *s;
 	int r;
@@ -746,50 +517,37 @@ int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
 	s->vm = vm;
 	s->port = port;
 	s->irq = irq;
-	s->in_fd = in_fd;
 	s->dll = 12;		/* 9600 baud until the guest says otherwise */
-	s->in_closed = in_fd < 0;
+	/* A pty's or a socket's user has their own way out. */
+	s->escape = line->kind == VMM_CONSOLE_FDS;
 	snprintf(s->name, sizeof(s->name), "serial@0x%x", port);
-	r = out_setup(s, out_fd);
-	if (r)
-		goto err_out;
 	r = -pthread_mutex_init(&s->lock, NULL);
 	if (r) {
 		vmm_set_error(vm, r, "%s: mutex: %s", s->name, strerror(-r));
-		goto err_out;
+		goto err_free;
 	}
+	r = console_create(vm, s->name, line, &s->lock, &serial_console_ops, s,
+			   &s->con);
+	if (r)
+		goto err_mutex;
 	r = vmm_io_register(vm, VMM_SPACE_PIO, port, UART_NR_REGS,
 			    &serial_io_ops, s, s->name);
 	if (r)
-		goto err_mutex;
-	if (in_fd >= 0) {
-		r = vmm_loop_add(vm, in_fd, EPOLLIN, serial_in_event, s);
-		if (r == -EPERM) {
-			/* A regular file or /dev/null: never any input. */
-			s->in_fd = -1;
-			s->in_closed = true;
-			in_fd = -1;
-			r = 0;
-		}
-		if (r)
-			goto err_unregister;
-	}
+		goto err_console;
 	r = vmm_device_add(vm, s->name, serial_destroy, s);
 	if (r)
-		goto err_loop;
+		goto err_unregister;
 	if (out)
 		*out = s;
 	return 0;
 
-err_loop:
-	if (in_fd >= 0)
-		vmm_loop_del(vm, in_fd);
 err_unregister:
 	vmm_io_unregister(vm, VMM_SPACE_PIO, port);
+err_console:
+	console_destroy(s->con);
 err_mutex:
 	pthread_mutex_destroy(&s->lock);
-err_out:
-	out_teardown(s);
+err_free:
 	free(s);
 	return r;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A 16550A UART (the PC's COM ports): 8 registers of port I/O, 16-byte
- * FIFOs, a level interrupt gated by MCR.OUT2, a host fd pair as the line.
+ * FIFOs, a level interrupt gated by MCR.OUT2, a console as the line.
  */
 #ifndef DEVICES_SERIAL_H
 #define DEVICES_SERIAL_H
@@ -16,43 +16,34 @@
 #define SERIAL_COM1_IRQ		4
 
 struct serial;
+struct console_line;
 
 /*
- * A UART at [port, port + 8) on interrupt line irq.  Bytes the guest sends
- * go to out_fd (-1: dropped); bytes read from in_fd (-1: none) arrive on
- * the line, after the escape handling of serial_input().  *out (may be
+ * A UART at [port, port + 8) on interrupt line irq, whose line is the
+ * console on line (devices/console.h: output never blocks, input is read
+ * as the receiver has room, both bounded).  Bytes read from the line's
+ * input arrive after the escape handling of serial_input().  *out (may be
  * NULL) gets the device, which lives until vmm_vm_destroy().
- *
- * Output never blocks the vCPU that writes THR nor the VM's stop: unless
- * out_fd is a regular file or a block device, the UART writes through its
- * own non-blocking descriptor of the same file (or sets O_NONBLOCK on
- * out_fd, restored at destroy, where it cannot get one).  What the reader
- * does not take at once waits in a buffer of SERIAL_OUT_SIZE bytes that
- * the I/O thread drains; past that, bytes are dropped and counted.
  */
-#define SERIAL_OUT_SIZE		65536
-int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq, int in_fd,
-		  int out_fd, struct serial **out);
+int serial_create(struct vmm_vm *vm, uint16_t port, uint32_t irq,
+		  const struct console_line *line, struct serial **out);
 
 /*
- * Puts host bytes on the line.  Ctrl-A x asks the VM to stop
- * (VMM_STOP_REQUESTED), Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A and any other
- * byte sends both; a sequence may be split across calls.  What the RX FIFO
+ * Puts host bytes on the line.  On a VMM_CONSOLE_FDS line Ctrl-A x asks the
+ * VM to stop (VMM_STOP_REQUESTED), Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A
+ * and any other byte sends both; a sequence may be split across calls (a
+ * pty or a socket takes every byte as it is).  What the RX FIFO
  * cannot take waits in a buffer of SERIAL_PENDING_SIZE bytes; past that the
  * receiver overruns (LSR.OE) as real hardware would.  Any thread.
  */
 #define SERIAL_PENDING_SIZE	4096
 void serial_input(struct serial *s, const uint8_t *buf, size_t len);
 
-/*
- * At most max bytes (0: no limit) go to out_fd; the rest is dropped and
- * counted, and the first byte dropped so says once on stderr.  Before the
- * VM starts.
- */
+/* The console's output limit (console_set_output_limit()). */
 void serial_set_output_limit(struct serial *s, uint64_t max);
 
 struct serial_stats {
-	uint64_t written;	/* bytes out_fd took */
+	uint64_t written;	/* bytes the line's output took */
 	uint64_t dropped;	/* bytes lost: buffer full, limit, dead fd */
 	uint64_t buffered;	/* still waiting for the reader */
 	bool limited;		/* the output limit was reached */

@@ -2,10 +2,10 @@
 /*
  * libvmm's seccomp sandbox, in L1 on /dev/vhv: a VM still runs under it,
  * and a device thread that tries something outside the allowlist (a
- * socket, executable memory, opening a file; an ioctl or a send on a
- * descriptor the sandbox was not told about, a signal to another
- * process) takes the VMM down with SIGSYS, after naming the forbidden
- * call on stderr.  Each case runs in its own child process.  TAP output.
+ * socket, executable memory, opening a file; an ioctl, a send or an
+ * accept on a descriptor the sandbox was not told about, a blocking
+ * accept, a signal to another process) takes the VMM down with SIGSYS,
+ * after naming the forbidden call on stderr.  Each case runs in its own child process.  TAP output.
  *   sandbox_test MULTIBOOT_KERNEL
  */
 #include <errno.h>
@@ -36,12 +36,14 @@ static bool one_cpu_fifo;	/* the next child runs FIFO on one CPU */
 enum attempt {
 	NOTHING, SOCKET, MPROTECT_EXEC, MMAP_EXEC, OPEN_FILE, IOCTL_OTHER_FD,
 	TGKILL_SELF, TGKILL_OTHER, SENDTO_OTHER_FD, SENDMSG_OTHER_FD, STAT_PATH,
+	ACCEPT_ALLOWED, ACCEPT_OTHER_FD, ACCEPT_BLOCKING,
 };
 
 struct ctx {
 	struct vmm_vm *vm;
 	int efd;
 	int sock[2];		/* a socket pair no device uses */
+	int listen[2];		/* listening: [0] a console's, [1] nobody's */
 	pid_t parent;
 	enum attempt what;
 	pthread_mutex_t lock;
@@ -100,6 +102,17 @@ static void device_event(void *opaque, uint32_t events)
 	case STAT_PATH:
 		/* Whether a file exists is worth knowing to an attacker. */
 		syscall(SYS_newfstatat, AT_FDCWD, "/etc/hostname", &st, 0);
+		break;
+	case ACCEPT_ALLOWED:
+		/* As a console socket takes a client (none waits: EAGAIN). */
+		accept4(c->listen[0], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		break;
+	case ACCEPT_OTHER_FD:
+		accept4(c->listen[1], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		break;
+	case ACCEPT_BLOCKING:
+		/* A thread that could wait in accept for ever. */
+		accept4(c->listen[0], NULL, NULL, SOCK_CLOEXEC);
 		break;
 	}
 	/* Still alive: the attempt was allowed (or nothing was tried). */
@@ -171,6 +184,15 @@ static int child(enum attempt what, bool poke)
 		perror("socketpair");
 		return 105;
 	}
+	/* Unbound: listen() binds each to an abstract address of its own. */
+	for (r = 0; r < 2; r++) {
+		c.listen[r] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+				     SOCK_CLOEXEC, 0);
+		if (c.listen[r] < 0 || listen(c.listen[r], 1)) {
+			perror("listening socket");
+			return 105;
+		}
+	}
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.done_cond, NULL);
 	/*
@@ -188,6 +210,7 @@ static int child(enum attempt what, bool poke)
 					.debug_exit_port = 0x501 });
 	if (r || vmm_load_kernel(c.vm, &(struct vmm_boot){ .kernel = kernel, .cmdline = "" }) ||
 	    vmm_loop_add(c.vm, c.efd, EPOLLIN, device_event, &c) ||
+	    vmm_vm_sandbox_allow_accept(c.vm, c.listen[0]) ||
 	    vmm_vm_sandbox(c.vm)) {
 		fprintf(stderr, "setup: %s\n", vmm_vm_error(c.vm));
 		return 101;
@@ -294,5 +317,11 @@ int main(int argc, char **argv)
 	      SENDMSG_OTHER_FD, true, 0, SYS_sendmsg);
 	check("probing a path with stat kills the VMM, named", STAT_PATH, true, 0,
 	      SYS_newfstatat);
+	check("accept4 on a console's listening socket, non-blocking, is allowed",
+	      ACCEPT_ALLOWED, true, 57, -1);
+	check("accept4 on a socket no device listens on kills the VMM, named",
+	      ACCEPT_OTHER_FD, true, 0, SYS_accept4);
+	check("a blocking accept4 on a console's socket kills the VMM, named",
+	      ACCEPT_BLOCKING, true, 0, SYS_accept4);
 	return failures ? 1 : 0;
 }

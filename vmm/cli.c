@@ -40,10 +40,15 @@ const char cli_usage[] =
 "  --debug-exit PORT    a debug-exit device at I/O port PORT (0x501, 0xf4, ...)\n"
 "                       for test kernels: a guest write of v there stops the\n"
 "                       VM; without it no guest can choose the exit status\n"
-"  --console stdio|file=PATH[,max=SIZE]|none   where COM1 goes (default\n"
-"                       stdio); a file stops growing at max (default 64M),\n"
-"                       and output a reader does not take is buffered (64 KiB),\n"
-"                       then dropped: the count is reported at exit\n"
+"  --console stdio|file=PATH[,max=SIZE]|pty[,wait]|socket=PATH[,wait]|none\n"
+"                       where COM1 goes (default stdio); a file stops growing\n"
+"                       at max (default 64M); pty: a pseudo-terminal, its path\n"
+"                       said on stderr; socket=PATH: a Unix socket to attach\n"
+"                       to (one client at a time), removed at exit; with wait\n"
+"                       the guest starts once a client is on.  Output a reader\n"
+"                       does not take is buffered (64 KiB), then dropped: the\n"
+"                       count is reported at exit; with no reader on a pty or\n"
+"                       the socket it is discarded\n"
 "  --backend vhv|kvm    the hypervisor: /dev/vhv or /dev/kvm; by default vhv\n"
 "                       when it can run the kernel (Linux needs vhv.ko's\n"
 "                       in-kernel irqchip), else kvm; --verbose says which\n"
@@ -64,6 +69,8 @@ const char cli_usage[] =
 "\n"
 "On a terminal the console is raw: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n"
 "(a line on stderr says so as the guest starts; none when stdin is no terminal).\n"
+"That escape is stdio's only: on a pty or the socket every byte is the guest's;\n"
+"leave as the program attached lets you, stop the VM with a signal (Ctrl-C).\n"
 "The files named are checked before any hypervisor device is opened; when\n"
 "none is usable the error says which were tried and what to do.\n"
 "Exit status: 0 guest powered off; 1 vhv-run error; 2 guest reset/reboot;\n"
@@ -74,9 +81,33 @@ const char cli_usage[] =
 const char cli_banner[] =
 "vhv-run: the console is this terminal: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\n";
 
-bool cli_want_banner(const struct cli_opts *o, bool stdin_tty)
+void cli_attach_banner(const struct cli_opts *o, const char *where,
+		       char *buf, size_t len)
 {
-	return o->console == CLI_CONSOLE_STDIO && stdin_tty;
+	const char *then = o->console_wait ?
+			   "; the guest starts when a client is on" : "";
+
+	if (o->console == CLI_CONSOLE_PTY)
+		snprintf(buf, len,
+			 "vhv-run: attach with screen %s (or minicom, or cat); Ctrl-C here stops the VM%s\n",
+			 where, then);
+	else
+		snprintf(buf, len,
+			 "vhv-run: attach with socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:%s (Ctrl-] leaves); Ctrl-C here stops the VM%s\n",
+			 where, then);
+}
+
+bool cli_want_banner(const struct cli_opts *o, bool stdin_tty, bool stderr_tty)
+{
+	switch (o->console) {
+	case CLI_CONSOLE_STDIO:
+		return stdin_tty;
+	case CLI_CONSOLE_PTY:
+	case CLI_CONSOLE_SOCKET:
+		return stderr_tty;
+	default:
+		return false;
+	}
 }
 
 bool cli_no_sandbox(const char *env)
@@ -277,6 +308,50 @@ static int parse_console_file(char *arg, struct cli_opts *o, char *err,
 	return 0;
 }
 
+/* ",wait" after pty or socket=PATH: the only option either takes. */
+static int parse_console_wait(const char *arg, const char *opts,
+			      struct cli_opts *o, char *err, size_t err_len)
+{
+	if (!opts)
+		return 0;
+	if (strcmp(opts, "wait"))
+		return ERR("--console %s: unknown option \"%s\" (only wait)", arg,
+			   opts);
+	o->console_wait = 1;
+	return 0;
+}
+
+/* pty[,wait] */
+static int parse_console_pty(const char *arg, struct cli_opts *o, char *err,
+			     size_t err_len)
+{
+	o->console = CLI_CONSOLE_PTY;
+	return parse_console_wait(arg, arg[3] ? arg + 4 : NULL, o, err, err_len);
+}
+
+/* socket=PATH[,wait]: the path ends at the first comma, as for file=. */
+static int parse_console_socket(char *arg, struct cli_opts *o, char *err,
+				size_t err_len)
+{
+	char *path = arg + 7, *comma = strchr(path, ',');
+	size_t n = comma ? (size_t)(comma - path) : strlen(path);
+	int r;
+
+	if (!n)
+		return ERR("--console %s: empty path", arg);
+	if (n > CLI_SOCKET_PATH_MAX)
+		return ERR("--console %.*s: the path is %zu bytes, more than the %d a Unix socket takes",
+			   (int)(7 + n), arg, n, CLI_SOCKET_PATH_MAX);
+	r = parse_console_wait(arg, comma ? comma + 1 : NULL, o, err, err_len);
+	if (r)
+		return r;
+	o->console = CLI_CONSOLE_SOCKET;
+	o->console_path = path;
+	if (comma)
+		*comma = 0;
+	return 0;
+}
+
 /*
  * The kernel command line: --cmdline-replace as given, else the defaults
  * (the console on COM1; root=/dev/vda when a disk is given and no initrd
@@ -425,6 +500,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 			o->debug_exit_port = v;
 			break;
 		case OPT_CONSOLE:
+			o->console_wait = 0;	/* the last --console wins whole */
 			if (!strcmp(optarg, "stdio")) {
 				o->console = CLI_CONSOLE_STDIO;
 			} else if (!strcmp(optarg, "none")) {
@@ -434,8 +510,17 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err,
 				r = parse_console_file(optarg, o, err, err_len);
 				if (r)
 					return r;
+			} else if (!strcmp(optarg, "pty") ||
+				   !strncmp(optarg, "pty,", 4)) {
+				r = parse_console_pty(optarg, o, err, err_len);
+				if (r)
+					return r;
+			} else if (!strncmp(optarg, "socket=", 7)) {
+				r = parse_console_socket(optarg, o, err, err_len);
+				if (r)
+					return r;
 			} else {
-				return ERR("--console %s: must be stdio, file=PATH or none",
+				return ERR("--console %s: must be stdio, file=PATH, pty, socket=PATH or none",
 					   optarg);
 			}
 			break;

@@ -17,7 +17,15 @@
 /* --console file=PATH without max=SIZE: a guest cannot fill the disk. */
 #define CLI_CONSOLE_MAX_DEFAULT	(64ull << 20)
 
-enum cli_console { CLI_CONSOLE_STDIO, CLI_CONSOLE_FILE, CLI_CONSOLE_NONE };
+enum cli_console {
+	CLI_CONSOLE_STDIO,
+	CLI_CONSOLE_FILE,
+	CLI_CONSOLE_NONE,
+	CLI_CONSOLE_PTY,
+	CLI_CONSOLE_SOCKET,
+};
+/* The longest path a Unix socket's address holds (sun_path less its NUL). */
+#define CLI_SOCKET_PATH_MAX	107
 
 /* The longest command line any loader takes (Linux's own limit is lower). */
 #define CLI_CMDLINE_MAX	65536
@@ -36,8 +44,9 @@ struct cli_opts {
 	enum vmm_backend_kind backend;
 	int backend_set;		/* --backend given; else vmm_backend_pick() */
 	enum cli_console console;
-	const char *console_path;
+	const char *console_path;	/* file=PATH, socket=PATH */
 	uint64_t console_max;		/* bytes the console file may take */
+	int console_wait;		/* pty,wait socket=PATH,wait */
 	struct vmm_disk_config disks[CLI_MAX_DISKS];
 	unsigned int nr_disks;
 	struct vmm_net_config nets[CLI_MAX_NETS];
@@ -105,10 +114,18 @@ extern const char cli_usage[];
 /* What vhv-run says on stderr before a guest runs on the terminal. */
 extern const char cli_banner[];
 /*
- * Whether to say it: the console is stdio and stdin is a terminal (a
- * test that pipes stdin hears nothing).
+ * For a pty or a socket, what it says instead: one line on how to attach
+ * to the console at where (the slave's path, the socket's), into buf.
  */
-bool cli_want_banner(const struct cli_opts *opts, bool stdin_tty);
+void cli_attach_banner(const struct cli_opts *opts, const char *where,
+		       char *buf, size_t len);
+/*
+ * Whether to say either: a person is there to read it.  For stdio, stdin
+ * is a terminal (a test that pipes stdin hears nothing); for a pty or a
+ * socket, stderr is.
+ */
+bool cli_want_banner(const struct cli_opts *opts, bool stdin_tty,
+		     bool stderr_tty);
 
 /*
  * Whether VHV_RUN_NO_SANDBOX's value (NULL: unset) turns the sandbox off:

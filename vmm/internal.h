@@ -163,6 +163,7 @@ struct vmm_vcpu {
 struct vmm_sandbox_fd {
 	int fd;
 	bool socket;			/* send and receive on it */
+	bool accept;			/* accept4 on it, non-blocking */
 	unsigned long ioctl;		/* else this ioctl request */
 };
 

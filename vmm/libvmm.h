@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 #define LIBVMM_VERSION_MAJOR	0
-#define LIBVMM_VERSION_MINOR	6
+#define LIBVMM_VERSION_MINOR	7
 #define LIBVMM_VERSION_PATCH	0
 #define LIBVMM_VERSION \
 	((LIBVMM_VERSION_MAJOR << 16) | (LIBVMM_VERSION_MINOR << 8) | \
@@ -117,13 +117,46 @@ struct vmm_caps {
 void vmm_vm_caps(const struct vmm_vm *vm, struct vmm_caps *caps);
 
 /*
+ * What COM1's line is (vmm_pc_config.console_kind).  Output never blocks
+ * a vCPU or the VM's stop: what a reader does not take at once is
+ * buffered (64 KiB), then dropped and counted.  libvmm never closes the
+ * descriptors it is given.
+ *
+ * VMM_CONSOLE_FDS: console_in and console_out (-1: none); in console_in,
+ * Ctrl-A x stops the VM (VMM_STOP_REQUESTED) and Ctrl-A Ctrl-A sends one
+ * Ctrl-A, as on QEMU's stdio.
+ *
+ * VMM_CONSOLE_PTY: console_fd is the master of a pseudo-terminal (made
+ * non-blocking; set it raw), the line both ways.  Whoever opens the slave
+ * gets the output and types the input, as often as they like; while
+ * nobody has it open (Linux then reports POLLHUP on the master), output
+ * is discarded, neither buffered nor counted.  Open and close the slave
+ * once before (as QEMU's -serial pty does) so that this holds from the
+ * start; Linux otherwise keeps what the master writes for the first
+ * opener.  No escape.
+ *
+ * VMM_CONSOLE_SOCKET: console_fd is a listening stream socket (made
+ * non-blocking): one client at a time is the line.  Another that
+ * connects meanwhile gets one line saying the console is busy and is
+ * closed.  A client leaves by closing (or on any error); while none is
+ * attached output is discarded, neither buffered nor counted.  The
+ * sandbox lets the I/O thread accept on console_fd, and only there.
+ * libvmm's threads block SIGPIPE; the embedder's, writing out the rest at
+ * vmm_console_stats() or vmm_vm_destroy(), may get it from a client that
+ * left: ignore it (vhv-run does).  No escape.
+ */
+enum vmm_console_kind {
+	VMM_CONSOLE_FDS,
+	VMM_CONSOLE_PTY,
+	VMM_CONSOLE_SOCKET,
+};
+
+/*
  * The standard PC devices: COM1 (8250 UART, IRQ 4), i8042 (reset line),
  * CMOS RTC, ACPI power management (power-off), the PCI host bridge; ACPI
  * and MP tables are written at vmm_load_kernel().
- * console_in/out: file descriptors for the UART (-1: none).  Output never
- * blocks a vCPU or the VM's stop: what the reader of console_out does not
- * take at once is buffered (64 KiB), then dropped and counted.
- * console_max: bytes console_out may take in all (0: no limit), then
+ * console_kind: COM1's line, as above (0: VMM_CONSOLE_FDS).
+ * console_max: bytes the line may take in all (0: no limit), then
  * output is dropped (said once on stderr); for a file a guest could
  * otherwise grow until the disk is full.
  * debug_exit_port: 0 for none (the default: a guest must not choose how
@@ -135,12 +168,14 @@ struct vmm_pc_config {
 	int console_out;
 	uint64_t console_max;
 	uint16_t debug_exit_port;
+	enum vmm_console_kind console_kind;
+	int console_fd;		/* VMM_CONSOLE_PTY and VMM_CONSOLE_SOCKET */
 };
 int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg);
 
 /* What became of the guest's console output. */
 struct vmm_console_stats {
-	uint64_t written;	/* bytes console_out took */
+	uint64_t written;	/* bytes the line's reader took */
 	uint64_t dropped;	/* bytes lost: reader too slow or gone, limit */
 	bool limited;		/* console_max was reached */
 };
@@ -261,9 +296,17 @@ int vmm_vm_sandbox_allow_socket(struct vmm_vm *vm, int fd);
  * accepted and used (sandbox_inet.c has the list), and at most
  * max_sockets more descriptors opened (the soft RLIMIT_NOFILE is lowered
  * so as the sandbox closes; calls add up to one budget for the process).
+ * The budget is the process's, not the network's: every descriptor opened
+ * after the sandbox closes takes from it, a console socket's client too
+ * (two while one is attached, a third while another is told it is busy).
  * Nothing else changes.
  */
 int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets);
+/*
+ * accept4 on the listening socket fd, with SOCK_NONBLOCK | SOCK_CLOEXEC
+ * as its flags and nothing else (a console socket's clients).
+ */
+int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd);
 
 /* Starts one thread per vCPU and one for device I/O. */
 int vmm_vm_start(struct vmm_vm *vm);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices/acpi_pm.h"
+#include "devices/console.h"
 #include "devices/debug_exit.h"
 #include "devices/i8042.h"
 #include "devices/net_user.h"
@@ -56,8 +57,11 @@ int vmm_add_pc_devices(struct vmm_vm *vm, const struct vmm_pc_config *cfg)
 	if (!pc)
 		return vmm_set_error(vm, -ENOMEM, "PC devices: out of memory");
 	vm->pc = pc;
-	r = serial_create(vm, COM1_PORT, COM1_IRQ, cfg->console_in,
-			  cfg->console_out, &pc->com1);
+	r = serial_create(vm, COM1_PORT, COM1_IRQ, &(struct console_line){
+				.kind = cfg->console_kind,
+				.in_fd = cfg->console_in,
+				.out_fd = cfg->console_out,
+				.fd = cfg->console_fd }, &pc->com1);
 	if (!r)
 		serial_set_output_limit(pc->com1, cfg->console_max);
 	if (!r)

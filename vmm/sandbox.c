@@ -8,9 +8,9 @@
  * before; the filter keeps them usable, and nothing new can be opened.
  * What reaches further than the descriptor it acts on is bound to the
  * descriptors known when the filter is built (ioctls, socket sends and
- * receives) or to the VMM itself (signals).  The one exception is asked
- * for: a user-mode network makes IPv4 sockets as the guest connects out
- * (sandbox_inet.c).
+ * receives, accepting a console socket's clients) or to the VMM itself
+ * (signals).  The one exception is asked for: a user-mode network makes
+ * IPv4 sockets as the guest connects out (sandbox_inet.c).
  *
  * A forbidden call traps (SIGSYS) rather than killing silently: the
  * handler names the call on stderr, then the process dies of SIGSYS as
@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,18 @@ static int allow_socket(scmp_filter_ctx ctx, int fd)
 	return r;
 }
 
+/*
+ * A listening socket's clients (a console socket): non-blocking and
+ * close-on-exec, the flags its device passes, so that no client can make
+ * a thread block in accept or leak into a child.
+ */
+static int allow_accept(scmp_filter_ctx ctx, int fd)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 2,
+				ARG32(0, fd),
+				ARG32(3, SOCK_NONBLOCK | SOCK_CLOEXEC));
+}
+
 /* The backend's vCPU and VM fds, then what devices and the embedder said. */
 static int sandbox_fd_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
 {
@@ -100,8 +113,12 @@ static int sandbox_fd_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
 		r = allow_ioctl(ctx, vm->vm_fd, *req);
 	for (i = 0; !r && i < vm->nr_sandbox_fds; i++) {
 		sfd = &vm->sandbox_fds[i];
-		r = sfd->socket ? allow_socket(ctx, sfd->fd) :
-				  allow_ioctl(ctx, sfd->fd, sfd->ioctl);
+		if (sfd->socket)
+			r = allow_socket(ctx, sfd->fd);
+		else if (sfd->accept)
+			r = allow_accept(ctx, sfd->fd);
+		else
+			r = allow_ioctl(ctx, sfd->fd, sfd->ioctl);
 	}
 	return r;
 }
@@ -228,6 +245,12 @@ int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets)
 		return vmm_set_error(vm, -EINVAL, "sandbox: no sockets to allow");
 	vm->sandbox_inet_sockets += max_sockets;
 	return 0;
+}
+
+int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd)
+{
+	return sandbox_allow(vm, (struct vmm_sandbox_fd){ .fd = fd,
+							  .accept = true });
 }
 
 /*

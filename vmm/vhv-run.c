@@ -18,10 +18,18 @@
 
 #include "vmm/cli.h"
 #include "vmm/device.h"
+#include "vmm/run_console.h"
 #include "version.h"	/* generated: build/version.h */
 
 static struct termios saved_tio;
 static int tio_saved;
+/* --console socket=PATH: the listener, its path removed at exit. */
+static struct run_console_socket console_sock = { -1, -1, -1 };
+
+static void console_sock_close(void)
+{
+	run_console_unlisten(&console_sock);
+}
 
 static void restore_terminal(void)
 {
@@ -47,6 +55,60 @@ static void raw_terminal(void)
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
+/*
+ * A pty's or a socket's console: made before any device, so that a path
+ * that cannot be is said as such, where there is no hypervisor too; where
+ * gets its path.  The fd, or -1 after saying why.
+ */
+static int console_open(const struct cli_opts *o, char *where, size_t len)
+{
+	char why[256];
+	int fd;
+
+	if (o->console == CLI_CONSOLE_PTY) {
+		fd = run_console_pty(where, len, why, sizeof(why));
+		if (fd < 0)
+			fprintf(stderr, "vhv-run: --console pty: %s\n", why);
+		return fd;
+	}
+	if (run_console_listen(o->console_path, &console_sock, why,
+			       sizeof(why))) {
+		fprintf(stderr, "vhv-run: --console socket=%s: %s\n",
+			o->console_path, why);
+		return -1;
+	}
+	/* Also on every error return from here: the path goes with us. */
+	atexit(console_sock_close);
+	snprintf(where, len, "%s", o->console_path);
+	return console_sock.fd;
+}
+
+/*
+ * Before the guest starts: where the console is, how to attach (to a
+ * person), and with ,wait the wait for a client.  0 to go on, 1 when a
+ * signal came first, -1 after saying what failed.
+ */
+static int console_announce(const struct cli_opts *o, const char *where,
+			    int fd, int sig_fd)
+{
+	char line[512];
+	int r;
+
+	fprintf(stderr, "vhv-run: console on %s\n", where);
+	if (cli_want_banner(o, isatty(STDIN_FILENO), isatty(STDERR_FILENO))) {
+		cli_attach_banner(o, where, line, sizeof(line));
+		fputs(line, stderr);
+	}
+	if (!o->console_wait)
+		return 0;
+	fprintf(stderr, "vhv-run: waiting for a client on the console before starting the guest\n");
+	r = run_console_wait(o->console == CLI_CONSOLE_PTY, fd, sig_fd);
+	if (r < 0)
+		fprintf(stderr, "vhv-run: waiting for a console client: %s\n",
+			strerror(-r));
+	return r < 0 ? -1 : r;
 }
 
 /*
@@ -130,9 +192,9 @@ int main(int argc, char **argv)
 	struct cli_opts o;
 	struct sig_ctx sig = { .fd = -1 };
 	struct vmm_vm *vm;
-	char msg[256], cache[4096];
+	char msg[256], cache[4096], where[4096];
 	sigset_t set;
-	int in = -1, out = -1, r, status;
+	int in = -1, out = -1, cfd = -1, r, status;
 	unsigned int i;
 
 	r = cli_parse(argc, argv, &o, msg, sizeof(msg));
@@ -165,6 +227,12 @@ int main(int argc, char **argv)
 				o.console_path, msg);
 			return 1;
 		}
+		break;
+	case CLI_CONSOLE_PTY:
+	case CLI_CONSOLE_SOCKET:
+		cfd = console_open(&o, where, sizeof(where));
+		if (cfd < 0)
+			return 1;
 		break;
 	case CLI_CONSOLE_NONE:
 		break;
@@ -208,6 +276,12 @@ int main(int argc, char **argv)
 					.console_in = in, .console_out = out,
 					.console_max = o.console == CLI_CONSOLE_FILE ?
 						       o.console_max : 0,
+					.console_kind = o.console == CLI_CONSOLE_PTY ?
+							VMM_CONSOLE_PTY :
+							o.console == CLI_CONSOLE_SOCKET ?
+							VMM_CONSOLE_SOCKET :
+							VMM_CONSOLE_FDS,
+					.console_fd = cfd,
 					.debug_exit_port = o.debug_exit_port });
 	for (i = 0; !r && i < o.nr_disks; i++)
 		r = vmm_add_disk(vm, &o.disks[i]);
@@ -241,9 +315,21 @@ int main(int argc, char **argv)
 	}
 
 	if (in == STDIN_FILENO) {
-		if (cli_want_banner(&o, isatty(STDIN_FILENO)))
+		if (cli_want_banner(&o, isatty(STDIN_FILENO),
+				    isatty(STDERR_FILENO)))
 			fputs(cli_banner, stderr);
 		raw_terminal();
+	}
+	r = cfd >= 0 ? console_announce(&o, where, cfd, sig.fd) : 0;
+	if (r) {
+		vmm_vm_destroy(vm);
+		close(sig.fd);
+		if (r < 0)
+			return 1;
+		fprintf(stderr, "vhv-run: guest stopped: %s (before it started)\n",
+			vmm_stop_reason_name(VMM_STOP_REQUESTED));
+		return cli_exit_status(&(struct vmm_exit_status){
+					.reason = VMM_STOP_REQUESTED });
 	}
 	r = vmm_vm_start(vm);
 	if (!r)
@@ -278,5 +364,7 @@ int main(int argc, char **argv)
 		close(sig.fd);
 	if (out >= 0 && o.console == CLI_CONSOLE_FILE)
 		close(out);
+	if (o.console == CLI_CONSOLE_PTY)
+		close(cfd);
 	return status;
 }

@@ -13,7 +13,9 @@ $(B)/unit/test_elf: selftests/unit/test_elf.c vmm/elf.c vmm/boot.c vmm/x86_boot.
 	vmm/bzimage.c vmm/kcache.c vmm/vmlinux.c
 $(B)/unit/test_elf: UNIT_LDLIBS += -llzma -lzstd -lz -lcrypto
 $(B)/unit/test_backend_pick: selftests/unit/test_backend_pick.c vmm/backend_pick.c
-UNIT_TESTS += test_vm_error
+UNIT_TESTS += test_vm_error test_run_console
+$(B)/unit/test_run_console: selftests/unit/test_run_console.c vmm/run_console.c
+$(B)/unit/test_run_console: UNIT_LDLIBS += -pthread
 $(B)/unit/test_vm_error: selftests/unit/test_vm_error.c vmm/vm.c vmm/bus.c
 $(B)/unit/test_vm_error: UNIT_LDLIBS += -pthread
 
@@ -25,7 +27,7 @@ GUEST_LD_FLAGS := -m elf_i386 -nostdlib -static -N --no-warn-rwx-segments \
 GUEST_LD := ld $(GUEST_LD_FLAGS)
 GUESTS := $(B)/selftests/guests/multiboot.elf $(B)/selftests/guests/pvh.elf \
 	$(B)/selftests/guests/multiboot-f4.elf $(B)/selftests/guests/multiboot-low.elf \
-	$(B)/selftests/guests/multiboot-aout.bin
+	$(B)/selftests/guests/multiboot-aout.bin $(B)/selftests/guests/multiboot-key.elf
 $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -c -o $@.o $<
@@ -34,6 +36,12 @@ $(B)/selftests/guests/multiboot.elf: selftests/guests/bootinfo.S selftests/guest
 $(B)/selftests/guests/multiboot-f4.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
 	@mkdir -p $(@D)
 	$(CC) -m32 -DDEBUG_EXIT=0xf4 -c -o $@.o $<
+	$(GUEST_LD) -o $@ $@.o
+# The same, waiting for keys on COM1 before it stops (the console tests:
+# a pty's or a socket's reader attaches, leaves, comes back and types).
+$(B)/selftests/guests/multiboot-key.elf: selftests/guests/bootinfo.S selftests/guests/guest.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -DWAIT_KEY -c -o $@.o $<
 	$(GUEST_LD) -o $@ $@.o
 # The same, linked at 64 KiB: below 1 MiB, where GRUB and QEMU load it too
 # (the symbol must be defined before the script reads it).

@@ -10,7 +10,10 @@
  * (a Multiboot command line starts with the kernel's path, as GRUB and
  * QEMU pass it; the arguments follow the first space), then stops the VM
  * through the debug-exit port with 42 (Multiboot) or 43 (PVH); 1 if the
- * entry state was wrong.  Without a
+ * entry state was wrong.  With -DWAIT_KEY it first reads COM1 (polled):
+ * it prints "waiting for a key", echoes the first byte typed as
+ * "key: <byte>", and stops at the second, so that a reader of its
+ * console has everything before the VM goes.  Without a
  * debug-exit device there (vhv-run --debug-exit 0x501), the write does
  * nothing and the kernel resets the machine through the i8042.
  */
@@ -102,6 +105,19 @@ _start:
 	call putdec
 	mov $'\n', %al
 	call putc
+#ifdef WAIT_KEY
+	mov $key_wait, %esi
+	call puts
+	call getc
+	push %eax
+	mov $key_label, %esi
+	call puts
+	pop %eax
+	call putc
+	mov $'\n', %al
+	call putc
+	call getc
+#endif
 	pop %eax
 	mov $DEBUG_EXIT, %dx
 	out %al, %dx
@@ -134,6 +150,18 @@ putc:
 	out %al, %dx
 	pop %edx
 	ret
+
+#ifdef WAIT_KEY
+/* getc: the next byte COM1 receives, in %al (polled: LSR.DR). */
+getc:
+	mov $(COM1 + 5), %dx
+	in %dx, %al
+	test $0x01, %al
+	jz getc
+	mov $COM1, %dx
+	in %dx, %al
+	ret
+#endif
 
 /* puts: the NUL-terminated string at %esi. */
 puts:
@@ -179,6 +207,10 @@ args_label:	.asciz " args="
 pvh_name:	.asciz "pvh: cmdline="
 mem_label:	.asciz " mem="
 bad_msg:	.asciz "bootinfo: bad entry state\n"
+#ifdef WAIT_KEY
+key_wait:	.asciz "waiting for a key\n"
+key_label:	.asciz "key: "
+#endif
 
 	.section .bss
 	.balign 16

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "selftests/unit/fake_vmm.h"
@@ -23,11 +25,17 @@ struct fake_vmm fk;
 
 /* The loop's calls may come from two threads (a test's own I/O thread). */
 static pthread_mutex_t loop_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The loop's fds in a real epoll set too, for fake_loop_epoll(). */
+static int fake_epfd = -1;
 
 void fake_vmm_setup(uint64_t ram_size)
 {
 	free(fk.ram);
 	memset(&fk, 0, sizeof(fk));
+	if (fake_epfd >= 0)
+		close(fake_epfd);
+	fake_epfd = epoll_create1(EPOLL_CLOEXEC);
+	assert_true(fake_epfd >= 0);
 	if (!ram_size)
 		return;
 	fk.ram = calloc(1, ram_size);
@@ -164,10 +172,14 @@ int vmm_loop_add(struct vmm_vm *vm, int fd, uint32_t events,
 	twice = loop_index(fd) >= 0;
 	full = fk.nr_loop == FAKE_MAX_LOOP;
 	if (!twice && !full) {
+		struct epoll_event ev = { .events = events, .data.fd = fd };
+
 		fk.loop[fk.nr_loop++] = (struct fake_loop){ fd, events, handler,
 							    opaque };
 		fk.loop_adds++;
 		fk.loop_events |= events;
+		/* Best effort: a file epoll refuses still "registers" here. */
+		epoll_ctl(fake_epfd, EPOLL_CTL_ADD, fd, &ev);
 	}
 	pthread_mutex_unlock(&loop_lock);
 	if (twice)
@@ -186,6 +198,7 @@ int vmm_loop_del(struct vmm_vm *vm, int fd)
 	if (i >= 0) {
 		fk.loop[i] = fk.loop[--fk.nr_loop];
 		fk.loop_dels++;
+		epoll_ctl(fake_epfd, EPOLL_CTL_DEL, fd, NULL);
 	}
 	pthread_mutex_unlock(&loop_lock);
 	if (i < 0)
@@ -243,6 +256,16 @@ int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets)
 {
 	(void)vm;
 	fk.sandbox_inet += max_sockets;
+	return 0;
+}
+
+int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd)
+{
+	(void)vm;
+	assert_true(fk.nr_sandbox < FAKE_MAX_SANDBOX);
+	fk.sandbox[fk.nr_sandbox].fd = fd;
+	fk.sandbox[fk.nr_sandbox].accept = true;
+	fk.sandbox[fk.nr_sandbox++].ioctl = 0;
 	return 0;
 }
 
@@ -383,6 +406,33 @@ unsigned int fake_loop_run(void)
 
 	for (rounds = 0; rounds < 200; rounds++)
 		if (fake_loop_poll(0) <= 0)
+			return rounds;
+	fail_msg("the event loop never settles: a busy loop");
+	return rounds;
+}
+
+int fake_loop_epoll(int timeout_ms)
+{
+	struct epoll_event evs[FAKE_MAX_LOOP];
+	int n, i;
+
+	n = epoll_wait(fake_epfd, evs, FAKE_MAX_LOOP, timeout_ms);
+	/* A handler may add or delete fds: look each one up again. */
+	for (i = 0; i < n; i++) {
+		struct fake_loop *e = fake_loop_find(evs[i].data.fd);
+
+		if (e)
+			e->handler(e->opaque, evs[i].events);
+	}
+	return n;
+}
+
+unsigned int fake_loop_epoll_run(void)
+{
+	unsigned int rounds;
+
+	for (rounds = 0; rounds < 200; rounds++)
+		if (fake_loop_epoll(0) <= 0)
 			return rounds;
 	fail_msg("the event loop never settles: a busy loop");
 	return rounds;

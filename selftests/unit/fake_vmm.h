@@ -108,8 +108,8 @@ struct fake_vmm {
 	struct fake_stop stops[FAKE_MAX_STOPS];
 	unsigned int nr_stops;
 
-	/* vmm_vm_sandbox_allow_ioctl / _socket, in order */
-	struct { int fd; bool socket; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
+	/* vmm_vm_sandbox_allow_ioctl / _socket / _accept, in order */
+	struct { int fd; bool socket, accept; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
 	unsigned int nr_sandbox;
 	unsigned int sandbox_inet;	/* vmm_vm_sandbox_allow_inet's sockets */
 
@@ -173,5 +173,12 @@ int fake_loop_poll(int timeout_ms);
  * spin, so that fails the test.
  */
 unsigned int fake_loop_run(void);
+/*
+ * The same through a real epoll set that mirrors the loop, as the VM's
+ * I/O thread runs it: edge-triggered fds (EPOLLET) wake it once per
+ * change.  One round (epoll_wait's result), and rounds until none.
+ */
+int fake_loop_epoll(int timeout_ms);
+unsigned int fake_loop_epoll_run(void);
 
 #endif /* SELFTESTS_UNIT_FAKE_VMM_H */

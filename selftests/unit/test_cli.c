@@ -329,7 +329,8 @@ static void test_errors(void **state)
 		     run("--kernel", "k", "--net", "tap=abcdefghijklmnopq", NULL));
 	expect_error("--net: unknown option \"vhost=on\"",
 		     run("--kernel", "k", "--net", "tap=t,vhost=on", NULL));
-	expect_error("--console tty: must be", run("--kernel", "k", "--console", "tty", NULL));
+	expect_error("--console tty: must be stdio, file=PATH, pty, socket=PATH or none",
+		     run("--kernel", "k", "--console", "tty", NULL));
 	expect_error("--console file=: must be", run("--kernel", "k", "--console", "file=", NULL));
 	expect_error("--backend xen: must be vhv or kvm",
 		     run("--kernel", "k", "--backend", "xen", NULL));
@@ -675,24 +676,104 @@ static void test_net_check(void **state)
 	assert_int_equal(cli_check_nets(&o, err, sizeof(err)), 0);
 }
 
-/* The banner: only with the console on a terminal's stdin. */
+/*
+ * The banner: with the console on a terminal's stdin; for a pty or a
+ * socket, when stderr is a terminal (someone to tell how to attach).
+ */
 static void test_banner(void **state)
 {
+	char line[512];
+
 	(void)state;
 	assert_int_equal(run("-k", "k", NULL), CLI_RUN);
-	assert_true(cli_want_banner(&o, true));
-	assert_false(cli_want_banner(&o, false));
+	assert_true(cli_want_banner(&o, true, false));
+	assert_false(cli_want_banner(&o, false, true));
 	assert_int_equal(run("-k", "k", "--console", "stdio", NULL), CLI_RUN);
-	assert_true(cli_want_banner(&o, true));
+	assert_true(cli_want_banner(&o, true, true));
 	assert_int_equal(run("-k", "k", "--console", "none", NULL), CLI_RUN);
-	assert_false(cli_want_banner(&o, true));
+	assert_false(cli_want_banner(&o, true, true));
 	assert_int_equal(run("-k", "k", "--console", "file=/tmp/c", NULL), CLI_RUN);
-	assert_false(cli_want_banner(&o, true));
+	assert_false(cli_want_banner(&o, true, true));
+	assert_int_equal(run("-k", "k", "--console", "pty", NULL), CLI_RUN);
+	assert_true(cli_want_banner(&o, false, true));
+	assert_false(cli_want_banner(&o, true, false));
+	cli_attach_banner(&o, "/dev/pts/7", line, sizeof(line));
+	assert_string_equal(line, "vhv-run: attach with screen /dev/pts/7 (or minicom, or cat); Ctrl-C here stops the VM\n");
+	assert_int_equal(run("-k", "k", "--console", "socket=/run/c.sock,wait", NULL),
+			 CLI_RUN);
+	assert_true(cli_want_banner(&o, false, true));
+	cli_attach_banner(&o, o.console_path, line, sizeof(line));
+	assert_string_equal(line, "vhv-run: attach with socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:/run/c.sock (Ctrl-] leaves); Ctrl-C here stops the VM; the guest starts when a client is on\n");
 	/* One line, saying how to quit and how to send the escape itself. */
 	assert_non_null(strstr(cli_banner, "Ctrl-A x quits"));
 	assert_non_null(strstr(cli_banner, "Ctrl-A Ctrl-A sends Ctrl-A"));
 	assert_int_equal(strchr(cli_banner, '\n') - cli_banner, strlen(cli_banner) - 1);
 	assert_non_null(strstr(cli_usage, "a line on stderr says so as the guest starts"));
+	assert_non_null(strstr(cli_usage, "That escape is stdio's only"));
+}
+
+/* --console pty[,wait] and socket=PATH[,wait]; each error names the argument. */
+static void test_console_pty_socket(void **state)
+{
+	char arg[128];
+
+	(void)state;
+	assert_int_equal(run("-k", "k", "--console", "pty", NULL), CLI_RUN);
+	assert_int_equal(o.console, CLI_CONSOLE_PTY);
+	assert_false(o.console_wait);
+	assert_int_equal(run("-k", "k", "--console", "pty,wait", NULL), CLI_RUN);
+	assert_int_equal(o.console, CLI_CONSOLE_PTY);
+	assert_true(o.console_wait);
+	assert_int_equal(run("-k", "k", "--console", "socket=/tmp/vm.sock", NULL),
+			 CLI_RUN);
+	assert_int_equal(o.console, CLI_CONSOLE_SOCKET);
+	assert_string_equal(o.console_path, "/tmp/vm.sock");
+	assert_false(o.console_wait);
+	assert_int_equal(run("-k", "k", "--console", "socket=rel/vm.sock,wait", NULL),
+			 CLI_RUN);
+	assert_string_equal(o.console_path, "rel/vm.sock");
+	assert_true(o.console_wait);
+	/* The last --console wins, ,wait with it. */
+	assert_int_equal(run("-k", "k", "--console", "pty,wait", "--console",
+			     "socket=/s", NULL), CLI_RUN);
+	assert_int_equal(o.console, CLI_CONSOLE_SOCKET);
+	assert_false(o.console_wait);
+	assert_int_equal(run("-k", "k", "--console", "socket=/s", "--console",
+			     "stdio", NULL), CLI_RUN);
+	assert_int_equal(o.console, CLI_CONSOLE_STDIO);
+	/* A pty is named by the kernel, not by the user. */
+	assert_int_equal(run("-k", "k", "--console", "pty", NULL), CLI_RUN);
+	assert_null(o.console_path);
+
+	expect_error("--console socket=: empty path",
+		     run("-k", "k", "--console", "socket=", NULL));
+	expect_error("--console socket=,wait: empty path",
+		     run("-k", "k", "--console", "socket=,wait", NULL));
+	expect_error("--console socket=/s,max=1M: unknown option \"max=1M\" (only wait)",
+		     run("-k", "k", "--console", "socket=/s,max=1M", NULL));
+	expect_error("--console socket=/s,wait,wait: unknown option \"wait,wait\" (only wait)",
+		     run("-k", "k", "--console", "socket=/s,wait,wait", NULL));
+	expect_error("--console pty,nowait: unknown option \"nowait\" (only wait)",
+		     run("-k", "k", "--console", "pty,nowait", NULL));
+	expect_error("--console pty,: unknown option \"\" (only wait)",
+		     run("-k", "k", "--console", "pty,", NULL));
+	expect_error("--console ptyx: must be stdio, file=PATH, pty, socket=PATH or none",
+		     run("-k", "k", "--console", "ptyx", NULL));
+	expect_error("--console socket: must be",
+		     run("-k", "k", "--console", "socket", NULL));
+	/* A Unix socket's path: 107 bytes at most. */
+	memset(arg, 'p', sizeof(arg));
+	memcpy(arg, "socket=/", 8);
+	arg[7 + CLI_SOCKET_PATH_MAX] = 0;
+	assert_int_equal(run("-k", "k", "--console", arg, NULL), CLI_RUN);
+	assert_int_equal(strlen(o.console_path), CLI_SOCKET_PATH_MAX);
+	arg[7 + CLI_SOCKET_PATH_MAX] = 'p';
+	memcpy(arg + 7 + CLI_SOCKET_PATH_MAX + 1, ",wait", 6);
+	expect_error("the path is 108 bytes, more than the 107 a Unix socket takes",
+		     run("-k", "k", "--console", arg, NULL));
+	if (strncmp(err, "--console socket=/ppp", 21) || strstr(err, ",wait"))
+		fail_msg("error \"%s\" does not name the path alone", err);
+	assert_non_null(strstr(cli_usage, "pty[,wait]|socket=PATH[,wait]"));
 }
 
 /*
@@ -722,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_check_files),
 		cmocka_unit_test(test_backend_hint),
 		cmocka_unit_test(test_banner),
+		cmocka_unit_test(test_console_pty_socket),
 		cmocka_unit_test(test_console_file_max),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),

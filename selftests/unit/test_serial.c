@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "devices/console.h"
 #include "devices/serial.h"
 #include "selftests/unit/fake_vmm.h"
 
@@ -73,19 +74,25 @@ static void loop_call(uint32_t events)
 	fk.loop[0].handler(fk.loop[0].opaque, events);
 }
 
-static struct serial *make(int in_fd, int out_fd)
+static struct serial *make_line(const struct console_line *line)
 {
 	struct serial *s = NULL;
 
 	fake_vmm_setup(0);
 	assert_int_equal(serial_create(&fake_vm, SERIAL_COM1_PORT,
-				       SERIAL_COM1_IRQ, in_fd, out_fd, &s), 0);
+				       SERIAL_COM1_IRQ, line, &s), 0);
 	assert_non_null(s);
 	assert_int_equal(fake_io_single()->space, VMM_SPACE_PIO);
 	assert_true(fk.r[0].base == 0x3f8 && fk.r[0].len == 8);
 	assert_int_equal(fk.nr_dev, 1);
 	assert_ptr_equal(fk.dev[0].opaque, s);
 	return s;
+}
+
+static struct serial *make(int in_fd, int out_fd)
+{
+	return make_line(&(struct console_line){ .in_fd = in_fd,
+						 .out_fd = out_fd });
 }
 
 static void destroy(void)
@@ -226,7 +233,7 @@ static void test_thr_output(void **state)
 
 /* ---- output to a reader that stalls --------------------------------------- */
 
-#define STALL_BYTES	(4 * SERIAL_OUT_SIZE)
+#define STALL_BYTES	(4 * CONSOLE_OUT_SIZE)
 
 static uint8_t stall_byte(size_t i)
 {
@@ -280,7 +287,7 @@ static void test_stalled_reader(void **state)
 		      (unsigned long long)st.buffered,
 		      (unsigned long long)st.dropped);
 	assert_int_equal(st.written + st.buffered + st.dropped, STALL_BYTES);
-	assert_int_equal(st.buffered, SERIAL_OUT_SIZE);
+	assert_int_equal(st.buffered, CONSOLE_OUT_SIZE);
 	assert_true(st.dropped > 0);
 	assert_false(st.limited);
 	/* The I/O thread has the console fd in its loop, waiting to write. */
@@ -306,7 +313,7 @@ static void test_stalled_reader(void **state)
 	free(got);
 
 	/* Stalled again at teardown: the device does not wait for it. */
-	for (i = 0; i < 2 * SERIAL_OUT_SIZE; i++)
+	for (i = 0; i < 2 * CONSOLE_OUT_SIZE; i++)
 		out8(RBR, 'z');
 	destroy();
 	close(p[0]);
@@ -589,6 +596,31 @@ static void test_escape(void **state)
 	destroy();
 }
 
+/*
+ * Ctrl-A x is stdio's way out: on a pty (or a socket) every byte is the
+ * guest's, and the user there has their own way out.
+ */
+static void test_no_escape_on_pty(void **state)
+{
+	struct serial *s;
+	char buf[32];
+	size_t n;
+	int m;
+
+	(void)state;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(m >= 0);
+	s = make_line(&(struct console_line){ .kind = VMM_CONSOLE_PTY, .fd = m });
+	out8(FCR, 0x01);
+	input(s, "a\x01x\x01\x01", 5);
+	drain(buf, sizeof(buf), &n);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "a\x01x\x01\x01", 5);
+	assert_int_equal(fk.stop, VMM_STOP_NONE);
+	destroy();
+	close(m);
+}
+
 /* The in_fd path: read only what fits, pause, resume, nothing lost. */
 static void test_fd_input(void **state)
 {
@@ -702,23 +734,24 @@ static void test_concurrent_input(void **state)
 
 static void test_hostile(void **state)
 {
+	static const struct console_line no_line = { .in_fd = -1, .out_fd = -1 };
 	struct serial *s;
 	struct fake_range *r;
 	uint8_t d[8];
 
 	(void)state;
 	fake_vmm_setup(0);
-	assert_int_equal(serial_create(&fake_vm, 0xfffc, 4, -1, -1, &s),
+	assert_int_equal(serial_create(&fake_vm, 0xfffc, 4, &no_line, &s),
 			 -EINVAL);
 	assert_non_null(strstr(fk.msg, "0xfffc"));
-	assert_int_equal(serial_create(&fake_vm, 0x3f8, 99, -1, -1, &s),
+	assert_int_equal(serial_create(&fake_vm, 0x3f8, 99, &no_line, &s),
 			 -EINVAL);
 	assert_non_null(strstr(fk.msg, "99"));
 	assert_int_equal(fk.nr_ranges, 0);
 	assert_int_equal(fk.nr_dev, 0);
 	/* out may be NULL; wide and unaligned accesses stay in range. */
 	fake_vmm_setup(0);
-	assert_int_equal(serial_create(&fake_vm, 0x2f8, 3, -1, -1, NULL), 0);
+	assert_int_equal(serial_create(&fake_vm, 0x2f8, 3, &no_line, NULL), 0);
 	r = fake_io_single();
 	assert_int_equal(r->space, VMM_SPACE_PIO);
 	out8(SCR, 0xa5);
@@ -754,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_overrun),
 		cmocka_unit_test(test_out2_gating),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_no_escape_on_pty),
 		cmocka_unit_test(test_fd_input),
 		cmocka_unit_test(test_concurrent_input),
 		cmocka_unit_test(test_hostile),
