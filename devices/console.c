@@ -54,6 +54,7 @@ struct console {
 	bool attached;
 	int listen_fd;			/* SOCKET: -1 otherwise */
 	bool listening;			/* listen_fd is in the loop */
+	int reserve[2];			/* SOCKET: the next client's descriptors */
 	uint64_t attaches, refused;
 };
 
@@ -121,6 +122,35 @@ static void pty_detach(struct console *c)
 static void in_poll(struct console *c, bool on);
 static void listen_poll(struct console *c, bool on);
 
+/*
+ * A client needs two descriptors (input, and its own for output), and a
+ * guest on the user network may hold every other one the process may
+ * open (sandbox_inet.c leaves its sockets all that is free): two are kept
+ * aside while no client needs them, copies of the listener never polled,
+ * and handed over when accepting finds none free.  Takes what it can.
+ */
+static void reserve_take(struct console *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->reserve[i] < 0)
+			c->reserve[i] = fcntl(c->listen_fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* Whether there was anything to hand over. */
+static bool reserve_give(struct console *c)
+{
+	bool any = false;
+
+	for (int i = 0; i < 2; i++) {
+		if (c->reserve[i] >= 0) {
+			close(c->reserve[i]);
+			c->reserve[i] = -1;
+			any = true;
+		}
+	}
+	return any;
+}
+
 /* The client left, or broke: its descriptors go, the socket waits again. */
 static void client_detach(struct console *c)
 {
@@ -134,6 +164,9 @@ static void client_detach(struct console *c)
 	c->in_owned = false;
 	c->in_paused = false;
 	c->attached = false;
+	/* Its descriptors, kept for the next one before anything else takes them. */
+	if (c->listen_fd >= 0)
+		reserve_take(c);
 	/* Where accepting had failed, the next client may still get in. */
 	listen_poll(c, true);
 }
@@ -277,6 +310,8 @@ static void client_attach(struct console *c, int fd)
 	/* Its own descriptor for output: the loop tells fds apart by number. */
 	int out = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
+	if (out < 0 && (errno == EMFILE || errno == ENFILE) && reserve_give(c))
+		out = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (out < 0) {
 		refuse(c, fd);
 		return;
@@ -309,6 +344,7 @@ static void listen_poll(struct console *c, bool on)
 static void listen_event(void *opaque, uint32_t events)
 {
 	struct console *c = opaque;
+	bool gave = false;
 	int fd;
 
 	(void)events;
@@ -329,6 +365,12 @@ static void listen_event(void *opaque, uint32_t events)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
+		/* Out of descriptors: the ones kept for a client, once. */
+		if ((errno == EMFILE || errno == ENFILE) && !gave && !c->attached &&
+		    reserve_give(c)) {
+			gave = true;
+			continue;
+		}
 		/*
 		 * Out of descriptors or memory: the listener stays ready, and
 		 * a level-triggered loop would spin on it.  The client on now
@@ -339,6 +381,8 @@ static void listen_event(void *opaque, uint32_t events)
 				  "no more clients");
 		listen_poll(c, false);
 	}
+	/* Kept again, as far as anything is free. */
+	reserve_take(c);
 	pthread_mutex_unlock(c->lock);
 }
 
@@ -610,6 +654,10 @@ static int socket_setup(struct console *c, int listen_fd)
 	if (r)
 		return r;
 	c->listen_fd = listen_fd;
+	reserve_take(c);
+	if (c->reserve[0] < 0 || c->reserve[1] < 0)
+		return vmm_set_error(c->vm, -errno, "%s: no descriptors to keep for a client: %s",
+				     c->name, strerror(errno));
 	r = vmm_vm_sandbox_allow_accept(c->vm, listen_fd);
 	if (r)
 		return r;
@@ -634,6 +682,7 @@ void console_destroy(struct console *c)
 	in_poll(c, false);
 	if (c->listen_fd >= 0)
 		listen_poll(c, false);
+	reserve_give(c);
 	if (c->in_owned)
 		close(c->in_fd);
 	if (c->out_saved_fl >= 0)
@@ -662,6 +711,7 @@ int console_create(struct vmm_vm *vm, const char *name,
 	c->kind = line->kind;
 	c->in_fd = c->out_fd = c->out_owned = c->out_saved_fl = -1;
 	c->listen_fd = -1;
+	c->reserve[0] = c->reserve[1] = -1;
 	if (line->kind != VMM_CONSOLE_FDS || line->out_fd >= 0) {
 		c->out_buf = malloc(CONSOLE_OUT_SIZE);
 		if (!c->out_buf)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -544,6 +545,62 @@ static void test_socket_quick_return(void **state)
 	listener_close(l);
 }
 
+/*
+ * Every descriptor the process may open is taken (a guest's sockets on the
+ * user network, say): the client still gets in, through the two the
+ * console kept; a second one waits while the first is on, and gets in
+ * once it leaves.  Before, the console stopped listening for good.
+ */
+static void test_socket_out_of_descriptors(void **state)
+{
+	struct console_stats st;
+	struct console *c;
+	struct rlimit old, tight;
+	int l, a, b, hog[64], nhog = 0;
+
+	(void)state;
+	l = listener();
+	c = make(&(struct console_line){ .kind = VMM_CONSOLE_SOCKET, .fd = l });
+	a = client_connect();
+	b = client_connect();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	tight = old;
+	tight.rlim_cur = b + 24;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	while (nhog < 64 && (hog[nhog] = dup(l)) >= 0)
+		nhog++;
+	assert_int_equal(errno, EMFILE);
+	assert_true(nhog < 64);
+
+	fake_loop_epoll_run();
+	stats(c, &st);
+	assert_true(st.attached);
+	assert_int_equal(st.attaches, 1);
+	put(c, "in");
+	assert_string_equal(take(a), "in");
+
+	/* The second waits: nothing to accept it with, nobody refused. */
+	stats(c, &st);
+	assert_int_equal(st.attaches, 1);
+	assert_int_equal(st.refused, 0);
+	close(a);
+	fake_loop_epoll_run();
+	fake_loop_epoll_run();
+	stats(c, &st);
+	assert_true(st.attached);
+	assert_int_equal(st.attaches, 2);
+	put(c, "next");
+	assert_string_equal(take(b), "next");
+
+	close(b);
+	fake_loop_epoll_run();
+	while (nhog)
+		close(hog[--nhog]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	destroy(c);
+	listener_close(l);
+}
+
 /* The console closes the client it holds when it goes; the socket is not its. */
 static void test_socket_destroy_with_client(void **state)
 {
@@ -588,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_socket_clients),
 		cmocka_unit_test(test_socket_stalled_client),
 		cmocka_unit_test(test_socket_quick_return),
+		cmocka_unit_test(test_socket_out_of_descriptors),
 		cmocka_unit_test(test_socket_destroy_with_client),
 		cmocka_unit_test(test_bad_kind),
 	};
