@@ -3,7 +3,8 @@
  * The sandbox's rules for a user-mode network (--net user): libslirp makes
  * a host socket for each connection or UDP flow the guest opens, and
  * accepts the connections of its port forwards, all while the guest runs,
- * so what it calls on sockets cannot be tied to descriptors known before.
+ * so what it calls on sockets cannot be tied to descriptors known before,
+ * but for accept(): the forwards' listeners are.
  * Only a VM with such a network gets these (vmm_vm_sandbox_allow_inet());
  * everything else stays as tight as sandbox.c makes it.
  *
@@ -26,8 +27,8 @@
 #include "vmm/sandbox_inet.h"
 
 static const int inet_syscalls[] = {
-	/* connections out, and in through a forward */
-	SCMP_SYS(connect), SCMP_SYS(accept), SCMP_SYS(shutdown),
+	/* connections out (accept: on the forwards' sockets only, below) */
+	SCMP_SYS(connect), SCMP_SYS(shutdown),
 	/* data; MSG_ERRQUEUE for ICMP errors of UDP flows */
 	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(recvmsg),
 	/* what it asks of its sockets */
@@ -39,6 +40,39 @@ static const int inet_syscalls[] = {
 /* Same as sandbox.c's: what the kernel reads as 32 bits. */
 #define ARG32(n, v)	SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, \
 				 (uint32_t)(v))
+
+/*
+ * accept() on the port forwards' listening sockets, and on nothing else:
+ * they listen before the sandbox closes and listen() stays forbidden, so
+ * the IPv4 listeners open now are all there will be.  Not on a console's
+ * Unix socket, whose rule (sandbox.c) asks for accept4 with its flags.
+ */
+static int allow_accept_on_forwards(scmp_filter_ctx ctx)
+{
+	int fd, on, domain, r = 0;
+	socklen_t len;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+
+	if (!dir)
+		return -errno;
+	while (!r && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fd = (int)strtol(d->d_name, NULL, 10);
+		len = sizeof(on);
+		if (fd == dirfd(dir) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on)
+			continue;
+		len = sizeof(domain);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
+		    domain != AF_INET)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1, ARG32(0, fd));
+	}
+	closedir(dir);
+	return r;
+}
 
 int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 {
@@ -53,6 +87,8 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 
 	for (i = 0; !r && i < sizeof(inet_syscalls) / sizeof(inet_syscalls[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, inet_syscalls[i], 0);
+	if (!r)
+		r = allow_accept_on_forwards(ctx);
 	for (i = 0; !r && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
 				     ARG32(0, AF_INET),

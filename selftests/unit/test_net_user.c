@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -883,6 +884,40 @@ static void test_sandboxed(void **state)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/*
+ * accept() is allowed on the forwards' listeners only: on another
+ * listening socket open when the filter was made (a console's Unix
+ * socket, whose own rule asks for accept4 and its flags) it is forbidden.
+ */
+static void test_sandboxed_accept_only_forwards(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+		/* An abstract name: nothing left behind. */
+		snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "vhv-test-%d", getpid());
+		if (ufd < 0 || bind(ufd, (struct sockaddr *)&a, sizeof(a)) || listen(ufd, 1))
+			syscall(SYS_exit_group, 2);
+		alarm(60);
+		enter_sandbox();
+		accept(ufd, NULL, NULL);	/* EAGAIN, were it allowed */
+		syscall(SYS_exit_group, 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 97)
+		fail_msg("accept on a Unix listener under the filter: %s %d, not the SIGSYS report (97)",
+			 WIFEXITED(status) ? "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +934,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test_setup_teardown(test_socket_limit, setup, teardown),
+		cmocka_unit_test(test_sandboxed_accept_only_forwards),
 		/* Last: a failure in its child must not run further tests there. */
 		cmocka_unit_test_setup_teardown(test_sandboxed, setup, teardown),
 	};
