@@ -86,7 +86,7 @@ modules-all: $(foreach v,$(KVERS),$(B)/kmod/$(v)/vhv.ko)
 # ---- userspace -------------------------------------------------------------
 
 userspace: selftests unit $(B)/uapi-cxx.o $(B)/tools/vhv-probe $(B)/tools/bench-exits $(B)/tools/bench-irq \
-	$(B)/tools/l1-stalls $(B)/tools/kvm-probe \
+	$(B)/tools/l1-stalls $(B)/tools/kvm-probe $(B)/tools/qemu-lme-wedge \
 	$(B)/libvmm.a $(if $(wildcard $(LIBVMM_MAIN)),$(B)/vhv-run $(B)/tools/vmm-example) $(GUESTS)
 
 $(B)/libvmm.a: $(LIBVMM_OBJS)
@@ -130,6 +130,11 @@ $(B)/tools/l1-stalls: $(B)/tools/l1-stalls.o
 
 # The nested runner's test guest on /dev/kvm (tools/lib/kvm-probe.sh).
 $(B)/tools/kvm-probe: $(B)/tools/kvm-probe.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+# The proof that QEMU's SVM model, not vhv, wedges L1 on a guest with
+# EFER.LME and paging off (README, the nested runner).
+$(B)/tools/qemu-lme-wedge: $(B)/tools/qemu-lme-wedge.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/tools/bench-exits: $(B)/tools/bench-exits.o

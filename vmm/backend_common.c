@@ -4,6 +4,7 @@
  * exits, closing; and vmm_backend_pick(), which probes both.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +108,19 @@ int vmm_backend_pick(const char *kernel, struct vmm_backend_choice *choice,
 	vmm_vhv_probe(&vhv);
 	vmm_kvm_probe(&kvm);
 	return vmm_backend_decide(&vhv, &kvm, is_linux, choice, err);
+}
+
+int vmm_backend_open_device(struct vmm_vm *vm, enum vmm_backend_kind kind,
+			    const char *path)
+{
+	char hint[96];
+	int fd, e;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	e = -errno;
+	vmm_backend_open_advice(kind, path, e, hint, sizeof(hint));
+	return vmm_set_error(vm, e, "%s: %s%s%s%s", path, strerror(-e),
+			     *hint ? " (" : "", hint, *hint ? ")" : "");
 }

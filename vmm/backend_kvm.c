@@ -67,16 +67,9 @@ static int kvm_vm_create(struct vmm_vm *vm)
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
 	int v;
 
-	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0) {
-		int e = -errno;
-		char hint[96];
-
-		vmm_backend_open_advice(VMM_BACKEND_KVM, "/dev/kvm", e, hint,
-					sizeof(hint));
-		return vmm_set_error(vm, e, "/dev/kvm: %s%s%s%s", strerror(-e),
-				     *hint ? " (" : "", hint, *hint ? ")" : "");
-	}
+	vm->sys_fd = vmm_backend_open_device(vm, VMM_BACKEND_KVM, "/dev/kvm");
+	if (vm->sys_fd < 0)
+		return vm->sys_fd;
 	v = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
 		return vmm_set_error(vm, -ENOTSUP,

@@ -70,16 +70,9 @@ static int vhv_vm_create(struct vmm_vm *vm)
 {
 	int v;
 
-	vm->sys_fd = open("/dev/vhv", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0) {
-		int e = -errno;
-		char hint[96];
-
-		vmm_backend_open_advice(VMM_BACKEND_VHV, "/dev/vhv", e, hint,
-					sizeof(hint));
-		return vmm_set_error(vm, e, "/dev/vhv: %s%s%s%s", strerror(-e),
-				     *hint ? " (" : "", hint, *hint ? ")" : "");
-	}
+	vm->sys_fd = vmm_backend_open_device(vm, VMM_BACKEND_VHV, "/dev/vhv");
+	if (vm->sys_fd < 0)
+		return vm->sys_fd;
 	v = ioctl(vm->sys_fd, VHV_GET_API_VERSION, 0);
 	if (v != VHV_API_VERSION)
 		return vmm_set_error(vm, -ENOTSUP,

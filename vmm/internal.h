@@ -135,6 +135,12 @@ void vmm_backend_advice(enum vmm_backend_kind kind, int err, const char *group,
 void vmm_backend_open_advice(enum vmm_backend_kind kind, const char *path,
 			     int err, char *buf, size_t len);
 /*
+ * backend_common.c: opens a backend's device node read-write; on failure
+ * sets the VM's error ("PATH: strerror (what to do)") and returns -errno.
+ */
+int vmm_backend_open_device(struct vmm_vm *vm, enum vmm_backend_kind kind,
+			    const char *path);
+/*
  * backend_pick.c: vmm_backend_pick()'s rule on probe results, apart so
  * that it is unit-tested with made-up ones.  is_linux: the kernel needs
  * interrupt controllers.

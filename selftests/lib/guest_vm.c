@@ -175,6 +175,35 @@ static void report_l1_ticks(void)
 	tap_diag("L1 local timer interrupts in 1 s:%s", out);
 }
 
+/*
+ * The rest of what could wake it: the PICs and the PIT channel 0 (when the
+ * VM has them), and what the guest's IDT handlers counted (the guest may
+ * have taken an interrupt it never acknowledged).
+ */
+static void report_chips(struct vcpu *vcpu)
+{
+	struct vhv_irqchip_state c[4];
+	char seen[400] = "";
+	size_t n = 0;
+
+	memset(c, 0, sizeof(c));
+	for (uint32_t i = 0; i < 4; i++) {
+		c[i].chip = i;
+		if (ioctl(vcpu->vm->fd, VHV_GET_IRQCHIP, &c[i]))
+			return;
+	}
+	tap_diag("vCPU %u: PIC master IRR %#x ISR %#x IMR %#x lines %#x base %#x, slave IRR %#x ISR %#x IMR %#x; PIT ch0 mode %u count %u armed %u paused %u, %llu ns into its period",
+		 vcpu->id, c[0].pic.irr, c[0].pic.isr, c[0].pic.imr, c[0].pic.lines,
+		 c[0].pic.vector_base, c[1].pic.irr, c[1].pic.isr, c[1].pic.imr,
+		 c[3].pit.ch[0].mode, c[3].pit.ch[0].count, c[3].pit.ch[0].armed,
+		 c[3].pit.ch[0].paused, (unsigned long long)c[3].pit.ch[0].load_elapsed_ns);
+	for (int v = 0; v < 256 && n < sizeof(seen) - 24; v++)
+		if (guest_exceptions.count[v])
+			n += snprintf(seen + n, sizeof(seen) - n, " %#x:%llu", v,
+				      (unsigned long long)guest_exceptions.count[v]);
+	tap_diag("guest IDT handlers ran (vector:times):%s", n ? seen : " none");
+}
+
 /* What a vCPU that never came back was waiting for. */
 static void report_stuck(struct vcpu *vcpu)
 {
@@ -222,6 +251,7 @@ static void report_stuck(struct vcpu *vcpu)
 			 tmict, tmcct, (unsigned long long)l.tsc_deadline,
 			 ni ? irr : " none", ns ? isr : " none");
 	}
+	report_chips(vcpu);
 	report_l1_ticks();
 }
 
