@@ -20,6 +20,9 @@
 
 #include "devices/console.h"
 
+/* Clients accepted in one go before the listener waits for its next turn. */
+#define CONSOLE_ACCEPT_BATCH	16
+
 /* What a second client of a console socket reads before it is closed. */
 #define CONSOLE_BUSY_MSG "console busy: another client is attached\r\n"
 
@@ -55,6 +58,7 @@ struct console {
 	int listen_fd;			/* SOCKET: -1 otherwise */
 	bool listening;			/* listen_fd is in the loop */
 	int reserve[2];			/* SOCKET: the next client's descriptors */
+	bool accept_failing;		/* said so on stderr; quiet until one works */
 	uint64_t attaches, refused;
 };
 
@@ -121,6 +125,7 @@ static void pty_detach(struct console *c)
 
 static void in_poll(struct console *c, bool on);
 static void listen_poll(struct console *c, bool on);
+static void listen_rearm(struct console *c);
 
 /*
  * A client needs two descriptors (input, and its own for output), and a
@@ -165,10 +170,11 @@ static void client_detach(struct console *c)
 	c->in_paused = false;
 	c->attached = false;
 	/* Its descriptors, kept for the next one before anything else takes them. */
-	if (c->listen_fd >= 0)
+	if (c->listen_fd >= 0) {
 		reserve_take(c);
-	/* Where accepting had failed, the next client may still get in. */
-	listen_poll(c, true);
+		/* Whoever waits behind it (accepting had failed) comes in now. */
+		listen_rearm(c);
+	}
 }
 
 /*
@@ -328,6 +334,12 @@ static void client_attach(struct console *c, int fd)
 
 static void listen_event(void *opaque, uint32_t events);
 
+/*
+ * Edge-triggered: a client that cannot be accepted now (out of descriptors
+ * or memory) stays queued without the loop spinning on it, and the next
+ * to connect, or the client on now leaving, tries again; the listener
+ * never leaves the loop for good.
+ */
 static void listen_poll(struct console *c, bool on)
 {
 	if (on == c->listening)
@@ -335,9 +347,16 @@ static void listen_poll(struct console *c, bool on)
 	if (!on) {
 		vmm_loop_del(c->vm, c->listen_fd);
 		c->listening = false;
-	} else if (!vmm_loop_add(c->vm, c->listen_fd, EPOLLIN, listen_event, c)) {
+	} else if (!vmm_loop_add(c->vm, c->listen_fd, EPOLLIN | EPOLLET, listen_event, c)) {
 		c->listening = true;
 	}
+}
+
+/* Added again, an edge-triggered descriptor reports what is pending. */
+static void listen_rearm(struct console *c)
+{
+	listen_poll(c, false);
+	listen_poll(c, true);
 }
 
 /* The I/O thread: clients are waiting. */
@@ -345,14 +364,20 @@ static void listen_event(void *opaque, uint32_t events)
 {
 	struct console *c = opaque;
 	bool gave = false;
-	int fd;
+	int fd, n = 0;
 
 	(void)events;
 	pthread_mutex_lock(c->lock);
 	while (c->listening) {
+		/* vCPUs wait for this lock: a flood of clients is taken in turns. */
+		if (++n > CONSOLE_ACCEPT_BATCH) {
+			listen_rearm(c);
+			break;
+		}
 		fd = accept4(c->listen_fd, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			c->accept_failing = false;
 			if (c->attached && client_gone(c))
 				client_detach(c);
 			if (c->attached)
@@ -372,14 +397,16 @@ static void listen_event(void *opaque, uint32_t events)
 			continue;
 		}
 		/*
-		 * Out of descriptors or memory: the listener stays ready, and
-		 * a level-triggered loop would spin on it.  The client on now
-		 * (if any) keeps the line; its leaving tries again.
+		 * Out of descriptors or memory: the client waits in the queue
+		 * (edge-triggered: no spinning on it) until the next one
+		 * connects or the one on now leaves.
 		 */
-		say(c, "accepting a client: %s; %s", strerror(errno),
-		    c->attached ? "trying again when this one leaves" :
-				  "no more clients");
-		listen_poll(c, false);
+		if (!c->accept_failing)
+			say(c, "--console socket: accepting a client: %s; trying again when %s",
+			    strerror(errno), c->attached ? "this one leaves" :
+			    "another connects");
+		c->accept_failing = true;
+		break;
 	}
 	/* Kept again, as far as anything is free. */
 	reserve_take(c);
@@ -468,8 +495,17 @@ static void out_poll(struct console *c, bool on)
 /* Whether output has somewhere to go now; a pty is asked while it had not. */
 static bool out_reader(struct console *c)
 {
-	if (c->kind == VMM_CONSOLE_PTY && !c->attached && pty_slave_open(c))
-		pty_attach(c);
+	if (c->kind == VMM_CONSOLE_PTY) {
+		/*
+		 * Paused input has its master out of the loop, which then
+		 * hears no hangup: ask, or the next user of the pty would
+		 * read what the guest wrote after this one left.
+		 */
+		if (c->attached && c->in_paused && !pty_slave_open(c))
+			pty_detach(c);
+		else if (!c->attached && pty_slave_open(c))
+			pty_attach(c);
+	}
 	return c->kind == VMM_CONSOLE_FDS || c->attached;
 }
 
@@ -656,7 +692,7 @@ static int socket_setup(struct console *c, int listen_fd)
 	c->listen_fd = listen_fd;
 	reserve_take(c);
 	if (c->reserve[0] < 0 || c->reserve[1] < 0)
-		return vmm_set_error(c->vm, -errno, "%s: no descriptors to keep for a client: %s",
+		return vmm_set_error(c->vm, -errno, "%s: --console socket: no descriptors to keep for a client: %s",
 				     c->name, strerror(errno));
 	r = vmm_vm_sandbox_allow_accept(c->vm, listen_fd);
 	if (r)

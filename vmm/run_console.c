@@ -62,7 +62,11 @@ int run_console_pty(char *path, size_t len, char *why, size_t why_len)
 		goto err;
 	}
 	cfmakeraw(&t);
-	if (tcsetattr(s, TCSANOW, &t) ||
+	/*
+	 * Its owner's alone (devpts gives the tty group write, for write(1)
+	 * and wall(1): not into a guest's console).
+	 */
+	if (fchmod(s, 0600) || tcsetattr(s, TCSANOW, &t) ||
 	    fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK)) {
 		e = errno;
 		fail(e, why, why_len, "%s: raw mode: %s", path, strerror(e));
@@ -97,12 +101,12 @@ static void close_all_but(unsigned int a, unsigned int b)
 
 /*
  * The helper: waits for vhv-run to close go (at exit, or by dying), then
- * removes path if it is still the socket bound (dev, ino), and exits,
+ * removes path if it is still the socket bound, and exits,
  * closing done.  In a session of its own, so that a terminal's Ctrl-C or
  * hangup, meant for vhv-run, leaves it to its job.
  */
 static void __attribute__((noreturn))
-remover(const char *path, dev_t dev, ino_t ino, int go, int done)
+remover(const char *path, const struct stat *bound, int go, int done)
 {
 	struct stat st;
 	char c;
@@ -111,8 +115,14 @@ remover(const char *path, dev_t dev, ino_t ino, int go, int done)
 	close_all_but(go, done);
 	while (read(go, &c, 1) < 0 && errno == EINTR)
 		;
-	if (!lstat(path, &st) && S_ISSOCK(st.st_mode) && st.st_dev == dev &&
-	    st.st_ino == ino)
+	/*
+	 * The same inode number is no proof: a file system may give a freed
+	 * one to the next file (ext4 does, at once), say the socket another
+	 * vhv-run bound there since; its change time, to the nanosecond, is.
+	 */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode) && st.st_dev == bound->st_dev &&
+	    st.st_ino == bound->st_ino && st.st_ctim.tv_sec == bound->st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == bound->st_ctim.tv_nsec)
 		unlink(path);
 	_exit(0);
 }
@@ -143,7 +153,7 @@ static int start_remover(const char *path, int *go, int *done)
 	if (pid == 0) {
 		if (fork() != 0)
 			_exit(0);
-		remover(path, st.st_dev, st.st_ino, gp[0], dp[1]);
+		remover(path, &st, gp[0], dp[1]);
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;

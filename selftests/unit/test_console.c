@@ -21,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <time.h>
@@ -362,6 +363,43 @@ static void test_pty_input_paused(void **state)
 	close(m);
 }
 
+/*
+ * The user leaves while input is paused (the guest reads nothing: its
+ * master is out of the loop and hears no hangup): the guest's next output
+ * finds out and is discarded, not left in the pty for the next opener.
+ */
+static void test_pty_paused_leave(void **state)
+{
+	struct console_stats st;
+	struct console *c;
+	char path[64], data[300], got[64];
+	int m, s;
+	ssize_t r;
+
+	(void)state;
+	memset(data, 'x', sizeof(data));
+	m = pty_master(path, sizeof(path));
+	c = make(&(struct console_line){ .kind = VMM_CONSOLE_PTY, .fd = m });
+	s = pty_open_slave(path);
+	own.cap = 100;
+	assert_int_equal(write(s, data, sizeof(data)), sizeof(data));
+	wait_input(100);
+	assert_null(fake_loop_find(m));		/* full: paused */
+	close(s);
+	put(c, "AFTER-THE-USER-LEFT");
+	stats(c, &st);
+	assert_false(st.attached);
+	assert_int_equal(st.written, 0);
+	/* The next user finds nothing from before they came. */
+	s = pty_open_slave(path);
+	nonblock(s);
+	r = read(s, got, sizeof(got));
+	assert_true(r <= 0 || !memmem(got, (size_t)r, "AFTER", 5));
+	close(s);
+	destroy(c);
+	close(m);
+}
+
 /* ---- a listening Unix socket, one client at a time --------------------- */
 
 static char sock_dir[48], sock_path[96];
@@ -546,6 +584,88 @@ static void test_socket_quick_return(void **state)
 }
 
 /*
+ * accept4 as the console calls it, failing the next fail_accepts times
+ * with ENOMEM (memory-cgroup pressure), the kernel's own otherwise.
+ */
+static int fail_accepts;
+
+int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	if (fail_accepts > 0) {
+		fail_accepts--;
+		errno = ENOMEM;
+		return -1;
+	}
+	return syscall(SYS_accept4, fd, addr, len, flags);
+}
+
+/*
+ * Accepting fails once with nobody attached: the console keeps listening
+ * (before, it left the loop for good), the client waits in the queue, and
+ * the next to connect brings both in: the first attached, the second
+ * told the console is busy.
+ */
+static void test_socket_transient_accept_error(void **state)
+{
+	struct console_stats st;
+	struct console *c;
+	int l, a, b;
+
+	(void)state;
+	l = listener();
+	c = make(&(struct console_line){ .kind = VMM_CONSOLE_SOCKET, .fd = l });
+	fail_accepts = 1;
+	a = client();
+	stats(c, &st);
+	assert_false(st.attached);
+	assert_non_null(fake_loop_find(l));	/* still listening */
+	b = client();
+	stats(c, &st);
+	assert_true(st.attached);
+	assert_int_equal(st.attaches, 1);
+	assert_int_equal(st.refused, 1);
+	put(c, "late");
+	assert_string_equal(take(a), "late");
+	close(a);
+	close(b);
+	fake_loop_epoll_run();
+	destroy(c);
+	listener_close(l);
+}
+
+/*
+ * A same-user flood of clients: each listener event takes at most a batch
+ * (the vCPUs wait on the lock meanwhile), and the rest come in the next.
+ */
+static void test_socket_accept_batch(void **state)
+{
+	struct console_stats st;
+	struct console *c;
+	struct fake_loop *e;
+	int l, fds[40], i;
+
+	(void)state;
+	l = listener();
+	assert_int_equal(listen(l, 64), 0);
+	c = make(&(struct console_line){ .kind = VMM_CONSOLE_SOCKET, .fd = l });
+	for (i = 0; i < 40; i++)
+		fds[i] = client_connect();
+	e = fake_loop_find(l);
+	assert_non_null(e);
+	e->handler(e->opaque, EPOLLIN);
+	stats(c, &st);
+	assert_int_equal(st.attaches + st.refused, 16);
+	fake_loop_epoll_run();
+	stats(c, &st);
+	assert_int_equal(st.attaches + st.refused, 40);
+	for (i = 0; i < 40; i++)
+		close(fds[i]);
+	fake_loop_epoll_run();
+	destroy(c);
+	listener_close(l);
+}
+
+/*
  * Every descriptor the process may open is taken (a guest's sockets on the
  * user network, say): the client still gets in, through the two the
  * console kept; a second one waits while the first is on, and gets in
@@ -642,10 +762,13 @@ int main(void)
 		cmocka_unit_test(test_pty_attach_detach),
 		cmocka_unit_test(test_pty_stalled_reader),
 		cmocka_unit_test(test_pty_input_paused),
+		cmocka_unit_test(test_pty_paused_leave),
 		cmocka_unit_test(test_socket_clients),
 		cmocka_unit_test(test_socket_stalled_client),
 		cmocka_unit_test(test_socket_quick_return),
 		cmocka_unit_test(test_socket_out_of_descriptors),
+		cmocka_unit_test(test_socket_transient_accept_error),
+		cmocka_unit_test(test_socket_accept_batch),
 		cmocka_unit_test(test_socket_destroy_with_client),
 		cmocka_unit_test(test_bad_kind),
 	};

@@ -103,6 +103,13 @@ static void test_pty(void **state)
 	poll(&p, 1, 0);
 	assert_false(p.revents & POLLHUP);
 	/* Raw for every opener: no echo, no line editing, no CR/NL rewrite. */
+	/* The owner's alone: no write(1) or wall(1) into the guest's console. */
+	{
+		struct stat st;
+
+		assert_int_equal(fstat(s, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
 	assert_int_equal(tcgetattr(s, &t), 0);
 	assert_false(t.c_lflag & (ECHO | ICANON | ISIG));
 	assert_false(t.c_iflag & (ICRNL | IXON));
@@ -228,6 +235,45 @@ static void test_what_is_at_the_path(void **state)
 	unlink(path);
 }
 
+/*
+ * Another vhv-run's socket took the path meanwhile, perhaps with the inode
+ * number the first one's had (ext4 hands a freed one out at once): the
+ * first one's helper leaves it.
+ */
+static void test_helper_spares_a_newer_socket(void **state)
+{
+	struct run_console_socket s, b;
+	struct pollfd p;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(run_console_listen(path, &s, why, sizeof(why)), 0);
+	/*
+	 * The first dies, its helper not done yet: only its listener is gone
+	 * (once the helper, forked with a copy, has closed that too).
+	 */
+	close(s.fd);
+	for (int i = 0; i < 300; i++) {
+		int c = connect_to(path);
+
+		if (c < 0)
+			break;
+		close(c);
+		usleep(10000);
+	}
+	/* The next replaces the stale socket, and gets its own. */
+	assert_int_equal(run_console_listen(path, &b, why, sizeof(why)), 0);
+	/* The first one's helper runs at last. */
+	close(s.cleanup_fd);
+	p = (struct pollfd){ .fd = s.done_fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 3000), 1);
+	close(s.done_fd);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	run_console_unlisten(&b);
+	assert_false(exists(path));
+}
+
 static void test_listen_errors(void **state)
 {
 	struct run_console_socket s;
@@ -334,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_and_unlisten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_when_vhv_run_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_what_is_at_the_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_spares_a_newer_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
 		cmocka_unit_test(test_wait_for_pty_slave),
 		cmocka_unit_test_setup_teardown(test_wait_for_socket_client, setup, teardown),
