@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -184,11 +185,15 @@ static int child(enum attempt what, bool poke)
 		perror("socketpair");
 		return 105;
 	}
-	/* Unbound: listen() binds each to an abstract address of its own. */
+	/* Each on an abstract address of its own (a bind with no name). */
 	for (r = 0; r < 2; r++) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+
 		c.listen[r] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 				     SOCK_CLOEXEC, 0);
-		if (c.listen[r] < 0 || listen(c.listen[r], 1)) {
+		if (c.listen[r] < 0 ||
+		    bind(c.listen[r], (struct sockaddr *)&a, sizeof(sa_family_t)) ||
+		    listen(c.listen[r], 1)) {
 			perror("listening socket");
 			return 105;
 		}

@@ -241,6 +241,12 @@ struct vmm_vm {
 	pthread_cond_t gate_cond;
 	unsigned int gate_arrived;
 	bool gate_open;
+	/*
+	 * The I/O thread has taken what was pending at the start (a console
+	 * client that connected while vhv-run waited for one): the vCPUs
+	 * run the guest only then, so none of its output goes to nobody.
+	 */
+	bool io_primed;
 
 	/* Firmware and machine. */
 	struct vmm_pc *pc;		/* vmm_add_pc_devices() state */
@@ -275,6 +281,9 @@ int vmm_kick_signal_setup(void);
  * before it touches the guest or its devices.
  */
 void vmm_gate_wait(struct vmm_vm *vm);
+/* loop.c marks its first pass done; vcpu.c waits for it (gate_lock). */
+void vmm_io_primed(struct vmm_vm *vm);
+void vmm_io_primed_wait(struct vmm_vm *vm);
 
 /* sandbox.c: prepare before the VM's threads exist, install after. */
 int vmm_sandbox_prepare(struct vmm_vm *vm);

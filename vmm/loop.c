@@ -90,13 +90,36 @@ int vmm_loop_del(struct vmm_vm *vm, int fd)
 	return r;
 }
 
+/* Calls the handlers of what is ready within timeout_ms; <0 on a failure. */
+static int dispatch(struct vmm_vm *vm, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	int n, i;
+
+	n = epoll_wait(vm->epfd, evs, 16, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		struct vmm_loop_entry *e = evs[i].data.ptr;
+		int fd;
+
+		if (!e)
+			continue;	/* the stop eventfd */
+		pthread_mutex_lock(&vm->loop_lock);
+		fd = e->fd;
+		pthread_mutex_unlock(&vm->loop_lock);
+		if (fd >= 0)
+			e->handler(e->opaque, evs[i].events);
+	}
+	return n;
+}
+
 static void *io_thread(void *arg)
 {
 	struct vmm_vm *vm = arg;
-	struct epoll_event evs[16];
 	struct sched_param sp = { 0 };
 	sigset_t set;
-	int n, i;
+	int r;
 
 	pthread_setname_np(pthread_self(), "vmm-io");
 	/*
@@ -115,28 +138,13 @@ static void *io_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	vmm_gate_wait(vm);
 
-	while (atomic_load(&vm->stop_reason) == VMM_STOP_NONE) {
-		n = epoll_wait(vm->epfd, evs, 16, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			vmm_vm_fail(vm, "event loop: epoll_wait: %s",
-				    strerror(errno));
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			struct vmm_loop_entry *e = evs[i].data.ptr;
-			int fd;
-
-			if (!e)
-				continue;	/* the stop eventfd */
-			pthread_mutex_lock(&vm->loop_lock);
-			fd = e->fd;
-			pthread_mutex_unlock(&vm->loop_lock);
-			if (fd >= 0)
-				e->handler(e->opaque, evs[i].events);
-		}
-	}
+	/* What is pending already goes first, before the guest runs. */
+	r = dispatch(vm, 0);
+	vmm_io_primed(vm);
+	while (r >= 0 && atomic_load(&vm->stop_reason) == VMM_STOP_NONE)
+		r = dispatch(vm, -1);
+	if (r < 0)
+		vmm_vm_fail(vm, "event loop: epoll_wait: %s", strerror(-r));
 	return NULL;
 }
 

@@ -105,6 +105,7 @@ static void *vcpu_thread(void *arg)
 	sigdelset(&set, SIGSYS);	/* the sandbox names a forbidden call */
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	vmm_gate_wait(vm);
+	vmm_io_primed_wait(vm);
 
 	while (atomic_load(&vm->stop_reason) == VMM_STOP_NONE) {
 		memset(&exit, 0, sizeof(exit));

@@ -325,6 +325,24 @@ void vmm_gate_wait(struct vmm_vm *vm)
 	pthread_mutex_unlock(&vm->gate_lock);
 }
 
+void vmm_io_primed(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->gate_lock);
+	vm->io_primed = true;
+	pthread_cond_broadcast(&vm->gate_cond);
+	pthread_mutex_unlock(&vm->gate_lock);
+}
+
+void vmm_io_primed_wait(struct vmm_vm *vm)
+{
+	if (!vm->io_started)
+		return;
+	pthread_mutex_lock(&vm->gate_lock);
+	while (!vm->io_primed)
+		pthread_cond_wait(&vm->gate_cond, &vm->gate_lock);
+	pthread_mutex_unlock(&vm->gate_lock);
+}
+
 /* Waits until every started VM thread stands at the gate. */
 static void gate_wait_arrivals(struct vmm_vm *vm)
 {
