@@ -167,7 +167,7 @@ static uint64_t count_of(unsigned int v)
 static void wait_for(unsigned int v, uint64_t n)
 {
 	while (count_of(v) < n)
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 	asm volatile("sti");
 }
 
@@ -711,7 +711,7 @@ static void guest_sink(void *arg)
 	route(5, 0x60);
 	route(19, 0x62 | LEVEL);
 	while (!guest_stop) {
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 		apic_write(APIC_EOI, 0);
 		apic_write(APIC_EOI, 0);
 	}

@@ -106,7 +106,7 @@ static uint64_t count_of(unsigned int v)
 static void wait_for(unsigned int v, uint64_t n)
 {
 	while (count_of(v) < n)
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 	asm volatile("sti");
 }
 
@@ -547,7 +547,7 @@ static void guest_legacy(void *arg)
 	while (count_of(0x60) < n + 1 || count_of(0x68) < 1) {
 		asm volatile("cli" ::: "memory");
 		apic_write(APIC_EOI, 0);
-		asm volatile("sti; hlt" ::: "memory");
+		guest_halt();
 	}
 	apic_write(APIC_EOI, 0);
 	spin_eoi(5 * TICKS_PER_MS);
@@ -617,7 +617,7 @@ static void guest_storm(void *arg)
 	hpet_write(HPET_CFG, CFG_ENABLE);
 	/* No HPET access from here on: each wake-up is the host's timer. */
 	for (;;) {
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 		apic_write(APIC_EOI, 0);
 		storm_hlts++;
 	}

@@ -69,7 +69,7 @@ static uint64_t count_of(unsigned int v)
 static void wait_for(unsigned int v, uint64_t n)
 {
 	while (count_of(v) < n)
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 	asm volatile("sti");
 }
 
@@ -1184,7 +1184,7 @@ static void icr_x2apic(uint32_t dest, uint32_t lo)
 static void own_wait(unsigned int v, uint64_t n)
 {
 	while (me()->count[v] < n)
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 }
 
 /* Takes pending interrupts until n of the listed vectors came (bounded). */
@@ -1578,7 +1578,7 @@ static void hw_sleeper(void *arg)
 	own_wait(0x44, 1);
 	GUEST_SYNC(c->count[0x44]);
 	/* 2: a fixed IPI from vCPU 0. */
-	asm volatile("sti; hlt; cli" ::: "memory");
+	guest_halt();
 	GUEST_SYNC(c->count[0x45]);
 	/* 3: an NMI IPI with IF=0. */
 	asm volatile("hlt" ::: "memory");
@@ -1589,7 +1589,7 @@ static void hw_sleeper(void *arg)
 	asm volatile("sti; nop; nop; cli" ::: "memory");
 	/* 5: IF=1 but TPR 0xf0 holds the IPI back: HLT goes on until the NMI. */
 	apic_write(APIC_TPR, 0xf0);
-	asm volatile("sti; hlt; cli" ::: "memory");
+	guest_halt();
 	GUEST_SYNC(c->count[0x47] << 8 | c->count[2] << 4 | irr_bit(0x47));
 	apic_write(APIC_TPR, 0);
 	asm volatile("sti; nop; nop; cli" ::: "memory");

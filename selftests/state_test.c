@@ -114,7 +114,7 @@ static void ack_new(void)
 static void wait_for(unsigned int v, uint64_t n)
 {
 	while (count_of(v) < n) {
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 		ack_new();
 	}
 }
@@ -420,6 +420,9 @@ static void run_machine(bool move)
 		   (unsigned long long)(uc.args[0] & 0xffff),
 		   (unsigned long long)(uc.args[0] >> 16));
 	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE, "%s: guest done", how);
+	if (guest_exceptions.halt_skipped)
+		tap_diag("%s: %llu interrupts came between STI and HLT (the emulator dropped the shadow)",
+			 how, (unsigned long long)guest_exceptions.halt_skipped);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -448,7 +451,7 @@ static void guest_deadline(void *arg)
 	guest_wrmsr(MSR_DEADLINE, ((uint64_t)hi << 32 | lo) + delta);
 	GUEST_SYNC(0);			/* saved and restored here */
 	while (!count_of(0x41))
-		asm volatile("sti; hlt; cli" ::: "memory");
+		guest_halt();
 	apic_write(APIC_EOI, 0);
 	GUEST_SYNC(guest_rdmsr(MSR_DEADLINE));
 	GUEST_DONE();

@@ -201,7 +201,8 @@ static void report_chips(struct vcpu *vcpu)
 		if (guest_exceptions.count[v])
 			n += snprintf(seen + n, sizeof(seen) - n, " %#x:%llu", v,
 				      (unsigned long long)guest_exceptions.count[v]);
-	tap_diag("guest IDT handlers ran (vector:times):%s", n ? seen : " none");
+	tap_diag("guest IDT handlers ran (vector:times):%s; %llu taken at guest_halt()'s HLT",
+		 n ? seen : " none", (unsigned long long)guest_exceptions.halt_skipped);
 }
 
 /* What a vCPU that never came back was waiting for. */
@@ -554,10 +555,24 @@ asm(".pushsection .text\n"
     "	mov %rax, 2056(%rbx)\n"			/* last_error */
     "	mov 2064(%rbx), %rax\n"			/* skip */
     "	add %rax, 32(%rsp)\n"			/* saved RIP */
+    "	lea guest_halt_insn(%rip), %rax\n"
+    "	cmp %rax, 32(%rsp)\n"
+    "	jne 1f\n"
+    "	incq 32(%rsp)\n"			/* past guest_halt()'s HLT */
+    "	incq 2072(%rbx)\n"			/* halt_skipped */
+    "1:\n"
     "	pop %rbx\n"
     "	pop %rax\n"
     "	add $16, %rsp\n"
     "	iretq\n"
+    /* guest.h: sti; hlt; cli, its HLT known to the handlers above */
+    ".globl guest_halt\n"
+    "guest_halt:\n"
+    "	sti\n"
+    "guest_halt_insn:\n"
+    "	hlt\n"
+    "	cli\n"
+    "	ret\n"
     ".popsection\n");
 extern const uint8_t guest_idt_stubs[];
 
@@ -584,6 +599,7 @@ void vcpu_setup_idt(struct vcpu *vcpu)
 
 	_Static_assert(sizeof(struct gate) == 16, "IDT gate");
 	_Static_assert(offsetof(struct guest_exceptions, last_vector) == 2048, "stub offsets");
+	_Static_assert(offsetof(struct guest_exceptions, halt_skipped) == 2072, "stub offsets");
 	TEST_REQUIRE(mem != MAP_FAILED, "IDT/GDT memory");
 	memcpy(gdt, gdt_init, sizeof(gdt_init));
 	for (v = 0; v < 256; v++) {
