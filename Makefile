@@ -41,7 +41,8 @@ SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test hostil
 	hpet_test clock_test state_test eventfd_test coexist_test unload_test
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk \
-	test_ioapic test_pic test_pit test_lapic test_ioeventfd_table test_hpet
+	test_ioapic test_pic test_pit test_lapic test_ioeventfd_table test_hpet \
+	test_vmx_caps test_vmcs
 # The fake of vmm/device.h that every device unit test links.
 FAKE_VMM := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h
 
@@ -143,7 +144,7 @@ $(B)/tools/bench-exits: $(B)/tools/bench-exits.o
 $(B)/tools/bench-irq: $(B)/tools/bench-irq.o
 	$(CC) $(CFLAGS) -pthread -o $@ $^
 
-unit: $(addprefix $(B)/unit/,$(UNIT_TESTS))
+unit: $(addprefix $(B)/unit/,$(UNIT_TESTS)) $(B)/unit/vmcs_width_mismatch.ok
 
 $(B)/unit/test_state_check: selftests/unit/test_state_check.c kmod/x86/state_check.c
 $(B)/unit/test_memslot_table: selftests/unit/test_memslot_table.c kmod/memslot_table.c
@@ -156,6 +157,29 @@ $(B)/unit/test_pit: selftests/unit/test_pit.c kmod/irq/pit.c
 $(B)/unit/test_lapic: selftests/unit/test_lapic.c kmod/irq/lapic.c
 $(B)/unit/test_ioeventfd_table: selftests/unit/test_ioeventfd_table.c kmod/ioeventfd_table.c
 $(B)/unit/test_hpet: selftests/unit/test_hpet.c kmod/irq/hpet.c
+$(B)/unit/test_vmx_caps: selftests/unit/test_vmx_caps.c kmod/vmx/caps.c kmod/vmx/names.c
+$(B)/unit/test_vmcs: selftests/unit/test_vmcs.c
+
+# A VMCS field read or written with the accessor of another width must not
+# compile: test_vmcs.c holds one such access per VMCS_WIDTH_MISMATCH case,
+# and each must fail on the width check (its error names the check).
+VMCS_MISMATCH_CASES := 1 2 3 4 5 6 7 8 9 10
+$(B)/unit/vmcs_width_mismatch.ok: selftests/unit/test_vmcs.c kmod/vmx/vmcs.h kmod/portable.h
+	@mkdir -p $(@D)
+	@for n in $(VMCS_MISMATCH_CASES); do \
+		if $(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I. -fsyntax-only \
+			-DVMCS_WIDTH_MISMATCH=$$n $< 2>$@.log; then \
+			echo "$<: VMCS_WIDTH_MISMATCH=$$n compiled: a wrong-width VMCS access went unnoticed" >&2; \
+			exit 1; \
+		fi; \
+		if ! grep -q vmcs_field_width_mismatch $@.log; then \
+			cat $@.log >&2; \
+			echo "$<: VMCS_WIDTH_MISMATCH=$$n failed, but not on the width check" >&2; \
+			exit 1; \
+		fi; \
+	done
+	@rm -f $@.log
+	@touch $@
 $(B)/unit/%:
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(filter %.c,$^) -lcmocka $(UNIT_LDLIBS)
