@@ -667,8 +667,18 @@ static void step(struct net_user *nu)
 		n = poll(nu->pfd, nu->nr_pfd, 0);
 		if (round && n == 0 && !nu->notified)
 			break;
-		if (round == NET_USER_ROUNDS)
+		/*
+		 * Still busy after its rounds: the rest in a millisecond,
+		 * through the timer, since the edge-triggered set will not say
+		 * again what is ready already (a burst of datagrams waited for
+		 * slirp's own timeout, half a second for every few).  Not at
+		 * once: a socket that stays ready without slirp making progress
+		 * costs a step a millisecond, not a spinning thread.
+		 */
+		if (round == NET_USER_ROUNDS) {
+			timeout = 1;
 			break;
+		}
 		nu->notified = false;
 		slirp_pollfds_poll(nu->slirp, n < 0, cb_get_revents, nu);
 		run_timers(nu);
