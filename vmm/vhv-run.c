@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	struct cli_opts o;
 	struct sig_ctx sig = { .fd = -1 };
 	struct vmm_vm *vm;
-	char msg[256], cache[4096], where[4096];
+	char msg[8192], cache[4096], where[4096];
 	sigset_t set;
 	int in = -1, out = -1, cfd = -1, r, status;
 	unsigned int i;
