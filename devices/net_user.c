@@ -36,6 +36,7 @@
  * go to the host's nameserver, read once at start, and the answers
  * rewritten back; anything else to 10.0.2.3 but ICMP is dropped.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -754,6 +755,41 @@ static void glib_log_setup(void)
 			  G_LOG_FLAG_RECURSION, glib_log, NULL);
 }
 
+/*
+ * slirp binds a UDP forward with SO_REUSEADDR, and Linux then lets any
+ * socket that sets it too (any user's) bind the same address and port
+ * and take the datagrams meant for the guest.  The forward's socket, found
+ * among the process's by its address, loses the option once bound: no
+ * one may bind there after it (cli_net.c's check refuses a port someone
+ * holds before).  TCP forwards are not shared that way.
+ */
+static void udp_forward_exclusive(uint32_t addr, uint16_t port)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct sockaddr_in sa;
+	struct dirent *d;
+	socklen_t len;
+	int fd, type, zero = 0;
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		fd = (int)strtol(d->d_name, NULL, 10);
+		len = sizeof(type);
+		if (fd == dirfd(dir) || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		    type != SOCK_DGRAM)
+			continue;
+		len = sizeof(sa);
+		if (getsockname(fd, (struct sockaddr *)&sa, &len) || sa.sin_family != AF_INET ||
+		    sa.sin_port != htons(port) || sa.sin_addr.s_addr != addr)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero));
+	}
+	closedir(dir);
+}
+
 static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 {
 	const struct vmm_net_hostfwd *h;
@@ -767,8 +803,11 @@ static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 		guest.s_addr = h->guest_addr;
 		errno = 0;
 		if (!slirp_add_hostfwd(nu->slirp, h->udp, host, h->host_port,
-				       guest, h->guest_port))
+				       guest, h->guest_port)) {
+			if (h->udp)
+				udp_forward_exclusive(h->host_addr, h->host_port);
 			continue;
+		}
 		inet_ntop(AF_INET, &host, addr, sizeof(addr));
 		return vmm_set_error(nu->vm, errno ? -errno : -EINVAL,
 				     "user network: hostfwd %s:%s:%u: %s",

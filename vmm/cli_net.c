@@ -210,8 +210,13 @@ int cli_check_nets(const struct cli_opts *o, char *err, size_t err_len)
 			if (fd < 0)
 				return ERR("--net user: hostfwd %s: %s",
 					   o->hostfwd_name[i][j], strerror(errno));
-			/* As slirp binds it: a port in TIME_WAIT is free. */
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			/*
+			 * As slirp binds it, for TCP: a port in TIME_WAIT is
+			 * free.  Not for UDP, where a socket that set it too
+			 * would share the port (devices/net_user.c).
+			 */
+			if (!h->udp)
+				setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 			sa = (struct sockaddr_in){ .sin_family = AF_INET,
 						   .sin_port = htons(h->host_port),
 						   .sin_addr.s_addr = h->host_addr };

@@ -677,6 +677,35 @@ static void test_net_check(void **state)
 }
 
 /*
+ * A UDP port someone holds with SO_REUSEADDR is in use to a forward too:
+ * checked without the option, which would have let both bind (and the
+ * guest's datagrams go to whichever bound last).
+ */
+static void test_net_check_udp_shared(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	char arg[64], want[96];
+	int fd, one = 1;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(arg, sizeof(arg), "user,hostfwd=udp::%u-:53", ntohs(sa.sin_port));
+	assert_int_equal(run("-k", "k", "--net", arg, NULL), CLI_RUN);
+	err[0] = 0;
+	assert_int_equal(cli_check_nets(&o, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "--net user: hostfwd udp::%u: Address already in use",
+		 ntohs(sa.sin_port));
+	assert_string_equal(err, want);
+	close(fd);
+}
+
+/*
  * The banner: with the console on a terminal's stdin; for a pty or a
  * socket, when stderr is a terminal (someone to tell how to attach).
  */
@@ -814,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_net_user),
 		cmocka_unit_test(test_net_user_errors),
 		cmocka_unit_test(test_net_check),
+		cmocka_unit_test(test_net_check_udp_shared),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

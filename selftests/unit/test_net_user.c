@@ -885,6 +885,33 @@ static void test_sandboxed(void **state)
 }
 
 /*
+ * A UDP forward's port is the VM's alone: another socket, even one that
+ * asks for SO_REUSEADDR, cannot bind it too (Linux gives a UDP datagram to
+ * the last socket bound where both set it: another user on the host took
+ * the guest's datagrams that way).
+ */
+static void test_udp_forward_not_shared(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd, one = 1;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.udp = true, .host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_DGRAM), .guest_port = 7000 };
+	reopen(&cfg);
+	sa.sin_port = htons(cfg.hostfwd[0].host_port);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_not_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(errno, EADDRINUSE);
+	close(fd);
+}
+
+/*
  * A burst of datagrams from the host to a guest flow reaches the guest at
  * once.  Before, a step stopped after its few rounds with sockets still
  * ready, and the edge-triggered set said nothing more about them: the rest
@@ -985,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test_setup_teardown(test_socket_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_burst_to_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_forward_not_shared, setup, teardown),
 		cmocka_unit_test(test_sandboxed_accept_only_forwards),
 		/* Last: a failure in its child must not run further tests there. */
 		cmocka_unit_test_setup_teardown(test_sandboxed, setup, teardown),
