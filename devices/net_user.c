@@ -834,6 +834,7 @@ static int open_fds(struct net_user *nu, int *card_fd)
 	nu->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (nu->epfd < 0 || nu->tfd < 0) {
 		close(sv[1]);
+		*card_fd = -1;
 		return vmm_set_error(nu->vm, -errno, "user network: %s: %s",
 				     nu->epfd < 0 ? "epoll_create1" : "timerfd_create",
 				     strerror(errno));
