@@ -30,6 +30,10 @@
  *  - Replies slirp must ask the guest's MAC address for (ARP) wait 1 s at
  *    most, then are dropped (slirp's own expiry).
  *
+ * The guest reaches the host's loopback only as 10.0.2.2, and two TCP
+ * forwards to one guest port are refused: otherwise slirp could keep two
+ * connections under one address pair, which it mixes up.
+ *
  * DNS: slirp answers 10.0.2.3 by reading /etc/resolv.conf whenever it
  * likes, which the sandbox forbids.  So it never sees 10.0.2.3 as a
  * destination: queries to 10.0.2.3:53 (UDP and TCP) are rewritten here to
@@ -339,8 +343,15 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	tot = get16(ip + 2);
 	if (hl < 20 || tot < hl || tot > iplen)
 		return INPUT_FILTERED;
-	frag = get16(ip + 6) & (IP_MF | IP_OFFMASK);
 	memcpy(&dst, ip + 16, 4);
+	/*
+	 * To the host's loopback only as 10.0.2.2: through 127.0.0.2 and the
+	 * like, two connections slirp forwards from the host could have one
+	 * address pair, which slirp mixes up.
+	 */
+	if (ntohl(dst) >> 24 == 127)
+		return INPUT_FILTERED;
+	frag = get16(ip + 6) & (IP_MF | IP_OFFMASK);
 	/* slirp would read resolv.conf for 10.0.2.3 (see the top); ping is its own. */
 	if (dst == htonl(NET_USER_DNS) && ip[9] != 1 /* ICMP */ &&
 	    (frag || !dns_query_nat(nu, ip, hl, tot)))
@@ -790,13 +801,53 @@ static void udp_forward_exclusive(uint32_t addr, uint16_t port)
 	closedir(dir);
 }
 
+/* slirp's own default for a forward's guest address. */
+static uint32_t hostfwd_guest(const struct vmm_net_hostfwd *h)
+{
+	return h->guest_addr ? h->guest_addr : htonl(NET_USER_GUEST);
+}
+
+/*
+ * An earlier TCP forward to the same guest address and port, or NULL.
+ * slirp names a forwarded connection by the host client's port alone (as
+ * from 10.0.2.2 for any loopback client): two forwards to one guest port
+ * could have two connections of one address pair, which slirp mixes up.
+ */
+static const struct vmm_net_hostfwd *
+hostfwd_guest_dup(const struct vmm_net_config *cfg, unsigned int i)
+{
+	const struct vmm_net_hostfwd *h = &cfg->hostfwd[i];
+	unsigned int j;
+
+	for (j = 0; j < i && !h->udp; j++)
+		if (!cfg->hostfwd[j].udp &&
+		    hostfwd_guest(&cfg->hostfwd[j]) == hostfwd_guest(h) &&
+		    cfg->hostfwd[j].guest_port == h->guest_port)
+			return &cfg->hostfwd[j];
+	return NULL;
+}
+
 static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 {
-	const struct vmm_net_hostfwd *h;
+	const struct vmm_net_hostfwd *h, *dup;
 	struct in_addr host, guest;
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN], gaddr[INET_ADDRSTRLEN];
 	unsigned int i;
 
+	for (i = 0; i < cfg->nr_hostfwd; i++) {
+		h = &cfg->hostfwd[i];
+		dup = hostfwd_guest_dup(cfg, i);
+		if (!dup)
+			continue;
+		host.s_addr = h->host_addr;
+		guest.s_addr = hostfwd_guest(h);
+		inet_ntop(AF_INET, &host, addr, sizeof(addr));
+		inet_ntop(AF_INET, &guest, gaddr, sizeof(gaddr));
+		return vmm_set_error(nu->vm, -EINVAL,
+				     "user network: hostfwd tcp:%s:%u: guest port %s:%u is forwarded already (from host port %u)",
+				     h->host_addr ? addr : "", h->host_port,
+				     gaddr, h->guest_port, dup->host_port);
+	}
 	for (i = 0; i < cfg->nr_hostfwd; i++) {
 		h = &cfg->hostfwd[i];
 		host.s_addr = h->host_addr;

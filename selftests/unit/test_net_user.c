@@ -623,6 +623,35 @@ static void test_hostfwd(void **state)
 }
 
 /*
+ * Two TCP forwards to one guest port are refused: slirp could keep two of
+ * their connections under one address pair (the host's ephemeral ports
+ * may coincide).  A UDP forward beside a TCP one is fine.
+ */
+static void test_hostfwd_same_guest_port(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 2 };
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	cfg.hostfwd[1] = (struct vmm_net_hostfwd){
+		.host_port = free_port(SOCK_STREAM),
+		.guest_addr = htonl(NET_USER_GUEST), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net(&cfg), -EINVAL);
+	if (!strstr(fk.msg, "guest port 10.0.2.15:7000 is forwarded already"))
+		fail_msg("message: %s", fk.msg);
+	assert_null(nu);
+	assert_int_equal(card, -1);
+	cfg.hostfwd[1].udp = true;
+	assert_int_equal(open_net(&cfg), 0);
+}
+
+/*
  * The guest never reads: slirp's answers pile up in the socketpair only
  * to its bound, the rest are dropped and counted, and every answer is
  * either delivered or counted.
@@ -712,6 +741,25 @@ static void test_oversize_and_fragments(void **state)
 	/* 64 at once, then 32 a second: a few may have trickled in. */
 	assert_true(st.fragments <= FRAGS - 64);
 	assert_true(st.fragments >= FRAGS - 64 - 8);
+}
+
+/*
+ * The host's loopback is 10.0.2.2 to the guest, and only that: through
+ * 127.0.0.2 and the like, two connections slirp forwards from the host
+ * could have one address pair.
+ */
+static void test_loopback_only_as_host(void **state)
+{
+	struct net_user_stats st;
+	uint8_t f[128];
+
+	(void)state;
+	guest_send(f, tcp_frame(f, 40005, 0x7f000001, 22, 1, 0, TCP_SYN, NULL, 0));
+	guest_send(f, tcp_frame(f, 40006, 0x7f000002, 22, 1, 0, TCP_SYN, NULL, 0));
+	guest_send(f, udp_frame(f, GUEST_IP, 40007, 0x7f000035, 53, "q", 1, true));
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.filtered, 3);
 }
 
 static void test_resolv_conf(void **state)
@@ -1003,11 +1051,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_to_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostfwd_same_guest_port,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_to_guest_bounded,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_from_guest_bounded,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_fragments,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loopback_only_as_host,
 						setup, teardown),
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test_setup_teardown(test_socket_limit, setup, teardown),
