@@ -27,12 +27,15 @@
  *    descriptors more (RLIMIT_NOFILE, sandbox_inet.c), and slirp refuses
  *    connections past that (ICMP unreachable).  UDP flows expire after
  *    slirp's timeout (10 s for DNS, 240 s else).
- *  - Replies slirp must ask the guest's MAC address for (ARP) wait 1 s at
- *    most, then are dropped (slirp's own expiry).
+ *  - What slirp sends to a guest address it has no MAC for waits in its
+ *    output queue for the guest's ARP answer (a connection's packets one
+ *    after the other, 1 s each): slirp's request is answered here at once,
+ *    with the MAC that address last sent from, so nothing waits.
  *
- * The guest reaches the host's loopback only as 10.0.2.2, and two TCP
- * forwards to one guest port are refused: otherwise slirp could keep two
- * connections under one address pair, which it mixes up.
+ * The guest sends only from 10.0.2.0/24 (or 0.0.0.0), the addresses whose
+ * ARP is answered here.  It reaches the host's loopback only as 10.0.2.2,
+ * and two TCP forwards to one guest port are refused: otherwise slirp could
+ * keep two connections under one address pair, which it mixes up.
  *
  * DNS: slirp answers 10.0.2.3 by reading /etc/resolv.conf whenever it
  * likes, which the sandbox forbids.  So it never sees 10.0.2.3 as a
@@ -73,8 +76,11 @@
 #define NET_USER_DNS_FRAGS	8
 /* poll()/slirp rounds per wakeup while sockets keep turning ready. */
 #define NET_USER_ROUNDS		4
+/* if_start() rounds that send what waited for ARP: a cap, never reached. */
+#define NET_USER_ARP_ROUNDS	4096
 
 #define ETH_HLEN		14
+#define ETH_ALEN		6
 #define ETH_P_IP		0x0800
 #define ETH_P_ARP		0x0806
 #define IP_PROTO_TCP		6
@@ -127,6 +133,19 @@ struct net_user {
 	/* Fragments slirp may still take, in thousandths. */
 	int64_t frag_milli;
 	int64_t frag_ms;		/* when frag_milli was last topped up */
+
+	/*
+	 * slirp's ARP requests for guest addresses, answered on the guest's
+	 * behalf: the MAC each address of 10.0.2.0/24 last sent from (else
+	 * the guest's latest), the addresses asked for, frames slirp sent.
+	 */
+	uint8_t mac[256][ETH_ALEN];
+	uint32_t mac_known[256 / 32];
+	uint8_t last_mac[ETH_ALEN];
+	bool last_mac_known;
+	uint32_t arp_wanted[256 / 32];
+	bool arp_pending;
+	unsigned int sent;
 
 	struct net_user_stats stats;
 	uint8_t in[NET_USER_FRAME_MAX + 1];	/* +1: a longer frame shows */
@@ -308,6 +327,78 @@ static void dns_reply_nat(struct net_user *nu, uint8_t *f, size_t len)
 	}
 }
 
+/* ---- slirp's ARP for the guest ------------------------------------------------- */
+
+/*
+ * slirp keeps what it sends to an address it has no MAC for until the
+ * guest answers its ARP request, and then sends a connection's packets one
+ * per round: a guest that does not answer makes that queue grow.  So
+ * every request for an address of 10.0.2.0/24 is answered here as soon as
+ * slirp's call returns, with the MAC that address last sent from, and
+ * what waited goes out right then.
+ */
+static bool bit_test(const uint32_t *map, unsigned int i)
+{
+	return map[i / 32] >> (i % 32) & 1;
+}
+
+static void bit_set(uint32_t *map, unsigned int i)
+{
+	map[i / 32] |= 1u << (i % 32);
+}
+
+/* The guest sent from addr_be (network order) as mac. */
+static void mac_learn(struct net_user *nu, uint32_t addr_be, const uint8_t *mac)
+{
+	uint32_t a = ntohl(addr_be);
+
+	memcpy(nu->last_mac, mac, ETH_ALEN);
+	nu->last_mac_known = true;
+	if ((a & NET_USER_MASK) != NET_USER_NET)
+		return;
+	memcpy(nu->mac[a & 0xff], mac, ETH_ALEN);
+	bit_set(nu->mac_known, a & 0xff);
+}
+
+/* A frame slirp sends: an ARP request is noted, for arp_answer(). */
+static void arp_note(struct net_user *nu, const uint8_t *f, size_t len)
+{
+	uint32_t tip;
+
+	if (len < ETH_HLEN + 28 || get16(f + ETH_HLEN + 6) != 1 /* request */)
+		return;
+	memcpy(&tip, f + ETH_HLEN + 24, 4);
+	tip = ntohl(tip);
+	if ((tip & NET_USER_MASK) != NET_USER_NET)
+		return;
+	bit_set(nu->arp_wanted, tip & 0xff);
+	nu->arp_pending = true;
+}
+
+/* The guest's ARP reply for address i of the network, into f (42 bytes). */
+static void arp_reply(struct net_user *nu, unsigned int i, uint8_t *f)
+{
+	static const uint8_t slirp_mac[ETH_ALEN] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+	const uint8_t *mac = bit_test(nu->mac_known, i) ? nu->mac[i] : nu->last_mac;
+	uint32_t sip = htonl(NET_USER_NET | i), tip = htonl(NET_USER_HOST);
+	uint8_t *a = f + ETH_HLEN;
+
+	memcpy(f, slirp_mac, ETH_ALEN);
+	memcpy(f + ETH_ALEN, mac, ETH_ALEN);
+	put16(f + 12, ETH_P_ARP);
+	put16(a, 1);			/* Ethernet */
+	put16(a + 2, ETH_P_IP);
+	a[4] = ETH_ALEN;
+	a[5] = 4;
+	put16(a + 6, 2);		/* reply */
+	memcpy(a + 8, mac, ETH_ALEN);
+	memcpy(a + 14, &sip, 4);
+	memcpy(a + 18, slirp_mac, ETH_ALEN);
+	memcpy(a + 24, &tip, 4);
+}
+
+static void arp_answer(struct net_user *nu);
+
 /* ---- frames from the guest ---------------------------------------------------- */
 
 /* Whether one more IP fragment may go into slirp's reassembly queue. */
@@ -334,7 +425,7 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	uint8_t *ip = f + ETH_HLEN;
 	size_t iplen = len - ETH_HLEN;
 	unsigned int hl, tot;
-	uint32_t dst;
+	uint32_t src, dst;
 	bool frag;
 
 	if (iplen < 20 || (ip[0] >> 4) != 4)
@@ -343,14 +434,19 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	tot = get16(ip + 2);
 	if (hl < 20 || tot < hl || tot > iplen)
 		return INPUT_FILTERED;
+	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	/*
-	 * To the host's loopback only as 10.0.2.2: through 127.0.0.2 and the
-	 * like, two connections slirp forwards from the host could have one
-	 * address pair, which slirp mixes up.
+	 * From the guest's network only (slirp would ask ARP for the replies
+	 * to anywhere else, and nothing here answers it); to the host's
+	 * loopback only as 10.0.2.2 (through 127.0.0.2 and the like, two
+	 * connections slirp forwards from the host could have one address
+	 * pair, which slirp mixes up).
 	 */
-	if (ntohl(dst) >> 24 == 127)
+	if ((src && (ntohl(src) & NET_USER_MASK) != NET_USER_NET) ||
+	    ntohl(dst) >> 24 == 127)
 		return INPUT_FILTERED;
+	mac_learn(nu, src, f + ETH_ALEN);
 	frag = get16(ip + 6) & (IP_MF | IP_OFFMASK);
 	/* slirp would read resolv.conf for 10.0.2.3 (see the top); ping is its own. */
 	if (dst == htonl(NET_USER_DNS) && ip[9] != 1 /* ICMP */ &&
@@ -364,6 +460,7 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 static void input_frame(struct net_user *nu, size_t len)
 {
 	uint8_t *f = nu->in;
+	uint32_t sip;
 
 	if (len > NET_USER_FRAME_MAX) {
 		nu->stats.oversize++;
@@ -375,6 +472,10 @@ static void input_frame(struct net_user *nu, size_t len)
 	}
 	switch (get16(f + 12)) {
 	case ETH_P_ARP:
+		if (len >= ETH_HLEN + 28) {
+			memcpy(&sip, f + ETH_HLEN + 14, 4);
+			mac_learn(nu, sip, f + ETH_HLEN + 8);
+		}
 		break;
 	case ETH_P_IP:
 		switch (input_ipv4(nu, f, len)) {
@@ -394,6 +495,7 @@ static void input_frame(struct net_user *nu, size_t len)
 		return;
 	}
 	slirp_input(nu->slirp, f, (int)len);
+	arp_answer(nu);
 }
 
 /* ---- slirp's callbacks -------------------------------------------------------- */
@@ -404,10 +506,13 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	const void *frame = buf;
 	ssize_t r;
 
+	nu->sent++;
 	if (len > sizeof(nu->out)) {
 		nu->stats.to_guest_full++;	/* cannot be: slirp's MTU is ours */
 		return (ssize_t)len;
 	}
+	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_ARP)
+		arp_note(nu, buf, len);
 	/* A copy only of what may be an answer from the nameserver. */
 	if (nu->dns_addr && len >= ETH_HLEN + 20 &&
 	    get16((const uint8_t *)buf + 12) == ETH_P_IP &&
@@ -607,6 +712,34 @@ static int cb_get_revents(int idx, void *opaque)
 
 /* ---- the I/O thread --------------------------------------------------------- */
 
+/*
+ * After each call into slirp: the guest's answers to the ARP requests it
+ * made, then if_start() rounds (slirp_pollfds_poll() with no sockets)
+ * until nothing more comes out (a connection's queue gives one packet a
+ * round).  Waits while the guest has sent no frame: no MAC to answer with.
+ */
+static void arp_answer(struct net_user *nu)
+{
+	uint8_t f[ETH_HLEN + 28];
+	unsigned int i, rounds = 0;
+
+	while (nu->arp_pending && nu->last_mac_known &&
+	       rounds < NET_USER_ARP_ROUNDS) {
+		nu->arp_pending = false;
+		for (i = 0; i < 256; i++) {
+			if (!bit_test(nu->arp_wanted, i))
+				continue;
+			arp_reply(nu, i, f);
+			slirp_input(nu->slirp, f, sizeof(f));
+		}
+		memset(nu->arp_wanted, 0, sizeof(nu->arp_wanted));
+		do {
+			nu->sent = 0;
+			slirp_pollfds_poll(nu->slirp, 1, cb_get_revents, nu);
+		} while (nu->sent && ++rounds < NET_USER_ARP_ROUNDS);
+	}
+}
+
 static void run_timers(struct net_user *nu)
 {
 	struct net_user_timer *t;
@@ -694,6 +827,7 @@ static void step(struct net_user *nu)
 		nu->notified = false;
 		slirp_pollfds_poll(nu->slirp, n < 0, cb_get_revents, nu);
 		run_timers(nu);
+		arp_answer(nu);
 		timeout = fill(nu);
 	}
 	arm(nu, timeout);

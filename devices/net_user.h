@@ -32,7 +32,11 @@ struct net_user_stats {
 	uint64_t to_guest_full;		/* the guest did not take them in time */
 	uint64_t oversize;		/* frames from the guest over the MTU */
 	uint64_t fragments;		/* IP fragments over the budget */
-	uint64_t filtered;		/* malformed, not IPv4/ARP, 10.0.2.3 but DNS, to 127/8 */
+	/*
+	 * Malformed, not IPv4/ARP, 10.0.2.3 but DNS, from outside 10.0.2.0/24,
+	 * to 127.0.0.0/8.
+	 */
+	uint64_t filtered;
 };
 
 /* ---- the backend alone: net_user_create()'s parts, for tests ---------------- */

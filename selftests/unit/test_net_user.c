@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,9 +149,11 @@ static size_t udp_frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst,
 	return 14 + 20 + 8 + n;
 }
 
-static size_t tcp_frame(uint8_t *f, uint16_t sport, uint32_t dst,
-			uint16_t dport, uint32_t seq, uint32_t ack,
-			uint8_t flags, const void *data, size_t n)
+/* A TCP segment from src (the guest's address or another). */
+static size_t tcp_frame_from(uint8_t *f, uint32_t src, uint16_t sport,
+			     uint32_t dst, uint16_t dport, uint32_t seq,
+			     uint32_t ack, uint8_t flags, const void *data,
+			     size_t n)
 {
 	uint8_t *ip = f + 14, *t = ip + 20;
 
@@ -165,9 +168,17 @@ static size_t tcp_frame(uint8_t *f, uint16_t sport, uint32_t dst,
 	put16(t + 14, 65535);
 	if (n)
 		memcpy(t + 20, data, n);
-	put16(t + 16, l4_sum(GUEST_IP, dst, PROTO_TCP, t, 20 + n));
-	ipv4(ip, PROTO_TCP, GUEST_IP, dst, 20 + n, 0x4000 /* DF */);
+	put16(t + 16, l4_sum(src, dst, PROTO_TCP, t, 20 + n));
+	ipv4(ip, PROTO_TCP, src, dst, 20 + n, 0x4000 /* DF */);
 	return 14 + 20 + 20 + n;
+}
+
+static size_t tcp_frame(uint8_t *f, uint16_t sport, uint32_t dst,
+			uint16_t dport, uint32_t seq, uint32_t ack,
+			uint8_t flags, const void *data, size_t n)
+{
+	return tcp_frame_from(f, GUEST_IP, sport, dst, dport, seq, ack, flags,
+			      data, n);
 }
 
 static size_t icmp_echo(uint8_t *f, uint32_t dst, uint16_t seq, size_t n)
@@ -190,6 +201,37 @@ static size_t icmp_echo(uint8_t *f, uint32_t dst, uint16_t seq, size_t n)
 static void guest_send(const uint8_t *f, size_t n)
 {
 	assert_int_equal(send(card, f, n, MSG_DONTWAIT), (ssize_t)n);
+}
+
+/* A frame from the guest as soon as the backend takes it. */
+static void guest_push(const uint8_t *f, size_t n)
+{
+	while (send(card, f, n, MSG_DONTWAIT) < 0) {
+		assert_int_equal(errno, EAGAIN);
+		fake_loop_poll(0);
+	}
+}
+
+/* The guest ignores what came. */
+static void card_drain(void)
+{
+	uint8_t f[1600];
+
+	while (recv(card, f, sizeof(f), MSG_DONTWAIT) > 0)
+		;
+}
+
+/* ASan's count of what is allocated (slirp's mbufs among it), when built with it. */
+size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+static long long heap_in_use(void)
+{
+	struct mallinfo2 mi;
+
+	if (__sanitizer_get_current_allocated_bytes)
+		return (long long)__sanitizer_get_current_allocated_bytes();
+	mi = mallinfo2();
+	return (long long)(mi.uordblks + mi.hblkhd);
 }
 
 static int64_t ms_now(void)
@@ -743,6 +785,96 @@ static void test_oversize_and_fragments(void **state)
 	assert_true(st.fragments >= FRAGS - 64 - 8);
 }
 
+static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
+{
+	const uint32_t *addr = arg;
+
+	return n >= 42 && get16(f + 12) == ETH_ARP && get16(f + 20) == 1 &&
+	       get32(f + 38) == *addr;
+}
+
+/* An ARP request from the guest for 10.0.2.2, saying it is sip. */
+static size_t arp_request(uint8_t *f, uint32_t sip, uint32_t tip)
+{
+	uint8_t *a = f + 14;
+
+	memset(f, 0, 42);
+	eth(f, bcast, ETH_ARP);
+	put16(a, 1);
+	put16(a + 2, ETH_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, guest_mac, 6);
+	put32(a + 14, sip);
+	put32(a + 24, tip);
+	return 42;
+}
+
+/*
+ * slirp's packets to a guest address it has no MAC for go out at once:
+ * the backend answers slirp's ARP request as the guest would.  slirp would
+ * keep them until the guest answers, a connection's one after the other
+ * (1 s each): a guest that never answers made that queue grow without
+ * bound.  The guest sends only from its network.
+ */
+static void test_arp_answered(void **state)
+{
+	enum { ACKS = 5000 };
+	const long long bound = 1 << 20;
+	const uint32_t other = NET_USER_NET | 99;
+	int lfd = tcp_listener(), i;
+	uint16_t port = bound_port(lfd);
+	struct tcp_want syn_ack = { port, 40003, TCP_SYN | TCP_ACK };
+	struct net_user_stats st;
+	long long before, grown;
+	uint8_t f[1600];
+	ssize_t n;
+
+	(void)state;
+	guest_send(f, tcp_frame_from(f, other, 40003, NET_USER_HOST, port, 1, 0,
+				     TCP_SYN, NULL, 0));
+	assert_true(expect_frame(f, sizeof(f), is_arp_request_for, &other, 2000) > 0);
+	/* No answer from the guest, yet the SYN-ACK comes, to its MAC. */
+	n = expect_frame(f, sizeof(f), is_tcp, &syn_ack, 200);
+	assert_true(n > 0);
+	assert_int_equal(get32(f + 30), other);
+	assert_memory_equal(f, guest_mac, 6);
+
+	/*
+	 * 10.0.2.99 pushed out of slirp's table (16 addresses), and segments
+	 * slirp answers at once (past its window): all answers go out.
+	 */
+	for (i = 0; i < 16; i++)
+		guest_send(f, arp_request(f, NET_USER_NET | (100 + i),
+					  NET_USER_NET | (100 + i)));
+	fake_loop_run();
+	card_drain();
+	before = heap_in_use();
+	for (i = 0; i < ACKS; i++) {
+		guest_push(f, tcp_frame_from(f, other, 40003, NET_USER_HOST, port,
+					     1000000, 0, TCP_ACK, NULL, 0));
+		if (i % 64 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	if (grown > bound)
+		fail_msg("%d answers to a guest that does not answer ARP: the heap grew by %lld KiB (bound %lld KiB)",
+			 ACKS, grown >> 10, bound >> 10);
+
+	/* From outside 10.0.2.0/24 nothing reaches slirp. */
+	guest_send(f, tcp_frame_from(f, 0xc0a80505, 40004, NET_USER_HOST, port,
+				     1, 0, TCP_SYN, NULL, 0));
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.filtered, 1);
+	close(lfd);
+}
+
 /*
  * The host's loopback is 10.0.2.2 to the guest, and only that: through
  * 127.0.0.2 and the like, two connections slirp forwards from the host
@@ -1059,6 +1191,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_fragments,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_only_as_host,
 						setup, teardown),
 		cmocka_unit_test(test_resolv_conf),
