@@ -12,6 +12,6 @@ $(B)/devices/net_user.o: ALL_CFLAGS += $(SLIRP_CFLAGS)
 # The backend driven by hand-made frames, with real slirp and host sockets.
 UNIT_TESTS += test_net_user
 $(B)/unit/test_net_user: selftests/unit/test_net_user.c devices/net_user.c \
-	vmm/sandbox_inet.c devices/virtio_net.c devices/virtio_pci.c devices/virtqueue.c devices/pci.c $(FAKE_VMM)
+	devices/net_user_tcp.c vmm/sandbox_inet.c devices/virtio_net.c devices/virtio_pci.c devices/virtqueue.c devices/pci.c $(FAKE_VMM)
 $(B)/unit/test_net_user: ALL_CFLAGS += $(SLIRP_CFLAGS)
 $(B)/unit/test_net_user: UNIT_LDLIBS += $(SLIRP_LIBS) -lseccomp

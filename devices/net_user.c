@@ -21,6 +21,21 @@
  *    limit of its own: NET_USER_FRAG_BURST are let in, then
  *    NET_USER_FRAG_RATE a second; so at most BURST + 30 * RATE fragments
  *    (~1100, ~2 MiB) are ever held.  The rest are dropped and counted.
+ *    TCP in fragments is dropped: it would reach slirp unchecked.
+ *  - Out-of-order TCP segments wait in slirp's TCP reassembly queue, an
+ *    mbuf of ~1.6 KiB each whatever their size, with no limit of their
+ *    own for as long as the connection lives (~100 MiB a connection in
+ *    1-byte segments): none gets there.  net_user_tcp.c follows where
+ *    slirp is in each connection's stream, in a table of
+ *    NET_USER_TCP_FLOWS fixed at start, and data or a FIN from the guest
+ *    that starts after it is dropped and counted (nothing is lost between
+ *    the guest and slirp: a well-behaved guest sends such a segment only
+ *    after slirp dropped one itself, past its window, and TCP resends
+ *    both).  So slirp holds a connection's data only in order, within its
+ *    window.  A new connection that finds the table full waits for a
+ *    place (its SYN-ACK is held back; slirp sends it again); a connection
+ *    gives its place only once reset, closed both ways or idle for
+ *    NET_USER_TCP_IDLE_MS.
  *  - Every connection or UDP flow the guest opens is a host socket with
  *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
  *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
@@ -30,12 +45,14 @@
  *  - What slirp sends to a guest address it has no MAC for waits in its
  *    output queue for the guest's ARP answer (a connection's packets one
  *    after the other, 1 s each): slirp's request is answered here at once,
- *    with the MAC that address last sent from, so nothing waits.
+ *    with the MAC that address last sent from, so nothing waits.  That
+ *    also keeps what net_user_tcp.c sees current.
  *
  * The guest sends only from 10.0.2.0/24 (or 0.0.0.0), the addresses whose
  * ARP is answered here.  It reaches the host's loopback only as 10.0.2.2,
  * and two TCP forwards to one guest port are refused: otherwise slirp could
- * keep two connections under one address pair, which it mixes up.
+ * keep two connections under one address pair, which it mixes up and
+ * net_user_tcp.c could not tell apart.
  *
  * DNS: slirp answers 10.0.2.3 by reading /etc/resolv.conf whenever it
  * likes, which the sandbox forbids.  So it never sees 10.0.2.3 as a
@@ -61,6 +78,7 @@
 #include <libslirp.h>
 
 #include "devices/net_user.h"
+#include "devices/net_user_tcp.h"
 #include "devices/virtio_net.h"
 
 #define NET_USER_MTU		1500	/* slirp's MTU and MRU */
@@ -76,6 +94,13 @@
 #define NET_USER_DNS_FRAGS	8
 /* poll()/slirp rounds per wakeup while sockets keep turning ready. */
 #define NET_USER_ROUNDS		4
+/* TCP flows followed: four times what slirp may hold (one socket each). */
+#define NET_USER_TCP_FLOWS	(4 * NET_USER_MAX_SOCKETS)
+/*
+ * A flow this quiet may give its place to a new one (it is followed again
+ * from its next segment on).
+ */
+#define NET_USER_TCP_IDLE_MS	(60 * 1000)
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */
 #define NET_USER_ARP_ROUNDS	4096
 
@@ -133,6 +158,9 @@ struct net_user {
 	/* Fragments slirp may still take, in thousandths. */
 	int64_t frag_milli;
 	int64_t frag_ms;		/* when frag_milli was last topped up */
+
+	/* What slirp has in order of each TCP flow (net_user_tcp.c). */
+	struct net_tcp_table tcp;
 
 	/*
 	 * slirp's ARP requests for guest addresses, answered on the guest's
@@ -332,10 +360,11 @@ static void dns_reply_nat(struct net_user *nu, uint8_t *f, size_t len)
 /*
  * slirp keeps what it sends to an address it has no MAC for until the
  * guest answers its ARP request, and then sends a connection's packets one
- * per round: a guest that does not answer makes that queue grow.  So
- * every request for an address of 10.0.2.0/24 is answered here as soon as
- * slirp's call returns, with the MAC that address last sent from, and
- * what waited goes out right then.
+ * per round: a guest that does not answer makes that queue grow, and what
+ * comes out late tells of connections that may be gone (net_user_tcp.c
+ * needs what it sees to be current).  So every request for an address of
+ * 10.0.2.0/24 is answered here as soon as slirp's call returns, with the
+ * MAC that address last sent from, and what waited goes out right then.
  */
 static bool bit_test(const uint32_t *map, unsigned int i)
 {
@@ -416,7 +445,9 @@ static bool frag_admit(struct net_user *nu)
 	return true;
 }
 
-enum input_verdict { INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER };
+enum input_verdict {
+	INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER, INPUT_TCP_GAP, INPUT_TCP_PROBE,
+};
 
 /* An IPv4 frame from the guest: whether slirp may have it. */
 static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
@@ -441,7 +472,7 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	 * to anywhere else, and nothing here answers it); to the host's
 	 * loopback only as 10.0.2.2 (through 127.0.0.2 and the like, two
 	 * connections slirp forwards from the host could have one address
-	 * pair, which slirp mixes up).
+	 * pair, which slirp mixes up and net_user_tcp.c could not tell apart).
 	 */
 	if ((src && (ntohl(src) & NET_USER_MASK) != NET_USER_NET) ||
 	    ntohl(dst) >> 24 == 127)
@@ -452,6 +483,18 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	if (dst == htonl(NET_USER_DNS) && ip[9] != 1 /* ICMP */ &&
 	    (frag || !dns_query_nat(nu, ip, hl, tot)))
 		return INPUT_FILTERED;
+	if (ip[9] == IP_PROTO_TCP) {
+		switch (net_tcp_from_guest(&nu->tcp, ip, hl, tot, frag, now_ms())) {
+		case NET_TCP_PASS:
+			return INPUT_PASS;
+		case NET_TCP_GAP:
+			return INPUT_TCP_GAP;
+		case NET_TCP_UNKNOWN:
+			return INPUT_TCP_PROBE;
+		default:
+			return INPUT_FILTERED;
+		}
+	}
 	if (frag && !frag_admit(nu))
 		return INPUT_FRAG_OVER;
 	return INPUT_PASS;
@@ -459,8 +502,9 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 
 static void input_frame(struct net_user *nu, size_t len)
 {
-	uint8_t *f = nu->in;
+	uint8_t *f = nu->in, probe[ETH_HLEN + 40];
 	uint32_t sip;
+	size_t n;
 
 	if (len > NET_USER_FRAME_MAX) {
 		nu->stats.oversize++;
@@ -483,6 +527,18 @@ static void input_frame(struct net_user *nu, size_t len)
 			break;
 		case INPUT_FRAG_OVER:
 			nu->stats.fragments++;
+			return;
+		case INPUT_TCP_GAP:
+			nu->stats.tcp_gaps++;
+			return;
+		case INPUT_TCP_PROBE:
+			/* Not the data: an empty ACK slirp answers with where it is. */
+			nu->stats.tcp_gaps++;
+			n = net_tcp_probe(probe, f, f + ETH_HLEN, (f[ETH_HLEN] & 15) * 4u);
+			if (n) {
+				slirp_input(nu->slirp, probe, (int)n);
+				arp_answer(nu);
+			}
 			return;
 		default:
 			nu->stats.filtered++;
@@ -513,6 +569,13 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	}
 	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_ARP)
 		arp_note(nu, buf, len);
+	/* Seen before the DNS rewrite: slirp's own addresses. */
+	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_IP &&
+	    !net_tcp_from_slirp(&nu->tcp, (const uint8_t *)buf + ETH_HLEN,
+				len - ETH_HLEN, now_ms())) {
+		nu->stats.tcp_no_room++;
+		return (ssize_t)len;
+	}
 	/* A copy only of what may be an answer from the nameserver. */
 	if (nu->dns_addr && len >= ETH_HLEN + 20 &&
 	    get16((const uint8_t *)buf + 12) == ETH_P_IP &&
@@ -945,7 +1008,8 @@ static uint32_t hostfwd_guest(const struct vmm_net_hostfwd *h)
  * An earlier TCP forward to the same guest address and port, or NULL.
  * slirp names a forwarded connection by the host client's port alone (as
  * from 10.0.2.2 for any loopback client): two forwards to one guest port
- * could have two connections of one address pair, which slirp mixes up.
+ * could have two connections of one address pair, which slirp mixes up
+ * and net_user_tcp.c could not tell apart.
  */
 static const struct vmm_net_hostfwd *
 hostfwd_guest_dup(const struct vmm_net_config *cfg, unsigned int i)
@@ -1053,6 +1117,7 @@ void net_user_close(struct net_user *nu)
 		close(nu->tfd);
 	free(nu->pfd);
 	free(nu->watched);
+	net_tcp_free(&nu->tcp);
 	free(nu);
 }
 
@@ -1094,6 +1159,14 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 	if ((ntohl(nu->dns_addr) & NET_USER_MASK) == NET_USER_NET)
 		nu->dns_addr = 0;
 
+	r = net_tcp_init(&nu->tcp, params && params->tcp_flows ?
+			 params->tcp_flows : NET_USER_TCP_FLOWS,
+			 params && params->tcp_idle_ms ?
+			 params->tcp_idle_ms : NET_USER_TCP_IDLE_MS);
+	if (r) {
+		r = vmm_set_error(vm, r, "user network: out of memory");
+		goto err_close;
+	}
 	r = open_fds(nu, card_fd);
 	if (r)
 		goto err_close;
@@ -1142,12 +1215,15 @@ static void net_user_destroy(void *opaque)
 	struct net_user *nu = opaque;
 	const struct net_user_stats *s = &nu->stats;
 
-	if (s->to_guest_full || s->oversize || s->fragments)
+	if (s->to_guest_full || s->oversize || s->fragments || s->tcp_gaps ||
+	    s->tcp_no_room)
 		fprintf(stderr,
-			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget\n",
+			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget, %llu TCP segments after a gap; delayed %llu connections (flow table full)\n",
 			(unsigned long long)s->to_guest_full,
 			(unsigned long long)s->oversize,
-			(unsigned long long)s->fragments);
+			(unsigned long long)s->fragments,
+			(unsigned long long)s->tcp_gaps,
+			(unsigned long long)s->tcp_no_room);
 	net_user_close(nu);
 }
 

@@ -34,9 +34,11 @@ struct net_user_stats {
 	uint64_t fragments;		/* IP fragments over the budget */
 	/*
 	 * Malformed, not IPv4/ARP, 10.0.2.3 but DNS, from outside 10.0.2.0/24,
-	 * to 127.0.0.0/8.
+	 * to 127.0.0.0/8, TCP in fragments or with data on a SYN.
 	 */
 	uint64_t filtered;
+	uint64_t tcp_gaps;		/* TCP data or FIN after what slirp has in order */
+	uint64_t tcp_no_room;		/* new connections delayed: flow table full */
 };
 
 /* ---- the backend alone: net_user_create()'s parts, for tests ---------------- */
@@ -45,6 +47,9 @@ struct net_user_params {
 	/* Where 10.0.2.3:53 goes (network order, host order); 0: resolv.conf's. */
 	uint32_t dns_addr;
 	uint16_t dns_port;
+	/* The TCP flow table's size and idle time; 0: the defaults. */
+	unsigned int tcp_flows;
+	int64_t tcp_idle_ms;
 };
 
 /*

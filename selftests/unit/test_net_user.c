@@ -39,7 +39,9 @@
 #define PROTO_ICMP	1
 #define PROTO_TCP	6
 #define PROTO_UDP	17
+#define TCP_FIN		0x01
 #define TCP_SYN		0x02
+#define TCP_RST		0x04
 #define TCP_ACK		0x10
 #define TCP_PSH		0x08
 
@@ -322,12 +324,21 @@ static uint16_t free_port(int type)
 	return port;
 }
 
-static int open_net(const struct vmm_net_config *cfg)
+/* The network with a TCP flow table of tcp_flows, idle after idle_ms (0: defaults). */
+static int open_net_tcp(const struct vmm_net_config *cfg, unsigned int tcp_flows,
+			int64_t idle_ms)
 {
 	struct net_user_params p = { .dns_addr = htonl(INADDR_LOOPBACK),
-				     .dns_port = bound_port(dns_srv) };
+				     .dns_port = bound_port(dns_srv),
+				     .tcp_flows = tcp_flows,
+				     .tcp_idle_ms = idle_ms };
 
 	return net_user_open(&fake_vm, cfg, &p, &card, &nu);
+}
+
+static int open_net(const struct vmm_net_config *cfg)
+{
+	return open_net_tcp(cfg, 0, 0);
 }
 
 static int setup(void **state)
@@ -785,6 +796,472 @@ static void test_oversize_and_fragments(void **state)
 	assert_true(st.fragments >= FRAGS - 64 - 8);
 }
 
+/* ---- TCP from the guest: nothing waits in slirp's reassembly queue ---------- */
+
+/* A connection from the guest's port gport to a listener of its own on the host. */
+struct conn {
+	int lfd, c;		/* the listener, the host's end */
+	uint16_t gport, port;
+	uint32_t seq;		/* the guest's next sequence number */
+	uint32_t ack;		/* slirp's */
+};
+
+static void conn_send(const struct conn *k, uint32_t seq, uint8_t flags,
+		      const void *data, size_t n)
+{
+	uint8_t f[1600];
+
+	guest_send(f, tcp_frame(f, k->gport, NET_USER_HOST, k->port, seq, k->ack,
+				flags, data, n));
+}
+
+static void conn_open(struct conn *k, uint16_t gport)
+{
+	struct tcp_want syn_ack;
+	uint8_t f[1600];
+	ssize_t n;
+
+	k->lfd = tcp_listener();
+	k->port = bound_port(k->lfd);
+	k->gport = gport;
+	k->seq = 1000;
+	k->ack = 0;
+	conn_send(k, k->seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k->port, gport, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000);
+	assert_true(n > 0);
+	k->ack = get32(f + 34 + 4) + 1;
+	k->seq++;
+	k->c = accept(k->lfd, NULL, NULL);
+	assert_true(k->c >= 0);
+	conn_send(k, k->seq, TCP_ACK, NULL, 0);
+	fake_loop_run();
+}
+
+static void conn_close(struct conn *k)
+{
+	close(k->c);
+	close(k->lfd);
+}
+
+/* The host's end reads exactly want (waiting up to a second for it), then nothing. */
+static void conn_expect(const struct conn *k, const char *want)
+{
+	size_t len = strlen(want), got = 0;
+	char buf[256];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i <= 100; i++) {
+		fake_loop_poll(i < 100 && got < len ? 10 : 0);
+		n = recv(k->c, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+		if (got >= len)
+			i = i < 99 ? 99 : i;	/* one more look for extra bytes */
+	}
+	if (got != len || memcmp(buf, want, len))
+		fail_msg("the host read %zu bytes \"%.*s\", not \"%s\"", got,
+			 (int)got, buf, want);
+}
+
+/*
+ * The review's reproducer: 1-byte segments at every other sequence number
+ * after what slirp has.  libslirp 4.7 keeps each in its reassembly queue
+ * (an mbuf of ~1.6 KiB: ~32 MiB here, ~100 MiB for a connection's 128 KiB
+ * of window, as long as it lives); none reaches slirp, the heap stays put.
+ */
+static void test_tcp_gap_flood_bounded(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	struct net_user_stats st;
+	long long before, grown;
+	struct conn k;
+	uint8_t f[128];
+	int i;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 40000);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, k.gport, NET_USER_HOST, k.port,
+					k.seq + 1 + 2 * (uint32_t)i, k.ack, TCP_ACK,
+					"x", 1));
+		if (i % 256 == 0)
+			fake_loop_poll(0);
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	if (grown > bound)
+		fail_msg("%d segments after a gap: the heap grew by %lld KiB (bound %lld KiB)",
+			 SEGS, grown >> 10, bound >> 10);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, SEGS);
+	/* The stream goes on from where slirp is. */
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "ab", 2);
+	conn_expect(&k, "ab");
+	conn_close(&k);
+}
+
+/* Re-checksums a frame tcp_frame() made, after a test changed it. */
+static void tcp_resum(uint8_t *f, size_t n)
+{
+	uint8_t *ip = f + 14, *t = ip + 20;
+
+	put16(ip + 10, 0);
+	put16(ip + 10, fold(sum16(ip, 20, 0)));
+	put16(t + 16, 0);
+	put16(t + 16, l4_sum(get32(ip + 12), get32(ip + 16), PROTO_TCP, t, n - 34));
+}
+
+/*
+ * Segments that start where slirp is but that slirp drops whole: were
+ * they taken as received, the next ones would land after a gap.  Each is
+ * followed by a byte inside what it claimed, which must be dropped.
+ */
+static void test_tcp_gap_tricks(void **state)
+{
+	static const char data[100] = "0123456789";
+	struct net_user_stats st;
+	struct conn k;
+	uint8_t f[1600];
+	size_t n;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 40001);
+
+	/* A wrong checksum (slirp drops it, so does the backend). */
+	n = tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq, k.ack, TCP_ACK,
+		      data, sizeof(data));
+	f[n - 1] ^= 1;
+	guest_send(f, n);
+	conn_send(&k, k.seq + 50, TCP_ACK, "x", 1);
+	/* An ack of what slirp never sent. */
+	guest_send(f, tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq,
+				k.ack + 5000, TCP_ACK, data, sizeof(data)));
+	conn_send(&k, k.seq + 50, TCP_ACK, "x", 1);
+	/* No ACK at all. */
+	conn_send(&k, k.seq, TCP_PSH, data, sizeof(data));
+	conn_send(&k, k.seq + 50, TCP_ACK, "x", 1);
+	/* A FIN after a gap would wait in the queue as well as data. */
+	conn_send(&k, k.seq + 10, TCP_ACK | TCP_FIN, NULL, 0);
+	/* What no stack sends here: data on a SYN, a fragment, a TTL of 0. */
+	guest_send(f, tcp_frame(f, 40101, NET_USER_HOST, k.port, 1, 0, TCP_SYN,
+				data, 10));
+	n = tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq, k.ack, TCP_ACK,
+		      data, sizeof(data));
+	put16(f + 14 + 6, 0x2000);	/* more fragments follow */
+	tcp_resum(f, n);
+	guest_send(f, n);
+	n = tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq, k.ack, TCP_ACK,
+		      data, sizeof(data));
+	f[14 + 8] = 0;
+	tcp_resum(f, n);
+	guest_send(f, n);
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 4);
+	assert_int_equal(st.filtered, 4);
+	/* Nothing of it reached the host: the stream starts where it was. */
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "ok", 2);
+	conn_expect(&k, "ok");
+	conn_close(&k);
+}
+
+/*
+ * What a well-behaved guest sends passes: data in order, data again (its
+ * ACK lost), keepalives (a sequence number before slirp's next), a window
+ * probe, FINs.  A segment after a loss is dropped; once the gap is filled
+ * its retransmission passes.
+ */
+static void test_tcp_resend_passes(void **state)
+{
+	struct net_user_stats st;
+	struct conn k;
+	char buf[16];
+	ssize_t n = -1;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 40002);
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "abcd", 4);
+	conn_expect(&k, "abcd");
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "abcd", 4);
+	conn_send(&k, k.seq + 3, TCP_ACK, "d", 1);	/* BSD's keepalive */
+	conn_send(&k, k.seq + 3, TCP_ACK, NULL, 0);	/* Linux's */
+	k.seq += 4;
+	conn_expect(&k, "");
+	conn_send(&k, k.seq, TCP_ACK, "e", 1);		/* a window probe */
+	k.seq++;
+	conn_expect(&k, "e");
+	/* "f" lost. */
+	conn_send(&k, k.seq + 1, TCP_ACK | TCP_PSH, "ghij", 4);
+	conn_expect(&k, "");
+	conn_send(&k, k.seq, TCP_ACK, "f", 1);
+	conn_send(&k, k.seq + 1, TCP_ACK | TCP_PSH, "ghij", 4);
+	k.seq += 5;
+	conn_expect(&k, "fghij");
+	/* The guest closes, and says so twice. */
+	conn_send(&k, k.seq, TCP_ACK | TCP_FIN, NULL, 0);
+	conn_send(&k, k.seq, TCP_ACK | TCP_FIN, NULL, 0);
+	for (i = 0; i < 100 && n; i++) {
+		fake_loop_poll(10);
+		n = recv(k.c, buf, sizeof(buf), MSG_DONTWAIT);
+	}
+	assert_int_equal(n, 0);		/* the host sees the end */
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 1);
+	assert_int_equal(st.filtered, 0);
+	conn_close(&k);
+}
+
+struct ack_want {
+	uint16_t sport, dport;
+	uint32_t ack;
+};
+
+static bool is_ack(const uint8_t *f, size_t n, const void *arg)
+{
+	const struct ack_want *w = arg;
+	struct tcp_want t = { w->sport, w->dport, TCP_ACK };
+
+	return is_tcp(f, n, &t) && get32(f + 34 + 8) == w->ack;
+}
+
+/*
+ * Data slirp takes though the table could not be sure it would (here its
+ * ack is from before slirp's SYN, which slirp takes once established)
+ * leaves the table behind: slirp's ACK brings it up, the stream goes on.
+ */
+static void test_tcp_behind_catches_up(void **state)
+{
+	struct net_user_stats st;
+	struct ack_want want;
+	struct conn k;
+	uint8_t f[1600];
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 40007);
+	guest_send(f, tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq,
+				k.ack - 10, TCP_ACK | TCP_PSH, "ab", 2));
+	k.seq += 2;
+	want = (struct ack_want){ k.port, k.gport, k.seq };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &want, 2000) > 0);
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "cd", 2);
+	conn_expect(&k, "abcd");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 0);
+	conn_close(&k);
+}
+
+/* The last 4 bytes of a stream read in pieces. */
+static void tail4(char *tail, const char *p, size_t n)
+{
+	size_t k = n < 4 ? n : 4;
+
+	memmove(tail, tail + k, 4 - k);
+	memcpy(tail + 4 - k, p + n - k, k);
+}
+
+/*
+ * slirp's window full: it drops data past the window, so a segment there
+ * must not count as received (a byte inside it is a gap).  The guest sends
+ * within the window slirp advertises and, once that is zero, probes with
+ * one new byte as BSD does (slirp takes it if it has room it did not say)
+ * until slirp takes nothing.  Then the host reads it all, and the stream
+ * goes on.
+ */
+static void test_tcp_window_full(void **state)
+{
+	static const char data[1400] = "some data";
+	struct net_user_stats st;
+	uint32_t una, edge, first, len;
+	size_t want, got = 0;
+	bool closed = false, probe = false, acked;
+	struct conn k;
+	uint8_t f[1600];
+	char buf[65536], tail[4] = "";
+	int small = 4096, i;
+	int64_t end;
+	ssize_t n;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 40006);
+	assert_int_equal(setsockopt(k.c, SOL_SOCKET, SO_RCVBUF, &small,
+				    sizeof(small)), 0);
+	first = una = k.seq;
+	edge = k.seq + 65535;		/* slirp's SYN-ACK's window */
+	for (i = 0; i < 100000 && !closed; i++) {
+		fake_loop_poll(0);
+		acked = false;
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+			if (!is_ipv4(f, (size_t)n, PROTO_TCP) || get16(f + 36) != k.gport)
+				continue;
+			una = get32(f + 34 + 8);
+			edge = una + get16(f + 34 + 14);
+			acked = true;
+		}
+		if (probe) {
+			if (!acked)
+				continue;
+			probe = false;
+			if (una == k.seq + 1)
+				k.seq++;		/* taken */
+			else if (edge == una)
+				closed = true;		/* no room at all */
+			continue;
+		}
+		len = edge - k.seq < sizeof(data) ? edge - k.seq : sizeof(data);
+		if ((int32_t)len > 0) {
+			conn_send(&k, k.seq, TCP_ACK, data, len);
+			k.seq += len;
+		} else if (una == k.seq) {
+			conn_send(&k, k.seq, TCP_ACK, data, 1);
+			probe = true;
+		}
+	}
+	if (!closed)
+		fail_msg("slirp's window did not close: %u bytes sent, ack %u, window %u",
+			 k.seq - first, una - first, edge - una);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 0);
+	/* Past the window: slirp drops it; a byte inside it is after a gap. */
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "end!", 4);
+	conn_send(&k, k.seq + 2, TCP_ACK | TCP_PSH, "d!", 2);
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 1);
+
+	/* The host reads it all; the guest sends its last bytes until taken. */
+	small = 1 << 20;
+	assert_int_equal(setsockopt(k.c, SOL_SOCKET, SO_RCVBUF, &small,
+				    sizeof(small)), 0);
+	want = k.seq + 4 - first;
+	end = ms_now() + 20000;
+	while (got < want && ms_now() < end) {
+		if (!(++i % 64))
+			conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "end!", 4);
+		fake_loop_poll(1);
+		card_drain();
+		while ((n = recv(k.c, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			got += (size_t)n;
+			tail4(tail, buf, (size_t)n);
+		}
+	}
+	assert_int_equal(got, want);
+	assert_memory_equal(tail, "end!", 4);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, 1);
+	conn_close(&k);
+}
+
+/*
+ * The flow table full (16 places here): a new connection waits for a
+ * place, bogus flows take none and pass no data, and a live flow keeps its
+ * place and its gaps still go nowhere.  A flow quiet for the idle time
+ * gives its place; it is followed again from its next segment on.
+ */
+static void test_tcp_flow_table_full(void **state)
+{
+	enum { FLOWS = 16, IDLE_MS = 2000, BOGUS = 2000, GAPS = 1000 };
+	struct vmm_net_config cfg = { .user = true };
+	struct conn live, other[FLOWS - 1], late;
+	struct net_user_stats st;
+	struct tcp_want syn_ack;
+	uint64_t gaps;
+	uint8_t f[1600];
+	int64_t end;
+	int i, lfd;
+
+	(void)state;
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS, IDLE_MS), 0);
+	arp_gateway();
+	conn_open(&live, 42000);
+	for (i = 0; i < FLOWS - 1; i++)
+		conn_open(&other[i], (uint16_t)(42001 + i));
+
+	/* All in use now, however long that took. */
+	conn_send(&live, live.seq, TCP_ACK, NULL, 0);
+	for (i = 0; i < FLOWS - 1; i++)
+		conn_send(&other[i], other[i].seq, TCP_ACK, NULL, 0);
+	fake_loop_run();
+
+	/* A 17th: slirp connects, but its SYN-ACK is held back. */
+	lfd = tcp_listener();
+	guest_send(f, tcp_frame(f, 42100, NET_USER_HOST, bound_port(lfd), 1, 0,
+				TCP_SYN, NULL, 0));
+	syn_ack = (struct tcp_want){ bound_port(lfd), 42100, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 300) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_no_room >= 1);
+
+	/* Data on flows slirp has not: each makes a probe, slirp's RST takes no place. */
+	for (i = 0; i < BOGUS; i++) {
+		guest_push(f, tcp_frame(f, (uint16_t)(50000 + i), NET_USER_HOST,
+					(uint16_t)(9 + i % 7), 7, 7,
+					TCP_ACK | TCP_PSH, "junk", 4));
+		if (i % 64 == 0)
+			fake_loop_poll(0);
+	}
+	fake_loop_run();
+	card_drain();
+
+	/* The live flow: its gaps go nowhere, its data goes on. */
+	for (i = 0; i < GAPS; i++) {
+		guest_push(f, tcp_frame(f, live.gport, NET_USER_HOST, live.port,
+					live.seq + 1 + 2 * (uint32_t)i, live.ack,
+					TCP_ACK, "x", 1));
+		if (i % 64 == 0)
+			fake_loop_poll(0);
+	}
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, BOGUS + GAPS);
+	conn_send(&live, live.seq, TCP_ACK | TCP_PSH, "live", 4);
+	live.seq += 4;
+	conn_expect(&live, "live");
+
+	/* Past the idle time, flows nobody used give their place (live is used). */
+	end = ms_now() + IDLE_MS + 100;
+	while (ms_now() < end) {
+		conn_send(&live, live.seq, TCP_ACK, NULL, 0);
+		fake_loop_poll(50);
+		card_drain();
+	}
+	conn_open(&late, 42200);
+	conn_send(&late, late.seq, TCP_ACK | TCP_PSH, "late", 4);
+	late.seq += 4;
+	conn_expect(&late, "late");
+	/* The longest unused lost its place: its data waits for slirp's word. */
+	net_user_get_stats(nu, &st);
+	gaps = st.tcp_gaps;
+	conn_send(&other[0], other[0].seq, TCP_ACK | TCP_PSH, "zero", 4);
+	conn_expect(&other[0], "");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, gaps + 1);
+	conn_send(&other[0], other[0].seq, TCP_ACK | TCP_PSH, "zero", 4);
+	conn_expect(&other[0], "zero");
+	conn_send(&live, live.seq, TCP_ACK | TCP_PSH, "more", 4);
+	conn_expect(&live, "more");
+
+	conn_close(&live);
+	conn_close(&late);
+	for (i = 0; i < FLOWS - 1; i++)
+		conn_close(&other[i]);
+	close(lfd);
+}
+
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
 {
 	const uint32_t *addr = arg;
@@ -1190,6 +1667,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flood_from_guest_bounded,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_fragments,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_gap_flood_bounded,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_gap_tricks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_resend_passes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_behind_catches_up,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_window_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_flow_table_full,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_only_as_host,

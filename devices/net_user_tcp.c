@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TCP flows between the guest and slirp, followed so that no segment
+ * from the guest lands in slirp's reassembly queue: libslirp 4.7 keeps
+ * each out-of-order segment there (an mbuf of ~1.6 KiB, however small the
+ * segment) with no count limit for as long as the connection lives, and
+ * it would take ~100 MiB a connection of 1-byte segments.
+ *
+ * A segment with data or FIN reaches slirp only when it starts at or
+ * before the flow's `next`, a sequence number slirp is known to have
+ * received in order: then slirp trims what it has and the rest is in
+ * order.  The path from the guest loses no frame and does not reorder, so
+ * a well-behaved guest sends nothing else but after a loss slirp caused
+ * itself (zero window), which TCP resends.  `next` never passes slirp's
+ * rcv_nxt (all of it rests on that):
+ *  - It starts at the ack of slirp's SYN-ACK, or of any plain ACK slirp
+ *    sends, and moves up to any later one: slirp acks its rcv_nxt.
+ *  - A guest segment moves it over its data only where slirp surely takes
+ *    it all in order, as tcp_input() decides: checksums right (checked
+ *    here), not a fragment, ACK set with an ack slirp accepts (not past
+ *    what it sent; in SYN_RECEIVED not before its SYN), no SYN or RST,
+ *    data within the window slirp advertised (it never shrinks it), and
+ *    no FIN taken before (slirp ignores data after one; a FIN itself is
+ *    never counted).  Anything slirp might drop leaves `next` behind, and
+ *    slirp's next ACK brings it up.
+ *  - What slirp sends is seen when it makes it (net_user.c answers slirp's
+ *    ARP at once, so nothing waits in its queue), and every new slirp
+ *    connection starts with a SYN or SYN-ACK on the wire, which starts the
+ *    flow over: nothing stale, nothing of another connection.  slirp keeps
+ *    one connection per address pair (net_user.c refuses two forwards to
+ *    one guest port and the guest's loopback destinations, the two ways to
+ *    make it keep two).
+ *
+ * A flow that is not followed gets no data through (its segments make an
+ * empty probe that slirp answers, which starts following it).  The table
+ * is fixed at start; flows come only from what slirp sends (a guest cannot
+ * make one without a slirp connection, a host socket); a full set delays
+ * a new connection (its SYN is not shown the guest; slirp sends it again),
+ * and a flow gives its place only when it ended (RST), closed both ways or
+ * sat idle for idle_ms: churn cannot push out a flow in use.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/net_user_tcp.h"
+
+#define TH_FIN		0x01
+#define TH_SYN		0x02
+#define TH_RST		0x04
+#define TH_ACK		0x10
+
+enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
+
+#define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
+#define FLOW_GUEST_FIN	0x02	/* slirp may have the guest's FIN: no data after */
+#define FLOW_SLIRP_FIN	0x04
+
+struct net_tcp_key {
+	uint32_t gaddr, raddr;		/* guest's, remote's (slirp's view), as on the wire */
+	uint16_t gport, rport;
+};
+
+struct net_tcp_flow {
+	struct net_tcp_key key;
+	uint8_t state;			/* enum flow_state */
+	uint8_t flags;			/* FLOW_* */
+	uint32_t next;			/* at or before slirp's rcv_nxt */
+	uint32_t iss;			/* slirp's initial sequence number */
+	uint32_t snd_max;		/* at or before slirp's snd_max */
+	uint32_t edge;			/* at or before slirp's window's right edge */
+	int64_t used_ms;		/* a segment either way */
+};
+
+/* ---- bytes ------------------------------------------------------------------ */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, (uint16_t)v);
+}
+
+/* The one's complement sum of n bytes (n < 128 KiB) added to s. */
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The pseudo-header's sum for len bytes of TCP from ip's addresses. */
+static uint32_t pseudo_sum(const uint8_t *ip, unsigned int len)
+{
+	return sum16(ip + 12, 8, 6 + len);
+}
+
+/* Sequence numbers compare modulo 2^32. */
+static bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows,
+		 int64_t idle_ms)
+{
+	unsigned int sets = 1;
+
+	while (sets * NET_TCP_WAYS < nr_flows)
+		sets *= 2;
+	t->flows = calloc(sets * NET_TCP_WAYS, sizeof(*t->flows));
+	if (!t->flows)
+		return -ENOMEM;
+	t->nr_sets = sets;
+	t->idle_ms = idle_ms;
+	return 0;
+}
+
+void net_tcp_free(struct net_tcp_table *t)
+{
+	free(t->flows);
+	t->flows = NULL;
+}
+
+/*
+ * Where a flow may be.  A guest that aims many flows at one set only
+ * delays its own new connections: the set's flows in use stay.
+ */
+static struct net_tcp_flow *flow_set(const struct net_tcp_table *t,
+				     const struct net_tcp_key *k)
+{
+	uint64_t h = ((uint64_t)k->gaddr << 32 | k->raddr) *
+		     0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)k->gport << 16 | k->rport) * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 29;
+	return t->flows + ((h >> 32) & (t->nr_sets - 1)) * NET_TCP_WAYS;
+}
+
+static bool key_equal(const struct net_tcp_key *a, const struct net_tcp_key *b)
+{
+	return a->gaddr == b->gaddr && a->raddr == b->raddr &&
+	       a->gport == b->gport && a->rport == b->rport;
+}
+
+static struct net_tcp_flow *flow_find(const struct net_tcp_table *t,
+				      const struct net_tcp_key *k)
+{
+	struct net_tcp_flow *set = flow_set(t, k);
+	unsigned int i;
+
+	for (i = 0; i < NET_TCP_WAYS; i++)
+		if (set[i].state != FLOW_FREE && key_equal(&set[i].key, k))
+			return &set[i];
+	return NULL;
+}
+
+static bool flow_closed(const struct net_tcp_flow *f)
+{
+	return (f->flags & (FLOW_GUEST_FIN | FLOW_SLIRP_FIN)) ==
+	       (FLOW_GUEST_FIN | FLOW_SLIRP_FIN);
+}
+
+/*
+ * A place for a new flow: a free one, else the longest unused of those
+ * closed both ways or idle for idle_ms, else none.  Forgetting a flow is
+ * safe (its data waits for slirp's next ACK), so it may be one in use.
+ */
+static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
+				      const struct net_tcp_key *k, int64_t now)
+{
+	struct net_tcp_flow *set = flow_set(t, k), *f = NULL;
+	unsigned int i;
+
+	for (i = 0; i < NET_TCP_WAYS; i++) {
+		if (set[i].state == FLOW_FREE) {
+			f = &set[i];
+			break;
+		}
+		if (!flow_closed(&set[i]) && now - set[i].used_ms < t->idle_ms)
+			continue;
+		if (!f || set[i].used_ms < f->used_ms)
+			f = &set[i];
+	}
+	if (f)
+		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+	return f;
+}
+
+/* ---- segments ------------------------------------------------------------- */
+
+/*
+ * What ip_input() and tcp_input() check before looking at a segment; the
+ * caller checked hl >= 20 and hl <= tot <= the frame's length.
+ */
+static bool tcp_valid(const uint8_t *ip, unsigned int hl, unsigned int tot)
+{
+	const uint8_t *tcp = ip + hl;
+	unsigned int len = tot - hl, off;
+
+	if (len < 20 || !ip[8] /* TTL */ || fold(sum16(ip, hl, 0)) != 0xffff)
+		return false;
+	off = (tcp[12] >> 4) * 4u;
+	if (off < 20 || off > len)
+		return false;
+	return fold(sum16(tcp, len, pseudo_sum(ip, len))) == 0xffff;
+}
+
+/*
+ * Whether slirp takes the ACK of a segment from the guest (and so its
+ * data, given the rest): tcp_input() drops one with no ACK or with an ack
+ * past snd_max, and in SYN_RECEIVED one before its SYN (iss).
+ */
+static bool ack_taken(const struct net_tcp_flow *f, uint8_t flags, uint32_t ack)
+{
+	if (!(flags & TH_ACK) || seq_gt(ack, f->snd_max))
+		return false;
+	return (f->flags & FLOW_EST) || !seq_gt(f->iss, ack);
+}
+
+enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
+					const uint8_t *ip, unsigned int hl,
+					unsigned int tot, bool frag, int64_t now)
+{
+	const uint8_t *tcp = ip + hl;
+	struct net_tcp_key k;
+	struct net_tcp_flow *f;
+	unsigned int len;
+	uint32_t seq, ack, end;
+	uint8_t flags;
+
+	/* slirp would reassemble a fragmented segment out of sight. */
+	if (frag || !tcp_valid(ip, hl, tot))
+		return NET_TCP_BAD;
+	len = tot - hl - (tcp[12] >> 4) * 4u;
+	flags = tcp[13];
+	seq = get32(tcp + 4);
+	ack = get32(tcp + 8);
+	memcpy(&k.gaddr, ip + 12, 4);
+	memcpy(&k.raddr, ip + 16, 4);
+	memcpy(&k.gport, tcp, 2);
+	memcpy(&k.rport, tcp + 2, 2);
+	f = flow_find(t, &k);
+
+	if (flags & TH_RST) {
+		if (f)
+			f->state = FLOW_FREE;
+		return NET_TCP_PASS;
+	}
+	/* Data on a SYN would wait in the queue for the handshake. */
+	if (flags & TH_SYN)
+		return len || (flags & TH_FIN) ? NET_TCP_BAD : NET_TCP_PASS;
+	if (f)
+		f->used_ms = now;
+	/* Nothing else can be queued: slirp queues only data and FINs. */
+	if (!len && !(flags & TH_FIN))
+		return NET_TCP_PASS;
+	if (!f)
+		return NET_TCP_UNKNOWN;
+	/* Before slirp's ACK of the guest's SYN-ACK nothing is in order. */
+	if (f->state != FLOW_OPEN || seq_gt(seq, f->next))
+		return NET_TCP_GAP;
+
+	/* Old data, keepalives and window probes pass too; new data moves next. */
+	if (!(f->flags & FLOW_GUEST_FIN) && ack_taken(f, flags, ack)) {
+		end = seq + len;
+		if (seq_gt(end, f->edge))
+			end = f->edge;
+		if (seq_gt(end, f->next))
+			f->next = end;
+		f->flags |= FLOW_EST;
+		if (flags & TH_FIN)
+			f->flags |= FLOW_GUEST_FIN;
+	}
+	return NET_TCP_PASS;
+}
+
+bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
+			size_t len, int64_t now)
+{
+	const uint8_t *tcp;
+	struct net_tcp_key k;
+	struct net_tcp_flow *f;
+	unsigned int hl, tot, off;
+	uint32_t seq, ack, end, edge;
+	uint8_t flags;
+
+	if (len < 20 || ip[0] >> 4 != 4 || ip[9] != 6 /* TCP */ ||
+	    get16(ip + 6) & 0x3fff /* MF, offset: no whole header */)
+		return true;
+	hl = (ip[0] & 15) * 4u;
+	tot = get16(ip + 2);
+	if (hl < 20 || tot > len || tot < hl + 20)
+		return true;
+	tcp = ip + hl;
+	off = (tcp[12] >> 4) * 4u;
+	if (off < 20 || off > tot - hl)
+		return true;
+	flags = tcp[13];
+	seq = get32(tcp + 4);
+	ack = get32(tcp + 8);
+	edge = ack + get16(tcp + 14);	/* slirp never scales its window */
+	end = seq + (tot - hl - off) + !!(flags & TH_SYN) + !!(flags & TH_FIN);
+	memcpy(&k.gaddr, ip + 16, 4);
+	memcpy(&k.raddr, ip + 12, 4);
+	memcpy(&k.gport, tcp + 2, 2);
+	memcpy(&k.rport, tcp, 2);
+	f = flow_find(t, &k);
+
+	/* An RST's ack may be the guest's own sequence number: no evidence. */
+	if (flags & TH_RST) {
+		if (f)
+			f->state = FLOW_FREE;
+		return true;
+	}
+	/* A new connection (or its SYN again): everything starts over. */
+	if (flags & TH_SYN) {
+		if (!f)
+			f = flow_make(t, &k, now);
+		if (!f)
+			return false;
+		*f = (struct net_tcp_flow){ .key = k, .iss = seq,
+					    .snd_max = end, .used_ms = now };
+		if (flags & TH_ACK) {
+			f->state = FLOW_OPEN;
+			f->next = ack;
+			f->edge = edge;
+		} else {
+			f->state = FLOW_SYN_SENT;
+		}
+		return true;
+	}
+	if (!(flags & TH_ACK))
+		return true;
+	/* A plain ACK: slirp is ESTABLISHED or later (tcp_outflags). */
+	if (!f) {
+		f = flow_make(t, &k, now);
+		if (!f)
+			return true;
+		f->snd_max = end;
+	}
+	if (f->state != FLOW_OPEN) {
+		f->state = FLOW_OPEN;
+		f->next = ack;
+		f->edge = edge;
+	}
+	if (seq_gt(ack, f->next))
+		f->next = ack;
+	if (seq_gt(edge, f->edge))
+		f->edge = edge;
+	if (seq_gt(end, f->snd_max))
+		f->snd_max = end;
+	f->flags |= FLOW_EST;
+	if (flags & TH_FIN)
+		f->flags |= FLOW_SLIRP_FIN;
+	f->used_ms = now;
+	return true;
+}
+
+size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
+		     unsigned int hl)
+{
+	const uint8_t *tcp = ip + hl;
+	uint8_t *oip = out + 14, *ot = oip + 20;
+
+	/* tcp_input() drops a segment without ACK before it would answer. */
+	if (!(tcp[13] & TH_ACK))
+		return 0;
+	memcpy(out, eth, 14);
+	memset(oip, 0, 40);
+	oip[0] = 0x45;
+	put16(oip + 2, 40);
+	memcpy(oip + 4, ip + 4, 2);		/* ID */
+	put16(oip + 6, 0x4000);			/* DF */
+	oip[8] = 64;
+	oip[9] = 6;
+	memcpy(oip + 12, ip + 12, 8);		/* addresses */
+	put16(oip + 10, (uint16_t)~fold(sum16(oip, 20, 0)));
+	memcpy(ot, tcp, 4);			/* ports */
+	/* Before rcv_nxt when the segment was not after it: slirp acks it. */
+	put32(ot + 4, get32(tcp + 4) - 1);
+	memcpy(ot + 8, tcp + 8, 4);		/* ack */
+	ot[12] = 5 << 4;
+	ot[13] = TH_ACK;
+	memcpy(ot + 14, tcp + 14, 2);		/* window */
+	put16(ot + 16, (uint16_t)~fold(sum16(ot, 20, pseudo_sum(oip, 20))));
+	return 14 + 40;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The TCP flows of a user network, followed so that no segment from the
+ * guest lands in slirp's reassembly queue (devices/net_user_tcp.c).
+ */
+#ifndef DEVICES_NET_USER_TCP_H
+#define DEVICES_NET_USER_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_TCP_WAYS		16	/* flows a hash value may be in */
+
+struct net_tcp_flow;
+
+struct net_tcp_table {
+	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
+	unsigned int nr_sets;		/* a power of two */
+	int64_t idle_ms;		/* a flow this quiet may give up its place */
+};
+
+enum net_tcp_verdict {
+	NET_TCP_PASS,		/* slirp may have it */
+	NET_TCP_BAD,		/* malformed or never sent by a sane stack */
+	NET_TCP_GAP,		/* data or FIN after what slirp has in order */
+	NET_TCP_UNKNOWN,	/* data or FIN on a flow not followed (now) */
+};
+
+/* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
+int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows,
+		 int64_t idle_ms);
+void net_tcp_free(struct net_tcp_table *t);
+
+/*
+ * A TCP/IPv4 packet from the guest, as slirp will see it: ip points at
+ * the IP header of hl bytes, tot bytes in all (both checked against the
+ * frame), frag whether it is an IP fragment.  Checks it as slirp does
+ * and says whether slirp may have it.
+ */
+enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
+					const uint8_t *ip, unsigned int hl,
+					unsigned int tot, bool frag, int64_t now);
+
+/*
+ * A frame slirp sends the guest (any kind; len from the IP header on):
+ * learns from its TCP segments.  false: keep it from the guest, a new
+ * connection has no place in the table (slirp sends its SYN again).
+ */
+bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
+			size_t len, int64_t now);
+
+/*
+ * For a NET_TCP_UNKNOWN segment (ip, hl, tot as above; eth the 14 bytes
+ * before ip): into out (14 + 40 bytes), an empty ACK one sequence number
+ * before it, which slirp answers with an ACK saying where its stream is
+ * (or an RST).  Returns its length, or 0 when the segment has no ACK.
+ */
+size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
+		     unsigned int hl);
+
+#endif /* DEVICES_NET_USER_TCP_H */
