@@ -33,9 +33,12 @@
  *    after slirp dropped one itself, past its window, and TCP resends
  *    both).  So slirp holds a connection's data only in order, within its
  *    window.  A new connection that finds the table full waits for a
- *    place (its SYN-ACK is held back; slirp sends it again); a connection
- *    gives its place only once reset, closed both ways or idle for
- *    NET_USER_TCP_IDLE_MS.
+ *    place (its SYN or SYN-ACK is held back; slirp sends it again); a
+ *    connection gives its place only once slirp surely has no use for it
+ *    (reset, closed both ways, never answered; never for being quiet).
+ *    A forward's client that comes from the source port of a connection
+ *    still open on the same pair waits the same way: slirp would keep two
+ *    connections under one address pair, which it mixes up.
  *  - Every connection or UDP flow the guest opens is a host socket with
  *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
  *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
@@ -96,11 +99,6 @@
 #define NET_USER_ROUNDS		4
 /* TCP flows followed: four times what slirp may hold (one socket each). */
 #define NET_USER_TCP_FLOWS	(4 * NET_USER_MAX_SOCKETS)
-/*
- * A flow this quiet may give its place to a new one (it is followed again
- * from its next segment on).
- */
-#define NET_USER_TCP_IDLE_MS	(60 * 1000)
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */
 #define NET_USER_ARP_ROUNDS	4096
 
@@ -570,11 +568,18 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_ARP)
 		arp_note(nu, buf, len);
 	/* Seen before the DNS rewrite: slirp's own addresses. */
-	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_IP &&
-	    !net_tcp_from_slirp(&nu->tcp, (const uint8_t *)buf + ETH_HLEN,
-				len - ETH_HLEN, now_ms())) {
-		nu->stats.tcp_no_room++;
-		return (ssize_t)len;
+	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_IP) {
+		switch (net_tcp_from_slirp(&nu->tcp, (const uint8_t *)buf + ETH_HLEN,
+					   len - ETH_HLEN, now_ms())) {
+		case NET_TCP_SHOW:
+			break;
+		case NET_TCP_HOLD_FULL:
+			nu->stats.tcp_no_room++;
+			return (ssize_t)len;
+		case NET_TCP_HOLD_BUSY:
+			nu->stats.tcp_pair_busy++;
+			return (ssize_t)len;
+		}
 	}
 	/* A copy only of what may be an answer from the nameserver. */
 	if (nu->dns_addr && len >= ETH_HLEN + 20 &&
@@ -1160,9 +1165,7 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 		nu->dns_addr = 0;
 
 	r = net_tcp_init(&nu->tcp, params && params->tcp_flows ?
-			 params->tcp_flows : NET_USER_TCP_FLOWS,
-			 params && params->tcp_idle_ms ?
-			 params->tcp_idle_ms : NET_USER_TCP_IDLE_MS);
+			 params->tcp_flows : NET_USER_TCP_FLOWS);
 	if (r) {
 		r = vmm_set_error(vm, r, "user network: out of memory");
 		goto err_close;
@@ -1216,14 +1219,15 @@ static void net_user_destroy(void *opaque)
 	const struct net_user_stats *s = &nu->stats;
 
 	if (s->to_guest_full || s->oversize || s->fragments || s->tcp_gaps ||
-	    s->tcp_no_room)
+	    s->tcp_no_room || s->tcp_pair_busy)
 		fprintf(stderr,
-			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget, %llu TCP segments after a gap; delayed %llu connections (flow table full)\n",
+			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget, %llu TCP segments after a gap; held back %llu SYNs of new connections (flow table full) and %llu (address pair in use)\n",
 			(unsigned long long)s->to_guest_full,
 			(unsigned long long)s->oversize,
 			(unsigned long long)s->fragments,
 			(unsigned long long)s->tcp_gaps,
-			(unsigned long long)s->tcp_no_room);
+			(unsigned long long)s->tcp_no_room,
+			(unsigned long long)s->tcp_pair_busy);
 	net_user_close(nu);
 }
 

@@ -38,7 +38,8 @@ struct net_user_stats {
 	 */
 	uint64_t filtered;
 	uint64_t tcp_gaps;		/* TCP data or FIN after what slirp has in order */
-	uint64_t tcp_no_room;		/* new connections delayed: flow table full */
+	uint64_t tcp_no_room;		/* SYNs of new connections held: table full */
+	uint64_t tcp_pair_busy;		/* ... held: a live connection holds the pair */
 };
 
 /* ---- the backend alone: net_user_create()'s parts, for tests ---------------- */
@@ -47,9 +48,8 @@ struct net_user_params {
 	/* Where 10.0.2.3:53 goes (network order, host order); 0: resolv.conf's. */
 	uint32_t dns_addr;
 	uint16_t dns_port;
-	/* The TCP flow table's size and idle time; 0: the defaults. */
+	/* The TCP flow table's size; 0: the default. */
 	unsigned int tcp_flows;
-	int64_t tcp_idle_ms;
 };
 
 /*

@@ -26,18 +26,31 @@
  *  - What slirp sends is seen when it makes it (net_user.c answers slirp's
  *    ARP at once, so nothing waits in its queue), and every new slirp
  *    connection starts with a SYN or SYN-ACK on the wire, which starts the
- *    flow over: nothing stale, nothing of another connection.  slirp keeps
- *    one connection per address pair (net_user.c refuses two forwards to
- *    one guest port and the guest's loopback destinations, the two ways to
- *    make it keep two).
+ *    flow over: nothing stale, nothing of another connection.
+ *  - slirp keeps one connection per address pair that can take data:
+ *    net_user.c refuses two forwards to one guest port and the guest's
+ *    loopback destinations; here, a new connection's SYN (or SYN-ACK) on
+ *    a pair whose flow is still live is held back (two forward clients
+ *    from one source port on two loopback addresses, or one reusing the
+ *    port of a connection the guest keeps open), and the guest may answer
+ *    only the SYN it was shown and open only pairs no live flow holds.
+ *    A held-back connection waits in SYN_SENT, where slirp drops
+ *    anything but a SYN; slirp may hand it the guest's segments (it finds
+ *    the newest connection of a pair first), which only stalls the live
+ *    one: the guest hurts its own connection.
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
  * is fixed at start; flows come only from what slirp sends (a guest cannot
  * make one without a slirp connection, a host socket); a full set delays
- * a new connection (its SYN is not shown the guest; slirp sends it again),
- * and a flow gives its place only when it ended (RST), closed both ways or
- * sat idle for idle_ms: churn cannot push out a flow in use.
+ * a new connection (its SYN is not shown the guest; slirp sends it again).
+ * A flow gives its place only once slirp surely has no connection on its
+ * pair that takes data (flow_gone(): reset as slirp takes resets, closed
+ * both ways, a SYN never answered, or a connection slirp closed silently
+ * by its own timers), never for being quiet: slirp keeps a quiet
+ * connection for ever, and each holds a host socket, so the connections
+ * the guest keeps are bounded by its socket budget (a quarter of the
+ * table); churn cannot push out a flow in use.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -53,8 +66,17 @@
 enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
-#define FLOW_GUEST_FIN	0x02	/* slirp may have the guest's FIN: no data after */
+#define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN: no data after */
 #define FLOW_SLIRP_FIN	0x04
+
+/*
+ * libslirp 4.7's timers (tcp_timer.h): a connection not established
+ * within TCPTV_KEEP_INIT (75 s) is dropped, and one in FIN_WAIT_2 whose
+ * host side is gone is closed after TCP_MAXIDLE (600 s, checked every
+ * 75 s) without a segment from the guest.  Both silently; with margins.
+ */
+#define SLIRP_SYN_LIFE_MS	(90 * 1000)
+#define SLIRP_FIN_WAIT_MS	(700 * 1000)
 
 struct net_tcp_key {
 	uint32_t gaddr, raddr;		/* guest's, remote's (slirp's view), as on the wire */
@@ -69,7 +91,9 @@ struct net_tcp_flow {
 	uint32_t iss;			/* slirp's initial sequence number */
 	uint32_t snd_max;		/* at or before slirp's snd_max */
 	uint32_t edge;			/* at or before slirp's window's right edge */
+	int64_t made_ms;		/* slirp's SYN or SYN-ACK that started it */
 	int64_t used_ms;		/* a segment either way */
+	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -129,8 +153,7 @@ static bool seq_gt(uint32_t a, uint32_t b)
 
 /* ---- the table ------------------------------------------------------------- */
 
-int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows,
-		 int64_t idle_ms)
+int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows)
 {
 	unsigned int sets = 1;
 
@@ -140,7 +163,6 @@ int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows,
 	if (!t->flows)
 		return -ENOMEM;
 	t->nr_sets = sets;
-	t->idle_ms = idle_ms;
 	return 0;
 }
 
@@ -190,9 +212,40 @@ static bool flow_closed(const struct net_tcp_flow *f)
 }
 
 /*
+ * Whether slirp surely has no connection on the flow's pair that could
+ * still take data: then the flow may be forgotten, and a new connection
+ * may start on its pair.  Closed both ways, slirp takes no more data (it
+ * may linger in TIME_WAIT); a SYN never answered is dropped by slirp
+ * after 75 s; a connection slirp closed its side of and the guest left
+ * silent for 600 s is closed too.  A connection in use is never
+ * forgotten, however quiet: slirp keeps it (no keepalive), and a new one
+ * on its pair (a forward's client reusing the port) would be a second
+ * connection under one address pair, which slirp mixes up.
+ */
+static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
+{
+	if (f->state == FLOW_FREE || flow_closed(f))
+		return true;
+	if (f->state == FLOW_SYN_SENT)
+		return now - f->made_ms >= SLIRP_SYN_LIFE_MS;
+	return (f->flags & FLOW_SLIRP_FIN) && now - f->used_ms >= SLIRP_FIN_WAIT_MS;
+}
+
+/*
+ * Whether slirp may still have a connection on the pair whose SYN was
+ * held back (it drops it 75 s after its first SYN, and sends the SYN
+ * again until then).  slirp may hand that one the guest's segments and
+ * answer them with an RST, and take the guest's RST there: while it may
+ * live, no RST on the pair says anything of the flow.
+ */
+static bool flow_shadowed(const struct net_tcp_flow *f, int64_t now)
+{
+	return f->held_ms && now - f->held_ms < SLIRP_SYN_LIFE_MS;
+}
+
+/*
  * A place for a new flow: a free one, else the longest unused of those
- * closed both ways or idle for idle_ms, else none.  Forgetting a flow is
- * safe (its data waits for slirp's next ACK), so it may be one in use.
+ * gone (above), else none.
  */
 static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 				      const struct net_tcp_key *k, int64_t now)
@@ -205,13 +258,13 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 			f = &set[i];
 			break;
 		}
-		if (!flow_closed(&set[i]) && now - set[i].used_ms < t->idle_ms)
+		if (!flow_gone(&set[i], now))
 			continue;
 		if (!f || set[i].used_ms < f->used_ms)
 			f = &set[i];
 	}
 	if (f)
-		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+		*f = (struct net_tcp_flow){ .key = *k, .made_ms = now, .used_ms = now };
 	return f;
 }
 
@@ -246,6 +299,24 @@ static bool ack_taken(const struct net_tcp_flow *f, uint8_t flags, uint32_t ack)
 	return (f->flags & FLOW_EST) || !seq_gt(f->iss, ack);
 }
 
+/*
+ * Whether slirp surely takes a reset with sequence number seq and drops
+ * the connection (tcp_input(): in a synchronized state any RST whose seq
+ * is not after the window's right edge, half the sequence space back; in
+ * SYN_SENT only with the ACK of its SYN).
+ */
+static bool reset_taken(const struct net_tcp_flow *f, uint8_t flags,
+			uint32_t seq, uint32_t ack)
+{
+	if (f->state == FLOW_SYN_SENT)
+		return (flags & TH_ACK) && ack == f->iss + 1;
+	/* From a quarter of the space behind next (slirp's rcv_nxt is not
+	 * that far ahead of it) up to the edge slirp advertised. */
+	if (seq_gt(seq, f->edge))
+		return false;
+	return seq_gt(seq, f->next) || f->next - seq <= 1u << 30;
+}
+
 enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 					const uint8_t *ip, unsigned int hl,
 					unsigned int tot, bool frag, int64_t now)
@@ -269,15 +340,33 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	memcpy(&k.gport, tcp, 2);
 	memcpy(&k.rport, tcp + 2, 2);
 	f = flow_find(t, &k);
+	if (f && flow_gone(f, now))
+		f = NULL;
 
+	/*
+	 * A reset ends the flow only where slirp surely takes it; else slirp
+	 * may keep the connection, and the flow stays to say so.
+	 */
 	if (flags & TH_RST) {
-		if (f)
+		if (f && !flow_shadowed(f, now) && reset_taken(f, flags, seq, ack))
 			f->state = FLOW_FREE;
 		return NET_TCP_PASS;
 	}
-	/* Data on a SYN would wait in the queue for the handshake. */
-	if (flags & TH_SYN)
-		return len || (flags & TH_FIN) ? NET_TCP_BAD : NET_TCP_PASS;
+	if (flags & TH_SYN) {
+		/* Data on a SYN would wait in the queue for the handshake. */
+		if (len || (flags & TH_FIN))
+			return NET_TCP_BAD;
+		/*
+		 * A SYN-ACK answers the SYN of slirp's the guest was shown;
+		 * a SYN opens a pair no live connection holds.  Anything else
+		 * would start a second connection under one pair in slirp
+		 * (simultaneous open, or the SYN of one held back).
+		 */
+		if (flags & TH_ACK)
+			return f && f->state == FLOW_SYN_SENT && ack == f->iss + 1 ?
+			       NET_TCP_PASS : NET_TCP_BAD;
+		return f ? NET_TCP_BAD : NET_TCP_PASS;
+	}
 	if (f)
 		f->used_ms = now;
 	/* Nothing else can be queued: slirp queues only data and FINs. */
@@ -292,19 +381,20 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	/* Old data, keepalives and window probes pass too; new data moves next. */
 	if (!(f->flags & FLOW_GUEST_FIN) && ack_taken(f, flags, ack)) {
 		end = seq + len;
+		/* slirp trims what is past its window, and a FIN with it. */
 		if (seq_gt(end, f->edge))
 			end = f->edge;
+		else if (flags & TH_FIN)
+			f->flags |= FLOW_GUEST_FIN;
 		if (seq_gt(end, f->next))
 			f->next = end;
 		f->flags |= FLOW_EST;
-		if (flags & TH_FIN)
-			f->flags |= FLOW_GUEST_FIN;
 	}
 	return NET_TCP_PASS;
 }
 
-bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
-			size_t len, int64_t now)
+enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
+				     const uint8_t *ip, size_t len, int64_t now)
 {
 	const uint8_t *tcp;
 	struct net_tcp_key k;
@@ -315,15 +405,15 @@ bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
 
 	if (len < 20 || ip[0] >> 4 != 4 || ip[9] != 6 /* TCP */ ||
 	    get16(ip + 6) & 0x3fff /* MF, offset: no whole header */)
-		return true;
+		return NET_TCP_SHOW;
 	hl = (ip[0] & 15) * 4u;
 	tot = get16(ip + 2);
 	if (hl < 20 || tot > len || tot < hl + 20)
-		return true;
+		return NET_TCP_SHOW;
 	tcp = ip + hl;
 	off = (tcp[12] >> 4) * 4u;
 	if (off < 20 || off > tot - hl)
-		return true;
+		return NET_TCP_SHOW;
 	flags = tcp[13];
 	seq = get32(tcp + 4);
 	ack = get32(tcp + 8);
@@ -335,20 +425,33 @@ bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
 	memcpy(&k.rport, tcp, 2);
 	f = flow_find(t, &k);
 
-	/* An RST's ack may be the guest's own sequence number: no evidence. */
+	/*
+	 * slirp's RST: the connection was dropped, or it refused a segment
+	 * in SYN_SENT or SYN_RECEIVED, where it stays but takes data only
+	 * once the guest completes the handshake, which starts following it
+	 * again (slirp's ACK to the segment that did, or to a probe).
+	 */
 	if (flags & TH_RST) {
-		if (f)
+		if (f && !flow_shadowed(f, now))
 			f->state = FLOW_FREE;
-		return true;
+		return NET_TCP_SHOW;
 	}
-	/* A new connection (or its SYN again): everything starts over. */
 	if (flags & TH_SYN) {
+		/* The same SYN again, or a new connection on a pair in use. */
+		if (f && !flow_gone(f, now)) {
+			if (seq != f->iss) {
+				f->held_ms = now;
+				return NET_TCP_HOLD_BUSY;
+			}
+			f->used_ms = now;
+			return NET_TCP_SHOW;
+		}
 		if (!f)
 			f = flow_make(t, &k, now);
 		if (!f)
-			return false;
-		*f = (struct net_tcp_flow){ .key = k, .iss = seq,
-					    .snd_max = end, .used_ms = now };
+			return NET_TCP_HOLD_FULL;
+		*f = (struct net_tcp_flow){ .key = k, .iss = seq, .snd_max = end,
+					    .made_ms = now, .used_ms = now };
 		if (flags & TH_ACK) {
 			f->state = FLOW_OPEN;
 			f->next = ack;
@@ -356,15 +459,15 @@ bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
 		} else {
 			f->state = FLOW_SYN_SENT;
 		}
-		return true;
+		return NET_TCP_SHOW;
 	}
 	if (!(flags & TH_ACK))
-		return true;
+		return NET_TCP_SHOW;
 	/* A plain ACK: slirp is ESTABLISHED or later (tcp_outflags). */
 	if (!f) {
 		f = flow_make(t, &k, now);
 		if (!f)
-			return true;
+			return NET_TCP_SHOW;
 		f->snd_max = end;
 	}
 	if (f->state != FLOW_OPEN) {
@@ -382,7 +485,7 @@ bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
 	if (flags & TH_FIN)
 		f->flags |= FLOW_SLIRP_FIN;
 	f->used_ms = now;
-	return true;
+	return NET_TCP_SHOW;
 }
 
 size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,

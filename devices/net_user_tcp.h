@@ -17,7 +17,6 @@ struct net_tcp_flow;
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
-	int64_t idle_ms;		/* a flow this quiet may give up its place */
 };
 
 enum net_tcp_verdict {
@@ -28,8 +27,7 @@ enum net_tcp_verdict {
 };
 
 /* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
-int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows,
-		 int64_t idle_ms);
+int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows);
 void net_tcp_free(struct net_tcp_table *t);
 
 /*
@@ -42,13 +40,20 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 					const uint8_t *ip, unsigned int hl,
 					unsigned int tot, bool frag, int64_t now);
 
+enum net_tcp_show {
+	NET_TCP_SHOW,		/* the guest may see it */
+	NET_TCP_HOLD_FULL,	/* a new connection, no place in the table */
+	NET_TCP_HOLD_BUSY,	/* a new connection on a pair a live one holds */
+};
+
 /*
  * A frame slirp sends the guest (any kind; len from the IP header on):
- * learns from its TCP segments.  false: keep it from the guest, a new
- * connection has no place in the table (slirp sends its SYN again).
+ * learns from its TCP segments, and says whether the guest may see it.
+ * A SYN or SYN-ACK held back is sent again by slirp, until its
+ * connection gets a place or slirp gives up on it.
  */
-bool net_tcp_from_slirp(struct net_tcp_table *t, const uint8_t *ip,
-			size_t len, int64_t now);
+enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
+				     const uint8_t *ip, size_t len, int64_t now);
 
 /*
  * For a NET_TCP_UNKNOWN segment (ip, hl, tot as above; eth the 14 bytes
