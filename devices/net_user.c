@@ -565,6 +565,12 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 		nu->stats.to_guest_full++;	/* cannot be: slirp's MTU is ours */
 		return (ssize_t)len;
 	}
+	/*
+	 * Nor this: slirp makes whole Ethernet frames.  But an empty datagram
+	 * would read as the end of the link on the card's side.
+	 */
+	if (len < ETH_HLEN)
+		return (ssize_t)len;
 	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_ARP)
 		arp_note(nu, buf, len);
 	/* Seen before the DNS rewrite: slirp's own addresses. */
