@@ -1376,6 +1376,232 @@ static void test_tcp_forward_one_source_port(void **state)
 	close(b);
 }
 
+/*
+ * REPRODUCER (review of bdda217): a flow closed both ways is "gone" at
+ * once, but slirp's connection may linger in CLOSING or LAST_ACK for
+ * ~10 minutes, retransmitting its FIN|ACK (ack = its rcv_nxt).  A second
+ * forward client from the same source port (127.0.0.2) then gets its SYN
+ * shown, the guest completes it, and the old connection's retransmitted
+ * FIN|ACK raises the new flow's `next` to the old rcv_nxt: 1-byte
+ * segments after the new connection's rcv_nxt pass and wait in its
+ * reassembly queue (~1.6 KiB each, ~100 MiB a connection).
+ */
+static void test_tcp_closed_pair_reused(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_o, iss_n, g_o = 1000000, g_n = 1000000 - 60000;
+	long long before, grown;
+	uint16_t sport;
+	ssize_t n;
+	int a, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44000);	/* any other connection, to move slirp's cache */
+
+	/* O: client A from 127.0.0.1:P, handshake completed by the guest. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	/* A closes: slirp's FIN.  The guest's FIN, not acking slirp's: CLOSING. */
+	close(a);
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 1, iss_o + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	/* N: client B from 127.0.0.2:P.  Its SYN is shown (O still lives). */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get16(f + 34), sport);
+	iss_n = get32(f + 34 + 4);
+	assert_true(iss_n != iss_o);
+	/* Move slirp's tcp_last_so off O, then answer N's SYN. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_n, iss_n + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_n + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	/* O retransmits its FIN|ACK (ack g_o + 2) on the same pair. */
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	aw = (struct ack_want){ sport, 7000, g_o + 2 };
+	for (i = 0; i < 30; i++) {
+		n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+		if (n > 0 && get32(f + 34 + 8) == g_o + 2)
+			break;
+	}
+	assert_true(i < 30);
+
+	/* 1-byte segments after N's rcv_nxt (g_n + 1), before O's. */
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_n + 1 + 2 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	print_message("segments passed: %llu of %d (gaps counted %llu); heap grew %lld KiB\n",
+		      (unsigned long long)(SEGS - (st.tcp_gaps - was.tcp_gaps)), SEGS,
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), grown >> 10);
+	if (grown > bound)
+		fail_msg("%d segments after a gap on a reused pair: the heap grew by %lld KiB (bound %lld KiB)",
+			 SEGS, grown >> 10, bound >> 10);
+	close(b);
+	conn_close(&other);
+}
+
+/*
+ * REPRODUCER: slirp takes a reset up to rcv_nxt + rcv_wnd, and rcv_wnd is
+ * its free buffer (~128 KiB), not the <= 65535 it advertises: a reset
+ * between the two closes slirp's connection, while the flow stays for ever
+ * (open, no FIN): its place and its pair are never given back.
+ */
+static void test_tcp_reset_past_edge_leaks(void **state)
+{
+	struct net_user_stats st, was;
+	struct conn k;
+	char c;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 43100);
+	conn_send(&k, k.seq + 100000, TCP_RST, NULL, 0);
+	for (i = 0; i < 100 && recv(k.c, &c, 1, MSG_DONTWAIT) != 0; i++)
+		fake_loop_poll(10);
+	print_message("host end closed: %s\n", i < 100 ? "yes" : "no");
+	assert_true(i < 100);		/* slirp took the reset */
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);	/* the pair is free in slirp */
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	print_message("guest SYN on the freed pair filtered: %llu\n",
+		      (unsigned long long)(st.filtered - was.filtered));
+	assert_int_equal(st.filtered, was.filtered);
+	conn_close(&k);
+}
+
+/*
+ * REPRODUCER: slirp's RST to a bad ACK in SYN_RECEIVED ends the flow, but
+ * slirp keeps the connection (dropwithreset).  A forward client from the
+ * same pair (127.0.0.2:P, P the port the guest connected to on 10.0.2.2)
+ * is then shown; both connections get established; the old one's data
+ * (ack = its rcv_nxt) raises the new flow's next.
+ */
+static void test_tcp_synrcvd_rst_pair_reused(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_x, iss_n, g_x = 2000000, g_n = 2000000 - 60000;
+	long long before, grown;
+	uint16_t p;
+	ssize_t n;
+	int l, hx, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44100);
+	l = tcp_listener();
+	p = bound_port(l);
+
+	/* X: the guest, from its port 7000, to 10.0.2.2:P. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	iss_x = get32(f + 34 + 4);
+	hx = accept(l, NULL, NULL);
+	assert_true(hx >= 0);
+	/* A bad ack: slirp answers RST, stays in SYN_RECEIVED. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1, iss_x - 5,
+				TCP_ACK, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* N: a client from 127.0.0.2:P, shown. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get16(f + 34), p);
+	iss_n = get32(f + 34 + 4);
+	/* Complete X (slirp's cache is X), move the cache, complete N. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1, iss_x + 1,
+				TCP_ACK, NULL, 0));
+	fake_loop_run();
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n, iss_n + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_n + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* X's peer speaks: slirp sends it with ack g_x + 1. */
+	assert_int_equal(write(hx, "hi", 2), 2);
+	aw = (struct ack_want){ p, 7000, g_x + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, p,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS, grown >> 10);
+	if (grown > bound)
+		fail_msg("heap grew by %lld KiB", grown >> 10);
+	close(b);
+	close(hx);
+	close(l);
+	conn_close(&other);
+}
+
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
 {
 	const uint32_t *addr = arg;
@@ -1793,6 +2019,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_flow_table_full,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_closed_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_past_edge_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_rst_pair_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
