@@ -34,8 +34,9 @@
  *    both).  So slirp holds a connection's data only in order, within its
  *    window.  A new connection that finds the table full waits for a
  *    place (its SYN or SYN-ACK is held back; slirp sends it again); a
- *    connection gives its place only once slirp surely has no use for it
- *    (reset, closed both ways, never answered; never for being quiet).
+ *    connection gives its place only on proof that slirp has no use for
+ *    it (a reset slirp took or sent; closed both ways, or never
+ *    established, and silent for 30 s; never for being quiet).
  *    A forward's client that comes from the source port of a connection
  *    still open on the same pair waits the same way: slirp would keep two
  *    connections under one address pair, which it mixes up.
@@ -97,8 +98,12 @@
 #define NET_USER_DNS_FRAGS	8
 /* poll()/slirp rounds per wakeup while sockets keep turning ready. */
 #define NET_USER_ROUNDS		4
-/* TCP flows followed: four times what slirp may hold (one socket each). */
-#define NET_USER_TCP_FLOWS	(4 * NET_USER_MAX_SOCKETS)
+/*
+ * TCP flows followed: sixteen times the connections slirp may hold (one
+ * socket each), since a closed one keeps its place for SLIRP_QUIET_MS:
+ * ~130 new connections a second go on without waiting.
+ */
+#define NET_USER_TCP_FLOWS	(16 * NET_USER_MAX_SOCKETS)
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */
 #define NET_USER_ARP_ROUNDS	4096
 
@@ -445,6 +450,7 @@ static bool frag_admit(struct net_user *nu)
 
 enum input_verdict {
 	INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER, INPUT_TCP_GAP, INPUT_TCP_PROBE,
+	INPUT_PASS_PROBE,
 };
 
 /* An IPv4 frame from the guest: whether slirp may have it. */
@@ -489,6 +495,8 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 			return INPUT_TCP_GAP;
 		case NET_TCP_UNKNOWN:
 			return INPUT_TCP_PROBE;
+		case NET_TCP_PASS_PROBE:
+			return INPUT_PASS_PROBE;
 		default:
 			return INPUT_FILTERED;
 		}
@@ -512,6 +520,7 @@ static void input_frame(struct net_user *nu, size_t len)
 		nu->stats.filtered++;
 		return;
 	}
+	n = 0;
 	switch (get16(f + 12)) {
 	case ETH_P_ARP:
 		if (len >= ETH_HLEN + 28) {
@@ -522,6 +531,12 @@ static void input_frame(struct net_user *nu, size_t len)
 	case ETH_P_IP:
 		switch (input_ipv4(nu, f, len)) {
 		case INPUT_PASS:
+			break;
+		case INPUT_PASS_PROBE:
+			/* A reset slirp may or may not take: then ask it. */
+			n = net_tcp_probe_at(probe, f, f + ETH_HLEN,
+					     (f[ETH_HLEN] & 15) * 4u,
+					     nu->tcp.probe_seq, nu->tcp.probe_ack);
 			break;
 		case INPUT_FRAG_OVER:
 			nu->stats.fragments++;
@@ -549,6 +564,8 @@ static void input_frame(struct net_user *nu, size_t len)
 		return;
 	}
 	slirp_input(nu->slirp, f, (int)len);
+	if (n)
+		slirp_input(nu->slirp, probe, (int)n);
 	arp_answer(nu);
 }
 

@@ -26,30 +26,33 @@
  *  - What slirp sends is seen when it makes it (net_user.c answers slirp's
  *    ARP at once, so nothing waits in its queue), and every new slirp
  *    connection starts with a SYN or SYN-ACK on the wire, which starts the
- *    flow over: nothing stale, nothing of another connection.
- *  - slirp keeps one connection per address pair that can take data:
- *    net_user.c refuses two forwards to one guest port and the guest's
- *    loopback destinations; here, a new connection's SYN (or SYN-ACK) on
- *    a pair whose flow is still live is held back (two forward clients
- *    from one source port on two loopback addresses, or one reusing the
- *    port of a connection the guest keeps open), and the guest may answer
- *    only the SYN it was shown and open only pairs no live flow holds.
- *    A held-back connection waits in SYN_SENT, where slirp drops
- *    anything but a SYN; slirp may hand it the guest's segments (it finds
- *    the newest connection of a pair first), which only stalls the live
- *    one: the guest hurts its own connection.
+ *    flow over; a flow starts over only where no other connection slirp
+ *    keeps on its pair can take data (below), so nothing of another one
+ *    moves it.
+ *  - slirp keeps at most one connection per address pair that can take
+ *    data: net_user.c refuses two forwards to one guest port and the
+ *    guest's loopback destinations; here, a new connection's SYN (or
+ *    SYN-ACK) on a pair whose flow is not surely gone (flow_gone()) is
+ *    held back (two forward clients from one source port on two loopback
+ *    addresses, or one reusing the port of a connection slirp still
+ *    keeps), and the guest may answer only the SYN it was shown and open
+ *    only pairs no flow holds.  A held-back connection waits in SYN_SENT,
+ *    where slirp drops anything but a SYN; slirp may hand it the guest's
+ *    segments (it finds its cached, then its newest connection of a pair
+ *    first), which only stalls the other one: the guest hurts its own
+ *    connection.
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
  * is fixed at start; flows come only from what slirp sends (a guest cannot
  * make one without a slirp connection, a host socket); a full set delays
  * a new connection (its SYN is not shown the guest; slirp sends it again).
- * A flow gives its place only once slirp surely has no connection on its
- * pair that takes data (flow_gone(): reset as slirp takes resets, closed
- * both ways, a SYN never answered, or a connection slirp closed silently
- * by its own timers), never for being quiet: slirp keeps a quiet
- * connection for ever, and each holds a host socket, so the connections
- * the guest keeps are bounded by its socket budget (a quarter of the
+ * A flow gives its place only on proof that slirp has no connection on its
+ * pair: a reset slirp surely took or sent, or a closed or unestablished
+ * connection silent for longer than slirp waits between its resends
+ * (flow_gone()); never for being quiet: slirp keeps a quiet established
+ * connection for ever.  Each connection slirp keeps holds a host socket,
+ * so the guest's are bounded by its socket budget (a sixteenth of the
  * table); churn cannot push out a flow in use.
  */
 #include <errno.h>
@@ -70,12 +73,16 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 #define FLOW_SLIRP_FIN	0x04
 
 /*
- * libslirp 4.7's timers (tcp_timer.h): a connection not established
- * within TCPTV_KEEP_INIT (75 s) is dropped, and one in FIN_WAIT_2 whose
- * host side is gone is closed after TCP_MAXIDLE (600 s, checked every
- * 75 s) without a segment from the guest.  Both silently; with margins.
+ * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
+ * has something unanswered (its SYN, SYN-ACK or FIN) slirp sends it again
+ * at most TCPTV_REXMTMAX (12 s) apart, until it gives up; TIME_WAIT lasts
+ * 2 * TCPTV_MSL (10 s) and takes no data.  So a flow in any of those
+ * states that saw no segment either way for SLIRP_QUIET_MS has no
+ * connection behind it.  One in FIN_WAIT_2 whose host side is gone is
+ * closed after TCP_MAXIDLE (600 s, checked every 75 s) without a segment
+ * from the guest, silently.
  */
-#define SLIRP_SYN_LIFE_MS	(90 * 1000)
+#define SLIRP_QUIET_MS		(30 * 1000)
 #define SLIRP_FIN_WAIT_MS	(700 * 1000)
 
 struct net_tcp_key {
@@ -91,7 +98,6 @@ struct net_tcp_flow {
 	uint32_t iss;			/* slirp's initial sequence number */
 	uint32_t snd_max;		/* at or before slirp's snd_max */
 	uint32_t edge;			/* at or before slirp's window's right edge */
-	int64_t made_ms;		/* slirp's SYN or SYN-ACK that started it */
 	int64_t used_ms;		/* a segment either way */
 	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
 };
@@ -212,35 +218,38 @@ static bool flow_closed(const struct net_tcp_flow *f)
 }
 
 /*
- * Whether slirp surely has no connection on the flow's pair that could
- * still take data: then the flow may be forgotten, and a new connection
- * may start on its pair.  Closed both ways, slirp takes no more data (it
- * may linger in TIME_WAIT); a SYN never answered is dropped by slirp
- * after 75 s; a connection slirp closed its side of and the guest left
- * silent for 600 s is closed too.  A connection in use is never
- * forgotten, however quiet: slirp keeps it (no keepalive), and a new one
- * on its pair (a forward's client reusing the port) would be a second
- * connection under one address pair, which slirp mixes up.
+ * Whether slirp surely has no connection on the flow's pair: then the
+ * flow may be forgotten, and a new connection may start on its pair.
+ * Only on proof: a connection that is closed both ways, or not yet
+ * established, and sent nothing for SLIRP_QUIET_MS (it would have sent
+ * its FIN, SYN or SYN-ACK again); one slirp closed its side of that the
+ * guest left silent for 700 s (FIN_WAIT_2's timer).  An established
+ * connection is never forgotten for being quiet: slirp keeps it for ever
+ * (no keepalive), and a new one on its pair (a forward's client reusing
+ * the port) would be a second connection under one address pair, which
+ * slirp mixes up.  It ends on a reset (flow_reset()).
  */
 static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
-	if (f->state == FLOW_FREE || flow_closed(f))
+	int64_t quiet = now - f->used_ms;
+
+	if (f->state == FLOW_FREE)
 		return true;
-	if (f->state == FLOW_SYN_SENT)
-		return now - f->made_ms >= SLIRP_SYN_LIFE_MS;
-	return (f->flags & FLOW_SLIRP_FIN) && now - f->used_ms >= SLIRP_FIN_WAIT_MS;
+	if (flow_closed(f) || f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
+		return quiet >= SLIRP_QUIET_MS;
+	return (f->flags & FLOW_SLIRP_FIN) && quiet >= SLIRP_FIN_WAIT_MS;
 }
 
 /*
  * Whether slirp may still have a connection on the pair whose SYN was
- * held back (it drops it 75 s after its first SYN, and sends the SYN
- * again until then).  slirp may hand that one the guest's segments and
- * answer them with an RST, and take the guest's RST there: while it may
- * live, no RST on the pair says anything of the flow.
+ * held back: it sends that SYN again at most 12 s apart while it lives.
+ * slirp may hand that one the guest's segments and answer them with an
+ * RST, and take the guest's RST there: while it may live, no RST on the
+ * pair says anything of the flow.
  */
 static bool flow_shadowed(const struct net_tcp_flow *f, int64_t now)
 {
-	return f->held_ms && now - f->held_ms < SLIRP_SYN_LIFE_MS;
+	return f->held_ms && now - f->held_ms < SLIRP_QUIET_MS;
 }
 
 /*
@@ -264,7 +273,7 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 			f = &set[i];
 	}
 	if (f)
-		*f = (struct net_tcp_flow){ .key = *k, .made_ms = now, .used_ms = now };
+		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
 	return f;
 }
 
@@ -300,21 +309,25 @@ static bool ack_taken(const struct net_tcp_flow *f, uint8_t flags, uint32_t ack)
 }
 
 /*
- * Whether slirp surely takes a reset with sequence number seq and drops
- * the connection (tcp_input(): in a synchronized state any RST whose seq
- * is not after the window's right edge, half the sequence space back; in
- * SYN_SENT only with the ACK of its SYN).
+ * What slirp does with a reset from the guest (tcp_input()): in SYN_SENT
+ * it takes one with the ACK of its SYN; later, any whose seq is not after
+ * rcv_nxt + rcv_wnd, up to half the sequence space back.  rcv_wnd may be
+ * its whole buffer (128 KiB), more than it advertised (edge): a reset
+ * between the two may or may not be taken, and a probe then asks.
  */
-static bool reset_taken(const struct net_tcp_flow *f, uint8_t flags,
-			uint32_t seq, uint32_t ack)
+enum reset { RESET_TAKEN, RESET_MAYBE, RESET_NOT };
+
+static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
+			      uint32_t seq, uint32_t ack)
 {
 	if (f->state == FLOW_SYN_SENT)
-		return (flags & TH_ACK) && ack == f->iss + 1;
-	/* From a quarter of the space behind next (slirp's rcv_nxt is not
-	 * that far ahead of it) up to the edge slirp advertised. */
-	if (seq_gt(seq, f->edge))
-		return false;
-	return seq_gt(seq, f->next) || f->next - seq <= 1u << 30;
+		return (flags & TH_ACK) && ack == f->iss + 1 ? RESET_TAKEN : RESET_NOT;
+	/* Not after the edge, and less than a quarter of the space behind
+	 * next (slirp's rcv_nxt is not that far ahead of it). */
+	if (!seq_gt(seq, f->edge))
+		return seq_gt(seq, f->next) || f->next - seq <= 1u << 30 ?
+		       RESET_TAKEN : RESET_NOT;
+	return seq - f->next <= NET_TCP_SLIRP_BUF ? RESET_MAYBE : RESET_NOT;
 }
 
 enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
@@ -348,9 +361,24 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	 * may keep the connection, and the flow stays to say so.
 	 */
 	if (flags & TH_RST) {
-		if (f && !flow_shadowed(f, now) && reset_taken(f, flags, seq, ack))
+		if (!f)
+			return NET_TCP_PASS;
+		/* slirp counts an RST it ignores as a segment (t_idle). */
+		f->used_ms = now;
+		if (flow_shadowed(f, now))
+			return NET_TCP_PASS;
+		switch (reset_taken(f, flags, seq, ack)) {
+		case RESET_TAKEN:
 			f->state = FLOW_FREE;
-		return NET_TCP_PASS;
+			return NET_TCP_PASS;
+		case RESET_MAYBE:
+			/* Before rcv_nxt, with an ack slirp takes: it acks it. */
+			t->probe_seq = f->next - 1;
+			t->probe_ack = f->snd_max;
+			return NET_TCP_PASS_PROBE;
+		default:
+			return NET_TCP_PASS;
+		}
 	}
 	if (flags & TH_SYN) {
 		/* Data on a SYN would wait in the queue for the handshake. */
@@ -367,8 +395,12 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			       NET_TCP_PASS : NET_TCP_BAD;
 		return f ? NET_TCP_BAD : NET_TCP_PASS;
 	}
-	if (f)
+	if (f) {
 		f->used_ms = now;
+		/* An ack slirp takes ends SYN_RECEIVED (or was after it). */
+		if (f->state == FLOW_OPEN && ack_taken(f, flags, ack))
+			f->flags |= FLOW_EST;
+	}
 	/* Nothing else can be queued: slirp queues only data and FINs. */
 	if (!len && !(flags & TH_FIN))
 		return NET_TCP_PASS;
@@ -426,13 +458,16 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	f = flow_find(t, &k);
 
 	/*
-	 * slirp's RST: the connection was dropped, or it refused a segment
-	 * in SYN_SENT or SYN_RECEIVED, where it stays but takes data only
-	 * once the guest completes the handshake, which starts following it
-	 * again (slirp's ACK to the segment that did, or to a probe).
+	 * slirp's RST with ACK comes from tcp_drop() or answers a segment
+	 * without ACK that found no connection (or an in-window SYN, which
+	 * drops it): the connection is gone.  One without ACK answers a
+	 * segment with ACK that found no connection, or one that
+	 * SYN_SENT or SYN_RECEIVED refused, where the connection stays: it
+	 * says the connection is gone only where it was established.
 	 */
 	if (flags & TH_RST) {
-		if (f && !flow_shadowed(f, now))
+		if (f && !flow_shadowed(f, now) &&
+		    ((flags & TH_ACK) || (f->state == FLOW_OPEN && (f->flags & FLOW_EST))))
 			f->state = FLOW_FREE;
 		return NET_TCP_SHOW;
 	}
@@ -451,7 +486,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		if (!f)
 			return NET_TCP_HOLD_FULL;
 		*f = (struct net_tcp_flow){ .key = k, .iss = seq, .snd_max = end,
-					    .made_ms = now, .used_ms = now };
+					    .used_ms = now };
 		if (flags & TH_ACK) {
 			f->state = FLOW_OPEN;
 			f->next = ack;
@@ -492,11 +527,21 @@ size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 		     unsigned int hl)
 {
 	const uint8_t *tcp = ip + hl;
-	uint8_t *oip = out + 14, *ot = oip + 20;
 
 	/* tcp_input() drops a segment without ACK before it would answer. */
 	if (!(tcp[13] & TH_ACK))
 		return 0;
+	/* Before rcv_nxt when the segment was not after it: slirp acks it. */
+	return net_tcp_probe_at(out, eth, ip, hl, get32(tcp + 4) - 1,
+				get32(tcp + 8));
+}
+
+size_t net_tcp_probe_at(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
+			unsigned int hl, uint32_t seq, uint32_t ack)
+{
+	const uint8_t *tcp = ip + hl;
+	uint8_t *oip = out + 14, *ot = oip + 20;
+
 	memcpy(out, eth, 14);
 	memset(oip, 0, 40);
 	oip[0] = 0x45;
@@ -508,9 +553,8 @@ size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 	memcpy(oip + 12, ip + 12, 8);		/* addresses */
 	put16(oip + 10, (uint16_t)~fold(sum16(oip, 20, 0)));
 	memcpy(ot, tcp, 4);			/* ports */
-	/* Before rcv_nxt when the segment was not after it: slirp acks it. */
-	put32(ot + 4, get32(tcp + 4) - 1);
-	memcpy(ot + 8, tcp + 8, 4);		/* ack */
+	put32(ot + 4, seq);
+	put32(ot + 8, ack);
 	ot[12] = 5 << 4;
 	ot[13] = TH_ACK;
 	memcpy(ot + 14, tcp + 14, 2);		/* window */

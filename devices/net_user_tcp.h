@@ -14,9 +14,13 @@
 
 struct net_tcp_flow;
 
+/* slirp's socket buffer for what the guest sends (libslirp 4.7). */
+#define NET_TCP_SLIRP_BUF	0x20000u
+
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
+	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
 };
 
 enum net_tcp_verdict {
@@ -24,6 +28,9 @@ enum net_tcp_verdict {
 	NET_TCP_BAD,		/* malformed or never sent by a sane stack */
 	NET_TCP_GAP,		/* data or FIN after what slirp has in order */
 	NET_TCP_UNKNOWN,	/* data or FIN on a flow not followed (now) */
+	NET_TCP_PASS_PROBE,	/* pass it, then a probe (net_tcp_probe_at()
+				   with probe_seq, probe_ack): slirp may or may
+				   not take this reset, its answer says */
 };
 
 /* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
@@ -63,5 +70,9 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
  */
 size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 		     unsigned int hl);
+
+/* The same with the given seq and ack (segment ip's addresses and ports). */
+size_t net_tcp_probe_at(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
+			unsigned int hl, uint32_t seq, uint32_t ack);
 
 #endif /* DEVICES_NET_USER_TCP_H */
