@@ -1592,6 +1592,291 @@ static void test_tcp_synrcvd_rst_pair_reused(void **state)
 	conn_close(&other);
 }
 
+/* ---- REPRODUCERS of the third review (fail on purpose) ---------------------- */
+
+/*
+ * A monotonic clock the tests may move forward (warp_ms): slirp's TCP
+ * timers and net_user_tcp.c's quiet times follow it, so minutes of
+ * slirp's life pass in milliseconds.  Every caller in this binary
+ * (net_user.c's now_ms() and clock_get_ns callback, ms_now()) comes here.
+ */
+static int64_t warp_ms;
+
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	long r = syscall(SYS_clock_gettime, clk, ts);
+
+	if (r)
+		return -1;
+	if (clk == CLOCK_MONOTONIC && warp_ms) {
+		ts->tv_sec += warp_ms / 1000;
+		ts->tv_nsec += (warp_ms % 1000) * 1000000;
+		if (ts->tv_nsec >= 1000000000) {
+			ts->tv_sec++;
+			ts->tv_nsec -= 1000000000;
+		}
+	}
+	return 0;
+}
+
+/* Half a second on, then one step of the backend (a frame it ignores). */
+static void warp_tick(void)
+{
+	uint8_t f[64], *a = f + 14;
+
+	warp_ms += 500;
+	memset(f, 0, sizeof(f));
+	eth(f, gw_mac, ETH_ARP);
+	put16(a, 1);
+	put16(a + 2, ETH_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 2);		/* a reply nobody asked for */
+	memcpy(a + 8, guest_mac, 6);
+	put32(a + 14, GUEST_IP);
+	memcpy(a + 18, gw_mac, 6);
+	put32(a + 24, NET_USER_HOST);
+	guest_send(f, 42);
+	fake_loop_run();
+}
+
+/*
+ * REPRODUCER (fails on purpose): slirp takes a guest reset whose seq is
+ * anywhere up to 2^31 before rcv_nxt (tcp_input's left trim: "keep on
+ * processing for RST"), but reset_taken() calls one more than 2^30 before
+ * `next` RESET_NOT.  slirp drops the connection; the flow stays open with
+ * no FIN, which flow_gone() never ends: its place and its pair are lost
+ * for good.  A guest repeats it 4096 times and no new TCP connection
+ * (its own, or a host client of a forward) ever gets a place.
+ */
+static void test_tcp_reset_far_behind_leaks(void **state)
+{
+	struct net_user_stats st, was;
+	struct conn k;
+	char c;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 43300);
+	conn_send(&k, k.seq - 0x60000000u, TCP_RST, NULL, 0);
+	for (i = 0; i < 100 && recv(k.c, &c, 1, MSG_DONTWAIT) != 0; i++)
+		fake_loop_poll(10);
+	print_message("host end closed (slirp took the reset): %s\n",
+		      i < 100 ? "yes" : "no");
+	assert_true(i < 100);
+	/* An hour on: still held, for ever (open flow, no FIN). */
+	for (i = 0; i < 2 * 60; i++)
+		warp_tick();
+	warp_ms += 3600 * 1000;
+	warp_tick();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);	/* slirp has no connection here */
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("guest SYN on the pair slirp freed, filtered: %llu\n",
+		      (unsigned long long)(st.filtered - was.filtered));
+	assert_int_equal(st.filtered, was.filtered);
+	conn_close(&k);
+}
+
+static bool is_data_to_7000(const uint8_t *f, size_t n, const void *arg)
+{
+	const uint16_t *sport = arg;
+	const uint8_t *t = f + 14 + 20;
+
+	return is_ipv4(f, n, PROTO_TCP) && n > 14 + 20 + 20 &&
+	       get16(t) == *sport && get16(t + 2) == 7000 &&
+	       !(t[13] & (TCP_SYN | TCP_RST)) &&
+	       get16(f + 14 + 2) > 40;
+}
+
+/*
+ * REPRODUCER (fails on purpose): "closed both ways and silent for 30 s"
+ * is no proof that slirp's connection is gone.  In LAST_ACK (or CLOSING)
+ * with data the guest has not acked and a zero window, slirp is in
+ * persist: a 1-byte probe (ack = its rcv_nxt) every t * 2^n, clamped to
+ * TCPTV_PERSMIN..TCPTV_PERSMAX (5..60 s), for ever (libslirp's persist
+ * timer never gives up).  Between two probes flow_gone() says gone; a
+ * forward client from the same source port (127.0.0.2) is shown, the
+ * guest completes it, and the old connection's next probe raises the new
+ * flow's `next` to the old rcv_nxt: 1-byte segments after the new
+ * connection's rcv_nxt pass and wait in its reassembly queue.
+ *
+ * Frames: fwd SYN(iss_o) -> guest SYN-ACK(g_o) -> ACK; guest FIN(g_o+1)
+ * -> ACK g_o+2 (CLOSE_WAIT); host writes 100 bytes, closes -> slirp
+ * data+FIN (LAST_ACK); guest ACK(ack iss_o+11, win 0) -> persist; silence
+ * >= 30 s between probes; client 127.0.0.2:P -> SYN(iss_n) shown; guest
+ * SYN-ACK(g_n = g_o+2-60000) -> ACK g_n+1; O's probe (ack g_o+2); 20000
+ * 1-byte segments at g_n+3+2i.
+ */
+static void test_tcp_persist_pair_reused(void **state)
+{
+	enum { SEGS = 20000, MAX_TICKS = 2 * 600 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_o, iss_n = 0, g_o = 3000000, g_n = 3000000 + 2 - 60000;
+	long long before, grown;
+	int64_t last_probe;
+	char data[100];
+	uint16_t sport;
+	ssize_t n;
+	int a, b, i, probes = 0;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44300);
+
+	/* O: client A from 127.0.0.1:P. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* The guest closes first: CLOSE_WAIT. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 1, iss_o + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* A sends 100 bytes and closes: slirp's data and FIN, LAST_ACK. */
+	memset(data, 'o', sizeof(data));
+	assert_int_equal(write(a, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(a);
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	/* 10 bytes acked, window 0: slirp persists with the other 90. */
+	n = (ssize_t)tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 2, iss_o + 11,
+			       TCP_ACK, NULL, 0);
+	put16(f + 34 + 14, 0);
+	tcp_resum(f, (size_t)n);
+	guest_send(f, (size_t)n);
+	fake_loop_run();
+	card_drain();
+
+	/* Silence from the guest; slirp's probes come further and further apart. */
+	last_probe = warp_ms;
+	for (i = 0; i < MAX_TICKS && warp_ms - last_probe < 30500; i++) {
+		warp_tick();
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_data_to_7000(f, (size_t)n, &sport)) {
+				print_message("probe at %lld s (ack %u)\n",
+					      (long long)warp_ms / 1000,
+					      get32(f + 34 + 8) - g_o);
+				last_probe = warp_ms;
+				probes++;
+			}
+	}
+	print_message("%d probes, then %lld s of silence\n", probes,
+		      (long long)(warp_ms - last_probe) / 1000);
+	assert_true(probes > 0);
+	assert_true(warp_ms - last_probe >= 30500);
+
+	/* N: client B from 127.0.0.2:P, while slirp still keeps O. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000);
+	net_user_get_stats(nu, &st);
+	print_message("N's SYN %s (pair busy %llu)\n", n > 0 ? "shown" : "held",
+		      (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
+	if (n > 0) {
+		iss_n = get32(f + 34 + 4);
+		conn_send(&other, other.seq, TCP_ACK, NULL, 0);	/* slirp's cache */
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_n,
+					iss_n + 1, TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ sport, 7000, g_n + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* O's next probe. */
+		for (i = 0; i < 2 * 70; i++) {
+			warp_tick();
+			n = recv(card, f, sizeof(f), MSG_DONTWAIT);
+			while (n > 0 && !is_data_to_7000(f, (size_t)n, &sport))
+				n = recv(card, f, sizeof(f), MSG_DONTWAIT);
+			if (n > 0)
+				break;
+		}
+		print_message("O's probe after N: %s (ack g_o+%u)\n",
+			      n > 0 ? "yes" : "no",
+			      n > 0 ? get32(f + 34 + 8) - g_o : 0);
+		card_drain();
+	}
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
+		      grown >> 10);
+	close(b);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("%d segments on a pair whose LAST_ACK connection persists: the heap grew by %lld KiB (bound %lld KiB)",
+			 SEGS, grown >> 10, bound >> 10);
+}
+
+/*
+ * REPRODUCER (fails on purpose), a legitimate workload: a guest that
+ * rebooted opens a connection from a port it used before the reboot,
+ * whose connection slirp still keeps (idle: no keepalive, kept for ever).
+ * Without the tracker slirp answers the SYN with an ACK (out of window,
+ * dropafterack), the guest answers <SEQ=that ack><RST> (RFC 793 half-open
+ * recovery), slirp drops the old connection and the SYN's resend gets a
+ * SYN-ACK.  The tracker drops the SYN silently (a SYN on a pair whose flow
+ * lives): the guest's connect() times out, and every one from that port
+ * does, for as long as the old connection lives.
+ */
+static void test_tcp_syn_after_guest_reboot(void **state)
+{
+	struct tcp_want any, syn_ack;
+	struct conn k;
+	uint8_t f[1600];
+	ssize_t n;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 43400);
+	/* The rebooted guest: a new SYN, same ports, a new ISN. */
+	conn_send(&k, 777777, TCP_SYN, NULL, 0);
+	any = (struct tcp_want){ k.port, k.gport, TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &any, 1500);
+	print_message("slirp's answer to the SYN: %s\n", n > 0 ? "ACK" : "none");
+	assert_true(n > 0);
+	/* <SEQ=SEG.ACK><CTL=RST>, then the SYN again. */
+	guest_send(f, tcp_frame(f, k.gport, NET_USER_HOST, k.port,
+				get32(f + 34 + 8), 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	conn_send(&k, 777777, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	conn_close(&k);
+}
+
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
 {
 	const uint32_t *addr = arg;
@@ -2012,6 +2297,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_closed_pair_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_past_edge_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_rst_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_far_behind_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_persist_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_syn_after_guest_reboot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
