@@ -36,7 +36,8 @@
  *    place (its SYN or SYN-ACK is held back; slirp sends it again); a
  *    connection gives its place only on proof that slirp has no use for
  *    it (a reset slirp took or sent; closed both ways, or never
- *    established, and silent for 30 s; never for being quiet).
+ *    established, and silent for 30 s, 90 s while slirp may probe a shut
+ *    window; never for being quiet).
  *    A forward's client that comes from the source port of a connection
  *    still open on the same pair waits the same way: slirp would keep two
  *    connections under one address pair, which it mixes up.
@@ -450,7 +451,7 @@ static bool frag_admit(struct net_user *nu)
 
 enum input_verdict {
 	INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER, INPUT_TCP_GAP, INPUT_TCP_PROBE,
-	INPUT_PASS_PROBE,
+	INPUT_PASS_PROBE, INPUT_SYN_REFUSED, INPUT_SYN_PROBE,
 };
 
 /* An IPv4 frame from the guest: whether slirp may have it. */
@@ -497,6 +498,10 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 			return INPUT_TCP_PROBE;
 		case NET_TCP_PASS_PROBE:
 			return INPUT_PASS_PROBE;
+		case NET_TCP_SYN_REFUSED:
+			return INPUT_SYN_REFUSED;
+		case NET_TCP_SYN_PROBE:
+			return INPUT_SYN_PROBE;
 		default:
 			return INPUT_FILTERED;
 		}
@@ -538,6 +543,17 @@ static void input_frame(struct net_user *nu, size_t len)
 					     (f[ETH_HLEN] & 15) * 4u,
 					     nu->tcp.probe_seq, nu->tcp.probe_ack);
 			break;
+		case INPUT_SYN_PROBE:
+			nu->stats.tcp_syn_refused++;
+			n = net_tcp_probe_at(probe, f, f + ETH_HLEN,
+					     (f[ETH_HLEN] & 15) * 4u,
+					     nu->tcp.probe_seq, nu->tcp.probe_ack);
+			slirp_input(nu->slirp, probe, (int)n);
+			arp_answer(nu);
+			return;
+		case INPUT_SYN_REFUSED:
+			nu->stats.tcp_syn_refused++;
+			return;
 		case INPUT_FRAG_OVER:
 			nu->stats.fragments++;
 			return;
@@ -1242,13 +1258,14 @@ static void net_user_destroy(void *opaque)
 	const struct net_user_stats *s = &nu->stats;
 
 	if (s->to_guest_full || s->oversize || s->fragments || s->tcp_gaps ||
-	    s->tcp_no_room || s->tcp_pair_busy)
+	    s->tcp_no_room || s->tcp_pair_busy || s->tcp_syn_refused)
 		fprintf(stderr,
-			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget, %llu TCP segments after a gap; held back %llu SYNs of new connections (flow table full) and %llu (address pair in use)\n",
+			"libvmm: user network: dropped %llu frames the guest did not take in time, %llu over the MTU, %llu IP fragments over the budget, %llu TCP segments after a gap or on a connection not followed, %llu guest SYNs on an address pair in use; held back %llu SYNs (resends counted) of new connections for a full flow table and %llu for an address pair in use\n",
 			(unsigned long long)s->to_guest_full,
 			(unsigned long long)s->oversize,
 			(unsigned long long)s->fragments,
 			(unsigned long long)s->tcp_gaps,
+			(unsigned long long)s->tcp_syn_refused,
 			(unsigned long long)s->tcp_no_room,
 			(unsigned long long)s->tcp_pair_busy);
 	net_user_close(nu);

@@ -40,6 +40,7 @@ struct net_user_stats {
 	uint64_t tcp_gaps;		/* TCP data or FIN after what slirp has in order */
 	uint64_t tcp_no_room;		/* SYNs of new connections held: table full */
 	uint64_t tcp_pair_busy;		/* ... held: a live connection holds the pair */
+	uint64_t tcp_syn_refused;	/* guest SYNs that would make a second one */
 };
 
 /* ---- the backend alone: net_user_create()'s parts, for tests ---------------- */

@@ -71,6 +71,7 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
 #define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN: no data after */
 #define FLOW_SLIRP_FIN	0x04
+#define FLOW_SLIRP_DONE	0x08	/* the guest acked all slirp sent, its FIN too */
 
 /*
  * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
@@ -83,6 +84,12 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
  * from the guest, silently.
  */
 #define SLIRP_QUIET_MS		(30 * 1000)
+/*
+ * With data unacked and the guest's window shut, slirp probes the window
+ * at most TCPTV_PERSMAX (60 s) apart, and never gives up: a connection
+ * closed both ways whose FIN the guest did not ack may be doing that.
+ */
+#define SLIRP_PERSIST_MS	(90 * 1000)
 #define SLIRP_FIN_WAIT_MS	(700 * 1000)
 
 struct net_tcp_key {
@@ -235,7 +242,10 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 
 	if (f->state == FLOW_FREE)
 		return true;
-	if (flow_closed(f) || f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
+	if (flow_closed(f))
+		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_QUIET_MS :
+						       SLIRP_PERSIST_MS);
+	if (f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
 		return quiet >= SLIRP_QUIET_MS;
 	return (f->flags & FLOW_SLIRP_FIN) && quiet >= SLIRP_FIN_WAIT_MS;
 }
@@ -323,11 +333,10 @@ static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
 	if (f->state == FLOW_SYN_SENT)
 		return (flags & TH_ACK) && ack == f->iss + 1 ? RESET_TAKEN : RESET_NOT;
 	/* Not after the edge, and less than a quarter of the space behind
-	 * next (slirp's rcv_nxt is not that far ahead of it). */
-	if (!seq_gt(seq, f->edge))
-		return seq_gt(seq, f->next) || f->next - seq <= 1u << 30 ?
-		       RESET_TAKEN : RESET_NOT;
-	return seq - f->next <= NET_TCP_SLIRP_BUF ? RESET_MAYBE : RESET_NOT;
+	 * next (slirp's rcv_nxt is not that far ahead of it); else ask. */
+	if (!seq_gt(seq, f->edge) && (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
+		return RESET_TAKEN;
+	return RESET_MAYBE;
 }
 
 enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
@@ -392,14 +401,32 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 */
 		if (flags & TH_ACK)
 			return f && f->state == FLOW_SYN_SENT && ack == f->iss + 1 ?
-			       NET_TCP_PASS : NET_TCP_BAD;
-		return f ? NET_TCP_BAD : NET_TCP_PASS;
+			       NET_TCP_PASS : NET_TCP_SYN_REFUSED;
+		if (!f)
+			return NET_TCP_PASS;
+		/*
+		 * A guest that lost its connection (a reboot, say) opens the
+		 * pair again: slirp's ACK to a probe makes it reset the old
+		 * one (RFC 793's half-open recovery, as slirp's own answer to
+		 * the SYN would), and its SYN sent again then goes through.
+		 */
+		if (f->state == FLOW_OPEN && (f->flags & FLOW_EST) &&
+		    !flow_shadowed(f, now)) {
+			t->probe_seq = f->next - 1;
+			t->probe_ack = f->snd_max;
+			return NET_TCP_SYN_PROBE;
+		}
+		return NET_TCP_SYN_REFUSED;
 	}
 	if (f) {
 		f->used_ms = now;
 		/* An ack slirp takes ends SYN_RECEIVED (or was after it). */
-		if (f->state == FLOW_OPEN && ack_taken(f, flags, ack))
+		if (f->state == FLOW_OPEN && ack_taken(f, flags, ack)) {
 			f->flags |= FLOW_EST;
+			/* All slirp sent, its FIN too: nothing left to resend. */
+			if ((f->flags & FLOW_SLIRP_FIN) && ack == f->snd_max)
+				f->flags |= FLOW_SLIRP_DONE;
+		}
 	}
 	/* Nothing else can be queued: slirp queues only data and FINs. */
 	if (!len && !(flags & TH_FIN))

@@ -31,6 +31,9 @@ enum net_tcp_verdict {
 	NET_TCP_PASS_PROBE,	/* pass it, then a probe (net_tcp_probe_at()
 				   with probe_seq, probe_ack): slirp may or may
 				   not take this reset, its answer says */
+	NET_TCP_SYN_REFUSED,	/* a SYN that would make a second connection */
+	NET_TCP_SYN_PROBE,	/* the same on a live pair: not it, but the
+				   probe, to which the guest's stack answers */
 };
 
 /* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
