@@ -1711,7 +1711,7 @@ static bool is_data_to_7000(const uint8_t *f, size_t n, const void *arg)
  * SYN-ACK(g_n = g_o+2-60000) -> ACK g_n+1; O's probe (ack g_o+2); 20000
  * 1-byte segments at g_n+3+2i.
  */
-static void test_tcp_persist_pair_reused(void **state)
+static void persist_pair_reused(bool fake_done)
 {
 	enum { SEGS = 20000, MAX_TICKS = 2 * 600 };
 	const long long bound = 2 << 20;
@@ -1729,13 +1729,12 @@ static void test_tcp_persist_pair_reused(void **state)
 	ssize_t n;
 	int a, b, i, probes = 0;
 
-	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
 		.host_addr = htonl(INADDR_LOOPBACK),
 		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
 	reopen(&cfg);
 	arp_gateway();
-	conn_open(&other, 44300);
+	conn_open(&other, fake_done ? 44310 : 44300);
 
 	/* O: client A from 127.0.0.1:P. */
 	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
@@ -1764,6 +1763,21 @@ static void test_tcp_persist_pair_reused(void **state)
 	put16(f + 34 + 14, 0);
 	tcp_resum(f, (size_t)n);
 	guest_send(f, (size_t)n);
+	if (fake_done) {
+		/*
+		 * An empty ACK of all slirp sent (data and FIN: iss_o + 102),
+		 * its seq far past slirp's window: slirp drops it before it
+		 * looks at the ack (tcp_input: "segment ends after window ...
+		 * dropafterack") and keeps persisting; the tracker took the
+		 * ack as slirp's and set FLOW_SLIRP_DONE (30 s, not 90 s).
+		 */
+		n = (ssize_t)tcp_frame(f, 7000, NET_USER_HOST, sport,
+				       g_o + 2 + 0x40000000u, iss_o + 102,
+				       TCP_ACK, NULL, 0);
+		put16(f + 34 + 14, 0);
+		tcp_resum(f, (size_t)n);
+		guest_send(f, (size_t)n);
+	}
 	fake_loop_run();
 	card_drain();
 
@@ -1840,6 +1854,32 @@ static void test_tcp_persist_pair_reused(void **state)
 			 SEGS, grown >> 10, bound >> 10);
 }
 
+static void test_tcp_persist_pair_reused(void **state)
+{
+	(void)state;
+	persist_pair_reused(false);
+}
+
+/*
+ * REPRODUCER (fails on purpose), fourth review: FLOW_SLIRP_DONE is set
+ * from any guest segment whose ack is the flow's snd_max, before and
+ * whatever the verdict, with no look at its seq.  slirp drops a segment
+ * past its window without processing its ack (dropafterack), and the
+ * tracker drops GAP segments itself; either way slirp still persists in
+ * LAST_ACK, but the flow is "gone" after 30 s of silence, between two of
+ * slirp's probes (up to 60 s apart).  Then as in the reproducer above:
+ * a forward client from 127.0.0.2:P is shown, the old connection's probe
+ * raises the new flow's next, 20000 1-byte segments pass (~32 MiB).
+ *
+ * Frames: as test_tcp_persist_pair_reused, plus after the guest's
+ * ACK(iss_o+11, win 0) one empty ACK <SEQ=g_o+2+2^30><ACK=iss_o+102>.
+ */
+static void test_tcp_persist_false_done(void **state)
+{
+	(void)state;
+	persist_pair_reused(true);
+}
+
 /*
  * REPRODUCER (fails on purpose), a legitimate workload: a guest that
  * rebooted opens a connection from a port it used before the reboot,
@@ -1875,6 +1915,113 @@ static void test_tcp_syn_after_guest_reboot(void **state)
 	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
 	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
 	conn_close(&k);
+}
+
+/*
+ * REPRODUCER (fails on purpose), fourth review: FLOW_EST ("slirp left
+ * SYN_RECEIVED") is set from a guest segment the tracker itself drops
+ * (GAP: data after next) when its ack is iss + 1.  slirp never saw it and
+ * stays in SYN_RECEIVED; its bare RST to a bad ACK there then ends the
+ * flow (the second review's fix trusts FLOW_EST), slirp keeps X, and the
+ * rest is test_tcp_synrcvd_rst_pair_reused: N from 127.0.0.2:P is shown,
+ * X's data (ack g_x + 1) raises N's next, 20000 1-byte segments pass.
+ *
+ * Frames: guest SYN(g_x) -> SYN-ACK(iss_x); guest <SEQ=g_x+1001><ACK=iss_x+1>
+ * "z" (GAP, dropped); guest ACK(iss_x-5) -> slirp RST (flow freed); fwd
+ * client 127.0.0.2:P -> SYN(iss_n) shown; guest ACK(iss_x+1) to X (cached);
+ * cache moved; guest SYN-ACK(g_n, iss_n+1) -> N's ACK; host writes on X ->
+ * data with ack g_x+1; 1-byte segments at g_n+3+2i.
+ */
+static void test_tcp_synrcvd_false_est(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_x, iss_n = 0, g_x = 4000000, g_n = 4000000 - 60000;
+	long long before, grown;
+	uint16_t p;
+	ssize_t n;
+	int l, hx, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44400);
+	l = tcp_listener();
+	p = bound_port(l);
+
+	/* X: the guest, from its port 7000, to 10.0.2.2:P. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	iss_x = get32(f + 34 + 4);
+	hx = accept(l, NULL, NULL);
+	assert_true(hx >= 0);
+	/* A byte after a gap, acking slirp's SYN: dropped here, FLOW_EST set. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1001, iss_x + 1,
+				TCP_ACK, "z", 1));
+	/* A bad ack: slirp answers RST, stays in SYN_RECEIVED. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1, iss_x - 5,
+				TCP_ACK, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* N: a client from 127.0.0.2:P.  X lives: it should be held back. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000);
+	net_user_get_stats(nu, &st);
+	print_message("N's SYN %s (pair busy %llu)\n", n > 0 ? "shown" : "held",
+		      (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
+	if (n > 0) {
+		iss_n = get32(f + 34 + 4);
+		/* Complete X (slirp's cache), move the cache, complete N. */
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1,
+					iss_x + 1, TCP_ACK, NULL, 0));
+		fake_loop_run();
+		conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n,
+					iss_n + 1, TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ p, 7000, g_n + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* X's peer speaks: slirp sends it with ack g_x + 1. */
+		assert_int_equal(write(hx, "hi", 2), 2);
+		aw = (struct ack_want){ p, 7000, g_x + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	}
+	card_drain();
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, p,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS, grown >> 10);
+	close(b);
+	close(hx);
+	close(l);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("SYN_RECEIVED connection kept under a freed pair: the heap grew by %lld KiB (bound %lld KiB)",
+			 grown >> 10, bound >> 10);
 }
 
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
@@ -2299,6 +2446,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_rst_pair_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_far_behind_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_persist_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_persist_false_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_false_est, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_syn_after_guest_reboot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
