@@ -36,8 +36,8 @@
  *    place (its SYN or SYN-ACK is held back; slirp sends it again); a
  *    connection gives its place only on proof that slirp has no use for
  *    it (a reset slirp took or sent; closed both ways, or never
- *    established, and silent for 30 s, 90 s while slirp may probe a shut
- *    window; never for being quiet).
+ *    established, and silent for 15 to 90 s as slirp may still resend
+ *    or probe; never for being quiet).
  *    A forward's client that comes from the source port of a connection
  *    still open on the same pair waits the same way: slirp would keep two
  *    connections under one address pair, which it mixes up.
@@ -101,8 +101,9 @@
 #define NET_USER_ROUNDS		4
 /*
  * TCP flows followed: sixteen times the connections slirp may hold (one
- * socket each), since a closed one keeps its place for SLIRP_QUIET_MS:
- * ~130 new connections a second go on without waiting.
+ * socket each), since a closed one keeps its place for 15 s (more when
+ * it did not end cleanly): some 150 short connections a second, less
+ * where the table's 16-way sets fill unevenly.
  */
 #define NET_USER_TCP_FLOWS	(16 * NET_USER_MAX_SOCKETS)
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */

@@ -85,6 +85,11 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
  */
 #define SLIRP_QUIET_MS		(30 * 1000)
 /*
+ * Closed both ways with everything slirp sent acked, slirp is in
+ * TIME_WAIT at most (10 s, started again by a segment from the guest).
+ */
+#define SLIRP_TIME_WAIT_MS	(15 * 1000)
+/*
  * With data unacked and the guest's window shut, slirp probes the window
  * at most TCPTV_PERSMAX (60 s) apart, and never gives up: a connection
  * closed both ways whose FIN the guest did not ack may be doing that.
@@ -105,6 +110,7 @@ struct net_tcp_flow {
 	uint32_t iss;			/* slirp's initial sequence number */
 	uint32_t snd_max;		/* at or before slirp's snd_max */
 	uint32_t edge;			/* at or before slirp's window's right edge */
+	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
 	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
 };
@@ -227,14 +233,17 @@ static bool flow_closed(const struct net_tcp_flow *f)
 /*
  * Whether slirp surely has no connection on the flow's pair: then the
  * flow may be forgotten, and a new connection may start on its pair.
- * Only on proof: a connection that is closed both ways, or not yet
- * established, and sent nothing for SLIRP_QUIET_MS (it would have sent
- * its FIN, SYN or SYN-ACK again); one slirp closed its side of that the
- * guest left silent for 700 s (FIN_WAIT_2's timer).  An established
- * connection is never forgotten for being quiet: slirp keeps it for ever
- * (no keepalive), and a new one on its pair (a forward's client reusing
- * the port) would be a second connection under one address pair, which
- * slirp mixes up.  It ends on a reset (flow_reset()).
+ * Only on proof, from segments slirp surely read: a connection closed
+ * both ways that saw no segment for SLIRP_TIME_WAIT_MS once the guest
+ * acked all slirp sent, else for SLIRP_PERSIST_MS (slirp may still
+ * resend its FIN or probe a shut window); one not yet established, silent
+ * for SLIRP_QUIET_MS (it would have sent its SYN or SYN-ACK again); one
+ * slirp closed its side of that the guest left silent for 700 s
+ * (FIN_WAIT_2's timer).  An established connection is never forgotten
+ * for being quiet: slirp keeps it for ever (no keepalive), and a new one
+ * on its pair (a forward's client reusing the port) would be a second
+ * connection under one address pair, which slirp mixes up.  It ends on a
+ * reset the guest sent and slirp surely took, or slirp's own.
  */
 static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
@@ -243,7 +252,7 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 	if (f->state == FLOW_FREE)
 		return true;
 	if (flow_closed(f))
-		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_QUIET_MS :
+		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_TIME_WAIT_MS :
 						       SLIRP_PERSIST_MS);
 	if (f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
 		return quiet >= SLIRP_QUIET_MS;
@@ -349,6 +358,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	unsigned int len;
 	uint32_t seq, ack, end;
 	uint8_t flags;
+	bool sure;
 
 	/* slirp would reassemble a fragmented segment out of sight. */
 	if (frag || !tcp_valid(ip, hl, tot))
@@ -418,15 +428,22 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		}
 		return NET_TCP_SYN_REFUSED;
 	}
-	if (f) {
+	/*
+	 * Where slirp surely reads the segment's ACK: not after next (so not
+	 * past its window), nor so far behind it that it would look ahead,
+	 * with an ack it takes.  Only then does its ACK say anything: a
+	 * segment the tracker drops or slirp's window drops says nothing.
+	 */
+	sure = f && f->state == FLOW_OPEN && !seq_gt(seq, f->next) &&
+	       f->next - seq <= 1u << 30 && ack_taken(f, flags, ack);
+	if (f)
 		f->used_ms = now;
+	if (sure) {
 		/* An ack slirp takes ends SYN_RECEIVED (or was after it). */
-		if (f->state == FLOW_OPEN && ack_taken(f, flags, ack)) {
-			f->flags |= FLOW_EST;
-			/* All slirp sent, its FIN too: nothing left to resend. */
-			if ((f->flags & FLOW_SLIRP_FIN) && ack == f->snd_max)
-				f->flags |= FLOW_SLIRP_DONE;
-		}
+		f->flags |= FLOW_EST;
+		/* All slirp sent, its FIN too: nothing left to resend. */
+		if ((f->flags & FLOW_SLIRP_FIN) && ack == f->snd_max)
+			f->flags |= FLOW_SLIRP_DONE;
 	}
 	/* Nothing else can be queued: slirp queues only data and FINs. */
 	if (!len && !(flags & TH_FIN))
@@ -437,17 +454,22 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	if (f->state != FLOW_OPEN || seq_gt(seq, f->next))
 		return NET_TCP_GAP;
 
+	/* Passed: slirp's rcv_nxt goes no further than what passes. */
+	end = seq + len;
+	if (seq_gt(end, f->high))
+		f->high = end;
 	/* Old data, keepalives and window probes pass too; new data moves next. */
-	if (!(f->flags & FLOW_GUEST_FIN) && ack_taken(f, flags, ack)) {
-		end = seq + len;
-		/* slirp trims what is past its window, and a FIN with it. */
+	if (!(f->flags & FLOW_GUEST_FIN) && sure) {
+		/*
+		 * slirp trims what is past its window, and a FIN with it; a
+		 * FIN before its rcv_nxt (at most high) it trims too.
+		 */
 		if (seq_gt(end, f->edge))
 			end = f->edge;
-		else if (flags & TH_FIN)
+		else if ((flags & TH_FIN) && !seq_gt(f->high, end))
 			f->flags |= FLOW_GUEST_FIN;
 		if (seq_gt(end, f->next))
 			f->next = end;
-		f->flags |= FLOW_EST;
 	}
 	return NET_TCP_PASS;
 }
@@ -516,7 +538,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 					    .used_ms = now };
 		if (flags & TH_ACK) {
 			f->state = FLOW_OPEN;
-			f->next = ack;
+			f->next = f->high = ack;
 			f->edge = edge;
 		} else {
 			f->state = FLOW_SYN_SENT;
@@ -534,11 +556,13 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	}
 	if (f->state != FLOW_OPEN) {
 		f->state = FLOW_OPEN;
-		f->next = ack;
+		f->next = f->high = ack;
 		f->edge = edge;
 	}
 	if (seq_gt(ack, f->next))
 		f->next = ack;
+	if (seq_gt(ack, f->high))
+		f->high = ack;
 	if (seq_gt(edge, f->edge))
 		f->edge = edge;
 	if (seq_gt(end, f->snd_max))
