@@ -2024,6 +2024,475 @@ static void test_tcp_synrcvd_false_est(void **state)
 			 grown >> 10, bound >> 10);
 }
 
+/* ---- REPRODUCERS of the fifth review (fail on purpose) ---------------------- */
+
+/*
+ * REPRODUCER (fails on purpose), fifth review: a guest segment the tracker
+ * is "sure" slirp reads goes to another connection.  While a forward
+ * client's SYN is held back on the pair (slirp keeps it in SYN_SENT, its
+ * newest connection there), solookup() hands the guest's segments to it
+ * once the guest moved slirp's cache (any segment on another connection).
+ * An empty ACK <SEQ=next><ACK=snd_max> reaches that SYN_SENT connection
+ * (its bare RST is ignored: shadowed); the old connection O, in LAST_ACK
+ * and persisting, never sees it, but the tracker sets FLOW_SLIRP_DONE on
+ * its flow: "gone" after 15 s of silence, between two of O's probes (up
+ * to 60 s apart).  The held client's next SYN is shown; the guest
+ * completes it; O's next probe raises the new flow's next to O's rcv_nxt:
+ * 20000 1-byte segments wait in the new connection's reassembly queue.
+ *
+ * Frames: as test_tcp_persist_pair_reused up to the guest's ACK(iss_o+11,
+ * win 0); probes until they are >= 16 s apart; client 127.0.0.2:P ->
+ * SYN(iss_n) held; guest ACK on another connection; guest
+ * <SEQ=g_o+2><ACK=iss_o+102> (to N, which answers RST); 15 s of silence;
+ * N's SYN again, shown; guest SYN-ACK(g_n) -> ACK g_n+1; O's probe (ack
+ * g_o+2) raises next; 1-byte segments at g_n+3+2i.
+ */
+static void test_tcp_shadow_false_done(void **state)
+{
+	enum { SEGS = 20000, MAX_TICKS = 2 * 600 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_o, iss_n = 0, g_o = 5000000, g_n = 5000000 + 2 - 60000;
+	long long before, grown;
+	int64_t last_probe = 0, prev_probe = 0;
+	char data[100];
+	uint16_t sport;
+	ssize_t n;
+	int a, b, i, probes = 0;
+	bool shown = false, raised = false;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44500);
+
+	/* O: client A from 127.0.0.1:P; the guest closes first (CLOSE_WAIT). */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 1, iss_o + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* A sends 100 bytes and closes: LAST_ACK; 10 acked, window 0: persist. */
+	memset(data, 'o', sizeof(data));
+	assert_int_equal(write(a, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(a);
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	n = (ssize_t)tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 2, iss_o + 11,
+			       TCP_ACK, NULL, 0);
+	put16(f + 34 + 14, 0);
+	tcp_resum(f, (size_t)n);
+	guest_send(f, (size_t)n);
+	fake_loop_run();
+	card_drain();
+
+	/* O's probes, until two come 16 s apart or more (then 60 s apart). */
+	for (i = 0; i < MAX_TICKS; i++) {
+		warp_tick();
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_data_to_7000(f, (size_t)n, &sport)) {
+				prev_probe = last_probe;
+				last_probe = warp_ms;
+				probes++;
+			}
+		if (probes >= 2 && last_probe == warp_ms &&
+		    last_probe - prev_probe >= 16000)
+			break;
+	}
+	print_message("%d probes of O, the last at %lld s\n", probes,
+		      (long long)last_probe / 1000);
+	assert_true(i < MAX_TICKS);
+
+	/* N: client B from 127.0.0.2:P, held back: O lives. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 300) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+	/* Move slirp's cache; an ACK of all O sent goes to N, not O. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	n = (ssize_t)tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 2,
+			       iss_o + 102, TCP_ACK, NULL, 0);
+	put16(f + 34 + 14, 0);
+	tcp_resum(f, (size_t)n);
+	guest_send(f, (size_t)n);
+	fake_loop_run();
+	card_drain();
+
+	/* Silence from the guest; N's SYN comes again, O probes later. */
+	for (i = 0; i < 2 * 70 && !shown; i++) {
+		warp_tick();
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+			if (is_data_to_7000(f, (size_t)n, &sport))
+				print_message("O's probe at %lld s\n",
+					      (long long)warp_ms / 1000);
+			if (is_tcp_to_7000(f, (size_t)n, &syn) &&
+			    get16(f + 34) == sport) {
+				iss_n = get32(f + 34 + 4);
+				shown = true;
+				break;
+			}
+		}
+	}
+	print_message("N's SYN %s, %lld s after O's last probe\n",
+		      shown ? "shown" : "never shown",
+		      (long long)(warp_ms - last_probe) / 1000);
+	if (shown) {
+		card_drain();
+		conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_n,
+					iss_n + 1, TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ sport, 7000, g_n + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* O's next probe: its ack is O's rcv_nxt. */
+		for (i = 0; i < 2 * 70 && !raised; i++) {
+			warp_tick();
+			while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+				if (is_data_to_7000(f, (size_t)n, &sport) &&
+				    get32(f + 34 + 8) == g_o + 2)
+					raised = true;
+		}
+		print_message("O's probe after N: %s\n", raised ? "yes" : "no");
+		card_drain();
+	}
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
+		      grown >> 10);
+	close(b);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("an ACK slirp handed the held-back connection made O look done: the heap grew by %lld KiB (bound %lld KiB)",
+			 grown >> 10, bound >> 10);
+}
+
+/*
+ * REPRODUCER (fails on purpose), fifth review: the same routing moves
+ * `next`.  While the held-back connection N (SYN_SENT, slirp's newest on
+ * the pair) gets the guest's segments, in-window data the tracker counts
+ * as surely taken by O goes to N, which drops it (its RST is ignored:
+ * shadowed): `next` runs up to O's window edge while O's rcv_nxt stays.
+ * Once N is gone (the guest resets it: its RSTs on a shadowed pair pass),
+ * the guest's segments reach O again, and 1-byte segments between O's
+ * rcv_nxt and `next` all pass into O's reassembly queue.
+ *
+ * Frames: fwd SYN(iss_o) -> guest SYN-ACK(g_o) -> ACK g_o+1; client
+ * 127.0.0.2:P -> SYN held; guest ACK on another connection; guest data
+ * <SEQ=g_o+1+1000k><ACK=iss_o+1> x 60 (to N; each answered RST); guest
+ * <SEQ=g_o+2^30><ACK=iss_o+64000m+1><RST,ACK>, m = 1..400 (one is N's:
+ * slirp drops N; O ignores the rest, past its window);
+ * ACK to O -> ACK g_o+1; 1-byte segments at g_o+3+2i.
+ */
+static void test_tcp_shadow_next_moved(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	static const char data[1000] = "n";
+	uint32_t iss_o, g_o = 6000000;
+	long long before, grown;
+	uint16_t sport;
+	ssize_t n;
+	int a, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44600);
+
+	/* O: client A from 127.0.0.1:P, established. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	/* N: client B from 127.0.0.2:P, held back: O lives. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 300) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+	/* Move slirp's cache: O's in-window data goes to N, which drops it. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	for (i = 0; i < 60; i++)
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_o + 1 + 1000 * (uint32_t)i, iss_o + 1,
+					TCP_ACK, data, sizeof(data)));
+	fake_loop_run();
+	card_drain();
+	/*
+	 * N would live for minutes (each segment restarted its keep timer,
+	 * and slirp resends a SYN a dozen times per halved MSS): the guest
+	 * resets it, guessing its ISS (slirp's go up by 64000 a connection or
+	 * a half second); a wrong guess only gets slirp's RST.  Its seq is
+	 * far past O's window: O, once alone, ignores the rest.
+	 */
+	for (i = 1; i <= 400; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_o + 0x40000000u,
+					iss_o + 64000 * (uint32_t)i + 1,
+					TCP_RST | TCP_ACK, NULL, 0));
+		if (i % 32 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	/* O is alone on the pair again; its rcv_nxt is still g_o + 1. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	n = expect_frame(f, sizeof(f), is_ack, &aw, 1000);
+	print_message("N gone, O answers with ack g_o+1: %s\n", n > 0 ? "yes" : "no");
+
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_o + 3 + 2 * (uint32_t)i, iss_o + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
+		      grown >> 10);
+	close(a);
+	close(b);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("data slirp handed the held-back connection moved next: the heap grew by %lld KiB (bound %lld KiB)",
+			 grown >> 10, bound >> 10);
+}
+
+/*
+ * REPRODUCER (fails on purpose), fifth review: a FIN slirp does not read.
+ * A FIN without data whose ack is slirp's snd_una, with the same window,
+ * while slirp has data in flight, is a duplicate ACK to tcp_input(); the
+ * third one in a row is taken for a loss signal (fast retransmit) and the
+ * segment dropped ("goto drop"), FIN and all.  The tracker counts the FIN
+ * (FLOW_GUEST_FIN): after slirp's own FIN and the guest's ACK of it
+ * (FLOW_SLIRP_DONE) the flow is "gone" after 15 s, while slirp is in
+ * FIN_WAIT_2, still taking data, for 600 s.  A forward client from the
+ * same source port is then shown.  O's window update when its host end
+ * reads (ack = O's rcv_nxt) raises the new flow's next: 20000 1-byte
+ * segments pass into the new connection's reassembly queue.
+ *
+ * Frames: fwd SYN(iss_o) -> guest SYN-ACK(g_o) -> ACK; the guest fills
+ * O's window (host end not reading) up to r = O's rcv_nxt; host writes 100
+ * bytes -> data; guest ACK(r, ack iss_o+1) x 2, FIN|ACK(r, ack iss_o+1)
+ * (dropped: third dup ack); guest ACK(iss_o+101); host shutdown(SHUT_WR)
+ * -> FIN; guest ACK(iss_o+102) (FIN_WAIT_2); 16 s of silence; client
+ * 127.0.0.2:P -> SYN shown; guest SYN-ACK(g_n = r - 60000) -> ACK; host
+ * end of O reads -> O's ACK(r); 1-byte segments at g_n+3+2i.
+ */
+static void test_tcp_dupack_fin_false_close(void **state)
+{
+	enum { SEGS = 20000 };
+	const long long bound = 2 << 20;
+	static const char data[1400] = "fill";
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_o, iss_n = 0, g_o = 7000000, g_n, r, una, edge, len;
+	long long before, grown;
+	char buf[65536];
+	int small = 4096, a, b, i;
+	bool shown = false, raised = false;
+	uint16_t sport;
+	ssize_t n;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44700);
+
+	/* O: client A from 127.0.0.1:P (a small receive buffer), established. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	assert_int_equal(setsockopt(a, SOL_SOCKET, SO_RCVBUF, &small,
+				    sizeof(small)), 0);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+
+	/* The guest fills O's window (A reads nothing); no probes past it. */
+	r = una = g_o + 1;
+	edge = r + 65535;
+	for (i = 0; i < 100000 && !(una == r && edge == una); i++) {
+		fake_loop_poll(0);
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+			if (!is_ipv4(f, (size_t)n, PROTO_TCP) || get16(f + 34) != sport)
+				continue;
+			una = get32(f + 34 + 8);
+			edge = una + get16(f + 34 + 14);
+		}
+		len = edge - r < sizeof(data) ? edge - r : sizeof(data);
+		if ((int32_t)len > 0) {
+			guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r,
+						iss_o + 1, TCP_ACK, data, len));
+			r += len;
+		}
+	}
+	print_message("O's window shut after %u bytes\n", r - g_o - 1);
+	assert_true(una == r && edge == una);
+
+	/* A writes 100 bytes: slirp's data in flight. */
+	memset(buf, 'o', 100);
+	assert_int_equal(write(a, buf, 100), 100);
+	assert_true(expect_frame(f, sizeof(f), is_data_to_7000, &sport, 2000) > 0);
+	/* Two duplicate ACKs, then the FIN as the third: slirp drops it. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r, iss_o + 1,
+				TCP_ACK, NULL, 0));
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r, iss_o + 1,
+				TCP_ACK, NULL, 0));
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r, iss_o + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	fake_loop_run();
+	card_drain();
+	/* The data acked, A half-closes: slirp's FIN, acked: FIN_WAIT_2. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r, iss_o + 101,
+				TCP_ACK, NULL, 0));
+	fake_loop_run();
+	assert_int_equal(shutdown(a, SHUT_WR), 0);
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	print_message("slirp's FIN acks %s\n",
+		      get32(f + 34 + 8) == r ? "r: the guest's FIN was dropped" :
+		      "r + 1: slirp took the guest's FIN");
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, r, iss_o + 102,
+				TCP_ACK, NULL, 0));
+	fake_loop_run();
+	card_drain();
+	for (i = 0; i < 2 * 16; i++) {
+		warp_tick();
+		card_drain();
+	}
+
+	/* N: client B from 127.0.0.2:P, while slirp keeps O in FIN_WAIT_2. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000);
+	net_user_get_stats(nu, &st);
+	shown = n > 0;
+	print_message("N's SYN %s (pair busy %llu)\n", shown ? "shown" : "held",
+		      (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
+	g_n = r - 60000;
+	if (shown) {
+		iss_n = get32(f + 34 + 4);
+		conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_n,
+					iss_n + 1, TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ sport, 7000, g_n + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* A reads it all: O's window opens, its ACK says r. */
+		small = 1 << 20;
+		assert_int_equal(setsockopt(a, SOL_SOCKET, SO_RCVBUF, &small,
+					    sizeof(small)), 0);
+		for (i = 0; i < 10000 && !raised; i++) {
+			fake_loop_poll(1);
+			while (recv(a, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+			while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+				if (is_ipv4(f, (size_t)n, PROTO_TCP) &&
+				    get16(f + 34) == sport &&
+				    get32(f + 34 + 8) == r)
+					raised = true;
+		}
+		print_message("O's window update after N: %s\n", raised ? "yes" : "no");
+		card_drain();
+	}
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
+		      grown >> 10);
+	close(a);
+	close(b);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("a FIN slirp dropped as a duplicate ACK closed the flow: the heap grew by %lld KiB (bound %lld KiB)",
+			 grown >> 10, bound >> 10);
+}
+
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
 {
 	const uint32_t *addr = arg;
@@ -2449,6 +2918,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_persist_false_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_false_est, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_syn_after_guest_reboot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadow_false_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadow_next_moved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_dupack_fin_false_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
