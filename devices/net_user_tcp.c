@@ -39,8 +39,8 @@
  *    only pairs no flow holds.  A held-back connection waits in SYN_SENT,
  *    where slirp drops anything but a SYN; slirp may hand it the guest's
  *    segments (it finds its cached, then its newest connection of a pair
- *    first), which only stalls the other one: the guest hurts its own
- *    connection.
+ *    first), so while one may live no guest segment counts as read
+ *    (flow_shadowed()): only slirp's own ACKs move the flow on.
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
@@ -69,9 +69,10 @@
 enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
-#define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN: no data after */
+#define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN (its ack says so) */
 #define FLOW_SLIRP_FIN	0x04
 #define FLOW_SLIRP_DONE	0x08	/* the guest acked all slirp sent, its FIN too */
+#define FLOW_GUEST_FIN_SENT 0x10	/* slirp may have the guest's FIN: no data after */
 
 /*
  * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
@@ -431,11 +432,14 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	/*
 	 * Where slirp surely reads the segment's ACK: not after next (so not
 	 * past its window), nor so far behind it that it would look ahead,
-	 * with an ack it takes.  Only then does its ACK say anything: a
-	 * segment the tracker drops or slirp's window drops says nothing.
+	 * with an ack it takes, and no held-back connection on the pair
+	 * (slirp may hand it the segment).  Only then does its ACK say
+	 * anything: a segment the tracker drops, slirp's window drops or
+	 * another connection reads says nothing.
 	 */
-	sure = f && f->state == FLOW_OPEN && !seq_gt(seq, f->next) &&
-	       f->next - seq <= 1u << 30 && ack_taken(f, flags, ack);
+	sure = f && f->state == FLOW_OPEN && !flow_shadowed(f, now) &&
+	       !seq_gt(seq, f->next) && f->next - seq <= 1u << 30 &&
+	       ack_taken(f, flags, ack);
 	if (f)
 		f->used_ms = now;
 	if (sure) {
@@ -459,15 +463,17 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	if (seq_gt(end, f->high))
 		f->high = end;
 	/* Old data, keepalives and window probes pass too; new data moves next. */
-	if (!(f->flags & FLOW_GUEST_FIN) && sure) {
+	if (!(f->flags & FLOW_GUEST_FIN_SENT) && sure) {
 		/*
-		 * slirp trims what is past its window, and a FIN with it; a
-		 * FIN before its rcv_nxt (at most high) it trims too.
+		 * slirp ignores data after a FIN it took, and may have taken
+		 * this one (one past its window, or before its rcv_nxt, at
+		 * most high, it trims; one may also go as a duplicate ACK):
+		 * next moves no more.  Whether it took it, its ACK says.
 		 */
 		if (seq_gt(end, f->edge))
 			end = f->edge;
 		else if ((flags & TH_FIN) && !seq_gt(f->high, end))
-			f->flags |= FLOW_GUEST_FIN;
+			f->flags |= FLOW_GUEST_FIN_SENT;
 		if (seq_gt(end, f->next))
 			f->next = end;
 	}
@@ -554,6 +560,9 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			return NET_TCP_SHOW;
 		f->snd_max = end;
 	}
+	/* Past all the guest's data that passed: only its FIN explains it. */
+	if (f->state == FLOW_OPEN && seq_gt(ack, f->high))
+		f->flags |= FLOW_GUEST_FIN | FLOW_GUEST_FIN_SENT;
 	if (f->state != FLOW_OPEN) {
 		f->state = FLOW_OPEN;
 		f->next = f->high = ack;
