@@ -2493,6 +2493,296 @@ static void test_tcp_dupack_fin_false_close(void **state)
 			 grown >> 10, bound >> 10);
 }
 
+/* ---- REPRODUCERS of the sixth review (fail on purpose) ---------------------- */
+
+/*
+ * A frame from the guest every pace_ms (an ARP reply nobody asked for):
+ * each wakes the backend, whose step() runs slirp_pollfds_poll() and
+ * re-arms the timer 499 ms (slirp's TIMEOUT_SLOW) from now.  slirp's slow
+ * timer runs once per poll that comes >= 499 ms after its last run; with
+ * frames 490 ms apart the timer never fires and every other frame's poll
+ * runs it: slirp's 500 ms tick takes 980 ms, its clock runs at half speed
+ * while net_user_tcp.c's quiet times follow the wall clock.
+ */
+static void warp_pace(int64_t pace_ms)
+{
+	uint8_t f[64], *a = f + 14;
+
+	warp_ms += pace_ms;
+	memset(f, 0, sizeof(f));
+	eth(f, gw_mac, ETH_ARP);
+	put16(a, 1);
+	put16(a + 2, ETH_IP);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 2);
+	memcpy(a + 8, guest_mac, 6);
+	put32(a + 14, GUEST_IP);
+	memcpy(a + 18, gw_mac, 6);
+	put32(a + 24, NET_USER_HOST);
+	guest_send(f, 42);
+	fake_loop_run();
+}
+
+/*
+ * REPRODUCER (fails on purpose), sixth review (HIGH): slirp's TCP timers
+ * count polls, not time.  tcp_slowtimo() runs once per
+ * slirp_pollfds_poll() at least TIMEOUT_SLOW (499 ms) after its last run,
+ * however late; net_user.c polls on every frame from the guest and
+ * re-arms its timer 499 ms after each.  A guest sending any frame every
+ * 490 ms (an ARP reply here) gets one tick every 980 ms: slirp's 60 s
+ * persist interval (TCPTV_PERSMAX, 120 ticks) takes ~118 s of wall time,
+ * longer than SLIRP_PERSIST_MS (90 s); likewise TIME_WAIT (15 s vs 20 s)
+ * and FIN_WAIT_2 (700 s vs ~1300 s).  Then as in
+ * test_tcp_persist_pair_reused: the closed, persisting connection O looks
+ * gone between two probes, a forward client from 127.0.0.2:P is shown,
+ * the guest completes it, O's next probe (ack = O's rcv_nxt) raises the
+ * new flow's next, 20000 1-byte segments wait in its reassembly queue.
+ *
+ * Frames: fwd SYN(iss_o) -> guest SYN-ACK(g_o) -> ACK; guest FIN(g_o+1)
+ * -> ACK g_o+2; host writes 100 bytes, closes -> data+FIN (LAST_ACK);
+ * guest ACK(iss_o+11, win 0) -> persist; then only ARP frames 490 ms
+ * apart until 90.5 s pass after a probe; client 127.0.0.2:P -> SYN(iss_n)
+ * shown; guest SYN-ACK(g_n = g_o+2-60000) -> ACK g_n+1; O's probe (ack
+ * g_o+2); 1-byte segments at g_n+3+2i.
+ */
+static void test_tcp_slow_ticks_persist(void **state)
+{
+	enum { SEGS = 20000, PACE = 490, MAX_FRAMES = 4 * 1200 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_o, iss_n = 0, g_o = 8000000, g_n = 8000000 + 2 - 60000;
+	long long before, grown;
+	int64_t last_probe, prev_probe = 0;
+	char data[100];
+	uint16_t sport;
+	ssize_t n;
+	int a, b, i, probes = 0;
+	bool raised = false;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44800);
+
+	/* O: client A from 127.0.0.1:P; the guest closes first. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_o = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o, iss_o + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 1, iss_o + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_o + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* A sends 100 bytes and closes: LAST_ACK; 10 acked, window 0: persist. */
+	memset(data, 'o', sizeof(data));
+	assert_int_equal(write(a, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(a);
+	want = (struct tcp_want){ sport, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	n = (ssize_t)tcp_frame(f, 7000, NET_USER_HOST, sport, g_o + 2, iss_o + 11,
+			       TCP_ACK, NULL, 0);
+	put16(f + 34 + 14, 0);
+	tcp_resum(f, (size_t)n);
+	guest_send(f, (size_t)n);
+	fake_loop_run();
+	card_drain();
+
+	/* Nothing on O; an ARP frame every 490 ms.  O's probes, as seen. */
+	last_probe = warp_ms;
+	for (i = 0; i < MAX_FRAMES && warp_ms - last_probe < 90500; i++) {
+		warp_pace(PACE);
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_data_to_7000(f, (size_t)n, &sport)) {
+				prev_probe = last_probe;
+				last_probe = warp_ms;
+				probes++;
+				print_message("probe at %lld s (%lld s after the last)\n",
+					      (long long)warp_ms / 1000,
+					      (long long)(last_probe - prev_probe) / 1000);
+			}
+	}
+	print_message("%d probes, then %lld s of silence\n", probes,
+		      (long long)(warp_ms - last_probe) / 1000);
+	assert_true(probes > 0);
+
+	/* N: client B from 127.0.0.2:P, while slirp still keeps O. */
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 300);
+	net_user_get_stats(nu, &st);
+	print_message("N's SYN %s (pair busy %llu)\n", n > 0 ? "shown" : "held",
+		      (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
+	if (n > 0) {
+		iss_n = get32(f + 34 + 4);
+		conn_send(&other, other.seq, TCP_ACK, NULL, 0);	/* slirp's cache */
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_n,
+					iss_n + 1, TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ sport, 7000, g_n + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* O's next probe, its ack O's rcv_nxt. */
+		for (i = 0; i < MAX_FRAMES && !raised; i++) {
+			warp_pace(PACE);
+			while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+				if (is_data_to_7000(f, (size_t)n, &sport) &&
+				    get32(f + 34 + 8) == g_o + 2)
+					raised = true;
+		}
+		print_message("O's probe after N: %s\n", raised ? "yes" : "no");
+		card_drain();
+	}
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
+					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
+					TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
+		      grown >> 10);
+	close(b);
+	conn_close(&other);
+	if (grown > bound)
+		fail_msg("slirp's ticks slowed by frames 490 ms apart: O's 60 s persist gap outlasted SLIRP_PERSIST_MS; the heap grew by %lld KiB (bound %lld KiB)",
+			 grown >> 10, bound >> 10);
+}
+
+/*
+ * The guest fills slirp's buffer for k (the host's end reads nothing)
+ * from *r on, then sends past what slirp advertises up to what it keeps
+ * (silly-window avoidance advertises 0 below an MSS free), so that
+ * slirp's rcv_wnd is 0; returns slirp's rcv_nxt in *r (the tracker's next).
+ */
+static void fill_window(const struct conn *k, uint32_t *r)
+{
+	static const char data[1460] = "fill";
+	uint32_t una = *r - 1, edge = *r - 1, len;
+	uint8_t f[1600];
+	ssize_t n;
+	int i;
+
+	/* Where slirp is and its window: it acks a segment before rcv_nxt. */
+	conn_send(k, *r - 1, TCP_ACK, NULL, 0);
+	for (i = 0; i < 200000 && !(una == *r && edge == una); i++) {
+		fake_loop_poll(0);
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+			if (!is_ipv4(f, (size_t)n, PROTO_TCP) ||
+			    get16(f + 34) != k->port || get16(f + 36) != k->gport)
+				continue;
+			una = get32(f + 34 + 8);
+			edge = una + get16(f + 34 + 14);
+		}
+		len = (int32_t)(edge - *r) < 1400 ? edge - *r : 1400;
+		if ((int32_t)len > 0) {
+			conn_send(k, *r, TCP_ACK, data, len);
+			*r += len;
+		}
+	}
+	assert_true(una == *r && edge == una);
+	/* Past the advertised edge, up to slirp's free space. */
+	conn_send(k, *r, TCP_ACK, data, sizeof(data));
+	for (i = 0; i < 100; i++) {
+		fake_loop_poll(10);
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_ipv4(f, (size_t)n, PROTO_TCP) &&
+			    get16(f + 34) == k->port && get16(f + 36) == k->gport)
+				una = get32(f + 34 + 8);
+	}
+	*r = una;
+}
+
+/*
+ * REPRODUCER (fails on purpose), sixth review (HIGH): a segment 2^31
+ * after `next` passes the tracker, and slirp keeps it.  seq_gt(seq, next)
+ * is false for seq - next == 2^31 ((int32_t)INT_MIN is not > 0), so
+ * net_tcp_from_guest() passes it as old data.  tcp_input() does not trim
+ * it on the left (todrop = rcv_nxt - seq = INT_MIN, not > 0) nor, with
+ * rcv_wnd 0 (the host end reads nothing), on the right ((seq + len) -
+ * (rcv_nxt + 0) = 2^31 + len, negative as an int): tcp_reass() queues it.
+ * Segments all starting there, lengths 1 then 1460, 1459, ..., 2: each is
+ * trimmed on the left by the first and trims the one before it on the
+ * left, so each stays as an mbuf of its own: ~1460 mbufs (~2.3 MiB) a
+ * connection, for as long as it lives (slirp's in-order data now queues
+ * behind them too: SEQ_GT(S, rcv_nxt) is false, the connection is stuck),
+ * times the connections a guest may keep (a host peer that stops reading
+ * each: any server the guest connects to that it controls).
+ *
+ * Frames, per connection: guest SYN -> SYN-ACK; the guest fills slirp's
+ * buffer (host end not reading) up to r = slirp's rcv_nxt, one segment
+ * past the advertised edge (rcv_wnd 0); <SEQ=r+2^31><ACK> with 1, 1460,
+ * 1459, ..., 2 bytes.
+ */
+static void test_tcp_half_space_ahead(void **state)
+{
+	enum { CONNS = 2 };
+	const long long bound = 2 << 20;
+	static const char data[1460] = "far";
+	struct net_user_stats st, was;
+	long long before, grown;
+	struct conn k[CONNS];
+	uint32_t r, len;
+	int c, i;
+	uint8_t f[1600];
+
+	(void)state;
+	arp_gateway();
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (c = 0; c < CONNS; c++) {
+		conn_open(&k[c], (uint16_t)(44900 + c));
+		r = k[c].seq;
+		fill_window(&k[c], &r);
+		card_drain();
+		for (i = 0; i < 1460; i++) {
+			len = i == 0 ? 1 : 1461 - (uint32_t)i;
+			guest_push(f, tcp_frame(f, k[c].gport, NET_USER_HOST,
+						k[c].port, r + 0x80000000u,
+						k[c].ack, TCP_ACK, data, len));
+			if (i % 64 == 0) {
+				fake_loop_poll(0);
+				card_drain();
+			}
+		}
+		fake_loop_run();
+		card_drain();
+		print_message("connection %d: %u bytes in, heap grown %lld KiB\n",
+			      c, r - k[c].seq, (heap_in_use() - before) >> 10);
+	}
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	print_message("gaps counted %llu; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), grown >> 10);
+	for (c = 0; c < CONNS; c++)
+		conn_close(&k[c]);
+	if (grown > bound)
+		fail_msg("segments 2^31 after next pass into slirp's reassembly queue: the heap grew by %lld KiB with %d connections (bound %lld KiB)",
+			 grown >> 10, CONNS, bound >> 10);
+}
+
 static bool is_arp_request_for(const uint8_t *f, size_t n, const void *arg)
 {
 	const uint32_t *addr = arg;
@@ -2921,6 +3211,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_shadow_false_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadow_next_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_dupack_fin_false_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
