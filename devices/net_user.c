@@ -106,6 +106,8 @@
  * where the table's 16-way sets fill unevenly.
  */
 #define NET_USER_TCP_FLOWS	(16 * NET_USER_MAX_SOCKETS)
+/* slirp's slow timer: TIMEOUT_SLOW (499 ms), and a millisecond of margin. */
+#define NET_USER_TICK_MS	500
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */
 #define NET_USER_ARP_ROUNDS	4096
 
@@ -139,6 +141,15 @@ struct net_user {
 	int epfd;			/* slirp's sockets, edge-triggered */
 	int tfd;			/* a timerfd: slirp's next timeout */
 	int64_t armed_ms;		/* what tfd is set to; -1: nothing */
+	/*
+	 * slirp's TCP timers count ticks of its slow timer, which runs in a
+	 * poll at least 499 ms after its last run, not time: the flow
+	 * tracker's clock counts the same ticks (never more of them), so
+	 * that a guest that paces its frames to make them rare cannot make
+	 * slirp's waits outlast the tracker's.
+	 */
+	int64_t tick_ms;		/* when the last tick was counted */
+	int64_t ticks;
 	unsigned int in_loop;		/* how many of fd, epfd, tfd are */
 	bool notified;			/* slirp said more may be done */
 
@@ -435,6 +446,29 @@ static void arp_answer(struct net_user *nu);
 
 /* ---- frames from the guest ---------------------------------------------------- */
 
+static int cb_get_revents(int idx, void *opaque);
+
+/* The flow tracker's clock: slirp's slow-timer ticks, in ms. */
+static int64_t slirp_ms(const struct net_user *nu)
+{
+	return nu->ticks * NET_USER_TICK_MS;
+}
+
+/*
+ * slirp_pollfds_poll(), counting a tick where slirp surely runs its slow
+ * timer: a little later than its own rule, on a clock read before its.
+ */
+static void poll_slirp(struct net_user *nu, int err)
+{
+	int64_t t = now_ms();
+
+	if (t - nu->tick_ms >= NET_USER_TICK_MS) {
+		nu->ticks++;
+		nu->tick_ms = t;
+	}
+	slirp_pollfds_poll(nu->slirp, err, cb_get_revents, nu);
+}
+
 /* Whether one more IP fragment may go into slirp's reassembly queue. */
 static bool frag_admit(struct net_user *nu)
 {
@@ -490,7 +524,7 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	    (frag || !dns_query_nat(nu, ip, hl, tot)))
 		return INPUT_FILTERED;
 	if (ip[9] == IP_PROTO_TCP) {
-		switch (net_tcp_from_guest(&nu->tcp, ip, hl, tot, frag, now_ms())) {
+		switch (net_tcp_from_guest(&nu->tcp, ip, hl, tot, frag, slirp_ms(nu))) {
 		case NET_TCP_PASS:
 			return INPUT_PASS;
 		case NET_TCP_GAP:
@@ -610,7 +644,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	/* Seen before the DNS rewrite: slirp's own addresses. */
 	if (len >= ETH_HLEN && get16((const uint8_t *)buf + 12) == ETH_P_IP) {
 		switch (net_tcp_from_slirp(&nu->tcp, (const uint8_t *)buf + ETH_HLEN,
-					   len - ETH_HLEN, now_ms())) {
+					   len - ETH_HLEN, slirp_ms(nu))) {
 		case NET_TCP_SHOW:
 			break;
 		case NET_TCP_HOLD_FULL:
@@ -843,7 +877,7 @@ static void arp_answer(struct net_user *nu)
 		memset(nu->arp_wanted, 0, sizeof(nu->arp_wanted));
 		do {
 			nu->sent = 0;
-			slirp_pollfds_poll(nu->slirp, 1, cb_get_revents, nu);
+			poll_slirp(nu, 1);
 		} while (nu->sent && ++rounds < NET_USER_ARP_ROUNDS);
 	}
 }
@@ -878,6 +912,13 @@ static void arm(struct net_user *nu, uint32_t timeout)
 	struct net_user_timer *t;
 	int64_t when = now_ms() + timeout;
 
+	/*
+	 * slirp asks again 499 ms after each poll while its TCP has timers:
+	 * a guest's frames just less apart would make its slow timer run
+	 * every other one.  A poll a tick after the last keeps it on time.
+	 */
+	if (timeout <= 1000 && when > nu->tick_ms + NET_USER_TICK_MS)
+		when = nu->tick_ms + NET_USER_TICK_MS;
 	for (t = nu->timers; t; t = t->next)
 		if (t->expire_ms >= 0 && t->expire_ms < when)
 			when = t->expire_ms;
@@ -933,7 +974,7 @@ static void step(struct net_user *nu)
 			break;
 		}
 		nu->notified = false;
-		slirp_pollfds_poll(nu->slirp, n < 0, cb_get_revents, nu);
+		poll_slirp(nu, n < 0);
 		run_timers(nu);
 		arp_answer(nu);
 		timeout = fill(nu);

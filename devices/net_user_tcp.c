@@ -454,8 +454,13 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		return NET_TCP_PASS;
 	if (!f)
 		return NET_TCP_UNKNOWN;
-	/* Before slirp's ACK of the guest's SYN-ACK nothing is in order. */
-	if (f->state != FLOW_OPEN || seq_gt(seq, f->next))
+	/*
+	 * Before slirp's ACK of the guest's SYN-ACK nothing is in order; nor
+	 * after next, nor so far behind it that slirp would read it as ahead
+	 * (half the space away it is neither before nor after next).
+	 */
+	if (f->state != FLOW_OPEN || seq_gt(seq, f->next) ||
+	    f->next - seq > 1u << 30)
 		return NET_TCP_GAP;
 
 	/* Passed: slirp's rcv_nxt goes no further than what passes. */
@@ -529,7 +534,9 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	if (flags & TH_SYN) {
 		/* The same SYN again, or a new connection on a pair in use. */
 		if (f && !flow_gone(f, now)) {
-			if (seq != f->iss) {
+			/* A resend only before the handshake: slirp's ISS repeats. */
+			if (seq != f->iss || (f->state != FLOW_SYN_SENT && !(flags & TH_ACK)) ||
+			    (f->state == FLOW_SYN_SENT && (flags & TH_ACK))) {
 				f->held_ms = now;
 				return NET_TCP_HOLD_BUSY;
 			}
