@@ -913,11 +913,12 @@ static void arm(struct net_user *nu, uint32_t timeout)
 	int64_t when = now_ms() + timeout;
 
 	/*
-	 * slirp asks again 499 ms after each poll while its TCP has timers:
-	 * a guest's frames just less apart would make its slow timer run
-	 * every other one.  A poll a tick after the last keeps it on time.
+	 * slirp asks again 499 ms after each poll while its TCP has timers
+	 * (1000 ms when it has none): a guest's frames just less apart would
+	 * make its slow timer run every other one.  A poll a tick after the
+	 * last keeps it on time.
 	 */
-	if (timeout <= 1000 && when > nu->tick_ms + NET_USER_TICK_MS)
+	if (timeout < NET_USER_TICK_MS && when > nu->tick_ms + NET_USER_TICK_MS)
 		when = nu->tick_ms + NET_USER_TICK_MS;
 	for (t = nu->timers; t; t = t->next)
 		if (t->expire_ms >= 0 && t->expire_ms < when)
