@@ -916,6 +916,33 @@ static void tcp_resum(uint8_t *f, size_t n)
 }
 
 /*
+ * REPRODUCER (fails on purpose), eighth review: URG with an urgent pointer
+ * past the segment's data.  tcp_input() sets so_urgc = sb_cc + (rcv_up -
+ * rcv_nxt) checking only urp + sb_cc <= sb_datalen; sowrite() then calls
+ * sosendoob(), which sends so_urgc (<= 2048) bytes from sb_rptr, past
+ * sb_wptr: bytes the guest never sent (stale buffer, or heap past the
+ * buffer's end) reach the host peer.  The host must read only "A".
+ */
+static void test_tcp_urgent_overread(void **state)
+{
+	struct conn k;
+	uint8_t f[128];
+	size_t n;
+
+	(void)state;
+	conn_open(&k, 40470);
+	n = tcp_frame(f, k.gport, NET_USER_HOST, k.port, k.seq, k.ack,
+		      TCP_ACK | 0x20 /* URG */, "A", 1);
+	put16(f + 34 + 18, 1500);	/* urgent pointer */
+	tcp_resum(f, n);
+	guest_send(f, n);
+	k.seq++;
+	fake_loop_run();
+	conn_expect(&k, "A");
+	conn_close(&k);
+}
+
+/*
  * Segments that start where slirp is but that slirp drops whole: were
  * they taken as received, the next ones would land after a gap.  Each is
  * followed by a byte inside what it claimed, which must be dropped.
@@ -3179,6 +3206,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_to_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_urgent_overread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostfwd_same_guest_port,
