@@ -524,6 +524,8 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 	    (frag || !dns_query_nat(nu, ip, hl, tot)))
 		return INPUT_FILTERED;
 	if (ip[9] == IP_PROTO_TCP) {
+		if (!frag)
+			net_tcp_strip_urgent(ip, hl, tot);
 		switch (net_tcp_from_guest(&nu->tcp, ip, hl, tot, frag, slirp_ms(nu))) {
 		case NET_TCP_PASS:
 			return INPUT_PASS;

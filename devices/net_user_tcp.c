@@ -65,6 +65,7 @@
 #define TH_SYN		0x02
 #define TH_RST		0x04
 #define TH_ACK		0x10
+#define TH_URG		0x20
 
 enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 
@@ -347,6 +348,26 @@ static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
 	if (!seq_gt(seq, f->edge) && (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
 		return RESET_TAKEN;
 	return RESET_MAYBE;
+}
+
+void net_tcp_strip_urgent(uint8_t *ip, unsigned int hl, unsigned int tot)
+{
+	uint8_t *tcp = ip + hl;
+	uint32_t sum;
+	uint16_t old_w, new_w, old_urp;
+
+	if (tot < hl + 20 || !(tcp[13] & TH_URG))
+		return;
+	old_w = get16(tcp + 12);
+	old_urp = get16(tcp + 18);
+	tcp[13] &= (uint8_t)~TH_URG;
+	put16(tcp + 18, 0);
+	new_w = get16(tcp + 12);
+	/* RFC 1624: HC' = ~(~HC + ~m + m'), a wrong sum staying wrong. */
+	sum = (uint16_t)~get16(tcp + 16);
+	sum += (uint16_t)~old_w + new_w;
+	sum += (uint16_t)~old_urp;
+	put16(tcp + 16, (uint16_t)~fold(sum));
 }
 
 enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,

@@ -46,6 +46,15 @@ void net_tcp_free(struct net_tcp_table *t);
  * frame), frag whether it is an IP fragment.  Checks it as slirp does
  * and says whether slirp may have it.
  */
+/*
+ * Clears the urgent flag and pointer of a TCP segment from the guest (the
+ * same tot, hl as below), keeping its checksum right (or wrong): libslirp
+ * 4.7 trusts the urgent pointer past the data and sends the host peer
+ * that many bytes of its buffer, or of the heap after it (~2 KiB a
+ * segment).  The urgent byte arrives inline, as plain data.
+ */
+void net_tcp_strip_urgent(uint8_t *ip, unsigned int hl, unsigned int tot);
+
 enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 					const uint8_t *ip, unsigned int hl,
 					unsigned int tot, bool frag, int64_t now);
