@@ -236,6 +236,42 @@ static long long heap_in_use(void)
 	return (long long)(mi.uordblks + mi.hblkhd);
 }
 
+/*
+ * The reviews' flood: FLOOD_SEGS one-byte segments from the guest's port 7000 to
+ * 10.0.2.2:rport at every other sequence number from seq, with ack: each
+ * after a gap where the tracker holds.  Says how many it counted as gaps;
+ * returns how much the heap grew (~1.6 KiB a segment slirp queued).
+ */
+enum { FLOOD_SEGS = 20000 };
+
+static long long flood_gaps(uint16_t rport, uint32_t seq, uint32_t ack)
+{
+	struct net_user_stats was, st;
+	long long before, grown;
+	uint8_t f[128];
+	int i;
+
+	net_user_get_stats(nu, &was);
+	before = heap_in_use();
+	for (i = 0; i < FLOOD_SEGS; i++) {
+		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, rport,
+					seq + 2 * (uint32_t)i, ack, TCP_ACK, "x", 1));
+		if (i % 256 == 0) {
+			fake_loop_poll(0);
+			card_drain();
+		}
+	}
+	fake_loop_run();
+	card_drain();
+	grown = heap_in_use() - before;
+	net_user_get_stats(nu, &st);
+	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
+		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), FLOOD_SEGS,
+		      grown >> 10);
+	return grown;
+}
+
+
 static int64_t ms_now(void)
 {
 	struct timespec ts;
@@ -916,7 +952,7 @@ static void tcp_resum(uint8_t *f, size_t n)
 }
 
 /*
- * REPRODUCER (fails on purpose), eighth review: URG with an urgent pointer
+ * The eighth review's reproducer (it failed before the fix): URG with an urgent pointer
  * past the segment's data.  tcp_input() sets so_urgc = sb_cc + (rcv_up -
  * rcv_nxt) checking only urp + sb_cc <= sb_datalen; sowrite() then calls
  * sosendoob(), which sends so_urgc (<= 2048) bytes from sb_rptr, past
@@ -1415,7 +1451,6 @@ static void test_tcp_forward_one_source_port(void **state)
  */
 static void test_tcp_closed_pair_reused(void **state)
 {
-	enum { SEGS = 20000 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -1424,10 +1459,10 @@ static void test_tcp_closed_pair_reused(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_o, iss_n, g_o = 1000000, g_n = 1000000 - 60000;
-	long long before, grown;
+	long long grown;
 	uint16_t sport;
 	ssize_t n;
-	int a, b, i;
+	int a, b;
 
 	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
@@ -1473,26 +1508,10 @@ static void test_tcp_closed_pair_reused(void **state)
 	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused + 1);
 
 	/* 1-byte segments after N's rcv_nxt (g_n + 1), before O's. */
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_n + 1 + 2 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
-	print_message("segments passed: %llu of %d (gaps counted %llu); heap grew %lld KiB\n",
-		      (unsigned long long)(SEGS - (st.tcp_gaps - was.tcp_gaps)), SEGS,
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), grown >> 10);
+	grown = flood_gaps(sport, g_n + 1 + 2, iss_n + 1);
 	if (grown > bound)
 		fail_msg("%d segments after a gap on a reused pair: the heap grew by %lld KiB (bound %lld KiB)",
-			 SEGS, grown >> 10, bound >> 10);
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
 	close(b);
 	conn_close(&other);
 }
@@ -1537,7 +1556,6 @@ static void test_tcp_reset_past_edge_leaks(void **state)
  */
 static void test_tcp_synrcvd_rst_pair_reused(void **state)
 {
-	enum { SEGS = 20000 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -1546,9 +1564,9 @@ static void test_tcp_synrcvd_rst_pair_reused(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_x, iss_n, g_x = 2000000, g_n = 2000000 - 60000;
-	long long before, grown;
+	long long grown;
 	uint16_t p;
-	int l, hx, b, i;
+	int l, hx, b;
 
 	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
@@ -1595,22 +1613,7 @@ static void test_tcp_synrcvd_rst_pair_reused(void **state)
 	aw = (struct ack_want){ p, 7000, g_x + 1 };
 	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
 
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, p,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS, grown >> 10);
+	grown = flood_gaps(p, g_n + 3, iss_n + 1);
 	if (grown > bound)
 		fail_msg("heap grew by %lld KiB", grown >> 10);
 	close(b);
@@ -1619,7 +1622,7 @@ static void test_tcp_synrcvd_rst_pair_reused(void **state)
 	conn_close(&other);
 }
 
-/* ---- REPRODUCERS of the third review (fail on purpose) ---------------------- */
+/* ---- the third review's reproducers: they failed before its fix ---------- */
 
 /*
  * A monotonic clock the tests may move forward (warp_ms): slirp's TCP
@@ -1668,7 +1671,7 @@ static void warp_tick(void)
 }
 
 /*
- * REPRODUCER (fails on purpose): slirp takes a guest reset whose seq is
+ * A review's reproducer (it failed before the fix): slirp takes a guest reset whose seq is
  * anywhere up to 2^31 before rcv_nxt (tcp_input's left trim: "keep on
  * processing for RST"), but reset_taken() calls one more than 2^30 before
  * `next` RESET_NOT.  slirp drops the connection; the flow stays open with
@@ -1720,7 +1723,7 @@ static bool is_data_to_7000(const uint8_t *f, size_t n, const void *arg)
 }
 
 /*
- * REPRODUCER (fails on purpose): "closed both ways and silent for 30 s"
+ * A review's reproducer (it failed before the fix): "closed both ways and silent for 30 s"
  * is no proof that slirp's connection is gone.  In LAST_ACK (or CLOSING)
  * with data the guest has not acked and a zero window, slirp is in
  * persist: a 1-byte probe (ack = its rcv_nxt) every t * 2^n, clamped to
@@ -1740,7 +1743,7 @@ static bool is_data_to_7000(const uint8_t *f, size_t n, const void *arg)
  */
 static void persist_pair_reused(bool fake_done)
 {
-	enum { SEGS = 20000, MAX_TICKS = 2 * 600 };
+	enum { MAX_TICKS = 2 * 600 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -1749,7 +1752,7 @@ static void persist_pair_reused(bool fake_done)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_o, iss_n = 0, g_o = 3000000, g_n = 3000000 + 2 - 60000;
-	long long before, grown;
+	long long grown;
 	int64_t last_probe;
 	char data[100];
 	uint16_t sport;
@@ -1856,29 +1859,13 @@ static void persist_pair_reused(bool fake_done)
 	}
 	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
+	grown = flood_gaps(sport, g_n + 3, iss_n + 1);
 	warp_ms = 0;
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
-		      grown >> 10);
 	close(b);
 	conn_close(&other);
 	if (grown > bound)
 		fail_msg("%d segments on a pair whose LAST_ACK connection persists: the heap grew by %lld KiB (bound %lld KiB)",
-			 SEGS, grown >> 10, bound >> 10);
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
 }
 
 static void test_tcp_persist_pair_reused(void **state)
@@ -1888,7 +1875,7 @@ static void test_tcp_persist_pair_reused(void **state)
 }
 
 /*
- * REPRODUCER (fails on purpose), fourth review: FLOW_SLIRP_DONE is set
+ * The fourth review's reproducer (it failed before the fix): FLOW_SLIRP_DONE is set
  * from any guest segment whose ack is the flow's snd_max, before and
  * whatever the verdict, with no look at its seq.  slirp drops a segment
  * past its window without processing its ack (dropafterack), and the
@@ -1908,7 +1895,7 @@ static void test_tcp_persist_false_done(void **state)
 }
 
 /*
- * REPRODUCER (fails on purpose), a legitimate workload: a guest that
+ * A review's reproducer (it failed before the fix), a legitimate workload: a guest that
  * rebooted opens a connection from a port it used before the reboot,
  * whose connection slirp still keeps (idle: no keepalive, kept for ever).
  * Without the tracker slirp answers the SYN with an ACK (out of window,
@@ -1945,7 +1932,7 @@ static void test_tcp_syn_after_guest_reboot(void **state)
 }
 
 /*
- * REPRODUCER (fails on purpose), fourth review: FLOW_EST ("slirp left
+ * The fourth review's reproducer (it failed before the fix): FLOW_EST ("slirp left
  * SYN_RECEIVED") is set from a guest segment the tracker itself drops
  * (GAP: data after next) when its ack is iss + 1.  slirp never saw it and
  * stays in SYN_RECEIVED; its bare RST to a bad ACK there then ends the
@@ -1961,7 +1948,6 @@ static void test_tcp_syn_after_guest_reboot(void **state)
  */
 static void test_tcp_synrcvd_false_est(void **state)
 {
-	enum { SEGS = 20000 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -1970,10 +1956,10 @@ static void test_tcp_synrcvd_false_est(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_x, iss_n = 0, g_x = 4000000, g_n = 4000000 - 60000;
-	long long before, grown;
+	long long grown;
 	uint16_t p;
 	ssize_t n;
-	int l, hx, b, i;
+	int l, hx, b;
 
 	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
@@ -2026,22 +2012,7 @@ static void test_tcp_synrcvd_false_est(void **state)
 	}
 	card_drain();
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, p,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS, grown >> 10);
+	grown = flood_gaps(p, g_n + 3, iss_n + 1);
 	close(b);
 	close(hx);
 	close(l);
@@ -2051,10 +2022,10 @@ static void test_tcp_synrcvd_false_est(void **state)
 			 grown >> 10, bound >> 10);
 }
 
-/* ---- REPRODUCERS of the fifth review (fail on purpose) ---------------------- */
+/* ---- the fifth review's reproducers: they failed before its fix ---------- */
 
 /*
- * REPRODUCER (fails on purpose), fifth review: a guest segment the tracker
+ * The fifth review's reproducer (it failed before the fix): a guest segment the tracker
  * is "sure" slirp reads goes to another connection.  While a forward
  * client's SYN is held back on the pair (slirp keeps it in SYN_SENT, its
  * newest connection there), solookup() hands the guest's segments to it
@@ -2076,7 +2047,7 @@ static void test_tcp_synrcvd_false_est(void **state)
  */
 static void test_tcp_shadow_false_done(void **state)
 {
-	enum { SEGS = 20000, MAX_TICKS = 2 * 600 };
+	enum { MAX_TICKS = 2 * 600 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -2085,7 +2056,7 @@ static void test_tcp_shadow_false_done(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_o, iss_n = 0, g_o = 5000000, g_n = 5000000 + 2 - 60000;
-	long long before, grown;
+	long long grown;
 	int64_t last_probe = 0, prev_probe = 0;
 	char data[100];
 	uint16_t sport;
@@ -2200,24 +2171,8 @@ static void test_tcp_shadow_false_done(void **state)
 	}
 	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
+	grown = flood_gaps(sport, g_n + 3, iss_n + 1);
 	warp_ms = 0;
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
-		      grown >> 10);
 	close(b);
 	conn_close(&other);
 	if (grown > bound)
@@ -2226,7 +2181,7 @@ static void test_tcp_shadow_false_done(void **state)
 }
 
 /*
- * REPRODUCER (fails on purpose), fifth review: the same routing moves
+ * The fifth review's reproducer (it failed before the fix): the same routing moves
  * `next`.  While the held-back connection N (SYN_SENT, slirp's newest on
  * the pair) gets the guest's segments, in-window data the tracker counts
  * as surely taken by O goes to N, which drops it (its RST is ignored:
@@ -2244,7 +2199,6 @@ static void test_tcp_shadow_false_done(void **state)
  */
 static void test_tcp_shadow_next_moved(void **state)
 {
-	enum { SEGS = 20000 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -2253,7 +2207,7 @@ static void test_tcp_shadow_next_moved(void **state)
 	uint8_t f[1600], syn = TCP_SYN;
 	static const char data[1000] = "n";
 	uint32_t iss_o, g_o = 6000000;
-	long long before, grown;
+	long long grown;
 	uint16_t sport;
 	ssize_t n;
 	int a, b, i;
@@ -2319,24 +2273,8 @@ static void test_tcp_shadow_next_moved(void **state)
 	print_message("N gone, O answers with ack g_o+1: %s\n", n > 0 ? "yes" : "no");
 
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_o + 3 + 2 * (uint32_t)i, iss_o + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
+	grown = flood_gaps(sport, g_o + 3, iss_o + 1);
 	warp_ms = 0;
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
-		      grown >> 10);
 	close(a);
 	close(b);
 	conn_close(&other);
@@ -2346,7 +2284,7 @@ static void test_tcp_shadow_next_moved(void **state)
 }
 
 /*
- * REPRODUCER (fails on purpose), fifth review: a FIN slirp does not read.
+ * The fifth review's reproducer (it failed before the fix): a FIN slirp does not read.
  * A FIN without data whose ack is slirp's snd_una, with the same window,
  * while slirp has data in flight, is a duplicate ACK to tcp_input(); the
  * third one in a row is taken for a loss signal (fast retransmit) and the
@@ -2368,7 +2306,6 @@ static void test_tcp_shadow_next_moved(void **state)
  */
 static void test_tcp_dupack_fin_false_close(void **state)
 {
-	enum { SEGS = 20000 };
 	const long long bound = 2 << 20;
 	static const char data[1400] = "fill";
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
@@ -2378,7 +2315,7 @@ static void test_tcp_dupack_fin_false_close(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_o, iss_n = 0, g_o = 7000000, g_n, r, una, edge, len;
-	long long before, grown;
+	long long grown;
 	char buf[65536];
 	int small = 4096, a, b, i;
 	bool shown = false, raised = false;
@@ -2494,24 +2431,8 @@ static void test_tcp_dupack_fin_false_close(void **state)
 	}
 	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
+	grown = flood_gaps(sport, g_n + 3, iss_n + 1);
 	warp_ms = 0;
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
-		      grown >> 10);
 	close(a);
 	close(b);
 	conn_close(&other);
@@ -2520,7 +2441,7 @@ static void test_tcp_dupack_fin_false_close(void **state)
 			 grown >> 10, bound >> 10);
 }
 
-/* ---- REPRODUCERS of the sixth review (fail on purpose) ---------------------- */
+/* ---- the sixth review's reproducers: they failed before its fix ---------- */
 
 /*
  * A frame from the guest every pace_ms (an ARP reply nobody asked for):
@@ -2552,7 +2473,7 @@ static void warp_pace(int64_t pace_ms)
 }
 
 /*
- * REPRODUCER (fails on purpose), sixth review (HIGH): slirp's TCP timers
+ * The sixth review's reproducer (HIGH; it failed before the fix): slirp's TCP timers
  * count polls, not time.  tcp_slowtimo() runs once per
  * slirp_pollfds_poll() at least TIMEOUT_SLOW (499 ms) after its last run,
  * however late; net_user.c polls on every frame from the guest and
@@ -2575,7 +2496,7 @@ static void warp_pace(int64_t pace_ms)
  */
 static void test_tcp_slow_ticks_persist(void **state)
 {
-	enum { SEGS = 20000, PACE = 490, MAX_FRAMES = 4 * 1200 };
+	enum { PACE = 490, MAX_FRAMES = 4 * 1200 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	struct net_user_stats st, was;
@@ -2584,7 +2505,7 @@ static void test_tcp_slow_ticks_persist(void **state)
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
 	uint32_t iss_o, iss_n = 0, g_o = 8000000, g_n = 8000000 + 2 - 60000;
-	long long before, grown;
+	long long grown;
 	int64_t last_probe, prev_probe = 0;
 	char data[100];
 	uint16_t sport;
@@ -2673,24 +2594,8 @@ static void test_tcp_slow_ticks_persist(void **state)
 	}
 	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
 	net_user_get_stats(nu, &was);
-	before = heap_in_use();
-	for (i = 0; i < SEGS; i++) {
-		guest_push(f, tcp_frame(f, 7000, NET_USER_HOST, sport,
-					g_n + 3 + 2 * (uint32_t)i, iss_n + 1,
-					TCP_ACK, "x", 1));
-		if (i % 256 == 0) {
-			fake_loop_poll(0);
-			card_drain();
-		}
-	}
-	fake_loop_run();
-	card_drain();
-	grown = heap_in_use() - before;
-	net_user_get_stats(nu, &st);
+	grown = flood_gaps(sport, g_n + 3, iss_n + 1);
 	warp_ms = 0;
-	print_message("gaps counted %llu of %d; heap grew %lld KiB\n",
-		      (unsigned long long)(st.tcp_gaps - was.tcp_gaps), SEGS,
-		      grown >> 10);
 	close(b);
 	conn_close(&other);
 	if (grown > bound)
@@ -2743,7 +2648,7 @@ static void fill_window(const struct conn *k, uint32_t *r)
 }
 
 /*
- * REPRODUCER (fails on purpose), sixth review (HIGH): a segment 2^31
+ * The sixth review's reproducer (HIGH; it failed before the fix): a segment 2^31
  * after `next` passes the tracker, and slirp keeps it.  seq_gt(seq, next)
  * is false for seq - next == 2^31 ((int32_t)INT_MIN is not > 0), so
  * net_tcp_from_guest() passes it as old data.  tcp_input() does not trim
