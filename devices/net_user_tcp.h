@@ -14,9 +14,6 @@
 
 struct net_tcp_flow;
 
-/* slirp's socket buffer for what the guest sends (libslirp 4.7). */
-#define NET_TCP_SLIRP_BUF	0x20000u
-
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
