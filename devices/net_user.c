@@ -551,6 +551,7 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 static void input_frame(struct net_user *nu, size_t len)
 {
 	uint8_t *f = nu->in, probe[ETH_HLEN + 40];
+	bool pass = true;	/* the frame to slirp; then probe's n bytes */
 	uint32_t sip;
 	size_t n;
 
@@ -574,20 +575,17 @@ static void input_frame(struct net_user *nu, size_t len)
 		switch (input_ipv4(nu, f, len)) {
 		case INPUT_PASS:
 			break;
+		case INPUT_SYN_PROBE:
+			/* Not the SYN: the probe, whose ACK the guest answers. */
+			nu->stats.tcp_syn_refused++;
+			pass = false;
+			/* fall through */
 		case INPUT_PASS_PROBE:
 			/* A reset slirp may or may not take: then ask it. */
 			n = net_tcp_probe_at(probe, f, f + ETH_HLEN,
 					     (f[ETH_HLEN] & 15) * 4u,
 					     nu->tcp.probe_seq, nu->tcp.probe_ack);
 			break;
-		case INPUT_SYN_PROBE:
-			nu->stats.tcp_syn_refused++;
-			n = net_tcp_probe_at(probe, f, f + ETH_HLEN,
-					     (f[ETH_HLEN] & 15) * 4u,
-					     nu->tcp.probe_seq, nu->tcp.probe_ack);
-			slirp_input(nu->slirp, probe, (int)n);
-			arp_answer(nu);
-			return;
 		case INPUT_SYN_REFUSED:
 			nu->stats.tcp_syn_refused++;
 			return;
@@ -600,12 +598,9 @@ static void input_frame(struct net_user *nu, size_t len)
 		case INPUT_TCP_PROBE:
 			/* Not the data: an empty ACK slirp answers with where it is. */
 			nu->stats.tcp_gaps++;
+			pass = false;
 			n = net_tcp_probe(probe, f, f + ETH_HLEN, (f[ETH_HLEN] & 15) * 4u);
-			if (n) {
-				slirp_input(nu->slirp, probe, (int)n);
-				arp_answer(nu);
-			}
-			return;
+			break;
 		default:
 			nu->stats.filtered++;
 			return;
@@ -616,10 +611,12 @@ static void input_frame(struct net_user *nu, size_t len)
 		nu->stats.filtered++;
 		return;
 	}
-	slirp_input(nu->slirp, f, (int)len);
+	if (pass)
+		slirp_input(nu->slirp, f, (int)len);
 	if (n)
 		slirp_input(nu->slirp, probe, (int)n);
-	arp_answer(nu);
+	if (pass || n)
+		arp_answer(nu);
 }
 
 /* ---- slirp's callbacks -------------------------------------------------------- */
