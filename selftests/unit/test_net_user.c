@@ -3105,6 +3105,104 @@ static void test_sandboxed_accept_only_forwards(void **state)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/* ---- the ninth review's reproducers ------------------------------------------ */
+
+/*
+ * The ninth review's first reproducer (HIGH): flow_gone() forgets an
+ * open flow without FLOW_EST after 30 s of quiet, taking it for a
+ * connection slirp never established.  But slirp leaves SYN_RECEIVED on
+ * any ACK it takes, and it takes one whose seq is anywhere in its window
+ * (tcp_input: the left and right trims keep it, then "case
+ * TCPS_SYN_RECEIVED" checks only the ack), while the tracker is sure of
+ * one only at or before next.  So: the guest, from its port 7000, opens
+ * X to 10.0.2.2:P (a local listener), acks slirp's SYN-ACK with seq 100
+ * ahead: slirp is ESTABLISHED, the flow not EST.  30 s of quiet (slirp
+ * keeps an idle established connection for ever): the flow is "gone".  A
+ * forward client from 127.0.0.2:P (N) has its SYN shown, a second slirp
+ * connection under X's pair.  The guest completes N with an ISS 50000
+ * ahead of X's rcv_nxt (N's ACK sets next there), closes N cleanly (slirp
+ * frees it; the flow stays 15 s), and 1-byte segments between X's
+ * rcv_nxt and that next now reach X (slirp's lookup finds it again) and
+ * wait in its reassembly queue, ~1.6 KiB each, for as long as X lives.
+ */
+static void test_tcp_unsure_est_forgotten(void **state)
+{
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_x, iss_n, g_x = 3000000, g_n = 3000000 + 50000;
+	long long grown;
+	uint16_t p;
+	int l, hx, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44200);	/* to move slirp's cache */
+	l = tcp_listener();
+	p = bound_port(l);
+
+	/* X: the guest, from its port 7000, to 10.0.2.2:P. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	iss_x = get32(f + 34 + 4);
+	hx = accept(l, NULL, NULL);
+	assert_true(hx >= 0);
+	/* Its ACK with seq 100 ahead (in the window): slirp ESTABLISHED. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 101, iss_x + 1,
+				TCP_ACK, NULL, 0));
+	fake_loop_run();
+	/* 35 s of quiet on X. */
+	for (i = 0; i < 70; i++)
+		warp_tick();
+
+	/* N: a client from 127.0.0.2:P.  Its SYN should be held back. */
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	if (expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0) {
+		print_message("N's SYN held back: X's pair is kept\n");
+		goto out;
+	}
+	iss_n = get32(f + 34 + 4);
+	print_message("N's SYN shown on X's pair (X established in slirp)\n");
+	/* Move the cache off X, complete N 50000 ahead of X's rcv_nxt. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n, iss_n + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_n + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* N closes cleanly: guest FIN, the client's, the guest's last ACK. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n + 1, iss_n + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	close(b);
+	b = -1;
+	want = (struct tcp_want){ p, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n + 2, iss_n + 2,
+				TCP_ACK, NULL, 0));
+	fake_loop_run();
+
+	/* 1-byte segments after X's rcv_nxt (g_x + 1), before N's last next. */
+	grown = flood_gaps(p, g_x + 3, iss_x + 1);
+	warp_ms = 0;
+	if (grown > bound)
+		fail_msg("%d segments after a gap on X, forgotten while established: the heap grew by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+out:
+	warp_ms = 0;
+	if (b >= 0)
+		close(b);
+	close(hx);
+	close(l);
+	conn_close(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3146,6 +3244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_dupack_fin_false_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
