@@ -18,6 +18,7 @@
 #include <string.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -3203,6 +3204,108 @@ out:
 	conn_close(&other);
 }
 
+/* slirp's own socket of the connection whose host end is c: its fd, or -1. */
+static int slirp_peer_fd(int c)
+{
+	struct sockaddr_in me, peer, a, b;
+	socklen_t len;
+	int fd;
+
+	len = sizeof(me);
+	getsockname(c, (struct sockaddr *)&me, &len);
+	len = sizeof(peer);
+	getpeername(c, (struct sockaddr *)&peer, &len);
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(a);
+		if (fd == c || getsockname(fd, (struct sockaddr *)&a, &len) ||
+		    a.sin_family != AF_INET || a.sin_port != peer.sin_port ||
+		    a.sin_addr.s_addr != peer.sin_addr.s_addr)
+			continue;
+		len = sizeof(b);
+		if (!getpeername(fd, (struct sockaddr *)&b, &len) &&
+		    b.sin_port == me.sin_port && b.sin_addr.s_addr == me.sin_addr.s_addr)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * The ninth review's second reproducer (HIGH: the VMM aborts): soread()
+ * in libslirp 4.7 asserts that so_snd has room ("assert(buf_len != 0)",
+ * socket.c:192, compiled in on Debian), but slirp_pollfds_poll() calls it
+ * on POLLHUP or POLLERR (slirp.c:957) even where it did not ask to read:
+ * with so_snd half full or more it polls only for writing, which it does
+ * while guest data waits in so_rcv for a host that does not read.  A
+ * guest that does not ack what slirp sends it keeps so_snd full:
+ * sopreprbuf() asks for the free space rounded down to whole segments,
+ * so one read fills it exactly when the free space is a multiple of
+ * t_maxseg (here 1440, so_snd 131400 bytes: the host sends 360 bytes,
+ * then more than the 131040 left; with a guest's MSS option t_maxseg
+ * divides so_snd and the very first read fills it; the guest's acks move
+ * the free space at will).  slirp's socket gets a large receive buffer,
+ * as Linux's autotuning gives it on a fast download.  The host then
+ * closes with the guest's data unread: an RST, POLLERR|POLLHUP, soread()
+ * into a full buffer, abort().  The host peer is any server the guest
+ * reaches that resets, or a local listener on 10.0.2.2.
+ */
+static void test_tcp_full_sndbuf_hup_abort(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		static char big[400000];
+		int big_buf = 1 << 20, small = 4096, fd, i, avail = -1;
+		struct conn k;
+		ssize_t w;
+
+		alarm(60);
+		signal(SIGPIPE, SIG_IGN);	/* as vhv-run */
+		arp_gateway();
+		conn_open(&k, 44300);
+		fd = slirp_peer_fd(k.c);
+		if (fd < 0)
+			syscall(SYS_exit_group, 2);
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big_buf, sizeof(big_buf));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+		setsockopt(k.c, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		setsockopt(k.c, SOL_SOCKET, SO_SNDBUF, &big_buf, sizeof(big_buf));
+		/* The guest's data, which the host does not read: so_rcv keeps some. */
+		for (i = 0; i < 120; i++) {
+			conn_send(&k, k.seq, TCP_ACK, big, 1000);
+			k.seq += 1000;
+			fake_loop_poll(0);
+			card_drain();
+		}
+		/* The host's: 360 bytes, then more than the rest of so_snd. */
+		if (write(k.c, big, 360) != 360)
+			syscall(SYS_exit_group, 3);
+		for (i = 0; i < 5; i++)
+			fake_loop_poll(10);
+		card_drain();
+		w = send(k.c, big, sizeof(big), MSG_DONTWAIT);
+		ioctl(fd, FIONREAD, &avail);
+		print_message("host sent %zd more, %d waiting at slirp's socket\n", w, avail);
+		for (i = 0; i < 5; i++)
+			fake_loop_poll(10);
+		card_drain();
+		/* The host closes with the guest's data unread: a reset. */
+		close(k.c);
+		for (i = 0; i < 20; i++)
+			fake_loop_poll(10);
+		syscall(SYS_exit_group, 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the VMM's side %s %d", WIFEXITED(status) ?
+			 "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3245,6 +3348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
