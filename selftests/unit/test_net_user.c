@@ -3306,6 +3306,79 @@ static void test_tcp_full_sndbuf_hup_abort(void **state)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/*
+ * The ninth review's third reproducer (MEDIUM: the I/O thread busy for as
+ * long as a forward's client waits): with the guest's connections at the
+ * socket budget (RLIMIT_NOFILE, which a guest reaches on its own), a
+ * client of a TCP forward sits in the listener's accept queue.  slirp
+ * polls the listener, tcp_connect() calls accept(), gets EMFILE, closes
+ * its new tcb and returns: the connection stays queued, the listener
+ * stays readable, and step() turns NET_USER_ROUNDS times, then re-arms
+ * its timer for 1 ms, for ever (a client may keep its connect pending as
+ * long as it likes).  An idle backend should wake about twice a second.
+ */
+static void test_forward_accept_emfile_spins(void **state)
+{
+	enum { LIMIT = 4 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	int lfd, status;
+	pid_t pid;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	lfd = tcp_listener();
+	assert_int_equal(listen(lfd, 16), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		uint16_t port = bound_port(lfd);
+		uint8_t f[1600];
+		int64_t end;
+		int i, c, wakeups = 0;
+
+		alarm(60);
+		/* The forward's client (a socket of its own, not the VM's). */
+		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (c < 0 || vmm_sandbox_limit_fds(LIMIT))
+			syscall(SYS_exit_group, 2);
+		/* The guest's connections take the whole budget. */
+		for (i = 0; i < LIMIT + 2; i++)
+			guest_send(f, tcp_frame(f, (uint16_t)(41100 + i), NET_USER_HOST,
+						port, 1, 0, TCP_SYN, NULL, 0));
+		for (i = 0; i < 50; i++)
+			fake_loop_poll(10);
+		card_drain();
+		/* It connects: the kernel queues it for accept(). */
+		{
+			struct sockaddr_in sa = { .sin_family = AF_INET,
+						  .sin_port = htons(cfg.hostfwd[0].host_port),
+						  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+			connect(c, (struct sockaddr *)&sa, sizeof(sa));
+		}
+		for (i = 0; i < 20; i++)
+			fake_loop_poll(10);
+		/* Then nothing happens for 500 ms: count the backend's wakeups. */
+		end = ms_now() + 500;
+		while (ms_now() < end)
+			if (fake_loop_poll(50) > 0)
+				wakeups++;
+		print_message("wakeups in 500 ms of nothing: %d\n", wakeups);
+		syscall(SYS_exit_group, wakeups <= 10 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(lfd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("the backend %s %d (3: it spins)", WIFEXITED(status) ?
+			 "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3349,6 +3422,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
