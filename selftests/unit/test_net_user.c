@@ -3379,6 +3379,72 @@ static void test_forward_accept_emfile_spins(void **state)
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/*
+ * The ninth review's fourth reproducer (LOW: a pair and a place lost for
+ * good): a guest reset while the pair is shadowed (a forward client's SYN
+ * held back there in the last 30 s) passes without touching the flow.
+ * slirp hands it to its cached connection, the established A (the
+ * guest's last segment was A's), which takes it and is gone.  The held
+ * connection N dies silently in SYN_SENT (TCPTV_KEEP_INIT, 75 s).  A's
+ * flow stays open, established, with no FIN: flow_gone() never ends it,
+ * so every later client from that source port is held back for ever, and
+ * its place in the table is lost (a guest with a local client repeats it
+ * until the table is full).
+ */
+static void test_tcp_shadowed_reset_leaks(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct ack_want aw;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_a, g_a = 4000000;
+	uint16_t sport;
+	ssize_t n;
+	int a, b, c, i;
+	bool shown;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	/* A: client from 127.0.0.1:P, completed by the guest. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_a + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* N: client from 127.0.0.2:P, held back: the pair is shadowed. */
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
+	/* The guest resets A (in its window): slirp's cache hands it to A. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a + 1, iss_a + 1,
+				TCP_RST | TCP_ACK, NULL, 0));
+	for (i = 0; i < 100 && recv(a, f, 1, MSG_DONTWAIT) != 0; i++)
+		fake_loop_poll(10);
+	print_message("A's host end sees the reset: %s\n", i < 100 ? "yes" : "no");
+	close(a);
+	close(b);
+	/* Five minutes: N dies in SYN_SENT, nothing of A is left in slirp. */
+	for (i = 0; i < 2 * 300; i++)
+		warp_tick();
+	/* A new client from 127.0.0.3:P: slirp has nothing on the pair. */
+	net_user_get_stats(nu, &was);
+	c = fwd_client(0x7f000003, sport, cfg.hostfwd[0].host_port);
+	shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) > 0;
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	close(c);
+	if (!shown)
+		fail_msg("a client on a pair slirp freed 5 minutes ago is held back (%llu SYNs held): the pair is lost for good",
+			 (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3423,6 +3489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
