@@ -829,21 +829,50 @@ static int cb_add_poll(int fd, int events, void *opaque)
 	return (int)nu->nr_pfd++;
 }
 
+/*
+ * What poll() said of slirp's socket idx.  slirp_pollfds_poll() reads a
+ * TCP socket on ERR or HUP (soread()) whether or not it asked to read,
+ * and libslirp 4.7's soread() asserts that so_snd has room: it asks to
+ * read only while so_snd is less than half full, and a connection that
+ * asked only to write (so_snd fuller, the guest's data waiting for the
+ * host) would abort the VMM on a host reset.  So ERR and HUP are said
+ * only of a socket that asked to read; one that asked only to write hears
+ * POLLOUT instead, and its error meets it there: sowrite()'s send() fails
+ * and slirp closes its side towards the guest (the rest of the host's
+ * end is read once the guest's acks make room), and a connecting
+ * socket's send() of nothing fails the connect, which slirp answers the
+ * guest's SYN with a reset (soread() on ERR dropped it silently, the
+ * guest's SYN resent into the same refusal).  Every socket slirp polls
+ * asks for one of the two: a listener, a UDP or ICMP socket always to
+ * read, a connecting one to write.  A connected one that asks for neither
+ * (so_snd half full, nothing for the host) is not polled at all, as
+ * before: its error waits for the guest, whose ack makes it ask to read
+ * again (soread() then meets it) or whose data makes it ask to write; a
+ * guest that does neither has the connection dropped by slirp's
+ * retransmit timer, or keeps it with a shut window, one socket of its
+ * budget.
+ */
 static int cb_get_revents(int idx, void *opaque)
 {
 	struct net_user *nu = opaque;
-	short re;
+	short re, ev;
 	int r = 0;
 
 	if (idx < 0 || (unsigned int)idx >= nu->nr_pfd)
 		return 0;
 	re = nu->pfd[idx].revents;
+	ev = nu->pfd[idx].events;
 	if (re & POLLIN)
 		r |= SLIRP_POLL_IN;
 	if (re & POLLOUT)
 		r |= SLIRP_POLL_OUT;
 	if (re & POLLPRI)
 		r |= SLIRP_POLL_PRI;
+	if (!(ev & POLLIN)) {
+		if ((re & (POLLERR | POLLNVAL | POLLHUP)) && (ev & POLLOUT))
+			r |= SLIRP_POLL_OUT;
+		return r;
+	}
 	if (re & (POLLERR | POLLNVAL))
 		r |= SLIRP_POLL_ERR;
 	if (re & POLLHUP)
