@@ -159,6 +159,14 @@ struct net_user {
 	/* Which fds epfd watches, indexed by fd. */
 	uint8_t *watched;
 	unsigned int max_watched;
+	/*
+	 * The forwards' TCP listeners (all there will be: listen() is
+	 * forbidden once the sandbox closes), polled only while a
+	 * descriptor is free: fd_free says so for this fill(), -1 unknown.
+	 */
+	int listen_fds[VMM_NET_MAX_HOSTFWD];
+	unsigned int nr_listen;
+	int fd_free;
 
 	struct net_user_timer *timers;
 
@@ -805,12 +813,50 @@ static const SlirpCb net_user_cb = {
 	.timer_new_opaque = cb_timer_new_opaque,
 };
 
+/*
+ * Whether the process may open one more descriptor, asked once a fill():
+ * a dup of one of ours, closed at once.
+ */
+static bool fd_free(struct net_user *nu)
+{
+	int fd;
+
+	if (nu->fd_free < 0) {
+		fd = fcntl(nu->tfd, F_DUPFD_CLOEXEC, 0);
+		nu->fd_free = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return nu->fd_free;
+}
+
+static bool is_listener(const struct net_user *nu, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nu->nr_listen; i++)
+		if (nu->listen_fds[i] == fd)
+			return true;
+	return false;
+}
+
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct net_user *nu = opaque;
 	struct pollfd *p;
 	short ev = 0;
 
+	/*
+	 * With no descriptor free (the guest's connections at the socket
+	 * budget), slirp's accept() of a forward's client fails with EMFILE
+	 * and leaves it queued: the listener stays ready and each step would
+	 * end busy, a wakeup a millisecond for as long as the client waits.
+	 * Not polled then; asked again at each fill(), so at the step after
+	 * a descriptor frees (at most slirp's timeout, a second, later),
+	 * when the listener's pending client is polled again.
+	 */
+	if (is_listener(nu, fd) && !fd_free(nu))
+		return -1;
 	if (nu->nr_pfd == nu->max_pfd) {
 		p = realloc(nu->pfd, (nu->max_pfd * 2 + 16) * sizeof(*p));
 		if (!p)
@@ -966,6 +1012,7 @@ static uint32_t fill(struct net_user *nu)
 	uint32_t timeout = UINT32_MAX;
 
 	nu->nr_pfd = 0;
+	nu->fd_free = -1;
 	slirp_pollfds_fill(nu->slirp, &timeout, cb_add_poll, nu);
 	return timeout;
 }
@@ -1182,6 +1229,21 @@ static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 	return 0;
 }
 
+/* The forwards' TCP listeners, among the sockets slirp polls at start. */
+static void note_listeners(struct net_user *nu)
+{
+	unsigned int i;
+	socklen_t len;
+	int on;
+
+	fill(nu);
+	for (i = 0; i < nu->nr_pfd && nu->nr_listen < VMM_NET_MAX_HOSTFWD; i++) {
+		len = sizeof(on);
+		if (!getsockopt(nu->pfd[i].fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && on)
+			nu->listen_fds[nu->nr_listen++] = nu->pfd[i].fd;
+	}
+}
+
 static int open_fds(struct net_user *nu, int *card_fd)
 {
 	int sv[2], size = NET_USER_SOCKBUF, i;
@@ -1292,6 +1354,7 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 	r = add_hostfwds(nu, cfg);
 	if (r)
 		goto err_card;
+	note_listeners(nu);
 	r = vmm_vm_sandbox_allow_socket(vm, nu->fd);
 	if (!r)
 		r = vmm_vm_sandbox_allow_inet(vm, NET_USER_MAX_SOCKETS);
