@@ -74,6 +74,7 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 #define FLOW_SLIRP_FIN	0x04
 #define FLOW_SLIRP_DONE	0x08	/* the guest acked all slirp sent, its FIN too */
 #define FLOW_GUEST_FIN_SENT 0x10	/* slirp may have the guest's FIN: no data after */
+#define FLOW_MAYBE_EST	0x20	/* slirp may have left SYN_RECEIVED (flow_gone()) */
 
 /*
  * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
@@ -98,6 +99,13 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
  */
 #define SLIRP_PERSIST_MS	(90 * 1000)
 #define SLIRP_FIN_WAIT_MS	(700 * 1000)
+/*
+ * The most slirp's receive window reaches past its rcv_nxt: tcp_input()
+ * takes rcv_wnd as the larger of what it advertised (65535 at most,
+ * unscaled) and the room in so_rcv, TCP_RCVSPACE (128 KiB) rounded up to
+ * whole segments (tcp_mss(): an MSS of 1460 at most).
+ */
+#define SLIRP_RCV_WND_MAX	(128 * 1024 + 1460)
 
 struct net_tcp_key {
 	uint32_t gaddr, raddr;		/* guest's, remote's (slirp's view), as on the wire */
@@ -246,6 +254,16 @@ static bool flow_closed(const struct net_tcp_flow *f)
  * on its pair (a forward's client reusing the port) would be a second
  * connection under one address pair, which slirp mixes up.  It ends on a
  * reset the guest sent and slirp surely took, or slirp's own.
+ *
+ * Nor is one slirp may have established (FLOW_MAYBE_EST): in
+ * SYN_RECEIVED it takes any ack of its SYN on a segment anywhere in its
+ * window, or before it, and leaves it silently, where the tracker is
+ * sure of the ack only at or before next.  If slirp did not, it resends
+ * its SYN-ACK (the flow is not quiet) until it gives up, and tcp_drop()
+ * then sends an RST with ACK (SYN_RECEIVED has had a SYN: tcp_outflags
+ * of CLOSED), which ends the flow: TCPT_KEEP after TCPTV_KEEP_INIT (75 s;
+ * each segment from the guest sets it to TCPTV_KEEP_IDLE, 2 h), or the
+ * retransmit timer's last try (about 10 min: t_maxseg halved below 32).
  */
 static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
@@ -256,7 +274,7 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 	if (flow_closed(f))
 		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_TIME_WAIT_MS :
 						       SLIRP_PERSIST_MS);
-	if (f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
+	if (f->state == FLOW_SYN_SENT || !(f->flags & (FLOW_EST | FLOW_MAYBE_EST)))
 		return quiet >= SLIRP_QUIET_MS;
 	return (f->flags & FLOW_SLIRP_FIN) && quiet >= SLIRP_FIN_WAIT_MS;
 }
@@ -380,7 +398,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	unsigned int len;
 	uint32_t seq, ack, end;
 	uint8_t flags;
-	bool sure;
+	bool sure, maybe;
 
 	/* slirp would reassemble a fragmented segment out of sight. */
 	if (frag || !tcp_valid(ip, hl, tot))
@@ -441,8 +459,10 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * pair again: slirp's ACK to a probe makes it reset the old
 		 * one (RFC 793's half-open recovery, as slirp's own answer to
 		 * the SYN would), and its SYN sent again then goes through.
+		 * The same where slirp may have left SYN_RECEIVED: the probe
+		 * acks its SYN, so it leaves it then if not before, and acks.
 		 */
-		if (f->state == FLOW_OPEN && (f->flags & FLOW_EST) &&
+		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
 		    !flow_shadowed(f, now)) {
 			t->probe_seq = f->next - 1;
 			t->probe_ack = f->snd_max;
@@ -461,6 +481,15 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	sure = f && f->state == FLOW_OPEN && !flow_shadowed(f, now) &&
 	       !seq_gt(seq, f->next) && f->next - seq <= 1u << 30 &&
 	       ack_taken(f, flags, ack);
+	/*
+	 * Where slirp may take it (FLOW_MAYBE_EST, flow_gone()): an ack of
+	 * its SYN, not past what it sent, on a segment not past its window
+	 * however far that reaches; from either connection of a shadowed
+	 * pair.  Marked only on a segment that reaches slirp.
+	 */
+	maybe = f && f->state == FLOW_OPEN && (flags & TH_ACK) &&
+		!seq_gt(f->iss, ack) && !seq_gt(ack, f->snd_max) &&
+		!seq_gt(seq, f->high + SLIRP_RCV_WND_MAX);
 	if (f)
 		f->used_ms = now;
 	if (sure) {
@@ -471,8 +500,11 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			f->flags |= FLOW_SLIRP_DONE;
 	}
 	/* Nothing else can be queued: slirp queues only data and FINs. */
-	if (!len && !(flags & TH_FIN))
+	if (!len && !(flags & TH_FIN)) {
+		if (maybe)
+			f->flags |= FLOW_MAYBE_EST;
 		return NET_TCP_PASS;
+	}
 	if (!f)
 		return NET_TCP_UNKNOWN;
 	/*
@@ -483,6 +515,8 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	if (f->state != FLOW_OPEN || seq_gt(seq, f->next) ||
 	    f->next - seq > 1u << 30)
 		return NET_TCP_GAP;
+	if (maybe)
+		f->flags |= FLOW_MAYBE_EST;
 
 	/* Passed: slirp's rcv_nxt goes no further than what passes. */
 	end = seq + len;

@@ -3204,6 +3204,59 @@ out:
 	conn_close(&other);
 }
 
+/*
+ * The other side of the first: a flow slirp may have established
+ * (FLOW_MAYBE_EST) but did not must still end.  The guest's ACK of X's
+ * SYN-ACK comes one past slirp's receive window (128 KiB and a bit, more
+ * than it advertised): slirp drops it and stays in SYN_RECEIVED, the
+ * tracker cannot tell and keeps the flow.  slirp resends its SYN-ACK
+ * until it gives up and tcp_drop() sends RST|ACK: the pair is free, and
+ * a forward client from 127.0.0.2:P has its SYN shown.
+ */
+static void test_tcp_maybe_est_ends(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct tcp_want want;
+	uint8_t f[1600], syn = TCP_SYN, rst = TCP_RST | TCP_ACK;
+	uint32_t iss_x, g_x = 5000000;
+	bool dropped = false, shown;
+	uint16_t p;
+	int l, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	l = tcp_listener();
+	p = bound_port(l);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	iss_x = get32(f + 34 + 4);
+	/* rcv_wnd: TCP_RCVSPACE rounded up to 1460-byte segments, 131400. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1 + 131401,
+				iss_x + 1, TCP_ACK, NULL, 0));
+	fake_loop_run();
+	/* Twenty minutes: slirp's SYN-ACK resends, then its RST|ACK. */
+	for (i = 0; i < 2 * 1200 && !dropped; i++) {
+		warp_tick();
+		while (expect_frame(f, sizeof(f), is_tcp_to_7000, &rst, 0) > 0)
+			dropped = true;
+		card_drain();
+	}
+	print_message("slirp dropped X after %d s\n", i / 2);
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) > 0;
+	warp_ms = 0;
+	close(b);
+	close(l);
+	assert_true(dropped);
+	if (!shown)
+		fail_msg("a client on a pair slirp dropped in SYN_RECEIVED is held back");
+}
+
 /* slirp's own socket of the connection whose host end is c: its fd, or -1. */
 static int slirp_peer_fd(int c)
 {
@@ -3487,6 +3540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
