@@ -45,8 +45,10 @@
  *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
  *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
  *    descriptors more (RLIMIT_NOFILE, sandbox_inet.c), and slirp refuses
- *    connections past that (ICMP unreachable).  UDP flows expire after
- *    slirp's timeout (10 s for DNS, 240 s else).
+ *    connections past that (ICMP unreachable); a forward's client waits
+ *    in its listener's queue, not polled until a descriptor frees (slirp's
+ *    accept() would fail each round).  UDP flows expire after slirp's
+ *    timeout (10 s for DNS, 240 s else).
  *  - What slirp sends to a guest address it has no MAC for waits in its
  *    output queue for the guest's ARP answer (a connection's packets one
  *    after the other, 1 s each): slirp's request is answered here at once,
