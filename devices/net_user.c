@@ -623,10 +623,16 @@ static void input_frame(struct net_user *nu, size_t len)
 	}
 	if (pass)
 		slirp_input(nu->slirp, f, (int)len);
-	if (n)
-		slirp_input(nu->slirp, probe, (int)n);
-	if (pass || n)
+	/* What slirp answered the frame, then what it answered the probe. */
+	if (n) {
 		arp_answer(nu);
+		net_tcp_probe_next(&nu->tcp);
+		slirp_input(nu->slirp, probe, (int)n);
+		arp_answer(nu);
+		net_tcp_probe_end(&nu->tcp);
+	} else if (pass) {
+		arp_answer(nu);
+	}
 }
 
 /* ---- slirp's callbacks -------------------------------------------------------- */

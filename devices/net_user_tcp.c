@@ -75,6 +75,7 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 #define FLOW_SLIRP_DONE	0x08	/* the guest acked all slirp sent, its FIN too */
 #define FLOW_GUEST_FIN_SENT 0x10	/* slirp may have the guest's FIN: no data after */
 #define FLOW_MAYBE_EST	0x20	/* slirp may have left SYN_RECEIVED (flow_gone()) */
+#define FLOW_HELD_MANY	0x40	/* more than one held SYN_SENT may live (held_iss) */
 
 /*
  * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
@@ -123,6 +124,7 @@ struct net_tcp_flow {
 	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
 	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
+	uint32_t held_iss;		/* that SYN's seq */
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -313,6 +315,9 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 	}
 	if (f)
 		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+	/* Not the flow net_tcp_probe_end() would end any more. */
+	if (f && f == t->asked)
+		t->asking = 0;
 	return f;
 }
 
@@ -400,6 +405,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	uint8_t flags;
 	bool sure, maybe;
 
+	t->asking = 0;
 	/* slirp would reassemble a fragmented segment out of sight. */
 	if (frag || !tcp_valid(ip, hl, tot))
 		return NET_TCP_BAD;
@@ -424,8 +430,17 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			return NET_TCP_PASS;
 		/* slirp counts an RST it ignores as a segment (t_idle). */
 		f->used_ms = now;
-		if (flow_shadowed(f, now))
-			return NET_TCP_PASS;
+		if (flow_shadowed(f, now)) {
+			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
+				return NET_TCP_PASS;
+			/* net_tcp_probe_end() reads what slirp answers. */
+			t->asking = 1;
+			t->asked = f;
+			t->reset_answered = t->probe_reset = false;
+			t->probe_seq = f->next - 1;
+			t->probe_ack = f->snd_max;
+			return NET_TCP_PASS_PROBE;
+		}
 		switch (reset_taken(f, flags, seq, ack)) {
 		case RESET_TAKEN:
 			f->state = FLOW_FREE;
@@ -581,6 +596,10 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	 * says the connection is gone only where it was established.
 	 */
 	if (flags & TH_RST) {
+		if (f && f == t->asked && t->asking == 1)
+			t->reset_answered = true;
+		if (f && f == t->asked && t->asking == 2)
+			t->probe_reset = true;
 		if (f && !flow_shadowed(f, now) &&
 		    ((flags & TH_ACK) || (f->state == FLOW_OPEN && (f->flags & FLOW_EST))))
 			f->state = FLOW_FREE;
@@ -592,6 +611,18 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			/* A resend only before the handshake: slirp's ISS repeats. */
 			if (seq != f->iss || (f->state != FLOW_SYN_SENT && !(flags & TH_ACK)) ||
 			    (f->state == FLOW_SYN_SENT && (flags & TH_ACK))) {
+				/*
+				 * One held connection in SYN_SENT, which
+				 * resends this SYN with this ISS, is what
+				 * net_tcp_probe_end() can reason about.
+				 */
+				if (!flow_shadowed(f, now))
+					f->flags &= (uint8_t)~FLOW_HELD_MANY;
+				else if (seq != f->held_iss)
+					f->flags |= FLOW_HELD_MANY;
+				if (flags & TH_ACK)
+					f->flags |= FLOW_HELD_MANY;
+				f->held_iss = seq;
 				f->held_ms = now;
 				return NET_TCP_HOLD_BUSY;
 			}
@@ -643,6 +674,41 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		f->flags |= FLOW_SLIRP_FIN;
 	f->used_ms = now;
 	return NET_TCP_SHOW;
+}
+
+void net_tcp_probe_next(struct net_tcp_table *t)
+{
+	if (t->asking == 1)
+		t->asking = 2;
+}
+
+/*
+ * A reset the guest sent while one held-back connection N, in SYN_SENT,
+ * shares the flow's pair with its connection A: slirp hands it to the one
+ * it cached, else to the newest (N), and the probe after it likewise.
+ *  - To A, which takes it or ignores it without a word (an RST is never
+ *    answered past SYN_SENT); then the probe goes to A if it lives (the
+ *    cache), which acks it, else to N or to no connection, which both
+ *    answer it with an RST.
+ *  - To N: an RST answers it (dropwithreset answers a reset too), unless
+ *    its ack is N's SYN's, which drops N without a word; then the probe
+ *    goes to A, which acks it (or ignores it in SYN_SENT).
+ *  - To A in SYN_SENT (its SYN shown, not answered): an RST answers a
+ *    wrong ack; A's SYN's drops A without a word, and the probe goes to N.
+ * So a reset that drew no answer and a probe that drew an RST say that A
+ * is gone: the flow ends.  Only a reset with ACK is asked about: N
+ * ignores one without ACK without a word, as A would.  With two held
+ * connections (FLOW_HELD_MANY) a reset with one's ack would drop it
+ * without a word and the other would answer the probe while A lives:
+ * then nothing is asked, and the flow stays until its own reset or
+ * slirp's.
+ */
+void net_tcp_probe_end(struct net_tcp_table *t)
+{
+	if (t->asking == 2 && !t->reset_answered && t->probe_reset &&
+	    t->asked->state != FLOW_FREE)
+		t->asked->state = FLOW_FREE;
+	t->asking = 0;
 }
 
 size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,

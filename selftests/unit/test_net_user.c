@@ -3498,6 +3498,70 @@ static void test_tcp_shadowed_reset_leaks(void **state)
 			 (unsigned long long)(st.tcp_pair_busy - was.tcp_pair_busy));
 }
 
+/*
+ * The other side of the fourth: a reset the guest sends while the pair is
+ * shadowed may go to the held connection N instead (slirp's cache is on
+ * another pair, and N is the newest of the two), which answers it with an
+ * RST and answers the probe after it the same way, while A lives on.  The
+ * flow must stay: a later client from 127.0.0.3:P is held back while A
+ * is open.
+ */
+static void test_tcp_shadowed_reset_to_held(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_a, g_a = 6000000;
+	uint16_t sport;
+	ssize_t n;
+	int a, b, c, i;
+	bool shown;
+	char ch;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44400);	/* to move slirp's cache */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_a + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
+	/* The cache off A's pair: the reset goes to N, the newest. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a + 1, iss_a + 1,
+				TCP_RST | TCP_ACK, NULL, 0));
+	for (i = 0; i < 20; i++)
+		fake_loop_poll(10);
+	assert_true(recv(a, &ch, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN);
+	card_drain();
+	/* A client from 127.0.0.3:P while A is open: held back. */
+	c = fwd_client(0x7f000003, sport, cfg.hostfwd[0].host_port);
+	shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) > 0;
+	/* A lives still (guest segments may go to N or C while they live). */
+	for (i = 0; i < 20; i++)
+		fake_loop_poll(10);
+	n = recv(a, &ch, 1, MSG_DONTWAIT);
+	close(c);
+	close(b);
+	close(a);
+	conn_close(&other);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of an open connection whose reset went to the held one");
+	assert_true(n < 0 && errno == EAGAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3544,6 +3608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
