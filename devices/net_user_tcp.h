@@ -19,12 +19,13 @@ struct net_tcp_table {
 	unsigned int nr_sets;		/* a power of two */
 	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
 	/*
-	 * A reset passed on a pair a held-back connection shares, while
-	 * slirp answers it (1) and its probe (2); 0: none.  What each drew:
+	 * The flow of a reset passed on a pair a held-back connection
+	 * shares (net_tcp_probe_end()), while slirp answers the reset
+	 * (asking 1), then the probe (2); 0: none.  An RST for each says:
 	 */
+	struct net_tcp_flow *asked;
 	uint8_t asking;
 	bool reset_answered, probe_reset;
-	struct net_tcp_flow *asked;
 };
 
 enum net_tcp_verdict {
