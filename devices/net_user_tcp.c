@@ -48,10 +48,11 @@
  * make one without a slirp connection, a host socket); a full set delays
  * a new connection (its SYN is not shown the guest; slirp sends it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took or sent, or a closed or unestablished
- * connection silent for longer than slirp waits between its resends
- * (flow_gone()); never for being quiet: slirp keeps a quiet established
- * connection for ever.  Each connection slirp keeps holds a host socket,
+ * pair: a reset slirp surely took (on a shadowed pair, as its answers to
+ * the reset and a probe say: net_tcp_probe_end()) or sent, or a closed
+ * connection, or one slirp surely never established, silent for longer
+ * than slirp waits between its resends (flow_gone()); never for being
+ * quiet: slirp keeps a quiet established connection for ever.  Each connection slirp keeps holds a host socket,
  * so the guest's are bounded by its socket budget (a sixteenth of the
  * table); churn cannot push out a flow in use.
  */
