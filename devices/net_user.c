@@ -45,8 +45,10 @@
  *    buffers of a fixed size (~280 KiB for TCP in libslirp 4.7): the
  *    sandbox lets the process open at most NET_USER_MAX_SOCKETS
  *    descriptors more (RLIMIT_NOFILE, sandbox_inet.c), and slirp refuses
- *    connections past that (ICMP unreachable).  UDP flows expire after
- *    slirp's timeout (10 s for DNS, 240 s else).
+ *    connections past that (ICMP unreachable); a forward's client waits
+ *    in its listener's queue, not polled until a descriptor frees (slirp's
+ *    accept() would fail each round).  UDP flows expire after slirp's
+ *    timeout (10 s for DNS, 240 s else).
  *  - What slirp sends to a guest address it has no MAC for waits in its
  *    output queue for the guest's ARP answer (a connection's packets one
  *    after the other, 1 s each): slirp's request is answered here at once,
@@ -159,6 +161,14 @@ struct net_user {
 	/* Which fds epfd watches, indexed by fd. */
 	uint8_t *watched;
 	unsigned int max_watched;
+	/*
+	 * The forwards' TCP listeners (all there will be: listen() is
+	 * forbidden once the sandbox closes), polled only while a
+	 * descriptor is free: fd_free says so for this fill(), -1 unknown.
+	 */
+	int listen_fds[VMM_NET_MAX_HOSTFWD];
+	unsigned int nr_listen;
+	int fd_free;
 
 	struct net_user_timer *timers;
 
@@ -613,10 +623,16 @@ static void input_frame(struct net_user *nu, size_t len)
 	}
 	if (pass)
 		slirp_input(nu->slirp, f, (int)len);
-	if (n)
-		slirp_input(nu->slirp, probe, (int)n);
-	if (pass || n)
+	/* What slirp answered the frame, then what it answered the probe. */
+	if (n) {
 		arp_answer(nu);
+		net_tcp_probe_next(&nu->tcp);
+		slirp_input(nu->slirp, probe, (int)n);
+		arp_answer(nu);
+		net_tcp_probe_end(&nu->tcp);
+	} else if (pass) {
+		arp_answer(nu);
+	}
 }
 
 /* ---- slirp's callbacks -------------------------------------------------------- */
@@ -805,12 +821,50 @@ static const SlirpCb net_user_cb = {
 	.timer_new_opaque = cb_timer_new_opaque,
 };
 
+/*
+ * Whether the process may open one more descriptor, asked once a fill():
+ * a dup of one of ours, closed at once.
+ */
+static bool fd_free(struct net_user *nu)
+{
+	int fd;
+
+	if (nu->fd_free < 0) {
+		fd = fcntl(nu->tfd, F_DUPFD_CLOEXEC, 0);
+		nu->fd_free = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return nu->fd_free;
+}
+
+static bool is_listener(const struct net_user *nu, int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nu->nr_listen; i++)
+		if (nu->listen_fds[i] == fd)
+			return true;
+	return false;
+}
+
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct net_user *nu = opaque;
 	struct pollfd *p;
 	short ev = 0;
 
+	/*
+	 * With no descriptor free (the guest's connections at the socket
+	 * budget), slirp's accept() of a forward's client fails with EMFILE
+	 * and leaves it queued: the listener stays ready and each step would
+	 * end busy, a wakeup a millisecond for as long as the client waits.
+	 * Not polled then; asked again at each fill(), so at the step after
+	 * a descriptor frees (at most slirp's timeout, a second, later),
+	 * when the listener's pending client is polled again.
+	 */
+	if (is_listener(nu, fd) && !fd_free(nu))
+		return -1;
 	if (nu->nr_pfd == nu->max_pfd) {
 		p = realloc(nu->pfd, (nu->max_pfd * 2 + 16) * sizeof(*p));
 		if (!p)
@@ -829,21 +883,50 @@ static int cb_add_poll(int fd, int events, void *opaque)
 	return (int)nu->nr_pfd++;
 }
 
+/*
+ * What poll() said of slirp's socket idx.  slirp_pollfds_poll() reads a
+ * TCP socket on ERR or HUP (soread()) whether or not it asked to read,
+ * and libslirp 4.7's soread() asserts that so_snd has room: it asks to
+ * read only while so_snd is less than half full, and a connection that
+ * asked only to write (so_snd fuller, the guest's data waiting for the
+ * host) would abort the VMM on a host reset.  So ERR and HUP are said
+ * only of a socket that asked to read; one that asked only to write hears
+ * POLLOUT instead, and its error meets it there: sowrite()'s send() fails
+ * and slirp closes its side towards the guest (the rest of the host's
+ * end is read once the guest's acks make room), and a connecting
+ * socket's send() of nothing fails the connect, which slirp answers the
+ * guest's SYN with a reset (soread() on ERR dropped it silently, the
+ * guest's SYN resent into the same refusal).  Every socket slirp polls
+ * asks for one of the two: a listener, a UDP or ICMP socket always to
+ * read, a connecting one to write.  A connected one that asks for neither
+ * (so_snd half full, nothing for the host) is not polled at all, as
+ * before: its error waits for the guest, whose ack makes it ask to read
+ * again (soread() then meets it) or whose data makes it ask to write; a
+ * guest that does neither has the connection dropped by slirp's
+ * retransmit timer, or keeps it with a shut window, one socket of its
+ * budget.
+ */
 static int cb_get_revents(int idx, void *opaque)
 {
 	struct net_user *nu = opaque;
-	short re;
+	short re, ev;
 	int r = 0;
 
 	if (idx < 0 || (unsigned int)idx >= nu->nr_pfd)
 		return 0;
 	re = nu->pfd[idx].revents;
+	ev = nu->pfd[idx].events;
 	if (re & POLLIN)
 		r |= SLIRP_POLL_IN;
 	if (re & POLLOUT)
 		r |= SLIRP_POLL_OUT;
 	if (re & POLLPRI)
 		r |= SLIRP_POLL_PRI;
+	if (!(ev & POLLIN)) {
+		if ((re & (POLLERR | POLLNVAL | POLLHUP)) && (ev & POLLOUT))
+			r |= SLIRP_POLL_OUT;
+		return r;
+	}
 	if (re & (POLLERR | POLLNVAL))
 		r |= SLIRP_POLL_ERR;
 	if (re & POLLHUP)
@@ -937,6 +1020,7 @@ static uint32_t fill(struct net_user *nu)
 	uint32_t timeout = UINT32_MAX;
 
 	nu->nr_pfd = 0;
+	nu->fd_free = -1;
 	slirp_pollfds_fill(nu->slirp, &timeout, cb_add_poll, nu);
 	return timeout;
 }
@@ -1153,6 +1237,21 @@ static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 	return 0;
 }
 
+/* The forwards' TCP listeners, among the sockets slirp polls at start. */
+static void note_listeners(struct net_user *nu)
+{
+	unsigned int i;
+	socklen_t len;
+	int on;
+
+	fill(nu);
+	for (i = 0; i < nu->nr_pfd && nu->nr_listen < VMM_NET_MAX_HOSTFWD; i++) {
+		len = sizeof(on);
+		if (!getsockopt(nu->pfd[i].fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && on)
+			nu->listen_fds[nu->nr_listen++] = nu->pfd[i].fd;
+	}
+}
+
 static int open_fds(struct net_user *nu, int *card_fd)
 {
 	int sv[2], size = NET_USER_SOCKBUF, i;
@@ -1263,6 +1362,7 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 	r = add_hostfwds(nu, cfg);
 	if (r)
 		goto err_card;
+	note_listeners(nu);
 	r = vmm_vm_sandbox_allow_socket(vm, nu->fd);
 	if (!r)
 		r = vmm_vm_sandbox_allow_inet(vm, NET_USER_MAX_SOCKETS);

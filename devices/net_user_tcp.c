@@ -48,10 +48,11 @@
  * make one without a slirp connection, a host socket); a full set delays
  * a new connection (its SYN is not shown the guest; slirp sends it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took or sent, or a closed or unestablished
- * connection silent for longer than slirp waits between its resends
- * (flow_gone()); never for being quiet: slirp keeps a quiet established
- * connection for ever.  Each connection slirp keeps holds a host socket,
+ * pair: a reset slirp surely took (on a shadowed pair, as its answers to
+ * the reset and a probe say: net_tcp_probe_end()) or sent, or a closed
+ * connection, or one slirp surely never established, silent for longer
+ * than slirp waits between its resends (flow_gone()); never for being
+ * quiet: slirp keeps a quiet established connection for ever.  Each connection slirp keeps holds a host socket,
  * so the guest's are bounded by its socket budget (a sixteenth of the
  * table); churn cannot push out a flow in use.
  */
@@ -74,6 +75,8 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
 #define FLOW_SLIRP_FIN	0x04
 #define FLOW_SLIRP_DONE	0x08	/* the guest acked all slirp sent, its FIN too */
 #define FLOW_GUEST_FIN_SENT 0x10	/* slirp may have the guest's FIN: no data after */
+#define FLOW_MAYBE_EST	0x20	/* slirp may have left SYN_RECEIVED (flow_gone()) */
+#define FLOW_HELD_MANY	0x40	/* more than one held SYN_SENT may live (held_iss) */
 
 /*
  * libslirp 4.7's timers (tcp_timer.h), with margins: while a connection
@@ -98,6 +101,13 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
  */
 #define SLIRP_PERSIST_MS	(90 * 1000)
 #define SLIRP_FIN_WAIT_MS	(700 * 1000)
+/*
+ * The most slirp's receive window reaches past its rcv_nxt: tcp_input()
+ * takes rcv_wnd as the larger of what it advertised (65535 at most,
+ * unscaled) and the room in so_rcv, TCP_RCVSPACE (128 KiB) rounded up to
+ * whole segments (tcp_mss(): an MSS of 1460 at most).
+ */
+#define SLIRP_RCV_WND_MAX	(128 * 1024 + 1460)
 
 struct net_tcp_key {
 	uint32_t gaddr, raddr;		/* guest's, remote's (slirp's view), as on the wire */
@@ -115,6 +125,7 @@ struct net_tcp_flow {
 	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
 	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
+	uint32_t held_iss;		/* that SYN's seq */
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -246,6 +257,16 @@ static bool flow_closed(const struct net_tcp_flow *f)
  * on its pair (a forward's client reusing the port) would be a second
  * connection under one address pair, which slirp mixes up.  It ends on a
  * reset the guest sent and slirp surely took, or slirp's own.
+ *
+ * Nor is one slirp may have established (FLOW_MAYBE_EST): in
+ * SYN_RECEIVED it takes any ack of its SYN on a segment anywhere in its
+ * window, or before it, and leaves it silently, where the tracker is
+ * sure of the ack only at or before next.  If slirp did not, it resends
+ * its SYN-ACK (the flow is not quiet) until it gives up, and tcp_drop()
+ * then sends an RST with ACK (SYN_RECEIVED has had a SYN: tcp_outflags
+ * of CLOSED), which ends the flow: TCPT_KEEP after TCPTV_KEEP_INIT (75 s;
+ * each segment from the guest sets it to TCPTV_KEEP_IDLE, 2 h), or the
+ * retransmit timer's last try (about 10 min: t_maxseg halved below 32).
  */
 static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
@@ -256,7 +277,7 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 	if (flow_closed(f))
 		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_TIME_WAIT_MS :
 						       SLIRP_PERSIST_MS);
-	if (f->state == FLOW_SYN_SENT || !(f->flags & FLOW_EST))
+	if (f->state == FLOW_SYN_SENT || !(f->flags & (FLOW_EST | FLOW_MAYBE_EST)))
 		return quiet >= SLIRP_QUIET_MS;
 	return (f->flags & FLOW_SLIRP_FIN) && quiet >= SLIRP_FIN_WAIT_MS;
 }
@@ -295,6 +316,9 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 	}
 	if (f)
 		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+	/* Not the flow net_tcp_probe_end() would end any more. */
+	if (f && f == t->asked)
+		t->asking = 0;
 	return f;
 }
 
@@ -380,8 +404,9 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	unsigned int len;
 	uint32_t seq, ack, end;
 	uint8_t flags;
-	bool sure;
+	bool sure, maybe;
 
+	t->asking = 0;
 	/* slirp would reassemble a fragmented segment out of sight. */
 	if (frag || !tcp_valid(ip, hl, tot))
 		return NET_TCP_BAD;
@@ -406,8 +431,17 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			return NET_TCP_PASS;
 		/* slirp counts an RST it ignores as a segment (t_idle). */
 		f->used_ms = now;
-		if (flow_shadowed(f, now))
-			return NET_TCP_PASS;
+		if (flow_shadowed(f, now)) {
+			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
+				return NET_TCP_PASS;
+			/* net_tcp_probe_end() reads what slirp answers. */
+			t->asking = 1;
+			t->asked = f;
+			t->reset_answered = t->probe_reset = false;
+			t->probe_seq = f->next - 1;
+			t->probe_ack = f->snd_max;
+			return NET_TCP_PASS_PROBE;
+		}
 		switch (reset_taken(f, flags, seq, ack)) {
 		case RESET_TAKEN:
 			f->state = FLOW_FREE;
@@ -441,8 +475,10 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * pair again: slirp's ACK to a probe makes it reset the old
 		 * one (RFC 793's half-open recovery, as slirp's own answer to
 		 * the SYN would), and its SYN sent again then goes through.
+		 * The same where slirp may have left SYN_RECEIVED: the probe
+		 * acks its SYN, so it leaves it then if not before, and acks.
 		 */
-		if (f->state == FLOW_OPEN && (f->flags & FLOW_EST) &&
+		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
 		    !flow_shadowed(f, now)) {
 			t->probe_seq = f->next - 1;
 			t->probe_ack = f->snd_max;
@@ -461,6 +497,15 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	sure = f && f->state == FLOW_OPEN && !flow_shadowed(f, now) &&
 	       !seq_gt(seq, f->next) && f->next - seq <= 1u << 30 &&
 	       ack_taken(f, flags, ack);
+	/*
+	 * Where slirp may take it (FLOW_MAYBE_EST, flow_gone()): an ack of
+	 * its SYN, not past what it sent, on a segment not past its window
+	 * however far that reaches; from either connection of a shadowed
+	 * pair.  Marked only on a segment that reaches slirp.
+	 */
+	maybe = f && f->state == FLOW_OPEN && (flags & TH_ACK) &&
+		!seq_gt(f->iss, ack) && !seq_gt(ack, f->snd_max) &&
+		!seq_gt(seq, f->high + SLIRP_RCV_WND_MAX);
 	if (f)
 		f->used_ms = now;
 	if (sure) {
@@ -471,8 +516,11 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			f->flags |= FLOW_SLIRP_DONE;
 	}
 	/* Nothing else can be queued: slirp queues only data and FINs. */
-	if (!len && !(flags & TH_FIN))
+	if (!len && !(flags & TH_FIN)) {
+		if (maybe)
+			f->flags |= FLOW_MAYBE_EST;
 		return NET_TCP_PASS;
+	}
 	if (!f)
 		return NET_TCP_UNKNOWN;
 	/*
@@ -483,6 +531,8 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	if (f->state != FLOW_OPEN || seq_gt(seq, f->next) ||
 	    f->next - seq > 1u << 30)
 		return NET_TCP_GAP;
+	if (maybe)
+		f->flags |= FLOW_MAYBE_EST;
 
 	/* Passed: slirp's rcv_nxt goes no further than what passes. */
 	end = seq + len;
@@ -547,6 +597,10 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	 * says the connection is gone only where it was established.
 	 */
 	if (flags & TH_RST) {
+		if (f && f == t->asked && t->asking == 1)
+			t->reset_answered = true;
+		if (f && f == t->asked && t->asking == 2)
+			t->probe_reset = true;
 		if (f && !flow_shadowed(f, now) &&
 		    ((flags & TH_ACK) || (f->state == FLOW_OPEN && (f->flags & FLOW_EST))))
 			f->state = FLOW_FREE;
@@ -558,6 +612,18 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			/* A resend only before the handshake: slirp's ISS repeats. */
 			if (seq != f->iss || (f->state != FLOW_SYN_SENT && !(flags & TH_ACK)) ||
 			    (f->state == FLOW_SYN_SENT && (flags & TH_ACK))) {
+				/*
+				 * One held connection in SYN_SENT, which
+				 * resends this SYN with this ISS, is what
+				 * net_tcp_probe_end() can reason about.
+				 */
+				if (!flow_shadowed(f, now))
+					f->flags &= (uint8_t)~FLOW_HELD_MANY;
+				else if (seq != f->held_iss)
+					f->flags |= FLOW_HELD_MANY;
+				if (flags & TH_ACK)
+					f->flags |= FLOW_HELD_MANY;
+				f->held_iss = seq;
 				f->held_ms = now;
 				return NET_TCP_HOLD_BUSY;
 			}
@@ -609,6 +675,41 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		f->flags |= FLOW_SLIRP_FIN;
 	f->used_ms = now;
 	return NET_TCP_SHOW;
+}
+
+void net_tcp_probe_next(struct net_tcp_table *t)
+{
+	if (t->asking == 1)
+		t->asking = 2;
+}
+
+/*
+ * A reset the guest sent while one held-back connection N, in SYN_SENT,
+ * shares the flow's pair with its connection A: slirp hands it to the one
+ * it cached, else to the newest (N), and the probe after it likewise.
+ *  - To A, which takes it or ignores it without a word (an RST is never
+ *    answered past SYN_SENT); then the probe goes to A if it lives (the
+ *    cache), which acks it, else to N or to no connection, which both
+ *    answer it with an RST.
+ *  - To N: an RST answers it (dropwithreset answers a reset too), unless
+ *    its ack is N's SYN's, which drops N without a word; then the probe
+ *    goes to A, which acks it (or ignores it in SYN_SENT).
+ *  - To A in SYN_SENT (its SYN shown, not answered): an RST answers a
+ *    wrong ack; A's SYN's drops A without a word, and the probe goes to N.
+ * So a reset that drew no answer and a probe that drew an RST say that A
+ * is gone: the flow ends.  Only a reset with ACK is asked about: N
+ * ignores one without ACK without a word, as A would.  With two held
+ * connections (FLOW_HELD_MANY) a reset with one's ack would drop it
+ * without a word and the other would answer the probe while A lives:
+ * then nothing is asked, and the flow stays until its own reset or
+ * slirp's.
+ */
+void net_tcp_probe_end(struct net_tcp_table *t)
+{
+	if (t->asking == 2 && !t->reset_answered && t->probe_reset &&
+	    t->asked->state != FLOW_FREE)
+		t->asked->state = FLOW_FREE;
+	t->asking = 0;
 }
 
 size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,

@@ -18,6 +18,14 @@ struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
 	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
+	/*
+	 * The flow of a reset passed on a pair a held-back connection
+	 * shares (net_tcp_probe_end()), while slirp answers the reset
+	 * (asking 1), then the probe (2); 0: none.  An RST for each says:
+	 */
+	struct net_tcp_flow *asked;
+	uint8_t asking;
+	bool reset_answered, probe_reset;
 };
 
 enum net_tcp_verdict {
@@ -83,5 +91,13 @@ size_t net_tcp_probe(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 /* The same with the given seq and ack (segment ip's addresses and ports). */
 size_t net_tcp_probe_at(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 			unsigned int hl, uint32_t seq, uint32_t ack);
+
+/*
+ * After a NET_TCP_PASS_PROBE: net_tcp_probe_next() once slirp took the
+ * segment and sent all it answered (no frame of it waits for ARP), then
+ * net_tcp_probe_end() the same once it took the probe.
+ */
+void net_tcp_probe_next(struct net_tcp_table *t);
+void net_tcp_probe_end(struct net_tcp_table *t);
 
 #endif /* DEVICES_NET_USER_TCP_H */
