@@ -2861,10 +2861,23 @@ static bool is_syn_ack_or_unreach(const uint8_t *f, size_t n, const void *arg)
 	       (f[34 + 13] & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
 }
 
+
+/* A forked child's end: exit status code, or fail naming what it was. */
+static void expect_child_exit(pid_t pid, int code, const char *what)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
+		fail_msg("%s %s %d, not exit %d", what,
+			 WIFEXITED(status) ? "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			 code);
+}
 static void test_socket_limit(void **state)
 {
 	enum { CONNS = 12, LIMIT = 4 };
-	int lfd = tcp_listener(), status, acks = 0, unreach = 0, i;
+	int lfd = tcp_listener(), acks = 0, unreach = 0, i;
 	uint16_t port = bound_port(lfd);
 	uint8_t f[1600];
 	pid_t pid;
@@ -2893,10 +2906,7 @@ static void test_socket_limit(void **state)
 		syscall(SYS_exit_group, acks == LIMIT && unreach == CONNS - LIMIT ?
 					0 : 3);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("limited to %d descriptors more: child status %#x", LIMIT,
-			 status);
+	expect_child_exit(pid, 0, "the child limited to a few descriptors more");
 	close(lfd);
 }
 
@@ -2962,7 +2972,6 @@ static void enter_sandbox(void)
 static void test_sandboxed(void **state)
 {
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
-	int status;
 	pid_t pid;
 
 	(void)state;
@@ -2988,11 +2997,7 @@ static void test_sandboxed(void **state)
 		fake_loop_poll(50);
 		syscall(SYS_exit_group, 0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("the sandboxed child %s %d", WIFEXITED(status) ?
-			 "exited with" : "died of signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	expect_child_exit(pid, 0, "the sandboxed child");
 }
 
 /*
@@ -3079,7 +3084,6 @@ static void test_udp_burst_to_guest(void **state)
  */
 static void test_sandboxed_accept_only_forwards(void **state)
 {
-	int status;
 	pid_t pid;
 
 	(void)state;
@@ -3099,11 +3103,8 @@ static void test_sandboxed_accept_only_forwards(void **state)
 		accept(ufd, NULL, NULL);	/* EAGAIN, were it allowed */
 		syscall(SYS_exit_group, 0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 97)
-		fail_msg("accept on a Unix listener under the filter: %s %d, not the SIGSYS report (97)",
-			 WIFEXITED(status) ? "exited with" : "died of signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	/* 97: the SIGSYS report. */
+	expect_child_exit(pid, 97, "accept on a Unix listener under the filter");
 }
 
 /* ---- the ninth review's reproducers ------------------------------------------ */
@@ -3303,7 +3304,6 @@ static int slirp_peer_fd(int c)
  */
 static void test_tcp_full_sndbuf_hup_abort(void **state)
 {
-	int status;
 	pid_t pid;
 
 	(void)state;
@@ -3352,11 +3352,7 @@ static void test_tcp_full_sndbuf_hup_abort(void **state)
 			fake_loop_poll(10);
 		syscall(SYS_exit_group, 0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("the VMM's side %s %d", WIFEXITED(status) ?
-			 "exited with" : "died of signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	expect_child_exit(pid, 0, "the VMM's side");
 }
 
 /*
@@ -3374,7 +3370,7 @@ static void test_forward_accept_emfile_spins(void **state)
 {
 	enum { LIMIT = 4 };
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
-	int lfd, status;
+	int lfd;
 	pid_t pid;
 
 	(void)state;
@@ -3424,12 +3420,9 @@ static void test_forward_accept_emfile_spins(void **state)
 		print_message("wakeups in 500 ms of nothing: %d\n", wakeups);
 		syscall(SYS_exit_group, wakeups <= 10 ? 0 : 3);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* 3: it spins. */
+	expect_child_exit(pid, 0, "the backend");
 	close(lfd);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		fail_msg("the backend %s %d (3: it spins)", WIFEXITED(status) ?
-			 "exited with" : "died of signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
 /*
