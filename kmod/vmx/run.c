@@ -58,9 +58,9 @@ void vmx_run_setup(void)
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
 	u64 arch = 0;
 
-	if (vmx_caps.preemption_timer)
-		backstop_ticks = min_t(u64, ticks >> vmx_caps.preemption_timer_shift,
-				       U32_MAX);
+	/* No TSC rate known: as long a backstop as the timer holds. */
+	ticks >>= vmx_caps.preemption_timer_shift;
+	backstop_ticks = ticks ? min_t(u64, ticks, U32_MAX) : U32_MAX;
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
 	/*

@@ -434,8 +434,9 @@ void vmx_load_host_state(struct vmx_vcpu *vmx)
 		loadsegment(es, h->es);
 	}
 	invalidate_tss_limit();
+	/* KERNEL_GS_BASE always: load_gs_index() may have changed it. */
 	for (i = 0; i < VMX_NR_LAZY_MSRS; i++)
-		if (h->msrs[i] != vmx->lazy_msrs[i])
+		if (i == VMX_MSR_KERNEL_GS_BASE || h->msrs[i] != vmx->lazy_msrs[i])
 			wrmsrl(lazy_msr_index[i], h->msrs[i]);
 	load_fixmap_gdt(raw_smp_processor_id());
 	h->saved = false;
@@ -675,28 +676,22 @@ static int vmcs_msr_field(u32 index, u32 *field)
 	}
 }
 
-/*
- * The syscall MSRs are in the CPU while the vCPU's thread holds them
- * (between vmx_save_host_state() and the put that ends it).
- */
-static u64 *lazy_slot(struct vmx_vcpu *vmx, int i, bool *in_cpu)
-{
-	*in_cpu = vmx->host.saved;
-	return &vmx->lazy_msrs[i];
-}
-
 static int vmx_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i = lazy_msr(index);
-	bool in_cpu;
 	u32 field;
 
+	/*
+	 * The syscall MSRs are in the CPU while the vCPU's thread holds them
+	 * (from vmx_save_host_state() to the put that ends it).
+	 */
 	if (i >= 0) {
 		preempt_disable();
-		*data = *lazy_slot(vmx, i, &in_cpu);
-		if (in_cpu)
+		if (vmx->host.saved)
 			rdmsrl(index, *data);
+		else
+			*data = vmx->lazy_msrs[i];
 		preempt_enable();
 		return 0;
 	}
@@ -760,7 +755,6 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	int i = lazy_msr(index);
-	bool in_cpu;
 	u32 field;
 
 	if ((index == MSR_FS_BASE || index == MSR_GS_BASE ||
@@ -769,8 +763,8 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 		return -EINVAL;
 	if (i >= 0) {
 		preempt_disable();
-		*lazy_slot(vmx, i, &in_cpu) = data;
-		if (in_cpu)
+		vmx->lazy_msrs[i] = data;
+		if (vmx->host.saved)
 			wrmsrl(index, data);
 		preempt_enable();
 		return 0;
