@@ -613,6 +613,9 @@ static void vmx_set_sregs(struct vhv_vcpu *vcpu, const struct vhv_sregs *s)
 	vmx_write_cr4(vmx, s->cr4);
 	vmx->cr8 = s->cr8;
 	vmcs_write64(VMCS_GUEST_IA32_EFER, s->efer);
+	/* Never left otherwise (vhv uses no HLT or wait-for-SIPI state),
+	 * but a triple fault's exit may report shutdown: reset is active. */
+	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
 	vmx_vmcs_put(vmx);
 	/* A new address space: nothing the guest cached of the old one holds. */
 	vmx->flush_vpid = true;
