@@ -78,6 +78,7 @@ void vmx_run_setup(void)
 void vmx_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
 	vmx_load_vmcs(to_vmx(vcpu), cpu);
+	to_vmx(vcpu)->host_debugctl = get_debugctlmsr();
 }
 
 void vmx_vcpu_put(struct vhv_vcpu *vcpu)
@@ -656,6 +657,9 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 	failed = vmx_vmenter(&vcpu->regs, vmx->launched, vcpu->msr.spec_ctrl);
+	/* The exit cleared it: the host's bus-lock detection among others. */
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
 	vmx->cr2 = native_read_cr2();
 	guest_state_exit_irqoff();
 	/*

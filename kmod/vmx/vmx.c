@@ -476,7 +476,13 @@ void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	vmx->cr4 = cr4;
 	vmcs_writenat(VMCS_CR4_READ_SHADOW, cr4);
-	vmcs_writenat(VMCS_GUEST_CR4, vmx_cr_fixup(&vmx_caps.cr4, cr4));
+	/*
+	 * CR4.MCE stays the host's whatever the guest's: a machine check
+	 * with it clear shuts the core down, and Intel broadcasts them to
+	 * every core (the guest sees its own value in the shadow).
+	 */
+	vmcs_writenat(VMCS_GUEST_CR4, vmx_cr_fixup(&vmx_caps.cr4, cr4) |
+		      (cr4_read_shadow() & X86_CR4_MCE));
 	vmx->pdptrs_dirty = true;
 }
 
@@ -868,7 +874,8 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	 */
 	vmx->cr0_mask = vmx_cr_fixed_bits(&vmx_caps.guest_cr0) |
 			VHV_CR0_CD | VHV_CR0_NW;
-	vmx->cr4_mask = vmx_cr_fixed_bits(&vmx_caps.cr4) | ~vhv_limits.cr4_valid;
+	vmx->cr4_mask = vmx_cr_fixed_bits(&vmx_caps.cr4) | ~vhv_limits.cr4_valid |
+			X86_CR4_MCE;
 	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx->cr0_mask);
 	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, vmx->cr4_mask);
 

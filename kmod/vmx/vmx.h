@@ -53,6 +53,12 @@ struct vmx_vcpu {
 	u8 cr8;				/* without an irqchip */
 	u64 dr6;
 	u64 debugctl;			/* kept, not applied: no LBR/BTF */
+	/*
+	 * The host's IA32_DEBUGCTL, which every VM exit clears (SDM vol. 3C
+	 * 28.5.1): bus-lock detection, LBR, BTF.  Read at vcpu_load, put
+	 * back after each exit.
+	 */
+	u64 host_debugctl;
 	u64 lazy_msrs[VMX_NR_LAZY_MSRS];
 	struct vmx_host_state host;
 	bool pdptrs_dirty;		/* PAE paging: load PDPTEs at entry */
