@@ -3788,6 +3788,64 @@ static void test_tcp_reset_with_data_at_edge(void **state)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
 }
 
+/*
+ * The tenth review's third reproducer (LOW: a place and a pair lost for
+ * good).  The guest acks slirp's SYN-ACK 100 ahead of next (slirp is
+ * established; the flow only FLOW_MAYBE_EST), then resets it from far
+ * behind (more than 2^30 before next, which slirp takes): reset_taken()
+ * says RESET_MAYBE, the probe finds no connection and slirp answers it
+ * with an RST without ACK, which ends only a FLOW_EST flow.  The flow
+ * stays open, MAYBE_EST, with no FIN: flow_gone() never ends it, so the
+ * pair and the place are lost for good (repeated, every place).
+ */
+static void test_tcp_maybe_est_reset_leaks(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k;
+	uint8_t f[1600];
+	char c;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	k.lfd = tcp_listener();
+	k.port = bound_port(k.lfd);
+	k.gport = 43400;
+	k.seq = 1000;
+	k.ack = 0;
+	conn_send(&k, k.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	k.ack = get32(f + 34 + 4) + 1;
+	k.seq++;
+	k.c = accept(k.lfd, NULL, NULL);
+	assert_true(k.c >= 0);
+	/* Its ACK 100 ahead, in the window: slirp established, the flow MAYBE_EST. */
+	conn_send(&k, k.seq + 100, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_send(&k, k.seq - 0x60000000u, TCP_RST, NULL, 0);
+	for (i = 0; i < 100 && recv(k.c, &c, 1, MSG_DONTWAIT) != 0; i++)
+		fake_loop_poll(10);
+	print_message("host end closed (slirp took the reset): %s\n",
+		      i < 100 ? "yes" : "no");
+	assert_true(i < 100);
+	/* An hour on. */
+	for (i = 0; i < 2 * 60; i++)
+		warp_tick();
+	warp_ms += 3600 * 1000;
+	warp_tick();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);	/* slirp has no connection here */
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("guest SYN on the pair slirp freed an hour ago, refused: %llu\n",
+		      (unsigned long long)(st.tcp_syn_refused - was.tcp_syn_refused));
+	conn_close(&k);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3837,6 +3895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
