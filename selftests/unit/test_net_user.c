@@ -3726,7 +3726,6 @@ static void test_tcp_reset_with_data_at_edge(void **state)
 	long long grown;
 	struct conn k, other;
 	bool shown;
-	char c;
 
 	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
@@ -3772,9 +3771,7 @@ static void test_tcp_reset_with_data_at_edge(void **state)
 	fake_loop_run();
 	for (i = 0; i < 20; i++)
 		fake_loop_poll(10);
-	/* X lives: its host end has its bytes, and no reset or end. */
-	print_message("X's host end after the RST: %s\n",
-		      recv(k.c, &c, 1, MSG_DONTWAIT | MSG_PEEK) == 1 ? "open" : "gone");
+	/* X lives: flowless_pair_reused() hears its ACK, or says it is gone. */
 	card_drain();
 
 	shown = flowless_pair_reused(cfg.hostfwd[0].host_port, k.port, k.seq, k.c, &other,
