@@ -356,20 +356,25 @@ static bool ack_taken(const struct net_tcp_flow *f, uint8_t flags, uint32_t ack)
 /*
  * What slirp does with a reset from the guest (tcp_input()): in SYN_SENT
  * it takes one with the ACK of its SYN; later, any whose seq is not after
- * rcv_nxt + rcv_wnd, up to half the sequence space back.  rcv_wnd may be
- * its whole buffer (128 KiB), more than it advertised (edge): a reset
- * between the two may or may not be taken, and a probe then asks.
+ * rcv_nxt + rcv_wnd, up to half the sequence space back, or before it if
+ * it carries len bytes of data (a segment that starts at or past that
+ * point and ends past it is dropped whole, silently for a reset).  rcv_wnd
+ * may be its whole buffer (128 KiB), more than it advertised (edge), or
+ * just that: a reset between the two, or one with data at the edge, may
+ * or may not be taken, and a probe then asks.
  */
 enum reset { RESET_TAKEN, RESET_MAYBE, RESET_NOT };
 
 static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
-			      uint32_t seq, uint32_t ack)
+			      uint32_t seq, uint32_t ack, unsigned int len)
 {
 	if (f->state == FLOW_SYN_SENT)
 		return (flags & TH_ACK) && ack == f->iss + 1 ? RESET_TAKEN : RESET_NOT;
-	/* Not after the edge, and less than a quarter of the space behind
-	 * next (slirp's rcv_nxt is not that far ahead of it); else ask. */
-	if (!seq_gt(seq, f->edge) && (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
+	/* Not after the edge (before it, with data), and less than a quarter
+	 * of the space behind next (slirp's rcv_nxt is not that far ahead of
+	 * it); else ask. */
+	if ((len ? seq_gt(f->edge, seq) : !seq_gt(seq, f->edge)) &&
+	    (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
 		return RESET_TAKEN;
 	return RESET_MAYBE;
 }
@@ -442,7 +447,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			t->probe_ack = f->snd_max;
 			return NET_TCP_PASS_PROBE;
 		}
-		switch (reset_taken(f, flags, seq, ack)) {
+		switch (reset_taken(f, flags, seq, ack, len)) {
 		case RESET_TAKEN:
 			f->state = FLOW_FREE;
 			return NET_TCP_PASS;

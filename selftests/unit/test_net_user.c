@@ -3715,17 +3715,57 @@ static void edge_seen(const struct conn *k, uint32_t *edge, uint32_t *ack)
  * flow ends while slirp keeps the connection, with no flow.  A forward
  * client from 127.0.0.2:p then has its SYN shown (flowless_pair_reused()).
  */
-static void test_tcp_reset_with_data_at_edge(void **state)
+/*
+ * k's host end stops reading, and the guest fills slirp's window to its
+ * edge until slirp advertises less than 64 KiB (so_rcv more than half
+ * full: then rcv_wnd is what it advertised), and stops there, the window
+ * still open.  Returns the edge.
+ */
+static uint32_t window_nearly_full(struct conn *k)
 {
-	const long long bound = 2 << 20;
-	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
 	static char data[1000];
 	int small = 4096, fd, i, quiet;
 	uint32_t edge, ack = 0;
 	size_t n;
+
+	fd = slirp_peer_fd(k->c);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(k->c, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	edge = k->seq + 65535;
+	for (i = 0; i < 2000; i++) {
+		while ((int32_t)(edge - k->seq) > 0) {
+			n = edge - k->seq < sizeof(data) ? edge - k->seq : sizeof(data);
+			conn_send(k, k->seq, TCP_ACK, data, n);
+			k->seq += (uint32_t)n;
+			fake_loop_poll(0);
+			edge_seen(k, &edge, &ack);
+		}
+		for (quiet = 0; quiet < 5 && ack != k->seq; quiet++) {
+			fake_loop_poll(20);
+			edge_seen(k, &edge, &ack);
+		}
+		if (ack == k->seq && edge - ack < 65535)
+			break;
+	}
+	for (i = 0; i < 20; i++) {
+		fake_loop_poll(10);
+		edge_seen(k, &edge, &ack);
+	}
+	print_message("slirp has %u in order, advertises %u more\n", k->seq - 1001, edge - ack);
+	assert_true(ack == k->seq && edge - ack > 0 && edge - ack < 65535);
+	return edge;
+}
+
+static void test_tcp_reset_with_data_at_edge(void **state)
+{
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	uint32_t edge;
 	long long grown;
 	struct conn k, other;
 	bool shown;
+	int i;
 
 	(void)state;
 	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
@@ -3735,37 +3775,7 @@ static void test_tcp_reset_with_data_at_edge(void **state)
 	arp_gateway();
 	conn_open(&other, 44600);	/* to move slirp's cache */
 	conn_open(&k, 7000);
-	fd = slirp_peer_fd(k.c);
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
-	setsockopt(k.c, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	/*
-	 * The guest fills slirp's window to its edge until slirp advertises
-	 * less than 64 KiB (so_rcv more than half full: then rcv_wnd is what
-	 * it advertised), and stops there, the window still open.
-	 */
-	edge = k.seq + 65535;
-	for (i = 0; i < 2000; i++) {
-		while ((int32_t)(edge - k.seq) > 0) {
-			n = edge - k.seq < sizeof(data) ? edge - k.seq : sizeof(data);
-			conn_send(&k, k.seq, TCP_ACK, data, n);
-			k.seq += (uint32_t)n;
-			fake_loop_poll(0);
-			edge_seen(&k, &edge, &ack);
-		}
-		for (quiet = 0; quiet < 5 && ack != k.seq; quiet++) {
-			fake_loop_poll(20);
-			edge_seen(&k, &edge, &ack);
-		}
-		if (ack == k.seq && edge - ack < 65535)
-			break;
-	}
-	for (i = 0; i < 20; i++) {
-		fake_loop_poll(10);
-		edge_seen(&k, &edge, &ack);
-	}
-	print_message("slirp has %u in order, advertises %u more\n", k.seq - 1001, edge - ack);
-	assert_true(ack == k.seq && edge - ack > 0 && edge - ack < 65535);
+	edge = window_nearly_full(&k);
 	/* An RST with a byte at the edge: slirp drops it. */
 	conn_send(&k, edge, TCP_RST | TCP_ACK, "r", 1);
 	fake_loop_run();
@@ -3783,6 +3793,36 @@ static void test_tcp_reset_with_data_at_edge(void **state)
 			 FLOOD_SEGS, grown >> 10, bound >> 10);
 	if (shown)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
+/*
+ * The control of the one above: an RST with a byte just before the edge
+ * of a window as full starts before rcv_nxt + rcv_wnd, and slirp takes it
+ * (its connection is gone): the flow ends with it, and a guest SYN on the
+ * pair opens a new connection at once.
+ */
+static void test_tcp_reset_with_data_before_edge(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	uint8_t f[1600];
+	uint32_t edge;
+	struct conn k;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 43500);
+	edge = window_nearly_full(&k);
+	conn_send(&k, edge - 1, TCP_RST | TCP_ACK, "r", 1);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+	conn_close(&k);
 }
 
 /*
@@ -3892,6 +3932,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_before_edge, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
