@@ -48,8 +48,9 @@
  * make one without a slirp connection, a host socket); a full set delays
  * a new connection (its SYN is not shown the guest; slirp sends it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took (on a shadowed pair, as its answers to
- * the reset and a probe say: net_tcp_probe_end()) or sent, or a closed
+ * pair: a reset slirp surely took or sent, an RST that answers a probe any
+ * connection there would ack (on a shadowed pair, as its answers to the
+ * reset and the probe say: net_tcp_probe_end()), or a closed
  * connection, or one slirp surely never established, silent for longer
  * than slirp waits between its resends (flow_gone()); never for being
  * quiet: slirp keeps a quiet established connection for ever.  Each connection slirp keeps holds a host socket,
@@ -256,7 +257,8 @@ static bool flow_closed(const struct net_tcp_flow *f)
  * for being quiet: slirp keeps it for ever (no keepalive), and a new one
  * on its pair (a forward's client reusing the port) would be a second
  * connection under one address pair, which slirp mixes up.  It ends on a
- * reset the guest sent and slirp surely took, or slirp's own.
+ * reset the guest sent and slirp surely took, or slirp's own, or slirp's
+ * RST to the probe after a reset it may have taken (net_tcp_probe_end()).
  *
  * Nor is one slirp may have established (FLOW_MAYBE_EST): in
  * SYN_RECEIVED it takes any ack of its SYN on a segment anywhere in its
@@ -379,6 +381,23 @@ static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
 	return RESET_MAYBE;
 }
 
+/*
+ * A probe about open flow f, whose answer net_tcp_probe_end() reads: an
+ * empty ACK before rcv_nxt with the ack of all slirp sent, which every
+ * connection slirp may keep on the pair but a held one (in SYN_SENT,
+ * shadowed) acks (SYN_RECEIVED takes the ack of its SYN and leaves it),
+ * and which finds none else and draws an RST.
+ */
+static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed)
+{
+	t->asking = 1;
+	t->asked = f;
+	t->shadowed = shadowed;
+	t->reset_answered = t->probe_reset = false;
+	t->probe_seq = f->next - 1;
+	t->probe_ack = f->snd_max;
+}
+
 void net_tcp_strip_urgent(uint8_t *ip, unsigned int hl, unsigned int tot)
 {
 	uint8_t *tcp = ip + hl;
@@ -439,12 +458,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		if (flow_shadowed(f, now)) {
 			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
 				return NET_TCP_PASS;
-			/* net_tcp_probe_end() reads what slirp answers. */
-			t->asking = 1;
-			t->asked = f;
-			t->reset_answered = t->probe_reset = false;
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, true);
 			return NET_TCP_PASS_PROBE;
 		}
 		switch (reset_taken(f, flags, seq, ack, len)) {
@@ -452,9 +466,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			f->state = FLOW_FREE;
 			return NET_TCP_PASS;
 		case RESET_MAYBE:
-			/* Before rcv_nxt, with an ack slirp takes: it acks it. */
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, false);
 			return NET_TCP_PASS_PROBE;
 		default:
 			return NET_TCP_PASS;
@@ -485,8 +497,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 */
 		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
 		    !flow_shadowed(f, now)) {
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, false);
 			return NET_TCP_SYN_PROBE;
 		}
 		return NET_TCP_SYN_REFUSED;
@@ -689,6 +700,13 @@ void net_tcp_probe_next(struct net_tcp_table *t)
 }
 
 /*
+ * Where no held-back connection shares the flow's pair, an RST that
+ * answers the probe (ask()) says slirp has no connection there, whatever
+ * its flags (one without ACK ends only an established flow otherwise):
+ * the flow ends.  So does one whose reset slirp may or may not have taken
+ * (RESET_MAYBE), or whose pair the guest opens again (NET_TCP_SYN_PROBE),
+ * as soon as slirp says it has no connection there.
+ *
  * A reset the guest sent while one held-back connection N, in SYN_SENT,
  * shares the flow's pair with its connection A: slirp hands it to the one
  * it cached, else to the newest (N), and the probe after it likewise.
@@ -711,8 +729,8 @@ void net_tcp_probe_next(struct net_tcp_table *t)
  */
 void net_tcp_probe_end(struct net_tcp_table *t)
 {
-	if (t->asking == 2 && !t->reset_answered && t->probe_reset &&
-	    t->asked->state != FLOW_FREE)
+	if (t->asking == 2 && t->probe_reset && t->asked->state != FLOW_FREE &&
+	    !(t->shadowed && t->reset_answered))
 		t->asked->state = FLOW_FREE;
 	t->asking = 0;
 }

@@ -19,13 +19,14 @@ struct net_tcp_table {
 	unsigned int nr_sets;		/* a power of two */
 	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
 	/*
-	 * The flow of a reset passed on a pair a held-back connection
-	 * shares (net_tcp_probe_end()), while slirp answers the reset
-	 * (asking 1), then the probe (2); 0: none.  An RST for each says:
+	 * The flow a probe asks about (net_tcp_probe_end()), while slirp
+	 * answers the guest's segment (asking 1), then the probe (2); 0:
+	 * none.  shadowed: a reset passed on a pair a held-back connection
+	 * shares.  An RST for each says:
 	 */
 	struct net_tcp_flow *asked;
 	uint8_t asking;
-	bool reset_answered, probe_reset;
+	bool shadowed, reset_answered, probe_reset;
 };
 
 enum net_tcp_verdict {
@@ -93,9 +94,10 @@ size_t net_tcp_probe_at(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 			unsigned int hl, uint32_t seq, uint32_t ack);
 
 /*
- * After a NET_TCP_PASS_PROBE: net_tcp_probe_next() once slirp took the
- * segment and sent all it answered (no frame of it waits for ARP), then
- * net_tcp_probe_end() the same once it took the probe.
+ * After a NET_TCP_PASS_PROBE or NET_TCP_SYN_PROBE: net_tcp_probe_next()
+ * once slirp took the segment (if passed) and sent all it answered (no
+ * frame of it waits for ARP), then net_tcp_probe_end() the same once it
+ * took the probe.
  */
 void net_tcp_probe_next(struct net_tcp_table *t);
 void net_tcp_probe_end(struct net_tcp_table *t);

@@ -3883,6 +3883,49 @@ static void test_tcp_maybe_est_reset_leaks(void **state)
 	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
 }
 
+/*
+ * The control of the one above: a reset slirp drops (past its window) on
+ * a FLOW_MAYBE_EST flow draws an ACK to the probe, not an RST: the flow
+ * stays, a SYN on the pair is still not let through, and the stream goes
+ * on.
+ */
+static void test_tcp_maybe_est_reset_kept(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k;
+	uint8_t f[1600];
+
+	(void)state;
+	arp_gateway();
+	k.lfd = tcp_listener();
+	k.port = bound_port(k.lfd);
+	k.gport = 43410;
+	k.seq = 1000;
+	k.ack = 0;
+	conn_send(&k, k.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	k.ack = get32(f + 34 + 4) + 1;
+	k.seq++;
+	k.c = accept(k.lfd, NULL, NULL);
+	assert_true(k.c >= 0);
+	conn_send(&k, k.seq + 100, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_send(&k, k.seq + 200000, TCP_RST, NULL, 0);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused + 1);
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "ok", 2);
+	conn_expect(&k, "ok");
+	conn_close(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3935,6 +3978,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_before_edge, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
