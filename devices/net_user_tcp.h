@@ -17,6 +17,12 @@ struct net_tcp_flow;
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
+	/*
+	 * Pairs a guest's SYN claimed that found no place in their set,
+	 * until slirp's SYN-ACK finds one (nr_spill, fixed at init).
+	 */
+	struct net_tcp_flow *spill;
+	unsigned int nr_spill;
 	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
 	/*
 	 * The flow a probe asks about (net_tcp_probe_end()), while slirp
@@ -40,9 +46,15 @@ enum net_tcp_verdict {
 	NET_TCP_SYN_REFUSED,	/* a SYN that would make a second connection */
 	NET_TCP_SYN_PROBE,	/* the same on a live pair: not it, but the
 				   probe, to which the guest's stack answers */
+	NET_TCP_NO_ROOM,	/* a SYN whose pair finds no place (the guest
+				   sends it again) */
 };
 
-/* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
+/*
+ * A table of at least nr_flows flows (rounded up), and a sixteenth of that
+ * (at least NET_TCP_WAYS) for the claims of the guest's SYNs that find
+ * their set full; 0 or -ENOMEM.
+ */
 int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows);
 void net_tcp_free(struct net_tcp_table *t);
 

@@ -3687,6 +3687,126 @@ static void test_tcp_held_synack_acked_blind(void **state)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
 }
 
+/*
+ * The control of the one above: a guest connection whose SYN-ACK finds no
+ * place still gets through.  Its SYN again passes (slirp drops it), and
+ * once a place frees, slirp's next SYN-ACK is shown, the guest completes
+ * the handshake and the stream flows.
+ */
+static void test_tcp_held_synack_shown_later(void **state)
+{
+	enum { FLOWS = 16 };
+	struct vmm_net_config cfg = { .user = true };
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k[FLOWS], x;
+	uint8_t f[1600];
+	int i;
+
+	(void)state;
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(45100 + i));
+
+	x.lfd = tcp_listener();
+	x.port = bound_port(x.lfd);
+	x.gport = 7100;
+	x.seq = 1000;
+	x.ack = 0;
+	net_user_get_stats(nu, &was);
+	conn_send(&x, x.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ x.port, x.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 500) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_no_room > was.tcp_no_room);
+	x.c = accept(x.lfd, NULL, NULL);
+	assert_true(x.c >= 0);
+	conn_send(&x, x.seq, TCP_SYN, NULL, 0);
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+	assert_int_equal(st.filtered, was.filtered);
+
+	/* k[0] is reset: its place is free for X. */
+	conn_send(&k[0], k[0].seq, TCP_RST, NULL, 0);
+	fake_loop_run();
+	for (i = 0; i < 60 && expect_frame(f, sizeof(f), is_tcp, &syn_ack, 0) < 0; i++)
+		warp_tick();
+	print_message("X's SYN-ACK shown %d s after a place freed\n", i / 2);
+	assert_true(i < 60);
+	x.ack = get32(f + 34 + 4) + 1;
+	x.seq++;
+	conn_send(&x, x.seq, TCP_ACK | TCP_PSH, "late", 4);
+	x.seq += 4;
+	conn_expect(&x, "late");
+	assert_int_equal(write(x.c, "back", 4), 4);
+	syn_ack = (struct tcp_want){ x.port, x.gport, TCP_ACK | TCP_PSH };
+	assert_int_equal(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000), 34 + 20 + 4);
+	assert_memory_equal(f + 34 + 20, "back", 4);
+	warp_ms = 0;
+	conn_close(&x);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
+/*
+ * The first finding's other way in (HOLD_BUSY): a forward's client from
+ * 127.0.0.2:p connects while slirp still connects for the guest's SYN
+ * from port 7000 to 10.0.2.2:p (here, the host's listener has no room in
+ * its queue for a while).  The guest's SYN claimed the pair: the client's
+ * SYN is held back, and the SYN-ACK of the guest's connection is shown
+ * when it comes (were it held back, the guest could ack it unseen).
+ */
+static void test_tcp_guest_syn_keeps_pair(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	uint8_t f[1600], syn = TCP_SYN;
+	int l, queued, held, b;
+	uint16_t p;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	l = tcp_listener();
+	p = bound_port(l);
+	assert_int_equal(listen(l, 0), 0);
+	sa.sin_port = htons(p);
+	queued = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(queued, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	/* X: slirp's connect() waits (the kernel drops its SYN, and resends). */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 3000, 0, TCP_SYN, NULL, 0));
+	fake_loop_run();
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+
+	/* Room in the queue: X connects, and its SYN-ACK is shown. */
+	held = accept(l, NULL, NULL);
+	assert_true(held >= 0);
+	syn_ack = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 5000) > 0);
+	assert_int_equal(get32(f + 34 + 8), 3001);
+	close(b);
+	close(held);
+	close(queued);
+	close(l);
+}
+
 /* The highest right edge slirp advertised on k's pair among frames waiting, and its ack. */
 static void edge_seen(const struct conn *k, uint32_t *edge, uint32_t *ack)
 {
@@ -3974,6 +4094,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_synack_shown_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_guest_syn_keeps_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_before_edge, setup,
 						teardown),
