@@ -33,8 +33,10 @@
  *    after slirp dropped one itself, past its window, and TCP resends
  *    both).  So slirp holds a connection's data only in order, within its
  *    window.  A new connection that finds the table full waits for a
- *    place (its SYN or SYN-ACK is held back; slirp sends it again); a
- *    connection gives its place only on proof that slirp has no use for
+ *    place (its SYN or SYN-ACK is held back; slirp sends it again: the
+ *    guest's SYN claims its pair first, in a spill of a sixteenth of the
+ *    table if need be, else it is dropped and the guest sends it again);
+ *    a connection gives its place only on proof that slirp has no use for
  *    it (a reset slirp took or sent; closed both ways, or never
  *    established, and silent for 15 to 90 s as slirp may still resend
  *    or probe; never for being quiet).
@@ -496,7 +498,7 @@ static bool frag_admit(struct net_user *nu)
 
 enum input_verdict {
 	INPUT_PASS, INPUT_FILTERED, INPUT_FRAG_OVER, INPUT_TCP_GAP, INPUT_TCP_PROBE,
-	INPUT_PASS_PROBE, INPUT_SYN_REFUSED, INPUT_SYN_PROBE,
+	INPUT_PASS_PROBE, INPUT_SYN_REFUSED, INPUT_SYN_PROBE, INPUT_TCP_NO_ROOM,
 };
 
 /* An IPv4 frame from the guest: whether slirp may have it. */
@@ -549,6 +551,8 @@ static enum input_verdict input_ipv4(struct net_user *nu, uint8_t *f,
 			return INPUT_SYN_REFUSED;
 		case NET_TCP_SYN_PROBE:
 			return INPUT_SYN_PROBE;
+		case NET_TCP_NO_ROOM:
+			return INPUT_TCP_NO_ROOM;
 		default:
 			return INPUT_FILTERED;
 		}
@@ -598,6 +602,9 @@ static void input_frame(struct net_user *nu, size_t len)
 			break;
 		case INPUT_SYN_REFUSED:
 			nu->stats.tcp_syn_refused++;
+			return;
+		case INPUT_TCP_NO_ROOM:
+			nu->stats.tcp_no_room++;
 			return;
 		case INPUT_FRAG_OVER:
 			nu->stats.fragments++;

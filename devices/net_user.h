@@ -34,11 +34,14 @@ struct net_user_stats {
 	uint64_t fragments;		/* IP fragments over the budget */
 	/*
 	 * Malformed, not IPv4/ARP, 10.0.2.3 but DNS, from outside 10.0.2.0/24,
-	 * to 127.0.0.0/8, TCP in fragments or with data on a SYN.
+	 * to 127.0.0.0/8, TCP in fragments or with data on a SYN, or on a
+	 * pair the guest opens, anything but a SYN or RST before the guest
+	 * was shown slirp's SYN-ACK.
 	 */
 	uint64_t filtered;
 	uint64_t tcp_gaps;		/* TCP data or FIN after what slirp has in order */
-	uint64_t tcp_no_room;		/* SYNs of new connections held: table full */
+	/* New connections' SYNs held, or the guest's dropped: table full. */
+	uint64_t tcp_no_room;
 	uint64_t tcp_pair_busy;		/* ... held: a live connection holds the pair */
 	uint64_t tcp_syn_refused;	/* guest SYNs that would make a second one */
 };

@@ -26,35 +26,50 @@
  *  - What slirp sends is seen when it makes it (net_user.c answers slirp's
  *    ARP at once, so nothing waits in its queue), and every new slirp
  *    connection starts with a SYN or SYN-ACK on the wire, which starts the
- *    flow over; a flow starts over only where no other connection slirp
- *    keeps on its pair can take data (below), so nothing of another one
- *    moves it.
+ *    flow over (the SYN-ACK, the flow the guest's SYN claimed); a flow
+ *    starts over only where no other connection slirp keeps on its pair
+ *    can take data (below), so nothing of another one moves it.
  *  - slirp keeps at most one connection per address pair that can take
  *    data: net_user.c refuses two forwards to one guest port and the
- *    guest's loopback destinations; here, a new connection's SYN (or
- *    SYN-ACK) on a pair whose flow is not surely gone (flow_gone()) is
- *    held back (two forward clients from one source port on two loopback
- *    addresses, or one reusing the port of a connection slirp still
- *    keeps), and the guest may answer only the SYN it was shown and open
- *    only pairs no flow holds.  A held-back connection waits in SYN_SENT,
- *    where slirp drops anything but a SYN; slirp may hand it the guest's
- *    segments (it finds its cached, then its newest connection of a pair
- *    first), so while one may live no guest segment counts as read
+ *    guest's loopback destinations; here, the guest's SYN claims its pair
+ *    before slirp sees it (FLOW_GUEST_SYN; only a pair no flow holds), a
+ *    new connection's SYN (or a SYN-ACK but the claim's) on a pair whose
+ *    flow is not surely gone (flow_gone()) is held back (two forward
+ *    clients from one source port on two loopback addresses, or one
+ *    reusing the port of a connection slirp still keeps, or is making for
+ *    the guest), and the guest may answer only the SYN it was shown.  A
+ *    held-back connection waits in SYN_SENT, where slirp drops anything
+ *    but a SYN (which the guest may not send there); slirp may hand it the
+ *    guest's segments (it finds its cached, then its newest connection of
+ *    a pair first), so while one may live no guest segment counts as read
  *    (flow_shadowed()): only slirp's own ACKs move the flow on.
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
- * is fixed at start; flows come only from what slirp sends (a guest cannot
- * make one without a slirp connection, a host socket); a full set delays
- * a new connection (its SYN is not shown the guest; slirp sends it again).
+ * is fixed at start.  Flows come from what slirp sends, and from the
+ * guest's SYNs, each of which has slirp connect (a host socket) or refuse
+ * it: with an RST, which ends the claim, or silently (no route, the socket
+ * budget), and the claim ends once no connect() of slirp's can be pending
+ * (SLIRP_CONNECT_MS).  A full set delays a new connection: slirp's SYN is
+ * not shown the guest (slirp sends it again); the guest's SYN claims a
+ * place in the spill (a sixteenth of the table, kept for that), whence
+ * slirp's SYN-ACK is shown once a place in the set frees, and while it
+ * waits nothing from the guest but a SYN or an RST passes on the pair:
+ * slirp, in SYN_RECEIVED, would take the ack of the SYN-ACK the guest was
+ * not shown (its ISS is easy to guess) and be established, silently, with
+ * no flow.  With the spill full too, the guest's SYN is dropped (it sends
+ * it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took (on a shadowed pair, as its answers to
- * the reset and a probe say: net_tcp_probe_end()) or sent, or a closed
+ * pair: a reset slirp surely took or sent, an RST that answers a probe any
+ * connection there would ack (on a shadowed pair, as its answers to the
+ * reset and the probe say: net_tcp_probe_end()), or a closed
  * connection, or one slirp surely never established, silent for longer
  * than slirp waits between its resends (flow_gone()); never for being
- * quiet: slirp keeps a quiet established connection for ever.  Each connection slirp keeps holds a host socket,
- * so the guest's are bounded by its socket budget (a sixteenth of the
- * table); churn cannot push out a flow in use.
+ * quiet: slirp keeps a quiet established connection for ever.  Each
+ * connection slirp keeps holds a host socket, so the guest's are bounded
+ * by its socket budget (a sixteenth of the table); churn cannot push out a
+ * flow in use (the guest's SYNs that slirp refuses silently delay only its
+ * own new connections, for SLIRP_CONNECT_MS each).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,7 +83,12 @@
 #define TH_ACK		0x10
 #define TH_URG		0x20
 
-enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
+/*
+ * FLOW_GUEST_SYN: a guest's SYN passed, on a pair no flow held; slirp may
+ * be connecting for it, or wait in SYN_RECEIVED with its SYN-ACK held back
+ * (a claim in the spill, net_tcp_table).
+ */
+enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN };
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
 #define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN (its ack says so) */
@@ -101,6 +121,12 @@ enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN };
  */
 #define SLIRP_PERSIST_MS	(90 * 1000)
 #define SLIRP_FIN_WAIT_MS	(700 * 1000)
+/*
+ * A guest's SYN makes slirp connect() for at most TCPTV_KEEP_INIT (75 s,
+ * the guest's SYNs again do not count while it does): then it sends its
+ * SYN-ACK, or an RST, or gives up.
+ */
+#define SLIRP_CONNECT_MS	(90 * 1000)
 /*
  * The most slirp's receive window reaches past its rcv_nxt: tcp_input()
  * takes rcv_wnd as the larger of what it advertised (65535 at most,
@@ -191,9 +217,13 @@ int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows)
 
 	while (sets * NET_TCP_WAYS < nr_flows)
 		sets *= 2;
+	t->nr_spill = sets < 16 ? NET_TCP_WAYS : sets;
 	t->flows = calloc(sets * NET_TCP_WAYS, sizeof(*t->flows));
-	if (!t->flows)
+	t->spill = calloc(t->nr_spill, sizeof(*t->spill));
+	if (!t->flows || !t->spill) {
+		net_tcp_free(t);
 		return -ENOMEM;
+	}
 	t->nr_sets = sets;
 	return 0;
 }
@@ -201,7 +231,8 @@ int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows)
 void net_tcp_free(struct net_tcp_table *t)
 {
 	free(t->flows);
-	t->flows = NULL;
+	free(t->spill);
+	t->flows = t->spill = NULL;
 }
 
 /*
@@ -225,6 +256,7 @@ static bool key_equal(const struct net_tcp_key *a, const struct net_tcp_key *b)
 	       a->gport == b->gport && a->rport == b->rport;
 }
 
+/* A pair has one flow at most: in its set, or a claim in the spill. */
 static struct net_tcp_flow *flow_find(const struct net_tcp_table *t,
 				      const struct net_tcp_key *k)
 {
@@ -234,7 +266,16 @@ static struct net_tcp_flow *flow_find(const struct net_tcp_table *t,
 	for (i = 0; i < NET_TCP_WAYS; i++)
 		if (set[i].state != FLOW_FREE && key_equal(&set[i].key, k))
 			return &set[i];
+	for (i = 0; i < t->nr_spill; i++)
+		if (t->spill[i].state != FLOW_FREE && key_equal(&t->spill[i].key, k))
+			return &t->spill[i];
 	return NULL;
+}
+
+static bool flow_spilled(const struct net_tcp_table *t,
+			 const struct net_tcp_flow *f)
+{
+	return f >= t->spill && f < t->spill + t->nr_spill;
 }
 
 static bool flow_closed(const struct net_tcp_flow *f)
@@ -256,7 +297,8 @@ static bool flow_closed(const struct net_tcp_flow *f)
  * for being quiet: slirp keeps it for ever (no keepalive), and a new one
  * on its pair (a forward's client reusing the port) would be a second
  * connection under one address pair, which slirp mixes up.  It ends on a
- * reset the guest sent and slirp surely took, or slirp's own.
+ * reset the guest sent and slirp surely took, or slirp's own, or slirp's
+ * RST to the probe after a reset it may have taken (net_tcp_probe_end()).
  *
  * Nor is one slirp may have established (FLOW_MAYBE_EST): in
  * SYN_RECEIVED it takes any ack of its SYN on a segment anywhere in its
@@ -274,6 +316,8 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 
 	if (f->state == FLOW_FREE)
 		return true;
+	if (f->state == FLOW_GUEST_SYN)
+		return quiet >= SLIRP_CONNECT_MS;
 	if (flow_closed(f))
 		return quiet >= (f->flags & FLOW_SLIRP_DONE ? SLIRP_TIME_WAIT_MS :
 						       SLIRP_PERSIST_MS);
@@ -322,6 +366,62 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 	return f;
 }
 
+/*
+ * The pair of a guest's SYN that no flow holds (one gone may be there,
+ * whose place is then free), claimed before slirp sees the SYN: a place
+ * in its set, else in the spill; NULL if neither has one.  A connection
+ * held back on the pair (not shown the guest, in SYN_SENT) may take the
+ * SYN (a simultaneous open, which then answers with its SYN-ACK): the
+ * claim keeps what the gone flow knew of it.
+ */
+static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
+				       const struct net_tcp_key *k, int64_t now)
+{
+	struct net_tcp_flow *f = flow_find(t, k), held = { 0 };
+	unsigned int i;
+
+	if (f) {
+		held = *f;
+		f->state = FLOW_FREE;
+	}
+	f = flow_make(t, k, now);
+	for (i = 0; !f && i < t->nr_spill; i++)
+		if (flow_gone(&t->spill[i], now))
+			f = &t->spill[i];
+	if (!f)
+		return NULL;
+	*f = (struct net_tcp_flow){ .key = *k, .state = FLOW_GUEST_SYN,
+				    .used_ms = now };
+	if (flow_shadowed(&held, now)) {
+		f->flags = held.flags & FLOW_HELD_MANY;
+		f->held_ms = held.held_ms;
+		f->held_iss = held.held_iss;
+	}
+	return f;
+}
+
+/*
+ * A claimed pair's flow, in its set: a claim in the spill moves there if
+ * a place is free (else NULL: slirp's segment is held back, and sent
+ * again).
+ */
+static struct net_tcp_flow *flow_settle(struct net_tcp_table *t,
+					struct net_tcp_flow *f, int64_t now)
+{
+	struct net_tcp_flow *g;
+
+	if (!flow_spilled(t, f))
+		return f;
+	g = flow_make(t, &f->key, now);
+	if (!g) {
+		f->used_ms = now;
+		return NULL;
+	}
+	*g = *f;
+	f->state = FLOW_FREE;
+	return g;
+}
+
 /* ---- segments ------------------------------------------------------------- */
 
 /*
@@ -356,22 +456,44 @@ static bool ack_taken(const struct net_tcp_flow *f, uint8_t flags, uint32_t ack)
 /*
  * What slirp does with a reset from the guest (tcp_input()): in SYN_SENT
  * it takes one with the ACK of its SYN; later, any whose seq is not after
- * rcv_nxt + rcv_wnd, up to half the sequence space back.  rcv_wnd may be
- * its whole buffer (128 KiB), more than it advertised (edge): a reset
- * between the two may or may not be taken, and a probe then asks.
+ * rcv_nxt + rcv_wnd, up to half the sequence space back, or before it if
+ * it carries len bytes of data (a segment that starts at or past that
+ * point and ends past it is dropped whole, silently for a reset).  rcv_wnd
+ * may be its whole buffer (128 KiB), more than it advertised (edge), or
+ * just that: a reset between the two, or one with data at the edge, may
+ * or may not be taken, and a probe then asks.
  */
 enum reset { RESET_TAKEN, RESET_MAYBE, RESET_NOT };
 
 static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
-			      uint32_t seq, uint32_t ack)
+			      uint32_t seq, uint32_t ack, unsigned int len)
 {
 	if (f->state == FLOW_SYN_SENT)
 		return (flags & TH_ACK) && ack == f->iss + 1 ? RESET_TAKEN : RESET_NOT;
-	/* Not after the edge, and less than a quarter of the space behind
-	 * next (slirp's rcv_nxt is not that far ahead of it); else ask. */
-	if (!seq_gt(seq, f->edge) && (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
+	/* Not after the edge (before it, with data), and less than a quarter
+	 * of the space behind next (slirp's rcv_nxt is not that far ahead of
+	 * it); else ask. */
+	if ((len ? seq_gt(f->edge, seq) : !seq_gt(seq, f->edge)) &&
+	    (seq_gt(seq, f->next) || f->next - seq <= 1u << 30))
 		return RESET_TAKEN;
 	return RESET_MAYBE;
+}
+
+/*
+ * A probe about open flow f, whose answer net_tcp_probe_end() reads: an
+ * empty ACK before rcv_nxt with the ack of all slirp sent, which every
+ * connection slirp may keep on the pair but a held one (in SYN_SENT,
+ * shadowed) acks (SYN_RECEIVED takes the ack of its SYN and leaves it),
+ * and which finds none else and draws an RST.
+ */
+static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed)
+{
+	t->asking = 1;
+	t->asked = f;
+	t->shadowed = shadowed;
+	t->reset_answered = t->probe_reset = false;
+	t->probe_seq = f->next - 1;
+	t->probe_ack = f->snd_max;
 }
 
 void net_tcp_strip_urgent(uint8_t *ip, unsigned int hl, unsigned int tot)
@@ -431,25 +553,26 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 			return NET_TCP_PASS;
 		/* slirp counts an RST it ignores as a segment (t_idle). */
 		f->used_ms = now;
+		/*
+		 * slirp's connection for the guest's SYN ignores it while it
+		 * connects, else may take it silently (a reset never makes a
+		 * connection): the claim ends on slirp's RST with ACK, or
+		 * with its silence (flow_gone()).
+		 */
+		if (f->state == FLOW_GUEST_SYN)
+			return NET_TCP_PASS;
 		if (flow_shadowed(f, now)) {
 			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
 				return NET_TCP_PASS;
-			/* net_tcp_probe_end() reads what slirp answers. */
-			t->asking = 1;
-			t->asked = f;
-			t->reset_answered = t->probe_reset = false;
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, true);
 			return NET_TCP_PASS_PROBE;
 		}
-		switch (reset_taken(f, flags, seq, ack)) {
+		switch (reset_taken(f, flags, seq, ack, len)) {
 		case RESET_TAKEN:
 			f->state = FLOW_FREE;
 			return NET_TCP_PASS;
 		case RESET_MAYBE:
-			/* Before rcv_nxt, with an ack slirp takes: it acks it. */
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, false);
 			return NET_TCP_PASS_PROBE;
 		default:
 			return NET_TCP_PASS;
@@ -468,8 +591,27 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		if (flags & TH_ACK)
 			return f && f->state == FLOW_SYN_SENT && ack == f->iss + 1 ?
 			       NET_TCP_PASS : NET_TCP_SYN_REFUSED;
+		/*
+		 * The guest's SYN claims its pair before slirp sees it, so
+		 * that slirp's SYN-ACK finds its flow: no other connection
+		 * starts on the pair meanwhile (it is held back), and one
+		 * whose SYN-ACK must wait for a place stays in the spill,
+		 * where the guest cannot ack it unseen.
+		 */
 		if (!f)
+			return flow_claim(t, &k, now) ? NET_TCP_PASS : NET_TCP_NO_ROOM;
+		/*
+		 * Its SYN again (slirp drops it while it connects or in
+		 * SYN_RECEIVED), or one that opens the pair again where slirp
+		 * has no connection; but not while a held-back connection may
+		 * take it (a simultaneous open with a second one).
+		 */
+		if (f->state == FLOW_GUEST_SYN) {
+			if (flow_shadowed(f, now))
+				return NET_TCP_SYN_REFUSED;
+			f->used_ms = now;
 			return NET_TCP_PASS;
+		}
 		/*
 		 * A guest that lost its connection (a reboot, say) opens the
 		 * pair again: slirp's ACK to a probe makes it reset the old
@@ -480,12 +622,19 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 */
 		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
 		    !flow_shadowed(f, now)) {
-			t->probe_seq = f->next - 1;
-			t->probe_ack = f->snd_max;
+			ask(t, f, false);
 			return NET_TCP_SYN_PROBE;
 		}
 		return NET_TCP_SYN_REFUSED;
 	}
+	/*
+	 * Nothing but a SYN or an RST before the guest was shown slirp's
+	 * SYN-ACK: no stack sends it, and an ACK would establish a
+	 * connection whose SYN-ACK is held back (in SYN_RECEIVED slirp takes
+	 * the ack of its SYN, which the guest can guess) silently.
+	 */
+	if (f && f->state == FLOW_GUEST_SYN)
+		return NET_TCP_BAD;
 	/*
 	 * Where slirp surely reads the segment's ACK: not after next (so not
 	 * past its window), nor so far behind it that it would look ahead,
@@ -587,6 +736,11 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	memcpy(&k.gport, tcp + 2, 2);
 	memcpy(&k.rport, tcp, 2);
 	f = flow_find(t, &k);
+	/* A spilled claim gone is no place for a flow (flow_make() is). */
+	if (f && flow_spilled(t, f) && flow_gone(f, now)) {
+		f->state = FLOW_FREE;
+		f = NULL;
+	}
 
 	/*
 	 * slirp's RST with ACK comes from tcp_drop() or answers a segment
@@ -609,6 +763,25 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	if (flags & TH_SYN) {
 		/* The same SYN again, or a new connection on a pair in use. */
 		if (f && !flow_gone(f, now)) {
+			/*
+			 * The SYN-ACK of the connection the guest's SYN
+			 * opened (or of one held back that took the SYN): it
+			 * waits for a place in the set if its claim is in the
+			 * spill.  What was held back on the pair stays known.
+			 */
+			if (f->state == FLOW_GUEST_SYN && (flags & TH_ACK)) {
+				f = flow_settle(t, f, now);
+				if (!f)
+					return NET_TCP_HOLD_FULL;
+				f->state = FLOW_OPEN;
+				f->flags &= FLOW_HELD_MANY;
+				f->iss = seq;
+				f->snd_max = end;
+				f->next = f->high = ack;
+				f->edge = edge;
+				f->used_ms = now;
+				return NET_TCP_SHOW;
+			}
 			/* A resend only before the handshake: slirp's ISS repeats. */
 			if (seq != f->iss || (f->state != FLOW_SYN_SENT && !(flags & TH_ACK)) ||
 			    (f->state == FLOW_SYN_SENT && (flags & TH_ACK))) {
@@ -647,7 +820,18 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	}
 	if (!(flags & TH_ACK))
 		return NET_TCP_SHOW;
-	/* A plain ACK: slirp is ESTABLISHED or later (tcp_outflags). */
+	/*
+	 * A plain ACK: slirp is ESTABLISHED or later (tcp_outflags).  None
+	 * comes before its SYN-ACK (slirp reads the host's socket only once
+	 * established); but if one did, a claim in the spill would not
+	 * become a flow there.
+	 */
+	if (f && f->state == FLOW_GUEST_SYN) {
+		f = flow_settle(t, f, now);
+		if (!f)
+			return NET_TCP_HOLD_FULL;
+		f->snd_max = end;
+	}
 	if (!f) {
 		f = flow_make(t, &k, now);
 		if (!f)
@@ -684,6 +868,13 @@ void net_tcp_probe_next(struct net_tcp_table *t)
 }
 
 /*
+ * Where no held-back connection shares the flow's pair, an RST that
+ * answers the probe (ask()) says slirp has no connection there, whatever
+ * its flags (one without ACK ends only an established flow otherwise):
+ * the flow ends.  So does one whose reset slirp may or may not have taken
+ * (RESET_MAYBE), or whose pair the guest opens again (NET_TCP_SYN_PROBE),
+ * as soon as slirp says it has no connection there.
+ *
  * A reset the guest sent while one held-back connection N, in SYN_SENT,
  * shares the flow's pair with its connection A: slirp hands it to the one
  * it cached, else to the newest (N), and the probe after it likewise.
@@ -706,8 +897,8 @@ void net_tcp_probe_next(struct net_tcp_table *t)
  */
 void net_tcp_probe_end(struct net_tcp_table *t)
 {
-	if (t->asking == 2 && !t->reset_answered && t->probe_reset &&
-	    t->asked->state != FLOW_FREE)
+	if (t->asking == 2 && t->probe_reset && t->asked->state != FLOW_FREE &&
+	    !(t->shadowed && t->reset_answered))
 		t->asked->state = FLOW_FREE;
 	t->asking = 0;
 }

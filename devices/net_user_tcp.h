@@ -17,15 +17,22 @@ struct net_tcp_flow;
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
+	/*
+	 * Pairs a guest's SYN claimed that found no place in their set,
+	 * until slirp's SYN-ACK finds one (nr_spill, fixed at init).
+	 */
+	struct net_tcp_flow *spill;
+	unsigned int nr_spill;
 	uint32_t probe_seq, probe_ack;	/* for the last NET_TCP_PASS_PROBE */
 	/*
-	 * The flow of a reset passed on a pair a held-back connection
-	 * shares (net_tcp_probe_end()), while slirp answers the reset
-	 * (asking 1), then the probe (2); 0: none.  An RST for each says:
+	 * The flow a probe asks about (net_tcp_probe_end()), while slirp
+	 * answers the guest's segment (asking 1), then the probe (2); 0:
+	 * none.  shadowed: a reset passed on a pair a held-back connection
+	 * shares.  An RST for each says:
 	 */
 	struct net_tcp_flow *asked;
 	uint8_t asking;
-	bool reset_answered, probe_reset;
+	bool shadowed, reset_answered, probe_reset;
 };
 
 enum net_tcp_verdict {
@@ -39,9 +46,15 @@ enum net_tcp_verdict {
 	NET_TCP_SYN_REFUSED,	/* a SYN that would make a second connection */
 	NET_TCP_SYN_PROBE,	/* the same on a live pair: not it, but the
 				   probe, to which the guest's stack answers */
+	NET_TCP_NO_ROOM,	/* a SYN whose pair finds no place (the guest
+				   sends it again) */
 };
 
-/* A table of at least nr_flows flows (rounded up); 0 or -ENOMEM. */
+/*
+ * A table of at least nr_flows flows (rounded up), and a sixteenth of that
+ * (at least NET_TCP_WAYS) for the claims of the guest's SYNs that find
+ * their set full; 0 or -ENOMEM.
+ */
 int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows);
 void net_tcp_free(struct net_tcp_table *t);
 
@@ -93,9 +106,10 @@ size_t net_tcp_probe_at(uint8_t *out, const uint8_t *eth, const uint8_t *ip,
 			unsigned int hl, uint32_t seq, uint32_t ack);
 
 /*
- * After a NET_TCP_PASS_PROBE: net_tcp_probe_next() once slirp took the
- * segment and sent all it answered (no frame of it waits for ARP), then
- * net_tcp_probe_end() the same once it took the probe.
+ * After a NET_TCP_PASS_PROBE or NET_TCP_SYN_PROBE: net_tcp_probe_next()
+ * once slirp took the segment (if passed) and sent all it answered (no
+ * frame of it waits for ARP), then net_tcp_probe_end() the same once it
+ * took the probe.
  */
 void net_tcp_probe_next(struct net_tcp_table *t);
 void net_tcp_probe_end(struct net_tcp_table *t);

@@ -3555,6 +3555,497 @@ static void test_tcp_shadowed_reset_to_held(void **state)
 	assert_true(n < 0 && errno == EAGAIN);
 }
 
+/* ---- the tenth review's reproducers ------------------------------------------ */
+
+/*
+ * The tail of the tenth review's first two reproducers: slirp keeps an
+ * established connection X from the guest's port 7000 to 10.0.2.2:p that
+ * no flow follows (its rcv_nxt x_next, its host end hx).  A forward client
+ * from 127.0.0.2:p (N) should be held back, X living on that pair.  If it
+ * is shown, the guest completes N 60000 before X's rcv_nxt, X's peer
+ * speaks (X's ACK raises N's flow's next to x_next), and 1-byte segments
+ * after N's rcv_nxt pass and wait in N's reassembly queue.  Says whether
+ * N was shown; *grown the heap's growth (0 if not shown).
+ */
+static bool flowless_pair_reused(uint16_t host_port, uint16_t p, uint32_t x_next,
+				 int hx, const struct conn *other, long long *grown)
+{
+	struct ack_want aw;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_n, g_n = x_next - 60000;
+	int b;
+
+	*grown = 0;
+	b = fwd_client(0x7f000002, p, host_port);
+	if (expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0) {
+		print_message("a client's SYN on X's pair held back\n");
+		close(b);
+		return false;
+	}
+	print_message("a client's SYN on X's pair shown\n");
+	iss_n = get32(f + 34 + 4);
+	/* slirp's cache off X: the guest's segments go to N, the newest. */
+	conn_send(other, other->seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_n, iss_n + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_n + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* X's peer speaks: slirp sends it with X's ack, on N's flow. */
+	assert_int_equal(write(hx, "hi", 2), 2);
+	aw = (struct ack_want){ p, 7000, x_next };
+	if (expect_frame(f, sizeof(f), is_ack, &aw, 2000) < 0) {
+		print_message("X is gone: the pair was free\n");
+		close(b);
+		return false;
+	}
+	*grown = flood_gaps(p, g_n + 3, iss_n + 1);
+	close(b);
+	return true;
+}
+
+/*
+ * The tenth review's first reproducer (HIGH).  A guest connection whose
+ * SYN-ACK finds its set full (NET_TCP_HOLD_FULL) stays in slirp, in
+ * SYN_RECEIVED, with no flow; the guest's ACK on a pair with no flow
+ * passes (empty), and slirp's ISS is predictable (1 + 64000 n; a wrong
+ * guess draws an RST, the right one nothing): the guest acks the SYN-ACK
+ * it was never shown and slirp is established, silently, with no flow.
+ * A place frees (the guest resets one of its own), and a forward client
+ * from 127.0.0.2:p finds no flow on the pair: its SYN is shown, a second
+ * connection on one pair (flowless_pair_reused()).
+ */
+static void test_tcp_held_synack_acked_blind(void **state)
+{
+	enum { FLOWS = 16 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want rst = { 0, 7000, TCP_RST };
+	struct conn k[FLOWS];
+	uint8_t f[1600];
+	uint32_t iss_prev, acked = 0, g_x = 7000000;
+	long long grown;
+	bool shown;
+	uint16_t p;
+	int l, hx, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(45000 + i));
+	iss_prev = k[FLOWS - 1].ack - 1;
+
+	/* X: its SYN-ACK is held back, no place. */
+	l = tcp_listener();
+	p = bound_port(l);
+	net_user_get_stats(nu, &was);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x, 0, TCP_SYN, NULL, 0));
+	for (i = 0; i < 200; i++) {
+		fake_loop_poll(10);
+		net_user_get_stats(nu, &st);
+		if (st.tcp_no_room > was.tcp_no_room)
+			break;
+	}
+	assert_true(st.tcp_no_room > was.tcp_no_room);
+	hx = accept(l, NULL, NULL);
+	assert_true(hx >= 0);
+	card_drain();
+	/* The guest acks it blind: the right ISS draws no RST. */
+	rst.sport = p;
+	for (i = 1; i < 400 && !acked; i++) {
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_x + 1,
+					iss_prev + 64000u * (uint32_t)i + 1, TCP_ACK, NULL, 0));
+		if (expect_frame(f, sizeof(f), is_tcp, &rst, 200) < 0)
+			acked = iss_prev + 64000u * (uint32_t)i + 1;
+	}
+	print_message("X established blind after %d guesses (ack %u)\n", i - 1, acked);
+	assert_true(acked != 0);
+
+	/* A place frees: the guest resets k[0] at its next sequence number. */
+	conn_send(&k[0], k[0].seq, TCP_RST, NULL, 0);
+	fake_loop_run();
+	card_drain();
+
+	shown = flowless_pair_reused(cfg.hostfwd[0].host_port, p, g_x + 1, hx, &k[1],
+				     &grown);
+	close(hx);
+	close(l);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+	if (shown && grown > bound)
+		fail_msg("a second connection on the pair of one acked blind: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
+/*
+ * The control of the one above: a guest connection whose SYN-ACK finds no
+ * place still gets through.  Its SYN again passes (slirp drops it), and
+ * once a place frees, slirp's next SYN-ACK is shown, the guest completes
+ * the handshake and the stream flows.
+ */
+static void test_tcp_held_synack_shown_later(void **state)
+{
+	enum { FLOWS = 16 };
+	struct vmm_net_config cfg = { .user = true };
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k[FLOWS], x;
+	uint8_t f[1600];
+	int i;
+
+	(void)state;
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(45100 + i));
+
+	x.lfd = tcp_listener();
+	x.port = bound_port(x.lfd);
+	x.gport = 7100;
+	x.seq = 1000;
+	x.ack = 0;
+	net_user_get_stats(nu, &was);
+	conn_send(&x, x.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ x.port, x.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 500) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_no_room > was.tcp_no_room);
+	x.c = accept(x.lfd, NULL, NULL);
+	assert_true(x.c >= 0);
+	conn_send(&x, x.seq, TCP_SYN, NULL, 0);
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+	assert_int_equal(st.filtered, was.filtered);
+
+	/* k[0] is reset: its place is free for X. */
+	conn_send(&k[0], k[0].seq, TCP_RST, NULL, 0);
+	fake_loop_run();
+	for (i = 0; i < 60 && expect_frame(f, sizeof(f), is_tcp, &syn_ack, 0) < 0; i++)
+		warp_tick();
+	print_message("X's SYN-ACK shown %d s after a place freed\n", i / 2);
+	assert_true(i < 60);
+	x.ack = get32(f + 34 + 4) + 1;
+	x.seq++;
+	conn_send(&x, x.seq, TCP_ACK | TCP_PSH, "late", 4);
+	x.seq += 4;
+	conn_expect(&x, "late");
+	assert_int_equal(write(x.c, "back", 4), 4);
+	syn_ack = (struct tcp_want){ x.port, x.gport, TCP_ACK | TCP_PSH };
+	assert_int_equal(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000), 34 + 20 + 4);
+	assert_memory_equal(f + 34 + 20, "back", 4);
+	warp_ms = 0;
+	conn_close(&x);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
+/*
+ * The first finding's other way in (HOLD_BUSY): a forward's client from
+ * 127.0.0.2:p connects while slirp still connects for the guest's SYN
+ * from port 7000 to 10.0.2.2:p (here, the host's listener has no room in
+ * its queue for a while).  The guest's SYN claimed the pair: the client's
+ * SYN is held back, and the SYN-ACK of the guest's connection is shown
+ * when it comes (were it held back, the guest could ack it unseen).
+ */
+static void test_tcp_guest_syn_keeps_pair(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	uint8_t f[1600], syn = TCP_SYN;
+	int l, queued, held, b;
+	uint16_t p;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	l = tcp_listener();
+	p = bound_port(l);
+	assert_int_equal(listen(l, 0), 0);
+	sa.sin_port = htons(p);
+	queued = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(queued, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	/* X: slirp's connect() waits (the kernel drops its SYN, and resends). */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 3000, 0, TCP_SYN, NULL, 0));
+	fake_loop_run();
+	net_user_get_stats(nu, &was);
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+
+	/* Room in the queue: X connects, and its SYN-ACK is shown. */
+	held = accept(l, NULL, NULL);
+	assert_true(held >= 0);
+	syn_ack = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 5000) > 0);
+	assert_int_equal(get32(f + 34 + 8), 3001);
+	close(b);
+	close(held);
+	close(queued);
+	close(l);
+}
+
+/* The highest right edge slirp advertised on k's pair among frames waiting, and its ack. */
+static void edge_seen(const struct conn *k, uint32_t *edge, uint32_t *ack)
+{
+	uint8_t f[1600], *t = f + 34;
+	ssize_t n;
+
+	while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0) {
+		if (!is_ipv4(f, (size_t)n, PROTO_TCP) || n < 54 || get16(t) != k->port ||
+		    get16(t + 2) != k->gport || !(t[13] & TCP_ACK) || (t[13] & TCP_RST))
+			continue;
+		if ((int32_t)(get32(t + 8) + get16(t + 14) - *edge) > 0)
+			*edge = get32(t + 8) + get16(t + 14);
+		if ((int32_t)(get32(t + 8) - *ack) > 0)
+			*ack = get32(t + 8);
+	}
+}
+
+/*
+ * The tenth review's second reproducer (HIGH).  reset_taken() calls an
+ * RST at or before the advertised edge taken.  tcp_input() drops a
+ * segment that ends past rcv_nxt + rcv_wnd whole when it starts at or
+ * past it, and an RST that carries data at the edge ends past it: where
+ * rcv_wnd is what slirp advertised (so_rcv holds more than half its room,
+ * the host not reading: a server the guest reaches that stops reading),
+ * an RST with one byte at the edge is dropped without a word, and the
+ * flow ends while slirp keeps the connection, with no flow.  A forward
+ * client from 127.0.0.2:p then has its SYN shown (flowless_pair_reused()).
+ */
+/*
+ * k's host end stops reading, and the guest fills slirp's window to its
+ * edge until slirp advertises less than 64 KiB (so_rcv more than half
+ * full: then rcv_wnd is what it advertised), and stops there, the window
+ * still open.  Returns the edge.
+ */
+static uint32_t window_nearly_full(struct conn *k)
+{
+	static char data[1000];
+	int small = 4096, fd, i, quiet;
+	uint32_t edge, ack = 0;
+	size_t n;
+
+	fd = slirp_peer_fd(k->c);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(k->c, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	edge = k->seq + 65535;
+	for (i = 0; i < 2000; i++) {
+		while ((int32_t)(edge - k->seq) > 0) {
+			n = edge - k->seq < sizeof(data) ? edge - k->seq : sizeof(data);
+			conn_send(k, k->seq, TCP_ACK, data, n);
+			k->seq += (uint32_t)n;
+			fake_loop_poll(0);
+			edge_seen(k, &edge, &ack);
+		}
+		for (quiet = 0; quiet < 5 && ack != k->seq; quiet++) {
+			fake_loop_poll(20);
+			edge_seen(k, &edge, &ack);
+		}
+		if (ack == k->seq && edge - ack < 65535)
+			break;
+	}
+	for (i = 0; i < 20; i++) {
+		fake_loop_poll(10);
+		edge_seen(k, &edge, &ack);
+	}
+	print_message("slirp has %u in order, advertises %u more\n", k->seq - 1001, edge - ack);
+	assert_true(ack == k->seq && edge - ack > 0 && edge - ack < 65535);
+	return edge;
+}
+
+static void test_tcp_reset_with_data_at_edge(void **state)
+{
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	uint32_t edge;
+	long long grown;
+	struct conn k, other;
+	bool shown;
+	int i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44600);	/* to move slirp's cache */
+	conn_open(&k, 7000);
+	edge = window_nearly_full(&k);
+	/* An RST with a byte at the edge: slirp drops it. */
+	conn_send(&k, edge, TCP_RST | TCP_ACK, "r", 1);
+	fake_loop_run();
+	for (i = 0; i < 20; i++)
+		fake_loop_poll(10);
+	/* X lives: flowless_pair_reused() hears its ACK, or says it is gone. */
+	card_drain();
+
+	shown = flowless_pair_reused(cfg.hostfwd[0].host_port, k.port, k.seq, k.c, &other,
+				     &grown);
+	conn_close(&k);
+	conn_close(&other);
+	if (shown && grown > bound)
+		fail_msg("a second connection on the pair of one whose RST slirp dropped: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
+/*
+ * The control of the one above: an RST with a byte just before the edge
+ * of a window as full starts before rcv_nxt + rcv_wnd, and slirp takes it
+ * (its connection is gone): the flow ends with it, and a guest SYN on the
+ * pair opens a new connection at once.
+ */
+static void test_tcp_reset_with_data_before_edge(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	uint8_t f[1600];
+	uint32_t edge;
+	struct conn k;
+
+	(void)state;
+	arp_gateway();
+	conn_open(&k, 43500);
+	edge = window_nearly_full(&k);
+	conn_send(&k, edge - 1, TCP_RST | TCP_ACK, "r", 1);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+	conn_close(&k);
+}
+
+/*
+ * The tenth review's third reproducer (LOW: a place and a pair lost for
+ * good).  The guest acks slirp's SYN-ACK 100 ahead of next (slirp is
+ * established; the flow only FLOW_MAYBE_EST), then resets it from far
+ * behind (more than 2^30 before next, which slirp takes): reset_taken()
+ * says RESET_MAYBE, the probe finds no connection and slirp answers it
+ * with an RST without ACK, which ends only a FLOW_EST flow.  The flow
+ * stays open, MAYBE_EST, with no FIN: flow_gone() never ends it, so the
+ * pair and the place are lost for good (repeated, every place).
+ */
+static void test_tcp_maybe_est_reset_leaks(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k;
+	uint8_t f[1600];
+	char c;
+	int i;
+
+	(void)state;
+	arp_gateway();
+	k.lfd = tcp_listener();
+	k.port = bound_port(k.lfd);
+	k.gport = 43400;
+	k.seq = 1000;
+	k.ack = 0;
+	conn_send(&k, k.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	k.ack = get32(f + 34 + 4) + 1;
+	k.seq++;
+	k.c = accept(k.lfd, NULL, NULL);
+	assert_true(k.c >= 0);
+	/* Its ACK 100 ahead, in the window: slirp established, the flow MAYBE_EST. */
+	conn_send(&k, k.seq + 100, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_send(&k, k.seq - 0x60000000u, TCP_RST, NULL, 0);
+	for (i = 0; i < 100 && recv(k.c, &c, 1, MSG_DONTWAIT) != 0; i++)
+		fake_loop_poll(10);
+	print_message("host end closed (slirp took the reset): %s\n",
+		      i < 100 ? "yes" : "no");
+	assert_true(i < 100);
+	/* An hour on. */
+	for (i = 0; i < 2 * 60; i++)
+		warp_tick();
+	warp_ms += 3600 * 1000;
+	warp_tick();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);	/* slirp has no connection here */
+	fake_loop_run();
+	net_user_get_stats(nu, &st);
+	warp_ms = 0;
+	print_message("guest SYN on the pair slirp freed an hour ago, refused: %llu\n",
+		      (unsigned long long)(st.tcp_syn_refused - was.tcp_syn_refused));
+	conn_close(&k);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused);
+}
+
+/*
+ * The control of the one above: a reset slirp drops (past its window) on
+ * a FLOW_MAYBE_EST flow draws an ACK to the probe, not an RST: the flow
+ * stays, a SYN on the pair is still not let through, and the stream goes
+ * on.
+ */
+static void test_tcp_maybe_est_reset_kept(void **state)
+{
+	struct net_user_stats st, was;
+	struct tcp_want syn_ack;
+	struct conn k;
+	uint8_t f[1600];
+
+	(void)state;
+	arp_gateway();
+	k.lfd = tcp_listener();
+	k.port = bound_port(k.lfd);
+	k.gport = 43410;
+	k.seq = 1000;
+	k.ack = 0;
+	conn_send(&k, k.seq, TCP_SYN, NULL, 0);
+	syn_ack = (struct tcp_want){ k.port, k.gport, TCP_SYN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &syn_ack, 2000) > 0);
+	k.ack = get32(f + 34 + 4) + 1;
+	k.seq++;
+	k.c = accept(k.lfd, NULL, NULL);
+	assert_true(k.c >= 0);
+	conn_send(&k, k.seq + 100, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_send(&k, k.seq + 200000, TCP_RST, NULL, 0);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &was);
+	conn_send(&k, 5000, TCP_SYN, NULL, 0);
+	fake_loop_run();
+	card_drain();
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_syn_refused, was.tcp_syn_refused + 1);
+	conn_send(&k, k.seq, TCP_ACK | TCP_PSH, "ok", 2);
+	conn_expect(&k, "ok");
+	conn_close(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3602,6 +4093,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_synack_shown_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_guest_syn_keeps_pair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_before_edge, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
