@@ -406,8 +406,10 @@ void vmx_save_host_state(struct vmx_vcpu *vmx)
 	vmcs_writenat(VMCS_HOST_FS_BASE, fs_base);
 	for (i = 0; i < VMX_NR_LAZY_MSRS; i++) {
 		rdmsrl(lazy_msr_index[i], h->msrs[i]);
-		if (h->msrs[i] != vmx->lazy_msrs[i])
-			wrmsrl(lazy_msr_index[i], vmx->lazy_msrs[i]);
+		/* Guest values: vmx_set_msr() checked them, but never a splat. */
+		if (h->msrs[i] != vmx->lazy_msrs[i] &&
+		    wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i]))
+			vmx->lazy_msrs[i] = h->msrs[i];
 	}
 	h->saved = true;
 }
@@ -771,12 +773,15 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 	     index == MSR_CSTAR) && !canonical(data))
 		return -EINVAL;
 	if (i >= 0) {
+		int r = 0;
+
 		preempt_disable();
-		vmx->lazy_msrs[i] = data;
 		if (vmx->host.saved)
-			wrmsrl(index, data);
+			r = wrmsrl_safe(index, data) ? -EINVAL : 0;
+		if (!r)
+			vmx->lazy_msrs[i] = data;
 		preempt_enable();
-		return 0;
+		return r;
 	}
 	if (!vmcs_msr_field(index, &field)) {
 		vmx_vmcs_get(vmx);
