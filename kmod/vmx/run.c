@@ -222,11 +222,21 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 		return;
 	}
-	if ((info & VMX_INTR_INFO_ERROR_CODE) &&
-	    (type != VMX_INTR_TYPE_HW_EXCEPTION ||
-	     !entry_error_vector(info & VMX_INTR_INFO_VECTOR) ||
-	     !(vmx_guest_cr0(vmx) & VHV_CR0_PE)))
+	if (type != VMX_INTR_TYPE_HW_EXCEPTION ||
+	    !entry_error_vector(info & VMX_INTR_INFO_VECTOR) ||
+	    !(vmx_guest_cr0(vmx) & VHV_CR0_PE)) {
 		info &= ~VMX_INTR_INFO_ERROR_CODE;
+	} else if ((info & VMX_INTR_INFO_VECTOR) != 21 &&
+		   !(info & VMX_INTR_INFO_ERROR_CODE)) {
+		/*
+		 * KVM's rule: a protected-mode exception that has an error
+		 * code is delivered with one (0 if userspace gave none).
+		 * Without IA32_VMX_BASIC[56] entry refuses it otherwise.
+		 * #CP is left as given: pre-CET CPUs refuse the bit on it.
+		 */
+		info |= VMX_INTR_INFO_ERROR_CODE;
+		err = 0;
+	}
 	if (type == VMX_INTR_TYPE_EXT_INTR || type == VMX_INTR_TYPE_NMI)
 		vmx->interruptibility &= ~(VMX_INTERRUPTIBILITY_STI |
 					   VMX_INTERRUPTIBILITY_MOV_SS);
@@ -244,8 +254,12 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 	}
 	vmx->injected = info;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	/*
+	 * Entry refuses bits 31:16 (KVM: "Drop the upper bits to avoid
+	 * VM-Fail"); the ABI takes any u32, as SVM does.
+	 */
 	if (info & VMX_INTR_INFO_ERROR_CODE)
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, err);
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, (u16)err);
 	if (info_type(info) >= VMX_INTR_TYPE_SW_INTR)
 		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, 0);
 }
