@@ -224,6 +224,19 @@ struct vhv_stats {
 };
 extern struct vhv_stats vhv_stats;
 
+/*
+ * The RIP after an instruction of len bytes at rip: outside 64-bit mode
+ * EIP wraps at 4 GiB (as KVM's skip_emulated_instruction and emulator
+ * do; 16-bit IP is not wrapped, as in KVM).  VT-x refuses an entry with
+ * RIP bits 63:32 set outside 64-bit mode.
+ */
+static inline u64 vhv_next_rip(u64 rip, u64 next, bool mode64)
+{
+	if (!mode64 && (next >> 32) != (rip >> 32))
+		next = (u32)next;
+	return next;
+}
+
 static inline void vhv_count(struct vhv_vcpu *vcpu, unsigned int stat)
 {
 	vcpu->stats[stat]++;

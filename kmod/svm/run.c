@@ -810,7 +810,10 @@ static int svm_handle_exit(struct svm_vcpu *svm)
 	u64 code = c->exit_code;
 
 	vcpu->next_rip_valid = svm_has_nrips && code != SVM_EXIT_NPF;
-	vcpu->next_rip = c->next_rip;
+	/* nRIP is taken as the CPU wrote it, but never past 4 GiB outside 64-bit mode. */
+	vcpu->next_rip = vhv_next_rip(vcpu->regs.rip, c->next_rip,
+				      (svm->vmcb->save.efer & VHV_EFER_LMA) &&
+				      (svm->vmcb->save.cs.attrib & BIT(9)));
 	vcpu->exit_insn_len = 0;
 	if (code == SVM_EXIT_INVALID) {
 		u32 check = check_entry_state(svm);

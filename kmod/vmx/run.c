@@ -1172,8 +1172,17 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx)
 	u32 basic = VMX_EXIT_REASON_BASIC(vmx->exit_reason);
 
 	vcpu->next_rip_valid = has_insn_len(basic);
-	if (vcpu->next_rip_valid)
-		vcpu->next_rip = vcpu->regs.rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+	if (vcpu->next_rip_valid) {
+		u64 rip = vcpu->regs.rip;
+		u64 next = rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+
+		/* Read CS and EFER only when EIP may have carried past 4 GiB. */
+		if ((next >> 32) != (rip >> 32))
+			next = vhv_next_rip(rip, next,
+				(vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA) &&
+				(vmcs_read32(VMCS_GUEST_CS_AR) & BIT(13)));
+		vcpu->next_rip = next;
+	}
 	vcpu->exit_insn_len = 0;
 	vcpu->event_vectoring = false;
 	if (vmx->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED) {
