@@ -771,6 +771,13 @@ static int exit_host_event(struct vmx_vcpu *vmx)
 	return 1;
 }
 
+/* The guest is in 64-bit mode (IA-32e with CS.L); VMCS loaded. */
+static bool guest_mode64(void)
+{
+	return (vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA) &&
+	       (vmcs_read32(VMCS_GUEST_CS_AR) & BIT(13));
+}
+
 /*
  * #DB and #AC are intercepted only so that a guest cannot make the CPU
  * deliver them to itself forever without an exit (CVE-2015-5307,
@@ -782,6 +789,20 @@ static int exit_host_event(struct vmx_vcpu *vmx)
 static int exit_db(struct vmx_vcpu *vmx)
 {
 	u64 bits = vmx->exit_qual & (0xf | BIT(13) | BIT(14) | BIT(16));
+
+	/*
+	 * ICEBP (INT1) is trap-like but its exit comes on the instruction
+	 * itself (an instruction intercept tied to the #DB bit): skip it
+	 * first, as KVM does, or the handler returns to INT1 forever.  The
+	 * CPU reports the length for a privileged software exception.  A
+	 * moved RIP ends any STI/MOV SS shadow at the entry.
+	 */
+	if (info_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
+		u64 rip = vmx->vcpu.regs.rip;
+
+		vmx->vcpu.regs.rip = vhv_next_rip(rip,
+			rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN), guest_mode64());
+	}
 
 	/* Bit 16 (RTM) is active low, like the reserved ones that read 1. */
 	vmx->dr6 = ((vmx->dr6 & ~0xfull) | 0xffff0ff0ull | bits) ^ (bits & BIT(16));
@@ -1178,9 +1199,7 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx)
 
 		/* Read CS and EFER only when EIP may have carried past 4 GiB. */
 		if ((next >> 32) != (rip >> 32))
-			next = vhv_next_rip(rip, next,
-				(vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA) &&
-				(vmcs_read32(VMCS_GUEST_CS_AR) & BIT(13)));
+			next = vhv_next_rip(rip, next, guest_mode64());
 		vcpu->next_rip = next;
 	}
 	vcpu->exit_insn_len = 0;
