@@ -469,6 +469,30 @@ void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
 
 /* ---- entry -------------------------------------------------------------------- */
 
+/*
+ * SDM 26.3.1.5: with STI or MOV SS blocking, the pending debug
+ * exceptions' BS bit must equal RFLAGS.TF (activity is always active
+ * here, and the guest's DEBUGCTL in the VMCS, so BTF, is always 0), or
+ * entry fails.  The CPU sets BS at other exits but not at a #DB-intercept
+ * exit (KVM sets it in handle_exception_nmi: a guest's popf with TF then
+ * sti otherwise forces FAIL_ENTRY), and SET_VCPU_EVENTS' interrupt_shadow
+ * or SET_REGS' TF make the same combination.  Fixed here, before every
+ * entry, so all three are covered; the vmread only inside a shadow.
+ */
+static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
+{
+	u64 pend, want;
+
+	if (!(vmx->interruptibility & (VMX_INTERRUPTIBILITY_STI |
+				       VMX_INTERRUPTIBILITY_MOV_SS)))
+		return;
+	pend = vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+	want = rflags & VHV_RFLAGS_TF ? pend | VMX_PENDING_DBG_BS :
+					pend & ~VMX_PENDING_DBG_BS;
+	if (want != pend)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, want);
+}
+
 /* The host's CR3 (its mm may have changed under the thread) and CR4. */
 static void update_host_cr(struct vmx_vcpu *vmx)
 {
@@ -647,6 +671,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 					 ~VMX_INTERRUPTIBILITY_STI) |
 					VMX_INTERRUPTIBILITY_MOV_SS;
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx->interruptibility);
+	sync_pending_bs(vmx, rflags);
 	vmcs_writenat(VMCS_GUEST_RSP, vcpu->regs.rsp);
 	vmcs_writenat(VMCS_GUEST_RIP, vcpu->regs.rip);
 	vmcs_writenat(VMCS_GUEST_RFLAGS, rflags);

@@ -624,6 +624,8 @@ static void vmx_set_sregs(struct vhv_vcpu *vcpu, const struct vhv_sregs *s)
 	/* Never left otherwise (vhv uses no HLT or wait-for-SIPI state),
 	 * but a triple fault's exit may report shutdown: reset is active. */
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	/* Not carried by save/restore: none pending in the new state (RESET too). */
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_vmcs_put(vmx);
 	/* A new address space: nothing the guest cached of the old one holds. */
 	vmx->flush_vpid = true;
