@@ -944,6 +944,46 @@ static int exit_vmcall(struct vmx_vcpu *vmx)
 #define CR4_PAGING_BITS	(VHV_CR4_PSE | VHV_CR4_PAE | VHV_CR4_PGE | VHV_CR4_PCIDE | \
 			 VHV_CR4_SMEP | VHV_CR4_SMAP | VHV_CR4_PKE | VHV_CR4_LA57)
 
+/* The bits whose change makes a MOV to CR0/CR4 reload the PDPTEs (SDM 4.4.1). */
+#define CR0_PDPTE_BITS	(VHV_CR0_PG | VHV_CR0_CD | VHV_CR0_NW)
+#define CR4_PDPTE_BITS	(VHV_CR4_PAE | VHV_CR4_PGE | VHV_CR4_PSE | VHV_CR4_SMEP)
+/* Reserved in a present PDPTE below MAXPHYADDR: bits 2:1 and 8:5. */
+#define PDPTE_RSVD	0x1e6ull
+
+static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & VHV_CR0_PG) && (cr4 & VHV_CR4_PAE) && !(efer & VHV_EFER_LMA);
+}
+
+/*
+ * A guest MOV to CR0, CR3 or CR4 under PAE paging loads the PDPTEs from
+ * memory as the CPU does, and, as the CPU does, refuses the MOV with #GP
+ * (-EINVAL) when a present one has a reserved bit set, or when the table
+ * is not in guest memory (a read there returns all ones).  The caller
+ * commits the write, then pdptes_store().
+ */
+static int pdptes_read(struct vmx_vcpu *vmx, u64 cr3, u64 pdpte[4])
+{
+	u64 rsvd = PDPTE_RSVD | (~0ull << vhv_limits.phys_bits);
+	int i;
+
+	if (vhv_read_guest(vmx->vcpu.vm, cr3 & 0xffffffe0ull, pdpte, 4 * sizeof(u64)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+static void pdptes_store(struct vmx_vcpu *vmx, const u64 pdpte[4])
+{
+	vmcs_write64(VMCS_GUEST_PDPTE0, pdpte[0]);
+	vmcs_write64(VMCS_GUEST_PDPTE1, pdpte[1]);
+	vmcs_write64(VMCS_GUEST_PDPTE2, pdpte[2]);
+	vmcs_write64(VMCS_GUEST_PDPTE3, pdpte[3]);
+	vmx->pdptrs_dirty = false;
+}
+
 /*
  * A MOV to CR0 that changed a bit vhv owns (CR0 writes otherwise do not
  * exit): the checks the CPU makes, EFER.LMA as paging starts or stops
@@ -953,9 +993,16 @@ static int exit_vmcall(struct vmx_vcpu *vmx)
 static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 {
 	u64 old = vmx_guest_cr0(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	u64 cr4 = vmx_guest_cr4(vmx), pdpte[4];
+	bool load;
 
 	if ((cr0 >> 32) || ((cr0 & VHV_CR0_PG) && !(cr0 & VHV_CR0_PE)) ||
 	    ((cr0 & VHV_CR0_NW) && !(cr0 & VHV_CR0_CD)))
+		return -EINVAL;
+	/* Paging enabled with LME set is IA-32e: no PDPTEs then. */
+	load = pae_paging(cr0, cr4, efer) && !(efer & VHV_EFER_LME) &&
+	       ((old ^ cr0) & CR0_PDPTE_BITS);
+	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
 		return -EINVAL;
 	if (!(old & VHV_CR0_PG) && (cr0 & VHV_CR0_PG) && (efer & VHV_EFER_LME)) {
 		if (!(vmx_guest_cr4(vmx) & VHV_CR4_PAE))
@@ -969,6 +1016,8 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 		vmcs_write64(VMCS_GUEST_IA32_EFER, efer & ~VHV_EFER_LMA);
 	}
 	vmx_write_cr0(vmx, cr0);
+	if (load)
+		pdptes_store(vmx, pdpte);
 	if ((old ^ cr0) & CR0_PAGING_BITS)
 		vmx->flush_vpid = true;
 	return 0;
@@ -977,6 +1026,8 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx_guest_cr4(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	u64 pdpte[4];
+	bool load;
 
 	if (cr4 & ~vhv_limits.cr4_valid)
 		return -EINVAL;
@@ -985,7 +1036,13 @@ static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	if ((cr4 & VHV_CR4_PCIDE) && !(old & VHV_CR4_PCIDE) &&
 	    (!(efer & VHV_EFER_LMA) || (vmcs_readnat(VMCS_GUEST_CR3) & 0xfff)))
 		return -EINVAL;
+	load = pae_paging(vmx_guest_cr0(vmx), cr4, efer) &&
+	       ((old ^ cr4) & CR4_PDPTE_BITS);
+	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
+		return -EINVAL;
 	vmx_write_cr4(vmx, cr4);
+	if (load)
+		pdptes_store(vmx, pdpte);
 	if ((old ^ cr4) & CR4_PAGING_BITS)
 		vmx->flush_vpid = true;
 	return 0;
@@ -994,10 +1051,17 @@ static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 /* Only when the CPU forces CR3-load exiting on (no TRUE controls). */
 static int set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 {
+	u64 pdpte[4];
+	bool load = pae_paging(vmx_guest_cr0(vmx), vmx_guest_cr4(vmx),
+			       vmcs_read64(VMCS_GUEST_IA32_EFER));
+
 	if (cr3 >> vhv_limits.phys_bits)
 		return -EINVAL;
+	if (load && pdptes_read(vmx, cr3, pdpte))
+		return -EINVAL;
 	vmcs_writenat(VMCS_GUEST_CR3, cr3);
-	vmx->pdptrs_dirty = true;
+	if (load)
+		pdptes_store(vmx, pdpte);
 	vmx->flush_vpid = true;
 	return 0;
 }

@@ -471,7 +471,6 @@ void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0)
 	vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0);
 	vmcs_writenat(VMCS_GUEST_CR0, vmx_cr_fixup(&vmx_caps.guest_cr0, cr0) &
 		      ~(VHV_CR0_CD | VHV_CR0_NW));
-	vmx->pdptrs_dirty = true;
 }
 
 void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
@@ -485,7 +484,6 @@ void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	 */
 	vmcs_writenat(VMCS_GUEST_CR4, vmx_cr_fixup(&vmx_caps.cr4, cr4) |
 		      (cr4_read_shadow() & X86_CR4_MCE));
-	vmx->pdptrs_dirty = true;
 }
 
 u64 vmx_eptp_of(struct vhv_vm *vm)
@@ -627,6 +625,8 @@ static void vmx_set_sregs(struct vhv_vcpu *vcpu, const struct vhv_sregs *s)
 	/* Not carried by save/restore: none pending in the new state (RESET too). */
 	vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_vmcs_put(vmx);
+	/* Userspace's new state: the PDPTEs come from memory at the next entry. */
+	vmx->pdptrs_dirty = true;
 	/* A new address space: nothing the guest cached of the old one holds. */
 	vmx->flush_vpid = true;
 }
