@@ -53,6 +53,24 @@ static u32 backstop_ticks;
 /* Flush L1D before entry (L1TF), where the CPU needs and offers it. */
 static bool l1d_flush;
 
+/*
+ * KVM's software fallback (reading a 64 KiB buffer) is not what vhv
+ * does: with neither the MSR nor the CPU's word that entry needs no flush
+ * (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which hypervisors give their L1), a
+ * guest could read host L1D through non-present PTEs.  main.c refuses
+ * vmx_exec then.
+ */
+bool vmx_l1tf_unmitigated(void)
+{
+	u64 arch = 0;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return false;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
+		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
+	return !(arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+}
+
 void vmx_run_setup(void)
 {
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
