@@ -709,16 +709,20 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		set_debugreg(vmx->dr6, 6);
 	guest_state_enter_irqoff();
 	if (l1d_flush)
-		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 	/* Nor CR2: nothing between here and the entry may fault. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 	failed = vmx_vmenter(&vcpu->regs, vmx->launched, vcpu->msr.spec_ctrl);
-	/* The exit cleared it: the host's bus-lock detection among others. */
-	if (vmx->host_debugctl)
-		update_debugctlmsr(vmx->host_debugctl);
 	vmx->cr2 = native_read_cr2();
 	guest_state_exit_irqoff();
+	/*
+	 * The exit cleared it: the host's bus-lock detection among others.
+	 * Instrumented (an MSR tracepoint): out of the guest-state window,
+	 * IRQs still off, where KVM's vmx_vcpu_run does it.
+	 */
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
 	/*
 	 * VMSCAPE: what the guest trained must not steer the VMM; the host
 	 * IBPBs on this CPU's next return to user mode.
