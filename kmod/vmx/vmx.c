@@ -881,8 +881,13 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	 */
 	vmx->cr0_mask = vmx_cr_fixed_bits(&vmx_caps.guest_cr0) |
 			VHV_CR0_CD | VHV_CR0_NW;
+	/*
+	 * OSXSAVE too: set without an exit, the guest would run XGETBV and
+	 * XSAVE with the host's XCR0 (switch.c loads the guest's only when
+	 * the CR4 at entry has it) until its first XSETBV.
+	 */
 	vmx->cr4_mask = vmx_cr_fixed_bits(&vmx_caps.cr4) | ~vhv_limits.cr4_valid |
-			X86_CR4_MCE;
+			X86_CR4_MCE | VHV_CR4_OSXSAVE;
 	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx->cr0_mask);
 	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, vmx->cr4_mask);
 
