@@ -66,6 +66,13 @@ void svm_clear_events(struct vhv_vcpu *vcpu)
 	svm->vmcb->control.int_state = 0;
 	svm->vmcb->control.event_inj = 0;
 	request_window(svm, false);
+	/* RESET and INIT: DR6/DR7 architectural, MOV DR intercepted again. */
+	svm->vmcb->save.dr6 = 0xffff0ff0;
+	svm->vmcb->save.dr7 = 0x400;
+	svm->vmcb->control.intercept_dr = 0xffffffff;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_DR);
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	vcpu->debug_active = false;
 }
 
 bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)

@@ -162,6 +162,18 @@ void vmx_clear_events(struct vhv_vcpu *vcpu)
 	vmx->interruptibility = 0;
 	vmx->injected = 0;
 	request_windows(vmx, false, false);
+	/*
+	 * RESET and INIT: DR6/DR7 architectural, MOV DR exiting again (the
+	 * old guest's breakpoints must not stay armed in the firmware), no
+	 * single step pending.
+	 */
+	vmx->dr6 = 0xffff0ff0;
+	vmx->proc |= VMX_PROC_MOV_DR_EXITING;
+	vcpu->debug_active = false;
+	vmx_vmcs_get(vmx);
+	vmcs_writenat(VMCS_GUEST_DR7, 0x400);
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_vmcs_put(vmx);
 }
 
 bool vmx_interrupt_allowed(struct vhv_vcpu *vcpu)
