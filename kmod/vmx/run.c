@@ -1185,6 +1185,13 @@ static int exit_io(struct vmx_vcpu *vmx)
 	if (string && vmx_caps.ins_outs_info) {
 		u32 info = vmcs_read32(VMCS_EXIT_INSTRUCTION_INFO);
 
+		/*
+		 * A CPU never reports address size 3 or segment 6/7, but an
+		 * emulating L0 might: size 3 would make addr_mask() shift by
+		 * 128 and segment 6 or 7 index past seg_base[].
+		 */
+		if (((info >> 7) & 3) == 3 || ((info >> 15) & 7) > VHV_SEG_GS)
+			return unhandled(vmx);
 		addr_size = 2 << ((info >> 7) & 3);
 		seg = (info >> 15) & 7;
 	}
