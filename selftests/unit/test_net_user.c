@@ -4046,6 +4046,143 @@ static void test_tcp_maybe_est_reset_kept(void **state)
 	conn_close(&k);
 }
 
+/* ---- the eleventh review's reproducers ---------------------------------------- */
+
+/* Runs the loop until the backend counted one more SYN held for a full table. */
+static void wait_no_room(void)
+{
+	struct net_user_stats st, was;
+	int i;
+
+	net_user_get_stats(nu, &was);
+	for (i = 0; i < 200; i++) {
+		fake_loop_poll(10);
+		net_user_get_stats(nu, &st);
+		if (st.tcp_no_room > was.tcp_no_room)
+			return;
+	}
+	fail_msg("no SYN held back for a full table");
+}
+
+/*
+ * The eleventh review's first reproducer (HIGH).  A forward client's SYN
+ * held back for a full set (NET_TCP_HOLD_FULL) leaves no record, so two
+ * held on one pair (clients A from 127.0.0.1:p and B from 127.0.0.2:p)
+ * are not known as two.  The guest points slirp's cache at A (a segment on
+ * the pair while A is alone), a place frees (here a host peer of the
+ * guest's resets its connection: slirp's RST|ACK, no guest segment), and
+ * the guest's SYN on the pair claims it and goes to A (cache): a
+ * simultaneous open, whose SYN-ACK the guest completes.  Then any guest
+ * segment on the pair that finds the cache elsewhere goes to B, the
+ * newest, in SYN_SENT, which answers it with an RST without ACK: the
+ * tracker takes it as the end of A (established, not shadowed) and frees
+ * the flow.  A lives, established, with no flow; B's next SYN is shown,
+ * the guest completes it 60000 below A's rcv_nxt, A's peer speaks (A's
+ * ACK raises B's flow's next) and 1-byte segments wait in B's reassembly
+ * queue.
+ */
+static void test_tcp_two_held_syns_full_set(void **state)
+{
+	enum { FLOWS = 16 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn k[FLOWS];
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t g = 8000000, g2, iss_a, iss_b;
+	long long grown;
+	uint16_t p;
+	ssize_t n;
+	int a, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46000 + i));
+
+	/* A: held back, no place and no record. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	/* A guest segment on the pair: slirp's cache is A. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	/* B: the same source port from 127.0.0.2, held back the same way. */
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	wait_no_room();
+
+	/* A place frees without a guest segment: k[0]'s host peer resets. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* The guest's SYN claims the pair and goes to A: a simultaneous open. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get32(f + 34 + 8), g + 1);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* The cache elsewhere: an empty ACK on the pair goes to B, which resets. */
+	conn_send(&k[1], k[1].seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("B answered the guest's ACK for A with an RST%s: %s\n",
+		      n > 0 && !(f[34 + 13] & TCP_ACK) ? " without ACK" : "",
+		      n > 0 ? "yes" : "no");
+
+	/* B's SYN again: shown, the guest completes it 60000 below A's rcv_nxt. */
+	for (i = 0; i < 60; i++) {
+		warp_tick();
+		n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0);
+		if (n > 0)
+			break;
+	}
+	print_message("B's SYN on A's pair (A established) shown: %s\n",
+		      n > 0 ? "yes" : "no");
+	if (n > 0) {
+		iss_b = get32(f + 34 + 4);
+		g2 = g + 1 - 60000;
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g2, iss_b + 1,
+					TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ p, 7000, g2 + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* A's peer speaks: A's ACK of g + 1 on B's flow. */
+		assert_int_equal(write(a, "hi", 2), 2);
+		aw = (struct ack_want){ p, 7000, g + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		grown = flood_gaps(p, g2 + 3, iss_b + 1);
+	}
+	warp_ms = 0;
+	close(a);
+	close(b);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+	if (n > 0 && grown > bound)
+		fail_msg("two connections on one pair: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (n > 0)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4101,6 +4238,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
