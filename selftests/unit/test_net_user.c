@@ -4183,6 +4183,160 @@ static void test_tcp_two_held_syns_full_set(void **state)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
 }
 
+/* The ticks (warp_tick()s) until the next SYN held back for a busy pair, up to max. */
+static int ticks_to_held(int max)
+{
+	struct net_user_stats st, was;
+	int i;
+
+	net_user_get_stats(nu, &was);
+	for (i = 1; i <= max; i++) {
+		warp_tick();
+		net_user_get_stats(nu, &st);
+		if (st.tcp_pair_busy > was.tcp_pair_busy)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The eleventh review's second reproducer (HIGH), the same defect without
+ * a full table: the record of the SYNs held back on a pair lives in its
+ * flow, and dies with it.  A closed flow goes (flow_gone()) 15 s after its
+ * last segment however recently a SYN was held on its pair, and the next
+ * held SYN (E's, from 127.0.0.2:p) then starts it over (*f = ... in
+ * net_tcp_from_slirp()) knowing nothing of U (127.0.0.3:p), held too.
+ * The guest pointed slirp's cache at E (a segment on the pair before U
+ * came), completes E's SYN, and an empty ACK that finds the cache
+ * elsewhere goes to U, the newest, in SYN_SENT: its RST without ACK frees
+ * E's flow.  E lives, established, with no flow; U's SYN is shown next,
+ * and the guest's 1-byte segments wait in U's reassembly queue.
+ */
+static void test_tcp_gone_flow_forgets_held(void **state)
+{
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_a, iss_e, iss_u, g_a = 9000000, g_e = 9500000, g_u;
+	long long grown = 0;
+	int a, e, u = -1, i, next, since;
+	bool shown = false;
+	uint16_t p;
+	ssize_t n;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44800);	/* to move slirp's cache */
+
+	/* A: client from 127.0.0.1:p, completed, then closed cleanly both ways. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	p = get16(f + 34);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_a + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a + 1, iss_a + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_a + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	close(a);
+	want = (struct tcp_want){ p, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a + 2, iss_a + 2, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* E: from 127.0.0.2:p, held back (A's flow is not gone yet). */
+	e = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 300) < 0);
+	/* slirp's cache on E: the guest's RST on the pair finds E alone. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	/*
+	 * E's resends: 6 s after its SYN, then 12 s apart.  A's flow goes 30
+	 * ticks after that RST; E's second resend comes later than that.
+	 */
+	since = ticks_to_held(40);
+	assert_true(since > 0);
+	next = since + 24;
+	print_message("E resent its SYN %d ticks after the RST; next at %d (A's flow gone at 30)\n",
+		      since, next);
+	assert_true(next >= 31);
+	/*
+	 * U: from 127.0.0.3:p, held back too (before A's flow goes), 9 ticks
+	 * before E's resend (its own first resend comes 12 later).
+	 */
+	for (i = since; i < next - 9; i++)
+		warp_tick();
+	net_user_get_stats(nu, &was);
+	u = fwd_client(0x7f000003, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 100) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+	/* E's SYN again: A's flow is gone, and it starts over knowing nothing of U. */
+	for (i = next - 9; i < next + 3 && !shown; i++) {
+		warp_tick();
+		shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0) > 0;
+	}
+	print_message("E's SYN shown: %s\n", shown ? "yes" : "no");
+	assert_true(shown);
+	iss_e = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_e, iss_e + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_e + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 1000) > 0);
+	/* The cache elsewhere: an empty ACK for E goes to U, which resets. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_e + 1, iss_e + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("U answered the guest's ACK for E with an RST%s: %s\n",
+		      n > 0 && !(f[34 + 13] & TCP_ACK) ? " without ACK" : "",
+		      n > 0 ? "yes" : "no");
+	/* U's SYN: shown?  The guest completes it 60000 below E's rcv_nxt. */
+	shown = false;
+	for (i = 0; i < 40 && !shown; i++) {
+		warp_tick();
+		shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0) > 0;
+	}
+	print_message("U's SYN on E's pair (E established) shown: %s\n", shown ? "yes" : "no");
+	if (shown) {
+		iss_u = get32(f + 34 + 4);
+		g_u = g_e + 1 - 60000;
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_u, iss_u + 1,
+					TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ p, 7000, g_u + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* E's peer speaks: E's ACK of g_e + 1 on U's flow. */
+		assert_int_equal(write(e, "hi", 2), 2);
+		aw = (struct ack_want){ p, 7000, g_e + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		grown = flood_gaps(p, g_u + 3, iss_u + 1);
+	}
+	warp_ms = 0;
+	close(e);
+	close(u);
+	conn_close(&other);
+	if (shown && grown > bound)
+		fail_msg("two connections on one pair: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4239,6 +4393,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
