@@ -86,9 +86,12 @@
 /*
  * FLOW_GUEST_SYN: a guest's SYN passed, on a pair no flow held; slirp may
  * be connecting for it, or wait in SYN_RECEIVED with its SYN-ACK held back
- * (a claim in the spill, net_tcp_table).
+ * (a claim in the spill, net_tcp_table).  FLOW_HELD: the flow's own
+ * connection is gone, but SYNs held back on its pair may live: only that
+ * record (held_ms, held_iss, FLOW_HELD_MANY) is left, for the pair's next
+ * flow (flow_end()).
  */
-enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN };
+enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN, FLOW_HELD };
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
 #define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN (its ack says so) */
@@ -150,8 +153,24 @@ struct net_tcp_flow {
 	uint32_t edge;			/* at or before slirp's window's right edge */
 	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
+	int64_t born_ms;		/* made for its pair (set_shadows()) */
 	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
 	uint32_t held_iss;		/* that SYN's seq */
+};
+
+/*
+ * SYNs held back on a set's pairs that no flow records: held_ms, the last
+ * of them (0: none), which may live while it is younger than
+ * SLIRP_QUIET_MS; from_ms, when the first of those since the set had none
+ * lost its record (set_stamp()); their pairs, or more than SET_KEYS of
+ * them (nr_keys past it: any pair).
+ */
+#define SET_KEYS	4
+
+struct net_tcp_set {
+	int64_t held_ms, from_ms;
+	struct net_tcp_key keys[SET_KEYS];
+	unsigned int nr_keys;
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -220,7 +239,8 @@ int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows)
 	t->nr_spill = sets < 16 ? NET_TCP_WAYS : sets;
 	t->flows = calloc(sets * NET_TCP_WAYS, sizeof(*t->flows));
 	t->spill = calloc(t->nr_spill, sizeof(*t->spill));
-	if (!t->flows || !t->spill) {
+	t->sets = calloc(sets, sizeof(*t->sets));
+	if (!t->flows || !t->spill || !t->sets) {
 		net_tcp_free(t);
 		return -ENOMEM;
 	}
@@ -232,22 +252,30 @@ void net_tcp_free(struct net_tcp_table *t)
 {
 	free(t->flows);
 	free(t->spill);
+	free(t->sets);
 	t->flows = t->spill = NULL;
+	t->sets = NULL;
 }
 
 /*
  * Where a flow may be.  A guest that aims many flows at one set only
  * delays its own new connections: the set's flows in use stay.
  */
-static struct net_tcp_flow *flow_set(const struct net_tcp_table *t,
-				     const struct net_tcp_key *k)
+static unsigned int set_index(const struct net_tcp_table *t,
+			      const struct net_tcp_key *k)
 {
 	uint64_t h = ((uint64_t)k->gaddr << 32 | k->raddr) *
 		     0x9e3779b97f4a7c15ull;
 
 	h ^= ((uint64_t)k->gport << 16 | k->rport) * 0xc2b2ae3d27d4eb4full;
 	h ^= h >> 29;
-	return t->flows + ((h >> 32) & (t->nr_sets - 1)) * NET_TCP_WAYS;
+	return (unsigned int)((h >> 32) & (t->nr_sets - 1));
+}
+
+static struct net_tcp_flow *flow_set(const struct net_tcp_table *t,
+				     const struct net_tcp_key *k)
+{
+	return t->flows + set_index(t, k) * NET_TCP_WAYS;
 }
 
 static bool key_equal(const struct net_tcp_key *a, const struct net_tcp_key *b)
@@ -314,7 +342,7 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
 	int64_t quiet = now - f->used_ms;
 
-	if (f->state == FLOW_FREE)
+	if (f->state == FLOW_FREE || f->state == FLOW_HELD)
 		return true;
 	if (f->state == FLOW_GUEST_SYN)
 		return quiet >= SLIRP_CONNECT_MS;
@@ -333,20 +361,122 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
  * RST, and take the guest's RST there: while it may live, no RST on the
  * pair says anything of the flow.
  */
-static bool flow_shadowed(const struct net_tcp_flow *f, int64_t now)
+static bool held_recent(int64_t held_ms, int64_t now)
 {
-	return f->held_ms && now - f->held_ms < SLIRP_QUIET_MS;
+	return held_ms && now - held_ms < SLIRP_QUIET_MS;
+}
+
+/*
+ * Whether SYNs the flow's set has no record of may have been held back on
+ * the flow's pair: only on a flow made for its pair since the first of
+ * them lost its record.  A SYN held for a full set found no flow on its
+ * pair, and a record is lost where its flow goes: every flow older than
+ * that is on another pair.
+ */
+static bool set_shadows(const struct net_tcp_table *t,
+			const struct net_tcp_flow *f, int64_t now)
+{
+	const struct net_tcp_set *s = &t->sets[set_index(t, &f->key)];
+	unsigned int i;
+
+	if (!held_recent(s->held_ms, now) || f->born_ms < s->from_ms)
+		return false;
+	if (s->nr_keys > SET_KEYS)
+		return true;
+	for (i = 0; i < s->nr_keys; i++)
+		if (key_equal(&s->keys[i], &f->key))
+			return true;
+	return false;
+}
+
+static bool flow_shadowed(const struct net_tcp_table *t,
+			  const struct net_tcp_flow *f, int64_t now)
+{
+	return held_recent(f->held_ms, now) || set_shadows(t, f, now);
+}
+
+/*
+ * Whether more than one held connection may live on a shadowed flow's
+ * pair: its record says so, or its set's (which counts its SYNs as many).
+ */
+static bool flow_held_many(const struct net_tcp_table *t,
+			   const struct net_tcp_flow *f, int64_t now)
+{
+	return set_shadows(t, f, now) ||
+	       (held_recent(f->held_ms, now) && (f->flags & FLOW_HELD_MANY));
+}
+
+/* A SYN held back at held_ms on pair k whose record no flow keeps. */
+static void set_stamp(struct net_tcp_table *t, const struct net_tcp_key *k,
+		      int64_t held_ms, int64_t now)
+{
+	struct net_tcp_set *s = &t->sets[set_index(t, k)];
+	unsigned int i;
+
+	if (!held_recent(s->held_ms, now)) {
+		s->from_ms = now;
+		s->nr_keys = 0;
+	}
+	if (!s->held_ms || held_ms > s->held_ms)
+		s->held_ms = held_ms;
+	for (i = 0; i < s->nr_keys && i < SET_KEYS; i++)
+		if (key_equal(&s->keys[i], k))
+			return;
+	if (s->nr_keys < SET_KEYS)
+		s->keys[s->nr_keys] = *k;
+	if (s->nr_keys <= SET_KEYS)
+		s->nr_keys++;
+}
+
+/*
+ * Slirp has no connection of f's own any more: f's place is free, but
+ * the record of the SYNs held back on its pair stays while they may live,
+ * in f (FLOW_HELD, gone: flow_gone()) for the pair's next flow, or in the
+ * set for a claim in the spill (no place for a flow).
+ */
+static void flow_end(struct net_tcp_table *t, struct net_tcp_flow *f,
+		     int64_t now)
+{
+	struct net_tcp_flow g;
+
+	if (!held_recent(f->held_ms, now)) {
+		f->state = FLOW_FREE;
+		return;
+	}
+	if (flow_spilled(t, f)) {
+		set_stamp(t, &f->key, f->held_ms, now);
+		f->state = FLOW_FREE;
+		return;
+	}
+	g = (struct net_tcp_flow){ .key = f->key, .state = FLOW_HELD,
+				   .flags = f->flags & FLOW_HELD_MANY,
+				   .used_ms = f->used_ms, .born_ms = f->born_ms,
+				   .held_ms = f->held_ms, .held_iss = f->held_iss };
+	*f = g;
+}
+
+/*
+ * A gone flow's place taken for another flow: a record of SYNs held back
+ * on its pair that may live goes to the set.
+ */
+static void flow_forget(struct net_tcp_table *t, const struct net_tcp_flow *f,
+			int64_t now)
+{
+	if (f->state != FLOW_FREE && held_recent(f->held_ms, now))
+		set_stamp(t, &f->key, f->held_ms, now);
 }
 
 /*
  * A place for a new flow: a free one, else the longest unused of those
- * gone (above), else none.
+ * gone (above) that keep no record of held SYNs, else of those that do
+ * (flow_forget()), else none.
  */
 static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 				      const struct net_tcp_key *k, int64_t now)
 {
 	struct net_tcp_flow *set = flow_set(t, k), *f = NULL;
 	unsigned int i;
+	bool rec, f_rec = false;
 
 	for (i = 0; i < NET_TCP_WAYS; i++) {
 		if (set[i].state == FLOW_FREE) {
@@ -355,11 +485,18 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 		}
 		if (!flow_gone(&set[i], now))
 			continue;
-		if (!f || set[i].used_ms < f->used_ms)
+		rec = held_recent(set[i].held_ms, now);
+		if (!f || (f_rec && !rec) ||
+		    (f_rec == rec && set[i].used_ms < f->used_ms)) {
 			f = &set[i];
+			f_rec = rec;
+		}
 	}
-	if (f)
-		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+	if (f) {
+		flow_forget(t, f, now);
+		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now,
+					    .born_ms = now };
+	}
 	/* Not the flow net_tcp_probe_end() would end any more. */
 	if (f && f == t->asked)
 		t->asking = 0;
@@ -390,9 +527,10 @@ static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
 			f = &t->spill[i];
 	if (!f)
 		return NULL;
+	flow_forget(t, f, now);
 	*f = (struct net_tcp_flow){ .key = *k, .state = FLOW_GUEST_SYN,
-				    .used_ms = now };
-	if (flow_shadowed(&held, now)) {
+				    .used_ms = now, .born_ms = now };
+	if (held.state != FLOW_FREE && held_recent(held.held_ms, now)) {
 		f->flags = held.flags & FLOW_HELD_MANY;
 		f->held_ms = held.held_ms;
 		f->held_iss = held.held_iss;
@@ -486,10 +624,12 @@ static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
  * shadowed) acks (SYN_RECEIVED takes the ack of its SYN and leaves it),
  * and which finds none else and draws an RST.
  */
-static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed)
+static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed,
+		int64_t now)
 {
 	t->asking = 1;
 	t->asked = f;
+	t->asked_ms = now;
 	t->shadowed = shadowed;
 	t->reset_answered = t->probe_reset = false;
 	t->probe_seq = f->next - 1;
@@ -561,18 +701,18 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 */
 		if (f->state == FLOW_GUEST_SYN)
 			return NET_TCP_PASS;
-		if (flow_shadowed(f, now)) {
-			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
+		if (flow_shadowed(t, f, now)) {
+			if (flow_held_many(t, f, now) || !(flags & TH_ACK))
 				return NET_TCP_PASS;
-			ask(t, f, true);
+			ask(t, f, true, now);
 			return NET_TCP_PASS_PROBE;
 		}
 		switch (reset_taken(f, flags, seq, ack, len)) {
 		case RESET_TAKEN:
-			f->state = FLOW_FREE;
+			flow_end(t, f, now);
 			return NET_TCP_PASS;
 		case RESET_MAYBE:
-			ask(t, f, false);
+			ask(t, f, false, now);
 			return NET_TCP_PASS_PROBE;
 		default:
 			return NET_TCP_PASS;
@@ -607,7 +747,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * take it (a simultaneous open with a second one).
 		 */
 		if (f->state == FLOW_GUEST_SYN) {
-			if (flow_shadowed(f, now))
+			if (flow_shadowed(t, f, now))
 				return NET_TCP_SYN_REFUSED;
 			f->used_ms = now;
 			return NET_TCP_PASS;
@@ -621,8 +761,8 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * acks its SYN, so it leaves it then if not before, and acks.
 		 */
 		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
-		    !flow_shadowed(f, now)) {
-			ask(t, f, false);
+		    !flow_shadowed(t, f, now)) {
+			ask(t, f, false, now);
 			return NET_TCP_SYN_PROBE;
 		}
 		return NET_TCP_SYN_REFUSED;
@@ -643,7 +783,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	 * anything: a segment the tracker drops, slirp's window drops or
 	 * another connection reads says nothing.
 	 */
-	sure = f && f->state == FLOW_OPEN && !flow_shadowed(f, now) &&
+	sure = f && f->state == FLOW_OPEN && !flow_shadowed(t, f, now) &&
 	       !seq_gt(seq, f->next) && f->next - seq <= 1u << 30 &&
 	       ack_taken(f, flags, ack);
 	/*
@@ -710,7 +850,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 {
 	const uint8_t *tcp;
 	struct net_tcp_key k;
-	struct net_tcp_flow *f;
+	struct net_tcp_flow *f, held;
 	unsigned int hl, tot, off;
 	uint32_t seq, ack, end, edge;
 	uint8_t flags;
@@ -738,7 +878,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	f = flow_find(t, &k);
 	/* A spilled claim gone is no place for a flow (flow_make() is). */
 	if (f && flow_spilled(t, f) && flow_gone(f, now)) {
-		f->state = FLOW_FREE;
+		flow_end(t, f, now);
 		f = NULL;
 	}
 
@@ -755,9 +895,10 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			t->reset_answered = true;
 		if (f && f == t->asked && t->asking == 2)
 			t->probe_reset = true;
-		if (f && !flow_shadowed(f, now) &&
-		    ((flags & TH_ACK) || (f->state == FLOW_OPEN && (f->flags & FLOW_EST))))
-			f->state = FLOW_FREE;
+		if (f && ((flags & TH_ACK) ||
+			  (f->state == FLOW_OPEN && (f->flags & FLOW_EST) &&
+			   !flow_shadowed(t, f, now))))
+			flow_end(t, f, now);
 		return NET_TCP_SHOW;
 	}
 	if (flags & TH_SYN) {
@@ -790,7 +931,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 				 * resends this SYN with this ISS, is what
 				 * net_tcp_probe_end() can reason about.
 				 */
-				if (!flow_shadowed(f, now))
+				if (!held_recent(f->held_ms, now))
 					f->flags &= (uint8_t)~FLOW_HELD_MANY;
 				else if (seq != f->held_iss)
 					f->flags |= FLOW_HELD_MANY;
@@ -805,10 +946,24 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		}
 		if (!f)
 			f = flow_make(t, &k, now);
-		if (!f)
+		if (!f) {
+			set_stamp(t, &k, now, now);
 			return NET_TCP_HOLD_FULL;
+		}
+		/*
+		 * The pair's flow starts over (gone, or FLOW_HELD): SYNs held
+		 * on it that may live stay known, but for this one's if it
+		 * was the only one.
+		 */
+		held = *f;
 		*f = (struct net_tcp_flow){ .key = k, .iss = seq, .snd_max = end,
-					    .used_ms = now };
+					    .used_ms = now, .born_ms = now };
+		if (held.state != FLOW_FREE && held_recent(held.held_ms, now) &&
+		    ((held.flags & FLOW_HELD_MANY) || held.held_iss != seq)) {
+			f->flags = held.flags & FLOW_HELD_MANY;
+			f->held_ms = held.held_ms;
+			f->held_iss = held.held_iss;
+		}
 		if (flags & TH_ACK) {
 			f->state = FLOW_OPEN;
 			f->next = f->high = ack;
@@ -838,6 +993,8 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			return NET_TCP_SHOW;
 		f->snd_max = end;
 	}
+	if (f->state == FLOW_HELD)
+		f->snd_max = end;
 	/* Past all the guest's data that passed: only its FIN explains it. */
 	if (f->state == FLOW_OPEN && seq_gt(ack, f->high))
 		f->flags |= FLOW_GUEST_FIN | FLOW_GUEST_FIN_SENT;
@@ -898,8 +1055,8 @@ void net_tcp_probe_next(struct net_tcp_table *t)
 void net_tcp_probe_end(struct net_tcp_table *t)
 {
 	if (t->asking == 2 && t->probe_reset && t->asked->state != FLOW_FREE &&
-	    !(t->shadowed && t->reset_answered))
-		t->asked->state = FLOW_FREE;
+	    t->asked->state != FLOW_HELD && !(t->shadowed && t->reset_answered))
+		flow_end(t, t->asked, t->asked_ms);
 	t->asking = 0;
 }
 
