@@ -88,10 +88,12 @@
  * be connecting for it, or wait in SYN_RECEIVED with its SYN-ACK held back
  * (a claim in the spill, net_tcp_table).  FLOW_HELD: the flow's own
  * connection is gone, but SYNs held back on its pair may live: only that
- * record (held_ms, held_iss, FLOW_HELD_MANY) is left, for the pair's next
+ * record (held_until, held_iss, FLOW_HELD_MANY) is left, for the pair's next
  * flow (flow_end()).
  */
-enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN, FLOW_HELD };
+enum flow_state {
+	FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN, FLOW_HELD
+};
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
 #define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN (its ack says so) */
@@ -154,21 +156,20 @@ struct net_tcp_flow {
 	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
 	int64_t born_ms;		/* made for its pair (set_shadows()) */
-	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
+	int64_t held_until;		/* its pair's held SYNs may live till then */
 	uint32_t held_iss;		/* that SYN's seq */
 };
 
 /*
- * SYNs held back on a set's pairs that no flow records: held_ms, the last
- * of them (0: none), which may live while it is younger than
- * SLIRP_QUIET_MS; from_ms, when the first of those since the set had none
- * lost its record (set_stamp()); their pairs, or more than SET_KEYS of
- * them (nr_keys past it: any pair).
+ * SYNs held back on a set's pairs that no flow records: held_until, when
+ * the last of them is surely gone; from_ms, when the first of those since
+ * the set had none lost its record (set_stamp()); their pairs, or more
+ * than SET_KEYS of them (nr_keys past it: any pair).
  */
 #define SET_KEYS	4
 
 struct net_tcp_set {
-	int64_t held_ms, from_ms;
+	int64_t held_until, from_ms;
 	struct net_tcp_key keys[SET_KEYS];
 	unsigned int nr_keys;
 };
@@ -361,9 +362,9 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
  * RST, and take the guest's RST there: while it may live, no RST on the
  * pair says anything of the flow.
  */
-static bool held_recent(int64_t held_ms, int64_t now)
+static bool held_recent(int64_t held_until, int64_t now)
 {
-	return held_ms && now - held_ms < SLIRP_QUIET_MS;
+	return now < held_until;
 }
 
 /*
@@ -379,7 +380,7 @@ static bool set_shadows(const struct net_tcp_table *t,
 	const struct net_tcp_set *s = &t->sets[set_index(t, &f->key)];
 	unsigned int i;
 
-	if (!held_recent(s->held_ms, now) || f->born_ms < s->from_ms)
+	if (!held_recent(s->held_until, now) || f->born_ms < s->from_ms)
 		return false;
 	if (s->nr_keys > SET_KEYS)
 		return true;
@@ -392,7 +393,7 @@ static bool set_shadows(const struct net_tcp_table *t,
 static bool flow_shadowed(const struct net_tcp_table *t,
 			  const struct net_tcp_flow *f, int64_t now)
 {
-	return held_recent(f->held_ms, now) || set_shadows(t, f, now);
+	return held_recent(f->held_until, now) || set_shadows(t, f, now);
 }
 
 /*
@@ -403,22 +404,22 @@ static bool flow_held_many(const struct net_tcp_table *t,
 			   const struct net_tcp_flow *f, int64_t now)
 {
 	return set_shadows(t, f, now) ||
-	       (held_recent(f->held_ms, now) && (f->flags & FLOW_HELD_MANY));
+	       (held_recent(f->held_until, now) && (f->flags & FLOW_HELD_MANY));
 }
 
-/* A SYN held back at held_ms on pair k whose record no flow keeps. */
+/* SYNs held back on pair k that may live till until, which no flow records. */
 static void set_stamp(struct net_tcp_table *t, const struct net_tcp_key *k,
-		      int64_t held_ms, int64_t now)
+		      int64_t until, int64_t now)
 {
 	struct net_tcp_set *s = &t->sets[set_index(t, k)];
 	unsigned int i;
 
-	if (!held_recent(s->held_ms, now)) {
+	if (!held_recent(s->held_until, now)) {
 		s->from_ms = now;
 		s->nr_keys = 0;
 	}
-	if (!s->held_ms || held_ms > s->held_ms)
-		s->held_ms = held_ms;
+	if (until > s->held_until)
+		s->held_until = until;
 	for (i = 0; i < s->nr_keys && i < SET_KEYS; i++)
 		if (key_equal(&s->keys[i], k))
 			return;
@@ -439,19 +440,19 @@ static void flow_end(struct net_tcp_table *t, struct net_tcp_flow *f,
 {
 	struct net_tcp_flow g;
 
-	if (!held_recent(f->held_ms, now)) {
+	if (!held_recent(f->held_until, now)) {
 		f->state = FLOW_FREE;
 		return;
 	}
 	if (flow_spilled(t, f)) {
-		set_stamp(t, &f->key, f->held_ms, now);
+		set_stamp(t, &f->key, f->held_until, now);
 		f->state = FLOW_FREE;
 		return;
 	}
 	g = (struct net_tcp_flow){ .key = f->key, .state = FLOW_HELD,
 				   .flags = f->flags & FLOW_HELD_MANY,
 				   .used_ms = f->used_ms, .born_ms = f->born_ms,
-				   .held_ms = f->held_ms, .held_iss = f->held_iss };
+				   .held_until = f->held_until, .held_iss = f->held_iss };
 	*f = g;
 }
 
@@ -462,8 +463,8 @@ static void flow_end(struct net_tcp_table *t, struct net_tcp_flow *f,
 static void flow_forget(struct net_tcp_table *t, const struct net_tcp_flow *f,
 			int64_t now)
 {
-	if (f->state != FLOW_FREE && held_recent(f->held_ms, now))
-		set_stamp(t, &f->key, f->held_ms, now);
+	if (f->state != FLOW_FREE && held_recent(f->held_until, now))
+		set_stamp(t, &f->key, f->held_until, now);
 }
 
 /*
@@ -485,7 +486,7 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 		}
 		if (!flow_gone(&set[i], now))
 			continue;
-		rec = held_recent(set[i].held_ms, now);
+		rec = held_recent(set[i].held_until, now);
 		if (!f || (f_rec && !rec) ||
 		    (f_rec == rec && set[i].used_ms < f->used_ms)) {
 			f = &set[i];
@@ -530,9 +531,9 @@ static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
 	flow_forget(t, f, now);
 	*f = (struct net_tcp_flow){ .key = *k, .state = FLOW_GUEST_SYN,
 				    .used_ms = now, .born_ms = now };
-	if (held.state != FLOW_FREE && held_recent(held.held_ms, now)) {
+	if (held.state != FLOW_FREE && held_recent(held.held_until, now)) {
 		f->flags = held.flags & FLOW_HELD_MANY;
-		f->held_ms = held.held_ms;
+		f->held_until = held.held_until;
 		f->held_iss = held.held_iss;
 	}
 	return f;
@@ -931,14 +932,14 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 				 * resends this SYN with this ISS, is what
 				 * net_tcp_probe_end() can reason about.
 				 */
-				if (!held_recent(f->held_ms, now))
+				if (!held_recent(f->held_until, now))
 					f->flags &= (uint8_t)~FLOW_HELD_MANY;
 				else if (seq != f->held_iss)
 					f->flags |= FLOW_HELD_MANY;
 				if (flags & TH_ACK)
 					f->flags |= FLOW_HELD_MANY;
 				f->held_iss = seq;
-				f->held_ms = now;
+				f->held_until = now + SLIRP_QUIET_MS;
 				return NET_TCP_HOLD_BUSY;
 			}
 			f->used_ms = now;
@@ -947,7 +948,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		if (!f)
 			f = flow_make(t, &k, now);
 		if (!f) {
-			set_stamp(t, &k, now, now);
+			set_stamp(t, &k, now + SLIRP_QUIET_MS, now);
 			return NET_TCP_HOLD_FULL;
 		}
 		/*
@@ -958,10 +959,10 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		held = *f;
 		*f = (struct net_tcp_flow){ .key = k, .iss = seq, .snd_max = end,
 					    .used_ms = now, .born_ms = now };
-		if (held.state != FLOW_FREE && held_recent(held.held_ms, now) &&
+		if (held.state != FLOW_FREE && held_recent(held.held_until, now) &&
 		    ((held.flags & FLOW_HELD_MANY) || held.held_iss != seq)) {
 			f->flags = held.flags & FLOW_HELD_MANY;
-			f->held_ms = held.held_ms;
+			f->held_until = held.held_until;
 			f->held_iss = held.held_iss;
 		}
 		if (flags & TH_ACK) {
