@@ -42,7 +42,14 @@
  *    but a SYN (which the guest may not send there); slirp may hand it the
  *    guest's segments (it finds its cached, then its newest connection of
  *    a pair first), so while one may live no guest segment counts as read
- *    (flow_shadowed()): only slirp's own ACKs move the flow on.
+ *    (flow_shadowed()): only slirp's own ACKs move the flow on.  Which
+ *    pairs those are is known apart from any flow's life: a flow that
+ *    starts over keeps the record of the SYNs held on its pair, one whose
+ *    connection ends leaves it in its place (FLOW_HELD), and one with
+ *    nowhere to go (a SYN held for a full set, a gone flow's place
+ *    taken) marks the pair in its set, for every flow made for the pair
+ *    while those SYNs may live (for every new flow of the set past
+ *    SET_KEYS pairs).
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
@@ -60,16 +67,20 @@
  * no flow.  With the spill full too, the guest's SYN is dropped (it sends
  * it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took or sent, an RST that answers a probe any
- * connection there would ack (on a shadowed pair, as its answers to the
- * reset and the probe say: net_tcp_probe_end()), or a closed
+ * pair: a reset slirp surely took or sent (on a shadowed pair, only its
+ * RST with ACK, which no held connection sends), an RST that answers a
+ * probe any connection there would ack (on a shadowed pair, as its
+ * answers to the reset and the probe say: net_tcp_probe_end()), or a closed
  * connection, or one slirp surely never established, silent for longer
  * than slirp waits between its resends (flow_gone()); never for being
  * quiet: slirp keeps a quiet established connection for ever.  Each
  * connection slirp keeps holds a host socket, so the guest's are bounded
  * by its socket budget (a sixteenth of the table); churn cannot push out a
- * flow in use (the guest's SYNs that slirp refuses silently delay only its
- * own new connections, for SLIRP_CONNECT_MS each).
+ * flow in use.  A claim slirp refused silently costs no socket but keeps
+ * its place for SLIRP_CONNECT_MS after the guest's last SYN or RST on its
+ * pair, so a guest can fill its sets and the spill with claims: that
+ * holds back its own new connections and forward clients (on a claimed
+ * pair, or in a full set), never a flow in use.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -356,11 +367,10 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 }
 
 /*
- * Whether slirp may still have a connection on the pair whose SYN was
- * held back: it sends that SYN again at most 12 s apart while it lives.
- * slirp may hand that one the guest's segments and answer them with an
- * RST, and take the guest's RST there: while it may live, no RST on the
- * pair says anything of the flow.
+ * Whether a connection whose SYN was held back may live, held_until being
+ * SLIRP_QUIET_MS after the last such SYN: slirp sends it again at most
+ * 12 s apart while it lives, and each is held (and recorded) again, or
+ * shown.
  */
 static bool held_recent(int64_t held_until, int64_t now)
 {
@@ -390,6 +400,13 @@ static bool set_shadows(const struct net_tcp_table *t,
 	return false;
 }
 
+/*
+ * Whether a held-back connection may live on the flow's pair, by its
+ * record or its set's.  slirp may hand that one the guest's segments and
+ * answer them with an RST, and take the guest's RST there: while it may
+ * live, no RST on the pair says anything of the flow (but slirp's with
+ * ACK, which it never sends).
+ */
 static bool flow_shadowed(const struct net_tcp_table *t,
 			  const struct net_tcp_flow *f, int64_t now)
 {
@@ -430,7 +447,7 @@ static void set_stamp(struct net_tcp_table *t, const struct net_tcp_key *k,
 }
 
 /*
- * Slirp has no connection of f's own any more: f's place is free, but
+ * slirp has no connection of f's own any more: f's place is free, but
  * the record of the SYNs held back on its pair stays while they may live,
  * in f (FLOW_HELD, gone: flow_gone()) for the pair's next flow, or in the
  * set for a claim in the spill (no place for a flow).
@@ -510,7 +527,12 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
  * in its set, else in the spill; NULL if neither has one.  A connection
  * held back on the pair (not shown the guest, in SYN_SENT) may take the
  * SYN (a simultaneous open, which then answers with its SYN-ACK): the
- * claim keeps what the gone flow knew of it.
+ * claim keeps what the gone flow knew of it.  A claim whose SYN slirp
+ * refused silently holds no socket, and stays for SLIRP_CONNECT_MS after
+ * the guest's last SYN or RST on its pair: the guest can fill its sets
+ * and the spill with them, which holds back its own new connections and
+ * forward clients, on a claimed pair (NET_TCP_HOLD_BUSY) or a full set
+ * (NET_TCP_HOLD_FULL).
  */
 static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
 				       const struct net_tcp_key *k, int64_t now)
@@ -889,7 +911,12 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	 * drops it): the connection is gone.  One without ACK answers a
 	 * segment with ACK that found no connection, or one that
 	 * SYN_SENT or SYN_RECEIVED refused, where the connection stays: it
-	 * says the connection is gone only where it was established.
+	 * says the connection is gone only where it was established, and no
+	 * held-back connection, in SYN_SENT, may have sent it.  Those never
+	 * send one with ACK: tcp_drop() is silent before a SYN came, and
+	 * SYN_SENT drops a segment without ACK but a SYN (the guest's passes
+	 * only as a claim's, whose SYN-ACK settles it).  A flow that ends
+	 * keeps the record of its pair's held SYNs (flow_end()).
 	 */
 	if (flags & TH_RST) {
 		if (f && f == t->asked && t->asking == 1)
@@ -1048,10 +1075,11 @@ void net_tcp_probe_next(struct net_tcp_table *t)
  * So a reset that drew no answer and a probe that drew an RST say that A
  * is gone: the flow ends.  Only a reset with ACK is asked about: N
  * ignores one without ACK without a word, as A would.  With two held
- * connections (FLOW_HELD_MANY) a reset with one's ack would drop it
- * without a word and the other would answer the probe while A lives:
- * then nothing is asked, and the flow stays until its own reset or
- * slirp's.
+ * connections (flow_held_many(): FLOW_HELD_MANY, or the set's record) a
+ * reset with one's ack would drop it without a word and the other would
+ * answer the probe while A lives: then nothing is asked, and the flow
+ * stays until slirp's RST with ACK, or a reset the guest sends once no
+ * held connection may live.
  */
 void net_tcp_probe_end(struct net_tcp_table *t)
 {
