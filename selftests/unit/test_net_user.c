@@ -4337,6 +4337,153 @@ static void test_tcp_gone_flow_forgets_held(void **state)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
 }
 
+/* The host's end fd reads exactly want (waiting up to a second for it). */
+static void fd_expect(int fd, const char *want)
+{
+	size_t len = strlen(want), got = 0;
+	char buf[64];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 100 && got < len; i++) {
+		fake_loop_poll(10);
+		n = recv(fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	if (got != len || memcmp(buf, want, len))
+		fail_msg("the host read %zu bytes \"%.*s\", not \"%s\"", got,
+			 (int)got, buf, want);
+}
+
+/*
+ * The eleventh review's control: a forward client held back for a full
+ * set (A) marks only its own pair.  The set's other connections, older
+ * or newer than A's SYN, go on meanwhile: two segments back to back pass,
+ * and the guest's reset ends one at once (a new connection then gets its
+ * place).  A, given a place and completed, goes on the same once its held
+ * SYN is surely gone: two segments back to back, then the guest's reset
+ * ends it.
+ */
+static void test_tcp_held_full_set_control(void **state)
+{
+	enum { FLOWS = 16 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn k[FLOWS], k2, k3, k4;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t g = 7000000, iss_a;
+	char c;
+	uint16_t p;
+	ssize_t n = -1;
+	int a, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46100 + i));
+
+	/* A: held back for the full set. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	/* A place frees: k[0]'s host peer resets. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* k[1], another pair of the set, at once: back to back, no gap. */
+	net_user_get_stats(nu, &was);
+	conn_send(&k[1], k[1].seq, TCP_ACK | TCP_PSH, "ab", 2);
+	conn_send(&k[1], k[1].seq + 2, TCP_ACK | TCP_PSH, "cd", 2);
+	k[1].seq += 4;
+	conn_expect(&k[1], "abcd");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+
+	/* A's SYN again, shown in the free place; the guest completes it. */
+	for (i = 0; i < 40 && n <= 0; i++) {
+		warp_tick();
+		n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0);
+	}
+	print_message("A's SYN shown once a place freed: %s\n", n > 0 ? "yes" : "no");
+	assert_true(n > 0);
+	assert_int_equal(get16(f + 34), p);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	g++;
+
+	/*
+	 * While A's SYN may live: k[1]'s reset ends it, k2 gets its place
+	 * and goes back to back, its reset ends it, k3 gets its place.
+	 */
+	conn_send(&k[1], k[1].seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k2, 46200);
+	net_user_get_stats(nu, &was);
+	conn_send(&k2, k2.seq, TCP_ACK | TCP_PSH, "ef", 2);
+	conn_send(&k2, k2.seq + 2, TCP_ACK | TCP_PSH, "gh", 2);
+	k2.seq += 4;
+	conn_expect(&k2, "efgh");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+	conn_send(&k2, k2.seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k3, 46201);
+
+	/* Past the hold window: A's stream goes back to back, no gap. */
+	for (i = 0; i < 62; i++)
+		warp_tick();
+	net_user_get_stats(nu, &was);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_ACK | TCP_PSH, "ij", 2));
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 2, iss_a + 1,
+				TCP_ACK | TCP_PSH, "kl", 2));
+	g += 4;
+	fd_expect(a, "ijkl");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+	/* The guest's reset ends A: the host's end hears it, k4 gets its place. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_RST | TCP_ACK, NULL, 0));
+	for (i = 0; i < 100; i++) {
+		fake_loop_poll(10);
+		n = recv(a, &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			break;
+	}
+	print_message("A's host end closed after the guest's reset: %s\n",
+		      i < 100 ? "yes" : "no");
+	assert_true(i < 100);
+	conn_open(&k4, 46202);
+	conn_send(&k4, k4.seq, TCP_ACK | TCP_PSH, "mn", 2);
+	conn_expect(&k4, "mn");
+
+	warp_ms = 0;
+	close(a);
+	conn_close(&k2);
+	conn_close(&k3);
+	conn_close(&k4);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4394,6 +4541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
