@@ -4359,11 +4359,12 @@ static void fd_expect(int fd, const char *want)
 /*
  * The eleventh review's control: a forward client held back for a full
  * set (A) marks only its own pair.  The set's other connections, older
- * or newer than A's SYN, go on meanwhile: two segments back to back pass,
- * and the guest's reset ends one at once (a new connection then gets its
- * place).  A, given a place and completed, goes on the same once its held
- * SYN is surely gone: two segments back to back, then the guest's reset
- * ends it.
+ * or newer than A's SYN, go on meanwhile: two segments back to back pass
+ * (slirp acks each at once), and the guest's reset ends one at once (a
+ * new connection then gets its place), which a mark on the whole set would
+ * not.  A, given a place and completed, goes on the same once its held SYN
+ * is surely gone: two segments back to back, then the guest's reset ends
+ * it, which a lasting mark would not.
  */
 static void test_tcp_held_full_set_control(void **state)
 {
@@ -4484,6 +4485,145 @@ static void test_tcp_held_full_set_control(void **state)
 		conn_close(&k[i]);
 }
 
+/*
+ * The same with more pairs held for the full set than it marks one by one
+ * (five clients from five source ports): every flow made since counts as
+ * shadowed, but a connection older than the holds is on none of their
+ * pairs, and the guest's reset still ends it at once.
+ */
+static void test_tcp_held_full_set_many_pairs(void **state)
+{
+	enum { FLOWS = 16, HELD = 5 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct conn k[FLOWS], k2;
+	int c[HELD], i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46300 + i));
+	/* The tracker's clock counts slirp's ticks: the holds come after. */
+	warp_tick();
+	for (i = 0; i < HELD; i++) {
+		c[i] = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+		wait_no_room();
+	}
+	/* k[0]'s reset ends it: k2 gets its place. */
+	conn_send(&k[0], k[0].seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k2, 46400);
+	conn_send(&k2, k2.seq, TCP_ACK | TCP_PSH, "ab", 2);
+	conn_expect(&k2, "ab");
+
+	warp_ms = 0;
+	for (i = 0; i < HELD; i++)
+		close(c[i]);
+	conn_close(&k2);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
+/*
+ * test_tcp_two_held_syns_full_set with four more clients held for the
+ * full set first, from four other source ports: the set then marks no
+ * pair one by one (SET_KEYS), and A's and B's pair is known only as one
+ * of many.  B's RST must not end A's flow all the same, nor B's SYN be
+ * shown on A's pair.
+ */
+static void test_tcp_two_held_syns_full_set_many_pairs(void **state)
+{
+	enum { FLOWS = 16, MORE = 4 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct tcp_want want;
+	struct conn k[FLOWS];
+	uint8_t f[1600];
+	uint32_t g = 8100000, iss_a;
+	int a, b, more[MORE], i;
+	bool shown = false;
+	uint16_t p;
+	ssize_t n;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46500 + i));
+	warp_tick();
+	for (i = 0; i < MORE; i++) {
+		more[i] = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+		wait_no_room();
+	}
+	/* A, then the guest's segment (slirp's cache is A), then B. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	wait_no_room();
+
+	/* A place frees; the guest's SYN claims the pair and goes to A. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get32(f + 34 + 8), g + 1);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* The cache elsewhere: the guest's ACK for A goes to B, which resets. */
+	conn_send(&k[1], k[1].seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("B answered the guest's ACK for A with an RST: %s\n",
+		      n > 0 ? "yes" : "no");
+	/* B's SYN again: held back while A lives. */
+	for (i = 0; i < 60 && !shown; i++) {
+		warp_tick();
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_ipv4(f, (size_t)n, PROTO_TCP) && n >= 54 &&
+			    get16(f + 34) == p && get16(f + 36) == 7000 &&
+			    f[34 + 13] == TCP_SYN)
+				shown = true;
+	}
+	print_message("B's SYN on A's pair (A established) shown: %s\n",
+		      shown ? "yes" : "no");
+	warp_ms = 0;
+	close(a);
+	close(b);
+	for (i = 0; i < MORE; i++)
+		close(more[i]);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4542,6 +4682,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_many_pairs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_many_pairs,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
