@@ -73,7 +73,10 @@
  * answers to the reset and the probe say: net_tcp_probe_end()), or a closed
  * connection, or one slirp surely never established, silent for longer
  * than slirp waits between its resends (flow_gone()); never for being
- * quiet: slirp keeps a quiet established connection for ever.  Each
+ * quiet: slirp keeps a quiet established connection for ever.  Where
+ * more than one held connection may live, nothing the guest sends proves
+ * it: a flow the guest reset then keeps its place until a reset or SYN
+ * of the guest's on its pair once none may live (NET_TCP_SYN_PROBE).  Each
  * connection slirp keeps holds a host socket, so the guest's are bounded
  * by its socket budget (a sixteenth of the table); churn cannot push out a
  * flow in use.  A claim slirp refused silently costs no socket but keeps
@@ -1073,7 +1076,8 @@ void net_tcp_probe_next(struct net_tcp_table *t)
  *  - To A in SYN_SENT (its SYN shown, not answered): an RST answers a
  *    wrong ack; A's SYN's drops A without a word, and the probe goes to N.
  * So a reset that drew no answer and a probe that drew an RST say that A
- * is gone: the flow ends.  Only a reset with ACK is asked about: N
+ * is gone: the flow ends, keeping the record of N, which may live
+ * (flow_end()).  Only a reset with ACK is asked about: N
  * ignores one without ACK without a word, as A would.  With two held
  * connections (flow_held_many(): FLOW_HELD_MANY, or the set's record) a
  * reset with one's ack would drop it without a word and the other would
