@@ -576,7 +576,13 @@ static void test_legacy(void)
 	struct ucall uc;
 
 	vcpu_run_to_ucall(vcpu, &uc);
-	tap_result(uc.args[0] == 3, "legacy: without it the PIT reaches IOAPIC pin 2");
+	/*
+	 * At least 3: a tick that came while the third was in service is
+	 * taken at its EOI, before the count is read (the debug L1 is slow
+	 * enough for that; CI saw it).
+	 */
+	tap_result(uc.args[0] >= 3, "legacy: without it the PIT reaches IOAPIC pin 2 (%llu)",
+		   (unsigned long long)uc.args[0]);
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 0,
 		   "legacy: with LEG_RT_CNF the PIT's IRQ 0 is gone (%llu in 20 ms)",
