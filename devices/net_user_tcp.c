@@ -42,7 +42,14 @@
  *    but a SYN (which the guest may not send there); slirp may hand it the
  *    guest's segments (it finds its cached, then its newest connection of
  *    a pair first), so while one may live no guest segment counts as read
- *    (flow_shadowed()): only slirp's own ACKs move the flow on.
+ *    (flow_shadowed()): only slirp's own ACKs move the flow on.  Which
+ *    pairs those are is known apart from any flow's life: a flow that
+ *    starts over keeps the record of the SYNs held on its pair, one whose
+ *    connection ends leaves it in its place (FLOW_HELD), and one with
+ *    nowhere to go (a SYN held for a full set, a gone flow's place
+ *    taken) marks the pair in its set, for every flow made for the pair
+ *    while those SYNs may live (for every new flow of the set past
+ *    SET_KEYS pairs).
  *
  * A flow that is not followed gets no data through (its segments make an
  * empty probe that slirp answers, which starts following it).  The table
@@ -60,16 +67,23 @@
  * no flow.  With the spill full too, the guest's SYN is dropped (it sends
  * it again).
  * A flow gives its place only on proof that slirp has no connection on its
- * pair: a reset slirp surely took or sent, an RST that answers a probe any
- * connection there would ack (on a shadowed pair, as its answers to the
- * reset and the probe say: net_tcp_probe_end()), or a closed
+ * pair: a reset slirp surely took or sent (on a shadowed pair, only its
+ * RST with ACK, which no held connection sends), an RST that answers a
+ * probe any connection there would ack (on a shadowed pair, as its
+ * answers to the reset and the probe say: net_tcp_probe_end()), or a closed
  * connection, or one slirp surely never established, silent for longer
  * than slirp waits between its resends (flow_gone()); never for being
- * quiet: slirp keeps a quiet established connection for ever.  Each
+ * quiet: slirp keeps a quiet established connection for ever.  Where
+ * more than one held connection may live, nothing the guest sends proves
+ * it: a flow the guest reset then keeps its place until a reset or SYN
+ * of the guest's on its pair once none may live (NET_TCP_SYN_PROBE).  Each
  * connection slirp keeps holds a host socket, so the guest's are bounded
  * by its socket budget (a sixteenth of the table); churn cannot push out a
- * flow in use (the guest's SYNs that slirp refuses silently delay only its
- * own new connections, for SLIRP_CONNECT_MS each).
+ * flow in use.  A claim slirp refused silently costs no socket but keeps
+ * its place for SLIRP_CONNECT_MS after the guest's last SYN or RST on its
+ * pair, so a guest can fill its sets and the spill with claims: that
+ * holds back its own new connections and forward clients (on a claimed
+ * pair, or in a full set), never a flow in use.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -86,9 +100,14 @@
 /*
  * FLOW_GUEST_SYN: a guest's SYN passed, on a pair no flow held; slirp may
  * be connecting for it, or wait in SYN_RECEIVED with its SYN-ACK held back
- * (a claim in the spill, net_tcp_table).
+ * (a claim in the spill, net_tcp_table).  FLOW_HELD: the flow's own
+ * connection is gone, but SYNs held back on its pair may live: only that
+ * record (held_until, held_iss, FLOW_HELD_MANY) is left, for the pair's next
+ * flow (flow_end()).
  */
-enum flow_state { FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN };
+enum flow_state {
+	FLOW_FREE, FLOW_SYN_SENT, FLOW_OPEN, FLOW_GUEST_SYN, FLOW_HELD
+};
 
 #define FLOW_EST	0x01	/* slirp left SYN_RECEIVED: any old ack is fine */
 #define FLOW_GUEST_FIN	0x02	/* slirp took the guest's FIN (its ack says so) */
@@ -150,8 +169,23 @@ struct net_tcp_flow {
 	uint32_t edge;			/* at or before slirp's window's right edge */
 	uint32_t high;			/* at or after slirp's rcv_nxt: the most passed */
 	int64_t used_ms;		/* a segment either way */
-	int64_t held_ms;		/* last SYN held back on its pair; 0: none */
+	int64_t born_ms;		/* made for its pair (set_shadows()) */
+	int64_t held_until;		/* its pair's held SYNs may live till then */
 	uint32_t held_iss;		/* that SYN's seq */
+};
+
+/*
+ * SYNs held back on a set's pairs that no flow records: held_until, when
+ * the last of them is surely gone; from_ms, when the first of those since
+ * the set had none lost its record (set_stamp()); their pairs, or more
+ * than SET_KEYS of them (nr_keys past it: any pair).
+ */
+#define SET_KEYS	4
+
+struct net_tcp_set {
+	int64_t held_until, from_ms;
+	struct net_tcp_key keys[SET_KEYS];
+	unsigned int nr_keys;
 };
 
 /* ---- bytes ------------------------------------------------------------------ */
@@ -220,7 +254,8 @@ int net_tcp_init(struct net_tcp_table *t, unsigned int nr_flows)
 	t->nr_spill = sets < 16 ? NET_TCP_WAYS : sets;
 	t->flows = calloc(sets * NET_TCP_WAYS, sizeof(*t->flows));
 	t->spill = calloc(t->nr_spill, sizeof(*t->spill));
-	if (!t->flows || !t->spill) {
+	t->sets = calloc(sets, sizeof(*t->sets));
+	if (!t->flows || !t->spill || !t->sets) {
 		net_tcp_free(t);
 		return -ENOMEM;
 	}
@@ -232,22 +267,30 @@ void net_tcp_free(struct net_tcp_table *t)
 {
 	free(t->flows);
 	free(t->spill);
+	free(t->sets);
 	t->flows = t->spill = NULL;
+	t->sets = NULL;
 }
 
 /*
  * Where a flow may be.  A guest that aims many flows at one set only
  * delays its own new connections: the set's flows in use stay.
  */
-static struct net_tcp_flow *flow_set(const struct net_tcp_table *t,
-				     const struct net_tcp_key *k)
+static unsigned int set_index(const struct net_tcp_table *t,
+			      const struct net_tcp_key *k)
 {
 	uint64_t h = ((uint64_t)k->gaddr << 32 | k->raddr) *
 		     0x9e3779b97f4a7c15ull;
 
 	h ^= ((uint64_t)k->gport << 16 | k->rport) * 0xc2b2ae3d27d4eb4full;
 	h ^= h >> 29;
-	return t->flows + ((h >> 32) & (t->nr_sets - 1)) * NET_TCP_WAYS;
+	return (unsigned int)((h >> 32) & (t->nr_sets - 1));
+}
+
+static struct net_tcp_flow *flow_set(const struct net_tcp_table *t,
+				     const struct net_tcp_key *k)
+{
+	return t->flows + set_index(t, k) * NET_TCP_WAYS;
 }
 
 static bool key_equal(const struct net_tcp_key *a, const struct net_tcp_key *b)
@@ -314,7 +357,7 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 {
 	int64_t quiet = now - f->used_ms;
 
-	if (f->state == FLOW_FREE)
+	if (f->state == FLOW_FREE || f->state == FLOW_HELD)
 		return true;
 	if (f->state == FLOW_GUEST_SYN)
 		return quiet >= SLIRP_CONNECT_MS;
@@ -327,26 +370,134 @@ static bool flow_gone(const struct net_tcp_flow *f, int64_t now)
 }
 
 /*
- * Whether slirp may still have a connection on the pair whose SYN was
- * held back: it sends that SYN again at most 12 s apart while it lives.
- * slirp may hand that one the guest's segments and answer them with an
- * RST, and take the guest's RST there: while it may live, no RST on the
- * pair says anything of the flow.
+ * Whether a connection whose SYN was held back may live, held_until being
+ * SLIRP_QUIET_MS after the last such SYN: slirp sends it again at most
+ * 12 s apart while it lives, and each is held (and recorded) again, or
+ * shown.
  */
-static bool flow_shadowed(const struct net_tcp_flow *f, int64_t now)
+static bool held_recent(int64_t held_until, int64_t now)
 {
-	return f->held_ms && now - f->held_ms < SLIRP_QUIET_MS;
+	return now < held_until;
+}
+
+/*
+ * Whether SYNs the flow's set has no record of may have been held back on
+ * the flow's pair: only on a flow made for its pair since the first of
+ * them lost its record.  A SYN held for a full set found no flow on its
+ * pair, and a record is lost where its flow goes: every flow older than
+ * that is on another pair.
+ */
+static bool set_shadows(const struct net_tcp_table *t,
+			const struct net_tcp_flow *f, int64_t now)
+{
+	const struct net_tcp_set *s = &t->sets[set_index(t, &f->key)];
+	unsigned int i;
+
+	if (!held_recent(s->held_until, now) || f->born_ms < s->from_ms)
+		return false;
+	if (s->nr_keys > SET_KEYS)
+		return true;
+	for (i = 0; i < s->nr_keys; i++)
+		if (key_equal(&s->keys[i], &f->key))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a held-back connection may live on the flow's pair, by its
+ * record or its set's.  slirp may hand that one the guest's segments and
+ * answer them with an RST, and take the guest's RST there: while it may
+ * live, no RST on the pair says anything of the flow (but slirp's with
+ * ACK, which it never sends).
+ */
+static bool flow_shadowed(const struct net_tcp_table *t,
+			  const struct net_tcp_flow *f, int64_t now)
+{
+	return held_recent(f->held_until, now) || set_shadows(t, f, now);
+}
+
+/*
+ * Whether more than one held connection may live on a shadowed flow's
+ * pair: its record says so, or its set's (which counts its SYNs as many).
+ */
+static bool flow_held_many(const struct net_tcp_table *t,
+			   const struct net_tcp_flow *f, int64_t now)
+{
+	return set_shadows(t, f, now) ||
+	       (held_recent(f->held_until, now) && (f->flags & FLOW_HELD_MANY));
+}
+
+/* SYNs held back on pair k that may live till until, which no flow records. */
+static void set_stamp(struct net_tcp_table *t, const struct net_tcp_key *k,
+		      int64_t until, int64_t now)
+{
+	struct net_tcp_set *s = &t->sets[set_index(t, k)];
+	unsigned int i;
+
+	if (!held_recent(s->held_until, now)) {
+		s->from_ms = now;
+		s->nr_keys = 0;
+	}
+	if (until > s->held_until)
+		s->held_until = until;
+	for (i = 0; i < s->nr_keys && i < SET_KEYS; i++)
+		if (key_equal(&s->keys[i], k))
+			return;
+	if (s->nr_keys < SET_KEYS)
+		s->keys[s->nr_keys] = *k;
+	if (s->nr_keys <= SET_KEYS)
+		s->nr_keys++;
+}
+
+/*
+ * slirp has no connection of f's own any more: f's place is free, but
+ * the record of the SYNs held back on its pair stays while they may live,
+ * in f (FLOW_HELD, gone: flow_gone()) for the pair's next flow, or in the
+ * set for a claim in the spill (no place for a flow).
+ */
+static void flow_end(struct net_tcp_table *t, struct net_tcp_flow *f,
+		     int64_t now)
+{
+	struct net_tcp_flow g;
+
+	if (!held_recent(f->held_until, now)) {
+		f->state = FLOW_FREE;
+		return;
+	}
+	if (flow_spilled(t, f)) {
+		set_stamp(t, &f->key, f->held_until, now);
+		f->state = FLOW_FREE;
+		return;
+	}
+	g = (struct net_tcp_flow){ .key = f->key, .state = FLOW_HELD,
+				   .flags = f->flags & FLOW_HELD_MANY,
+				   .used_ms = f->used_ms, .born_ms = f->born_ms,
+				   .held_until = f->held_until, .held_iss = f->held_iss };
+	*f = g;
+}
+
+/*
+ * A gone flow's place taken for another flow: a record of SYNs held back
+ * on its pair that may live goes to the set.
+ */
+static void flow_forget(struct net_tcp_table *t, const struct net_tcp_flow *f,
+			int64_t now)
+{
+	if (f->state != FLOW_FREE && held_recent(f->held_until, now))
+		set_stamp(t, &f->key, f->held_until, now);
 }
 
 /*
  * A place for a new flow: a free one, else the longest unused of those
- * gone (above), else none.
+ * gone (above) that keep no record of held SYNs, else of those that do
+ * (flow_forget()), else none.
  */
 static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 				      const struct net_tcp_key *k, int64_t now)
 {
 	struct net_tcp_flow *set = flow_set(t, k), *f = NULL;
 	unsigned int i;
+	bool rec, f_rec = false;
 
 	for (i = 0; i < NET_TCP_WAYS; i++) {
 		if (set[i].state == FLOW_FREE) {
@@ -355,11 +506,18 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
 		}
 		if (!flow_gone(&set[i], now))
 			continue;
-		if (!f || set[i].used_ms < f->used_ms)
+		rec = held_recent(set[i].held_until, now);
+		if (!f || (f_rec && !rec) ||
+		    (f_rec == rec && set[i].used_ms < f->used_ms)) {
 			f = &set[i];
+			f_rec = rec;
+		}
 	}
-	if (f)
-		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now };
+	if (f) {
+		flow_forget(t, f, now);
+		*f = (struct net_tcp_flow){ .key = *k, .used_ms = now,
+					    .born_ms = now };
+	}
 	/* Not the flow net_tcp_probe_end() would end any more. */
 	if (f && f == t->asked)
 		t->asking = 0;
@@ -372,7 +530,12 @@ static struct net_tcp_flow *flow_make(struct net_tcp_table *t,
  * in its set, else in the spill; NULL if neither has one.  A connection
  * held back on the pair (not shown the guest, in SYN_SENT) may take the
  * SYN (a simultaneous open, which then answers with its SYN-ACK): the
- * claim keeps what the gone flow knew of it.
+ * claim keeps what the gone flow knew of it.  A claim whose SYN slirp
+ * refused silently holds no socket, and stays for SLIRP_CONNECT_MS after
+ * the guest's last SYN or RST on its pair: the guest can fill its sets
+ * and the spill with them, which holds back its own new connections and
+ * forward clients, on a claimed pair (NET_TCP_HOLD_BUSY) or a full set
+ * (NET_TCP_HOLD_FULL).
  */
 static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
 				       const struct net_tcp_key *k, int64_t now)
@@ -390,11 +553,12 @@ static struct net_tcp_flow *flow_claim(struct net_tcp_table *t,
 			f = &t->spill[i];
 	if (!f)
 		return NULL;
+	flow_forget(t, f, now);
 	*f = (struct net_tcp_flow){ .key = *k, .state = FLOW_GUEST_SYN,
-				    .used_ms = now };
-	if (flow_shadowed(&held, now)) {
+				    .used_ms = now, .born_ms = now };
+	if (held.state != FLOW_FREE && held_recent(held.held_until, now)) {
 		f->flags = held.flags & FLOW_HELD_MANY;
-		f->held_ms = held.held_ms;
+		f->held_until = held.held_until;
 		f->held_iss = held.held_iss;
 	}
 	return f;
@@ -486,10 +650,12 @@ static enum reset reset_taken(const struct net_tcp_flow *f, uint8_t flags,
  * shadowed) acks (SYN_RECEIVED takes the ack of its SYN and leaves it),
  * and which finds none else and draws an RST.
  */
-static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed)
+static void ask(struct net_tcp_table *t, struct net_tcp_flow *f, bool shadowed,
+		int64_t now)
 {
 	t->asking = 1;
 	t->asked = f;
+	t->asked_ms = now;
 	t->shadowed = shadowed;
 	t->reset_answered = t->probe_reset = false;
 	t->probe_seq = f->next - 1;
@@ -561,18 +727,18 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 */
 		if (f->state == FLOW_GUEST_SYN)
 			return NET_TCP_PASS;
-		if (flow_shadowed(f, now)) {
-			if ((f->flags & FLOW_HELD_MANY) || !(flags & TH_ACK))
+		if (flow_shadowed(t, f, now)) {
+			if (flow_held_many(t, f, now) || !(flags & TH_ACK))
 				return NET_TCP_PASS;
-			ask(t, f, true);
+			ask(t, f, true, now);
 			return NET_TCP_PASS_PROBE;
 		}
 		switch (reset_taken(f, flags, seq, ack, len)) {
 		case RESET_TAKEN:
-			f->state = FLOW_FREE;
+			flow_end(t, f, now);
 			return NET_TCP_PASS;
 		case RESET_MAYBE:
-			ask(t, f, false);
+			ask(t, f, false, now);
 			return NET_TCP_PASS_PROBE;
 		default:
 			return NET_TCP_PASS;
@@ -607,7 +773,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * take it (a simultaneous open with a second one).
 		 */
 		if (f->state == FLOW_GUEST_SYN) {
-			if (flow_shadowed(f, now))
+			if (flow_shadowed(t, f, now))
 				return NET_TCP_SYN_REFUSED;
 			f->used_ms = now;
 			return NET_TCP_PASS;
@@ -621,8 +787,8 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 		 * acks its SYN, so it leaves it then if not before, and acks.
 		 */
 		if (f->state == FLOW_OPEN && (f->flags & (FLOW_EST | FLOW_MAYBE_EST)) &&
-		    !flow_shadowed(f, now)) {
-			ask(t, f, false);
+		    !flow_shadowed(t, f, now)) {
+			ask(t, f, false, now);
 			return NET_TCP_SYN_PROBE;
 		}
 		return NET_TCP_SYN_REFUSED;
@@ -643,7 +809,7 @@ enum net_tcp_verdict net_tcp_from_guest(struct net_tcp_table *t,
 	 * anything: a segment the tracker drops, slirp's window drops or
 	 * another connection reads says nothing.
 	 */
-	sure = f && f->state == FLOW_OPEN && !flow_shadowed(f, now) &&
+	sure = f && f->state == FLOW_OPEN && !flow_shadowed(t, f, now) &&
 	       !seq_gt(seq, f->next) && f->next - seq <= 1u << 30 &&
 	       ack_taken(f, flags, ack);
 	/*
@@ -710,7 +876,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 {
 	const uint8_t *tcp;
 	struct net_tcp_key k;
-	struct net_tcp_flow *f;
+	struct net_tcp_flow *f, held;
 	unsigned int hl, tot, off;
 	uint32_t seq, ack, end, edge;
 	uint8_t flags;
@@ -738,7 +904,7 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	f = flow_find(t, &k);
 	/* A spilled claim gone is no place for a flow (flow_make() is). */
 	if (f && flow_spilled(t, f) && flow_gone(f, now)) {
-		f->state = FLOW_FREE;
+		flow_end(t, f, now);
 		f = NULL;
 	}
 
@@ -748,16 +914,22 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 	 * drops it): the connection is gone.  One without ACK answers a
 	 * segment with ACK that found no connection, or one that
 	 * SYN_SENT or SYN_RECEIVED refused, where the connection stays: it
-	 * says the connection is gone only where it was established.
+	 * says the connection is gone only where it was established, and no
+	 * held-back connection, in SYN_SENT, may have sent it.  Those never
+	 * send one with ACK: tcp_drop() is silent before a SYN came, and
+	 * SYN_SENT drops a segment without ACK but a SYN (the guest's passes
+	 * only as a claim's, whose SYN-ACK settles it).  A flow that ends
+	 * keeps the record of its pair's held SYNs (flow_end()).
 	 */
 	if (flags & TH_RST) {
 		if (f && f == t->asked && t->asking == 1)
 			t->reset_answered = true;
 		if (f && f == t->asked && t->asking == 2)
 			t->probe_reset = true;
-		if (f && !flow_shadowed(f, now) &&
-		    ((flags & TH_ACK) || (f->state == FLOW_OPEN && (f->flags & FLOW_EST))))
-			f->state = FLOW_FREE;
+		if (f && ((flags & TH_ACK) ||
+			  (f->state == FLOW_OPEN && (f->flags & FLOW_EST) &&
+			   !flow_shadowed(t, f, now))))
+			flow_end(t, f, now);
 		return NET_TCP_SHOW;
 	}
 	if (flags & TH_SYN) {
@@ -790,14 +962,14 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 				 * resends this SYN with this ISS, is what
 				 * net_tcp_probe_end() can reason about.
 				 */
-				if (!flow_shadowed(f, now))
+				if (!held_recent(f->held_until, now))
 					f->flags &= (uint8_t)~FLOW_HELD_MANY;
 				else if (seq != f->held_iss)
 					f->flags |= FLOW_HELD_MANY;
 				if (flags & TH_ACK)
 					f->flags |= FLOW_HELD_MANY;
 				f->held_iss = seq;
-				f->held_ms = now;
+				f->held_until = now + SLIRP_QUIET_MS;
 				return NET_TCP_HOLD_BUSY;
 			}
 			f->used_ms = now;
@@ -805,10 +977,24 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 		}
 		if (!f)
 			f = flow_make(t, &k, now);
-		if (!f)
+		if (!f) {
+			set_stamp(t, &k, now + SLIRP_QUIET_MS, now);
 			return NET_TCP_HOLD_FULL;
+		}
+		/*
+		 * The pair's flow starts over (gone, or FLOW_HELD): SYNs held
+		 * on it that may live stay known, but for this one's if it
+		 * was the only one.
+		 */
+		held = *f;
 		*f = (struct net_tcp_flow){ .key = k, .iss = seq, .snd_max = end,
-					    .used_ms = now };
+					    .used_ms = now, .born_ms = now };
+		if (held.state != FLOW_FREE && held_recent(held.held_until, now) &&
+		    ((held.flags & FLOW_HELD_MANY) || held.held_iss != seq)) {
+			f->flags = held.flags & FLOW_HELD_MANY;
+			f->held_until = held.held_until;
+			f->held_iss = held.held_iss;
+		}
 		if (flags & TH_ACK) {
 			f->state = FLOW_OPEN;
 			f->next = f->high = ack;
@@ -838,6 +1024,8 @@ enum net_tcp_show net_tcp_from_slirp(struct net_tcp_table *t,
 			return NET_TCP_SHOW;
 		f->snd_max = end;
 	}
+	if (f->state == FLOW_HELD)
+		f->snd_max = end;
 	/* Past all the guest's data that passed: only its FIN explains it. */
 	if (f->state == FLOW_OPEN && seq_gt(ack, f->high))
 		f->flags |= FLOW_GUEST_FIN | FLOW_GUEST_FIN_SENT;
@@ -888,18 +1076,20 @@ void net_tcp_probe_next(struct net_tcp_table *t)
  *  - To A in SYN_SENT (its SYN shown, not answered): an RST answers a
  *    wrong ack; A's SYN's drops A without a word, and the probe goes to N.
  * So a reset that drew no answer and a probe that drew an RST say that A
- * is gone: the flow ends.  Only a reset with ACK is asked about: N
+ * is gone: the flow ends, keeping the record of N, which may live
+ * (flow_end()).  Only a reset with ACK is asked about: N
  * ignores one without ACK without a word, as A would.  With two held
- * connections (FLOW_HELD_MANY) a reset with one's ack would drop it
- * without a word and the other would answer the probe while A lives:
- * then nothing is asked, and the flow stays until its own reset or
- * slirp's.
+ * connections (flow_held_many(): FLOW_HELD_MANY, or the set's record) a
+ * reset with one's ack would drop it without a word and the other would
+ * answer the probe while A lives: then nothing is asked, and the flow
+ * stays until slirp's RST with ACK, or a reset the guest sends once no
+ * held connection may live.
  */
 void net_tcp_probe_end(struct net_tcp_table *t)
 {
 	if (t->asking == 2 && t->probe_reset && t->asked->state != FLOW_FREE &&
-	    !(t->shadowed && t->reset_answered))
-		t->asked->state = FLOW_FREE;
+	    t->asked->state != FLOW_HELD && !(t->shadowed && t->reset_answered))
+		flow_end(t, t->asked, t->asked_ms);
 	t->asking = 0;
 }
 

@@ -13,10 +13,16 @@
 #define NET_TCP_WAYS		16	/* flows a hash value may be in */
 
 struct net_tcp_flow;
+struct net_tcp_set;
 
 struct net_tcp_table {
 	struct net_tcp_flow *flows;	/* nr_sets * NET_TCP_WAYS, fixed at init */
 	unsigned int nr_sets;		/* a power of two */
+	/*
+	 * Per set, SYNs held back on its pairs that no flow records (one
+	 * held for a full set, or a flow's record it could not keep).
+	 */
+	struct net_tcp_set *sets;
 	/*
 	 * Pairs a guest's SYN claimed that found no place in their set,
 	 * until slirp's SYN-ACK finds one (nr_spill, fixed at init).
@@ -31,6 +37,7 @@ struct net_tcp_table {
 	 * shares.  An RST for each says:
 	 */
 	struct net_tcp_flow *asked;
+	int64_t asked_ms;		/* when */
 	uint8_t asking;
 	bool shadowed, reset_answered, probe_reset;
 };

@@ -4046,6 +4046,584 @@ static void test_tcp_maybe_est_reset_kept(void **state)
 	conn_close(&k);
 }
 
+/* ---- the eleventh review's reproducers ---------------------------------------- */
+
+/* Runs the loop until the backend counted one more SYN held for a full table. */
+static void wait_no_room(void)
+{
+	struct net_user_stats st, was;
+	int i;
+
+	net_user_get_stats(nu, &was);
+	for (i = 0; i < 200; i++) {
+		fake_loop_poll(10);
+		net_user_get_stats(nu, &st);
+		if (st.tcp_no_room > was.tcp_no_room)
+			return;
+	}
+	fail_msg("no SYN held back for a full table");
+}
+
+/*
+ * The eleventh review's first reproducer (HIGH).  A forward client's SYN
+ * held back for a full set (NET_TCP_HOLD_FULL) leaves no record, so two
+ * held on one pair (clients A from 127.0.0.1:p and B from 127.0.0.2:p)
+ * are not known as two.  The guest points slirp's cache at A (a segment on
+ * the pair while A is alone), a place frees (here a host peer of the
+ * guest's resets its connection: slirp's RST|ACK, no guest segment), and
+ * the guest's SYN on the pair claims it and goes to A (cache): a
+ * simultaneous open, whose SYN-ACK the guest completes.  Then any guest
+ * segment on the pair that finds the cache elsewhere goes to B, the
+ * newest, in SYN_SENT, which answers it with an RST without ACK: the
+ * tracker takes it as the end of A (established, not shadowed) and frees
+ * the flow.  A lives, established, with no flow; B's next SYN is shown,
+ * the guest completes it 60000 below A's rcv_nxt, A's peer speaks (A's
+ * ACK raises B's flow's next) and 1-byte segments wait in B's reassembly
+ * queue.
+ */
+static void test_tcp_two_held_syns_full_set(void **state)
+{
+	enum { FLOWS = 16 };
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn k[FLOWS];
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t g = 8000000, g2, iss_a, iss_b;
+	long long grown;
+	uint16_t p;
+	ssize_t n;
+	int a, b, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46000 + i));
+
+	/* A: held back, no place and no record. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	/* A guest segment on the pair: slirp's cache is A. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	/* B: the same source port from 127.0.0.2, held back the same way. */
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	wait_no_room();
+
+	/* A place frees without a guest segment: k[0]'s host peer resets. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* The guest's SYN claims the pair and goes to A: a simultaneous open. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get32(f + 34 + 8), g + 1);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* The cache elsewhere: an empty ACK on the pair goes to B, which resets. */
+	conn_send(&k[1], k[1].seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("B answered the guest's ACK for A with an RST%s: %s\n",
+		      n > 0 && !(f[34 + 13] & TCP_ACK) ? " without ACK" : "",
+		      n > 0 ? "yes" : "no");
+
+	/* B's SYN again: shown, the guest completes it 60000 below A's rcv_nxt. */
+	for (i = 0; i < 60; i++) {
+		warp_tick();
+		n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0);
+		if (n > 0)
+			break;
+	}
+	print_message("B's SYN on A's pair (A established) shown: %s\n",
+		      n > 0 ? "yes" : "no");
+	if (n > 0) {
+		iss_b = get32(f + 34 + 4);
+		g2 = g + 1 - 60000;
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g2, iss_b + 1,
+					TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ p, 7000, g2 + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* A's peer speaks: A's ACK of g + 1 on B's flow. */
+		assert_int_equal(write(a, "hi", 2), 2);
+		aw = (struct ack_want){ p, 7000, g + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		grown = flood_gaps(p, g2 + 3, iss_b + 1);
+	}
+	warp_ms = 0;
+	close(a);
+	close(b);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+	if (n > 0 && grown > bound)
+		fail_msg("two connections on one pair: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (n > 0)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
+/* The ticks (warp_tick()s) until the next SYN held back for a busy pair, up to max. */
+static int ticks_to_held(int max)
+{
+	struct net_user_stats st, was;
+	int i;
+
+	net_user_get_stats(nu, &was);
+	for (i = 1; i <= max; i++) {
+		warp_tick();
+		net_user_get_stats(nu, &st);
+		if (st.tcp_pair_busy > was.tcp_pair_busy)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The eleventh review's second reproducer (HIGH), the same defect without
+ * a full table: the record of the SYNs held back on a pair lives in its
+ * flow, and dies with it.  A closed flow goes (flow_gone()) 15 s after its
+ * last segment however recently a SYN was held on its pair, and the next
+ * held SYN (E's, from 127.0.0.2:p) then starts it over (*f = ... in
+ * net_tcp_from_slirp()) knowing nothing of U (127.0.0.3:p), held too.
+ * The guest pointed slirp's cache at E (a segment on the pair before U
+ * came), completes E's SYN, and an empty ACK that finds the cache
+ * elsewhere goes to U, the newest, in SYN_SENT: its RST without ACK frees
+ * E's flow.  E lives, established, with no flow; U's SYN is shown next,
+ * and the guest's 1-byte segments wait in U's reassembly queue.
+ */
+static void test_tcp_gone_flow_forgets_held(void **state)
+{
+	const long long bound = 2 << 20;
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t iss_a, iss_e, iss_u, g_a = 9000000, g_e = 9500000, g_u;
+	long long grown = 0;
+	int a, e, u = -1, i, next, since;
+	bool shown = false;
+	uint16_t p;
+	ssize_t n;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44800);	/* to move slirp's cache */
+
+	/* A: client from 127.0.0.1:p, completed, then closed cleanly both ways. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	p = get16(f + 34);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_a + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a + 1, iss_a + 1,
+				TCP_FIN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_a + 2 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	close(a);
+	want = (struct tcp_want){ p, 7000, TCP_FIN | TCP_ACK };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_a + 2, iss_a + 2, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* E: from 127.0.0.2:p, held back (A's flow is not gone yet). */
+	e = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 300) < 0);
+	/* slirp's cache on E: the guest's RST on the pair finds E alone. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	/*
+	 * E's resends: 6 s after its SYN, then 12 s apart.  A's flow goes 30
+	 * ticks after that RST; E's second resend comes later than that.
+	 */
+	since = ticks_to_held(40);
+	assert_true(since > 0);
+	next = since + 24;
+	print_message("E resent its SYN %d ticks after the RST; next at %d (A's flow gone at 30)\n",
+		      since, next);
+	assert_true(next >= 31);
+	/*
+	 * U: from 127.0.0.3:p, held back too (before A's flow goes), 9 ticks
+	 * before E's resend (its own first resend comes 12 later).
+	 */
+	for (i = since; i < next - 9; i++)
+		warp_tick();
+	net_user_get_stats(nu, &was);
+	u = fwd_client(0x7f000003, p, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 100) < 0);
+	net_user_get_stats(nu, &st);
+	assert_true(st.tcp_pair_busy > was.tcp_pair_busy);
+	/* E's SYN again: A's flow is gone, and it starts over knowing nothing of U. */
+	for (i = next - 9; i < next + 3 && !shown; i++) {
+		warp_tick();
+		shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0) > 0;
+	}
+	print_message("E's SYN shown: %s\n", shown ? "yes" : "no");
+	assert_true(shown);
+	iss_e = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_e, iss_e + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g_e + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 1000) > 0);
+	/* The cache elsewhere: an empty ACK for E goes to U, which resets. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_e + 1, iss_e + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("U answered the guest's ACK for E with an RST%s: %s\n",
+		      n > 0 && !(f[34 + 13] & TCP_ACK) ? " without ACK" : "",
+		      n > 0 ? "yes" : "no");
+	/* U's SYN: shown?  The guest completes it 60000 below E's rcv_nxt. */
+	shown = false;
+	for (i = 0; i < 40 && !shown; i++) {
+		warp_tick();
+		shown = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0) > 0;
+	}
+	print_message("U's SYN on E's pair (E established) shown: %s\n", shown ? "yes" : "no");
+	if (shown) {
+		iss_u = get32(f + 34 + 4);
+		g_u = g_e + 1 - 60000;
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_u, iss_u + 1,
+					TCP_SYN | TCP_ACK, NULL, 0));
+		aw = (struct ack_want){ p, 7000, g_u + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		/* E's peer speaks: E's ACK of g_e + 1 on U's flow. */
+		assert_int_equal(write(e, "hi", 2), 2);
+		aw = (struct ack_want){ p, 7000, g_e + 1 };
+		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+		grown = flood_gaps(p, g_u + 3, iss_u + 1);
+	}
+	warp_ms = 0;
+	close(e);
+	close(u);
+	conn_close(&other);
+	if (shown && grown > bound)
+		fail_msg("two connections on one pair: %d segments after a gap grew the heap by %lld KiB (bound %lld KiB)",
+			 FLOOD_SEGS, grown >> 10, bound >> 10);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
+/* The host's end fd reads exactly want (waiting up to a second for it). */
+static void fd_expect(int fd, const char *want)
+{
+	size_t len = strlen(want), got = 0;
+	char buf[64];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 100 && got < len; i++) {
+		fake_loop_poll(10);
+		n = recv(fd, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	if (got != len || memcmp(buf, want, len))
+		fail_msg("the host read %zu bytes \"%.*s\", not \"%s\"", got,
+			 (int)got, buf, want);
+}
+
+/*
+ * The eleventh review's control: a forward client held back for a full
+ * set (A) marks only its own pair.  The set's other connections, older
+ * or newer than A's SYN, go on meanwhile: two segments back to back pass
+ * (slirp acks each at once), and the guest's reset ends one at once (a
+ * new connection then gets its place), which a mark on the whole set would
+ * not.  A, given a place and completed, goes on the same once its held SYN
+ * is surely gone: two segments back to back, then the guest's reset ends
+ * it, which a lasting mark would not.
+ */
+static void test_tcp_held_full_set_control(void **state)
+{
+	enum { FLOWS = 16 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct net_user_stats st, was;
+	struct tcp_want want;
+	struct ack_want aw;
+	struct conn k[FLOWS], k2, k3, k4;
+	uint8_t f[1600], syn = TCP_SYN;
+	uint32_t g = 7000000, iss_a;
+	char c;
+	uint16_t p;
+	ssize_t n = -1;
+	int a, i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46100 + i));
+
+	/* A: held back for the full set. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	/* A place frees: k[0]'s host peer resets. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+
+	/* k[1], another pair of the set, at once: back to back, no gap. */
+	net_user_get_stats(nu, &was);
+	conn_send(&k[1], k[1].seq, TCP_ACK | TCP_PSH, "ab", 2);
+	conn_send(&k[1], k[1].seq + 2, TCP_ACK | TCP_PSH, "cd", 2);
+	k[1].seq += 4;
+	conn_expect(&k[1], "abcd");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+
+	/* A's SYN again, shown in the free place; the guest completes it. */
+	for (i = 0; i < 40 && n <= 0; i++) {
+		warp_tick();
+		n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 0);
+	}
+	print_message("A's SYN shown once a place freed: %s\n", n > 0 ? "yes" : "no");
+	assert_true(n > 0);
+	assert_int_equal(get16(f + 34), p);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ p, 7000, g + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	g++;
+
+	/*
+	 * While A's SYN may live: k[1]'s reset ends it, k2 gets its place
+	 * and goes back to back, its reset ends it, k3 gets its place.
+	 */
+	conn_send(&k[1], k[1].seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k2, 46200);
+	net_user_get_stats(nu, &was);
+	conn_send(&k2, k2.seq, TCP_ACK | TCP_PSH, "ef", 2);
+	conn_send(&k2, k2.seq + 2, TCP_ACK | TCP_PSH, "gh", 2);
+	k2.seq += 4;
+	conn_expect(&k2, "efgh");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+	conn_send(&k2, k2.seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k3, 46201);
+
+	/* Past the hold window: A's stream goes back to back, no gap. */
+	for (i = 0; i < 62; i++)
+		warp_tick();
+	net_user_get_stats(nu, &was);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_ACK | TCP_PSH, "ij", 2));
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 2, iss_a + 1,
+				TCP_ACK | TCP_PSH, "kl", 2));
+	g += 4;
+	fd_expect(a, "ijkl");
+	net_user_get_stats(nu, &st);
+	assert_int_equal(st.tcp_gaps, was.tcp_gaps);
+	/* The guest's reset ends A: the host's end hears it, k4 gets its place. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, iss_a + 1,
+				TCP_RST | TCP_ACK, NULL, 0));
+	for (i = 0; i < 100; i++) {
+		fake_loop_poll(10);
+		n = recv(a, &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			break;
+	}
+	print_message("A's host end closed after the guest's reset: %s\n",
+		      i < 100 ? "yes" : "no");
+	assert_true(i < 100);
+	conn_open(&k4, 46202);
+	conn_send(&k4, k4.seq, TCP_ACK | TCP_PSH, "mn", 2);
+	conn_expect(&k4, "mn");
+
+	warp_ms = 0;
+	close(a);
+	conn_close(&k2);
+	conn_close(&k3);
+	conn_close(&k4);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
+/*
+ * The same with more pairs held for the full set than it marks one by one
+ * (five clients from five source ports): every flow made since counts as
+ * shadowed, but a connection older than the holds is on none of their
+ * pairs, and the guest's reset still ends it at once.
+ */
+static void test_tcp_held_full_set_many_pairs(void **state)
+{
+	enum { FLOWS = 16, HELD = 5 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct conn k[FLOWS], k2;
+	int c[HELD], i;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46300 + i));
+	/* The tracker's clock counts slirp's ticks: the holds come after. */
+	warp_tick();
+	for (i = 0; i < HELD; i++) {
+		c[i] = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+		wait_no_room();
+	}
+	/* k[0]'s reset ends it: k2 gets its place. */
+	conn_send(&k[0], k[0].seq, TCP_RST | TCP_ACK, NULL, 0);
+	fake_loop_run();
+	conn_open(&k2, 46400);
+	conn_send(&k2, k2.seq, TCP_ACK | TCP_PSH, "ab", 2);
+	conn_expect(&k2, "ab");
+
+	warp_ms = 0;
+	for (i = 0; i < HELD; i++)
+		close(c[i]);
+	conn_close(&k2);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+}
+
+/*
+ * test_tcp_two_held_syns_full_set with four more clients held for the
+ * full set first, from four other source ports: the set then marks no
+ * pair one by one (SET_KEYS), and A's and B's pair is known only as one
+ * of many.  B's RST must not end A's flow all the same, nor B's SYN be
+ * shown on A's pair.
+ */
+static void test_tcp_two_held_syns_full_set_many_pairs(void **state)
+{
+	enum { FLOWS = 16, MORE = 4 };
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct linger lg = { 1, 0 };
+	struct tcp_want want;
+	struct conn k[FLOWS];
+	uint8_t f[1600];
+	uint32_t g = 8100000, iss_a;
+	int a, b, more[MORE], i;
+	bool shown = false;
+	uint16_t p;
+	ssize_t n;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	net_user_close(nu);
+	nu = NULL;
+	close(card);
+	card = -1;
+	assert_int_equal(open_net_tcp(&cfg, FLOWS), 0);
+	arp_gateway();
+	for (i = 0; i < FLOWS; i++)
+		conn_open(&k[i], (uint16_t)(46500 + i));
+	warp_tick();
+	for (i = 0; i < MORE; i++) {
+		more[i] = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+		wait_no_room();
+	}
+	/* A, then the guest's segment (slirp's cache is A), then B. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	p = bound_port(a);
+	wait_no_room();
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, 1, 0, TCP_RST, NULL, 0));
+	fake_loop_run();
+	b = fwd_client(0x7f000002, p, cfg.hostfwd[0].host_port);
+	wait_no_room();
+
+	/* A place frees; the guest's SYN claims the pair and goes to A. */
+	assert_int_equal(setsockopt(k[0].c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(k[0].c);
+	k[0].c = -1;
+	want = (struct tcp_want){ k[0].port, k[0].gport, TCP_RST };
+	assert_true(expect_frame(f, sizeof(f), is_tcp, &want, 2000) > 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g, 0, TCP_SYN, NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_SYN | TCP_ACK };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 2000);
+	assert_true(n > 0);
+	assert_int_equal(get32(f + 34 + 8), g + 1);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	fake_loop_run();
+
+	/* The cache elsewhere: the guest's ACK for A goes to B, which resets. */
+	conn_send(&k[1], k[1].seq, TCP_ACK, NULL, 0);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g + 1, iss_a + 1, TCP_ACK,
+				NULL, 0));
+	want = (struct tcp_want){ p, 7000, TCP_RST };
+	n = expect_frame(f, sizeof(f), is_tcp, &want, 1000);
+	print_message("B answered the guest's ACK for A with an RST: %s\n",
+		      n > 0 ? "yes" : "no");
+	/* B's SYN again: held back while A lives. */
+	for (i = 0; i < 60 && !shown; i++) {
+		warp_tick();
+		while ((n = recv(card, f, sizeof(f), MSG_DONTWAIT)) > 0)
+			if (is_ipv4(f, (size_t)n, PROTO_TCP) && n >= 54 &&
+			    get16(f + 34) == p && get16(f + 36) == 7000 &&
+			    f[34 + 13] == TCP_SYN)
+				shown = true;
+	}
+	print_message("B's SYN on A's pair (A established) shown: %s\n",
+		      shown ? "yes" : "no");
+	warp_ms = 0;
+	close(a);
+	close(b);
+	for (i = 0; i < MORE; i++)
+		close(more[i]);
+	for (i = 0; i < FLOWS; i++)
+		conn_close(&k[i]);
+	if (shown)
+		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4101,6 +4679,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_many_pairs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_many_pairs,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
