@@ -4624,6 +4624,81 @@ static void test_tcp_two_held_syns_full_set_many_pairs(void **state)
 		fail_msg("a client's SYN shown on the pair of a connection slirp keeps");
 }
 
+/* ---- the twelfth review's reproducers ---------------------------------------- */
+
+/*
+ * Review 12, MEDIUM 1: one client of a forward breaks another's
+ * connection.  A is a client from 127.0.0.1:P, completed by the guest and
+ * open.  A local user connects from 127.0.0.2:P (N): slirp's connection
+ * for it is held back, in SYN_SENT, and is the newest on A's pair.  Once
+ * the guest's last TCP segment was on another pair (any other connection
+ * of the guest's, or of another client of the forward), slirp's lookup
+ * hands the guest's next segment of A to N, which answers it with an RST
+ * without ACK whose seq is the segment's ack: the guest's rcv_nxt, which
+ * a guest's stack takes, dropping its end of A.  Its segments (data or
+ * ACKs, sent again) all go to N while N lives (75 s, and the user opens
+ * another from 127.0.0.3:P): A hears nothing of the guest.
+ */
+static void test_tcp_held_resets_other_client(void **state)
+{
+	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
+	struct ack_want aw;
+	struct conn other;
+	uint8_t f[1600], syn = TCP_SYN, rst = TCP_RST;
+	uint32_t iss_a, g_a = 7000000, rst_seq = 0;
+	uint16_t sport;
+	size_t got = 0;
+	char buf[8];
+	ssize_t n;
+	int a, b, i, resets = 0;
+
+	(void)state;
+	cfg.hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(&cfg);
+	arp_gateway();
+	conn_open(&other, 44500);	/* the guest's other connection */
+	/* A: a client from 127.0.0.1:P, completed by the guest. */
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000);
+	assert_true(n > 0);
+	sport = get16(f + 34);
+	iss_a = get32(f + 34 + 4);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a, iss_a + 1,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	aw = (struct ack_want){ sport, 7000, g_a + 1 };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+	/* N: another user's client from 127.0.0.2:P, held back. */
+	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
+	/* The guest's TCP goes on: a segment on its other connection. */
+	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
+	fake_loop_run();
+	card_drain();
+	/* Then 2 bytes for A, sent three times as a guest would. */
+	for (i = 0; i < 3 && got < 2; i++) {
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, sport, g_a + 1,
+					iss_a + 1, TCP_ACK | TCP_PSH, "hi", 2));
+		if (expect_frame(f, sizeof(f), is_tcp_to_7000, &rst, 300) > 0 &&
+		    get16(f + 34) == sport) {
+			resets++;
+			rst_seq = get32(f + 34 + 4);
+		}
+		n = recv(a, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	print_message("the guest was shown %d RSTs on A's pair (seq %u, its rcv_nxt %u); A read %zu of 2 bytes\n",
+		      resets, rst_seq, iss_a + 1, got);
+	close(b);
+	close(a);
+	conn_close(&other);
+	if (resets)
+		fail_msg("another client's held connection reset the guest's end of A (an RST at its rcv_nxt)");
+	assert_int_equal(got, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -4685,6 +4760,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_many_pairs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_many_pairs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_resets_other_client,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
 						setup, teardown),
