@@ -79,7 +79,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -115,6 +117,10 @@
 /* if_start() rounds that send what waited for ARP: a cap, never reached. */
 #define NET_USER_ARP_ROUNDS	4096
 
+#define NET_USER_FWD_BUF	(64 * 1024)	/* each way */
+/* The VMM's listeners' backlog: clients past the limit wait there. */
+#define NET_USER_FWD_BACKLOG	16
+
 #define ETH_HLEN		14
 #define ETH_ALEN		6
 #define ETH_P_IP		0x0800
@@ -130,6 +136,44 @@ struct net_user_timer {
 	void *cb_opaque;
 	int64_t expire_ms;		/* -1: not armed */
 	struct net_user_timer *next;
+};
+
+/* Bytes read from one end of a forwarded connection, for the other. */
+struct net_fwd_buf {
+	uint8_t *data;
+	size_t head, len;
+};
+
+struct net_fwd;
+
+/* What fwd_epfd's events point at: a listener, or an end of a connection. */
+struct net_fwd_ref {
+	struct net_fwd_listener *l;	/* a listener, or NULL */
+	struct net_fwd *f;		/* else this connection's end */
+	unsigned int end;
+};
+
+/* One end: 0 the client (TCP), 1 the VMM's Unix socket to slirp. */
+struct net_fwd_end {
+	int fd;
+	bool eof;			/* read the end of its stream */
+	bool shut;			/* shutdown(SHUT_WR) done: all forwarded */
+	struct net_fwd_ref ref;
+};
+
+struct net_fwd {
+	struct net_user *nu;
+	struct net_fwd_end end[2];
+	struct net_fwd_buf buf[2];	/* buf[i]: read from end i */
+	struct net_fwd *next;
+};
+
+/* A TCP forward: the VMM's listener, slirp's Unix one behind it. */
+struct net_fwd_listener {
+	int fd;				/* the VMM's, on HOSTPORT */
+	int path_fd;			/* O_PATH of slirp's socket, unlinked */
+	bool polled;			/* in fwd_epfd */
+	struct net_fwd_ref ref;
 };
 
 struct net_user_dns_flow {
@@ -154,7 +198,7 @@ struct net_user {
 	 */
 	int64_t tick_ms;		/* when the last tick was counted */
 	int64_t ticks;
-	unsigned int in_loop;		/* how many of fd, epfd, tfd are */
+	unsigned int in_loop;		/* how many of fd, epfd, tfd, fwd_epfd are */
 	bool notified;			/* slirp said more may be done */
 
 	/* slirp_pollfds_fill()'s list for one poll(). */
@@ -170,7 +214,21 @@ struct net_user {
 	 */
 	int listen_fds[VMM_NET_MAX_HOSTFWD];
 	unsigned int nr_listen;
-	int fd_free;
+	int fd_free;			/* descriptors known free this fill(), -1 */
+	unsigned int fd_need;		/* the most fds_free() asked this fill() */
+	unsigned int fd_need_polled;	/* slirp's listeners polled this fill() */
+
+	/*
+	 * TCP forwards (see "forwards" below): the VMM's listeners, the
+	 * connections it splices, and an epoll set of their descriptors
+	 * (in the VM's loop as one).
+	 */
+	struct net_fwd_listener fwd_l[VMM_NET_MAX_HOSTFWD];
+	unsigned int nr_fwd_l;
+	struct net_fwd *fwds;
+	unsigned int nr_fwds;
+	int fwd_epfd;
+	bool fwd_starved;		/* short of descriptors or ports: tried again */
 
 	struct net_user_timer *timers;
 
@@ -829,20 +887,31 @@ static const SlirpCb net_user_cb = {
 };
 
 /*
- * Whether the process may open one more descriptor, asked once a fill():
- * a dup of one of ours, closed at once.
+ * Whether the process may open need more descriptors, asked at most once
+ * a fill() for each count: dups of one of ours, closed at once.
  */
-static bool fd_free(struct net_user *nu)
-{
-	int fd;
+#define NET_USER_FD_PROBE	(2 * VMM_NET_MAX_HOSTFWD + 4)
 
-	if (nu->fd_free < 0) {
-		fd = fcntl(nu->tfd, F_DUPFD_CLOEXEC, 0);
-		nu->fd_free = fd >= 0;
-		if (fd >= 0)
-			close(fd);
-	}
-	return nu->fd_free;
+static bool fds_free(struct net_user *nu, unsigned int need)
+{
+	int fds[NET_USER_FD_PROBE];
+	unsigned int i, n = 0;
+
+	if (need > NET_USER_FD_PROBE)
+		return false;
+	if (nu->fd_free >= 0 && (unsigned int)nu->fd_free >= need)
+		return true;
+	if (nu->fd_free >= 0 && nu->fd_free < NET_USER_FD_PROBE &&
+	    (unsigned int)nu->fd_free < need && nu->fd_need >= need)
+		return false;		/* fewer than that, seen this fill() */
+	while (n < need && (fds[n] = fcntl(nu->tfd, F_DUPFD_CLOEXEC, 0)) >= 0)
+		n++;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	nu->fd_free = (int)n;
+	if (need > nu->fd_need)
+		nu->fd_need = need;
+	return n >= need;
 }
 
 static bool is_listener(const struct net_user *nu, int fd)
@@ -862,16 +931,22 @@ static int cb_add_poll(int fd, int events, void *opaque)
 	short ev = 0;
 
 	/*
-	 * With no descriptor free (the guest's connections at the socket
-	 * budget), slirp's accept() of a forward's client fails with EMFILE
-	 * and leaves it queued: the listener stays ready and each step would
-	 * end busy, a wakeup a millisecond for as long as the client waits.
-	 * Not polled then; asked again at each fill(), so at the step after
-	 * a descriptor frees (at most slirp's timeout, a second, later),
-	 * when the listener's pending client is polled again.
+	 * slirp's accept() of a forward's connection (on its Unix socket,
+	 * from the VMM's splice) needs a descriptor, and a second right after
+	 * for the port it binds for it, whose failure g_error()s (aborts):
+	 * a listener is polled only while two descriptors are free for each
+	 * listener polled in this round (each may accept one).  Else its
+	 * connection waits in its queue, asked again at each fill(), so at
+	 * the step after a descriptor frees (at most slirp's timeout, a
+	 * second, later); not polled at all while no forwarded connection is
+	 * in flight (none can be queued).  Nothing else opens a descriptor
+	 * between fill() and slirp's poll.
 	 */
-	if (is_listener(nu, fd) && !fd_free(nu))
-		return -1;
+	if (is_listener(nu, fd)) {
+		if (!nu->nr_fwds || !fds_free(nu, 2 * (nu->fd_need_polled + 1)))
+			return -1;
+		nu->fd_need_polled++;
+	}
 	if (nu->nr_pfd == nu->max_pfd) {
 		p = realloc(nu->pfd, (nu->max_pfd * 2 + 16) * sizeof(*p));
 		if (!p)
@@ -1028,8 +1103,314 @@ static uint32_t fill(struct net_user *nu)
 
 	nu->nr_pfd = 0;
 	nu->fd_free = -1;
+	nu->fd_need = 0;
+	nu->fd_need_polled = 0;
 	slirp_pollfds_fill(nu->slirp, &timeout, cb_add_poll, nu);
 	return timeout;
+}
+
+/* ---- TCP forwards: the VMM's listeners, spliced into slirp ------------------- */
+
+/*
+ * A TCP forward's clients are accepted here, not by slirp: slirp names a
+ * connection it accepts on a TCP socket by the client's source port (as
+ * from 10.0.2.2 for every loopback client), and two clients of one
+ * source port on two loopback addresses (127.0.0.1:P, 127.0.0.2:P) made
+ * two slirp connections under one address pair, which it mixes up: what
+ * almost every finding of twelve reviews of net_user_tcp.c needed.  So
+ * each forward's slirp side is a Unix socket (slirp_add_hostxfwd()),
+ * bound in a 0700 directory made for it and unlinked at once (the VMM
+ * reaches it through an O_PATH descriptor, /proc/self/fd/N; nobody else
+ * can), and for each connection slirp accepts there it binds a port of
+ * 127.0.0.1 (port 0: the kernel's choice) and keeps it bound while the
+ * connection lives: that port is the source port the guest sees, from
+ * 10.0.2.2, so no two of slirp's forwarded connections share a pair.
+ * The VMM accepts each client on HOSTPORT, connects to the Unix socket
+ * and splices the bytes both ways here, on the I/O thread:
+ *  - through two buffers of NET_USER_FWD_BUF bytes, one each way: an end
+ *    is read only while its buffer toward the other has room, so a peer
+ *    that does not read holds its buffer full, no more (TCP's window and
+ *    the Unix socket's buffer do the rest);
+ *  - an end's EOF is passed on (shutdown(SHUT_WR)) once all it sent
+ *    before is written; the connection ends when both ways have;
+ *  - an error on the client (a reset) closes the Unix end: slirp closes
+ *    towards the guest (a reset when it has data of ours unread, else a
+ *    FIN);  slirp closing its end before ours was shut (the guest's
+ *    reset, or slirp dropping the connection) resets the client (SO_LINGER
+ *    0).
+ * Edge-triggered, each end read and written until it would block or its
+ * buffer is full: no wakeup without a change.  At most NET_USER_FWD_MAX
+ * connections at once: at the limit, or with fewer than four descriptors
+ * free (the client, the Unix end, slirp's end and the port it binds, whose
+ * failure g_error()s), the listeners are not polled and clients wait in
+ * their queue; cb_add_poll() keeps slirp's accept() from running short.
+ */
+static void fwd_listen_update(struct net_user *nu);
+
+static void fwd_reset_fd(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* Ends f; reset: the client is sent a reset, else closed. */
+static void fwd_free(struct net_fwd *f, bool reset)
+{
+	struct net_user *nu = f->nu;
+	struct net_fwd **p;
+
+	for (p = &nu->fwds; *p; p = &(*p)->next) {
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	}
+	nu->nr_fwds--;
+	if (reset)
+		fwd_reset_fd(f->end[0].fd);
+	else
+		close(f->end[0].fd);
+	close(f->end[1].fd);
+	free(f->buf[0].data);
+	free(f->buf[1].data);
+	free(f);
+	fwd_listen_update(nu);
+}
+
+/*
+ * Moves what can move, until nothing does.  Returns false when f ended
+ * (and is freed).
+ */
+static bool fwd_run(struct net_fwd *f)
+{
+	struct net_fwd_buf *b;
+	unsigned int i, j;
+	size_t at, room;
+	bool progress;
+	ssize_t n;
+
+	do {
+		progress = false;
+		for (i = 0; i < 2; i++) {
+			j = !i;
+			b = &f->buf[i];
+			while (!f->end[i].eof && b->len < NET_USER_FWD_BUF) {
+				at = (b->head + b->len) % NET_USER_FWD_BUF;
+				if (at < b->head)
+					room = b->head - at;
+				else
+					room = NET_USER_FWD_BUF - at;
+				n = recv(f->end[i].fd, b->data + at, room, MSG_DONTWAIT);
+				if (n > 0) {
+					b->len += (size_t)n;
+					progress = true;
+				} else if (n == 0) {
+					f->end[i].eof = true;
+					progress = true;
+				} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+					break;
+				} else if (errno != EINTR) {
+					/* The client's reset: close slirp's; slirp's: reset the client. */
+					fwd_free(f, i == 1);
+					return false;
+				}
+			}
+			while (b->len) {
+				room = NET_USER_FWD_BUF - b->head;
+				n = send(f->end[j].fd, b->data + b->head,
+					 b->len < room ? b->len : room,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+				if (n > 0) {
+					b->head = (b->head + (size_t)n) % NET_USER_FWD_BUF;
+					b->len -= (size_t)n;
+					if (!b->len)
+						b->head = 0;
+					progress = true;
+				} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+					break;
+				} else if (n < 0 && errno != EINTR) {
+					fwd_free(f, j == 1);
+					return false;
+				}
+			}
+			if (f->end[i].eof && !b->len && !f->end[j].shut) {
+				shutdown(f->end[j].fd, SHUT_WR);
+				f->end[j].shut = true;
+			}
+		}
+	} while (progress);
+	if (f->end[0].shut && f->end[1].shut) {
+		fwd_free(f, false);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether one more client may be accepted now: a descriptor for it, one
+ * for the VMM's Unix end, two for slirp (its end, the port it binds),
+ * and a port of 127.0.0.1 to bind (slirp g_error()s without one): tried.
+ */
+static bool fwd_room(struct net_user *nu)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	bool ok;
+	int s;
+
+	nu->fd_free = -1;
+	nu->fd_need = 0;
+	if (!fds_free(nu, 4))
+		return false;
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+	ok = !bind(s, (struct sockaddr *)&sa, sizeof(sa));
+	close(s);
+	return ok;
+}
+
+static void fwd_accept(struct net_user *nu, struct net_fwd_listener *l)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+	};
+	struct net_fwd *f;
+	int c, u, i;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d", l->path_fd);
+	while (nu->nr_fwds < NET_USER_FWD_MAX) {
+		if (!fwd_room(nu)) {
+			nu->fwd_starved = true;
+			break;
+		}
+		c = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			break;
+		}
+		f = calloc(1, sizeof(*f));
+		u = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (!f || u < 0 ||
+		    connect(u, (struct sockaddr *)&sun, sizeof(sun)) ||
+		    !(f->buf[0].data = malloc(NET_USER_FWD_BUF)) ||
+		    !(f->buf[1].data = malloc(NET_USER_FWD_BUF))) {
+			/* Cannot be but for a lack of memory: refused. */
+			fwd_reset_fd(c);
+			if (u >= 0)
+				close(u);
+			if (f) {
+				free(f->buf[0].data);
+				free(f);
+			}
+			continue;
+		}
+		f->nu = nu;
+		f->end[0].fd = c;
+		f->end[1].fd = u;
+		for (i = 0; i < 2; i++) {
+			f->end[i].ref = (struct net_fwd_ref){ .f = f, .end = (unsigned int)i };
+			ev.data.ptr = &f->end[i].ref;
+			epoll_ctl(nu->fwd_epfd, EPOLL_CTL_ADD, f->end[i].fd, &ev);
+		}
+		f->next = nu->fwds;
+		nu->fwds = f;
+		nu->nr_fwds++;
+	}
+	fwd_listen_update(nu);
+}
+
+/* The listeners are polled while a client may be taken. */
+static void fwd_listen_update(struct net_user *nu)
+{
+	bool want = nu->nr_fwds < NET_USER_FWD_MAX && !nu->fwd_starved;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct net_fwd_listener *l;
+	unsigned int i;
+
+	for (i = 0; i < nu->nr_fwd_l; i++) {
+		l = &nu->fwd_l[i];
+		if (l->polled == want)
+			continue;
+		ev.data.ptr = &l->ref;
+		if (want && !epoll_ctl(nu->fwd_epfd, EPOLL_CTL_ADD, l->fd, &ev))
+			l->polled = true;
+		else if (!want && !epoll_ctl(nu->fwd_epfd, EPOLL_CTL_DEL, l->fd, NULL))
+			l->polled = false;
+	}
+}
+
+static void step(struct net_user *nu);
+static void arm(struct net_user *nu, uint32_t timeout);
+
+/* What an event's pointer names, found by address alone (f may be gone). */
+static struct net_fwd *fwd_find(struct net_user *nu, const void *p,
+				struct net_fwd_listener **l, unsigned int *end)
+{
+	struct net_fwd *f;
+	unsigned int i;
+
+	*l = NULL;
+	for (i = 0; i < nu->nr_fwd_l; i++) {
+		if (p == &nu->fwd_l[i].ref) {
+			*l = &nu->fwd_l[i];
+			return NULL;
+		}
+	}
+	for (f = nu->fwds; f; f = f->next) {
+		for (i = 0; i < 2; i++) {
+			if (p == &f->end[i].ref) {
+				*end = i;
+				return f;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void on_fwd(void *opaque, uint32_t events)
+{
+	struct net_user *nu = opaque;
+	struct epoll_event evs[32];
+	struct net_fwd_listener *l;
+	unsigned int end, was = nu->nr_fwds;
+	struct net_fwd *f;
+	bool accepted = false;
+	int n, i;
+
+	(void)events;
+	n = epoll_wait(nu->fwd_epfd, evs, 32, 0);
+	for (i = 0; i < n; i++) {
+		f = fwd_find(nu, evs[i].data.ptr, &l, &end);
+		if (l) {
+			was = nu->nr_fwds;
+			fwd_accept(nu, l);
+			accepted |= nu->nr_fwds > was;
+			continue;
+		}
+		if (!f)
+			continue;	/* ended by an earlier event */
+		/* slirp closed its end before ours was shut: a reset. */
+		if (end == 1 && (evs[i].events & EPOLLHUP) && !f->end[1].shut) {
+			fwd_free(f, true);
+			continue;
+		}
+		fwd_run(f);
+	}
+	/*
+	 * slirp's listener is polled only while connections are in flight:
+	 * a step for the one just queued there (slirp's own sockets wake
+	 * it otherwise).
+	 */
+	if (accepted)
+		step(nu);
+	/* Starved: tried again within a second (step()). */
+	if (nu->fwd_starved && (nu->armed_ms < 0 || nu->armed_ms > now_ms() + 1000))
+		arm(nu, 1000);
 }
 
 /*
@@ -1047,6 +1428,11 @@ static void step(struct net_user *nu)
 	/* epfd's events only woke us: poll() below says what is ready. */
 	while (epoll_wait(nu->epfd, evs, 32, 0) == 32)
 		;
+	/* A forward short of descriptors or ports tries again (fwd_accept()). */
+	if (nu->fwd_starved) {
+		nu->fwd_starved = false;
+		fwd_listen_update(nu);
+	}
 	timeout = fill(nu);
 	for (round = 0; round <= NET_USER_ROUNDS; round++) {
 		n = poll(nu->pfd, nu->nr_pfd, 0);
@@ -1070,6 +1456,9 @@ static void step(struct net_user *nu)
 		arp_answer(nu);
 		timeout = fill(nu);
 	}
+	/* ... at least once a second while it is. */
+	if (nu->fwd_starved && timeout > 1000)
+		timeout = 1000;
 	arm(nu, timeout);
 }
 
@@ -1202,12 +1591,114 @@ hostfwd_guest_dup(const struct vmm_net_config *cfg, unsigned int i)
 	return NULL;
 }
 
+/*
+ * A TCP forward (see "TCP forwards" above): the VMM's listener on
+ * HOSTPORT, and slirp's on a Unix socket in dir, reached through an
+ * O_PATH descriptor and unlinked at once.
+ */
+static int add_tcp_forward(struct net_user *nu, const struct vmm_net_hostfwd *h,
+			   const char *dir)
+{
+	struct net_fwd_listener *l = &nu->fwd_l[nu->nr_fwd_l];
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(h->host_port),
+				  .sin_addr.s_addr = h->host_addr };
+	struct sockaddr_in ga = { .sin_family = AF_INET,
+				  .sin_port = htons(h->guest_port),
+				  .sin_addr.s_addr = h->guest_addr };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char addr[INET_ADDRSTRLEN];
+	const char *what;
+	int one = 1, err;
+
+	l->fd = l->path_fd = -1;
+	l->ref = (struct net_fwd_ref){ .l = l };
+	nu->nr_fwd_l++;
+	what = "socket";
+	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		goto fail;
+	/* As slirp's own did: a port just used can be listened on again. */
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	what = NULL;
+	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(l->fd, NET_USER_FWD_BACKLOG))
+		goto fail;
+	what = "slirp's Unix socket";
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/fwd%u", dir, nu->nr_fwd_l);
+	errno = 0;
+	if (slirp_add_hostxfwd(nu->slirp, (struct sockaddr *)&sun, sizeof(sun),
+			       (struct sockaddr *)&ga, sizeof(ga), 0))
+		goto fail;
+	l->path_fd = open(sun.sun_path, O_PATH | O_CLOEXEC);
+	err = errno;
+	unlink(sun.sun_path);
+	errno = err;
+	if (l->path_fd < 0)
+		goto fail;
+	return 0;
+
+fail:
+	err = errno ? errno : EINVAL;
+	if (sun.sun_path[0])
+		unlink(sun.sun_path);
+	inet_ntop(AF_INET, &sa.sin_addr, addr, sizeof(addr));
+	return vmm_set_error(nu->vm, -err, "user network: hostfwd tcp:%s:%u: %s%s%s",
+			     h->host_addr ? addr : "", h->host_port,
+			     what ? what : "", what ? ": " : "", strerror(err));
+}
+
+/*
+ * A private directory for the forwards' Unix sockets, 0700: in
+ * $XDG_RUNTIME_DIR (the user's own), else /tmp.  Removed once they are
+ * bound (add_hostfwds()).
+ */
+static int fwd_dir(struct net_user *nu, char *dir, size_t len)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (base && base[0] == '/' && strlen(base) < 64) {
+		snprintf(dir, len, "%s/vhv-net.XXXXXX", base);
+		if (mkdtemp(dir))
+			return 0;
+	}
+	snprintf(dir, len, "/tmp/vhv-net.XXXXXX");
+	if (mkdtemp(dir))
+		return 0;
+	return vmm_set_error(nu->vm, -errno, "user network: mkdtemp %s: %s", dir,
+			     strerror(errno));
+}
+
+static int add_hostfwds_in(struct net_user *nu, const struct vmm_net_config *cfg,
+			   const char *dir);
+
 static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
+{
+	char dir[96] = "";
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < cfg->nr_hostfwd && cfg->hostfwd[i].udp; i++)
+		;
+	if (i < cfg->nr_hostfwd) {
+		r = fwd_dir(nu, dir, sizeof(dir));
+		if (r)
+			return r;
+	}
+	r = add_hostfwds_in(nu, cfg, dir);
+	if (dir[0])
+		rmdir(dir);
+	return r;
+}
+
+static int add_hostfwds_in(struct net_user *nu, const struct vmm_net_config *cfg,
+			   const char *dir)
 {
 	const struct vmm_net_hostfwd *h, *dup;
 	struct in_addr host, guest;
 	char addr[INET_ADDRSTRLEN], gaddr[INET_ADDRSTRLEN];
 	unsigned int i;
+	int r;
 
 	for (i = 0; i < cfg->nr_hostfwd; i++) {
 		h = &cfg->hostfwd[i];
@@ -1227,11 +1718,16 @@ static int add_hostfwds(struct net_user *nu, const struct vmm_net_config *cfg)
 		h = &cfg->hostfwd[i];
 		host.s_addr = h->host_addr;
 		guest.s_addr = h->guest_addr;
+		if (!h->udp) {
+			r = add_tcp_forward(nu, h, dir);
+			if (r)
+				return r;
+			continue;
+		}
 		errno = 0;
 		if (!slirp_add_hostfwd(nu->slirp, h->udp, host, h->host_port,
 				       guest, h->guest_port)) {
-			if (h->udp)
-				udp_forward_exclusive(h->host_addr, h->host_port);
+			udp_forward_exclusive(h->host_addr, h->host_port);
 			continue;
 		}
 		inet_ntop(AF_INET, &host, addr, sizeof(addr));
@@ -1254,8 +1750,14 @@ static void note_listeners(struct net_user *nu)
 	fill(nu);
 	for (i = 0; i < nu->nr_pfd && nu->nr_listen < VMM_NET_MAX_HOSTFWD; i++) {
 		len = sizeof(on);
-		if (!getsockopt(nu->pfd[i].fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && on)
-			nu->listen_fds[nu->nr_listen++] = nu->pfd[i].fd;
+		if (getsockopt(nu->pfd[i].fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on)
+			continue;
+		nu->listen_fds[nu->nr_listen++] = nu->pfd[i].fd;
+		/*
+		 * slirp's backlog is 1: room for every connection the VMM may
+		 * have in flight, or its connect() would fail (EAGAIN).
+		 */
+		listen(nu->pfd[i].fd, NET_USER_FWD_MAX);
 	}
 }
 
@@ -1286,6 +1788,7 @@ static int open_fds(struct net_user *nu, int *card_fd)
 void net_user_close(struct net_user *nu)
 {
 	struct net_user_timer *t;
+	unsigned int i;
 
 	if (!nu)
 		return;
@@ -1295,6 +1798,18 @@ void net_user_close(struct net_user *nu)
 		nu->timers = t->next;
 		free(t);
 	}
+	while (nu->fwds)
+		fwd_free(nu->fwds, false);
+	for (i = 0; i < nu->nr_fwd_l; i++) {
+		if (nu->fwd_l[i].fd >= 0)
+			close(nu->fwd_l[i].fd);
+		if (nu->fwd_l[i].path_fd >= 0)
+			close(nu->fwd_l[i].path_fd);
+	}
+	if (nu->in_loop > 3)
+		vmm_loop_del(nu->vm, nu->fwd_epfd);
+	if (nu->fwd_epfd >= 0)
+		close(nu->fwd_epfd);
 	if (nu->in_loop > 2)
 		vmm_loop_del(nu->vm, nu->tfd);
 	if (nu->in_loop > 1)
@@ -1329,6 +1844,7 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 		.if_mru = NET_USER_MTU,
 	};
 	struct net_user *nu;
+	unsigned int i;
 	int r;
 
 	*card_fd = -1;
@@ -1337,6 +1853,12 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 		return vmm_set_error(vm, -ENOMEM, "user network: out of memory");
 	nu->vm = vm;
 	nu->fd = nu->epfd = nu->tfd = -1;
+	nu->fwd_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (nu->fwd_epfd < 0) {
+		free(nu);
+		return vmm_set_error(vm, -errno, "user network: epoll_create1: %s",
+				     strerror(errno));
+	}
 	nu->armed_ms = -1;
 	nu->frag_milli = NET_USER_FRAG_BURST * 1000;
 	nu->frag_ms = now_ms();
@@ -1371,14 +1893,24 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 		goto err_card;
 	note_listeners(nu);
 	r = vmm_vm_sandbox_allow_socket(vm, nu->fd);
+	/* The splice's two descriptors a forwarded connection, beside slirp's. */
 	if (!r)
-		r = vmm_vm_sandbox_allow_inet(vm, NET_USER_MAX_SOCKETS);
+		r = vmm_vm_sandbox_allow_inet(vm, NET_USER_MAX_SOCKETS +
+					      2 * NET_USER_FWD_MAX);
+	for (i = 0; !r && i < nu->nr_fwd_l; i++)
+		r = vmm_vm_sandbox_allow_accept(vm, nu->fwd_l[i].fd);
+	for (i = 0; !r && i < nu->nr_listen; i++)
+		r = vmm_vm_sandbox_allow_accept_plain(vm, nu->listen_fds[i]);
 	if (!r && !(r = vmm_loop_add(vm, nu->fd, EPOLLIN, on_card, nu)))
 		nu->in_loop++;
 	if (!r && !(r = vmm_loop_add(vm, nu->epfd, EPOLLIN, on_sockets, nu)))
 		nu->in_loop++;
 	if (!r && !(r = vmm_loop_add(vm, nu->tfd, EPOLLIN, on_timer, nu)))
 		nu->in_loop++;
+	if (!r && !(r = vmm_loop_add(vm, nu->fwd_epfd, EPOLLIN, on_fwd, nu)))
+		nu->in_loop++;
+	if (!r)
+		fwd_listen_update(nu);
 	if (r)
 		goto err_card;
 	/* Listening sockets of the forwards; a first timeout. */

@@ -23,6 +23,14 @@ struct net_user;
 /* Host descriptors (sockets) one user network may hold at once. */
 #define NET_USER_MAX_SOCKETS	256
 
+/*
+ * A TCP forward's connections in flight at once, over all forwards: each
+ * holds four descriptors (the client, the VMM's Unix end, slirp's end and
+ * the port slirp binds for it) and two splice buffers.  More clients wait
+ * in the listeners' queues.
+ */
+#define NET_USER_FWD_MAX	32
+
 /* A virtio-net card on its own user-mode network (cfg->user). */
 int net_user_create(struct vmm_vm *vm, struct pci_bus *bus,
 		    const struct vmm_net_config *cfg);

@@ -170,6 +170,7 @@ struct vmm_sandbox_fd {
 	int fd;
 	bool socket;			/* send and receive on it */
 	bool accept;			/* accept4 on it, non-blocking */
+	bool accept_plain;		/* accept on it, no flags (libslirp's) */
 	unsigned long ioctl;		/* else this ioctl request */
 };
 

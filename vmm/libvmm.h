@@ -307,6 +307,12 @@ int vmm_vm_sandbox_allow_inet(struct vmm_vm *vm, unsigned int max_sockets);
  * as its flags and nothing else (a console socket's clients).
  */
 int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd);
+/*
+ * accept() (no flags) on the listening socket fd: a library's own
+ * listener that it accepts on that way (libslirp's, for a user-mode
+ * network's forwards).
+ */
+int vmm_vm_sandbox_allow_accept_plain(struct vmm_vm *vm, int fd);
 
 /* Starts one thread per vCPU and one for device I/O. */
 int vmm_vm_start(struct vmm_vm *vm);

@@ -117,6 +117,9 @@ static int sandbox_fd_rules(scmp_filter_ctx ctx, struct vmm_vm *vm)
 			r = allow_socket(ctx, sfd->fd);
 		else if (sfd->accept)
 			r = allow_accept(ctx, sfd->fd);
+		else if (sfd->accept_plain)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1,
+					     ARG32(0, sfd->fd));
 		else
 			r = allow_ioctl(ctx, sfd->fd, sfd->ioctl);
 	}
@@ -251,6 +254,12 @@ int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd)
 {
 	return sandbox_allow(vm, (struct vmm_sandbox_fd){ .fd = fd,
 							  .accept = true });
+}
+
+int vmm_vm_sandbox_allow_accept_plain(struct vmm_vm *vm, int fd)
+{
+	return sandbox_allow(vm, (struct vmm_sandbox_fd){ .fd = fd,
+							  .accept_plain = true });
 }
 
 /*

@@ -4,15 +4,21 @@
  * a host socket for each connection or UDP flow the guest opens, and
  * accepts the connections of its port forwards, all while the guest runs,
  * so what it calls on sockets cannot be tied to descriptors known before,
- * but for accept(): the forwards' listeners are.
+ * but for accept(): the forwards' listeners are (net_user.c allows
+ * accept4 on the VMM's own, accept on slirp's Unix ones, by descriptor).
+ * The TCP forwards' splice also makes a Unix stream socket for each
+ * client and connects it to slirp's; seccomp cannot tell which path a
+ * connect() names, so a VMM taken over could reach other Unix sockets of
+ * its user's as well.
  * Only a VM with such a network gets these (vmm_vm_sandbox_allow_inet());
  * everything else stays as tight as sandbox.c makes it.
  *
  * The list is what libslirp 4.7 calls (strace of test_net_user, which
  * also runs it under this filter): socket() only of the kinds it makes,
  * setsockopt() only at the levels it uses, FIONREAD the one ioctl (it
- * sizes a UDP datagram with it).  bind() and listen() stay forbidden: the
- * forwards listen before the sandbox closes.  No file is opened: DNS does
+ * sizes a UDP datagram with it).  listen() stays forbidden: the forwards
+ * listen before the sandbox closes; bind() only with an IPv4 address's
+ * length (slirp's port for each forwarded connection).  No file is opened: DNS does
  * not read resolv.conf (devices/net_user.c).
  */
 #include <dirent.h>
@@ -27,7 +33,7 @@
 #include "vmm/sandbox_inet.h"
 
 static const int inet_syscalls[] = {
-	/* connections out (accept: on the forwards' sockets only, below) */
+	/* connections out (accept: on the forwards' sockets only, net_user.c) */
 	SCMP_SYS(connect), SCMP_SYS(shutdown),
 	/* data; MSG_ERRQUEUE for ICMP errors of UDP flows */
 	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(recvmsg),
@@ -40,39 +46,6 @@ static const int inet_syscalls[] = {
 /* Same as sandbox.c's: what the kernel reads as 32 bits. */
 #define ARG32(n, v)	SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, \
 				 (uint32_t)(v))
-
-/*
- * accept() on the port forwards' listening sockets, and on nothing else:
- * they listen before the sandbox closes and listen() stays forbidden, so
- * the IPv4 listeners open now are all there will be.  Not on a console's
- * Unix socket, whose rule (sandbox.c) asks for accept4 with its flags.
- */
-static int allow_accept_on_forwards(scmp_filter_ctx ctx)
-{
-	int fd, on, domain, r = 0;
-	socklen_t len;
-	struct dirent *d;
-	DIR *dir = opendir("/proc/self/fd");
-
-	if (!dir)
-		return -errno;
-	while (!r && (d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		fd = (int)strtol(d->d_name, NULL, 10);
-		len = sizeof(on);
-		if (fd == dirfd(dir) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on)
-			continue;
-		len = sizeof(domain);
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
-		    domain != AF_INET)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1, ARG32(0, fd));
-	}
-	closedir(dir);
-	return r;
-}
 
 int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 {
@@ -87,8 +60,27 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 
 	for (i = 0; !r && i < sizeof(inet_syscalls) / sizeof(inet_syscalls[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, inet_syscalls[i], 0);
+	/*
+	 * The TCP forwards' splice (devices/net_user.c) connects to slirp's
+	 * Unix socket for each client: a Unix stream socket of exactly its
+	 * kind.  connect() cannot be tied to the path (seccomp does not read
+	 * memory): this is the one way out beyond IPv4 (see the top).
+	 */
 	if (!r)
-		r = allow_accept_on_forwards(ctx);
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+				     ARG32(0, AF_UNIX),
+				     ARG32(1, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC),
+				     ARG32(2, 0));
+	/*
+	 * slirp binds 127.0.0.1:0 for each forwarded connection (the port the
+	 * guest sees; it g_error()s if it cannot): an IPv4 address's length
+	 * only.  A Unix socket given that length names a path of at most 13
+	 * bytes; the only unbound ones are the card's pair and the splice's
+	 * connected ends, where a name only says who it is.
+	 */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 1,
+				     ARG32(2, sizeof(struct sockaddr_in)));
 	for (i = 0; !r && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
 				     ARG32(0, AF_INET),

@@ -269,6 +269,16 @@ int vmm_vm_sandbox_allow_accept(struct vmm_vm *vm, int fd)
 	return 0;
 }
 
+int vmm_vm_sandbox_allow_accept_plain(struct vmm_vm *vm, int fd)
+{
+	(void)vm;
+	assert_true(fk.nr_sandbox < FAKE_MAX_SANDBOX);
+	fk.sandbox[fk.nr_sandbox].fd = fd;
+	fk.sandbox[fk.nr_sandbox].accept_plain = true;
+	fk.sandbox[fk.nr_sandbox++].ioctl = 0;
+	return 0;
+}
+
 int vmm_set_error(struct vmm_vm *vm, int err, const char *fmt, ...)
 {
 	va_list ap;

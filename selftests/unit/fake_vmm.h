@@ -108,8 +108,8 @@ struct fake_vmm {
 	struct fake_stop stops[FAKE_MAX_STOPS];
 	unsigned int nr_stops;
 
-	/* vmm_vm_sandbox_allow_ioctl / _socket / _accept, in order */
-	struct { int fd; bool socket, accept; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
+	/* vmm_vm_sandbox_allow_ioctl / _socket / _accept / _accept_plain, in order */
+	struct { int fd; bool socket, accept, accept_plain; unsigned long ioctl; } sandbox[FAKE_MAX_SANDBOX];
 	unsigned int nr_sandbox;
 	unsigned int sandbox_inet;	/* vmm_vm_sandbox_allow_inet's sockets */
 

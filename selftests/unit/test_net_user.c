@@ -443,7 +443,7 @@ static void test_arp(void **state)
 	(void)state;
 	arp_gateway();
 	/* What the sandbox must let it do. */
-	assert_int_equal(fk.sandbox_inet, NET_USER_MAX_SOCKETS);
+	assert_int_equal(fk.sandbox_inet, NET_USER_MAX_SOCKETS + 2 * NET_USER_FWD_MAX);
 	assert_int_equal(fk.nr_sandbox, 1);
 	assert_true(fk.sandbox[0].socket);
 }
@@ -2932,6 +2932,8 @@ static void report_sigsys(int sig, siginfo_t *si, void *uc)
  * here the generic part the I/O thread and this test's allocator use (a
  * copy: sandbox.c keeps its list to itself) and the real inet rules.
  */
+static int own_server = -1;	/* the test's own host server: accept() */
+
 static void enter_sandbox(void)
 {
 	static const int generic[] = {
@@ -2960,6 +2962,22 @@ static void enter_sandbox(void)
 	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)), 0);
 	assert_int_equal(vmm_sandbox_inet_rules(ctx), 0);
+	if (own_server >= 0)
+		assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1,
+						  SCMP_A0(SCMP_CMP_EQ, (uint32_t)own_server)), 0);
+	/* What the backend asked for its descriptors, as sandbox.c makes it. */
+	for (i = 0; i < fk.nr_sandbox; i++) {
+		if (fk.sandbox[i].accept)
+			assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 2,
+							  SCMP_A0(SCMP_CMP_EQ, (uint32_t)fk.sandbox[i].fd),
+							  SCMP_A3(SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC)), 0);
+		else if (fk.sandbox[i].accept_plain)
+			assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1,
+							  SCMP_A0(SCMP_CMP_EQ, (uint32_t)fk.sandbox[i].fd)), 0);
+		else if (fk.sandbox[i].socket)
+			assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+							  SCMP_A0(SCMP_CMP_EQ, (uint32_t)fk.sandbox[i].fd)), 0);
+	}
 	assert_int_equal(seccomp_load(ctx), 0);
 	seccomp_release(ctx);
 }
@@ -2987,6 +3005,7 @@ static void test_sandboxed(void **state)
 		int lfd = tcp_listener();	/* the test's own host server */
 
 		alarm(60);
+		own_server = lfd;
 		enter_sandbox();
 		test_dhcp(NULL);
 		tcp_to_host(lfd);
