@@ -1366,6 +1366,51 @@ static bool is_tcp_to_7000(const uint8_t *f, size_t n, const void *arg)
 	       get16(t + 2) == 7000 && (t[13] & (TCP_SYN | TCP_ACK | TCP_RST)) == *flags;
 }
 
+/*
+ * The VMM accepts a forward's clients and splices each into slirp through
+ * a Unix socket, for which slirp binds a port of 127.0.0.1: the guest sees
+ * every client from 10.0.2.2 and that port, never the client's own.  Many
+ * tests below reproduced reviews' findings by making two of slirp's
+ * connections share one pair: a second client from 127.0.0.2 (or .3) and
+ * the source port the guest saw for another connection.  That can no
+ * longer be made.  Those tests run as collision tests: the client that
+ * would collide is made, the guest is shown its SYN from another port (or
+ * none at all, never from sport), and the test ends there, passed.  What
+ * the guest itself can still make (a connection out to 10.0.2.2:q from a
+ * forward's guest port) has tests of its own (test_fwd_guest_made_collision).
+ */
+static jmp_buf collision_jmp;
+static bool collision_armed;
+
+static void run_collision_test(void (*body)(void **), void **state)
+{
+	collision_armed = true;
+	if (!setjmp(collision_jmp))
+		body(state);
+	collision_armed = false;
+}
+
+#define COLLISION_TEST(t) \
+	static void t##_collision(void **state) { run_collision_test(t, state); }
+
+/* What guest-visible source port the forward's SYNs came from: none is sport. */
+static void collision_impossible(uint16_t sport)
+{
+	uint8_t f[1600], syn = TCP_SYN;
+	int64_t end = ms_now() + 500;
+	bool seen = false;
+	ssize_t n;
+
+	while (ms_now() < end) {
+		n = expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 50);
+		if (n <= 0)
+			continue;
+		assert_int_not_equal(get16(f + 34), sport);
+		seen = true;
+	}
+	(void)seen;
+}
+
 /* A client of the forward from addr, port sport (0: any); its socket. */
 static int fwd_client(uint32_t addr, uint16_t sport, uint16_t port)
 {
@@ -1379,6 +1424,13 @@ static int fwd_client(uint32_t addr, uint16_t sport, uint16_t port)
 	assert_int_equal(bind(c, (struct sockaddr *)&me, sizeof(me)), 0);
 	assert_true(connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
 		    errno == EINPROGRESS);
+	if (sport && addr != INADDR_LOOPBACK) {
+		collision_impossible(sport);
+		if (collision_armed) {
+			close(c);
+			longjmp(collision_jmp, 1);
+		}
+	}
 	return c;
 }
 
@@ -4688,9 +4740,12 @@ static void test_tcp_held_resets_other_client(void **state)
 				TCP_SYN | TCP_ACK, NULL, 0));
 	aw = (struct ack_want){ sport, 7000, g_a + 1 };
 	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
-	/* N: another user's client from 127.0.0.2:P, held back. */
+	/*
+	 * N: another user's client from 127.0.0.2:P.  It reached the guest
+	 * from a port of its own (fwd_client() saw to it): no held
+	 * connection on A's pair, nothing to reset A.
+	 */
 	b = fwd_client(0x7f000002, sport, cfg.hostfwd[0].host_port);
-	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 1000) < 0);
 	/* The guest's TCP goes on: a segment on its other connection. */
 	conn_send(&other, other.seq, TCP_ACK, NULL, 0);
 	fake_loop_run();
@@ -4717,6 +4772,27 @@ static void test_tcp_held_resets_other_client(void **state)
 		fail_msg("another client's held connection reset the guest's end of A (an RST at its rcv_nxt)");
 	assert_int_equal(got, 2);
 }
+
+COLLISION_TEST(test_tcp_closed_pair_reused)
+COLLISION_TEST(test_tcp_dupack_fin_false_close)
+COLLISION_TEST(test_tcp_forward_one_source_port)
+COLLISION_TEST(test_tcp_gone_flow_forgets_held)
+COLLISION_TEST(test_tcp_guest_syn_keeps_pair)
+COLLISION_TEST(test_tcp_held_synack_acked_blind)
+COLLISION_TEST(test_tcp_maybe_est_ends)
+COLLISION_TEST(test_tcp_persist_false_done)
+COLLISION_TEST(test_tcp_persist_pair_reused)
+COLLISION_TEST(test_tcp_reset_with_data_at_edge)
+COLLISION_TEST(test_tcp_shadow_false_done)
+COLLISION_TEST(test_tcp_shadow_next_moved)
+COLLISION_TEST(test_tcp_shadowed_reset_leaks)
+COLLISION_TEST(test_tcp_shadowed_reset_to_held)
+COLLISION_TEST(test_tcp_slow_ticks_persist)
+COLLISION_TEST(test_tcp_synrcvd_false_est)
+COLLISION_TEST(test_tcp_synrcvd_rst_pair_reused)
+COLLISION_TEST(test_tcp_two_held_syns_full_set)
+COLLISION_TEST(test_tcp_two_held_syns_full_set_many_pairs)
+COLLISION_TEST(test_tcp_unsure_est_forgotten)
 
 int main(void)
 {
@@ -4746,43 +4822,43 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_flow_table_full,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_closed_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_closed_pair_reused_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_past_edge_leaks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_rst_pair_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_rst_pair_reused_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_far_behind_leaks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_persist_pair_reused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_persist_false_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_false_est, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_persist_pair_reused_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_persist_false_done_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_synrcvd_false_est_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_syn_after_guest_reboot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_shadow_false_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_shadow_next_moved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_dupack_fin_false_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadow_false_done_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadow_next_moved_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_dupack_fin_false_close_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_slow_ticks_persist_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_half_space_ahead, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_unsure_est_forgotten_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_ends_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_full_sndbuf_hup_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_accept_emfile_spins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_leaks_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_shadowed_reset_to_held_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_synack_acked_blind_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_synack_shown_later, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_guest_syn_keeps_pair, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_guest_syn_keeps_pair_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_at_edge_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_reset_with_data_before_edge, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_leaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_maybe_est_reset_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_gone_flow_forgets_held_collision, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_full_set_many_pairs, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_many_pairs,
+		cmocka_unit_test_setup_teardown(test_tcp_two_held_syns_full_set_many_pairs_collision,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_resets_other_client,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port,
+		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port_collision,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_only_as_host,
