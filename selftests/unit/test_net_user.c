@@ -4772,6 +4772,329 @@ static void test_tcp_held_resets_other_client(void **state)
 	assert_int_equal(got, 2);
 }
 
+/* ---- TCP forwards spliced by the VMM ------------------------------------------ */
+
+/* The guest's end of a forwarded connection. */
+struct fwd_peer {
+	uint16_t q;		/* the source port the guest sees */
+	uint32_t iss;		/* slirp's */
+	uint32_t g;		/* the guest's next sequence number */
+	uint32_t r;		/* what the guest has of slirp's */
+};
+
+static void fwd_setup(struct vmm_net_config *cfg)
+{
+	*cfg = (struct vmm_net_config){ .user = true, .nr_hostfwd = 1 };
+	cfg->hostfwd[0] = (struct vmm_net_hostfwd){
+		.host_addr = htonl(INADDR_LOOPBACK),
+		.host_port = free_port(SOCK_STREAM), .guest_port = 7000 };
+	reopen(cfg);
+	arp_gateway();
+}
+
+/* The next forwarded SYN, answered: the guest's end is open. */
+static void fwd_guest_accept(struct fwd_peer *p)
+{
+	uint8_t f[1600], syn = TCP_SYN;
+	struct ack_want aw;
+
+	assert_true(expect_frame(f, sizeof(f), is_tcp_to_7000, &syn, 2000) > 0);
+	assert_int_equal(get32(f + 26), NET_USER_HOST);
+	p->q = get16(f + 34);
+	p->iss = get32(f + 34 + 4);
+	p->r = p->iss + 1;
+	p->g = 5000000;
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p->q, p->g, p->r,
+				TCP_SYN | TCP_ACK, NULL, 0));
+	p->g++;
+	aw = (struct ack_want){ p->q, 7000, p->g };
+	assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
+}
+
+/* The guest reads want from slirp, acking it. */
+static void fwd_guest_expect(struct fwd_peer *p, const char *want)
+{
+	size_t len = strlen(want), got = 0, dl;
+	uint8_t f[1600];
+	char buf[256];
+	ssize_t n;
+
+	while (got < len) {
+		n = expect_frame(f, sizeof(f), is_data_to_7000, &p->q, 2000);
+		assert_true(n > 0);
+		dl = get16(f + 14 + 2) - 40u;
+		if (get32(f + 34 + 4) != p->r)
+			continue;	/* a resend */
+		assert_true(got + dl <= sizeof(buf));
+		memcpy(buf + got, f + 14 + 40, dl);
+		got += dl;
+		p->r += (uint32_t)dl;
+		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p->q, p->g, p->r,
+					TCP_ACK, NULL, 0));
+	}
+	if (got != len || memcmp(buf, want, len))
+		fail_msg("the guest read \"%.*s\", not \"%s\"", (int)got, buf, want);
+}
+
+/* The client reads want, then (eof) the end of the stream. */
+static void fwd_client_expect(int c, const char *want, bool eof)
+{
+	size_t len = strlen(want), got = 0;
+	char buf[256];
+	ssize_t n = -1;
+	int i;
+
+	for (i = 0; i < 200 && (got < len || (eof && n != 0)); i++) {
+		fake_loop_poll(10);
+		n = recv(c, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	if (got != len || memcmp(buf, want, len))
+		fail_msg("the client read \"%.*s\", not \"%s\"", (int)got, buf, want);
+	if (eof)
+		assert_int_equal(n, 0);
+}
+
+static bool is_fin_from(const uint8_t *f, size_t n, const void *arg)
+{
+	struct tcp_want w = { *(const uint16_t *)arg, 7000, TCP_FIN };
+
+	return is_tcp(f, n, &w);
+}
+
+/*
+ * A client's bytes reach the guest through the splice and back; each
+ * side's half-close reaches the other once what it sent before has.
+ */
+static void test_fwd_splice_half_close(void **state)
+{
+	struct vmm_net_config cfg;
+	struct fwd_peer p;
+	uint8_t f[1600];
+	int c;
+
+	(void)state;
+	fwd_setup(&cfg);
+	c = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	fwd_guest_accept(&p);
+	assert_int_equal(send(c, "ping", 4, 0), 4);
+	fwd_guest_expect(&p, "ping");
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p.q, p.g, p.r,
+				TCP_ACK | TCP_PSH, "pong", 4));
+	p.g += 4;
+	fwd_client_expect(c, "pong", false);
+	/* The client's half-close: the guest is sent a FIN, and can still send. */
+	assert_int_equal(shutdown(c, SHUT_WR), 0);
+	assert_true(expect_frame(f, sizeof(f), is_fin_from, &p.q, 2000) > 0);
+	p.r++;
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p.q, p.g, p.r,
+				TCP_ACK | TCP_PSH, "late", 4));
+	p.g += 4;
+	/* Then the guest's: the client reads the rest, then the end. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p.q, p.g, p.r,
+				TCP_ACK | TCP_FIN, NULL, 0));
+	fwd_client_expect(c, "late", true);
+	close(c);
+}
+
+/* The guest's half-close first: the client reads its end, and still sends. */
+static void test_fwd_guest_half_close(void **state)
+{
+	struct vmm_net_config cfg;
+	struct fwd_peer p;
+	uint8_t f[1600];
+	int c;
+
+	(void)state;
+	fwd_setup(&cfg);
+	c = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	fwd_guest_accept(&p);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p.q, p.g, p.r,
+				TCP_ACK | TCP_FIN | TCP_PSH, "bye", 3));
+	p.g += 4;
+	fwd_client_expect(c, "bye", true);
+	assert_int_equal(send(c, "after", 5, MSG_NOSIGNAL), 5);
+	fwd_guest_expect(&p, "after");
+	close(c);
+}
+
+/* The guest's reset reaches the client as a reset. */
+static void test_fwd_guest_reset(void **state)
+{
+	struct vmm_net_config cfg;
+	struct fwd_peer p;
+	uint8_t f[1600];
+	char buf[8];
+	ssize_t n = 1;
+	int c, i;
+
+	(void)state;
+	fwd_setup(&cfg);
+	c = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	fwd_guest_accept(&p);
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p.q, p.g, p.r,
+				TCP_RST | TCP_ACK, NULL, 0));
+	for (i = 0; i < 200 && n != -1; i++) {
+		fake_loop_poll(10);
+		n = recv(c, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			n = 1;
+	}
+	assert_int_equal(n, -1);
+	assert_int_equal(errno, ECONNRESET);
+	close(c);
+}
+
+static bool is_rst_or_fin_from(const uint8_t *f, size_t n, const void *arg)
+{
+	struct tcp_want w = { *(const uint16_t *)arg, 7000, TCP_RST };
+
+	return is_tcp(f, n, &w) || is_fin_from(f, n, arg);
+}
+
+/* A client's reset reaches the guest: a reset, or a close. */
+static void test_fwd_client_reset(void **state)
+{
+	struct vmm_net_config cfg;
+	struct linger lg = { 1, 0 };
+	struct fwd_peer p;
+	uint8_t f[1600];
+	int c;
+
+	(void)state;
+	fwd_setup(&cfg);
+	c = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	fwd_guest_accept(&p);
+	assert_int_equal(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(c);
+	assert_true(expect_frame(f, sizeof(f), is_rst_or_fin_from, &p.q, 2000) > 0);
+}
+
+/*
+ * Two clients from one source port on 127.0.0.1 and 127.0.0.2 reach the
+ * guest from two different ports (slirp's, each bound while its connection
+ * lives): never one pair for two of slirp's connections.
+ */
+static void test_fwd_same_source_port_two_pairs(void **state)
+{
+	struct vmm_net_config cfg;
+	struct fwd_peer p1, p2;
+	uint16_t sport;
+	int a, b;
+
+	(void)state;
+	fwd_setup(&cfg);
+	a = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	sport = bound_port(a);
+	fwd_guest_accept(&p1);
+	b = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	{
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(sport),
+					  .sin_addr.s_addr = htonl(0x7f000002) };
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons(cfg.hostfwd[0].host_port),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+		assert_int_equal(bind(b, (struct sockaddr *)&me, sizeof(me)), 0);
+		assert_true(connect(b, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+			    errno == EINPROGRESS);
+	}
+	fwd_guest_accept(&p2);
+	print_message("clients from port %u: the guest sees %u and %u\n", sport, p1.q, p2.q);
+	assert_int_not_equal(p1.q, p2.q);
+	/* Each one's bytes reach its own client. */
+	assert_int_equal(send(a, "A", 1, 0), 1);
+	assert_int_equal(send(b, "B", 1, 0), 1);
+	fwd_guest_expect(&p1, "A");
+	fwd_guest_expect(&p2, "B");
+	close(a);
+	close(b);
+}
+
+/*
+ * A client that sends while the guest takes nothing (a shut window): the
+ * VMM holds at most its buffer of it, the rest waits in the client's own
+ * socket; the heap does not grow past that.
+ */
+static void test_fwd_peer_not_reading_bounded(void **state)
+{
+	struct vmm_net_config cfg;
+	struct fwd_peer p;
+	static char chunk[65536];
+	long long before, grown;
+	size_t sent = 0;
+	ssize_t n;
+	int c, i;
+
+	(void)state;
+	fwd_setup(&cfg);
+	c = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	fwd_guest_accept(&p);
+	fake_loop_run();
+	before = heap_in_use();
+	for (i = 0; i < 400; i++) {
+		n = send(c, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n > 0)
+			sent += (size_t)n;
+		fake_loop_poll(1);
+		card_drain();		/* the guest never acks */
+	}
+	grown = heap_in_use() - before;
+	print_message("the client sent %zu KiB; the heap grew %lld KiB\n",
+		      sent >> 10, grown >> 10);
+	/* slirp's window (~128 KiB) and socket buffers, not what was sent. */
+	assert_true(grown < (1 << 20));
+	close(c);
+}
+
+/*
+ * Past NET_USER_FWD_MAX connections in flight, clients wait in the
+ * listener's queue (not accepted and closed); one ending lets the next in.
+ */
+static bool is_syn_to_7000_new(const uint8_t *f, size_t n, const void *arg)
+{
+	const uint8_t *seen = arg;
+	uint8_t syn = TCP_SYN;
+
+	return is_tcp_to_7000(f, n, &syn) && !(seen[get16(f + 34) / 8] & (1 << (get16(f + 34) % 8)));
+}
+
+static void test_fwd_at_limit_waits(void **state)
+{
+	struct vmm_net_config cfg;
+	static uint8_t seen[65536 / 8];
+	int c[NET_USER_FWD_MAX + 1], i, shown = 0;
+	uint8_t f[1600];
+	uint32_t iss = 0;
+	uint16_t q = 0;
+	char buf[4];
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	fwd_setup(&cfg);
+	for (i = 0; i <= NET_USER_FWD_MAX; i++)
+		c[i] = fwd_client(INADDR_LOOPBACK, 0, cfg.hostfwd[0].host_port);
+	while (expect_frame(f, sizeof(f), is_syn_to_7000_new, seen, 1000) > 0) {
+		seen[get16(f + 34) / 8] |= (uint8_t)(1 << (get16(f + 34) % 8));
+		if (!shown++) {
+			q = get16(f + 34);
+			iss = get32(f + 34 + 4);
+		}
+	}
+	print_message("%d clients: %d shown to the guest\n", NET_USER_FWD_MAX + 1, shown);
+	assert_int_equal(shown, NET_USER_FWD_MAX);
+	/* The last is queued, not refused: still connected, nothing to read. */
+	assert_int_equal(recv(c[NET_USER_FWD_MAX], buf, sizeof(buf), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* One ends (the guest refuses it): the one waiting is taken. */
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, q, 0, iss + 1,
+				TCP_RST | TCP_ACK, NULL, 0));
+	assert_true(expect_frame(f, sizeof(f), is_syn_to_7000_new, seen, 3000) > 0);
+	for (i = 0; i <= NET_USER_FWD_MAX; i++)
+		close(c[i]);
+}
+
 COLLISION_TEST(test_tcp_closed_pair_reused)
 COLLISION_TEST(test_tcp_dupack_fin_false_close)
 COLLISION_TEST(test_tcp_forward_one_source_port)
@@ -4859,6 +5182,15 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_forward_one_source_port_collision,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_splice_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_guest_half_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_guest_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_client_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_same_source_port_two_pairs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_peer_not_reading_bounded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fwd_at_limit_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_only_as_host,
 						setup, teardown),
