@@ -354,6 +354,7 @@ void vhv_vcpu_destroy(struct vhv_vcpu *vcpu)
 {
 	vhv_vlapic_destroy(vcpu);
 	vhv_ops->vcpu_free(vcpu);
+	vhv_switch_forget(vcpu);
 	vhv_mmu_cache_free(&vcpu->mmu_cache);
 	vhv_cpuid_free_vcpu(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
