@@ -214,6 +214,8 @@ extern struct vhv_cpu_limits vhv_limits;
 extern u64 vhv_host_xcr0;
 extern const struct vhv_vendor_ops svm_vendor_ops;
 extern const struct vhv_vendor_ops vmx_vendor_ops;
+/* The CPU has L1TF and no IA32_FLUSH_CMD to flush L1D before VT-x entry. */
+bool vmx_l1tf_unmitigated(void);
 
 /* Live objects, for leak checks from userspace (sysfs). */
 struct vhv_stats {
@@ -223,6 +225,19 @@ struct vhv_stats {
 	atomic_long_t pages;	/* pages the module allocated for VMs */
 };
 extern struct vhv_stats vhv_stats;
+
+/*
+ * The RIP after an instruction of len bytes at rip: outside 64-bit mode
+ * EIP wraps at 4 GiB (as KVM's skip_emulated_instruction and emulator
+ * do; 16-bit IP is not wrapped, as in KVM).  VT-x refuses an entry with
+ * RIP bits 63:32 set outside 64-bit mode.
+ */
+static inline u64 vhv_next_rip(u64 rip, u64 next, bool mode64)
+{
+	if (!mode64 && (next >> 32) != (rip >> 32))
+		next = (u32)next;
+	return next;
+}
 
 static inline void vhv_count(struct vhv_vcpu *vcpu, unsigned int stat)
 {

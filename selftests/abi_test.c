@@ -368,6 +368,43 @@ static void test_regs(struct vcpu *vcpu)
 }
 
 /*
+ * Values the CPU itself refuses are refused by VHV_SET_MSRS on both
+ * vendors: WRMSR #GPs on FMASK bits 63:32 (VT-x loads it on the host with
+ * WRMSR), and a non-canonical SYSENTER_ESP/EIP fails a VT-x entry.
+ */
+static void test_msr_values(struct vcpu *vcpu)
+{
+	static const struct { uint32_t index; uint64_t bad, good; const char *name; } t[] = {
+		{ 0xc0000084, 1ull << 32, 0x47700, "IA32_FMASK bit 32" },
+		{ 0x175, 0x0000800000000000ull, 0xffff800000001000ull,
+		  "SYSENTER_ESP non-canonical" },
+		{ 0x176, 0x8000000000000000ull, 0xffffffff81000000ull,
+		  "SYSENTER_EIP non-canonical" },
+		{ 0xc0000082, 0x0001000000000000ull, 0xffffffff81000000ull,
+		  "LSTAR non-canonical" },
+		{ 0xc0000083, 0x00ff000000000000ull, 0x1000, "CSTAR non-canonical" },
+		{ 0xc0000102, 0x1234000000000000ull, 0, "KERNEL_GS_BASE non-canonical" },
+	};
+	struct vhv_msr_entry e;
+	struct vhv_msrs m = { .nmsrs = 1, .entries = (uintptr_t)&e };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		e = (struct vhv_msr_entry) { .index = t[i].index, .data = t[i].good };
+		tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 1,
+			   "VHV_SET_MSRS %#x = %#llx", t[i].index,
+			   (unsigned long long)t[i].good);
+		e = (struct vhv_msr_entry) { .index = t[i].index, .data = t[i].bad };
+		tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 0,
+			   "VHV_SET_MSRS refuses %s", t[i].name);
+		e = (struct vhv_msr_entry) { .index = t[i].index };
+		tap_result(ioctl(vcpu->fd, VHV_GET_MSRS, &m) == 1 && e.data == t[i].good,
+			   "%s left the old value (%#llx)", t[i].name,
+			   (unsigned long long)e.data);
+	}
+}
+
+/*
  * Save/restore works on every backend, with or without an execution core
  * (the VT-x backend once oopsed here on a missing vendor op).
  */
@@ -392,6 +429,7 @@ static void test_msrs_everywhere(struct vcpu *vcpu)
 		   (unsigned long long)e[0].data);
 	e[0].data |= 1ull << 12;	/* SVME: never the guest's */
 	tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 0, "VHV_SET_MSRS refuses EFER.SVME");
+	test_msr_values(vcpu);
 }
 
 static struct vhv_segment flat(uint8_t type, bool code64)

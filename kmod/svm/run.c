@@ -66,6 +66,13 @@ void svm_clear_events(struct vhv_vcpu *vcpu)
 	svm->vmcb->control.int_state = 0;
 	svm->vmcb->control.event_inj = 0;
 	request_window(svm, false);
+	/* RESET and INIT: DR6/DR7 architectural, MOV DR intercepted again. */
+	svm->vmcb->save.dr6 = 0xffff0ff0;
+	svm->vmcb->save.dr7 = 0x400;
+	svm->vmcb->control.intercept_dr = 0xffffffff;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_DR);
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	vcpu->debug_active = false;
 }
 
 bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
@@ -810,7 +817,10 @@ static int svm_handle_exit(struct svm_vcpu *svm)
 	u64 code = c->exit_code;
 
 	vcpu->next_rip_valid = svm_has_nrips && code != SVM_EXIT_NPF;
-	vcpu->next_rip = c->next_rip;
+	/* nRIP is taken as the CPU wrote it, but never past 4 GiB outside 64-bit mode. */
+	vcpu->next_rip = vhv_next_rip(vcpu->regs.rip, c->next_rip,
+				      (svm->vmcb->save.efer & VHV_EFER_LMA) &&
+				      (svm->vmcb->save.cs.attrib & BIT(9)));
 	vcpu->exit_insn_len = 0;
 	if (code == SVM_EXIT_INVALID) {
 		u32 check = check_entry_state(svm);

@@ -53,6 +53,24 @@ static u32 backstop_ticks;
 /* Flush L1D before entry (L1TF), where the CPU needs and offers it. */
 static bool l1d_flush;
 
+/*
+ * KVM's software fallback (reading a 64 KiB buffer) is not what vhv
+ * does: with neither the MSR nor the CPU's word that entry needs no flush
+ * (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which hypervisors give their L1), a
+ * guest could read host L1D through non-present PTEs.  main.c refuses
+ * vmx_exec then.
+ */
+bool vmx_l1tf_unmitigated(void)
+{
+	u64 arch = 0;
+
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || boot_cpu_has(X86_FEATURE_FLUSH_L1D))
+		return false;
+	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
+		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
+	return !(arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+}
+
 void vmx_run_setup(void)
 {
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
@@ -144,6 +162,18 @@ void vmx_clear_events(struct vhv_vcpu *vcpu)
 	vmx->interruptibility = 0;
 	vmx->injected = 0;
 	request_windows(vmx, false, false);
+	/*
+	 * RESET and INIT: DR6/DR7 architectural, MOV DR exiting again (the
+	 * old guest's breakpoints must not stay armed in the firmware), no
+	 * single step pending.
+	 */
+	vmx->dr6 = 0xffff0ff0;
+	vmx->proc |= VMX_PROC_MOV_DR_EXITING;
+	vcpu->debug_active = false;
+	vmx_vmcs_get(vmx);
+	vmcs_writenat(VMCS_GUEST_DR7, 0x400);
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_vmcs_put(vmx);
 }
 
 bool vmx_interrupt_allowed(struct vhv_vcpu *vcpu)
@@ -222,11 +252,21 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 		return;
 	}
-	if ((info & VMX_INTR_INFO_ERROR_CODE) &&
-	    (type != VMX_INTR_TYPE_HW_EXCEPTION ||
-	     !entry_error_vector(info & VMX_INTR_INFO_VECTOR) ||
-	     !(vmx_guest_cr0(vmx) & VHV_CR0_PE)))
+	if (type != VMX_INTR_TYPE_HW_EXCEPTION ||
+	    !entry_error_vector(info & VMX_INTR_INFO_VECTOR) ||
+	    !(vmx_guest_cr0(vmx) & VHV_CR0_PE)) {
 		info &= ~VMX_INTR_INFO_ERROR_CODE;
+	} else if ((info & VMX_INTR_INFO_VECTOR) != 21 &&
+		   !(info & VMX_INTR_INFO_ERROR_CODE)) {
+		/*
+		 * KVM's rule: a protected-mode exception that has an error
+		 * code is delivered with one (0 if userspace gave none).
+		 * Without IA32_VMX_BASIC[56] entry refuses it otherwise.
+		 * #CP is left as given: pre-CET CPUs refuse the bit on it.
+		 */
+		info |= VMX_INTR_INFO_ERROR_CODE;
+		err = 0;
+	}
 	if (type == VMX_INTR_TYPE_EXT_INTR || type == VMX_INTR_TYPE_NMI)
 		vmx->interruptibility &= ~(VMX_INTERRUPTIBILITY_STI |
 					   VMX_INTERRUPTIBILITY_MOV_SS);
@@ -244,8 +284,12 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 	}
 	vmx->injected = info;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	/*
+	 * Entry refuses bits 31:16 (KVM: "Drop the upper bits to avoid
+	 * VM-Fail"); the ABI takes any u32, as SVM does.
+	 */
 	if (info & VMX_INTR_INFO_ERROR_CODE)
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, err);
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, (u16)err);
 	if (info_type(info) >= VMX_INTR_TYPE_SW_INTR)
 		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, 0);
 }
@@ -455,6 +499,30 @@ void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
 
 /* ---- entry -------------------------------------------------------------------- */
 
+/*
+ * SDM 26.3.1.5: with STI or MOV SS blocking, the pending debug
+ * exceptions' BS bit must equal RFLAGS.TF (activity is always active
+ * here, and the guest's DEBUGCTL in the VMCS, so BTF, is always 0), or
+ * entry fails.  The CPU sets BS at other exits but not at a #DB-intercept
+ * exit (KVM sets it in handle_exception_nmi: a guest's popf with TF then
+ * sti otherwise forces FAIL_ENTRY), and SET_VCPU_EVENTS' interrupt_shadow
+ * or SET_REGS' TF make the same combination.  Fixed here, before every
+ * entry, so all three are covered; the vmread only inside a shadow.
+ */
+static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
+{
+	u64 pend, want;
+
+	if (!(vmx->interruptibility & (VMX_INTERRUPTIBILITY_STI |
+				       VMX_INTERRUPTIBILITY_MOV_SS)))
+		return;
+	pend = vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+	want = rflags & VHV_RFLAGS_TF ? pend | VMX_PENDING_DBG_BS :
+					pend & ~VMX_PENDING_DBG_BS;
+	if (want != pend)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, want);
+}
+
 /* The host's CR3 (its mm may have changed under the thread) and CR4. */
 static void update_host_cr(struct vmx_vcpu *vmx)
 {
@@ -633,6 +701,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 					 ~VMX_INTERRUPTIBILITY_STI) |
 					VMX_INTERRUPTIBILITY_MOV_SS;
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx->interruptibility);
+	sync_pending_bs(vmx, rflags);
 	vmcs_writenat(VMCS_GUEST_RSP, vcpu->regs.rsp);
 	vmcs_writenat(VMCS_GUEST_RIP, vcpu->regs.rip);
 	vmcs_writenat(VMCS_GUEST_RFLAGS, rflags);
@@ -652,16 +721,20 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		set_debugreg(vmx->dr6, 6);
 	guest_state_enter_irqoff();
 	if (l1d_flush)
-		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 	/* Nor CR2: nothing between here and the entry may fault. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 	failed = vmx_vmenter(&vcpu->regs, vmx->launched, vcpu->msr.spec_ctrl);
-	/* The exit cleared it: the host's bus-lock detection among others. */
-	if (vmx->host_debugctl)
-		update_debugctlmsr(vmx->host_debugctl);
 	vmx->cr2 = native_read_cr2();
 	guest_state_exit_irqoff();
+	/*
+	 * The exit cleared it: the host's bus-lock detection among others.
+	 * Instrumented (an MSR tracepoint): out of the guest-state window,
+	 * IRQs still off, where KVM's vmx_vcpu_run does it.
+	 */
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
 	/*
 	 * VMSCAPE: what the guest trained must not steer the VMM; the host
 	 * IBPBs on this CPU's next return to user mode.
@@ -757,6 +830,13 @@ static int exit_host_event(struct vmx_vcpu *vmx)
 	return 1;
 }
 
+/* The guest is in 64-bit mode (IA-32e with CS.L); VMCS loaded. */
+static bool guest_mode64(void)
+{
+	return (vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA) &&
+	       (vmcs_read32(VMCS_GUEST_CS_AR) & BIT(13));
+}
+
 /*
  * #DB and #AC are intercepted only so that a guest cannot make the CPU
  * deliver them to itself forever without an exit (CVE-2015-5307,
@@ -768,6 +848,20 @@ static int exit_host_event(struct vmx_vcpu *vmx)
 static int exit_db(struct vmx_vcpu *vmx)
 {
 	u64 bits = vmx->exit_qual & (0xf | BIT(13) | BIT(14) | BIT(16));
+
+	/*
+	 * ICEBP (INT1) is trap-like but its exit comes on the instruction
+	 * itself (an instruction intercept tied to the #DB bit): skip it
+	 * first, as KVM does, or the handler returns to INT1 forever.  The
+	 * CPU reports the length for a privileged software exception.  A
+	 * moved RIP ends any STI/MOV SS shadow at the entry.
+	 */
+	if (info_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
+		u64 rip = vmx->vcpu.regs.rip;
+
+		vmx->vcpu.regs.rip = vhv_next_rip(rip,
+			rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN), guest_mode64());
+	}
 
 	/* Bit 16 (RTM) is active low, like the reserved ones that read 1. */
 	vmx->dr6 = ((vmx->dr6 & ~0xfull) | 0xffff0ff0ull | bits) ^ (bits & BIT(16));
@@ -884,6 +978,46 @@ static int exit_vmcall(struct vmx_vcpu *vmx)
 #define CR4_PAGING_BITS	(VHV_CR4_PSE | VHV_CR4_PAE | VHV_CR4_PGE | VHV_CR4_PCIDE | \
 			 VHV_CR4_SMEP | VHV_CR4_SMAP | VHV_CR4_PKE | VHV_CR4_LA57)
 
+/* The bits whose change makes a MOV to CR0/CR4 reload the PDPTEs (SDM 4.4.1). */
+#define CR0_PDPTE_BITS	(VHV_CR0_PG | VHV_CR0_CD | VHV_CR0_NW)
+#define CR4_PDPTE_BITS	(VHV_CR4_PAE | VHV_CR4_PGE | VHV_CR4_PSE | VHV_CR4_SMEP)
+/* Reserved in a present PDPTE below MAXPHYADDR: bits 2:1 and 8:5. */
+#define PDPTE_RSVD	0x1e6ull
+
+static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & VHV_CR0_PG) && (cr4 & VHV_CR4_PAE) && !(efer & VHV_EFER_LMA);
+}
+
+/*
+ * A guest MOV to CR0, CR3 or CR4 under PAE paging loads the PDPTEs from
+ * memory as the CPU does, and, as the CPU does, refuses the MOV with #GP
+ * (-EINVAL) when a present one has a reserved bit set, or when the table
+ * is not in guest memory (a read there returns all ones).  The caller
+ * commits the write, then pdptes_store().
+ */
+static int pdptes_read(struct vmx_vcpu *vmx, u64 cr3, u64 pdpte[4])
+{
+	u64 rsvd = PDPTE_RSVD | (~0ull << vhv_limits.phys_bits);
+	int i;
+
+	if (vhv_read_guest(vmx->vcpu.vm, cr3 & 0xffffffe0ull, pdpte, 4 * sizeof(u64)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+static void pdptes_store(struct vmx_vcpu *vmx, const u64 pdpte[4])
+{
+	vmcs_write64(VMCS_GUEST_PDPTE0, pdpte[0]);
+	vmcs_write64(VMCS_GUEST_PDPTE1, pdpte[1]);
+	vmcs_write64(VMCS_GUEST_PDPTE2, pdpte[2]);
+	vmcs_write64(VMCS_GUEST_PDPTE3, pdpte[3]);
+	vmx->pdptrs_dirty = false;
+}
+
 /*
  * A MOV to CR0 that changed a bit vhv owns (CR0 writes otherwise do not
  * exit): the checks the CPU makes, EFER.LMA as paging starts or stops
@@ -893,9 +1027,16 @@ static int exit_vmcall(struct vmx_vcpu *vmx)
 static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 {
 	u64 old = vmx_guest_cr0(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	u64 cr4 = vmx_guest_cr4(vmx), pdpte[4];
+	bool load;
 
 	if ((cr0 >> 32) || ((cr0 & VHV_CR0_PG) && !(cr0 & VHV_CR0_PE)) ||
 	    ((cr0 & VHV_CR0_NW) && !(cr0 & VHV_CR0_CD)))
+		return -EINVAL;
+	/* Paging enabled with LME set is IA-32e: no PDPTEs then. */
+	load = pae_paging(cr0, cr4, efer) && !(efer & VHV_EFER_LME) &&
+	       ((old ^ cr0) & CR0_PDPTE_BITS);
+	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
 		return -EINVAL;
 	if (!(old & VHV_CR0_PG) && (cr0 & VHV_CR0_PG) && (efer & VHV_EFER_LME)) {
 		if (!(vmx_guest_cr4(vmx) & VHV_CR4_PAE))
@@ -909,6 +1050,8 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 		vmcs_write64(VMCS_GUEST_IA32_EFER, efer & ~VHV_EFER_LMA);
 	}
 	vmx_write_cr0(vmx, cr0);
+	if (load)
+		pdptes_store(vmx, pdpte);
 	if ((old ^ cr0) & CR0_PAGING_BITS)
 		vmx->flush_vpid = true;
 	return 0;
@@ -917,6 +1060,8 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx_guest_cr4(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	u64 pdpte[4];
+	bool load;
 
 	if (cr4 & ~vhv_limits.cr4_valid)
 		return -EINVAL;
@@ -925,7 +1070,13 @@ static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	if ((cr4 & VHV_CR4_PCIDE) && !(old & VHV_CR4_PCIDE) &&
 	    (!(efer & VHV_EFER_LMA) || (vmcs_readnat(VMCS_GUEST_CR3) & 0xfff)))
 		return -EINVAL;
+	load = pae_paging(vmx_guest_cr0(vmx), cr4, efer) &&
+	       ((old ^ cr4) & CR4_PDPTE_BITS);
+	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
+		return -EINVAL;
 	vmx_write_cr4(vmx, cr4);
+	if (load)
+		pdptes_store(vmx, pdpte);
 	if ((old ^ cr4) & CR4_PAGING_BITS)
 		vmx->flush_vpid = true;
 	return 0;
@@ -934,10 +1085,17 @@ static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 /* Only when the CPU forces CR3-load exiting on (no TRUE controls). */
 static int set_cr3(struct vmx_vcpu *vmx, u64 cr3)
 {
+	u64 pdpte[4];
+	bool load = pae_paging(vmx_guest_cr0(vmx), vmx_guest_cr4(vmx),
+			       vmcs_read64(VMCS_GUEST_IA32_EFER));
+
 	if (cr3 >> vhv_limits.phys_bits)
 		return -EINVAL;
+	if (load && pdptes_read(vmx, cr3, pdpte))
+		return -EINVAL;
 	vmcs_writenat(VMCS_GUEST_CR3, cr3);
-	vmx->pdptrs_dirty = true;
+	if (load)
+		pdptes_store(vmx, pdpte);
 	vmx->flush_vpid = true;
 	return 0;
 }
@@ -1027,6 +1185,13 @@ static int exit_io(struct vmx_vcpu *vmx)
 	if (string && vmx_caps.ins_outs_info) {
 		u32 info = vmcs_read32(VMCS_EXIT_INSTRUCTION_INFO);
 
+		/*
+		 * A CPU never reports address size 3 or segment 6/7, but an
+		 * emulating L0 might: size 3 would make addr_mask() shift by
+		 * 128 and segment 6 or 7 index past seg_base[].
+		 */
+		if (((info >> 7) & 3) == 3 || ((info >> 15) & 7) > VHV_SEG_GS)
+			return unhandled(vmx);
 		addr_size = 2 << ((info >> 7) & 3);
 		seg = (info >> 15) & 7;
 	}
@@ -1158,8 +1323,15 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx)
 	u32 basic = VMX_EXIT_REASON_BASIC(vmx->exit_reason);
 
 	vcpu->next_rip_valid = has_insn_len(basic);
-	if (vcpu->next_rip_valid)
-		vcpu->next_rip = vcpu->regs.rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+	if (vcpu->next_rip_valid) {
+		u64 rip = vcpu->regs.rip;
+		u64 next = rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+
+		/* Read CS and EFER only when EIP may have carried past 4 GiB. */
+		if ((next >> 32) != (rip >> 32))
+			next = vhv_next_rip(rip, next, guest_mode64());
+		vcpu->next_rip = next;
+	}
 	vcpu->exit_insn_len = 0;
 	vcpu->event_vectoring = false;
 	if (vmx->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED) {

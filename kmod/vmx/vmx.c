@@ -406,8 +406,10 @@ void vmx_save_host_state(struct vmx_vcpu *vmx)
 	vmcs_writenat(VMCS_HOST_FS_BASE, fs_base);
 	for (i = 0; i < VMX_NR_LAZY_MSRS; i++) {
 		rdmsrl(lazy_msr_index[i], h->msrs[i]);
-		if (h->msrs[i] != vmx->lazy_msrs[i])
-			wrmsrl(lazy_msr_index[i], vmx->lazy_msrs[i]);
+		/* Guest values: vmx_set_msr() checked them, but never a splat. */
+		if (h->msrs[i] != vmx->lazy_msrs[i] &&
+		    wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i]))
+			vmx->lazy_msrs[i] = h->msrs[i];
 	}
 	h->saved = true;
 }
@@ -469,7 +471,6 @@ void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0)
 	vmcs_writenat(VMCS_CR0_READ_SHADOW, cr0);
 	vmcs_writenat(VMCS_GUEST_CR0, vmx_cr_fixup(&vmx_caps.guest_cr0, cr0) &
 		      ~(VHV_CR0_CD | VHV_CR0_NW));
-	vmx->pdptrs_dirty = true;
 }
 
 void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
@@ -483,7 +484,6 @@ void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	 */
 	vmcs_writenat(VMCS_GUEST_CR4, vmx_cr_fixup(&vmx_caps.cr4, cr4) |
 		      (cr4_read_shadow() & X86_CR4_MCE));
-	vmx->pdptrs_dirty = true;
 }
 
 u64 vmx_eptp_of(struct vhv_vm *vm)
@@ -622,7 +622,11 @@ static void vmx_set_sregs(struct vhv_vcpu *vcpu, const struct vhv_sregs *s)
 	/* Never left otherwise (vhv uses no HLT or wait-for-SIPI state),
 	 * but a triple fault's exit may report shutdown: reset is active. */
 	vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, VMX_ACTIVITY_ACTIVE);
+	/* Not carried by save/restore: none pending in the new state (RESET too). */
+	vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmx_vmcs_put(vmx);
+	/* Userspace's new state: the PDPTEs come from memory at the next entry. */
+	vmx->pdptrs_dirty = true;
 	/* A new address space: nothing the guest cached of the old one holds. */
 	vmx->flush_vpid = true;
 }
@@ -771,12 +775,15 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 	     index == MSR_CSTAR) && !canonical(data))
 		return -EINVAL;
 	if (i >= 0) {
+		int r = 0;
+
 		preempt_disable();
-		vmx->lazy_msrs[i] = data;
 		if (vmx->host.saved)
-			wrmsrl(index, data);
+			r = wrmsrl_safe(index, data) ? -EINVAL : 0;
+		if (!r)
+			vmx->lazy_msrs[i] = data;
 		preempt_enable();
-		return 0;
+		return r;
 	}
 	if (!vmcs_msr_field(index, &field)) {
 		vmx_vmcs_get(vmx);
@@ -874,8 +881,13 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	 */
 	vmx->cr0_mask = vmx_cr_fixed_bits(&vmx_caps.guest_cr0) |
 			VHV_CR0_CD | VHV_CR0_NW;
+	/*
+	 * OSXSAVE too: set without an exit, the guest would run XGETBV and
+	 * XSAVE with the host's XCR0 (switch.c loads the guest's only when
+	 * the CR4 at entry has it) until its first XSETBV.
+	 */
 	vmx->cr4_mask = vmx_cr_fixed_bits(&vmx_caps.cr4) | ~vhv_limits.cr4_valid |
-			X86_CR4_MCE;
+			X86_CR4_MCE | VHV_CR4_OSXSAVE;
 	vmcs_writenat(VMCS_CR0_GUEST_HOST_MASK, vmx->cr0_mask);
 	vmcs_writenat(VMCS_CR4_GUEST_HOST_MASK, vmx->cr4_mask);
 
