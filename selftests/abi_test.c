@@ -504,6 +504,34 @@ static void test_sregs_rejects(struct vcpu *vcpu)
 		   "rejected VHV_SET_SREGS calls changed nothing");
 }
 
+/* Names each field of two sregs that differ, as TAP comments. */
+static void sregs_diff(const struct vhv_sregs *a, const struct vhv_sregs *b)
+{
+	static const char *const seg[] = { "cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt" };
+	const struct vhv_segment *sa = &a->cs, *sb = &b->cs;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		if (memcmp(&sa[i], &sb[i], sizeof(sa[i])))
+			printf("# %s: set base %#llx limit %#x sel %#x type %u p %u dpl %u db %u s %u l %u g %u avl %u unusable %u; "
+			       "read base %#llx limit %#x sel %#x type %u p %u dpl %u db %u s %u l %u g %u avl %u unusable %u\n",
+			       seg[i], (unsigned long long)sa[i].base, sa[i].limit, sa[i].selector,
+			       sa[i].type, sa[i].present, sa[i].dpl, sa[i].db, sa[i].s, sa[i].l,
+			       sa[i].g, sa[i].avl, sa[i].unusable,
+			       (unsigned long long)sb[i].base, sb[i].limit, sb[i].selector,
+			       sb[i].type, sb[i].present, sb[i].dpl, sb[i].db, sb[i].s, sb[i].l,
+			       sb[i].g, sb[i].avl, sb[i].unusable);
+#define SREGS_DIFF(f)								\
+	if (a->f != b->f)							\
+		printf("# " #f ": set %#llx read %#llx\n",			\
+		       (unsigned long long)a->f, (unsigned long long)b->f)
+	SREGS_DIFF(gdt.base); SREGS_DIFF(gdt.limit);
+	SREGS_DIFF(idt.base); SREGS_DIFF(idt.limit);
+	SREGS_DIFF(cr0); SREGS_DIFF(cr2); SREGS_DIFF(cr3); SREGS_DIFF(cr4);
+	SREGS_DIFF(cr8); SREGS_DIFF(efer); SREGS_DIFF(apic_base);
+#undef SREGS_DIFF
+}
+
 static void test_sregs(struct vm *vm, struct vcpu *bsp)
 {
 	struct vhv_sregs s, back;
@@ -527,6 +555,7 @@ static void test_sregs(struct vm *vm, struct vcpu *bsp)
 	TEST_OK(ioctl(bsp->fd, VHV_SET_SREGS, &s), "VHV_SET_SREGS to 64-bit long mode");
 	TEST_OK(ioctl(bsp->fd, VHV_GET_SREGS, &back), "VHV_GET_SREGS");
 	tap_result(!memcmp(&s, &back, sizeof(s)), "long-mode state reads back as set");
+	sregs_diff(&s, &back);
 	test_sregs_rejects(bsp);
 }
 
