@@ -515,17 +515,20 @@ static const struct seg_fields seg_fields[8] = {
 
 /*
  * Access rights as VM entry checks them (SDM vol. 3C 27.3.1.2), from a
- * segment SVM would take as it is: an unusable segment has only the
- * unusable bit (and SS its DPL, the CPL); a usable code or data segment
- * is accessed (the CPU sets the bit at any load; KVM fixes it up too); a
- * TSS is busy, as TR must be; G is what the limit allows.
+ * segment SVM would take as it is: an unusable segment keeps its other
+ * attributes as set, not present (entry checks none of them but SS's DPL,
+ * the CPL, and VHV_GET_SREGS reads back what VHV_SET_SREGS wrote, as on
+ * SVM); a usable code or data segment is accessed (the CPU sets the bit
+ * at any load; KVM fixes it up too); a TSS is busy, as TR must be; G is
+ * what the limit allows.
  */
 static u32 seg_ar(const struct vhv_segment *s, int seg)
 {
 	u32 type = s->type, g = s->g;
 
 	if (s->unusable || !s->present)
-		return VMX_AR_UNUSABLE | (s->dpl & 3) << 5;
+		return VMX_AR_UNUSABLE | type | s->s << 4 | (s->dpl & 3) << 5 |
+		       s->avl << 12 | s->l << 13 | s->db << 14 | g << 15;
 	if (seg < VMX_SEG_LDTR && s->s)
 		type |= 1;
 	if (seg == VMX_SEG_TR && (type == 1 || type == 9))
