@@ -109,9 +109,14 @@ int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp)
 		eventfd_ctx_put(ctx);
 		return r;
 	}
-	/* No vCPU still looks at the old table, or signals what it held. */
+	/*
+	 * No vCPU still looks at the old table, or signals what it held.
+	 * Expedited, as KVM's I/O bus changes are: a VMM registers its
+	 * queues' eventfds one by one at boot, and a normal grace period
+	 * each (several ticks) made 1024 of them take minutes in Bochs.
+	 */
 	if (old)
-		synchronize_rcu();
+		synchronize_rcu_expedited();
 	kvfree(old);
 	/* Assign: the table keeps our reference.  Deassign: the table's
 	 * reference (the same context) and ours go. */

@@ -87,12 +87,7 @@ static struct vhv_vendor_ops vmx_without_exec;
 
 static const struct vhv_vendor_ops *vmx_ops(void)
 {
-	if (vmx_exec && vmx_l1tf_unmitigated())
-		pr_err("vhv: vmx_exec=1 refused: this CPU has L1TF and no IA32_FLUSH_CMD "
-		       "(L1D_FLUSH microcode), and vhv has no software L1D flush, so a "
-		       "guest could read host data from L1D; VT-x without execution, "
-		       "VHV_RUN returns EOPNOTSUPP (update the microcode)\n");
-	else if (vmx_exec)
+	if (vmx_exec)
 		return &vmx_vendor_ops;
 	vmx_without_exec = vmx_vendor_ops;
 #define VHV_VENDOR_OP(ret, name, args)

@@ -214,8 +214,6 @@ extern struct vhv_cpu_limits vhv_limits;
 extern u64 vhv_host_xcr0;
 extern const struct vhv_vendor_ops svm_vendor_ops;
 extern const struct vhv_vendor_ops vmx_vendor_ops;
-/* The CPU has L1TF and no IA32_FLUSH_CMD to flush L1D before VT-x entry. */
-bool vmx_l1tf_unmitigated(void);
 
 /* Live objects, for leak checks from userspace (sysfs). */
 struct vhv_stats {

@@ -50,28 +50,51 @@
  */
 #define VMX_BACKSTOP_US		2000
 static u32 backstop_ticks;
-/* Flush L1D before entry (L1TF), where the CPU needs and offers it. */
-static bool l1d_flush;
+/*
+ * L1TF: flush L1D before every entry where the CPU has the bug and entry
+ * does not flush by itself (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which
+ * hypervisors give their L1).  The kernel's conditional flush is KVM's
+ * and not reachable from a module: this is the "always" policy, costly,
+ * and only on such CPUs.  With the IA32_FLUSH_CMD MSR: one write.
+ * Without it (old microcode; Bochs' Broadwell): the software sequence the
+ * SDM's L1TF guidance gives, reading a buffer twice the size of L1D so
+ * that every line of L1D is replaced by one of the buffer.
+ */
+enum { L1D_FLUSH_NONE, L1D_FLUSH_MSR, L1D_FLUSH_SW };
+static int l1d_flush;
+#define L1D_FLUSH_SW_ORDER	4		/* 64 KiB */
+#define L1D_FLUSH_SW_SIZE	(PAGE_SIZE << L1D_FLUSH_SW_ORDER)
+static struct page *l1d_flush_pages;
+static void *l1d_flush_buf;
 
 /*
- * KVM's software fallback (reading a 64 KiB buffer) is not what vhv
- * does: with neither the MSR nor the CPU's word that entry needs no flush
- * (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which hypervisors give their L1), a
- * guest could read host L1D through non-present PTEs.  main.c refuses
- * vmx_exec then.
+ * Each page touched first, so that no TLB miss (a page walk, itself
+ * reading memory through L1D) comes in the middle of the fill; then each
+ * 64-byte line read.
  */
-bool vmx_l1tf_unmitigated(void)
+static noinstr void l1d_flush_sw(void)
 {
-	u64 arch = 0;
+	unsigned long off;
+	u32 tmp;
 
-	if (!boot_cpu_has_bug(X86_BUG_L1TF) || boot_cpu_has(X86_FEATURE_FLUSH_L1D))
-		return false;
-	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
-		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
-	return !(arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+	asm volatile("xor %k[off], %k[off]\n"
+		     "1: movzbl (%[buf], %[off]), %[tmp]\n"
+		     "add $" __stringify(PAGE_SIZE) ", %k[off]\n"
+		     "cmp $" __stringify(L1D_FLUSH_SW_SIZE) ", %k[off]\n"
+		     "jne 1b\n"
+		     "lfence\n"
+		     "xor %k[off], %k[off]\n"
+		     "2: movzbl (%[buf], %[off]), %[tmp]\n"
+		     "add $64, %k[off]\n"
+		     "cmp $" __stringify(L1D_FLUSH_SW_SIZE) ", %k[off]\n"
+		     "jne 2b\n"
+		     "lfence\n"
+		     : [off] "=&r" (off), [tmp] "=&r" (tmp)
+		     : [buf] "r" (l1d_flush_buf)
+		     : "memory", "cc");
 }
 
-void vmx_run_setup(void)
+int vmx_run_setup(void)
 {
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
 	u64 arch = 0;
@@ -81,14 +104,30 @@ void vmx_run_setup(void)
 	backstop_ticks = ticks ? min_t(u64, ticks, U32_MAX) : U32_MAX;
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
-	/*
-	 * The kernel's own conditional flush is KVM's and not reachable
-	 * from a module: flush before every entry (the "always" policy;
-	 * costly, only where the CPU has the L1TF bug).
-	 */
-	l1d_flush = boot_cpu_has_bug(X86_BUG_L1TF) &&
-		    boot_cpu_has(X86_FEATURE_FLUSH_L1D) &&
-		    !(arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
+	l1d_flush = L1D_FLUSH_NONE;
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || (arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH))
+		return 0;
+	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		l1d_flush = L1D_FLUSH_MSR;
+		return 0;
+	}
+	/* Any memory will do; zeroed, so that it holds nothing of the host's. */
+	l1d_flush_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, L1D_FLUSH_SW_ORDER);
+	if (!l1d_flush_pages)
+		return -ENOMEM;
+	l1d_flush_buf = page_address(l1d_flush_pages);
+	l1d_flush = L1D_FLUSH_SW;
+	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before each VM entry\n");
+	return 0;
+}
+
+void vmx_run_unsetup(void)
+{
+	if (l1d_flush_pages)
+		__free_pages(l1d_flush_pages, L1D_FLUSH_SW_ORDER);
+	l1d_flush_pages = NULL;
+	l1d_flush_buf = NULL;
+	l1d_flush = L1D_FLUSH_NONE;
 }
 
 /* ---- loading on a CPU ------------------------------------------------------- */
@@ -720,8 +759,10 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	if (vcpu->debug_active)
 		set_debugreg(vmx->dr6, 6);
 	guest_state_enter_irqoff();
-	if (l1d_flush)
+	if (l1d_flush == L1D_FLUSH_MSR)
 		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	else if (l1d_flush == L1D_FLUSH_SW)
+		l1d_flush_sw();
 	/* Nor CR2: nothing between here and the entry may fault. */
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);

@@ -148,6 +148,7 @@ static void vmx_hardware_unsetup(void)
 	if (io_bitmaps)
 		__free_pages(io_bitmaps, 1);
 	msr_bitmap = io_bitmaps = NULL;
+	vmx_run_unsetup();
 }
 
 /* The MSR bitmap: read bits, then write bits, of MSRs 0-0x1fff and c0000000-c0001fff. */
@@ -217,7 +218,9 @@ static int vmx_hardware_setup(struct vhv_cpu_limits *lim)
 		vmx_ept_format.huge = EPT_LARGE;
 	/* VPID 0 is the host's. */
 	set_bit(0, vpid_used);
-	vmx_run_setup();
+	r = vmx_run_setup();
+	if (r)
+		goto err;
 	/* A guest cannot use VMX: nested VMX is not offered. */
 	lim->cr4_valid &= ~VHV_CR4_VMXE;
 	/* PKU is hidden from guests, as on SVM (PKRU is switched anyway). */
