@@ -74,28 +74,6 @@ static struct miscdevice vhv_dev = {
 	.mode = 0600,
 };
 
-/*
- * The VT-x execution core is under test (README): unless vmx_exec=1 the
- * module offers VT-x without its execution ops, as before the core
- * existed: VHV_RUN returns EOPNOTSUPP there and VHV_CAP_RUN reports 0.
- */
-static bool vmx_exec;
-module_param(vmx_exec, bool, 0444);
-MODULE_PARM_DESC(vmx_exec, "run guests on VT-x (under test; default off)");
-
-static struct vhv_vendor_ops vmx_without_exec;
-
-static const struct vhv_vendor_ops *vmx_ops(void)
-{
-	if (vmx_exec)
-		return &vmx_vendor_ops;
-	vmx_without_exec = vmx_vendor_ops;
-#define VHV_VENDOR_OP(ret, name, args)
-#define VHV_VENDOR_OP_OPTIONAL(ret, name, args) vmx_without_exec.name = NULL;
-#include "vendor_ops.h"
-	return &vmx_without_exec;
-}
-
 static const struct vhv_vendor_ops *pick_vendor(void)
 {
 	switch (boot_cpu_data.x86_vendor) {
@@ -105,7 +83,7 @@ static const struct vhv_vendor_ops *pick_vendor(void)
 	case X86_VENDOR_INTEL:
 	case X86_VENDOR_CENTAUR:
 	case X86_VENDOR_ZHAOXIN:
-		return vmx_ops();
+		return &vmx_vendor_ops;
 	default:
 		return NULL;
 	}
