@@ -61,7 +61,7 @@ VMM_LDLIBS := $(URING_LIBS) -lseccomp -llzma -lzstd -lz -pthread
 LIBVMM_OBJS := $(patsubst %.c,$(B)/%.o,$(LIBVMM_SRCS)) $(LIBVMM_EXTRA_OBJS)
 
 .PHONY: all module modules-all userspace selftests unit unit-run check run install \
-	bench deps clean FORCE
+	bench bench-vmx deps clean FORCE
 .DEFAULT_GOAL := all
 
 all: userspace module
@@ -288,6 +288,11 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all modules-all
 	@tools/bench
+
+# VT-x: the exit and interrupt rows, vhv against kvm_intel, in Bochs.
+bench-vmx: deps
+	@$(MAKE) --no-print-directory all modules-all
+	@tools/bench-vmx
 
 clean:
 	rm -rf $(B)

@@ -30,6 +30,16 @@
 #define UNTRAIN_RET_VM	VHV_UNTRAIN_RET_VM
 #endif
 
+/*
+ * CLEAR_BRANCH_HISTORY_VMEXIT (the BHI series) clears the branch history
+ * after a VM exit where the host chose that mitigation.  A kernel without
+ * it has no such mitigation to apply.
+ */
+#ifndef VHV_HAVE_CLEAR_BHB_VMEXIT
+.macro CLEAR_BRANCH_HISTORY_VMEXIT
+.endm
+#endif
+
 #else /* !__ASSEMBLY__ */
 
 #include <linux/syscore_ops.h>

@@ -83,8 +83,9 @@ static bool filter_leaf(struct vhv_cpuid_entry *e)
 	case 7:
 		if (e->index != 0)
 			return e->index <= 2;
-		e->ebx &= ~(VHV_BIT(2) | VHV_BIT(12) | VHV_BIT(14) | VHV_BIT(15) |
-			    VHV_BIT(25));	/* SGX PQM MPX PQE PT */
+		e->ebx &= ~(VHV_BIT(1) | VHV_BIT(2) | VHV_BIT(12) | VHV_BIT(14) |
+			    VHV_BIT(15) | VHV_BIT(25));
+				/* TSC_ADJUST (no MSR 0x3b here) SGX PQM MPX PQE PT */
 		e->ecx &= ~(VHV_BIT(3) | VHV_BIT(4) | VHV_BIT(5) | VHV_BIT(29) |
 			    VHV_BIT(30));	/* PKU OSPKE WAITPKG ENQCMD SGX_LC */
 		e->edx &= ~(VHV_BIT(15) | VHV_BIT(18) | VHV_BIT(29) |

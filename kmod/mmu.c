@@ -475,7 +475,9 @@ int vhv_mmu_page_fault(struct vhv_vcpu *vcpu, u64 gpa, bool write,
 		return vhv_handle_mmio(vcpu, gpa, vcpu->exit_insn, vcpu->exit_insn_len);
 	}
 	f.hva = slot->userspace_addr + ((f.gfn - slot->base_gfn) << PAGE_SHIFT);
-	f.huge_ok = (f.gfn & ~(HUGE_PAGES - 1)) >= slot->base_gfn &&
+	/* Where the vendor's tables have 2 MiB leaves (EPT may not). */
+	f.huge_ok = fmt()->huge &&
+		    (f.gfn & ~(HUGE_PAGES - 1)) >= slot->base_gfn &&
 		    (f.gfn | (HUGE_PAGES - 1)) < slot->base_gfn + slot->npages &&
 		    ((f.hva >> PAGE_SHIFT) & (HUGE_PAGES - 1)) == (f.gfn & (HUGE_PAGES - 1));
 

@@ -188,11 +188,43 @@ static int get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	return r == -ENOENT ? get_generic(vcpu, index, data) : r;
 }
 
+static bool msr_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+/*
+ * Values the CPU refuses, on both vendors: bits 63:32 of IA32_FMASK are
+ * reserved (WRMSR #GPs, and VT-x loads it from the host with WRMSR), and
+ * a non-canonical SYSENTER_ESP/EIP fails VM entry on Intel (KVM refuses
+ * them in __kvm_set_msr on every vendor).  The bases and syscall targets
+ * must be canonical too.
+ */
+static bool msr_value_valid(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_SYSCALL_MASK:
+		return !(data >> 32);
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		return msr_canonical(data);
+	default:
+		return true;
+	}
+}
+
 static int set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest)
 {
 	int r;
 
 	if (index == MSR_IA32_CR_PAT && !pat_valid(data))
+		return -EINVAL;
+	if (!msr_value_valid(index, data))
 		return -EINVAL;
 	r = vhv_ops->set_msr(vcpu, index, data, from_guest);
 	if (!r && index == MSR_IA32_TSC)

@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
+#include <asm/mce.h>
 
 #include "vhv.h"
 #include "irq/irqchip.h"
@@ -25,6 +26,7 @@ static void vhv_sched_in(struct preempt_notifier *pn, int cpu)
 	struct vhv_vcpu *vcpu = preempt_to_vcpu(pn);
 
 	WRITE_ONCE(vcpu->cpu, cpu);
+	vhv_switch_load(vcpu, cpu);
 	vhv_ops->vcpu_load(vcpu, cpu);
 }
 
@@ -56,6 +58,7 @@ static void vcpu_load(struct vhv_vcpu *vcpu)
 	preempt_notifier_init(&vcpu->preempt, &vhv_preempt_ops);
 	preempt_notifier_register(&vcpu->preempt);
 	WRITE_ONCE(vcpu->cpu, cpu);
+	vhv_switch_load(vcpu, cpu);
 	vhv_ops->vcpu_load(vcpu, cpu);
 	put_cpu();
 	/* From here a context switch saves the guest's FPU state, not ours. */
@@ -92,6 +95,80 @@ int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
 	for (i = 0; i < n; i++)
 		run->internal.data[i] = data[i];
 	return 0;
+}
+
+int vhv_exit_hlt(struct vhv_vcpu *vcpu)
+{
+	vhv_count(vcpu, VHV_STAT_HLT);
+	if (vcpu->apic)
+		return vhv_vcpu_halt(vcpu);
+	vcpu->run->exit_reason = VHV_EXIT_HLT;
+	return 0;
+}
+
+static int complete_hypercall(struct vhv_vcpu *vcpu)
+{
+	vcpu->regs.rax = vcpu->run->hypercall.ret;
+	return 1;
+}
+
+int vhv_exit_hypercall(struct vhv_vcpu *vcpu, u8 cpl)
+{
+	struct vhv_run *run = vcpu->run;
+
+	vhv_count(vcpu, VHV_STAT_HYPERCALL);
+	run->exit_reason = VHV_EXIT_HYPERCALL;
+	run->hypercall.nr = vcpu->regs.rax;
+	run->hypercall.args[0] = vcpu->regs.rbx;
+	run->hypercall.args[1] = vcpu->regs.rcx;
+	run->hypercall.args[2] = vcpu->regs.rdx;
+	run->hypercall.args[3] = vcpu->regs.rsi;
+	run->hypercall.args[4] = vcpu->regs.rdi;
+	run->hypercall.ret = 0;
+	/* From user mode too: the VMM decides whether to honour it. */
+	run->hypercall.cpl = cpl;
+	memset(run->hypercall.pad, 0, sizeof(run->hypercall.pad));
+	vcpu->complete = complete_hypercall;
+	return 0;
+}
+
+int vhv_exit_shutdown(struct vhv_vcpu *vcpu)
+{
+	/* After a triple fault the VMCB's or VMCS's state is undefined. */
+	vhv_vcpu_reset(vcpu);
+	if (vcpu->apic)
+		vhv_vlapic_reset(vcpu, false);
+	vcpu->run->exit_reason = VHV_EXIT_SHUTDOWN;
+	return 0;
+}
+
+int vhv_exit_fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check)
+{
+	struct vhv_run *run = vcpu->run;
+
+	run->exit_reason = VHV_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_reason = hw_reason;
+	run->fail_entry.check = check;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
+/*
+ * The CPU does not call the host's #MC handler for a machine check that
+ * exited the guest (APM 15.12, SDM 27.1), so call it, as KVM's
+ * kvm_machine_check() does: on the CPU that took it, before IRQs are
+ * enabled, from a fake user-mode frame, so that a recoverable error kills
+ * the VMM, not the host.
+ */
+void vhv_handle_mce(void)
+{
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	if (boot_cpu_has(X86_FEATURE_MCE))
+		do_machine_check(&regs);
 }
 
 /* What userspace sees of the vCPU after every VHV_RUN. */

@@ -54,6 +54,7 @@ void vhv_vcpu_reset(struct vhv_vcpu *vcpu)
 	vcpu->apic_base = s.apic_base;
 	vhv_ops->set_sregs(vcpu, &s);
 	vcpu->xcr0 = 1;		/* x87 only */
+	memset(vcpu->db, 0, sizeof(vcpu->db));	/* DR0-3; the vendor: DR6/DR7 */
 	memset(&vcpu->events, 0, sizeof(vcpu->events));
 	vhv_pvclock_reset(vcpu);
 	vcpu->complete = NULL;
@@ -354,6 +355,7 @@ void vhv_vcpu_destroy(struct vhv_vcpu *vcpu)
 {
 	vhv_vlapic_destroy(vcpu);
 	vhv_ops->vcpu_free(vcpu);
+	vhv_switch_forget(vcpu);
 	vhv_mmu_cache_free(&vcpu->mmu_cache);
 	vhv_cpuid_free_vcpu(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);

@@ -57,7 +57,7 @@ VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 					   bool has_error, u32 error, u64 cr2))
 /* Whether an external interrupt can be injected now. */
 VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
-/* Forget events in flight (RESET, INIT, triple fault). */
+/* Forget events in flight, reset DR6/DR7 and DR interception (RESET, INIT). */
 VHV_VENDOR_OP_EXEC(void, clear_events, (struct vhv_vcpu *vcpu))
 /*
  * An event the vendor holds for the next entry (one whose delivery an exit

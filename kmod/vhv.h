@@ -89,6 +89,11 @@ struct vhv_vcpu {
 
 	struct fpu_guest fpu;
 	u64 xcr0;
+	/* switch.c: what the world switch leaves to software. */
+	u32 pkru;		/* the guest's, while the host's is loaded */
+	u32 host_pkru;
+	bool debug_active;	/* the guest touched DRs: switch them */
+	u64 db[4];
 
 	struct vhv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
@@ -219,6 +224,19 @@ struct vhv_stats {
 };
 extern struct vhv_stats vhv_stats;
 
+/*
+ * The RIP after an instruction of len bytes at rip: outside 64-bit mode
+ * EIP wraps at 4 GiB (as KVM's skip_emulated_instruction and emulator
+ * do; 16-bit IP is not wrapped, as in KVM).  VT-x refuses an entry with
+ * RIP bits 63:32 set outside 64-bit mode.
+ */
+static inline u64 vhv_next_rip(u64 rip, u64 next, bool mode64)
+{
+	if (!mode64 && (next >> 32) != (rip >> 32))
+		next = (u32)next;
+	return next;
+}
+
 static inline void vhv_count(struct vhv_vcpu *vcpu, unsigned int stat)
 {
 	vcpu->stats[stat]++;
@@ -285,6 +303,19 @@ void vhv_preempt_notifiers_exit(void);
 bool vhv_vcpu_has_requests(struct vhv_vcpu *vcpu);
 int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
 		      const u64 *data);
+/* Exits every vendor handles alike (the instruction already skipped). */
+int vhv_exit_hlt(struct vhv_vcpu *vcpu);
+int vhv_exit_hypercall(struct vhv_vcpu *vcpu, u8 cpl);
+int vhv_exit_shutdown(struct vhv_vcpu *vcpu);
+int vhv_exit_fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check);
+/* A machine check that exited the guest, given to the host (IRQs off). */
+void vhv_handle_mce(void);
+
+/* switch.c: state no world switch saves, and the IBPB between vCPUs. */
+void vhv_switch_load(struct vhv_vcpu *vcpu, int cpu);
+void vhv_switch_forget(struct vhv_vcpu *vcpu);
+void vhv_switch_to_guest(struct vhv_vcpu *vcpu, u64 guest_cr4);
+void vhv_switch_to_host(struct vhv_vcpu *vcpu, u64 guest_cr4);
 
 /* emulate.c: instruction fetch, MMIO and port I/O, guest memory access. */
 int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len);

@@ -368,6 +368,43 @@ static void test_regs(struct vcpu *vcpu)
 }
 
 /*
+ * Values the CPU itself refuses are refused by VHV_SET_MSRS on both
+ * vendors: WRMSR #GPs on FMASK bits 63:32 (VT-x loads it on the host with
+ * WRMSR), and a non-canonical SYSENTER_ESP/EIP fails a VT-x entry.
+ */
+static void test_msr_values(struct vcpu *vcpu)
+{
+	static const struct { uint32_t index; uint64_t bad, good; const char *name; } t[] = {
+		{ 0xc0000084, 1ull << 32, 0x47700, "IA32_FMASK bit 32" },
+		{ 0x175, 0x0000800000000000ull, 0xffff800000001000ull,
+		  "SYSENTER_ESP non-canonical" },
+		{ 0x176, 0x8000000000000000ull, 0xffffffff81000000ull,
+		  "SYSENTER_EIP non-canonical" },
+		{ 0xc0000082, 0x0001000000000000ull, 0xffffffff81000000ull,
+		  "LSTAR non-canonical" },
+		{ 0xc0000083, 0x00ff000000000000ull, 0x1000, "CSTAR non-canonical" },
+		{ 0xc0000102, 0x1234000000000000ull, 0, "KERNEL_GS_BASE non-canonical" },
+	};
+	struct vhv_msr_entry e;
+	struct vhv_msrs m = { .nmsrs = 1, .entries = (uintptr_t)&e };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		e = (struct vhv_msr_entry) { .index = t[i].index, .data = t[i].good };
+		tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 1,
+			   "VHV_SET_MSRS %#x = %#llx", t[i].index,
+			   (unsigned long long)t[i].good);
+		e = (struct vhv_msr_entry) { .index = t[i].index, .data = t[i].bad };
+		tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 0,
+			   "VHV_SET_MSRS refuses %s", t[i].name);
+		e = (struct vhv_msr_entry) { .index = t[i].index };
+		tap_result(ioctl(vcpu->fd, VHV_GET_MSRS, &m) == 1 && e.data == t[i].good,
+			   "%s left the old value (%#llx)", t[i].name,
+			   (unsigned long long)e.data);
+	}
+}
+
+/*
  * Save/restore works on every backend, with or without an execution core
  * (the VT-x backend once oopsed here on a missing vendor op).
  */
@@ -392,6 +429,7 @@ static void test_msrs_everywhere(struct vcpu *vcpu)
 		   (unsigned long long)e[0].data);
 	e[0].data |= 1ull << 12;	/* SVME: never the guest's */
 	tap_result(ioctl(vcpu->fd, VHV_SET_MSRS, &m) == 0, "VHV_SET_MSRS refuses EFER.SVME");
+	test_msr_values(vcpu);
 }
 
 static struct vhv_segment flat(uint8_t type, bool code64)
@@ -466,6 +504,34 @@ static void test_sregs_rejects(struct vcpu *vcpu)
 		   "rejected VHV_SET_SREGS calls changed nothing");
 }
 
+/* Names each field of two sregs that differ, as TAP comments. */
+static void sregs_diff(const struct vhv_sregs *a, const struct vhv_sregs *b)
+{
+	static const char *const seg[] = { "cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt" };
+	const struct vhv_segment *sa = &a->cs, *sb = &b->cs;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		if (memcmp(&sa[i], &sb[i], sizeof(sa[i])))
+			printf("# %s: set base %#llx limit %#x sel %#x type %u p %u dpl %u db %u s %u l %u g %u avl %u unusable %u; "
+			       "read base %#llx limit %#x sel %#x type %u p %u dpl %u db %u s %u l %u g %u avl %u unusable %u\n",
+			       seg[i], (unsigned long long)sa[i].base, sa[i].limit, sa[i].selector,
+			       sa[i].type, sa[i].present, sa[i].dpl, sa[i].db, sa[i].s, sa[i].l,
+			       sa[i].g, sa[i].avl, sa[i].unusable,
+			       (unsigned long long)sb[i].base, sb[i].limit, sb[i].selector,
+			       sb[i].type, sb[i].present, sb[i].dpl, sb[i].db, sb[i].s, sb[i].l,
+			       sb[i].g, sb[i].avl, sb[i].unusable);
+#define SREGS_DIFF(f)								\
+	if (a->f != b->f)							\
+		printf("# " #f ": set %#llx read %#llx\n",			\
+		       (unsigned long long)a->f, (unsigned long long)b->f)
+	SREGS_DIFF(gdt.base); SREGS_DIFF(gdt.limit);
+	SREGS_DIFF(idt.base); SREGS_DIFF(idt.limit);
+	SREGS_DIFF(cr0); SREGS_DIFF(cr2); SREGS_DIFF(cr3); SREGS_DIFF(cr4);
+	SREGS_DIFF(cr8); SREGS_DIFF(efer); SREGS_DIFF(apic_base);
+#undef SREGS_DIFF
+}
+
 static void test_sregs(struct vm *vm, struct vcpu *bsp)
 {
 	struct vhv_sregs s, back;
@@ -489,6 +555,7 @@ static void test_sregs(struct vm *vm, struct vcpu *bsp)
 	TEST_OK(ioctl(bsp->fd, VHV_SET_SREGS, &s), "VHV_SET_SREGS to 64-bit long mode");
 	TEST_OK(ioctl(bsp->fd, VHV_GET_SREGS, &back), "VHV_GET_SREGS");
 	tap_result(!memcmp(&s, &back, sizeof(s)), "long-mode state reads back as set");
+	sregs_diff(&s, &back);
 	test_sregs_rejects(bsp);
 }
 

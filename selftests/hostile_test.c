@@ -371,7 +371,7 @@ static void test_soft_int_redelivered(void)
 static void guest_user_vmmcall(void *arg)
 {
 	(void)arg;
-	asm volatile("vmmcall" : : "a" (7));
+	guest_vmcall(7, 0, 0, 0, 0, 0);
 	for (;;)
 		asm volatile("pause");
 }
@@ -394,7 +394,7 @@ static void test_hypercall_cpl(void)
 	vcpu_run(vcpu);
 	tap_result(run->exit_reason == VHV_EXIT_HYPERCALL && run->hypercall.nr == 7 &&
 		   run->hypercall.cpl == 3,
-		   "VMMCALL from CPL 3 exits with cpl 3 (%s, cpl %u)",
+		   "VMMCALL/VMCALL from CPL 3 exits with cpl 3 (%s, cpl %u)",
 		   exit_reason_name(run->exit_reason), run->hypercall.cpl);
 	done(vm, vcpu);
 }

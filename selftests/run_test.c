@@ -182,8 +182,7 @@ static void guest_hypercall(void *arg)
 	uint64_t ret;
 
 	(void)arg;
-	asm volatile("vmmcall" : "=a" (ret)
-		     : "a" (42), "b" (1), "c" (2), "d" (3), "S" (4), "D" (5));
+	ret = guest_vmcall(42, 1, 2, 3, 4, 5);
 	GUEST_ASSERT_EQ(ret, 0x600d);
 	GUEST_DONE();
 }
@@ -200,7 +199,7 @@ static void test_hypercall(void)
 	tap_result(vcpu->run->exit_reason == VHV_EXIT_HYPERCALL && h->nr == 42 &&
 		   h->args[0] == 1 && h->args[1] == 2 && h->args[2] == 3 &&
 		   h->args[3] == 4 && h->args[4] == 5 && h->cpl == 0,
-		   "VMMCALL exits as a hypercall with RAX, five arguments and CPL 0");
+		   "VMMCALL/VMCALL exits as a hypercall with RAX, five arguments and CPL 0");
 	h->ret = 0x600d;
 	tap_result(vcpu_run_to_ucall(vcpu, NULL) == UCALL_DONE,
 		   "the hypercall's result reaches guest RAX");

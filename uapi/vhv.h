@@ -942,7 +942,10 @@ struct vhv_exit_mmio {
 /*
  * VHV_EXIT_FAIL_ENTRY: the CPU would not (or did not) enter the guest with
  * its current state.  check names what is wrong (VHV_ENTRY_CHECK_*);
- * hardware_reason is the CPU's exit code when the CPU itself refused.
+ * hardware_reason is the CPU's exit code when the CPU itself refused.  On
+ * VT-x: the exit reason (bit 31 set) in bits 31:0 and the exit
+ * qualification above them; or, when VMLAUNCH/VMRESUME itself failed,
+ * bit 63 set and the VM-instruction error number in the low bits.
  */
 struct vhv_exit_fail_entry {
 	__u64 hardware_reason;

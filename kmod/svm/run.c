@@ -5,16 +5,11 @@
  * table indexed by exit code whose handlers return 1 (re-enter), 0 (exit to
  * userspace with the run area filled) or a negative errno.
  */
-#include <linux/hw_breakpoint.h>
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
-#include <asm/debugreg.h>
 #include <asm/fpu/api.h>
-#include <asm/fpu/xcr.h>
-#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
-#include <asm/pkru.h>
 #include <asm/spec-ctrl.h>
 #include <asm/tsc.h>
 /* smp_send_reschedule() traces through it on newer kernels. */
@@ -30,25 +25,6 @@
 
 void svm_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
-	struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		rdmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
-
-	/*
-	 * The branch predictions another vCPU (perhaps another VM's) left on
-	 * this CPU must not steer this one: KVM's rule in svm_vcpu_load().
-	 * An IBPB on every VM exit (the SRSO mitigation) already covers it.
-	 */
-	if (sd->last_vcpu != svm) {
-		sd->last_vcpu = svm;
-		if (cpu_feature_enabled(X86_FEATURE_USE_IBPB) &&
-		    !cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT)) {
-			indirect_branch_prediction_barrier();
-			vhv_count(vcpu, VHV_STAT_IBPB);
-		}
-	}
 }
 
 void svm_vcpu_put(struct vhv_vcpu *vcpu)
@@ -90,6 +66,13 @@ void svm_clear_events(struct vhv_vcpu *vcpu)
 	svm->vmcb->control.int_state = 0;
 	svm->vmcb->control.event_inj = 0;
 	request_window(svm, false);
+	/* RESET and INIT: DR6/DR7 architectural, MOV DR intercepted again. */
+	svm->vmcb->save.dr6 = 0xffff0ff0;
+	svm->vmcb->save.dr7 = 0x400;
+	svm->vmcb->control.intercept_dr = 0xffffffff;
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_DR);
+	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
+	vcpu->debug_active = false;
 }
 
 bool svm_interrupt_allowed(struct vhv_vcpu *vcpu)
@@ -449,78 +432,6 @@ static void prepare_tlb(struct svm_vcpu *svm, struct svm_cpu *sd, int cpu)
 	}
 }
 
-/*
- * Guest values of what VMRUN does not switch, and back.  PKRU: the guest
- * may set CR4.PKE itself (CR4 writes do not exit), so whatever it leaves
- * in PKRU is kept for it and the host's put back.
- */
-static void load_guest_state(struct svm_vcpu *svm, struct svm_cpu *sd)
-{
-	struct vhv_vcpu *vcpu = &svm->vcpu;
-
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		svm->host_pkru = read_pkru();
-		if (svm->pkru != svm->host_pkru)
-			write_pkru(svm->pkru);
-	}
-
-	if ((svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != vhv_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
-	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
-		wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
-	/* Otherwise svm_vmrun() switches SPEC_CTRL, with no RET in between. */
-	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
-		svm->vmcb->save.spec_ctrl = vcpu->msr.spec_ctrl;
-	if (svm->debug_active) {
-		/* No host breakpoint may fire on a guest address meanwhile. */
-		set_debugreg(0, 7);
-		set_debugreg(svm->db[0], 0);
-		set_debugreg(svm->db[1], 1);
-		set_debugreg(svm->db[2], 2);
-		set_debugreg(svm->db[3], 3);
-	}
-}
-
-static void load_host_state(struct svm_vcpu *svm, struct svm_cpu *sd)
-{
-	struct vhv_vcpu *vcpu = &svm->vcpu;
-
-	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
-		svm->pkru = read_pkru();
-		if (svm->pkru != svm->host_pkru)
-			write_pkru(svm->host_pkru);
-	}
-
-	/*
-	 * What the CPU holds decides, not what the guest's CR4 says now (it
-	 * may have cleared OSXSAVE).  A value other than the one loaded means
-	 * the CPU let XSETBV through without its intercept (QEMU's TCG model
-	 * of SVM does): the guest's view is kept true, the host's put back.
-	 */
-	if (boot_cpu_has(X86_FEATURE_XSAVE)) {
-		u64 xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-
-		if (svm->vmcb->save.cr4 & VHV_CR4_OSXSAVE)
-			vcpu->xcr0 = xcr0;
-		if (xcr0 != vhv_host_xcr0)
-			xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
-	}
-	if (vcpu->msr.tsc_aux != sd->host_tsc_aux &&
-	    (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID)))
-		wrmsrl(MSR_TSC_AUX, sd->host_tsc_aux);
-	if (svm->debug_active) {
-		get_debugreg(svm->db[0], 0);
-		get_debugreg(svm->db[1], 1);
-		get_debugreg(svm->db[2], 2);
-		get_debugreg(svm->db[3], 3);
-		hw_breakpoint_restore();
-	} else if (hw_breakpoint_active()) {
-		/* #VMEXIT leaves DR7 cleared. */
-		hw_breakpoint_restore();
-	}
-}
-
 static u32 check_entry_state(struct svm_vcpu *svm)
 {
 	const struct svm_vmcb_save *save = &svm->vmcb->save;
@@ -531,36 +442,7 @@ static u32 check_entry_state(struct svm_vcpu *svm)
 				     save->cs.attrib & BIT(10));
 }
 
-static int fail_entry(struct vhv_vcpu *vcpu, u64 hw_reason, u32 check)
-{
-	struct vhv_run *run = vcpu->run;
-
-	run->exit_reason = VHV_EXIT_FAIL_ENTRY;
-	run->fail_entry.hardware_reason = hw_reason;
-	run->fail_entry.check = check;
-	run->fail_entry.cpu = raw_smp_processor_id();
-	return 0;
-}
-
-/*
- * The CPU does not call the host's #MC handler for a machine check that
- * VMRUN intercepted (APM 15.12), so call it, as KVM's kvm_machine_check()
- * does: on the CPU that took it, before IRQs are enabled, from a fake
- * user-mode frame, so that a recoverable error kills the VMM, not the host.
- */
-static void svm_handle_mce(void)
-{
-	struct pt_regs regs = {
-		.cs = 3,
-		.flags = X86_EFLAGS_IF,
-	};
-
-	if (boot_cpu_has(X86_FEATURE_MCE))
-		do_machine_check(&regs);
-}
-
 static int svm_handle_exit(struct svm_vcpu *svm);
-static int exit_shutdown(struct svm_vcpu *svm);
 
 int svm_vcpu_run(struct vhv_vcpu *vcpu)
 {
@@ -572,12 +454,12 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 
 	if (svm->triple_fault) {
 		svm->triple_fault = false;
-		return exit_shutdown(svm);
+		return vhv_exit_shutdown(vcpu);
 	}
 	if (vcpu->state_dirty) {
 		check = check_entry_state(svm);
 		if (check != VHV_ENTRY_STATE_OK)
-			return fail_entry(vcpu, 0, check);
+			return vhv_exit_fail_entry(vcpu, 0, check);
 		vcpu->state_dirty = false;
 	}
 	if (vcpu->run->request_interrupt_window && !vcpu->events.extint &&
@@ -629,7 +511,10 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 
 	guest_timing_enter_irqoff();
 	asm volatile("clgi" ::: "memory");
-	load_guest_state(svm, sd);
+	/* Otherwise svm_vmrun() switches SPEC_CTRL, with no RET in between. */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		vmcb->save.spec_ctrl = vcpu->msr.spec_ctrl;
+	vhv_switch_to_guest(vcpu, vmcb->save.cr4);
 	guest_state_enter_irqoff();
 	/* AMD's DIV0 bug: the guest's first divide must not see the
 	 * quotient of the host's last one. */
@@ -644,11 +529,11 @@ int svm_vcpu_run(struct vhv_vcpu *vcpu)
 	 */
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		this_cpu_write(x86_ibpb_exit_to_user, true);
-	load_host_state(svm, sd);
+	vhv_switch_to_host(vcpu, vmcb->save.cr4);
 	asm volatile("stgi" ::: "memory");
 	smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
 	if (unlikely(vmcb->control.exit_code == SVM_EXIT_MC))
-		svm_handle_mce();
+		vhv_handle_mce();
 
 	vcpu->regs.rax = vmcb->save.rax;
 	vcpu->regs.rsp = vmcb->save.rsp;
@@ -786,13 +671,7 @@ static int exit_hlt(struct svm_vcpu *svm)
 {
 	int r = skip(svm);
 
-	if (r <= 0)
-		return r;
-	vhv_count(&svm->vcpu, VHV_STAT_HLT);
-	if (svm->vcpu.apic)
-		return vhv_vcpu_halt(&svm->vcpu);
-	run_of(svm)->exit_reason = VHV_EXIT_HLT;
-	return 0;
+	return r <= 0 ? r : vhv_exit_hlt(&svm->vcpu);
 }
 
 /*
@@ -817,44 +696,16 @@ static int exit_gp(struct svm_vcpu *svm)
 	return 1;
 }
 
-static int complete_hypercall(struct vhv_vcpu *vcpu)
-{
-	vcpu->regs.rax = vcpu->run->hypercall.ret;
-	return 1;
-}
-
 static int exit_vmmcall(struct svm_vcpu *svm)
 {
-	struct vhv_vcpu *vcpu = &svm->vcpu;
-	struct vhv_run *run = run_of(svm);
 	int r = skip(svm);
 
-	if (r <= 0)
-		return r;
-	vhv_count(vcpu, VHV_STAT_HYPERCALL);
-	run->exit_reason = VHV_EXIT_HYPERCALL;
-	run->hypercall.nr = vcpu->regs.rax;
-	run->hypercall.args[0] = vcpu->regs.rbx;
-	run->hypercall.args[1] = vcpu->regs.rcx;
-	run->hypercall.args[2] = vcpu->regs.rdx;
-	run->hypercall.args[3] = vcpu->regs.rsi;
-	run->hypercall.args[4] = vcpu->regs.rdi;
-	run->hypercall.ret = 0;
-	/* From user mode too: the VMM decides whether to honour it. */
-	run->hypercall.cpl = svm->vmcb->save.cpl;
-	memset(run->hypercall.pad, 0, sizeof(run->hypercall.pad));
-	vcpu->complete = complete_hypercall;
-	return 0;
+	return r <= 0 ? r : vhv_exit_hypercall(&svm->vcpu, svm->vmcb->save.cpl);
 }
 
 static int exit_shutdown(struct svm_vcpu *svm)
 {
-	/* After a triple fault the VMCB's state is undefined: reset it. */
-	vhv_vcpu_reset(&svm->vcpu);
-	if (svm->vcpu.apic)
-		vhv_vlapic_reset(&svm->vcpu, false);
-	run_of(svm)->exit_reason = VHV_EXIT_SHUTDOWN;
-	return 0;
+	return vhv_exit_shutdown(&svm->vcpu);
 }
 
 static int exit_msr(struct svm_vcpu *svm)
@@ -908,7 +759,7 @@ static int exit_dr(struct svm_vcpu *svm)
 {
 	svm->vmcb->control.intercept_dr = 0;
 	vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_INTERCEPTS);
-	svm->debug_active = true;
+	svm->vcpu.debug_active = true;
 	return 1;	/* the instruction runs again, natively */
 }
 
@@ -966,12 +817,15 @@ static int svm_handle_exit(struct svm_vcpu *svm)
 	u64 code = c->exit_code;
 
 	vcpu->next_rip_valid = svm_has_nrips && code != SVM_EXIT_NPF;
-	vcpu->next_rip = c->next_rip;
+	/* nRIP is taken as the CPU wrote it, but never past 4 GiB outside 64-bit mode. */
+	vcpu->next_rip = vhv_next_rip(vcpu->regs.rip, c->next_rip,
+				      (svm->vmcb->save.efer & VHV_EFER_LMA) &&
+				      (svm->vmcb->save.cs.attrib & BIT(9)));
 	vcpu->exit_insn_len = 0;
 	if (code == SVM_EXIT_INVALID) {
 		u32 check = check_entry_state(svm);
 
-		return fail_entry(vcpu, code, check == VHV_ENTRY_STATE_OK ?
+		return vhv_exit_fail_entry(vcpu, code, check == VHV_ENTRY_STATE_OK ?
 				  VHV_ENTRY_CHECK_HARDWARE : check);
 	}
 	if (code <= SVM_EXIT_MAX && exit_handlers[code])

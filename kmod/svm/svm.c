@@ -468,16 +468,9 @@ static void svm_vcpu_free(struct vhv_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	int cpu;
 
-	/*
-	 * No CPU may believe it still has this VMCB's state cached, nor skip
-	 * the IBPB for a new vCPU that reuses this one's memory.
-	 */
-	for_each_possible_cpu(cpu) {
-		struct svm_cpu *sd = per_cpu_ptr(&svm_cpu, cpu);
-
-		cmpxchg(&sd->last_vmcb, svm->vmcb, NULL);
-		cmpxchg(&sd->last_vcpu, svm, NULL);
-	}
+	/* No CPU may believe it still has this VMCB's state cached. */
+	for_each_possible_cpu(cpu)
+		cmpxchg(&per_cpu_ptr(&svm_cpu, cpu)->last_vmcb, svm->vmcb, NULL);
 	free_page((unsigned long)svm->vmcb);
 	atomic_long_dec(&vhv_stats.pages);
 }

@@ -34,11 +34,7 @@ struct svm_vcpu {
 	bool awaiting_iret;		/* IRET intercepted; unmask when RIP moves */
 	u64 nmi_iret_rip;
 
-	bool debug_active;		/* the guest touched DRs: switch them */
-	u64 db[4];
 	u64 debugctl;
-	u32 pkru;			/* the guest's, while the host's is loaded */
-	u32 host_pkru;
 };
 
 /* Per-CPU state of the backend. */
@@ -48,8 +44,6 @@ struct svm_cpu {
 	u32 asid_generation;
 	u32 next_asid;
 	struct svm_vmcb *last_vmcb;	/* for the clean bits */
-	struct svm_vcpu *last_vcpu;	/* loaded last here: IBPB on a switch */
-	u64 host_tsc_aux;
 };
 DECLARE_PER_CPU(struct svm_cpu, svm_cpu);
 

@@ -190,7 +190,7 @@ static int check_basic(u64 basic, struct vmx_caps *c, struct vmx_refusal *why)
 			      "IA32_VMX_BASIC names another memory type");
 	c->revision = basic & VMX_BASIC_REVISION_MASK;
 	c->vmcs_size = size;
-	c->true_ctls = basic & VMX_BASIC_TRUE_CTLS;
+	c->true_ctls = basic & VMX_BASIC_HAS_TRUE_CTLS;
 	c->ins_outs_info = basic & VMX_BASIC_INS_OUTS_INFO;
 	return 0;
 }
@@ -288,6 +288,7 @@ int vmx_caps_compute(const struct vmx_msrs *m, struct vmx_caps *caps,
 	c.preemption_timer = c.pin & VMX_PIN_PREEMPTION_TIMER;
 	if (c.preemption_timer)
 		c.preemption_timer_shift = m->misc & VMX_MISC_TIMER_SHIFT_MASK;
+	c.zero_len_inject = m->misc & VMX_MISC_ZERO_LEN_INJECT;
 	c.msr_list_max = 512 * (((m->misc >> VMX_MISC_MSR_LIST_SHIFT) & 7) + 1);
 	*caps = c;
 	return 0;

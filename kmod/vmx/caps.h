@@ -20,13 +20,14 @@
 #define VMX_BASIC_MEMTYPE_SHIFT		50
 #define VMX_BASIC_MEMTYPE_MASK		0xfull			/* bits 53:50 */
 #define VMX_BASIC_INS_OUTS_INFO		VHV_BIT(54)
-#define VMX_BASIC_TRUE_CTLS		VHV_BIT(55)
+#define VMX_BASIC_HAS_TRUE_CTLS		VHV_BIT(55)
 #define VMX_MEMTYPE_UC			0
 #define VMX_MEMTYPE_WB			6
 
 /* IA32_VMX_MISC (0x485) */
 #define VMX_MISC_TIMER_SHIFT_MASK	0x1full			/* bits 4:0 */
 #define VMX_MISC_MSR_LIST_SHIFT		25			/* bits 27:25 */
+#define VMX_MISC_ZERO_LEN_INJECT	VHV_BIT(30)	/* software events of length 0 */
 
 /* IA32_VMX_EPT_VPID_CAP (0x48c) */
 #define VMX_EPT_CAP_EXEC_ONLY		VHV_BIT(0)
@@ -107,6 +108,7 @@ struct vmx_caps {
 	bool preemption_timer;
 	u8 preemption_timer_shift;	/* one tick per 2^shift TSC ticks */
 	u32 msr_list_max;	/* recommended most entries of an MSR list */
+	bool zero_len_inject;	/* VM entry injects INTn with instruction length 0 */
 	/* CR0 of the host and CR0 of a guest (unrestricted: PE, PG free) */
 	struct vmx_cr_rule host_cr0;
 	struct vmx_cr_rule guest_cr0;

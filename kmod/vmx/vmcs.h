@@ -384,6 +384,9 @@ void vmcs_write_raw(u32 field, u64 value);
 #define VMX_INTERRUPTIBILITY_SMI	VMX_BIT32(2)
 #define VMX_INTERRUPTIBILITY_NMI	VMX_BIT32(3)
 
+/* Guest pending debug exceptions (25.4.2): BS, a pending single step */
+#define VMX_PENDING_DBG_BS		(1ull << 14)
+
 /* Guest activity state (25.4.2) */
 #define VMX_ACTIVITY_ACTIVE		0
 #define VMX_ACTIVITY_HLT		1

@@ -45,6 +45,35 @@ static inline void ucall(uint64_t cmd, uint64_t a0, uint64_t a1, uint64_t a2)
 	} while (0)
 #define GUEST_ASSERT(c)		GUEST_ASSERT_EQ(!!(c), 1)
 
+/*
+ * The host's CPU vendor, set by vm_create() for guest code to read: a
+ * guest reaches the hypervisor with VMMCALL on AMD and VMCALL on Intel
+ * (the other one is #UD).
+ */
+extern volatile int guest_vendor_intel;
+
+static inline int guest_cpu_is_intel(void)
+{
+	return guest_vendor_intel;
+}
+
+/* A hypercall: RAX the number, RBX..RDI five arguments; RAX the result. */
+static inline uint64_t guest_vmcall(uint64_t nr, uint64_t a0, uint64_t a1,
+				    uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	uint64_t ret;
+
+	if (guest_cpu_is_intel())
+		asm volatile("vmcall" : "=a" (ret)
+			     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3), "D" (a4)
+			     : "memory");
+	else
+		asm volatile("vmmcall" : "=a" (ret)
+			     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3), "D" (a4)
+			     : "memory");
+	return ret;
+}
+
 /* Filled by the IDT handlers of vcpu_setup_idt(). */
 struct guest_exceptions {
 	uint64_t count[256];

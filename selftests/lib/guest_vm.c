@@ -525,6 +525,7 @@ void vcpu_setup_long_mode(struct vcpu *vcpu, void (*fn)(void *), void *arg)
 /* ---- descriptor tables ------------------------------------------------------ */
 
 volatile struct guest_exceptions guest_exceptions;
+volatile int guest_vendor_intel;
 
 /*
  * 256 stubs, 16 bytes apart: those of vectors without an error code push a

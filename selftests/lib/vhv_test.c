@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "vhv_test.h"
 
 static int tap_count;
@@ -173,6 +174,7 @@ struct vm *vm_create(void)
 	pthread_mutex_init(&vm->slots_lock, NULL);
 	vm->sys_fd = vhv_open();
 	vm->fd = vhv_ioctl(vm->sys_fd, VHV_CREATE_VM, 0);
+	guest_vendor_intel = vhv_cap(vm->sys_fd, VHV_CAP_VENDOR) == VHV_VENDOR_VMX;
 	return vm;
 }
 

@@ -128,7 +128,7 @@ static void coffee_lake_is_accepted(void **state)
 static void plain_msrs_without_true_ctls(void **state)
 {
 	(void)state;
-	m.basic &= ~VMX_BASIC_TRUE_CTLS;
+	m.basic &= ~VMX_BASIC_HAS_TRUE_CTLS;
 	m.true_pinbased = m.true_procbased = m.true_exit = m.true_entry = 0;
 	computed();
 	assert_false(c.true_ctls);
