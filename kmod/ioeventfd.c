@@ -3,11 +3,12 @@
  * ioeventfd: guest writes to a port or MMIO address that signal an eventfd
  * in the kernel, the vCPU going on without an exit to userspace (virtio
  * doorbells).  One table per space, copied on update under vm->lock and
- * read by vCPUs under plain RCU: the lookup and eventfd_signal() do not
- * block (on PREEMPT_RT the latter's spinlock may, which RCU readers are
- * allowed), and an RCU read section is cheaper on a doorbell exit than
- * SRCU's, which has a full barrier on 6.1.  Updates (device setup, rare)
- * wait for a grace period when they replace a table.
+ * read by vCPUs under the VM's SRCU, as KVM's I/O bus is: an update waits
+ * for an expedited grace period of that SRCU alone, which is quick (a VMM
+ * registers its queues' eventfds one by one) and, unlike an expedited
+ * RCU grace period, interrupts no other CPU, so a /dev/vhv user looping
+ * on VHV_IOEVENTFD cannot storm the host with IPIs.  SRCU's full barrier
+ * on a doorbell exit is small beside the exit.
  */
 #include <linux/eventfd.h>
 #include <linux/mm.h>
@@ -24,8 +25,8 @@ static struct vhv_ioevt_table __rcu **table_of(struct vhv_vm *vm, bool pio)
 
 static struct vhv_ioevt_table *table_locked(struct vhv_vm *vm, bool pio)
 {
-	return rcu_dereference_protected(*table_of(vm, pio),
-					 lockdep_is_held(&vm->lock));
+	return srcu_dereference_check(*table_of(vm, pio), &vm->srcu,
+				      lockdep_is_held(&vm->lock));
 }
 
 /*
@@ -109,15 +110,9 @@ int vhv_ioeventfd(struct vhv_vm *vm, void __user *argp)
 		eventfd_ctx_put(ctx);
 		return r;
 	}
-	/*
-	 * No vCPU still looks at the old table, or signals what it held.
-	 * Expedited, as KVM's I/O bus changes are: a VMM registers its
-	 * queues' eventfds one by one, and with a normal grace period each
-	 * eventfd_test's 1024 registrations made no progress in 6 minutes
-	 * in a Bochs L1 (the whole VT-x suite now takes 16).
-	 */
+	/* No vCPU still looks at the old table, or signals what it held. */
 	if (old)
-		synchronize_rcu_expedited();
+		synchronize_srcu_expedited(&vm->srcu);
 	kvfree(old);
 	/* Assign: the table keeps our reference.  Deassign: the table's
 	 * reference (the same context) and ours go. */
@@ -133,14 +128,15 @@ bool vhv_ioeventfd_write(struct vhv_vcpu *vcpu, bool pio, u64 addr, u32 len,
 {
 	struct vhv_vm *vm = vcpu->vm;
 	const struct vhv_ioevt *e;
+	int idx;
 
 	if (!rcu_access_pointer(*table_of(vm, pio)))
 		return false;
-	rcu_read_lock();
-	e = vhv_ioevt_match(rcu_dereference(*table_of(vm, pio)), addr, len, val);
+	idx = srcu_read_lock(&vm->srcu);
+	e = vhv_ioevt_match(srcu_dereference(*table_of(vm, pio), &vm->srcu), addr, len, val);
 	if (e)
 		vhv_eventfd_signal(e->eventfd);
-	rcu_read_unlock();
+	srcu_read_unlock(&vm->srcu, idx);
 	if (!e)
 		return false;
 	vhv_count(vcpu, VHV_STAT_IOEVENTFD);
