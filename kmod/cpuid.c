@@ -81,8 +81,33 @@ static bool filter_leaf(struct vhv_cpuid_entry *e)
 		e->eax &= 0x3ff;	/* no sharing or core counts from the host */
 		return true;
 	case 7:
+		if (e->index == 1) {
+			/*
+			 * Only what needs nothing of vhv: AVX-VNNI, AVX512_BF16
+			 * and the fast REP MOVSB/STOSB/CMPSB forms.  Not LASS,
+			 * FRED, LKGS, LAM (CR4 and CR3 bits and MSRs vhv
+			 * refuses or lacks) nor anything new.
+			 */
+			e->eax &= VHV_BIT(4) | VHV_BIT(5) | VHV_BIT(10) | VHV_BIT(11) |
+				  VHV_BIT(12);
+			e->ebx = e->ecx = e->edx = 0;
+			return true;
+		}
+		if (e->index == 2) {
+			/*
+			 * Only MCDT_NO: PSFD, IPRED/RRSBA/BHI_CTRL and DDPD_U are
+			 * SPEC_CTRL bits, and vhv's SPEC_CTRL takes IBRS, STIBP
+			 * and SSBD alone (a guest told otherwise would #GP on
+			 * its every later write).
+			 */
+			e->edx &= VHV_BIT(5);
+			e->eax = e->ebx = e->ecx = 0;
+			return true;
+		}
 		if (e->index != 0)
-			return e->index <= 2;
+			return false;
+		e->ecx &= ~VHV_BIT(7);		/* CET shadow stacks: no CR4.CET here */
+		e->edx &= ~VHV_BIT(20);		/* CET IBT */
 		e->ebx &= ~(VHV_BIT(1) | VHV_BIT(2) | VHV_BIT(12) | VHV_BIT(14) |
 			    VHV_BIT(15) | VHV_BIT(25));
 				/* TSC_ADJUST (no MSR 0x3b here) SGX PQM MPX PQE PT */

@@ -390,6 +390,17 @@ static struct vhv_cpuid_entry *find_leaf(struct vhv_cpuid_entry *e, unsigned int
 	return NULL;
 }
 
+static struct vhv_cpuid_entry *find_subleaf(struct vhv_cpuid_entry *e, unsigned int n,
+					     uint32_t fn, uint32_t idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].function == fn && e[i].index == idx)
+			return &e[i];
+	return NULL;
+}
+
 static void test_cpuid(void)
 {
 	struct vhv_cpuid_entry table[VHV_MAX_CPUID_ENTRIES + 1];
@@ -415,8 +426,20 @@ static void test_cpuid(void)
 	 * feature reads it at boot and logs an unchecked MSR access (seen
 	 * on VT-x, whose Bochs CPU has it).
 	 */
-	e = find_leaf(table, c.nent, 7);
+	e = find_subleaf(table, c.nent, 7, 0);
 	tap_result(!e || !(e->ebx & (1u << 1)), "default leaf 7: TSC_ADJUST clear");
+	/* Nor CET, which vhv's CR4 refuses. */
+	tap_result(!e || (!(e->ecx & (1u << 7)) && !(e->edx & (1u << 20))),
+		   "default leaf 7: CET shadow stacks and IBT clear");
+	/* Nor LASS, FRED, LKGS or LAM: CR4/CR3 bits and MSRs vhv lacks. */
+	e = find_subleaf(table, c.nent, 7, 1);
+	tap_result(!e || !(e->eax & ((1u << 6) | (1u << 17) | (1u << 18) | (1u << 26))),
+		   "default leaf 7.1: LASS, FRED, LKGS and LAM clear (eax %#x)", e ? e->eax : 0);
+	/* Nor SPEC_CTRL bits vhv's SPEC_CTRL refuses (BHI_DIS_S...). */
+	e = find_subleaf(table, c.nent, 7, 2);
+	tap_result(!e || !(e->edx & 0x1f),
+		   "default leaf 7.2: PSFD, IPRED/RRSBA/BHI_CTRL, DDPD_U clear (edx %#x)",
+		   e ? e->edx : 0);
 
 	/* A table of our own. */
 	memset(table, 0, sizeof(table));
