@@ -8,6 +8,7 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/smt.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
@@ -79,25 +80,28 @@ static noinstr void l1d_flush_sw(void)
 
 	asm volatile("xor %k[off], %k[off]\n"
 		     "1: movzbl (%[buf], %[off]), %[tmp]\n"
-		     "add $" __stringify(PAGE_SIZE) ", %k[off]\n"
-		     "cmp $" __stringify(L1D_FLUSH_SW_SIZE) ", %k[off]\n"
+		     "add %[page], %k[off]\n"
+		     "cmp %[size], %k[off]\n"
 		     "jne 1b\n"
-		     "lfence\n"
+		     "xor %%eax, %%eax\n"
+		     "cpuid\n"		/* serializing: the TLB fill done first */
 		     "xor %k[off], %k[off]\n"
 		     "2: movzbl (%[buf], %[off]), %[tmp]\n"
 		     "add $64, %k[off]\n"
-		     "cmp $" __stringify(L1D_FLUSH_SW_SIZE) ", %k[off]\n"
+		     "cmp %[size], %k[off]\n"
 		     "jne 2b\n"
 		     "lfence\n"
 		     : [off] "=&r" (off), [tmp] "=&r" (tmp)
-		     : [buf] "r" (l1d_flush_buf)
-		     : "memory", "cc");
+		     : [buf] "r" (l1d_flush_buf), [page] "i" (PAGE_SIZE),
+		       [size] "i" (L1D_FLUSH_SW_SIZE)
+		     : "memory", "cc", "rax", "rbx", "rcx", "rdx");
 }
 
 int vmx_run_setup(void)
 {
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
 	u64 arch = 0;
+	int i;
 
 	/* No TSC rate known: as long a backstop as the timer holds. */
 	ticks >>= vmx_caps.preemption_timer_shift;
@@ -111,11 +115,19 @@ int vmx_run_setup(void)
 		l1d_flush = L1D_FLUSH_MSR;
 		return 0;
 	}
-	/* Any memory will do; zeroed, so that it holds nothing of the host's. */
-	l1d_flush_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, L1D_FLUSH_SW_ORDER);
+	l1d_flush_pages = alloc_pages(GFP_KERNEL, L1D_FLUSH_SW_ORDER);
 	if (!l1d_flush_pages)
 		return -ENOMEM;
 	l1d_flush_buf = page_address(l1d_flush_pages);
+	/*
+	 * A different byte in each page: a hypervisor below that merges
+	 * identical pages (zeroed ones first) would leave a buffer of fewer
+	 * lines than L1D, which the flush would then not fill.
+	 */
+	for (i = 0; i < (1 << L1D_FLUSH_SW_ORDER); i++)
+		memset(l1d_flush_buf + i * PAGE_SIZE, i + 1, PAGE_SIZE);
+	if (sched_smt_active())
+		pr_warn("vhv: L1TF: SMT is on: a guest can read the L1D its sibling thread fills, which no flush at entry prevents (turn SMT off: nosmt)\n");
 	l1d_flush = L1D_FLUSH_SW;
 	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before each VM entry\n");
 	return 0;
@@ -135,7 +147,6 @@ void vmx_run_unsetup(void)
 void vmx_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
 	vmx_load_vmcs(to_vmx(vcpu), cpu);
-	to_vmx(vcpu)->host_debugctl = get_debugctlmsr();
 }
 
 void vmx_vcpu_put(struct vhv_vcpu *vcpu)
@@ -753,6 +764,13 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		vmcs_write32(VMCS_PREEMPTION_TIMER, backstop_ticks);
 	guest_cr4 = vmx_guest_cr4(vmx);
 
+	/*
+	 * The host's DEBUGCTL to put back after the exit, read with IRQs
+	 * off right before entry: perf may have changed it since the vCPU
+	 * was loaded (KVM reads it there too).
+	 */
+	lockdep_assert_irqs_disabled();
+	vmx->host_debugctl = get_debugctlmsr();
 	guest_timing_enter_irqoff();
 	vhv_switch_to_guest(vcpu, guest_cr4);
 	/* VM entry loads DR7, not DR6: the guest's while it uses DRs. */
