@@ -4087,15 +4087,37 @@ static ssize_t ack_elsewhere(const struct conn *k, uint16_t p, uint32_t seq, uin
  * ACK raises B's flow's next) and 1-byte segments wait in B's reassembly
  * queue.
  */
+/*
+ * A second connection's SYN (the frame in f, of size bytes) shown on the pair
+ * of a live one whose guest side sent up to g_live: the guest completes it
+ * 60000 below the live one's rcv_nxt, the live one's peer (fd live_peer)
+ * speaks so that its ACK of g_live + 1 lands on the second flow, then a
+ * flood after a gap on that flow.  Returns what the flood grew the heap by.
+ */
+static long long second_on_pair_flood(uint8_t *f, size_t size, uint16_t p, uint32_t g_live,
+				       int live_peer)
+{
+	uint32_t iss = get32(f + 34 + 4), g2 = g_live + 1 - 60000;
+	struct ack_want aw;
+
+	guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g2, iss + 1, TCP_SYN | TCP_ACK,
+				NULL, 0));
+	aw = (struct ack_want){ p, 7000, g2 + 1 };
+	assert_true(expect_frame(f, size, is_ack, &aw, 2000) > 0);
+	assert_int_equal(write(live_peer, "hi", 2), 2);
+	aw = (struct ack_want){ p, 7000, g_live + 1 };
+	assert_true(expect_frame(f, size, is_ack, &aw, 2000) > 0);
+	return flood_gaps(p, g2 + 3, iss + 1);
+}
+
 static void test_tcp_two_held_syns_full_set(void **state)
 {
 	enum { FLOWS = 16 };
 	const long long bound = 2 << 20;
 	struct vmm_net_config cfg = { .user = true, .nr_hostfwd = 1 };
-	struct ack_want aw;
 	struct conn k[FLOWS];
 	uint8_t f[1600], syn = TCP_SYN;
-	uint32_t g = 8000000, g2, iss_a, iss_b;
+	uint32_t g = 8000000, iss_a;
 	long long grown;
 	uint16_t p;
 	ssize_t n;
@@ -4130,17 +4152,7 @@ static void test_tcp_two_held_syns_full_set(void **state)
 	print_message("B's SYN on A's pair (A established) shown: %s\n",
 		      n > 0 ? "yes" : "no");
 	if (n > 0) {
-		iss_b = get32(f + 34 + 4);
-		g2 = g + 1 - 60000;
-		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g2, iss_b + 1,
-					TCP_SYN | TCP_ACK, NULL, 0));
-		aw = (struct ack_want){ p, 7000, g2 + 1 };
-		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
-		/* A's peer speaks: A's ACK of g + 1 on B's flow. */
-		assert_int_equal(write(a, "hi", 2), 2);
-		aw = (struct ack_want){ p, 7000, g + 1 };
-		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
-		grown = flood_gaps(p, g2 + 3, iss_b + 1);
+		grown = second_on_pair_flood(f, sizeof(f), p, g, a);
 	}
 	warp_ms = 0;
 	close(a);
@@ -4191,7 +4203,7 @@ static void test_tcp_gone_flow_forgets_held(void **state)
 	struct ack_want aw;
 	struct conn other;
 	uint8_t f[1600], syn = TCP_SYN;
-	uint32_t iss_a, iss_e, iss_u, g_a = 9000000, g_e = 9500000, g_u;
+	uint32_t iss_a, iss_e, g_a = 9000000, g_e = 9500000;
 	long long grown = 0;
 	int a, e, u = -1, i, next, since;
 	bool shown = false;
@@ -4267,17 +4279,7 @@ static void test_tcp_gone_flow_forgets_held(void **state)
 	}
 	print_message("U's SYN on E's pair (E established) shown: %s\n", shown ? "yes" : "no");
 	if (shown) {
-		iss_u = get32(f + 34 + 4);
-		g_u = g_e + 1 - 60000;
-		guest_send(f, tcp_frame(f, 7000, NET_USER_HOST, p, g_u, iss_u + 1,
-					TCP_SYN | TCP_ACK, NULL, 0));
-		aw = (struct ack_want){ p, 7000, g_u + 1 };
-		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
-		/* E's peer speaks: E's ACK of g_e + 1 on U's flow. */
-		assert_int_equal(write(e, "hi", 2), 2);
-		aw = (struct ack_want){ p, 7000, g_e + 1 };
-		assert_true(expect_frame(f, sizeof(f), is_ack, &aw, 2000) > 0);
-		grown = flood_gaps(p, g_u + 3, iss_u + 1);
+		grown = second_on_pair_flood(f, sizeof(f), p, g_e, e);
 	}
 	warp_ms = 0;
 	close(e);
