@@ -157,7 +157,8 @@ $(B)/unit/test_pit: selftests/unit/test_pit.c kmod/irq/pit.c
 $(B)/unit/test_lapic: selftests/unit/test_lapic.c kmod/irq/lapic.c
 $(B)/unit/test_ioeventfd_table: selftests/unit/test_ioeventfd_table.c kmod/ioeventfd_table.c
 $(B)/unit/test_hpet: selftests/unit/test_hpet.c kmod/irq/hpet.c
-$(B)/unit/test_vmx_caps: selftests/unit/test_vmx_caps.c kmod/vmx/caps.c kmod/vmx/names.c
+$(B)/unit/test_vmx_caps: selftests/unit/test_vmx_caps.c kmod/vmx/caps.c kmod/vmx/names.c \
+	kmod/vmx/msr_switch.h
 $(B)/unit/test_vmcs: selftests/unit/test_vmcs.c
 
 # A VMCS field read or written with the accessor of another width must not

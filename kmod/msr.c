@@ -17,7 +17,7 @@
 
 #define MSR_MTRRCAP_VALUE	(VHV_BIT(10) | VHV_BIT(8) | 8)	/* WC, fixed, 8 var */
 
-static bool pat_valid(u64 pat)
+bool vhv_pat_valid(u64 pat)
 {
 	unsigned int i;
 
@@ -222,7 +222,7 @@ static int set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data, bool from_guest)
 {
 	int r;
 
-	if (index == MSR_IA32_CR_PAT && !pat_valid(data))
+	if (index == MSR_IA32_CR_PAT && !vhv_pat_valid(data))
 		return -EINVAL;
 	if (!msr_value_valid(index, data))
 		return -EINVAL;

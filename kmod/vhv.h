@@ -350,5 +350,6 @@ int vhv_set_msrs(struct vhv_vcpu *vcpu, void __user *argp);
 int vhv_set_msr_filter(struct vhv_vm *vm, void __user *argp);
 void vhv_msr_filter_free(struct vhv_vm *vm);
 int vhv_handle_xsetbv(struct vhv_vcpu *vcpu, u32 index, u64 value);
+bool vhv_pat_valid(u64 pat);	/* no reserved memory type (2, 3, 8-255) */
 
 #endif /* VHV_KMOD_H */

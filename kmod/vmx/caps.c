@@ -69,7 +69,9 @@ static const struct ctl_want proc_wants[] = {
  * real mode, memory is mapped by EPT).  RDTSCP and INVPCID would #UD in
  * the guest without their enables while CPUID, taken from the host,
  * reports them; VPID saves TLB flushes; WBINVD exiting keeps a guest from
- * flushing the host's caches.  XSAVES stays off: kmod/cpuid.c hides it.
+ * flushing the host's caches; notify VM exiting takes the CPU back from a
+ * guest that holds it with no instruction boundary (a microarchitectural
+ * loop no interrupt can break), where the CPU has it.  XSAVES stays off: kmod/cpuid.c hides it.
  */
 static const struct ctl_want proc2_wants[] = {
 	{ VMX_PROC2_ENABLE_EPT, REQUIRED, "EPT" },
@@ -78,6 +80,7 @@ static const struct ctl_want proc2_wants[] = {
 	{ VMX_PROC2_ENABLE_VPID, WANTED, "VPID" },
 	{ VMX_PROC2_WBINVD_EXITING, WANTED, "WBINVD exiting" },
 	{ VMX_PROC2_ENABLE_INVPCID, WANTED, "INVPCID" },
+	{ VMX_PROC2_NOTIFY_VM_EXITING, WANTED, "notify VM exiting" },
 };
 
 /*

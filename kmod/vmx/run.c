@@ -16,6 +16,7 @@
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
+#include <asm/perf_event.h>
 #include <asm/special_insns.h>
 #include <asm/sync_core.h>
 #include <asm/tsc.h>
@@ -645,6 +646,47 @@ static u32 check_entry_state(struct vmx_vcpu *vmx)
 }
 
 /*
+ * Host perf's MSRs, switched by the CPU at entry and exit through the
+ * MSR-load lists (IRQs off: perf changes them from IPIs and PMIs):
+ * counters of host-only events stop in the guest, and PEBS, which writes
+ * its records through linear addresses that would be the guest's, is off
+ * there.  Without perf events the lists stay empty.  The guest has no PMU
+ * of its own (CPUID leaf 0xa is hidden).
+ */
+static int switch_perf_msrs(struct vmx_vcpu *vmx)
+{
+	struct vmx_msr_switch *sw = vmx->msr_switch;
+	struct perf_guest_switch_msr *msrs;
+	int i, nr = 0;
+
+	vmx_msr_switch_reset(sw);
+	/* nr means nothing when it returns NULL (no PMU driver). */
+	msrs = perf_guest_get_msrs(&nr, NULL);
+	for (i = 0; msrs && i < nr; i++) {
+		if (vmx_msr_switch_add(sw, msrs[i].msr, msrs[i].guest,
+				       msrs[i].host)) {
+			pr_warn_once("vhv: perf asks for more than %d MSRs switched at VM entry\n",
+				     VMX_MSR_SWITCH_MAX);
+			return -EIO;
+		}
+		/*
+		 * PEBS needs time to write its last record once off: not
+		 * given by the switch at entry, so off here already (KVM does
+		 * the same).  The exit list turns it back on.
+		 */
+		if (msrs[i].msr == MSR_IA32_PEBS_ENABLE &&
+		    msrs[i].guest != msrs[i].host)
+			wrmsrl(MSR_IA32_PEBS_ENABLE, 0);
+	}
+	if (sw->nr != vmx->msr_switch_nr) {
+		vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, sw->nr);
+		vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, sw->nr);
+		vmx->msr_switch_nr = sw->nr;
+	}
+	return 0;
+}
+
+/*
  * An NMI exit took the NMI from the host, and left NMIs blocked (SDM vol.
  * 3C 28.1, 27.2).  Unblock them with an IRET, then send this CPU the NMI
  * again, through the APIC (the self-IPI shorthand of x2APIC cannot carry
@@ -720,6 +762,12 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return vhv_hw_rebooting() ? -EIO : 1;
+	}
+	r = switch_perf_msrs(vmx);
+	if (r) {
+		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
+		local_irq_enable();
+		return r;
 	}
 	/*
 	 * Preemption saved the guest's FPU registers and left them to be
@@ -1301,6 +1349,25 @@ static int exit_ept_misconfig(struct vmx_vcpu *vmx)
 	return vhv_exit_internal(&vmx->vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
 }
 
+/*
+ * Notify VM exit: the guest went longer than the notify window without
+ * an instruction boundary, out of reach of interrupts.  The exit gave the
+ * CPU back; the guest goes on.  Qualification bit 0: the exit came where
+ * the VMCS may no longer be right, and the vCPU cannot go on; bit 12: an
+ * IRET that unblocked NMIs did not complete.
+ */
+static int exit_notify(struct vmx_vcpu *vmx)
+{
+	u64 data[2] = { vmx->exit_reason, vmx->exit_qual };
+
+	if (vmx->exit_qual & BIT(0))
+		return vhv_exit_internal(&vmx->vcpu, VHV_INTERNAL_UNHANDLED_EXIT,
+					 2, data);
+	if ((vmx->exit_qual & BIT(12)) && !vmx->idt_valid)
+		vmx->interruptibility |= VMX_INTERRUPTIBILITY_NMI;
+	return 1;
+}
+
 static int exit_task_switch(struct vmx_vcpu *vmx)
 {
 	return unhandled(vmx);
@@ -1354,6 +1421,7 @@ static const vmx_exit_handler exit_handlers[VMX_EXIT_REASON_COUNT] = {
 	R(XSETBV)		= exit_xsetbv,
 	R(VMFUNC)		= exit_ud,
 	R(ENCLS)		= exit_ud,
+	R(INSN_TIMEOUT)		= exit_notify,
 };
 #undef R
 

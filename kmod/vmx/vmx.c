@@ -17,6 +17,7 @@
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/perf_event.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -37,19 +38,24 @@ static DEFINE_SPINLOCK(vpid_lock);
 
 /*
  * EPT entries (SDM vol. 3C 29.3.2): read, write and execute in bits 0-2
- * (any of them: present); leaves write-back (memory type 6 in bits 5:3);
- * bit 7 a 2 MiB leaf, only where the CPU has them (hardware_setup).
+ * (any of them: present); leaves write-back (memory type 6 in bits 5:3)
+ * with the guest's PAT ignored (bit 6): all guest memory is the host's
+ * own write-back RAM, and a guest's UC or WC alias of it would break
+ * coherency with the host's mapping on CPUs without self-snoop (KVM does
+ * the same without non-coherent DMA); bit 7 a 2 MiB leaf, only where the
+ * CPU has them (hardware_setup).
  */
 #define EPT_R		BIT_ULL(0)
 #define EPT_W		BIT_ULL(1)
 #define EPT_X		BIT_ULL(2)
 #define EPT_WB		(6ull << 3)
+#define EPT_IPAT	BIT_ULL(6)
 #define EPT_LARGE	BIT_ULL(7)
 
 static struct vhv_pte_format vmx_ept_format = {
 	.present = EPT_R | EPT_W | EPT_X,
 	.table = EPT_R | EPT_W | EPT_X,
-	.leaf_read = EPT_R | EPT_X | EPT_WB,
+	.leaf_read = EPT_R | EPT_X | EPT_WB | EPT_IPAT,
 	.leaf_write = EPT_W,
 	.huge = 0,
 	.addr_mask = 0x000ffffffffff000ull,
@@ -111,6 +117,17 @@ static int vmx_check_cpu(void)
 		pr_err("vhv: VMX is not enabled in IA32_FEATURE_CONTROL (locked off by the firmware)\n");
 		return -ENODEV;
 	}
+#ifdef X86_FEATURE_FRED
+	/*
+	 * After an NMI exit vhv unblocks NMIs with an IRET to itself; with
+	 * FRED, NMI blocking ends at an ERETS from a FRED frame instead
+	 * (KVM enters the kernel's FRED code for it, which modules cannot).
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		pr_err("vhv: VT-x refused: this kernel runs with FRED, whose NMI handling vhv does not do yet (boot with fred=off)\n");
+		return -ENODEV;
+	}
+#endif
 	read_vmx_msrs(&m);
 	if (vmx_caps_compute(&m, &vmx_caps, &why)) {
 		pr_err("vhv: VT-x refused: %s: %s\n", why.feature, why.reason);
@@ -263,10 +280,17 @@ static int vmx_enable_cpu(void)
 		return -EBUSY;
 	if (!vmx_feature_control_ok())
 		return -EOPNOTSUPP;
+	/*
+	 * VMXON clears RTIT_CTL.TraceEn where Intel PT cannot trace in VMX
+	 * operation: the PT driver stops writing it from here on.
+	 */
+	intel_pt_handle_vmx(1);
 	cr4_set_bits(X86_CR4_VMXE);
 	r = vmx_vmxon(__pa(vc->vmxon_region));
-	if (r)
+	if (r) {
 		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
+	}
 	vc->current_vmcs = NULL;
 	return r;
 }
@@ -320,6 +344,7 @@ static void vmx_disable_cpu(void)
 		clear_on_this_cpu(vmx);
 	vc->current_vmcs = NULL;
 	vmx_vmxoff();
+	intel_pt_handle_vmx(0);
 }
 
 /* The TSS base from its descriptor in the GDT (16 bytes in long mode). */
@@ -791,6 +816,12 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 		preempt_enable();
 		return r;
 	}
+	/*
+	 * Entry fails on a PAT with a reserved type: checked here too, not
+	 * only by msr.c's caller.
+	 */
+	if (index == MSR_IA32_CR_PAT && !vhv_pat_valid(data))
+		return -EINVAL;
 	if (!vmcs_msr_field(index, &field)) {
 		vmx_vmcs_get(vmx);
 		vmcs_write_raw(field, data);
@@ -871,6 +902,9 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write64(VMCS_ENTRY_MSR_LOAD_ADDR, __pa(vmx->msr_switch->guest));
+	vmcs_write64(VMCS_EXIT_MSR_LOAD_ADDR, __pa(vmx->msr_switch->host));
+	vmx->msr_switch_nr = 0;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write64(VMCS_IO_BITMAP_A, page_to_phys(io_bitmaps));
 	vmcs_write64(VMCS_IO_BITMAP_B, page_to_phys(io_bitmaps) + PAGE_SIZE);
@@ -879,6 +913,9 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_write64(VMCS_EPT_POINTER, vmx_eptp_of(vmx->vcpu.vm));
 	if (vmx->vpid)
 		vmcs_write16(VMCS_VPID, vmx->vpid);
+	/* The CPU's own threshold, nothing added (QEMU's default too). */
+	if (proc2 & VMX_PROC2_NOTIFY_VM_EXITING)
+		vmcs_write32(VMCS_NOTIFY_WINDOW, 0);
 	vmcs_write64(VMCS_VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);
 
 	/*
@@ -945,6 +982,15 @@ static int vmx_vcpu_create(struct vhv_vcpu *vcpu)
 	vmx->vmcs_cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	atomic_long_inc(&vhv_stats.pages);
+	BUILD_BUG_ON(offsetof(struct vmx_msr_switch, host) % 16 ||
+		     sizeof(struct vmx_msr_switch) > PAGE_SIZE);
+	vmx->msr_switch = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmx->msr_switch) {
+		free_page((unsigned long)vmx->vmcs);
+		atomic_long_dec(&vhv_stats.pages);
+		return -ENOMEM;
+	}
+	atomic_long_inc(&vhv_stats.pages);
 	vmx->vpid = alloc_vpid();
 	vmx_vmcs_get(vmx);
 	init_vmcs(vmx);
@@ -960,7 +1006,8 @@ static void vmx_vcpu_free(struct vhv_vcpu *vcpu)
 	vmx_clear_vmcs(vmx);
 	free_vpid(vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);
-	atomic_long_dec(&vhv_stats.pages);
+	free_page((unsigned long)vmx->msr_switch);
+	atomic_long_sub(2, &vhv_stats.pages);
 }
 
 const struct vhv_vendor_ops vmx_vendor_ops = {

@@ -8,6 +8,7 @@
 
 #include "../vhv.h"
 #include "caps.h"
+#include "msr_switch.h"
 #include "vmcs.h"
 
 /* Syscall MSRs the guest reads and writes without exits (vmx.c). */
@@ -61,6 +62,9 @@ struct vmx_vcpu {
 	u64 host_debugctl;
 	u64 lazy_msrs[VMX_NR_LAZY_MSRS];
 	struct vmx_host_state host;
+	/* The MSR-load lists (a page), and their length in the VMCS. */
+	struct vmx_msr_switch *msr_switch;
+	u32 msr_switch_nr;
 	bool pdptrs_dirty;		/* PAE paging: load PDPTEs at entry */
 	bool flush_vpid;		/* the guest's own TLB: INVVPID at entry */
 

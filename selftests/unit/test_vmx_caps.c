@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of kmod/vmx/caps.c (what vhv asks of VT-x, from the capability
- * MSRs) and kmod/vmx/names.c (exit reason and VM-instruction error names).
+ * MSRs), kmod/vmx/names.c (exit reason and VM-instruction error names) and
+ * kmod/vmx/msr_switch.h (the MSR-load lists host perf's MSRs go through).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "kmod/vmx/caps.h"
+#include "kmod/vmx/msr_switch.h"
 #include "kmod/vmx/names.h"
 #include "kmod/vmx/vmcs.h"
 #include "kmod/x86/arch_bits.h"
@@ -256,6 +258,85 @@ static void optional_bits_absent(void **state)
 	assert_int_equal(vmx_eptp(&c, 0x5000), 0x5000 | 6 | 3 << 3);
 }
 
+/* Notify VM exiting (Sapphire Rapids on): on where the CPU allows it. */
+static void notify_exiting_where_offered(void **state)
+{
+	(void)state;
+	computed();
+	assert_false(c.proc2 & VMX_PROC2_NOTIFY_VM_EXITING);
+	m.procbased2 |= MAY1(VMX_PROC2_NOTIFY_VM_EXITING);
+	computed();
+	assert_true(c.proc2 & VMX_PROC2_NOTIFY_VM_EXITING);
+}
+
+#define PERF_GLOBAL_CTRL	0x38f
+#define PEBS_ENABLE		0x3f1
+
+/* The lists are what the CPU reads: 16-byte entries, 16-byte aligned. */
+static void msr_switch_layout(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct vmx_msr_entry), 16);
+	assert_int_equal(offsetof(struct vmx_msr_entry, value), 8);
+	assert_int_equal(offsetof(struct vmx_msr_switch, guest), 0);
+	assert_int_equal(offsetof(struct vmx_msr_switch, host) % 16, 0);
+	assert_true(sizeof(struct vmx_msr_switch) <= 4096);
+}
+
+/* Only MSRs whose values differ are switched; a repeat updates its entry. */
+static void msr_switch_fill(void **state)
+{
+	static struct vmx_msr_switch sw;
+
+	(void)state;
+	memset(&sw, 0xa5, sizeof(sw));
+	vmx_msr_switch_reset(&sw);
+	assert_int_equal(vmx_msr_switch_add(&sw, PERF_GLOBAL_CTRL, 0xf, 0xf), 0);
+	assert_int_equal(sw.nr, 0);
+
+	/* A host-only counter (bit 1) stops in the guest; PEBS off there. */
+	assert_int_equal(vmx_msr_switch_add(&sw, PERF_GLOBAL_CTRL, 0xd, 0xf), 0);
+	assert_int_equal(vmx_msr_switch_add(&sw, PEBS_ENABLE, 0, 1), 0);
+	assert_int_equal(sw.nr, 2);
+	assert_int_equal(sw.guest[0].index, PERF_GLOBAL_CTRL);
+	assert_int_equal(sw.guest[0].reserved, 0);
+	assert_int_equal(sw.guest[0].value, 0xd);
+	assert_int_equal(sw.host[0].index, PERF_GLOBAL_CTRL);
+	assert_int_equal(sw.host[0].reserved, 0);
+	assert_int_equal(sw.host[0].value, 0xf);
+	assert_int_equal(sw.guest[1].index, PEBS_ENABLE);
+	assert_int_equal(sw.guest[1].value, 0);
+	assert_int_equal(sw.host[1].value, 1);
+
+	/* The same MSR again: its entry changes, no second one. */
+	assert_int_equal(vmx_msr_switch_add(&sw, PERF_GLOBAL_CTRL, 0x5, 0x7), 0);
+	assert_int_equal(sw.nr, 2);
+	assert_int_equal(sw.guest[0].value, 0x5);
+	assert_int_equal(sw.host[0].value, 0x7);
+
+	/* The next entry starts from empty lists. */
+	vmx_msr_switch_reset(&sw);
+	assert_int_equal(sw.nr, 0);
+}
+
+/* A full list refuses the next MSR (the caller then does not enter). */
+static void msr_switch_full(void **state)
+{
+	static struct vmx_msr_switch sw;
+	u32 i;
+
+	(void)state;
+	vmx_msr_switch_reset(&sw);
+	for (i = 0; i < VMX_MSR_SWITCH_MAX; i++)
+		assert_int_equal(vmx_msr_switch_add(&sw, 0x100 + i, 0, 1), 0);
+	assert_int_equal(vmx_msr_switch_add(&sw, 0x200, 0, 1), -ENOSPC);
+	assert_int_equal(sw.nr, VMX_MSR_SWITCH_MAX);
+	/* Equal values or an MSR already there still fit. */
+	assert_int_equal(vmx_msr_switch_add(&sw, 0x200, 3, 3), 0);
+	assert_int_equal(vmx_msr_switch_add(&sw, 0x100, 2, 3), 0);
+	assert_int_equal(sw.guest[0].value, 2);
+}
+
 /* VPID without single-context INVVPID is dropped, or refused if forced. */
 static void vpid_needs_invvpid(void **state)
 {
@@ -465,6 +546,10 @@ int main(void)
 		cmocka_unit_test_setup(inconsistent_control_msr, setup),
 		cmocka_unit_test_setup(per_entry_bit_forced_on, setup),
 		cmocka_unit_test_setup(optional_bits_absent, setup),
+		cmocka_unit_test_setup(notify_exiting_where_offered, setup),
+		cmocka_unit_test(msr_switch_layout),
+		cmocka_unit_test(msr_switch_fill),
+		cmocka_unit_test(msr_switch_full),
 		cmocka_unit_test_setup(vpid_needs_invvpid, setup),
 		cmocka_unit_test_setup(ept_capabilities_required, setup),
 		cmocka_unit_test_setup(basic_msr_refusals, setup),
