@@ -1327,6 +1327,12 @@ int net_user_open(struct vmm_vm *vm, const struct vmm_net_config *cfg,
 		.vnameserver.s_addr = htonl(NET_USER_DNS),
 		.if_mtu = NET_USER_MTU,
 		.if_mru = NET_USER_MTU,
+		/*
+		 * Off, as libslirp defaults: its FTP, IRC and other protocol
+		 * rewriting parses guest data with code its own header calls
+		 * unsafe.
+		 */
+		.enable_emu = false,
 	};
 	struct net_user *nu;
 	int r;
