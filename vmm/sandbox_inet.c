@@ -10,7 +10,8 @@
  *
  * The list is what libslirp 4.7 calls (strace of test_net_user, which
  * also runs it under this filter): socket() only of the kinds it makes,
- * setsockopt() only at the levels it uses, FIONREAD the one ioctl (it
+ * setsockopt() only for the options it sets (not SO_ATTACH_FILTER and its
+ * kind, which would hand the kernel a program), FIONREAD the one ioctl (it
  * sizes a UDP datagram with it).  bind() and listen() stay forbidden: the
  * forwards listen before the sandbox closes.  No file is opened: DNS does
  * not read resolv.conf (devices/net_user.c).
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -80,8 +82,12 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 	static const struct { int type, protocol; } kinds[] = {
 		{ SOCK_STREAM, 0 }, { SOCK_DGRAM, 0 }, { SOCK_DGRAM, IPPROTO_ICMP },
 	};
-	/* SO_REUSEADDR, SO_OOBINLINE; TCP_NODELAY; IP_TTL, IP_TOS, IP_RECVERR */
-	static const int levels[] = { SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP };
+	/* Each option libslirp 4.7 sets on a socket (grep setsockopt). */
+	static const struct { int level, name; } opts[] = {
+		{ SOL_SOCKET, SO_REUSEADDR }, { SOL_SOCKET, SO_OOBINLINE },
+		{ IPPROTO_TCP, TCP_NODELAY },
+		{ IPPROTO_IP, IP_TTL }, { IPPROTO_IP, IP_RECVERR },
+	};
 	unsigned int i;
 	int r = 0;
 
@@ -96,9 +102,9 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 					      ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK),
 					      (uint32_t)kinds[i].type),
 				     ARG32(2, kinds[i].protocol));
-	for (i = 0; !r && i < sizeof(levels) / sizeof(levels[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
-				     ARG32(1, levels[i]));
+	for (i = 0; !r && i < sizeof(opts) / sizeof(opts[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				     ARG32(1, opts[i].level), ARG32(2, opts[i].name));
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				     ARG32(1, FIONREAD));

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/filter.h>
 #include <cmocka.h>
 
 #include "devices/net_user.h"
@@ -3095,6 +3096,37 @@ static void test_sandboxed_accept_only_forwards(void **state)
 	expect_child_exit(pid, 97, "accept on a Unix listener under the filter");
 }
 
+/*
+ * setsockopt() only for the options slirp sets: one that would hand the
+ * kernel a program (a classic BPF socket filter) is forbidden, on a
+ * socket the filter lets the VMM make.
+ */
+static void test_sandboxed_setsockopt_only_slirps(void **state)
+{
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct sock_fprog prog = { .len = 1, .filter = &insn };
+		int one = 1, fd;
+
+		alarm(60);
+		enter_sandbox();
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) ||
+		    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)))
+			syscall(SYS_exit_group, 2);
+		setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+		syscall(SYS_exit_group, 0);
+	}
+	/* 97: the SIGSYS report. */
+	expect_child_exit(pid, 97, "SO_ATTACH_FILTER under the filter");
+}
+
 /* ---- the ninth review's reproducers ------------------------------------------ */
 
 /*
@@ -4594,6 +4626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp_burst_to_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_forward_not_shared, setup, teardown),
 		cmocka_unit_test(test_sandboxed_accept_only_forwards),
+		cmocka_unit_test(test_sandboxed_setsockopt_only_slirps),
 		/* Last: a failure in its child must not run further tests there. */
 		cmocka_unit_test_setup_teardown(test_sandboxed, setup, teardown),
 	};
