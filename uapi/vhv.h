@@ -390,6 +390,13 @@ struct vhv_event {
  * own faults: see the README).
  */
 #define VHV_STAT_INTERRUPTS	16
+/*
+ * L1D flushes before VM entry (VT-x on a CPU with L1TF whose entry does
+ * not flush): one after each return from userspace, reschedule, host
+ * interrupt or exit not known to touch only this VM's state; none after
+ * the rest (CPUID, MSRs, port I/O handled in the kernel, ...).
+ */
+#define VHV_STAT_L1D_FLUSH	17
 #define VHV_STAT_MAX		32
 struct vhv_vcpu_stats {
 	__u64 count[VHV_STAT_MAX];

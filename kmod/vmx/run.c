@@ -13,6 +13,7 @@
 #include <asm/cpu.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
+#include <asm/hardirq.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
@@ -53,14 +54,21 @@
 #define VMX_BACKSTOP_US		2000
 static u32 backstop_ticks;
 /*
- * L1TF: flush L1D before every entry where the CPU has the bug and entry
- * does not flush by itself (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which
- * hypervisors give their L1).  The kernel's conditional flush is KVM's
- * and not reachable from a module: this is the "always" policy, costly,
- * and only on such CPUs.  With the IA32_FLUSH_CMD MSR: one write.
- * Without it (old microcode; Bochs' Broadwell): the software sequence the
- * SDM's L1TF guidance gives, reading a buffer twice the size of L1D so
- * that every line of L1D is replaced by one of the buffer.
+ * L1TF: flush L1D before entry where the CPU has the bug and entry does
+ * not flush by itself (ARCH_CAP_SKIP_VMENTRY_L1DFLUSH, which hypervisors
+ * give their L1).  With the IA32_FLUSH_CMD MSR: one write.  Without it
+ * (old microcode; Bochs' Broadwell): the software sequence the SDM's L1TF
+ * guidance gives, reading a buffer twice the size of L1D so that every
+ * line of L1D is replaced by one of the buffer.
+ *
+ * When: KVM's default policy ("cond"), before an entry that follows
+ * anything that may have brought another's data into L1D: the vCPU's
+ * thread coming onto the CPU (a VHV_RUN call, a reschedule: userspace and
+ * other tasks ran), an exit whose handling is not known to touch only
+ * this VM's own state (l1d_safe_exit()), or an interrupt or softirq
+ * handled on this CPU since the last entry, which the kernel's interrupt
+ * entry records per CPU for this purpose (irq_stat, present where the
+ * kernel is built with KVM_INTEL; without it, every entry flushes).
  */
 enum { L1D_FLUSH_NONE, L1D_FLUSH_MSR, L1D_FLUSH_SW };
 static int l1d_flush;
@@ -147,7 +155,58 @@ void vmx_run_unsetup(void)
 
 void vmx_vcpu_load(struct vhv_vcpu *vcpu, int cpu)
 {
-	vmx_load_vmcs(to_vmx(vcpu), cpu);
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx_load_vmcs(vmx, cpu);
+	/* Userspace or another task ran on this CPU since the guest did. */
+	vmx->l1d_flush_due = true;
+}
+
+/*
+ * Exits whose handling reads and writes only this VM's state (KVM flushes
+ * after none of these either): no L1D flush before the next entry.  An
+ * interrupt handled meanwhile (EXT_INTR, the LAPIC timer's hrtimer) is
+ * caught by the per-CPU record; a HLT that sleeps, by the reload.
+ */
+static bool l1d_safe_exit(struct vmx_vcpu *vmx, u32 basic)
+{
+	switch (basic) {
+	case VMX_EXIT_REASON_EXT_INTR:
+	case VMX_EXIT_REASON_INTR_WINDOW:
+	case VMX_EXIT_REASON_NMI_WINDOW:
+	case VMX_EXIT_REASON_PREEMPTION_TIMER:
+	case VMX_EXIT_REASON_CPUID:
+	case VMX_EXIT_REASON_HLT:
+	case VMX_EXIT_REASON_INVD:
+	case VMX_EXIT_REASON_RDPMC:
+	case VMX_EXIT_REASON_CR_ACCESS:
+	case VMX_EXIT_REASON_DR_ACCESS:
+	case VMX_EXIT_REASON_RDMSR:
+	case VMX_EXIT_REASON_WRMSR:
+	case VMX_EXIT_REASON_PAUSE:
+	case VMX_EXIT_REASON_WBINVD:
+	case VMX_EXIT_REASON_XSETBV:
+		return true;
+	case VMX_EXIT_REASON_IO:
+		return !(vmx->exit_qual & BIT(4));	/* string I/O: emulated */
+	default:
+		return false;
+	}
+}
+
+/* IRQs off, right before entry: whether L1D must be flushed now. */
+static bool l1d_flush_due(struct vmx_vcpu *vmx)
+{
+	bool due = vmx->l1d_flush_due;
+
+	vmx->l1d_flush_due = false;
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	due |= kvm_get_cpu_l1tf_flush_l1d();
+	kvm_clear_cpu_l1tf_flush_l1d();
+#else
+	due = true;
+#endif
+	return due;
 }
 
 void vmx_vcpu_put(struct vhv_vcpu *vcpu)
@@ -730,6 +789,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	u32 check, basic, idt = 0;
 	u64 guest_cr4, rflags;
 	int cpu, failed, r;
+	bool flush;
 
 	if (vmx->triple_fault) {
 		vmx->triple_fault = false;
@@ -819,15 +879,18 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	 */
 	lockdep_assert_irqs_disabled();
 	vmx->host_debugctl = get_debugctlmsr();
+	flush = l1d_flush != L1D_FLUSH_NONE && l1d_flush_due(vmx);
+	if (flush)
+		vhv_count(vcpu, VHV_STAT_L1D_FLUSH);
 	guest_timing_enter_irqoff();
 	vhv_switch_to_guest(vcpu, guest_cr4);
 	/* VM entry loads DR7, not DR6: the guest's while it uses DRs. */
 	if (vcpu->debug_active)
 		set_debugreg(vmx->dr6, 6);
 	guest_state_enter_irqoff();
-	if (l1d_flush == L1D_FLUSH_MSR)
+	if (flush && l1d_flush == L1D_FLUSH_MSR)
 		native_wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
-	else if (l1d_flush == L1D_FLUSH_SW)
+	else if (flush)
 		l1d_flush_sw();
 	/* Nor CR2: nothing between here and the entry may fault. */
 	if (native_read_cr2() != vmx->cr2)
@@ -1449,6 +1512,8 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx)
 	struct vhv_vcpu *vcpu = &vmx->vcpu;
 	u32 basic = VMX_EXIT_REASON_BASIC(vmx->exit_reason);
 
+	if (!l1d_safe_exit(vmx, basic))
+		vmx->l1d_flush_due = true;
 	vcpu->next_rip_valid = has_insn_len(basic);
 	if (vcpu->next_rip_valid) {
 		u64 rip = vcpu->regs.rip;

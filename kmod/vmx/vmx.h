@@ -67,6 +67,7 @@ struct vmx_vcpu {
 	u32 msr_switch_nr;
 	bool pdptrs_dirty;		/* PAE paging: load PDPTEs at entry */
 	bool flush_vpid;		/* the guest's own TLB: INVVPID at entry */
+	bool l1d_flush_due;		/* L1TF: L1D flushed at the next entry */
 
 	/* Exceptions vhv's own emulation raised, delivered first. */
 	bool exc_pending;
