@@ -113,8 +113,17 @@ static bool filter_leaf(struct vhv_cpuid_entry *e)
 				/* TSC_ADJUST (no MSR 0x3b here) SGX PQM MPX PQE PT */
 		e->ecx &= ~(VHV_BIT(3) | VHV_BIT(4) | VHV_BIT(5) | VHV_BIT(29) |
 			    VHV_BIT(30));	/* PKU OSPKE WAITPKG ENQCMD SGX_LC */
+		/* TME, Key Locker, bus-lock #DB: MSRs or DEBUGCTL bits vhv lacks */
+		e->ecx &= ~(VHV_BIT(13) | VHV_BIT(23) | VHV_BIT(24));
 		e->edx &= ~(VHV_BIT(15) | VHV_BIT(18) | VHV_BIT(29) |
 			    VHV_BIT(30));	/* HYBRID PCONFIG ARCH/CORE_CAPS */
+		/*
+		 * UINTR, SRBDS_CTRL, RTM_ALWAYS_ABORT, TSX_FORCE_ABORT,
+		 * ARCH_LBR, L1D_FLUSH: each an MSR vhv does not have (a stock
+		 * guest reads TSX_FORCE_ABORT unchecked where it is shown).
+		 */
+		e->edx &= ~(VHV_BIT(5) | VHV_BIT(9) | VHV_BIT(11) | VHV_BIT(13) |
+			    VHV_BIT(19) | VHV_BIT(28));
 		return true;
 	case 0xd:
 		if (e->index == 0) {
@@ -167,8 +176,10 @@ static int add_host_leaf(struct vhv_cpuid_entry *t, u32 *n, u32 fn, u32 idx)
 	cpuid_count(fn, idx, &e.eax, &e.ebx, &e.ecx, &e.edx);
 	if (!(e.flags & VHV_CPUID_INDEXED))
 		e.index = 0;
-	if (filter_leaf(&e))
+	if (filter_leaf(&e)) {
+		vhv_cpuid_hide_cr4_features(&e, &vhv_limits);
 		t[(*n)++] = e;
+	}
 	return 0;
 }
 
@@ -355,13 +366,31 @@ static u32 xsave_size(u64 xcr0)
 	return size;
 }
 
+/*
+ * The bits that follow the guest's CR4 and XCR0 (leaves 1, 7 and 0xd).
+ * Out of line: the whole sregs it reads would otherwise be cleared on the
+ * stack (the kernel's stack auto-initialization) at every CPUID exit.
+ */
+static noinline void cpuid_dynamic(struct vhv_vcpu *vcpu, u32 fn, u32 idx,
+				   bool found, u32 *b, u32 *c)
+{
+	struct vhv_sregs s;
+
+	vhv_ops->get_sregs(vcpu, &s);
+	if (fn == 1 && (s.cr4 & VHV_CR4_OSXSAVE))
+		*c |= VHV_BIT(27);
+	if (fn == 7 && idx == 0 && (s.cr4 & VHV_CR4_PKE))
+		*c |= VHV_BIT(4);
+	if (fn == 0xd && found)
+		*b = xsave_size(vcpu->xcr0);
+}
+
 int vhv_emulate_cpuid(struct vhv_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs.rax, idx = vcpu->regs.rcx;
 	const struct vhv_cpuid_entry *e = lookup(vcpu->cpuid, vcpu->cpuid_nent,
 						 fn, idx);
 	u32 a = 0, b = 0, c = 0, d = 0;
-	struct vhv_sregs s;
 
 	vhv_count(vcpu, VHV_STAT_CPUID);
 	if (e) {
@@ -370,15 +399,8 @@ int vhv_emulate_cpuid(struct vhv_vcpu *vcpu)
 		c = e->ecx;
 		d = e->edx;
 	}
-	if (fn == 1 || (fn == 0xd && idx <= 1) || fn == 7) {
-		vhv_ops->get_sregs(vcpu, &s);
-		if (fn == 1 && (s.cr4 & VHV_CR4_OSXSAVE))
-			c |= VHV_BIT(27);
-		if (fn == 7 && idx == 0 && (s.cr4 & VHV_CR4_PKE))
-			c |= VHV_BIT(4);
-		if (fn == 0xd && e)
-			b = xsave_size(vcpu->xcr0);
-	}
+	if (fn == 1 || (fn == 0xd && idx <= 1) || fn == 7)
+		cpuid_dynamic(vcpu, fn, idx, e, &b, &c);
 	vcpu->regs.rax = a;
 	vcpu->regs.rbx = b;
 	vcpu->regs.rcx = c;

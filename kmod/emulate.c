@@ -127,7 +127,7 @@ int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len)
  * report the next RIP.  Returns 1, or what the exit must return instead
  * (1 when the fetch faulted into the guest, 0 after an internal error).
  */
-int vhv_skip_insn(struct vhv_vcpu *vcpu)
+static noinline int skip_by_decoding(struct vhv_vcpu *vcpu)
 {
 	struct vhv_cpu_state st;
 	unsigned int n;
@@ -135,10 +135,6 @@ int vhv_skip_insn(struct vhv_vcpu *vcpu)
 	u64 data[5] = { 0 };
 	int r, len;
 
-	if (vcpu->next_rip_valid) {
-		vcpu->regs.rip = vcpu->next_rip;
-		return 1;
-	}
 	r = vhv_fetch_insn(vcpu, bytes, &n);
 	if (r == -EAGAIN)
 		return 1;	/* the guest takes the fault instead */
@@ -157,6 +153,16 @@ int vhv_skip_insn(struct vhv_vcpu *vcpu)
 	data[2] = n;
 	memcpy(&data[3], bytes, min_t(unsigned int, n, 16));
 	return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
+}
+
+/* The decoding out of line: its locals would be cleared at every exit. */
+int vhv_skip_insn(struct vhv_vcpu *vcpu)
+{
+	if (vcpu->next_rip_valid) {
+		vcpu->regs.rip = vcpu->next_rip;
+		return 1;
+	}
+	return skip_by_decoding(vcpu);
 }
 
 /* ---- guest memory through the memory slots -------------------------------- */
@@ -407,23 +413,22 @@ static u32 string_count(struct vhv_vcpu *vcpu, u64 linear, u8 size, bool rep,
 	return max_t(u64, 1, min3(want, fit, page_left));
 }
 
-int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
-		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip)
+/*
+ * INS/OUTS: the address size and segment (read from the instruction where
+ * the CPU did not say), the guest address of the data and the count.
+ * *stop with what the exit returns when it ends here.  Out of line: the
+ * fetch buffer and CPU state would be cleared at every port exit.
+ */
+static noinline int pio_string_start(struct vhv_vcpu *vcpu, u8 size, bool in,
+				     bool rep, u8 addr_size, u8 seg, u64 next_rip,
+				     bool *stop)
 {
-	struct vhv_run *run = vcpu->run;
 	struct vhv_cpu_state st;
-	u64 linear, val;
-	bool stop;
+	u64 linear;
 	int r;
 
-	vcpu->pio.port = port;
-	vcpu->pio.size = size;
-	vcpu->pio.in = in;
-	vcpu->pio.string = string;
-	vcpu->pio.next_rip = next_rip;
-	vcpu->pio.count = 1;
-
-	if (string && !addr_size) {
+	*stop = true;
+	if (!addr_size) {
 		/* The CPU did not say (QEMU does not): read the prefixes. */
 		u8 bytes[VHV_INSN_MAX_LEN];
 		unsigned int n;
@@ -439,22 +444,44 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 			return vhv_exit_internal(vcpu, VHV_INTERNAL_EMULATION, 5, data);
 		}
 	}
+	if (rep && !(vcpu->regs.rcx & addr_mask(addr_size))) {
+		set_rip(vcpu, next_rip);	/* REP with rCX = 0 */
+		return 1;
+	}
+	vhv_ops->get_cpu_state(vcpu, &st);
+	linear = in ? st.seg_base[VHV_SEG_ES] + (vcpu->regs.rdi & addr_mask(addr_size)) :
+		      st.seg_base[seg] + (vcpu->regs.rsi & addr_mask(addr_size));
+	if (st.mode != VHV_MODE_64)
+		linear &= 0xffffffffull;
+	vcpu->pio.count = string_count(vcpu, linear, size, rep, addr_size);
+	r = translate(vcpu, &st, linear, in ? VHV_PF_WRITE : 0, &vcpu->pio.gpa, stop);
+	if (*stop)
+		return r;
+	vcpu->pio.addr_size = addr_size;
+	vcpu->pio.rep = rep;
+	return 0;
+}
+
+int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
+		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip)
+{
+	struct vhv_run *run = vcpu->run;
+	u64 val;
+	bool stop;
+	int r;
+
+	vcpu->pio.port = port;
+	vcpu->pio.size = size;
+	vcpu->pio.in = in;
+	vcpu->pio.string = string;
+	vcpu->pio.next_rip = next_rip;
+	vcpu->pio.count = 1;
+
 	if (string) {
-		if (rep && !(vcpu->regs.rcx & addr_mask(addr_size))) {
-			set_rip(vcpu, next_rip);	/* REP with rCX = 0 */
-			return 1;
-		}
-		vhv_ops->get_cpu_state(vcpu, &st);
-		linear = in ? st.seg_base[VHV_SEG_ES] + (vcpu->regs.rdi & addr_mask(addr_size)) :
-			      st.seg_base[seg] + (vcpu->regs.rsi & addr_mask(addr_size));
-		if (st.mode != VHV_MODE_64)
-			linear &= 0xffffffffull;
-		vcpu->pio.count = string_count(vcpu, linear, size, rep, addr_size);
-		r = translate(vcpu, &st, linear, in ? VHV_PF_WRITE : 0, &vcpu->pio.gpa, &stop);
+		r = pio_string_start(vcpu, size, in, rep, addr_size, seg, next_rip,
+				     &stop);
 		if (stop)
 			return r;
-		vcpu->pio.addr_size = addr_size;
-		vcpu->pio.rep = rep;
 	}
 
 	if (!string && vcpu->apic) {
@@ -502,6 +529,6 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 
 		return vhv_exit_internal(vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
 	}
-	pio_string_advance(vcpu, addr_size, rep);
+	pio_string_advance(vcpu, vcpu->pio.addr_size, rep);
 	return 0;
 }

@@ -188,17 +188,12 @@ static int get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	return r == -ENOENT ? get_generic(vcpu, index, data) : r;
 }
 
-static bool msr_canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
 /*
  * Values the CPU refuses, on both vendors: bits 63:32 of IA32_FMASK are
  * reserved (WRMSR #GPs, and VT-x loads it from the host with WRMSR), and
  * a non-canonical SYSENTER_ESP/EIP fails VM entry on Intel (KVM refuses
  * them in __kvm_set_msr on every vendor).  The bases and syscall targets
- * must be canonical too.
+ * must be canonical too (57 bits where the CPU has 5-level paging).
  */
 static bool msr_value_valid(u32 index, u64 data)
 {
@@ -212,7 +207,7 @@ static bool msr_value_valid(u32 index, u64 data)
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
 	case MSR_CSTAR:
-		return msr_canonical(data);
+		return vhv_addr_canonical(data, &vhv_limits);
 	default:
 		return true;
 	}

@@ -171,17 +171,18 @@ void vhv_handle_mce(void)
 		do_machine_check(&regs);
 }
 
-/* What userspace sees of the vCPU after every VHV_RUN. */
+/*
+ * What userspace sees of the vCPU after every VHV_RUN (CR8 as
+ * VHV_GET_SREGS gives it, without reading all the rest).
+ */
 static void fill_run_state(struct vhv_vcpu *vcpu)
 {
 	struct vhv_run *run = vcpu->run;
-	struct vhv_sregs s;
 
 	run->if_flag = !!(vcpu->regs.rflags & VHV_RFLAGS_IF);
 	run->ready_for_interrupt_injection = !vcpu->events.extint &&
 					     vhv_ops->interrupt_allowed(vcpu);
-	vhv_vcpu_get_sregs(vcpu, &s);
-	run->cr8 = s.cr8;
+	run->cr8 = vcpu->apic ? vhv_irq_get_cr8(vcpu) : vhv_ops->get_cr8(vcpu);
 }
 
 int vhv_vcpu_halt(struct vhv_vcpu *vcpu)
@@ -205,6 +206,19 @@ static int vcpu_block(struct vhv_vcpu *vcpu)
 	if (vcpu->mp_state == VHV_MP_STATE_HALTED)
 		vcpu->mp_state = VHV_MP_STATE_RUNNABLE;
 	return 1;
+}
+
+/*
+ * The vendor's entry, called directly: an indirect call goes through a
+ * retpoline on most hosts, at every entry.
+ */
+static int vendor_vcpu_run(struct vhv_vcpu *vcpu)
+{
+	if (vhv_ops == &vmx_vendor_ops)
+		return vmx_vcpu_run(vcpu);
+	if (vhv_ops == &svm_vendor_ops)
+		return svm_vcpu_run(vcpu);
+	return vhv_ops->vcpu_run(vcpu);
 }
 
 int vhv_vcpu_run(struct vhv_vcpu *vcpu)
@@ -253,7 +267,7 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 			}
 		}
 		vhv_pvclock_check(vcpu);
-		r = vhv_ops->vcpu_run(vcpu);
+		r = vendor_vcpu_run(vcpu);
 	}
 	fill_run_state(vcpu);
 	vcpu_put(vcpu);

@@ -52,6 +52,8 @@ VHV_VENDOR_OP_OPTIONAL(int, vcpu_run, (struct vhv_vcpu *vcpu))
 VHV_VENDOR_OP_EXEC(void, vcpu_load, (struct vhv_vcpu *vcpu, int cpu))
 VHV_VENDOR_OP_EXEC(void, vcpu_put, (struct vhv_vcpu *vcpu))
 VHV_VENDOR_OP_EXEC(void, get_cpu_state, (struct vhv_vcpu *vcpu, struct vhv_cpu_state *st))
+/* CR8 without an irqchip (the run area's cr8, after every VHV_RUN). */
+VHV_VENDOR_OP_EXEC(u8, get_cr8, (struct vhv_vcpu *vcpu))
 /* Delivered at the next entry, before anything userspace queued. */
 VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 					   bool has_error, u32 error, u64 cr2))

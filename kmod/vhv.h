@@ -214,6 +214,9 @@ extern struct vhv_cpu_limits vhv_limits;
 extern u64 vhv_host_xcr0;
 extern const struct vhv_vendor_ops svm_vendor_ops;
 extern const struct vhv_vendor_ops vmx_vendor_ops;
+/* Their vcpu_run, called directly on every entry (no retpoline). */
+int svm_vcpu_run(struct vhv_vcpu *vcpu);
+int vmx_vcpu_run(struct vhv_vcpu *vcpu);
 
 /* Live objects, for leak checks from userspace (sysfs). */
 struct vhv_stats {

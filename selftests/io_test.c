@@ -390,6 +390,18 @@ static struct vhv_cpuid_entry *find_leaf(struct vhv_cpuid_entry *e, unsigned int
 	return NULL;
 }
 
+/* Whether VHV_SET_SREGS takes CR4 with bit set (put back as it was). */
+static bool cr4_bit_settable(struct vcpu *vcpu, uint64_t bit)
+{
+	struct vhv_sregs s = vcpu_sregs(vcpu), t = s;
+	bool ok;
+
+	t.cr4 |= bit;
+	ok = !ioctl(vcpu->fd, VHV_SET_SREGS, &t);
+	vcpu_set_sregs(vcpu, &s);
+	return ok;
+}
+
 static struct vhv_cpuid_entry *find_subleaf(struct vhv_cpuid_entry *e, unsigned int n,
 					     uint32_t fn, uint32_t idx)
 {
@@ -431,6 +443,28 @@ static void test_cpuid(void)
 	/* Nor CET, which vhv's CR4 refuses. */
 	tap_result(!e || (!(e->ecx & (1u << 7)) && !(e->edx & (1u << 20))),
 		   "default leaf 7: CET shadow stacks and IBT clear");
+	/* Nor features whose MSRs vhv lacks (a guest reads some unchecked). */
+	tap_result(!e || (!(e->ecx & ((1u << 13) | (1u << 23) | (1u << 24))) &&
+			  !(e->edx & ((1u << 5) | (1u << 9) | (1u << 11) | (1u << 13) |
+				      (1u << 19) | (1u << 28)))),
+		   "default leaf 7: TME, KL, BUS_LOCK_DETECT, UINTR, SRBDS_CTRL, TSX_FORCE_ABORT, ARCH_LBR, L1D_FLUSH clear (ecx %#x edx %#x)",
+		   e ? e->ecx : 0, e ? e->edx : 0);
+	/*
+	 * Each feature shown whose CR4 bit the guest may not set (a host
+	 * booted with nopcid, no5lvl, ...): none.
+	 */
+	{
+		const struct vhv_cpuid_entry *l1 = find_leaf(table, c.nent, 1);
+		bool bad = false;
+
+		bad |= l1 && (l1->ecx & (1u << 17)) && !cr4_bit_settable(vcpu, 1ull << 17);
+		bad |= e && (e->ebx & 1u) && !cr4_bit_settable(vcpu, 1ull << 16);
+		bad |= e && (e->ebx & (1u << 7)) && !cr4_bit_settable(vcpu, 1ull << 20);
+		bad |= e && (e->ebx & (1u << 20)) && !cr4_bit_settable(vcpu, 1ull << 21);
+		bad |= e && (e->ecx & (1u << 2)) && !cr4_bit_settable(vcpu, 1ull << 11);
+		bad |= e && (e->ecx & (1u << 16)) && !cr4_bit_settable(vcpu, 1ull << 12);
+		tap_result(!bad, "default leaves 1 and 7: no feature shown whose CR4 bit is refused");
+	}
 	/* Nor LASS, FRED, LKGS or LAM: CR4/CR3 bits and MSRs vhv lacks. */
 	e = find_subleaf(table, c.nent, 7, 1);
 	tap_result(!e || !(e->eax & ((1u << 6) | (1u << 17) | (1u << 18) | (1u << 26))),

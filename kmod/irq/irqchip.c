@@ -749,11 +749,25 @@ void vhv_vlapic_reset(struct vhv_vcpu *vcpu, bool init)
  * on from the reset vector); a SIPI starts a waiting vCPU in real mode at
  * vector * 4096; an NMI joins the events to inject.
  */
-void vhv_irq_apic_events(struct vhv_vcpu *vcpu)
+/* SIPI: real mode at vector * 4096 (cold: a whole sregs on the stack). */
+static noinline void apic_sipi(struct vhv_vcpu *vcpu, u8 vector)
 {
 	struct vhv_sregs s;
-	u8 vector;
 
+	vhv_vcpu_get_sregs(vcpu, &s);
+	s.cs.selector = vector << 8;
+	s.cs.base = (u64)vector << 12;
+	vhv_ops->set_sregs(vcpu, &s);
+	vcpu->regs.rip = 0;
+	vcpu->mp_state = VHV_MP_STATE_RUNNABLE;
+}
+
+/*
+ * Before every entry: no large local here (the kernel's stack
+ * auto-initialization would clear it each time).
+ */
+void vhv_irq_apic_events(struct vhv_vcpu *vcpu)
+{
 	if (!READ_ONCE(vcpu->apic_events))
 		return;
 	if (test_and_clear_bit(VHV_APIC_EV_INIT, &vcpu->apic_events)) {
@@ -766,13 +780,7 @@ void vhv_irq_apic_events(struct vhv_vcpu *vcpu)
 	if (test_and_clear_bit(VHV_APIC_EV_SIPI, &vcpu->apic_events) &&
 	    vcpu->mp_state == VHV_MP_STATE_WAIT_SIPI) {
 		smp_mb__after_atomic();
-		vector = READ_ONCE(vcpu->sipi_vector);
-		vhv_vcpu_get_sregs(vcpu, &s);
-		s.cs.selector = vector << 8;
-		s.cs.base = (u64)vector << 12;
-		vhv_ops->set_sregs(vcpu, &s);
-		vcpu->regs.rip = 0;
-		vcpu->mp_state = VHV_MP_STATE_RUNNABLE;
+		apic_sipi(vcpu, READ_ONCE(vcpu->sipi_vector));
 	}
 	if (test_and_clear_bit(VHV_APIC_EV_NMI, &vcpu->apic_events))
 		vcpu->events.nmi = true;

@@ -307,11 +307,6 @@ static void svm_get_cpu_state(struct vhv_vcpu *vcpu, struct vhv_cpu_state *st)
 
 /* ---- MSRs the VMCB holds ---------------------------------------------------- */
 
-static bool canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
 static u64 *vmcb_msr(struct svm_vmcb_save *save, u32 index)
 {
 	switch (index) {
@@ -387,7 +382,7 @@ static int svm_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 	if (field) {
 		if ((index == MSR_FS_BASE || index == MSR_GS_BASE ||
 		     index == MSR_KERNEL_GS_BASE || index == MSR_LSTAR ||
-		     index == MSR_CSTAR) && !canonical(data))
+		     index == MSR_CSTAR) && !vhv_addr_canonical(data, &vhv_limits))
 			return -EINVAL;
 		*field = data;
 		if (index == MSR_IA32_CR_PAT)
@@ -475,6 +470,11 @@ static void svm_vcpu_free(struct vhv_vcpu *vcpu)
 	atomic_long_dec(&vhv_stats.pages);
 }
 
+static u8 svm_get_cr8(struct vhv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.int_ctl & SVM_V_TPR_MASK;
+}
+
 const struct vhv_vendor_ops svm_vendor_ops = {
 	.name = "svm",
 	.vendor = VHV_VENDOR_SVM,
@@ -492,6 +492,7 @@ const struct vhv_vendor_ops svm_vendor_ops = {
 	.vcpu_load = svm_vcpu_load,
 	.vcpu_put = svm_vcpu_put,
 	.get_cpu_state = svm_get_cpu_state,
+	.get_cr8 = svm_get_cr8,
 	.queue_exception = svm_queue_exception,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,

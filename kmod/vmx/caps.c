@@ -69,7 +69,9 @@ static const struct ctl_want proc_wants[] = {
  * real mode, memory is mapped by EPT).  RDTSCP and INVPCID would #UD in
  * the guest without their enables while CPUID, taken from the host,
  * reports them; VPID saves TLB flushes; WBINVD exiting keeps a guest from
- * flushing the host's caches; notify VM exiting takes the CPU back from a
+ * flushing the host's caches; ENCLS exiting keeps a guest from running
+ * SGX instructions on a host whose firmware enabled SGX (SGX is hidden
+ * from it, and nothing else stops ENCLS); notify VM exiting takes the CPU back from a
  * guest that holds it with no instruction boundary (a microarchitectural
  * loop no interrupt can break), where the CPU has it.  XSAVES stays off: kmod/cpuid.c hides it.
  */
@@ -80,6 +82,7 @@ static const struct ctl_want proc2_wants[] = {
 	{ VMX_PROC2_ENABLE_VPID, WANTED, "VPID" },
 	{ VMX_PROC2_WBINVD_EXITING, WANTED, "WBINVD exiting" },
 	{ VMX_PROC2_ENABLE_INVPCID, WANTED, "INVPCID" },
+	{ VMX_PROC2_ENCLS_EXITING, WANTED, "ENCLS exiting" },
 	{ VMX_PROC2_NOTIFY_VM_EXITING, WANTED, "notify VM exiting" },
 };
 
@@ -195,6 +198,7 @@ static int check_basic(u64 basic, struct vmx_caps *c, struct vmx_refusal *why)
 	c->vmcs_size = size;
 	c->true_ctls = basic & VMX_BASIC_HAS_TRUE_CTLS;
 	c->ins_outs_info = basic & VMX_BASIC_INS_OUTS_INFO;
+	c->any_error_code = basic & VMX_BASIC_ANY_ERROR_CODE;
 	return 0;
 }
 

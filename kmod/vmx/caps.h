@@ -21,6 +21,7 @@
 #define VMX_BASIC_MEMTYPE_MASK		0xfull			/* bits 53:50 */
 #define VMX_BASIC_INS_OUTS_INFO		VHV_BIT(54)
 #define VMX_BASIC_HAS_TRUE_CTLS		VHV_BIT(55)
+#define VMX_BASIC_ANY_ERROR_CODE	VHV_BIT(56)	/* entry: any vector */
 #define VMX_MEMTYPE_UC			0
 #define VMX_MEMTYPE_WB			6
 
@@ -86,6 +87,7 @@ struct vmx_caps {
 	u32 vmcs_size;		/* bytes of the VMXON region and of a VMCS */
 	bool true_ctls;		/* the TRUE_* MSRs decided the controls */
 	bool ins_outs_info;	/* INS/OUTS exits fill instruction information */
+	bool any_error_code;	/* BASIC[56]: entry takes an error code on any exception */
 	/*
 	 * Each VMCS starts with these: what vhv requires, what it wants and
 	 * the CPU offers, and what the CPU will not let be 0.

@@ -74,6 +74,8 @@ enum { L1D_FLUSH_NONE, L1D_FLUSH_MSR, L1D_FLUSH_SW };
 static int l1d_flush;
 #define L1D_FLUSH_SW_ORDER	4		/* 64 KiB */
 #define L1D_FLUSH_SW_SIZE	(PAGE_SIZE << L1D_FLUSH_SW_ORDER)
+/* #CP delivered with an error code by VM entry (entry_error_vector()). */
+static bool cp_error_code;
 static struct page *l1d_flush_pages;
 static void *l1d_flush_buf;
 
@@ -112,6 +114,9 @@ int vmx_run_setup(void)
 	u64 arch = 0;
 	int i;
 
+	/* CET: CPUID 7.0 ECX[7] shadow stacks, EDX[20] IBT. */
+	cp_error_code = vmx_caps.any_error_code || (cpuid_ecx(7) & BIT(7)) ||
+			(cpuid_edx(7) & BIT(20));
 	/* No TSC rate known: as long a backstop as the timer holds. */
 	ticks >>= vmx_caps.preemption_timer_shift;
 	backstop_ticks = ticks ? min_t(u64, ticks, U32_MAX) : U32_MAX;
@@ -135,11 +140,22 @@ int vmx_run_setup(void)
 	 */
 	for (i = 0; i < (1 << L1D_FLUSH_SW_ORDER); i++)
 		memset(l1d_flush_buf + i * PAGE_SIZE, i + 1, PAGE_SIZE);
-	if (sched_smt_active())
-		pr_warn("vhv: L1TF: SMT is on: a guest can read the L1D its sibling thread fills, which no flush at entry prevents (turn SMT off: nosmt)\n");
 	l1d_flush = L1D_FLUSH_SW;
 	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before each VM entry\n");
 	return 0;
+}
+
+/*
+ * At each vCPU's creation, once: with SMT on, no flush at entry keeps a
+ * guest from the L1D its sibling thread fills (KVM warns at VM creation
+ * too, unless l1tf=flush,nowarn or off).
+ */
+void vmx_warn_l1tf_smt(void)
+{
+	if (l1d_flush != L1D_FLUSH_NONE && sched_smt_active() &&
+	    l1tf_mitigation != L1TF_MITIGATION_OFF &&
+	    l1tf_mitigation != L1TF_MITIGATION_FLUSH_NOWARN)
+		pr_warn_once("vhv: L1TF CPU bug present and SMT on: a guest can read the L1D its sibling thread fills, which no flush at entry prevents (turn SMT off: nosmt)\n");
 }
 
 void vmx_run_unsetup(void)
@@ -337,11 +353,17 @@ void vmx_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 		vmx->cr2 = cr2;
 }
 
-/* The vectors VM entry delivers with an error code (SDM vol. 3C 27.2.1.3). */
+/*
+ * The vectors VM entry delivers with an error code (SDM vol. 3C 27.2.1.3).
+ * #CP only where the CPU has CET or IA32_VMX_BASIC[56]: before that,
+ * entry fails on it (VMfail), and #CP goes in without one, as #VC and #SX
+ * always do.
+ */
 static bool entry_error_vector(u8 vector)
 {
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 ||
-	       vector == 21;
+	if (vector == 21)
+		return cp_error_code;
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 }
 
 /*
@@ -745,6 +767,14 @@ static int switch_perf_msrs(struct vmx_vcpu *vmx)
 	return 0;
 }
 
+static void restore_perf_msrs(struct vmx_vcpu *vmx)
+{
+	u32 i;
+
+	for (i = 0; i < vmx->msr_switch->nr; i++)
+		wrmsrl(vmx->msr_switch->host[i].index, vmx->msr_switch->host[i].value);
+}
+
 /*
  * An NMI exit took the NMI from the host, and left NMIs blocked (SDM vol.
  * 3C 28.1, 27.2).  Unblock them with an IRET, then send this CPU the NMI
@@ -916,6 +946,8 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	vhv_switch_to_host(vcpu, guest_cr4);
 
 	if (unlikely(failed)) {
+		/* A VMfail loads neither MSR list: the host's values back. */
+		restore_perf_msrs(vmx);
 		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
 		guest_timing_exit_irqoff();
 		local_irq_enable();
@@ -1534,6 +1566,26 @@ static int vmx_handle_exit(struct vmx_vcpu *vmx)
 					   (vmx->exit_qual << 32),
 					   check == VHV_ENTRY_STATE_OK ?
 					   VHV_ENTRY_CHECK_HARDWARE : check);
+	}
+	/* The frequent ones called directly, not through a retpoline. */
+	switch (basic) {
+	case VMX_EXIT_REASON_CPUID:
+		return exit_cpuid(vmx);
+	case VMX_EXIT_REASON_IO:
+		return exit_io(vmx);
+	case VMX_EXIT_REASON_EPT_VIOLATION:
+		return exit_ept_violation(vmx);
+	case VMX_EXIT_REASON_RDMSR:
+		return exit_rdmsr(vmx);
+	case VMX_EXIT_REASON_WRMSR:
+		return exit_wrmsr(vmx);
+	case VMX_EXIT_REASON_HLT:
+		return exit_hlt(vmx);
+	case VMX_EXIT_REASON_EXT_INTR:
+	case VMX_EXIT_REASON_PREEMPTION_TIMER:
+		return exit_host_event(vmx);
+	case VMX_EXIT_REASON_INTR_WINDOW:
+		return exit_intr_window(vmx);
 	}
 	if (basic < VMX_EXIT_REASON_COUNT &&
 	    exit_handlers[vhv_index_nospec(basic, VMX_EXIT_REASON_COUNT)])

@@ -692,11 +692,6 @@ static void vmx_get_cpu_state(struct vhv_vcpu *vcpu, struct vhv_cpu_state *st)
 
 /* ---- MSRs the VMCS (or the vCPU) holds -------------------------------------- */
 
-static bool canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
 static int lazy_msr(u32 index)
 {
 	int i;
@@ -803,7 +798,7 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 
 	if ((index == MSR_FS_BASE || index == MSR_GS_BASE ||
 	     index == MSR_KERNEL_GS_BASE || index == MSR_LSTAR ||
-	     index == MSR_CSTAR) && !canonical(data))
+	     index == MSR_CSTAR) && !vhv_addr_canonical(data, &vhv_limits))
 		return -EINVAL;
 	if (i >= 0) {
 		int r = 0;
@@ -913,6 +908,9 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_write64(VMCS_EPT_POINTER, vmx_eptp_of(vmx->vcpu.vm));
 	if (vmx->vpid)
 		vmcs_write16(VMCS_VPID, vmx->vpid);
+	/* SGX is hidden: every ENCLS leaf exits, for a #UD. */
+	if (proc2 & VMX_PROC2_ENCLS_EXITING)
+		vmcs_write64(VMCS_ENCLS_EXITING_BITMAP, ~0ull);
 	/* The CPU's own threshold, nothing added (QEMU's default too). */
 	if (proc2 & VMX_PROC2_NOTIFY_VM_EXITING)
 		vmcs_write32(VMCS_NOTIFY_WINDOW, 0);
@@ -992,6 +990,7 @@ static int vmx_vcpu_create(struct vhv_vcpu *vcpu)
 	}
 	atomic_long_inc(&vhv_stats.pages);
 	vmx->vpid = alloc_vpid();
+	vmx_warn_l1tf_smt();
 	vmx_vmcs_get(vmx);
 	init_vmcs(vmx);
 	vmx_vmcs_put(vmx);
@@ -1008,6 +1007,11 @@ static void vmx_vcpu_free(struct vhv_vcpu *vcpu)
 	free_page((unsigned long)vmx->vmcs);
 	free_page((unsigned long)vmx->msr_switch);
 	atomic_long_sub(2, &vhv_stats.pages);
+}
+
+static u8 vmx_get_cr8(struct vhv_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->cr8;
 }
 
 const struct vhv_vendor_ops vmx_vendor_ops = {
@@ -1029,6 +1033,7 @@ const struct vhv_vendor_ops vmx_vendor_ops = {
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_put = vmx_vcpu_put,
 	.get_cpu_state = vmx_get_cpu_state,
+	.get_cr8 = vmx_get_cr8,
 	.queue_exception = vmx_queue_exception,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.clear_events = vmx_clear_events,

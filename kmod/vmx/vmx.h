@@ -190,6 +190,7 @@ static inline void vmx_vmcs_put(struct vmx_vcpu *vmx)
 /* run.c */
 int vmx_run_setup(void);
 void vmx_run_unsetup(void);
+void vmx_warn_l1tf_smt(void);
 int vmx_vcpu_run(struct vhv_vcpu *vcpu);
 void vmx_vcpu_load(struct vhv_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct vhv_vcpu *vcpu);

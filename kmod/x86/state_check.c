@@ -100,3 +100,40 @@ u32 vhv_check_entry_state(u64 cr0, u64 cr4, u64 efer, bool cs_l, bool cs_db)
 		return VHV_ENTRY_CHECK_PCIDE_OUTSIDE_LONG_MODE;
 	return VHV_ENTRY_STATE_OK;
 }
+
+void vhv_cpuid_hide_cr4_features(struct vhv_cpuid_entry *e,
+				 const struct vhv_cpu_limits *lim)
+{
+	static const struct {
+		u32 function, index;
+		u8 reg;			/* 1 ebx, 2 ecx */
+		u8 bit;
+		u64 cr4;
+	} pairs[] = {
+		{ 1, 0, 2, 17, VHV_CR4_PCIDE },
+		{ 1, 0, 2, 26, VHV_CR4_OSXSAVE },	/* XSAVE */
+		{ 7, 0, 1, 0, VHV_CR4_FSGSBASE },
+		{ 7, 0, 1, 7, VHV_CR4_SMEP },
+		{ 7, 0, 1, 20, VHV_CR4_SMAP },
+		{ 7, 0, 2, 2, VHV_CR4_UMIP },
+		{ 7, 0, 2, 16, VHV_CR4_LA57 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (e->function != pairs[i].function || e->index != pairs[i].index ||
+		    (lim->cr4_valid & pairs[i].cr4))
+			continue;
+		if (pairs[i].reg == 1)
+			e->ebx &= ~(1u << pairs[i].bit);
+		else
+			e->ecx &= ~(1u << pairs[i].bit);
+	}
+}
+
+bool vhv_addr_canonical(u64 v, const struct vhv_cpu_limits *lim)
+{
+	unsigned int shift = lim->cr4_valid & VHV_CR4_LA57 ? 64 - 57 : 64 - 48;
+
+	return (u64)((s64)(v << shift) >> shift) == v;
+}

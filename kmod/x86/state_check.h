@@ -20,6 +20,22 @@ int vhv_check_sregs(const struct vhv_sregs *s, const struct vhv_cpu_limits *lim)
 bool vhv_apic_base_ok(u64 apic_base, const struct vhv_cpu_limits *lim);
 
 /*
+ * Hides the CPUID features whose CR4 bit lim does not let a guest set
+ * (PCID, FSGSBASE, SMEP, SMAP, UMIP, LA57, XSAVE): the host kernel clears
+ * them for its own boot options (nopcid, no5lvl, ...) while the raw leaf
+ * still shows them, and a guest told it has a feature sets its CR4 bit.
+ */
+void vhv_cpuid_hide_cr4_features(struct vhv_cpuid_entry *e,
+				 const struct vhv_cpu_limits *lim);
+
+/*
+ * Canonical for the MSRs that hold addresses (bases, syscall targets):
+ * against the linear-address width a guest can have, 57 bits where it may
+ * use 5-level paging, else 48.
+ */
+bool vhv_addr_canonical(u64 v, const struct vhv_cpu_limits *lim);
+
+/*
  * The combinations the CPU checks at entry: VHV_ENTRY_STATE_OK, or the
  * VHV_ENTRY_CHECK_* that fails first.
  */

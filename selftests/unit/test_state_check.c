@@ -146,6 +146,73 @@ static void test_regs(void **state)
 	assert_int_equal(vhv_check_regs(&r), 0);
 }
 
+/*
+ * A host booted with nopcid, nofsgsbase, no5lvl, nosmep, nosmap or
+ * clearcpuid: the raw leaves still show the feature, the guest may not
+ * set its CR4 bit, so the guest must not be told it has it.
+ */
+static void test_cpuid_follows_cr4(void **state)
+{
+	struct vhv_cpu_limits none = { .cr4_valid = VHV_CR4_BASELINE };
+	struct vhv_cpu_limits all = {
+		.cr4_valid = VHV_CR4_BASELINE | VHV_CR4_PCIDE | VHV_CR4_OSXSAVE |
+			     VHV_CR4_FSGSBASE | VHV_CR4_SMEP | VHV_CR4_SMAP |
+			     VHV_CR4_UMIP | VHV_CR4_LA57,
+	};
+	struct vhv_cpuid_entry l1 = { .function = 1, .ebx = ~0u, .ecx = ~0u, .edx = ~0u };
+	struct vhv_cpuid_entry l7 = { .function = 7, .ebx = ~0u, .ecx = ~0u, .edx = ~0u };
+	struct vhv_cpuid_entry l7_1 = { .function = 7, .index = 1, .ebx = ~0u, .ecx = ~0u };
+	struct vhv_cpuid_entry a, b, c;
+
+	(void)state;
+	a = l1;
+	b = l7;
+	c = l7_1;
+	vhv_cpuid_hide_cr4_features(&a, &all);
+	vhv_cpuid_hide_cr4_features(&b, &all);
+	assert_memory_equal(&a, &l1, sizeof(a));
+	assert_memory_equal(&b, &l7, sizeof(b));
+
+	vhv_cpuid_hide_cr4_features(&a, &none);
+	vhv_cpuid_hide_cr4_features(&b, &none);
+	vhv_cpuid_hide_cr4_features(&c, &none);
+	assert_int_equal(a.ecx, ~((1u << 17) | (1u << 26)));	/* PCID, XSAVE */
+	assert_int_equal(a.ebx, ~0u);
+	assert_int_equal(a.edx, ~0u);
+	/* FSGSBASE, SMEP, SMAP; UMIP, LA57 */
+	assert_int_equal(b.ebx, ~(1u | (1u << 7) | (1u << 20)));
+	assert_int_equal(b.ecx, ~((1u << 2) | (1u << 16)));
+	assert_int_equal(b.edx, ~0u);
+	assert_memory_equal(&c, &l7_1, sizeof(c));	/* another subleaf */
+
+	/* One missing: only its bit goes. */
+	b = l7;
+	all.cr4_valid &= ~VHV_CR4_LA57;
+	vhv_cpuid_hide_cr4_features(&b, &all);
+	assert_int_equal(b.ecx, ~(1u << 16));
+	assert_int_equal(b.ebx, ~0u);
+}
+
+/* 48-bit canonical, or 57-bit where a guest may turn on 5-level paging. */
+static void test_addr_canonical(void **state)
+{
+	struct vhv_cpu_limits l4 = { .cr4_valid = VHV_CR4_BASELINE };
+	struct vhv_cpu_limits l5 = { .cr4_valid = VHV_CR4_BASELINE | VHV_CR4_LA57 };
+
+	(void)state;
+	assert_true(vhv_addr_canonical(0, &l4));
+	assert_true(vhv_addr_canonical(0x00007fffffffffffull, &l4));
+	assert_true(vhv_addr_canonical(0xffff800000000000ull, &l4));
+	assert_false(vhv_addr_canonical(0x0000800000000000ull, &l4));
+	/* A 5-level guest's direct map: refused on 4 levels, taken on 5. */
+	assert_false(vhv_addr_canonical(0xff11000000000000ull, &l4));
+	assert_true(vhv_addr_canonical(0xff11000000000000ull, &l5));
+	assert_true(vhv_addr_canonical(0x00ffffffffffffffull, &l5));
+	assert_false(vhv_addr_canonical(0x0100000000000000ull, &l5));
+	assert_false(vhv_addr_canonical(0x1234000000000000ull, &l5));
+	assert_false(vhv_addr_canonical(0xfe00000000000000ull, &l5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +220,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_states),
 		cmocka_unit_test(test_entry_state),
 		cmocka_unit_test(test_regs),
+		cmocka_unit_test(test_cpuid_follows_cr4),
+		cmocka_unit_test(test_addr_canonical),
 	};
 
 	return cmocka_run_group_tests_name("state_check", tests, NULL, NULL);

@@ -93,7 +93,8 @@ static void coffee_lake_is_accepted(void **state)
 	assert_int_equal(c.proc, 0xb6186dfa);
 	assert_int_equal(c.proc2, VMX_PROC2_ENABLE_EPT | VMX_PROC2_UNRESTRICTED_GUEST |
 			 VMX_PROC2_ENABLE_RDTSCP | VMX_PROC2_ENABLE_VPID |
-			 VMX_PROC2_WBINVD_EXITING | VMX_PROC2_ENABLE_INVPCID);
+			 VMX_PROC2_WBINVD_EXITING | VMX_PROC2_ENABLE_INVPCID |
+			 VMX_PROC2_ENCLS_EXITING);
 	assert_int_equal(c.exit, 0x3f6fff);
 	assert_int_equal(c.entry, 0xd1ff);
 	assert_int_equal(c.proc_per_entry, VMX_PROC_INTR_WINDOW_EXITING |
@@ -256,6 +257,28 @@ static void optional_bits_absent(void **state)
 	assert_true(c.ept_2m);
 	assert_false(c.invept_all);
 	assert_int_equal(vmx_eptp(&c, 0x5000), 0x5000 | 6 | 3 << 3);
+}
+
+/* ENCLS exiting where the CPU has it (SGX is hidden from guests). */
+static void encls_exiting_where_offered(void **state)
+{
+	(void)state;
+	computed();
+	assert_true(c.proc2 & VMX_PROC2_ENCLS_EXITING);
+	m.procbased2 &= ~MAY1(VMX_PROC2_ENCLS_EXITING);
+	computed();
+	assert_false(c.proc2 & VMX_PROC2_ENCLS_EXITING);
+}
+
+/* IA32_VMX_BASIC[56]: an error code on any exception at entry. */
+static void any_error_code_from_basic(void **state)
+{
+	(void)state;
+	computed();
+	assert_false(c.any_error_code);		/* Coffee Lake: bit 56 clear */
+	m.basic |= 1ull << 56;
+	computed();
+	assert_true(c.any_error_code);
 }
 
 /* Notify VM exiting (Sapphire Rapids on): on where the CPU allows it. */
@@ -547,6 +570,8 @@ int main(void)
 		cmocka_unit_test_setup(per_entry_bit_forced_on, setup),
 		cmocka_unit_test_setup(optional_bits_absent, setup),
 		cmocka_unit_test_setup(notify_exiting_where_offered, setup),
+		cmocka_unit_test_setup(encls_exiting_where_offered, setup),
+		cmocka_unit_test_setup(any_error_code_from_basic, setup),
 		cmocka_unit_test(msr_switch_layout),
 		cmocka_unit_test(msr_switch_fill),
 		cmocka_unit_test(msr_switch_full),
