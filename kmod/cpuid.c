@@ -115,6 +115,7 @@ static bool filter_leaf(struct vhv_cpuid_entry *e)
 			    VHV_BIT(30));	/* PKU OSPKE WAITPKG ENQCMD SGX_LC */
 		/* TME, Key Locker, bus-lock #DB: MSRs or DEBUGCTL bits vhv lacks */
 		e->ecx &= ~(VHV_BIT(13) | VHV_BIT(23) | VHV_BIT(24));
+		e->ecx &= ~VHV_BIT(31);		/* PKS: no CR4.PKS here */
 		e->edx &= ~(VHV_BIT(15) | VHV_BIT(18) | VHV_BIT(29) |
 			    VHV_BIT(30));	/* HYBRID PCONFIG ARCH/CORE_CAPS */
 		/*

@@ -141,8 +141,24 @@ int vmx_run_setup(void)
 	for (i = 0; i < (1 << L1D_FLUSH_SW_ORDER); i++)
 		memset(l1d_flush_buf + i * PAGE_SIZE, i + 1, PAGE_SIZE);
 	l1d_flush = L1D_FLUSH_SW;
-	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before each VM entry\n");
+	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before VM entry where it may hold another's data\n");
 	return 0;
+}
+
+/*
+ * Flush before every entry, not only where due: the host's l1tf=full and
+ * l1tf=full,force ask hypervisors for that (KVM: vmentry_l1d_flush=always);
+ * so does a kernel without the per-CPU interrupt record (no KVM_INTEL),
+ * whose l1tf_mitigation is not exported either.
+ */
+static bool l1d_flush_always(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	return l1tf_mitigation == L1TF_MITIGATION_FULL ||
+	       l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE;
+#else
+	return true;
+#endif
 }
 
 /*
@@ -152,9 +168,13 @@ int vmx_run_setup(void)
  */
 void vmx_warn_l1tf_smt(void)
 {
-	if (l1d_flush != L1D_FLUSH_NONE && sched_smt_active() &&
-	    l1tf_mitigation != L1TF_MITIGATION_OFF &&
-	    l1tf_mitigation != L1TF_MITIGATION_FLUSH_NOWARN)
+	bool warn = l1d_flush != L1D_FLUSH_NONE && sched_smt_active();
+
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	warn &= l1tf_mitigation != L1TF_MITIGATION_OFF &&
+		l1tf_mitigation != L1TF_MITIGATION_FLUSH_NOWARN;
+#endif
+	if (warn)
 		pr_warn_once("vhv: L1TF CPU bug present and SMT on: a guest can read the L1D its sibling thread fills, which no flush at entry prevents (turn SMT off: nosmt)\n");
 }
 
@@ -213,14 +233,12 @@ static bool l1d_safe_exit(struct vmx_vcpu *vmx, u32 basic)
 /* IRQs off, right before entry: whether L1D must be flushed now. */
 static bool l1d_flush_due(struct vmx_vcpu *vmx)
 {
-	bool due = vmx->l1d_flush_due;
+	bool due = vmx->l1d_flush_due || l1d_flush_always();
 
 	vmx->l1d_flush_due = false;
 #if IS_ENABLED(CONFIG_KVM_INTEL)
 	due |= kvm_get_cpu_l1tf_flush_l1d();
 	kvm_clear_cpu_l1tf_flush_l1d();
-#else
-	due = true;
 #endif
 	return due;
 }
@@ -703,6 +721,8 @@ static int load_guest_pdptes(struct vmx_vcpu *vmx)
 	vmx->pdptrs_dirty = false;
 	if (!(cr0 & VHV_CR0_PG) || !(cr4 & VHV_CR4_PAE) || (efer & VHV_EFER_LMA))
 		return 1;
+	/* A read of guest memory may fault into the host's reclaim. */
+	vmx->l1d_flush_due = true;
 	if (vhv_read_guest(vmx->vcpu.vm, gpa, pdpte, sizeof(pdpte)))
 		return vhv_exit_internal(&vmx->vcpu, VHV_INTERNAL_GUEST_MEMORY, 1, &gpa);
 	vmcs_write64(VMCS_GUEST_PDPTE0, pdpte[0]);
@@ -1203,6 +1223,7 @@ static int pdptes_read(struct vmx_vcpu *vmx, u64 cr3, u64 pdpte[4])
 	u64 rsvd = PDPTE_RSVD | (~0ull << vhv_limits.phys_bits);
 	int i;
 
+	vmx->l1d_flush_due = true;	/* guest memory read: see load_guest_pdptes() */
 	if (vhv_read_guest(vmx->vcpu.vm, cr3 & 0xffffffe0ull, pdpte, 4 * sizeof(u64)))
 		return -EINVAL;
 	for (i = 0; i < 4; i++)

@@ -131,8 +131,17 @@ SYM_FUNC_START(vmx_vmenter)
 	/* CF = launched: VERW below clobbers ZF only. */
 	btq	$0, S_LAUNCHED(%rsp)
 
-	/* Host data must not reach the guest through CPU buffers (MDS). */
-	VM_CLEAR_CPU_BUFFERS
+	/*
+	 * Host data must not reach the guest through CPU buffers (MDS, TAA,
+	 * MMIO stale data, RFDS).  Those mitigations set CLEAR_CPU_BUF; the
+	 * kernel's own VM_CLEAR_CPU_BUFFERS keys on CLEAR_CPU_BUF_VM, which
+	 * the Debian 6.1 and 6.12 kernels set only for AMD's TSA (KVM's VMX
+	 * entry there uses CLEAR_CPU_BUFFERS): VERW where either is set.
+	 */
+	ALTERNATIVE_2 "jmp .Lskip_verw", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw:
 
 	jnc	.Lvmlaunch
 	UNWIND_HINT_SAVE

@@ -240,6 +240,8 @@ static int vmx_hardware_setup(struct vhv_cpu_limits *lim)
 		goto err;
 	/* A guest cannot use VMX: nested VMX is not offered. */
 	lim->cr4_valid &= ~VHV_CR4_VMXE;
+	/* Nor a bit VMX operation forces to 0 (IA32_VMX_CR4_FIXED1). */
+	lim->cr4_valid &= vmx_caps.cr4.may1;
 	/* PKU is hidden from guests, as on SVM (PKRU is switched anyway). */
 	lim->cr4_valid &= ~VHV_CR4_PKE;
 	return 0;
