@@ -86,6 +86,7 @@
 #include <glib.h>
 #include <libslirp.h>
 
+#include "vmm/sandbox_inet.h"
 #include "devices/net_user.h"
 #include "devices/net_user_tcp.h"
 #include "devices/virtio_net.h"
@@ -1148,31 +1149,33 @@ static void glib_log_setup(void)
  * one may bind there after it (cli_net.c's check refuses a port someone
  * holds before).  TCP forwards are not shared that way.
  */
+struct udp_forward {
+	uint32_t addr;
+	uint16_t port;
+};
+
+static int unshare_if_forward(int fd, void *arg)
+{
+	const struct udp_forward *f = arg;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(int);
+	int type, zero = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_DGRAM)
+		return 0;
+	len = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) || sa.sin_family != AF_INET ||
+	    sa.sin_port != htons(f->port) || sa.sin_addr.s_addr != f->addr)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero));
+	return 0;
+}
+
 static void udp_forward_exclusive(uint32_t addr, uint16_t port)
 {
-	DIR *dir = opendir("/proc/self/fd");
-	struct sockaddr_in sa;
-	struct dirent *d;
-	socklen_t len;
-	int fd, type, zero = 0;
+	struct udp_forward f = { addr, port };
 
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		fd = (int)strtol(d->d_name, NULL, 10);
-		len = sizeof(type);
-		if (fd == dirfd(dir) || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
-		    type != SOCK_DGRAM)
-			continue;
-		len = sizeof(sa);
-		if (getsockname(fd, (struct sockaddr *)&sa, &len) || sa.sin_family != AF_INET ||
-		    sa.sin_port != htons(port) || sa.sin_addr.s_addr != addr)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero));
-	}
-	closedir(dir);
+	vmm_for_each_fd(unshare_if_forward, &f);
 }
 
 /* slirp's own default for a forward's guest address. */

@@ -43,18 +43,11 @@ static const int inet_syscalls[] = {
 #define ARG32(n, v)	SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, \
 				 (uint32_t)(v))
 
-/*
- * accept() on the port forwards' listening sockets, and on nothing else:
- * they listen before the sandbox closes and listen() stays forbidden, so
- * the IPv4 listeners open now are all there will be.  Not on a console's
- * Unix socket, whose rule (sandbox.c) asks for accept4 with its flags.
- */
-static int allow_accept_on_forwards(scmp_filter_ctx ctx)
+int vmm_for_each_fd(int (*fn)(int fd, void *arg), void *arg)
 {
-	int fd, on, domain, r = 0;
-	socklen_t len;
-	struct dirent *d;
 	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+	int fd, r = 0;
 
 	if (!dir)
 		return -errno;
@@ -62,18 +55,30 @@ static int allow_accept_on_forwards(scmp_filter_ctx ctx)
 		if (d->d_name[0] < '0' || d->d_name[0] > '9')
 			continue;
 		fd = (int)strtol(d->d_name, NULL, 10);
-		len = sizeof(on);
-		if (fd == dirfd(dir) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on)
-			continue;
-		len = sizeof(domain);
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
-		    domain != AF_INET)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1, ARG32(0, fd));
+		if (fd != dirfd(dir))
+			r = fn(fd, arg);
 	}
 	closedir(dir);
 	return r;
+}
+
+/*
+ * accept() on the port forwards' listening sockets, and on nothing else:
+ * they listen before the sandbox closes and listen() stays forbidden, so
+ * the IPv4 listeners open now are all there will be.  Not on a console's
+ * Unix socket, whose rule (sandbox.c) asks for accept4 with its flags.
+ */
+static int allow_accept_on(int fd, void *ctx)
+{
+	int on, domain;
+	socklen_t len = sizeof(on);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) || !on)
+		return 0;
+	len = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) || domain != AF_INET)
+		return 0;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept), 1, ARG32(0, fd));
 }
 
 int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
@@ -94,7 +99,7 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
 	for (i = 0; !r && i < sizeof(inet_syscalls) / sizeof(inet_syscalls[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, inet_syscalls[i], 0);
 	if (!r)
-		r = allow_accept_on_forwards(ctx);
+		r = vmm_for_each_fd(allow_accept_on, ctx);
 	for (i = 0; !r && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
 				     ARG32(0, AF_INET),
@@ -131,40 +136,44 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx)
  * Past them socket() and accept() fail with EMFILE and slirp refuses the
  * connection or drops the datagram.
  */
+struct fd_map {
+	unsigned long top;
+	uint8_t *open;		/* NULL: the first pass, finding top */
+};
+
+static int note_fd(int fd, void *arg)
+{
+	struct fd_map *m = arg;
+
+	if (!m->open && (unsigned long)fd > m->top)
+		m->top = fd;
+	else if (m->open && (unsigned long)fd <= m->top)
+		m->open[fd] = 1;
+	return 0;
+}
+
 int vmm_sandbox_limit_fds(unsigned int max_sockets)
 {
-	unsigned long fd, top = 0, free_below, limit;
+	unsigned long free_below, limit;
+	struct fd_map m = { 0, NULL };
 	struct rlimit rl;
-	struct dirent *d;
-	uint8_t *open_fd;
-	DIR *dir;
+	int r;
 
-	dir = opendir("/proc/self/fd");
-	if (!dir)
-		return -errno;
-	while ((d = readdir(dir))) {
-		fd = strtoul(d->d_name, NULL, 10);
-		if (fd > top)
-			top = fd;
-	}
-	open_fd = calloc(top + 1, 1);
-	if (!open_fd) {
-		closedir(dir);
+	r = vmm_for_each_fd(note_fd, &m);
+	if (r)
+		return r;
+	m.open = calloc(m.top + 1, 1);
+	if (!m.open)
 		return -ENOMEM;
+	r = vmm_for_each_fd(note_fd, &m);
+	if (r) {
+		free(m.open);
+		return r;
 	}
-	rewinddir(dir);
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
-			continue;
-		fd = strtoul(d->d_name, NULL, 10);
-		if (fd != (unsigned long)dirfd(dir))
-			open_fd[fd] = 1;
-	}
-	closedir(dir);
 	for (limit = 0, free_below = 0; free_below < max_sockets; limit++)
-		if (limit > top || !open_fd[limit])
+		if (limit > m.top || !m.open[limit])
 			free_below++;
-	free(open_fd);
+	free(m.open);
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > limit) {

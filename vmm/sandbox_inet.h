@@ -17,4 +17,11 @@ int vmm_sandbox_inet_rules(scmp_filter_ctx ctx);
  */
 int vmm_sandbox_limit_fds(unsigned int max_sockets);
 
+/*
+ * Calls fn(fd, arg) for each descriptor the process has open (not the one
+ * reading /proc/self/fd), until fn returns non-zero: that, 0 after all,
+ * or -errno when the list cannot be read.
+ */
+int vmm_for_each_fd(int (*fn)(int fd, void *arg), void *arg);
+
 #endif /* VMM_SANDBOX_INET_H */
