@@ -108,6 +108,24 @@ static noinstr void l1d_flush_sw(void)
 		     : "memory", "cc", "rax", "rbx", "rcx", "rdx");
 }
 
+/*
+ * Flush before every entry, not only where due: the host's l1tf=full and
+ * l1tf=full,force ask hypervisors for that (KVM: vmentry_l1d_flush=always);
+ * so does a kernel without the per-CPU interrupt record (no KVM_INTEL),
+ * whose l1tf_mitigation is not exported either.  Set once, at load.
+ */
+static bool l1d_flush_always;
+
+static bool l1d_flush_always_wanted(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	return l1tf_mitigation == L1TF_MITIGATION_FULL ||
+	       l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE;
+#else
+	return true;
+#endif
+}
+
 int vmx_run_setup(void)
 {
 	u64 ticks = (u64)tsc_khz * VMX_BACKSTOP_US / 1000;
@@ -122,6 +140,7 @@ int vmx_run_setup(void)
 	backstop_ticks = ticks ? min_t(u64, ticks, U32_MAX) : U32_MAX;
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
 		rdmsrl_safe(MSR_IA32_ARCH_CAPABILITIES, &arch);
+	l1d_flush_always = l1d_flush_always_wanted();
 	l1d_flush = L1D_FLUSH_NONE;
 	if (!boot_cpu_has_bug(X86_BUG_L1TF) || (arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH))
 		return 0;
@@ -143,22 +162,6 @@ int vmx_run_setup(void)
 	l1d_flush = L1D_FLUSH_SW;
 	pr_info("vhv: L1TF: no IA32_FLUSH_CMD here, L1D is flushed by software before VM entry where it may hold another's data\n");
 	return 0;
-}
-
-/*
- * Flush before every entry, not only where due: the host's l1tf=full and
- * l1tf=full,force ask hypervisors for that (KVM: vmentry_l1d_flush=always);
- * so does a kernel without the per-CPU interrupt record (no KVM_INTEL),
- * whose l1tf_mitigation is not exported either.
- */
-static bool l1d_flush_always(void)
-{
-#if IS_ENABLED(CONFIG_KVM_INTEL)
-	return l1tf_mitigation == L1TF_MITIGATION_FULL ||
-	       l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE;
-#else
-	return true;
-#endif
 }
 
 /*
@@ -233,7 +236,7 @@ static bool l1d_safe_exit(struct vmx_vcpu *vmx, u32 basic)
 /* IRQs off, right before entry: whether L1D must be flushed now. */
 static bool l1d_flush_due(struct vmx_vcpu *vmx)
 {
-	bool due = vmx->l1d_flush_due || l1d_flush_always();
+	bool due = vmx->l1d_flush_due || l1d_flush_always;
 
 	vmx->l1d_flush_due = false;
 #if IS_ENABLED(CONFIG_KVM_INTEL)
