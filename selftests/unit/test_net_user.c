@@ -3067,33 +3067,62 @@ static void test_udp_burst_to_guest(void **state)
 }
 
 /*
+ * Runs child() in a forked process and expects the filter to kill it
+ * (97: the SIGSYS report); child() enters the sandbox itself, after any
+ * setup the filter would forbid.
+ */
+static void expect_forbidden(void (*child)(void), const char *what)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(60);
+		child();
+		syscall(SYS_exit_group, 0);
+	}
+	expect_child_exit(pid, 97, what);
+}
+
+static void accept_on_unix_listener(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	/* An abstract name: nothing left behind. */
+	snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "vhv-test-%d", getpid());
+	if (ufd < 0 || bind(ufd, (struct sockaddr *)&a, sizeof(a)) || listen(ufd, 1))
+		syscall(SYS_exit_group, 2);
+	enter_sandbox();
+	accept(ufd, NULL, NULL);	/* EAGAIN, were it allowed */
+}
+
+/*
  * accept() is allowed on the forwards' listeners only: on another
  * listening socket open when the filter was made (a console's Unix
  * socket, whose own rule asks for accept4 and its flags) it is forbidden.
  */
 static void test_sandboxed_accept_only_forwards(void **state)
 {
-	pid_t pid;
-
 	(void)state;
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		struct sockaddr_un a = { .sun_family = AF_UNIX };
-		int ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	expect_forbidden(accept_on_unix_listener,
+			 "accept on a Unix listener under the filter");
+}
 
-		/* An abstract name: nothing left behind. */
-		snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "vhv-test-%d", getpid());
-		if (ufd < 0 || bind(ufd, (struct sockaddr *)&a, sizeof(a)) || listen(ufd, 1))
-			syscall(SYS_exit_group, 2);
-		alarm(60);
-		enter_sandbox();
-		accept(ufd, NULL, NULL);	/* EAGAIN, were it allowed */
-		syscall(SYS_exit_group, 0);
-	}
-	/* 97: the SIGSYS report. */
-	expect_child_exit(pid, 97, "accept on a Unix listener under the filter");
+static void attach_socket_filter(void)
+{
+	struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &insn };
+	int one = 1, fd;
+
+	enter_sandbox();
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)))
+		syscall(SYS_exit_group, 2);
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 /*
@@ -3103,28 +3132,8 @@ static void test_sandboxed_accept_only_forwards(void **state)
  */
 static void test_sandboxed_setsockopt_only_slirps(void **state)
 {
-	pid_t pid;
-
 	(void)state;
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
-		struct sock_fprog prog = { .len = 1, .filter = &insn };
-		int one = 1, fd;
-
-		alarm(60);
-		enter_sandbox();
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) ||
-		    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)))
-			syscall(SYS_exit_group, 2);
-		setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
-		syscall(SYS_exit_group, 0);
-	}
-	/* 97: the SIGSYS report. */
-	expect_child_exit(pid, 97, "SO_ATTACH_FILTER under the filter");
+	expect_forbidden(attach_socket_filter, "SO_ATTACH_FILTER under the filter");
 }
 
 /* ---- the ninth review's reproducers ------------------------------------------ */
