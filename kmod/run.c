@@ -5,14 +5,28 @@
  * to userspace asked for, and enter the guest until an exit needs
  * userspace, a signal arrives, or an error stops it.
  */
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <asm/fpu/api.h>
 #include <asm/mce.h>
 
 #include "vhv.h"
+#include "haltpoll.h"
 #include "irq/irqchip.h"
+
+/*
+ * The longest a halted vCPU polls for its wakeup before it sleeps; each
+ * vCPU adapts its own window below it (haltpoll.c).  Read at each halt,
+ * so a change applies at once.
+ */
+static unsigned int halt_poll_ns = VHV_HALTPOLL_MAX_NS_DEFAULT;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "Longest a halted vCPU polls before it sleeps, in ns (0: never polls; default 200000)");
 
 static struct preempt_ops vhv_preempt_ops;
 
@@ -192,13 +206,81 @@ int vhv_vcpu_halt(struct vhv_vcpu *vcpu)
 }
 
 /*
+ * Spins until the vCPU has something to do or the clock reaches deadline:
+ * a wakeup that comes soon then costs neither a sleep nor a scheduler
+ * wakeup.  Stops early for anything else that wants this thread or this
+ * CPU: a signal, the scheduler asking for the CPU, another task runnable
+ * here.  Preemptible throughout, as the rest of the run loop: a
+ * preemption puts and reloads the vCPU through the preempt notifiers, and
+ * vhv_irq_wakeup() reads only vhv's own copies of the vCPU's state, never
+ * the VMCS or VMCB.
+ */
+static bool halt_poll(struct vhv_vcpu *vcpu, u64 deadline)
+{
+	do {
+		if (vhv_irq_wakeup(vcpu))
+			return true;
+		if (signal_pending(current) || need_resched() ||
+		    !single_task_running())
+			return false;
+		cpu_relax();
+	} while (ktime_get_ns() < deadline);
+	return false;
+}
+
+static int vcpu_wait(struct vhv_vcpu *vcpu)
+{
+	return wait_event_interruptible(vcpu->wq, vhv_irq_wakeup(vcpu));
+}
+
+/*
+ * HLT: poll for the vCPU's window, then sleep if polling did not see the
+ * wakeup; the halt's whole length, polling and sleep, adapts the window
+ * for the next one.  A signal ends a halt as a wakeup does (KVM's rule):
+ * a long one then turns polling off, a short one may grow the window.
+ * 0, or -ERESTARTSYS for a signal.
+ */
+static int vcpu_halt(struct vhv_vcpu *vcpu)
+{
+	u32 max = READ_ONCE(halt_poll_ns);
+	u32 window = vhv_haltpoll_window(vcpu->halt_poll_ns, max);
+	bool polled = false;
+	u64 start;
+	int r = 0;
+
+	/* Polling off: not even the clock is read. */
+	if (!max) {
+		vcpu->halt_poll_ns = 0;
+		return vcpu_wait(vcpu);
+	}
+	start = ktime_get_ns();
+	if (window)
+		polled = halt_poll(vcpu, start + window);
+	if (polled)
+		vhv_count(vcpu, VHV_STAT_HALT_POLL_OK);
+	else
+		r = vcpu_wait(vcpu);
+	vcpu->halt_poll_ns = vhv_haltpoll_next(window, ktime_get_ns() - start, polled,
+					       READ_ONCE(halt_poll_ns));
+	return r;
+}
+
+/*
  * A halted vCPU, or one waiting for SIPI, sleeps until it has something
- * to do; the scheduler has the CPU meanwhile.  1 to go on, -EINTR for a
+ * to do; the scheduler has the CPU meanwhile.  A halted one polls first,
+ * as KVM's do: a vCPU waiting for SIPI may wait for ever, and its wait
+ * says nothing of how soon the next HLT ends.  1 to go on, -EINTR for a
  * signal (the run returns to userspace; HLT stays in effect).
  */
 static int vcpu_block(struct vhv_vcpu *vcpu)
 {
-	if (wait_event_interruptible(vcpu->wq, vhv_irq_wakeup(vcpu))) {
+	int r;
+
+	if (vcpu->mp_state == VHV_MP_STATE_HALTED)
+		r = vcpu_halt(vcpu);
+	else
+		r = vcpu_wait(vcpu);
+	if (r) {
 		vcpu->run->exit_reason = VHV_EXIT_INTR;
 		vhv_count(vcpu, VHV_STAT_SIGNAL);
 		return -EINTR;

@@ -134,6 +134,7 @@ struct vhv_vcpu {
 	struct vhv_vlapic *apic;
 	u32 mp_state;		/* VHV_MP_STATE_*, under mutex */
 	wait_queue_head_t wq;	/* HLT and wait-for-SIPI sleep here */
+	u32 halt_poll_ns;	/* haltpoll.h's window, under mutex */
 	unsigned long apic_events;	/* VHV_APIC_EV_*, set by anyone */
 	u8 sipi_vector;		/* written before VHV_APIC_EV_SIPI is set */
 

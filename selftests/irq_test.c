@@ -6,9 +6,11 @@
  * an interrupt or a signal, self-IPIs and TPR, x2APIC MSRs and their #GP
  * cases, the IOAPIC (edge, level with remote IRR and EOI), the PIC through
  * ExtINT, the PIT on IRQ 0 and channel 2 as TSC calibration gates it, MSIs,
- * INIT/SIPI start-up of a second vCPU and IPIs between vCPUs; the new
- * ioctls' errors; a guest that storms its own APIC and timers.
+ * INIT/SIPI start-up of a second vCPU and IPIs between vCPUs, halts ended
+ * by polling (and none with halt_poll_ns=0); the new ioctls' errors; a
+ * guest that storms its own APIC and timers.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -1743,6 +1745,153 @@ static void test_hlt_wake(void)
 	mp_free(&m);
 }
 
+/* ---- halt-poll: quick wakeups end HLT by polling, none with polling off ------------ */
+
+#define HP_PARAM	"/sys/module/vhv/parameters/halt_poll_ns"
+#define HP_ROUNDS	1000
+#define HP_PING		0x58
+#define HP_PONG		0x59
+
+static volatile uint32_t hp_ready;
+
+/* vCPU 0: pings vCPU 1, then waits in HLT for the answer, HP_ROUNDS times. */
+static void hp_pinger(void *arg)
+{
+	(void)arg;
+	apic_write(APIC_SVR, 0x1ff);
+	x2apic_on();
+	spin_until(&hp_ready, 1);
+	for (uint64_t i = 1; i <= HP_ROUNDS; i++) {
+		icr_x2apic(1, HP_PING);
+		own_wait(HP_PONG, i);
+	}
+	GUEST_DONE();
+}
+
+/* vCPU 1: waits in HLT for each ping and answers it at once. */
+static void hp_ponger(void *arg)
+{
+	(void)arg;
+	apic_write(APIC_SVR, 0x1ff);
+	x2apic_on();
+	__atomic_store_n(&hp_ready, 1, __ATOMIC_SEQ_CST);
+	for (uint64_t i = 1; i <= HP_ROUNDS; i++) {
+		own_wait(HP_PING, i);
+		icr_x2apic(0, HP_PONG);
+	}
+	GUEST_DONE();
+}
+
+/* The module parameter, or -1 with errno set where it cannot be read. */
+static long hp_param_read(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(HP_PARAM, O_RDONLY), err;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	err = errno;
+	close(fd);
+	if (n <= 0) {
+		errno = n ? err : EIO;
+		return -1;
+	}
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+/* 0, or -1 with errno set where the parameter cannot be written. */
+static int hp_param_write(long v)
+{
+	char buf[32];
+	int fd = open(HP_PARAM, O_WRONLY), len, r, err;
+
+	if (fd < 0)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%ld\n", v);
+	r = write(fd, buf, len) == len ? 0 : -1;
+	err = errno;
+	close(fd);
+	errno = err;
+	return r;
+}
+
+struct hp_counts {
+	bool ran;
+	uint64_t hlt, poll_ok;
+};
+
+/* Both vCPUs' HLTs, and the halts polling ended, over HP_ROUNDS round trips. */
+static struct hp_counts hp_run(const char *what)
+{
+	static void (*const fns[])(void *) = { hp_pinger, hp_ponger };
+	struct hp_counts c = { 0 };
+	struct mp m;
+
+	hp_ready = 0;
+	mp_create(&m, 2, fns);
+	mp_start(&m, 1);
+	mp_start(&m, 0);
+	c.ran = mp_wait(&m, 120, what);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct vhv_vcpu_stats st = stats(m.v[i]);
+
+		c.hlt += st.count[VHV_STAT_HLT];
+		c.poll_ok += st.count[VHV_STAT_HALT_POLL_OK];
+	}
+	mp_free(&m);
+	return c;
+}
+
+/*
+ * Two vCPUs answering each other's IPIs at once halt for a few
+ * microseconds each time: their windows grow to cover that, and most
+ * halts end while the vCPU polls.  With halt_poll_ns=0 none may.  The
+ * first needs two CPUs (a vCPU stops polling as soon as another task is
+ * runnable on its CPU, as the other vCPU is on one); the second, a
+ * parameter this process may write (root, and the module's 0644).
+ */
+static void test_halt_poll(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), orig = hp_param_read();
+	struct hp_counts c;
+	char why[160];
+
+	if (orig < 0) {
+		snprintf(why, sizeof(why), "cannot read %s: %s", HP_PARAM, strerror(errno));
+		tap_skip(why, "halt-poll: IPIs answered at once end halts by polling");
+		tap_skip(why, "halt-poll: with halt_poll_ns=0 no halt ends by polling");
+		return;
+	}
+	if (cpus < 2) {
+		tap_skip("one CPU: the other vCPU is runnable on it, which stops polling",
+			 "halt-poll: IPIs answered at once end halts by polling");
+	} else if (!orig) {
+		tap_skip("halt_poll_ns is 0 on this host: polling is off",
+			 "halt-poll: IPIs answered at once end halts by polling");
+	} else {
+		c = hp_run("halt-poll");
+		tap_result(c.ran && c.poll_ok > 0,
+			   "halt-poll: %u IPI round trips between two vCPUs: %llu of %llu HLTs ended by polling (halt_poll_ns=%ld)",
+			   HP_ROUNDS, (unsigned long long)c.poll_ok, (unsigned long long)c.hlt, orig);
+	}
+
+	if (hp_param_write(0)) {
+		snprintf(why, sizeof(why), "cannot write %s: %s", HP_PARAM, strerror(errno));
+		tap_skip(why, "halt-poll: with halt_poll_ns=0 no halt ends by polling");
+		return;
+	}
+	c = hp_run("halt-poll off");
+	if (hp_param_write(orig))
+		tap_diag("halt-poll: could not restore halt_poll_ns=%ld: %s", orig, strerror(errno));
+	tap_result(c.ran && c.hlt > 0 && !c.poll_ok,
+		   "halt-poll: with halt_poll_ns=0, %llu of %llu HLTs ended by polling",
+		   (unsigned long long)c.poll_ok, (unsigned long long)c.hlt);
+	tap_result(hp_param_read() == orig, "halt-poll: halt_poll_ns restored to %ld", orig);
+}
+
 /* ---- hostile guests: the host stays responsive, nothing leaks ----------------------- */
 
 /* A host thread that sleeps 1 ms at a time and notes how late it wakes. */
@@ -2396,6 +2545,7 @@ static const struct named_test tests[] = {
 	{ "ipi-matrix", test_ipi_matrix },
 	{ "priority", test_priority },
 	{ "hlt-wake", test_hlt_wake },
+	{ "halt-poll", test_halt_poll },
 	{ "x2apic-gp", test_x2apic_gp },
 	{ "ipi-flood", test_ipi_flood },
 	{ "ioapic-garbage", test_ioapic_garbage },

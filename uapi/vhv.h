@@ -397,6 +397,12 @@ struct vhv_event {
  * the rest (CPUID, MSRs, port I/O handled in the kernel, ...).
  */
 #define VHV_STAT_L1D_FLUSH	17
+/*
+ * HLTs (with the irqchip) that ended while the vCPU polled for its wakeup,
+ * without sleeping: the module parameter halt_poll_ns bounds how long it
+ * polls, and 0 turns polling off.
+ */
+#define VHV_STAT_HALT_POLL_OK	18
 #define VHV_STAT_MAX		32
 struct vhv_vcpu_stats {
 	__u64 count[VHV_STAT_MAX];
