@@ -10,6 +10,7 @@
  * by polling (and none with halt_poll_ns=0); the new ioctls' errors; a
  * guest that storms its own APIC and timers.
  */
+#include <cpuid.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -922,6 +923,8 @@ struct pcpu {
 	uint16_t log[64];		/* vector on entry, 0x100|vector on exit */
 	uint64_t nlog;
 	uint64_t val[16];		/* a test's observations */
+	uint64_t emu_dups;		/* QEMU's second deliveries, not counted */
+	uint64_t emu_early;		/* interrupts QEMU took before guest_halt()'s HLT */
 };
 
 static struct pcpu pcpus[MP_MAX];
@@ -952,16 +955,49 @@ static void eoi(struct pcpu *c)
 }
 
 /*
- * Every vector's C handler (general registers only: the interrupted code's
- * SSE state is not saved).  Returns what to add to the saved RIP.
+ * L1 is QEMU's TCG (CPUID 0x40000000 says "TCGTCGTCGTCG"), whose model of
+ * SVM can deliver an interrupt injected at VMRUN twice: the injection
+ * leaves the vector in QEMU's exception_index (helper_vmrun), and when the
+ * TCG loop is then asked to exit before anything else resets it, the
+ * vector is delivered again as an event.  Most often that is at once, at
+ * the handler's first instruction with IF clear: no hypervisor path
+ * delivers a maskable interrupt there (a re-injected one carries the
+ * frame it was cut short with), so on TCG such a delivery is not counted,
+ * and elsewhere it is counted as any other, a defect.  A later one cannot
+ * be told from a real interrupt: tests that need every one counted
+ * exactly keep their messages in memory (hp_wait()).
+ * The same model drops the STI shadow at VMRUN (guest.h): an interrupt can
+ * come between guest_halt()'s STI and HLT, and its handler then returns
+ * past the HLT, as guest_vm.c's do, rather than leave the vCPU halted
+ * with nothing more to come.  Set by the host before any guest runs.
  */
-uint64_t irqt_dispatch(uint64_t vector);
-__attribute__((target("general-regs-only"))) uint64_t irqt_dispatch(uint64_t vector)
+static volatile int irqt_on_tcg;
+
+extern const uint8_t irqt_stubs[];
+
+/*
+ * Every vector's C handler (general registers only: the interrupted code's
+ * SSE state is not saved), given the interrupted RIP and RFLAGS.  Returns
+ * what to add to the saved RIP.
+ */
+uint64_t irqt_dispatch(uint64_t vector, uint64_t rip, uint64_t rflags);
+__attribute__((target("general-regs-only")))
+uint64_t irqt_dispatch(uint64_t vector, uint64_t rip, uint64_t rflags)
 {
 	struct pcpu *c = me();
+	uint64_t skip = 0;
 
 	vector &= 0xff;
+	if (irqt_on_tcg && vector >= 0x20 && !(rflags & 0x200) &&
+	    rip == (uintptr_t)irqt_stubs + 16 * vector) {
+		c->emu_dups++;		/* the first delivery EOIs */
+		return 0;
+	}
 	c->count[vector]++;
+	if (irqt_on_tcg && vector >= 0x20 && rip == (uintptr_t)guest_halt + 1) {
+		c->emu_early++;
+		skip = 1;	/* guest_halt(): sti (1 byte), hlt */
+	}
 	if (c->nlog < 64)
 		c->log[c->nlog++] = vector;
 	if (c->hook)
@@ -970,7 +1006,7 @@ __attribute__((target("general-regs-only"))) uint64_t irqt_dispatch(uint64_t vec
 		eoi(c);
 	if (c->nlog < 64)
 		c->log[c->nlog++] = 0x100 | vector;
-	return vector < 0x20 && vector != 2 ? c->skip : 0;
+	return vector < 0x20 && vector != 2 ? c->skip : skip;
 }
 
 /*
@@ -995,7 +1031,9 @@ asm(".pushsection .text\n"
     "irqt_common:\n"
     "	push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
     "	push %r8\n push %r9\n push %r10\n push %r11\n"
-    "	mov 72(%rsp), %rdi\n"
+    "	mov 72(%rsp), %rdi\n"			/* vector */
+    "	mov 88(%rsp), %rsi\n"			/* RIP */
+    "	mov 104(%rsp), %rdx\n"			/* RFLAGS */
     "	cld\n"
     "	call irqt_dispatch\n"
     "	add %rax, 88(%rsp)\n"
@@ -1004,7 +1042,6 @@ asm(".pushsection .text\n"
     "	add $16, %rsp\n"
     "	iretq\n"
     ".popsection\n");
-extern const uint8_t irqt_stubs[];
 
 struct mp {
 	struct vm *vm;
@@ -1094,7 +1131,8 @@ static void *mp_thread(void *arg)
 
 		if (r == -1 && errno == EINTR) {
 			if (mp_abort) {
-				snprintf(m->why[a->i], sizeof(m->why[0]), "timed out");
+				snprintf(m->why[a->i], sizeof(m->why[0]), "timed out at rip %#llx",
+					 (unsigned long long)vcpu_regs(vcpu).rip);
 				break;
 			}
 			continue;
@@ -1175,6 +1213,12 @@ static bool mp_wait(struct mp *m, unsigned int secs, const char *what)
 		}
 		pthread_join(m->t[i], NULL);
 		m->running[i] = false;
+		if (pcpus[i].emu_dups || pcpus[i].emu_early)
+			tap_diag("%s: vCPU %u: QEMU's TCG delivered %llu interrupts twice (again at the "
+				 "handler's first instruction, IF clear; not counted) and %llu in an STI "
+				 "shadow (guest_halt()'s HLT then skipped)",
+				 what, i, (unsigned long long)pcpus[i].emu_dups,
+				 (unsigned long long)pcpus[i].emu_early);
 		if (!m->done_ok[i]) {
 			tap_diag("%s: vCPU %u: %s", what, i, m->why[i]);
 			ok = false;
@@ -1753,6 +1797,18 @@ static void test_hlt_wake(void)
 #define HP_PONG		0x59
 
 static volatile uint32_t hp_ready;
+static volatile uint64_t hp_seq;	/* odd: ping i is 2i-1; even: pong i is 2i */
+
+/*
+ * Waits in HLT until hp_seq reaches n.  The message is in memory and the
+ * IPI only rings the bell: a bell rung twice (QEMU's TCG can deliver an
+ * interrupt twice, see irqt_on_tcg) costs one more look, not a lost turn.
+ */
+static void hp_wait(uint64_t n)
+{
+	while (__atomic_load_n(&hp_seq, __ATOMIC_ACQUIRE) < n)
+		guest_halt();
+}
 
 /* vCPU 0: pings vCPU 1, then waits in HLT for the answer, HP_ROUNDS times. */
 static void hp_pinger(void *arg)
@@ -1762,8 +1818,9 @@ static void hp_pinger(void *arg)
 	x2apic_on();
 	spin_until(&hp_ready, 1);
 	for (uint64_t i = 1; i <= HP_ROUNDS; i++) {
+		__atomic_store_n(&hp_seq, 2 * i - 1, __ATOMIC_RELEASE);
 		icr_x2apic(1, HP_PING);
-		own_wait(HP_PONG, i);
+		hp_wait(2 * i);
 	}
 	GUEST_DONE();
 }
@@ -1776,7 +1833,8 @@ static void hp_ponger(void *arg)
 	x2apic_on();
 	__atomic_store_n(&hp_ready, 1, __ATOMIC_SEQ_CST);
 	for (uint64_t i = 1; i <= HP_ROUNDS; i++) {
-		own_wait(HP_PING, i);
+		hp_wait(2 * i - 1);
+		__atomic_store_n(&hp_seq, 2 * i, __ATOMIC_RELEASE);
 		icr_x2apic(0, HP_PONG);
 	}
 	GUEST_DONE();
@@ -1831,6 +1889,7 @@ static struct hp_counts hp_run(const char *what)
 	struct mp m;
 
 	hp_ready = 0;
+	hp_seq = 0;
 	mp_create(&m, 2, fns);
 	mp_start(&m, 1);
 	mp_start(&m, 0);
@@ -1846,21 +1905,27 @@ static struct hp_counts hp_run(const char *what)
 }
 
 /*
- * Two vCPUs answering each other's IPIs at once halt for a few
- * microseconds each time: their windows grow to cover that, and most
- * halts end while the vCPU polls.  With halt_poll_ns=0 none may.  The
- * first needs two CPUs (a vCPU stops polling as soon as another task is
- * runnable on its CPU, as the other vCPU is on one); the second, a
- * parameter this process may write (root, and the module's 0644).
+ * Two vCPUs answering each other's IPIs at once halt for the other's
+ * round trip each time: their windows grow to cover that, and halts end
+ * while the vCPU polls.  With halt_poll_ns=0 none may.  The first runs
+ * with a 50 ms maximum, not the default 200 us: an emulated L1 (QEMU's
+ * TCG) takes milliseconds for a round trip, longer than any default
+ * window, and its windows would then rightly stay at 0.  It needs two
+ * CPUs (a vCPU stops polling as soon as another task is runnable on its
+ * CPU, as the other vCPU is on one); both need a parameter this process
+ * may write (root, and the module's 0644).
  */
+#define HP_TEST_MAX_NS	50000000L
+
 static void test_halt_poll(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN), orig = hp_param_read();
 	struct hp_counts c;
 	char why[160];
 
-	if (orig < 0) {
-		snprintf(why, sizeof(why), "cannot read %s: %s", HP_PARAM, strerror(errno));
+	if (orig < 0 || hp_param_write(orig)) {
+		snprintf(why, sizeof(why), "cannot %s %s: %s", orig < 0 ? "read" : "write",
+			 HP_PARAM, strerror(errno));
 		tap_skip(why, "halt-poll: IPIs answered at once end halts by polling");
 		tap_skip(why, "halt-poll: with halt_poll_ns=0 no halt ends by polling");
 		return;
@@ -1868,27 +1933,27 @@ static void test_halt_poll(void)
 	if (cpus < 2) {
 		tap_skip("one CPU: the other vCPU is runnable on it, which stops polling",
 			 "halt-poll: IPIs answered at once end halts by polling");
-	} else if (!orig) {
-		tap_skip("halt_poll_ns is 0 on this host: polling is off",
-			 "halt-poll: IPIs answered at once end halts by polling");
+	} else if (hp_param_write(HP_TEST_MAX_NS)) {
+		tap_result(false, "halt-poll: write %ld to %s: %s", HP_TEST_MAX_NS, HP_PARAM,
+			   strerror(errno));
 	} else {
 		c = hp_run("halt-poll");
 		tap_result(c.ran && c.poll_ok > 0,
 			   "halt-poll: %u IPI round trips between two vCPUs: %llu of %llu HLTs ended by polling (halt_poll_ns=%ld)",
-			   HP_ROUNDS, (unsigned long long)c.poll_ok, (unsigned long long)c.hlt, orig);
+			   HP_ROUNDS, (unsigned long long)c.poll_ok, (unsigned long long)c.hlt,
+			   HP_TEST_MAX_NS);
 	}
 
 	if (hp_param_write(0)) {
-		snprintf(why, sizeof(why), "cannot write %s: %s", HP_PARAM, strerror(errno));
-		tap_skip(why, "halt-poll: with halt_poll_ns=0 no halt ends by polling");
-		return;
+		tap_result(false, "halt-poll: write 0 to %s: %s", HP_PARAM, strerror(errno));
+	} else {
+		c = hp_run("halt-poll off");
+		tap_result(c.ran && c.hlt > 0 && !c.poll_ok,
+			   "halt-poll: with halt_poll_ns=0, %llu of %llu HLTs ended by polling",
+			   (unsigned long long)c.poll_ok, (unsigned long long)c.hlt);
 	}
-	c = hp_run("halt-poll off");
 	if (hp_param_write(orig))
 		tap_diag("halt-poll: could not restore halt_poll_ns=%ld: %s", orig, strerror(errno));
-	tap_result(c.ran && c.hlt > 0 && !c.poll_ok,
-		   "halt-poll: with halt_poll_ns=0, %llu of %llu HLTs ended by polling",
-		   (unsigned long long)c.poll_ok, (unsigned long long)c.hlt);
 	tap_result(hp_param_read() == orig, "halt-poll: halt_poll_ns restored to %ld", orig);
 }
 
@@ -2557,6 +2622,10 @@ static const struct named_test tests[] = {
 /* Usage: irq_test [NAME...]: the named tests only (default all). */
 int main(int argc, char **argv)
 {
+	unsigned int sig[4];
+
+	__cpuid(0x40000000, sig[3], sig[0], sig[1], sig[2]);
+	irqt_on_tcg = !memcmp(sig, "TCGTCGTCGTCG", 12);
 	if (vhv_can_run("in-kernel interrupt controllers"))
 		run_named_tests(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 	return tap_done();
