@@ -36,10 +36,6 @@
 #define VEC_AC		17
 #define VEC_MC		18
 
-/* The bits of an event field vhv keeps (12 and 30:13 are not the event's). */
-#define EVENT_BITS	(VMX_INTR_INFO_VALID | VMX_INTR_INFO_ERROR_CODE | \
-			 VMX_INTR_INFO_TYPE | VMX_INTR_INFO_VECTOR)
-
 /* fail_entry.hardware_reason of a VMLAUNCH/VMRESUME that failed: | its error. */
 #define VMX_HW_REASON_VMFAIL	BIT_ULL(63)
 
@@ -259,11 +255,6 @@ static u32 intr_info(u8 vector, u32 type, bool has_error)
 	       (has_error ? VMX_INTR_INFO_ERROR_CODE : 0) | VMX_INTR_INFO_VALID;
 }
 
-static u32 info_type(u32 info)
-{
-	return (info & VMX_INTR_INFO_TYPE) >> VMX_INTR_INFO_TYPE_SHIFT;
-}
-
 /*
  * The STI/MOV SS shadow the CPU reported at the last exit, while it still
  * holds: once RIP moved past that instruction (skipped, emulated or set by
@@ -307,7 +298,7 @@ void vmx_clear_events(struct vhv_vcpu *vcpu)
 	vmx->triple_fault = false;
 	vmx->exc_pending = false;
 	vmx->interruptibility = 0;
-	vmx->injected = 0;
+	vmx->injected.info = 0;
 	request_windows(vmx, false, false);
 	/*
 	 * RESET and INIT: DR6/DR7 architectural, MOV DR exiting again (the
@@ -344,7 +335,7 @@ static void combine_exceptions(struct vmx_vcpu *vmx, u8 *vector,
 	u8 ov = old & VMX_INTR_INFO_VECTOR;
 
 	if (!(old & VMX_INTR_INFO_VALID) ||
-	    info_type(old) != VMX_INTR_TYPE_HW_EXCEPTION)
+	    vmx_event_type(old) != VMX_INTR_TYPE_HW_EXCEPTION)
 		return;
 	vmx->reinject = 0;
 	if (ov == VEC_DF) {
@@ -394,13 +385,15 @@ static bool entry_error_vector(u8 vector)
  * matters (entry refuses the shadow with them), an NMI with no NMI
  * blocking; an external interrupt only with IF set (an interrupt whose
  * delivery an exit cut short, IF since cleared by userspace): as INTn
- * with length 0 where the CPU allows that, else with IF forced on.
+ * with length 0 where the CPU allows that, else with IF forced on.  What
+ * went in, and at which RIP, stays in vmx->injected for the exit after
+ * (event.c tells it from the guest's own INTn by both).
  */
 static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 {
-	u32 type = info_type(info);
+	u32 type = vmx_event_type(info);
 
-	vmx->intn_for_extint = false;
+	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
 	if (!(info & VMX_INTR_INFO_VALID)) {
 		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 		return;
@@ -430,12 +423,12 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 		if (vmx_caps.zero_len_inject) {
 			info = (info & ~VMX_INTR_INFO_TYPE) |
 			       VMX_INTR_TYPE_SW_INTR << VMX_INTR_INFO_TYPE_SHIFT;
-			vmx->intn_for_extint = true;
+			vmx->injected.intn_for_extint = true;
 		} else {
 			vmx->force_if = true;
 		}
 	}
-	vmx->injected = info;
+	vmx->injected.info = info;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
 	/*
 	 * Entry refuses bits 31:16 (KVM: "Drop the upper bits to avoid
@@ -443,7 +436,7 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 	 */
 	if (info & VMX_INTR_INFO_ERROR_CODE)
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, (u16)err);
-	if (info_type(info) >= VMX_INTR_TYPE_SW_INTR)
+	if (vmx_event_type(info) >= VMX_INTR_TYPE_SW_INTR)
 		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, 0);
 }
 
@@ -514,54 +507,38 @@ static bool inject_events(struct vmx_vcpu *vmx)
 }
 
 /*
- * INTn, INT3, INTO and INT1 are instructions: when their delivery was cut
- * short the guest executes them again (RIP still points at them), so they
- * are not re-injected.  One that vhv itself injected is an event like any
- * other.
+ * What the last exit interrupted must be delivered again
+ * (vmx_idt_reinject()), or what an exception displaced goes in now.
  */
-static bool reexecutes(struct vmx_vcpu *vmx, u32 info)
-{
-	return info_type(info) >= VMX_INTR_TYPE_SW_INTR &&
-	       (vmx->injected & ~VMX_INTR_INFO_ERROR_CODE) !=
-	       (info & ~VMX_INTR_INFO_ERROR_CODE);
-}
-
-/* An interrupt or NMI injected at this entry whose delivery completed. */
-static bool delivered_interrupt(struct vmx_vcpu *vmx, u32 idt)
-{
-	u32 inj = vmx->injected, type = info_type(inj);
-
-	if (!(inj & VMX_INTR_INFO_VALID))
-		return false;
-	if (type != VMX_INTR_TYPE_EXT_INTR && type != VMX_INTR_TYPE_NMI &&
-	    !vmx->intn_for_extint)
-		return false;
-	return !(idt & VMX_INTR_INFO_VALID) ||
-	       (idt & ~VMX_INTR_INFO_ERROR_CODE) != (inj & ~VMX_INTR_INFO_ERROR_CODE);
-}
-
-/* What the last exit interrupted must be delivered again. */
 static void save_interrupted_event(struct vmx_vcpu *vmx, u32 idt)
 {
-	if (delivered_interrupt(vmx, idt))
+	struct vmx_idt_vectoring v = {
+		.info = idt,
+		.rip = vmx->vcpu.regs.rip,
+	};
+	u32 info;
+
+	/* The length tells vhv's INTn from the guest's (event.c). */
+	if ((idt & VMX_INTR_INFO_VALID) &&
+	    vmx_event_type(idt) >= VMX_INTR_TYPE_SW_INTR)
+		v.insn_len = vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN);
+	if (vmx_injected_interrupt_delivered(&vmx->injected, &v))
 		vhv_count(&vmx->vcpu, VHV_STAT_INTERRUPTS);
 
-	if ((idt & VMX_INTR_INFO_VALID) && !reexecutes(vmx, idt)) {
-		vmx->reinject = idt & EVENT_BITS;
-		if (vmx->intn_for_extint)	/* what it stands for */
-			vmx->reinject = (vmx->reinject & ~VMX_INTR_INFO_TYPE) |
-				VMX_INTR_TYPE_EXT_INTR << VMX_INTR_INFO_TYPE_SHIFT;
-		vmx->reinject_err = idt & VMX_INTR_INFO_ERROR_CODE ?
+	info = vmx_idt_reinject(&vmx->injected, &v);
+	if (info) {
+		vmx->reinject = info;
+		vmx->reinject_err = info & VMX_INTR_INFO_ERROR_CODE ?
 				    vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE) : 0;
 		/* An NMI whose delivery did not complete blocks nothing yet. */
-		if (info_type(idt) == VMX_INTR_TYPE_NMI)
+		if (vmx_event_type(info) == VMX_INTR_TYPE_NMI)
 			vmx->interruptibility &= ~VMX_INTERRUPTIBILITY_NMI;
 	} else if (vmx->reinject_later) {
 		vmx->reinject = vmx->reinject_later;
 		vmx->reinject_err = vmx->reinject_later_err;
 		vmx->reinject_later = 0;
 	}
-	vmx->injected = 0;
+	vmx->injected.info = 0;
 }
 
 /* ---- save/restore of events ------------------------------------------------- */
@@ -572,7 +549,7 @@ static void event_from_info(u32 info, u32 err, struct vhv_event_state *e)
 
 	if (!(info & VMX_INTR_INFO_VALID))
 		return;
-	switch (info_type(info)) {
+	switch (vmx_event_type(info)) {
 	case VMX_INTR_TYPE_EXT_INTR:
 		*e = (struct vhv_event_state) {
 			.valid = 1, .type = VHV_EVENT_EXTINT, .vector = vector,
@@ -637,7 +614,7 @@ void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
 	vmx->exc_has_error = ev->raised.has_error_code;
 	vmx->exc_error = ev->raised.error_code;
 	vmx->triple_fault = ev->triple_fault;
-	vmx->injected = 0;
+	vmx->injected.info = 0;
 	vmx->interruptibility = ev->nmi_masked ? VMX_INTERRUPTIBILITY_NMI : 0;
 	/*
 	 * The shadow holds while RIP stays where it is now; entry takes an
@@ -974,7 +951,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		smp_store_release(&vcpu->mode, VHV_OUTSIDE_GUEST);
 		guest_timing_exit_irqoff();
 		local_irq_enable();
-		vmx->injected = 0;
+		vmx->injected.info = 0;
 		return vmfail(vmx);
 	}
 	vmx->launched = true;
@@ -985,7 +962,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	if (basic == VMX_EXIT_REASON_EXCEPTION_NMI) {
 		vmx->exit_intr_info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 		/* The host's NMI and #MC, on the CPU that took them, IRQs off. */
-		if (info_type(vmx->exit_intr_info) == VMX_INTR_TYPE_NMI)
+		if (vmx_event_type(vmx->exit_intr_info) == VMX_INTR_TYPE_NMI)
 			vmx_host_nmi();
 		else if ((vmx->exit_intr_info & VMX_INTR_INFO_VECTOR) == VEC_MC)
 			vhv_handle_mce();
@@ -1004,7 +981,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 		save_interrupted_event(vmx, idt);
 	} else {
-		vmx->injected = 0;
+		vmx->injected.info = 0;
 	}
 	vmx->idt_valid = idt & VMX_INTR_INFO_VALID;
 	/*
@@ -1081,7 +1058,7 @@ static int exit_db(struct vmx_vcpu *vmx)
 	 * CPU reports the length for a privileged software exception.  A
 	 * moved RIP ends any STI/MOV SS shadow at the entry.
 	 */
-	if (info_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
+	if (vmx_event_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
 		u64 rip = vmx->vcpu.regs.rip;
 
 		vmx->vcpu.regs.rip = vhv_next_rip(rip,
@@ -1120,7 +1097,7 @@ static int exit_exception_nmi(struct vmx_vcpu *vmx)
 {
 	u32 info = vmx->exit_intr_info;
 
-	if (info_type(info) == VMX_INTR_TYPE_NMI)
+	if (vmx_event_type(info) == VMX_INTR_TYPE_NMI)
 		return exit_host_event(vmx);
 	switch (info & VMX_INTR_INFO_VECTOR) {
 	case VEC_MC:

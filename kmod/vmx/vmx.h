@@ -8,6 +8,7 @@
 
 #include "../vhv.h"
 #include "caps.h"
+#include "event.h"
 #include "msr_switch.h"
 #include "vmcs.h"
 
@@ -77,14 +78,13 @@ struct vmx_vcpu {
 	/* An event the last exit interrupted (IDT vectoring), re-injected. */
 	u32 reinject;
 	u32 reinject_err;
-	u32 injected;			/* entry interruption info of the last entry */
+	struct vmx_injection injected;	/* what the last entry injected */
 	u32 reinject_later;		/* displaced by an exception the exit raised */
 	u32 reinject_later_err;
 	bool triple_fault;
 	u64 exit_rip;			/* guest RIP at the last exit */
 	u32 interruptibility;		/* as the last exit (or set_events) left it */
 	bool force_if;			/* IF forced on for a re-injected interrupt */
-	bool intn_for_extint;		/* injected: an interrupt as INTn, length 0 */
 	bool relaunched;		/* the launch state was corrected once */
 	bool idt_valid;			/* the last exit cut an event's delivery short */
 
