@@ -42,7 +42,7 @@ SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test hostil
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk \
 	test_ioapic test_pic test_pit test_lapic test_ioeventfd_table test_hpet \
-	test_vmx_caps test_vmcs test_haltpoll test_vmx_event
+	test_vmx_caps test_vmcs test_haltpoll test_vmx_event test_cr
 # The fake of vmm/device.h that every device unit test links.
 FAKE_VMM := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h
 
@@ -151,6 +151,7 @@ $(B)/unit/test_memslot_table: selftests/unit/test_memslot_table.c kmod/memslot_t
 $(B)/unit/test_decode: selftests/unit/test_decode.c kmod/x86/decode.c
 $(B)/unit/test_emulate: selftests/unit/test_emulate.c kmod/x86/emulate.c kmod/x86/decode.c
 $(B)/unit/test_walk: selftests/unit/test_walk.c kmod/x86/walk.c
+$(B)/unit/test_cr: selftests/unit/test_cr.c kmod/x86/cr.c
 $(B)/unit/test_ioapic: selftests/unit/test_ioapic.c kmod/irq/ioapic.c
 $(B)/unit/test_pic: selftests/unit/test_pic.c kmod/irq/pic.c
 $(B)/unit/test_pit: selftests/unit/test_pit.c kmod/irq/pit.c

@@ -28,6 +28,7 @@
 #include "names.h"
 #include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
+#include "../x86/cr.h"
 
 #define VEC_DB		1
 #define VEC_NMI		2
@@ -1285,21 +1286,31 @@ static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 	return 0;
 }
 
-/* Only when the CPU forces CR3-load exiting on (no TRUE controls). */
-static int set_cr3(struct vmx_vcpu *vmx, u64 cr3)
+/*
+ * Only when the CPU forces CR3-load exiting on (no TRUE controls).  A MOV
+ * that asks to keep the new PCID's TLB entries (bit 63 with CR4.PCIDE)
+ * keeps them: the CPU would not flush, and vhv has no reason of its own
+ * to (EPT translations do not depend on CR3).  Flushing anyway would be
+ * correct but would drop every PCID's entries at each of a PCID guest's
+ * context switches, on the emulating L0s that take this path, where a
+ * refill is dearest.  Any other MOV to CR3 flushes the VPID: more than
+ * the new PCID's entries, which is allowed.
+ */
+static int set_cr3(struct vmx_vcpu *vmx, u64 val)
 {
-	u64 pdpte[4];
-	bool load = pae_paging(vmx_guest_cr0(vmx), vmx_guest_cr4(vmx),
-			       vmcs_read64(VMCS_GUEST_IA32_EFER));
+	u64 cr4 = vmx_guest_cr4(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	u64 cr3, pdpte[4];
+	bool load = pae_paging(vmx_guest_cr0(vmx), cr4, efer), noflush;
 
-	if (cr3 >> vhv_limits.phys_bits)
+	if (vhv_mov_to_cr3(val, cr4, efer, vhv_limits.phys_bits, &cr3, &noflush))
 		return -EINVAL;
 	if (load && pdptes_read(vmx, cr3, pdpte))
 		return -EINVAL;
 	vmcs_writenat(VMCS_GUEST_CR3, cr3);
 	if (load)
 		pdptes_store(vmx, pdpte);
-	vmx->flush_vpid = true;
+	if (!noflush)
+		vmx->flush_vpid = true;
 	return 0;
 }
 
@@ -1324,14 +1335,13 @@ static int exit_cr(struct vmx_vcpu *vmx)
 	struct vhv_vcpu *vcpu = &vmx->vcpu;
 	u64 q = vmx->exit_qual, val;
 	unsigned int cr = q & 15, gpr = (q >> 8) & 15;
-	bool long_mode;
 	int r = -EINVAL;
 
+	/* 64-bit operands in 64-bit mode only; 32 bits in compatibility mode. */
 	switch ((q >> 4) & 3) {
 	case 0:		/* MOV to CR */
 		val = vhv_reg_get(&vcpu->regs, gpr, false, 8);
-		long_mode = vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA;
-		if (!long_mode)
+		if (!guest_mode64())
 			val = (u32)val;
 		if (cr == 0)
 			r = set_cr0(vmx, val);
@@ -1343,14 +1353,13 @@ static int exit_cr(struct vmx_vcpu *vmx)
 			r = set_cr8(vmx, val);
 		break;
 	case 1:		/* MOV from CR */
-		long_mode = vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA;
 		if (cr == 3)
 			val = vmcs_readnat(VMCS_GUEST_CR3);
 		else if (cr == 8)
 			val = vcpu->apic ? vhv_irq_get_cr8(vcpu) : vmx->cr8;
 		else
 			return unhandled(vmx);
-		vhv_reg_set(&vcpu->regs, gpr, false, long_mode ? 8 : 4, val);
+		vhv_reg_set(&vcpu->regs, gpr, false, guest_mode64() ? 8 : 4, val);
 		r = 0;
 		break;
 	case 2:		/* CLTS */
