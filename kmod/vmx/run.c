@@ -1234,25 +1234,18 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 	u64 cr4 = vmx_guest_cr4(vmx), pdpte[4];
 	bool load;
 
-	if ((cr0 >> 32) || ((cr0 & VHV_CR0_PG) && !(cr0 & VHV_CR0_PE)) ||
-	    ((cr0 & VHV_CR0_NW) && !(cr0 & VHV_CR0_CD)))
+	if (!vhv_mov_to_cr0_ok(old, cr0, cr4, efer, guest_mode64()))
 		return -EINVAL;
 	/* Paging enabled with LME set is IA-32e: no PDPTEs then. */
 	load = pae_paging(cr0, cr4, efer) && !(efer & VHV_EFER_LME) &&
 	       ((old ^ cr0) & CR0_PDPTE_BITS);
 	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
 		return -EINVAL;
-	if (!(old & VHV_CR0_PG) && (cr0 & VHV_CR0_PG) && (efer & VHV_EFER_LME)) {
-		if (!(vmx_guest_cr4(vmx) & VHV_CR4_PAE))
-			return -EINVAL;
+	if (!(old & VHV_CR0_PG) && (cr0 & VHV_CR0_PG) && (efer & VHV_EFER_LME))
 		vmcs_write64(VMCS_GUEST_IA32_EFER, efer | VHV_EFER_LMA);
-	} else if ((old & VHV_CR0_PG) && !(cr0 & VHV_CR0_PG) &&
-		   (efer & VHV_EFER_LMA)) {
-		/* Not from 64-bit code: only compatibility mode leaves long mode. */
-		if (vmcs_read32(VMCS_GUEST_CS_AR) & BIT(13))
-			return -EINVAL;
+	else if ((old & VHV_CR0_PG) && !(cr0 & VHV_CR0_PG) &&
+		 (efer & VHV_EFER_LMA))
 		vmcs_write64(VMCS_GUEST_IA32_EFER, efer & ~VHV_EFER_LMA);
-	}
 	vmx_write_cr0(vmx, cr0);
 	if (load)
 		pdptes_store(vmx, pdpte);
@@ -1264,19 +1257,14 @@ static int set_cr0(struct vmx_vcpu *vmx, u64 cr0)
 static int set_cr4(struct vmx_vcpu *vmx, u64 cr4)
 {
 	u64 old = vmx_guest_cr4(vmx), efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
-	u64 pdpte[4];
+	u64 cr3 = vmcs_readnat(VMCS_GUEST_CR3), pdpte[4];
 	bool load;
 
-	if (cr4 & ~vhv_limits.cr4_valid)
-		return -EINVAL;
-	if ((efer & VHV_EFER_LMA) && !(cr4 & VHV_CR4_PAE))
-		return -EINVAL;
-	if ((cr4 & VHV_CR4_PCIDE) && !(old & VHV_CR4_PCIDE) &&
-	    (!(efer & VHV_EFER_LMA) || (vmcs_readnat(VMCS_GUEST_CR3) & 0xfff)))
+	if (!vhv_mov_to_cr4_ok(old, cr4, cr3, efer, vhv_limits.cr4_valid))
 		return -EINVAL;
 	load = pae_paging(vmx_guest_cr0(vmx), cr4, efer) &&
 	       ((old ^ cr4) & CR4_PDPTE_BITS);
-	if (load && pdptes_read(vmx, vmcs_readnat(VMCS_GUEST_CR3), pdpte))
+	if (load && pdptes_read(vmx, cr3, pdpte))
 		return -EINVAL;
 	vmx_write_cr4(vmx, cr4);
 	if (load)
