@@ -29,6 +29,7 @@
 #include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
 #include "../x86/cr.h"
+#include "../x86/dr6.h"
 
 #define VEC_DB		1
 #define VEC_NMI		2
@@ -1050,8 +1051,6 @@ static bool guest_mode64(void)
  */
 static int exit_db(struct vmx_vcpu *vmx)
 {
-	u64 bits = vmx->exit_qual & (0xf | BIT(13) | BIT(14) | BIT(16));
-
 	/*
 	 * ICEBP (INT1) is trap-like but its exit comes on the instruction
 	 * itself (an instruction intercept tied to the #DB bit): skip it
@@ -1066,8 +1065,7 @@ static int exit_db(struct vmx_vcpu *vmx)
 			rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN), guest_mode64());
 	}
 
-	/* Bit 16 (RTM) is active low, like the reserved ones that read 1. */
-	vmx->dr6 = ((vmx->dr6 & ~0xfull) | 0xffff0ff0ull | bits) ^ (bits & BIT(16));
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, vmx->exit_qual, true);
 	vmx_queue_exception(&vmx->vcpu, VEC_DB, false, 0, 0);
 	return 1;
 }
