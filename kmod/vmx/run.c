@@ -368,6 +368,28 @@ void vmx_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 }
 
 /*
+ * DR6 is not in the VMCS: vmx->dr6 is the guest's (loaded before entry
+ * once the guest uses debug registers, read back after the exit).  A trap
+ * the CPU held over a MOV SS or STI shadow sits in the pending debug
+ * exceptions field (BS, or a data breakpoint of the instruction that made
+ * the shadow): it is taken at this same boundary, in this one #DB, so it
+ * moves into DR6 and leaves the field, for entry not to act on it a second
+ * time.  With the shadow over, entry's BS-equals-TF check
+ * (sync_pending_bs()) has nothing to hold either.
+ */
+void vmx_single_step(struct vhv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 pend = vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, pend | VHV_DR6_BS, true);
+	if (pend)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx->interruptibility &= ~(VMX_INTERRUPTIBILITY_STI |
+				   VMX_INTERRUPTIBILITY_MOV_SS);
+}
+
+/*
  * The vectors VM entry delivers with an error code (SDM vol. 3C 27.2.1.3).
  * #CP only where the CPU has CET or IA32_VMX_BASIC[56]: before that,
  * entry fails on it (VMfail), and #CP goes in without one, as #VC and #SX
@@ -1056,7 +1078,9 @@ static int exit_db(struct vmx_vcpu *vmx)
 	 * itself (an instruction intercept tied to the #DB bit): skip it
 	 * first, as KVM does, or the handler returns to INT1 forever.  The
 	 * CPU reports the length for a privileged software exception.  A
-	 * moved RIP ends any STI/MOV SS shadow at the entry.
+	 * moved RIP ends any STI/MOV SS shadow at the entry.  Not through
+	 * vhv_complete_insn(): ICEBP's own #DB goes before a single-step
+	 * trap (KVM skips it the same way).
 	 */
 	if (vmx_event_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
 		u64 rip = vmx->vcpu.regs.rip;
