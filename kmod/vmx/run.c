@@ -29,6 +29,7 @@
 #include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
 #include "../x86/cr.h"
+#include "../x86/dr6.h"
 
 #define VEC_DB		1
 #define VEC_NMI		2
@@ -364,6 +365,28 @@ void vmx_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 	vhv_count(vcpu, VHV_STAT_EXCEPTION);
 	if (vector == VEC_PF)
 		vmx->cr2 = cr2;
+}
+
+/*
+ * DR6 is not in the VMCS: vmx->dr6 is the guest's (loaded before entry
+ * once the guest uses debug registers, read back after the exit).  A trap
+ * the CPU held over a MOV SS or STI shadow sits in the pending debug
+ * exceptions field (BS, or a data breakpoint of the instruction that made
+ * the shadow): it is taken at this same boundary, in this one #DB, so it
+ * moves into DR6 and leaves the field, for entry not to act on it a second
+ * time.  With the shadow over, entry's BS-equals-TF check
+ * (sync_pending_bs()) has nothing to hold either.
+ */
+void vmx_single_step(struct vhv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 pend = vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, pend | VHV_DR6_BS, true);
+	if (pend)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx->interruptibility &= ~(VMX_INTERRUPTIBILITY_STI |
+				   VMX_INTERRUPTIBILITY_MOV_SS);
 }
 
 /*
@@ -1050,14 +1073,14 @@ static bool guest_mode64(void)
  */
 static int exit_db(struct vmx_vcpu *vmx)
 {
-	u64 bits = vmx->exit_qual & (0xf | BIT(13) | BIT(14) | BIT(16));
-
 	/*
 	 * ICEBP (INT1) is trap-like but its exit comes on the instruction
 	 * itself (an instruction intercept tied to the #DB bit): skip it
 	 * first, as KVM does, or the handler returns to INT1 forever.  The
 	 * CPU reports the length for a privileged software exception.  A
-	 * moved RIP ends any STI/MOV SS shadow at the entry.
+	 * moved RIP ends any STI/MOV SS shadow at the entry.  Not through
+	 * vhv_complete_insn(): ICEBP's own #DB goes before a single-step
+	 * trap (KVM skips it the same way).
 	 */
 	if (vmx_event_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
 		u64 rip = vmx->vcpu.regs.rip;
@@ -1066,8 +1089,7 @@ static int exit_db(struct vmx_vcpu *vmx)
 			rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN), guest_mode64());
 	}
 
-	/* Bit 16 (RTM) is active low, like the reserved ones that read 1. */
-	vmx->dr6 = ((vmx->dr6 & ~0xfull) | 0xffff0ff0ull | bits) ^ (bits & BIT(16));
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, vmx->exit_qual, true);
 	vmx_queue_exception(&vmx->vcpu, VEC_DB, false, 0, 0);
 	return 1;
 }
