@@ -663,6 +663,36 @@ void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
  * or SET_REGS' TF make the same combination.  Fixed here, before every
  * entry, so all three are covered; the vmread only inside a shadow.
  */
+/*
+ * Whether the CPU saves the pending debug exceptions field clear at this
+ * exit (SDM vol. 3C, "Saving Non-Register State"): it keeps a trap still
+ * pending only at INIT, SMI, TPR-below-threshold, virtualized-EOI, APIC-
+ * write, MTF and bus-lock exits, #MC exits, and any exit in a MOV SS
+ * shadow.  Bochs 2.7 saves BS at every exit taken within an instruction
+ * run with TF set (bochs-emu/Bochs#132, fixed after 2.7), so each entry
+ * that re-runs that instruction (an EPT fault fixed, MMIO, MOV DR) took a
+ * single-step #DB before it; clearing what the CPU would have saved clear
+ * changes nothing on hardware.
+ */
+static bool pending_dbg_saved_clear(u32 basic, u32 intr_info)
+{
+	switch (basic) {
+	case VMX_EXIT_REASON_INIT:
+	case VMX_EXIT_REASON_IO_SMI:
+	case VMX_EXIT_REASON_OTHER_SMI:
+	case VMX_EXIT_REASON_TPR_BELOW:
+	case VMX_EXIT_REASON_VIRTUALIZED_EOI:
+	case VMX_EXIT_REASON_APIC_WRITE:
+	case VMX_EXIT_REASON_MTF:
+	case VMX_EXIT_REASON_BUS_LOCK:
+	case VMX_EXIT_REASON_MCE_DURING_ENTRY:
+		return false;
+	case VMX_EXIT_REASON_EXCEPTION_NMI:
+		return (intr_info & VMX_INTR_INFO_VECTOR) != VEC_MC;
+	}
+	return true;
+}
+
 static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
 {
 	u64 pend, want;
@@ -1002,6 +1032,12 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	vmx->exit_qual = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	if (!(vmx->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)) {
 		vmx->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+		/* Only where a trap could be there: TF or breakpoints in use. */
+		if (((vcpu->regs.rflags & VHV_RFLAGS_TF) || vcpu->debug_active) &&
+		    !(vmx->interruptibility & VMX_INTERRUPTIBILITY_MOV_SS) &&
+		    pending_dbg_saved_clear(basic, vmx->exit_intr_info) &&
+		    vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS))
+			vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 		idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 		save_interrupted_event(vmx, idt);
 	} else {
