@@ -42,7 +42,7 @@ SELFTESTS := abi_test lifecycle_test run_test io_test mm_test events_test hostil
 SELFTEST_LIB := $(B)/selftests/lib/vhv_test.o $(B)/selftests/lib/guest_vm.o
 UNIT_TESTS := test_state_check test_memslot_table test_decode test_emulate test_walk \
 	test_ioapic test_pic test_pit test_lapic test_ioeventfd_table test_hpet \
-	test_vmx_caps test_vmcs test_haltpoll test_vmx_event test_cr
+	test_vmx_caps test_vmcs test_haltpoll test_vmx_event test_cr test_dr6
 # The fake of vmm/device.h that every device unit test links.
 FAKE_VMM := selftests/unit/fake_vmm.c selftests/unit/fake_vmm.h
 
@@ -159,6 +159,7 @@ $(B)/unit/test_lapic: selftests/unit/test_lapic.c kmod/irq/lapic.c
 $(B)/unit/test_ioeventfd_table: selftests/unit/test_ioeventfd_table.c kmod/ioeventfd_table.c
 $(B)/unit/test_hpet: selftests/unit/test_hpet.c kmod/irq/hpet.c
 $(B)/unit/test_haltpoll: selftests/unit/test_haltpoll.c kmod/haltpoll.c
+$(B)/unit/test_dr6: selftests/unit/test_dr6.c kmod/x86/dr6.h
 $(B)/unit/test_vmx_caps: selftests/unit/test_vmx_caps.c kmod/vmx/caps.c kmod/vmx/names.c \
 	kmod/vmx/msr_switch.h
 $(B)/unit/test_vmcs: selftests/unit/test_vmcs.c

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Work the kernel does on the guest's behalf at an exit: fetching and
- * skipping instructions, emulating MMIO accesses (with the portable decoder
- * and emulator in x86/), and port I/O, handing each device access to
- * userspace through the run area and finishing it on the next VHV_RUN.
+ * completing instructions (RIP past them, and the single-step trap after
+ * them), emulating MMIO accesses (with the portable decoder and emulator in
+ * x86/), and port I/O, handing each device access to userspace through the
+ * run area and finishing it on the next VHV_RUN.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -13,6 +14,7 @@
 #include "irq/irqchip.h"
 #include "x86/walk.h"
 
+#define VEC_DB	1
 #define VEC_UD	6
 #define VEC_GP	13
 #define VEC_PF	14
@@ -122,6 +124,61 @@ int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len)
 	return 0;
 }
 
+/* ---- completing instructions ------------------------------------------------ */
+
+/*
+ * Whether the guest runs with RFLAGS.TF set: the CPU then takes a
+ * single-step trap after each instruction, and after each iteration of a
+ * REP string instruction.  vhv has no guest-debug ABI; one that steps the
+ * guest for userspace (KVM_GUESTDBG_SINGLESTEP) would take precedence here,
+ * with an exit instead of the guest's #DB, as in KVM's
+ * kvm_vcpu_do_singlestep().
+ */
+bool vhv_single_stepping(struct vhv_vcpu *vcpu)
+{
+	return vcpu->regs.rflags & VHV_RFLAGS_TF;
+}
+
+/*
+ * The trap as the CPU takes it at the instruction boundary vhv brought the
+ * guest to: DR6 with BS (and what the vendor held pending for this
+ * boundary), then a #DB, which goes in at the next entry ahead of any
+ * interrupt, with RIP at the boundary as the return address.
+ */
+static void single_step_trap(struct vhv_vcpu *vcpu)
+{
+	vhv_ops->single_step(vcpu);
+	vhv_ops->queue_exception(vcpu, VEC_DB, false, 0, 0);
+}
+
+/*
+ * Every instruction vhv completes for the guest (skipped after an exit,
+ * finished by the emulator, port I/O done here or by userspace) ends here,
+ * and only one that completed: one that faulted queued its exception
+ * instead, and RIP stays on it.  TF is read after the work: no instruction
+ * vhv completes writes it (the emulator changes only arithmetic flags).
+ */
+void vhv_complete_insn(struct vhv_vcpu *vcpu, u64 next_rip)
+{
+	vcpu->regs.rip = next_rip;
+	if (vhv_single_stepping(vcpu))
+		single_step_trap(vcpu);
+}
+
+/*
+ * One iteration of a REP string instruction done, more to go: RIP stays on
+ * it, and the guest runs it again for the next.  A CPU single-stepping
+ * traps after each iteration, RIP on the instruction and rCX counted down
+ * (Bochs and QEMU model it so; on this project's AMD EPYC host a user-mode
+ * "rep stosb" with RCX 5 and TF set traps 5 times, 4 of them on the
+ * instruction), so vhv does too.
+ */
+void vhv_complete_iteration(struct vhv_vcpu *vcpu)
+{
+	if (vhv_single_stepping(vcpu))
+		single_step_trap(vcpu);
+}
+
 /*
  * Moves RIP past the instruction that caused the exit, for CPUs that do not
  * report the next RIP.  Returns 1, or what the exit must return instead
@@ -133,6 +190,7 @@ static noinline int skip_by_decoding(struct vhv_vcpu *vcpu)
 	unsigned int n;
 	u8 bytes[VHV_INSN_MAX_LEN];
 	u64 data[5] = { 0 };
+	u64 next;
 	int r, len;
 
 	r = vhv_fetch_insn(vcpu, bytes, &n);
@@ -143,9 +201,10 @@ static noinline int skip_by_decoding(struct vhv_vcpu *vcpu)
 	vhv_ops->get_cpu_state(vcpu, &st);
 	len = vhv_insn_length(bytes, n, st.mode);
 	if (len > 0) {
-		vcpu->regs.rip += len;
+		next = vcpu->regs.rip + len;
 		if (st.mode != VHV_MODE_64)
-			vcpu->regs.rip &= 0xffffffffull;
+			next &= 0xffffffffull;
+		vhv_complete_insn(vcpu, next);
 		return 1;
 	}
 	data[0] = 0;
@@ -159,7 +218,7 @@ static noinline int skip_by_decoding(struct vhv_vcpu *vcpu)
 int vhv_skip_insn(struct vhv_vcpu *vcpu)
 {
 	if (vcpu->next_rip_valid) {
-		vcpu->regs.rip = vcpu->next_rip;
+		vhv_complete_insn(vcpu, vcpu->next_rip);
 		return 1;
 	}
 	return skip_by_decoding(vcpu);
@@ -214,11 +273,16 @@ static int complete_mmio(struct vhv_vcpu *vcpu);
 
 static void finish_insn(struct vhv_vcpu *vcpu, int result, const struct vhv_cpu_state *st)
 {
-	if (result != VHV_EMUL_DONE)
-		return;		/* REPEAT: the guest re-executes it */
-	vcpu->regs.rip += vcpu->emul.insn.len;
+	u64 next;
+
+	if (result == VHV_EMUL_REPEAT) {
+		vhv_complete_iteration(vcpu);	/* the guest runs it again */
+		return;
+	}
+	next = vcpu->regs.rip + vcpu->emul.insn.len;
 	if (st->mode != VHV_MODE_64)
-		vcpu->regs.rip &= 0xffffffffull;
+		next &= 0xffffffffull;
+	vhv_complete_insn(vcpu, next);
 }
 
 /*
@@ -347,11 +411,6 @@ static u64 addr_mask(u8 addr_size)
 	return addr_size == 8 ? ~0ull : (1ull << (8 * addr_size)) - 1;
 }
 
-static void set_rip(struct vhv_vcpu *vcpu, u64 rip)
-{
-	vcpu->regs.rip = rip;
-}
-
 /* After a string iteration: move rSI/rDI, count rCX, finish or repeat. */
 static void pio_string_advance(struct vhv_vcpu *vcpu, u8 addr_size, bool rep)
 {
@@ -365,13 +424,15 @@ static void pio_string_advance(struct vhv_vcpu *vcpu, u8 addr_size, bool rep)
 	if (addr_size == 4)
 		*index &= 0xffffffffull;
 	if (!rep) {
-		set_rip(vcpu, vcpu->pio.next_rip);
+		vhv_complete_insn(vcpu, vcpu->pio.next_rip);
 		return;
 	}
 	count = (vcpu->regs.rcx - vcpu->pio.count) & mask;
 	vcpu->regs.rcx = addr_size == 4 ? count : (vcpu->regs.rcx & ~mask) | count;
-	if (!count)
-		set_rip(vcpu, vcpu->pio.next_rip);
+	if (count)
+		vhv_complete_iteration(vcpu);
+	else
+		vhv_complete_insn(vcpu, vcpu->pio.next_rip);
 }
 
 static int complete_pio_in(struct vhv_vcpu *vcpu)
@@ -380,7 +441,7 @@ static int complete_pio_in(struct vhv_vcpu *vcpu)
 
 	memcpy(&val, pio_data(vcpu), vcpu->pio.size);
 	vhv_reg_set(&vcpu->regs, VHV_REG_RAX, false, vcpu->pio.size, val);
-	set_rip(vcpu, vcpu->pio.next_rip);
+	vhv_complete_insn(vcpu, vcpu->pio.next_rip);
 	return 1;
 }
 
@@ -399,7 +460,8 @@ static int complete_pio_ins(struct vhv_vcpu *vcpu)
 
 /*
  * String I/O moves as many elements per exit as fit the data area and stay
- * within one guest page (one element at a time when DF is set).
+ * within one guest page; one element at a time when DF is set, or TF (the
+ * guest then takes a single-step trap after each iteration).
  */
 static u32 string_count(struct vhv_vcpu *vcpu, u64 linear, u8 size, bool rep,
 			u8 addr_size)
@@ -408,7 +470,7 @@ static u32 string_count(struct vhv_vcpu *vcpu, u64 linear, u8 size, bool rep,
 	u64 fit = VHV_RUN_DATA_SIZE / size;
 	u64 page_left = (PAGE_SIZE - (linear & (PAGE_SIZE - 1))) / size;
 
-	if (vcpu->regs.rflags & VHV_RFLAGS_DF)
+	if ((vcpu->regs.rflags & VHV_RFLAGS_DF) || vhv_single_stepping(vcpu))
 		return 1;
 	return max_t(u64, 1, min3(want, fit, page_left));
 }
@@ -445,7 +507,7 @@ static noinline int pio_string_start(struct vhv_vcpu *vcpu, u8 size, bool in,
 		}
 	}
 	if (rep && !(vcpu->regs.rcx & addr_mask(addr_size))) {
-		set_rip(vcpu, next_rip);	/* REP with rCX = 0 */
+		vhv_complete_insn(vcpu, next_rip);	/* REP with rCX = 0 */
 		return 1;
 	}
 	vhv_ops->get_cpu_state(vcpu, &st);
@@ -491,14 +553,14 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		if (vhv_irq_pio(vcpu, port, size, in, &v)) {
 			if (in)
 				vhv_reg_set(&vcpu->regs, VHV_REG_RAX, false, size, v);
-			set_rip(vcpu, next_rip);
+			vhv_complete_insn(vcpu, next_rip);
 			return 1;
 		}
 	}
 	if (!string && !in &&
 	    vhv_ioeventfd_write(vcpu, true, port, size,
 				vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size))) {
-		set_rip(vcpu, next_rip);
+		vhv_complete_insn(vcpu, next_rip);
 		return 1;	/* a doorbell, rung in the kernel */
 	}
 	run->exit_reason = VHV_EXIT_IO;
@@ -515,7 +577,7 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		} else {
 			val = vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
 			memcpy(pio_data(vcpu), &val, size);
-			set_rip(vcpu, next_rip);
+			vhv_complete_insn(vcpu, next_rip);
 		}
 		return 0;
 	}

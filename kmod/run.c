@@ -114,6 +114,18 @@ int vhv_exit_internal(struct vhv_vcpu *vcpu, u32 suberror, unsigned int n,
 int vhv_exit_hlt(struct vhv_vcpu *vcpu)
 {
 	vhv_count(vcpu, VHV_STAT_HLT);
+	/*
+	 * With TF set, the skip queued HLT's single-step trap, and the trap
+	 * ends the halt as it begins: a debug exception resumes a halted CPU
+	 * (SDM, HLT), VM entry in the HLT activity state with TF set insists
+	 * the single step be pending (SDM vol. 3C, checks on guest
+	 * non-register state), and the handler returns past the HLT, not to
+	 * it.  KVM's vCPU halts and wakes at once for the queued #DB.  So the
+	 * vCPU does not halt at all: no sleep in the kernel, no
+	 * VHV_EXIT_HLT; the #DB goes in at the next entry.
+	 */
+	if (vhv_single_stepping(vcpu))
+		return 1;
 	if (vcpu->apic)
 		return vhv_vcpu_halt(vcpu);
 	vcpu->run->exit_reason = VHV_EXIT_HLT;

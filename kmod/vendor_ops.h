@@ -57,6 +57,14 @@ VHV_VENDOR_OP_EXEC(u8, get_cr8, (struct vhv_vcpu *vcpu))
 /* Delivered at the next entry, before anything userspace queued. */
 VHV_VENDOR_OP_EXEC(void, queue_exception, (struct vhv_vcpu *vcpu, u8 vector,
 					   bool has_error, u32 error, u64 cr2))
+/*
+ * A single-step trap at the instruction boundary vhv just brought the guest
+ * to (vhv_complete_insn()): BS into the guest's DR6 as its CPU would set
+ * it, with any debug condition the CPU holds pending for this boundary,
+ * and an STI/MOV SS shadow over (the trap is taken here).  The caller
+ * queues the #DB.
+ */
+VHV_VENDOR_OP_EXEC(void, single_step, (struct vhv_vcpu *vcpu))
 /* Whether an external interrupt can be injected now. */
 VHV_VENDOR_OP_EXEC(bool, interrupt_allowed, (struct vhv_vcpu *vcpu))
 /* Forget events in flight, reset DR6/DR7 and DR interception (RESET, INIT). */

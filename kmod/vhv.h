@@ -323,6 +323,16 @@ void vhv_switch_to_host(struct vhv_vcpu *vcpu, u64 guest_cr4);
 
 /* emulate.c: instruction fetch, MMIO and port I/O, guest memory access. */
 int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len);
+/*
+ * RIP to next_rip past an instruction vhv completed for the guest, and the
+ * single-step #DB the CPU takes after it when the guest runs with TF set;
+ * every RIP move past a completed instruction goes through here.
+ */
+void vhv_complete_insn(struct vhv_vcpu *vcpu, u64 next_rip);
+/* One iteration of a REP string instruction done, RIP still on it. */
+void vhv_complete_iteration(struct vhv_vcpu *vcpu);
+bool vhv_single_stepping(struct vhv_vcpu *vcpu);
+/* vhv_complete_insn() past the exit's instruction: 1, or what the exit returns. */
 int vhv_skip_insn(struct vhv_vcpu *vcpu);
 int vhv_handle_mmio(struct vhv_vcpu *vcpu, u64 gpa, const u8 *insn,
 		    unsigned int insn_len);

@@ -18,6 +18,7 @@
 #include "svm.h"
 #include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
+#include "../x86/dr6.h"
 
 #define VEC_NMI		2
 
@@ -134,6 +135,20 @@ void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 		svm->vmcb->save.cr2 = cr2;
 		vmcb_mark_dirty(svm->vmcb, SVM_CLEAN_CR2);
 	}
+}
+
+/*
+ * DR6 is the VMCB's (VMRUN loads it, #VMEXIT saves it), and AMD's CPUs
+ * never clear B0-B3 (APM 13.1.1.3).  AMD has no pending-debug state to
+ * merge; a shadow the exit reported is over once the trap is taken.
+ */
+void svm_single_step(struct vhv_vcpu *vcpu)
+{
+	struct svm_vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	vmcb->save.dr6 = vhv_dr6_after_db(vmcb->save.dr6, VHV_DR6_BS, false);
+	vmcb_mark_dirty(vmcb, SVM_CLEAN_DR);
+	vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW;
 }
 
 static u32 evtinj(u8 vector, u32 type, bool has_error)
@@ -607,7 +622,7 @@ static int exit_write_cr8(struct svm_vcpu *svm)
 	struct vhv_cpu_state st;
 	unsigned int n;
 	int len = 0, r;
-	u64 val;
+	u64 val, next;
 
 	if (svm_has_decode_assists && (c->exit_info_1 & SVM_CR_VALID) &&
 	    vcpu->next_rip_valid) {
@@ -631,13 +646,12 @@ static int exit_write_cr8(struct svm_vcpu *svm)
 		return 1;
 	}
 	vhv_irq_set_cr8(vcpu, val);
-	if (!len) {
-		vcpu->regs.rip = vcpu->next_rip;
-	} else {
-		vcpu->regs.rip += len;
-		if (st.mode != VHV_MODE_64)
-			vcpu->regs.rip &= 0xffffffffull;
-	}
+	if (!len)
+		return vhv_skip_insn(vcpu);	/* nRIP */
+	next = vcpu->regs.rip + len;
+	if (st.mode != VHV_MODE_64)
+		next &= 0xffffffffull;
+	vhv_complete_insn(vcpu, next);
 	return 1;
 }
 

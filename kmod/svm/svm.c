@@ -494,6 +494,7 @@ const struct vhv_vendor_ops svm_vendor_ops = {
 	.get_cpu_state = svm_get_cpu_state,
 	.get_cr8 = svm_get_cr8,
 	.queue_exception = svm_queue_exception,
+	.single_step = svm_single_step,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.interrupt_allowed = svm_interrupt_allowed,

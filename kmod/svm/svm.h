@@ -72,6 +72,7 @@ void svm_clear_events(struct vhv_vcpu *vcpu);
 bool svm_event_in_flight(struct vhv_vcpu *vcpu);
 void svm_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error, u64 cr2);
+void svm_single_step(struct vhv_vcpu *vcpu);
 void svm_get_events(struct vhv_vcpu *vcpu, struct vhv_vcpu_events *ev);
 void svm_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev);
 

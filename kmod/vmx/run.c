@@ -29,6 +29,7 @@
 #include "../irq/irqchip.h"
 #include "../x86/arch_bits.h"
 #include "../x86/cr.h"
+#include "../x86/dr6.h"
 
 #define VEC_DB		1
 #define VEC_NMI		2
@@ -367,6 +368,28 @@ void vmx_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 }
 
 /*
+ * DR6 is not in the VMCS: vmx->dr6 is the guest's (loaded before entry
+ * once the guest uses debug registers, read back after the exit).  A trap
+ * the CPU held over a MOV SS or STI shadow sits in the pending debug
+ * exceptions field (BS, or a data breakpoint of the instruction that made
+ * the shadow): it is taken at this same boundary, in this one #DB, so it
+ * moves into DR6 and leaves the field, for entry not to act on it a second
+ * time.  With the shadow over, entry's BS-equals-TF check
+ * (sync_pending_bs()) has nothing to hold either.
+ */
+void vmx_single_step(struct vhv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 pend = vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, pend | VHV_DR6_BS, true);
+	if (pend)
+		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx->interruptibility &= ~(VMX_INTERRUPTIBILITY_STI |
+				   VMX_INTERRUPTIBILITY_MOV_SS);
+}
+
+/*
  * The vectors VM entry delivers with an error code (SDM vol. 3C 27.2.1.3).
  * #CP only where the CPU has CET or IA32_VMX_BASIC[56]: before that,
  * entry fails on it (VMfail), and #CP goes in without one, as #VC and #SX
@@ -640,6 +663,36 @@ void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev)
  * or SET_REGS' TF make the same combination.  Fixed here, before every
  * entry, so all three are covered; the vmread only inside a shadow.
  */
+/*
+ * Whether the CPU saves the pending debug exceptions field clear at this
+ * exit (SDM vol. 3C, "Saving Non-Register State"): it keeps a trap still
+ * pending only at INIT, SMI, TPR-below-threshold, virtualized-EOI, APIC-
+ * write, MTF and bus-lock exits, #MC exits, and any exit in a MOV SS
+ * shadow.  Bochs 2.7 saves BS at every exit taken within an instruction
+ * run with TF set (bochs-emu/Bochs#132, fixed after 2.7), so each entry
+ * that re-runs that instruction (an EPT fault fixed, MMIO, MOV DR) took a
+ * single-step #DB before it; clearing what the CPU would have saved clear
+ * changes nothing on hardware.
+ */
+static bool pending_dbg_saved_clear(u32 basic, u32 intr_info)
+{
+	switch (basic) {
+	case VMX_EXIT_REASON_INIT:
+	case VMX_EXIT_REASON_IO_SMI:
+	case VMX_EXIT_REASON_OTHER_SMI:
+	case VMX_EXIT_REASON_TPR_BELOW:
+	case VMX_EXIT_REASON_VIRTUALIZED_EOI:
+	case VMX_EXIT_REASON_APIC_WRITE:
+	case VMX_EXIT_REASON_MTF:
+	case VMX_EXIT_REASON_BUS_LOCK:
+	case VMX_EXIT_REASON_MCE_DURING_ENTRY:
+		return false;
+	case VMX_EXIT_REASON_EXCEPTION_NMI:
+		return (intr_info & VMX_INTR_INFO_VECTOR) != VEC_MC;
+	}
+	return true;
+}
+
 static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
 {
 	u64 pend, want;
@@ -979,6 +1032,12 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	vmx->exit_qual = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	if (!(vmx->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)) {
 		vmx->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+		/* Only where a trap could be there: TF or breakpoints in use. */
+		if (((vcpu->regs.rflags & VHV_RFLAGS_TF) || vcpu->debug_active) &&
+		    !(vmx->interruptibility & VMX_INTERRUPTIBILITY_MOV_SS) &&
+		    pending_dbg_saved_clear(basic, vmx->exit_intr_info) &&
+		    vmcs_readnat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS))
+			vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 		idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 		save_interrupted_event(vmx, idt);
 	} else {
@@ -1050,14 +1109,14 @@ static bool guest_mode64(void)
  */
 static int exit_db(struct vmx_vcpu *vmx)
 {
-	u64 bits = vmx->exit_qual & (0xf | BIT(13) | BIT(14) | BIT(16));
-
 	/*
 	 * ICEBP (INT1) is trap-like but its exit comes on the instruction
 	 * itself (an instruction intercept tied to the #DB bit): skip it
 	 * first, as KVM does, or the handler returns to INT1 forever.  The
 	 * CPU reports the length for a privileged software exception.  A
-	 * moved RIP ends any STI/MOV SS shadow at the entry.
+	 * moved RIP ends any STI/MOV SS shadow at the entry.  Not through
+	 * vhv_complete_insn(): ICEBP's own #DB goes before a single-step
+	 * trap (KVM skips it the same way).
 	 */
 	if (vmx_event_type(vmx->exit_intr_info) == VMX_INTR_TYPE_PRIV_SW_EXCEPTION) {
 		u64 rip = vmx->vcpu.regs.rip;
@@ -1066,8 +1125,7 @@ static int exit_db(struct vmx_vcpu *vmx)
 			rip + vmcs_read32(VMCS_EXIT_INSTRUCTION_LEN), guest_mode64());
 	}
 
-	/* Bit 16 (RTM) is active low, like the reserved ones that read 1. */
-	vmx->dr6 = ((vmx->dr6 & ~0xfull) | 0xffff0ff0ull | bits) ^ (bits & BIT(16));
+	vmx->dr6 = vhv_dr6_after_db(vmx->dr6, vmx->exit_qual, true);
 	vmx_queue_exception(&vmx->vcpu, VEC_DB, false, 0, 0);
 	return 1;
 }

@@ -1037,6 +1037,7 @@ const struct vhv_vendor_ops vmx_vendor_ops = {
 	.get_cpu_state = vmx_get_cpu_state,
 	.get_cr8 = vmx_get_cr8,
 	.queue_exception = vmx_queue_exception,
+	.single_step = vmx_single_step,
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.clear_events = vmx_clear_events,
 	.event_in_flight = vmx_event_in_flight,

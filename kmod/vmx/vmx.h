@@ -199,6 +199,7 @@ void vmx_clear_events(struct vhv_vcpu *vcpu);
 bool vmx_event_in_flight(struct vhv_vcpu *vcpu);
 void vmx_queue_exception(struct vhv_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error, u64 cr2);
+void vmx_single_step(struct vhv_vcpu *vcpu);
 void vmx_get_events(struct vhv_vcpu *vcpu, struct vhv_vcpu_events *ev);
 void vmx_set_events(struct vhv_vcpu *vcpu, const struct vhv_vcpu_events *ev);
 

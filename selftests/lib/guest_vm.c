@@ -619,6 +619,18 @@ void vcpu_setup_idt(struct vcpu *vcpu)
 	vcpu_set_sregs(vcpu, &s);
 }
 
+void vcpu_set_idt_handler(struct vcpu *vcpu, uint8_t vector, const void *handler)
+{
+	struct vhv_sregs s = vcpu_sregs(vcpu);
+	struct gate *idt = (struct gate *)(uintptr_t)s.idt.base;	/* VA = host's */
+	uint64_t h = (uintptr_t)handler;
+
+	TEST_REQUIRE(s.idt.limit == 256 * 16 - 1, "the IDT of vcpu_setup_idt()");
+	idt[vector].off0 = h;
+	idt[vector].off1 = h >> 16;
+	idt[vector].off2 = h >> 32;
+}
+
 /* ---- ucalls ----------------------------------------------------------------- */
 
 const char *exit_reason_name(uint32_t reason)

@@ -165,6 +165,8 @@ void vm_map_gpa(struct vm *vm, uint64_t va, uint64_t gpa, uint64_t size);
  * guest_exceptions.skip to the saved RIP (to step over a faulting insn).
  */
 void vcpu_setup_idt(struct vcpu *vcpu);
+/* Points one vector of that IDT at a handler of the test's own. */
+void vcpu_set_idt_handler(struct vcpu *vcpu, uint8_t vector, const void *handler);
 
 /* Guest modes, entered through VHV_SET_SREGS. */
 void vcpu_setup_real_mode(struct vcpu *vcpu, uint16_t cs, uint16_t ip);
