@@ -114,6 +114,20 @@ static noinstr void l1d_flush_sw(void)
  */
 static bool l1d_flush_always;
 
+/*
+ * l1tf=off on the host's command line: no flush at all, as KVM's default
+ * (vmentry_l1d_flush=auto) decides too; the administrator chose to run
+ * without the L1TF mitigation.
+ */
+static bool l1d_flush_off_wanted(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	return l1tf_mitigation == L1TF_MITIGATION_OFF;
+#else
+	return false;
+#endif
+}
+
 static bool l1d_flush_always_wanted(void)
 {
 #if IS_ENABLED(CONFIG_KVM_INTEL)
@@ -142,6 +156,10 @@ int vmx_run_setup(void)
 	l1d_flush = L1D_FLUSH_NONE;
 	if (!boot_cpu_has_bug(X86_BUG_L1TF) || (arch & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH))
 		return 0;
+	if (l1d_flush_off_wanted()) {
+		pr_info("vhv: L1TF: l1tf=off, L1D is not flushed before VM entry\n");
+		return 0;
+	}
 	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		l1d_flush = L1D_FLUSH_MSR;
 		return 0;
@@ -419,7 +437,10 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 
 	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
 	if (!(info & VMX_INTR_INFO_VALID)) {
-		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+		if (vmx->vmcs_has.intr_info || !vmx->vmcs_has.valid) {
+			vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+			vmx->vmcs_has.intr_info = false;
+		}
 		return;
 	}
 	if (type != VMX_INTR_TYPE_HW_EXCEPTION ||
@@ -454,6 +475,7 @@ static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 	}
 	vmx->injected.info = info;
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
+	vmx->vmcs_has.intr_info = true;
 	/*
 	 * Entry refuses bits 31:16 (KVM: "Drop the upper bits to avoid
 	 * VM-Fail"); the ABI takes any u32, as SVM does.
@@ -481,6 +503,17 @@ static bool inject_events(struct vmx_vcpu *vmx)
 	struct vhv_irq_entry irq;
 	u32 info = 0, err = 0;
 
+	/*
+	 * Nothing to deliver and no window wanted (no in-kernel LAPIC, no
+	 * event queued or displaced): the common entry of a VMM that keeps
+	 * its interrupt controllers itself.
+	 */
+	if (!vcpu->apic && !want_irq && !vmx->reinject && !vmx->exc_pending &&
+	    !vmx->reinject_later && !ev->exception && !ev->nmi && !ev->extint) {
+		request_windows(vmx, false, false);
+		write_event(vmx, 0, 0);
+		return false;
+	}
 	if (vmx->reinject && !vmx->exc_pending) {
 		info = vmx->reinject;
 		err = vmx->reinject_err;
@@ -540,8 +573,11 @@ static void save_interrupted_event(struct vmx_vcpu *vmx, u32 idt)
 		.info = idt,
 		.rip = vmx->vcpu.regs.rip,
 	};
-	u32 info;
+	u32 info = 0;
 
+	/* Neither an event cut short nor one injected: nothing to tell. */
+	if (!((idt | vmx->injected.info) & VMX_INTR_INFO_VALID))
+		goto none;
 	/* The length tells vhv's INTn from the guest's (event.c). */
 	if ((idt & VMX_INTR_INFO_VALID) &&
 	    vmx_event_type(idt) >= VMX_INTR_TYPE_SW_INTR)
@@ -550,6 +586,7 @@ static void save_interrupted_event(struct vmx_vcpu *vmx, u32 idt)
 		vhv_count(&vmx->vcpu, VHV_STAT_INTERRUPTS);
 
 	info = vmx_idt_reinject(&vmx->injected, &v);
+none:
 	if (info) {
 		vmx->reinject = info;
 		vmx->reinject_err = info & VMX_INTR_INFO_ERROR_CODE ?
@@ -707,6 +744,25 @@ static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
 		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, want);
 }
 
+/* A field set before every entry, written only when the VMCS holds another value. */
+static __always_inline void vmcs_sync32(struct vmx_vcpu *vmx, u32 field,
+					u32 *has, u32 want)
+{
+	if (*has != want || !vmx->vmcs_has.valid) {
+		vmcs_write32(field, want);
+		*has = want;
+	}
+}
+
+static __always_inline void vmcs_syncnat(struct vmx_vcpu *vmx, u32 field,
+					 u64 *has, u64 want)
+{
+	if (*has != want || !vmx->vmcs_has.valid) {
+		vmcs_writenat(field, want);
+		*has = want;
+	}
+}
+
 /* The host's CR3 (its mm may have changed under the thread) and CR4. */
 static void update_host_cr(struct vmx_vcpu *vmx)
 {
@@ -729,7 +785,8 @@ static void update_host_cr(struct vmx_vcpu *vmx)
  */
 static void prepare_tlb(struct vmx_vcpu *vmx)
 {
-	if (test_and_clear_bit(VHV_REQ_TLB_FLUSH, &vmx->vcpu.requests)) {
+	if (test_bit(VHV_REQ_TLB_FLUSH, &vmx->vcpu.requests) &&
+	    test_and_clear_bit(VHV_REQ_TLB_FLUSH, &vmx->vcpu.requests)) {
 		vmx_invept(vmx_eptp_of(vmx->vcpu.vm));
 		vmx->flush_vpid = true;
 	}
@@ -871,7 +928,7 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 check, basic, idt = 0;
-	u64 guest_cr4, rflags;
+	u64 guest_cr4, rflags, efer;
 	int cpu, failed, r;
 	bool flush;
 
@@ -942,18 +999,25 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		vmx->interruptibility = (vmx->interruptibility &
 					 ~VMX_INTERRUPTIBILITY_STI) |
 					VMX_INTERRUPTIBILITY_MOV_SS;
-	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx->interruptibility);
+	vmcs_sync32(vmx, VMCS_GUEST_INTERRUPTIBILITY,
+		    &vmx->vmcs_has.interruptibility, vmx->interruptibility);
 	sync_pending_bs(vmx, rflags);
-	vmcs_writenat(VMCS_GUEST_RSP, vcpu->regs.rsp);
-	vmcs_writenat(VMCS_GUEST_RIP, vcpu->regs.rip);
-	vmcs_writenat(VMCS_GUEST_RFLAGS, rflags);
-	vmcs_write32(VMCS_PROC_CONTROLS, vmx->proc);
+	vmcs_syncnat(vmx, VMCS_GUEST_RSP, &vmx->vmcs_has.rsp, vcpu->regs.rsp);
+	vmcs_syncnat(vmx, VMCS_GUEST_RIP, &vmx->vmcs_has.rip, vcpu->regs.rip);
+	vmcs_syncnat(vmx, VMCS_GUEST_RFLAGS, &vmx->vmcs_has.rflags, rflags);
+	vmcs_sync32(vmx, VMCS_PROC_CONTROLS, &vmx->vmcs_has.proc, vmx->proc);
 	vmx->entry = vmx_caps.entry;
-	if (vmcs_read64(VMCS_GUEST_IA32_EFER) & VHV_EFER_LMA)
+	efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
+	if (efer & VHV_EFER_LMA)
 		vmx->entry |= VMX_ENTRY_CTL_IA32E_GUEST;
-	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
+	/* Intel's SYSCALL needs SCE (and 64-bit mode): its MSRs only then. */
+	if ((efer & VHV_EFER_SCE) && !vmx->host.syscall_loaded)
+		vmx_load_syscall_msrs(vmx);
+	vmcs_sync32(vmx, VMCS_ENTRY_CONTROLS, &vmx->vmcs_has.entry, vmx->entry);
 	if (vmx_caps.preemption_timer)
-		vmcs_write32(VMCS_PREEMPTION_TIMER, backstop_ticks);
+		vmcs_sync32(vmx, VMCS_PREEMPTION_TIMER,
+			    &vmx->vmcs_has.preemption_timer, backstop_ticks);
+	vmx->vmcs_has.valid = true;
 	guest_cr4 = vmx_guest_cr4(vmx);
 
 	/*
@@ -1028,10 +1092,16 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	vcpu->regs.rsp = vmcs_readnat(VMCS_GUEST_RSP);
 	vcpu->regs.rip = vmcs_readnat(VMCS_GUEST_RIP);
 	vcpu->regs.rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+	vmx->vmcs_has.rsp = vcpu->regs.rsp;
+	vmx->vmcs_has.rip = vcpu->regs.rip;
+	vmx->vmcs_has.rflags = vcpu->regs.rflags;
 	vmx->exit_rip = vcpu->regs.rip;
 	vmx->exit_qual = vmcs_readnat(VMCS_EXIT_QUALIFICATION);
 	if (!(vmx->exit_reason & VMX_EXIT_REASON_ENTRY_FAILED)) {
+		/* Every VM exit clears the valid bit (SDM vol. 3C 25.8.3). */
+		vmx->vmcs_has.intr_info = false;
 		vmx->interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+		vmx->vmcs_has.interruptibility = vmx->interruptibility;
 		/* Only where a trap could be there: TF or breakpoints in use. */
 		if (((vcpu->regs.rflags & VHV_RFLAGS_TF) || vcpu->debug_active) &&
 		    !(vmx->interruptibility & VMX_INTERRUPTIBILITY_MOV_SS) &&
@@ -1042,6 +1112,8 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		save_interrupted_event(vmx, idt);
 	} else {
 		vmx->injected.info = 0;
+		/* Whatever an entry failure left: all written again. */
+		vmx->vmcs_has.valid = false;
 	}
 	vmx->idt_valid = idt & VMX_INTR_INFO_VALID;
 	/*

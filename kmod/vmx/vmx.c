@@ -61,10 +61,23 @@ static struct vhv_pte_format vmx_ept_format = {
 	.addr_mask = 0x000ffffffffff000ull,
 };
 
-/* The syscall MSRs switched at load/put, in enum vmx_lazy_msr order. */
+/* The MSRs switched at load/put, in enum vmx_lazy_msr order. */
 static const u32 lazy_msr_index[VMX_NR_LAZY_MSRS] = {
 	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 };
+
+/*
+ * The host's syscall MSRs, read on each CPU as VMX goes on there: the
+ * kernel sets them once per CPU (syscall_init()) and never again, as KVM's
+ * user-return MSRs assume too.
+ */
+static DEFINE_PER_CPU(u64 [VMX_NR_LAZY_MSRS], host_syscall_msrs);
+
+/* The ones a CPU with VT-x uses: SYSCALL exists only in 64-bit mode there. */
+static bool syscall_msr_used(int i)
+{
+	return i == VMX_MSR_STAR || i == VMX_MSR_LSTAR || i == VMX_MSR_SFMASK;
+}
 
 /* ---- capabilities ---------------------------------------------------------- */
 
@@ -184,13 +197,15 @@ static void msr_passthrough(u8 *bitmap, u32 msr)
 }
 
 /*
- * What SVM passes through, the guest reaches without exits: the VMCS
- * switches the segment bases and SYSENTER MSRs, vmx_save_host_state()
- * the syscall MSRs.  SPEC_CTRL exits: vmx_vmenter() loads its value.
+ * What the guest reaches without exits: the VMCS switches the segment
+ * bases and SYSENTER MSRs, vmx_save_host_state() KERNEL_GS_BASE, which
+ * SWAPGS changes.  The syscall MSRs exit (a guest sets them once): vhv
+ * then knows their values without reading them back at each put, and
+ * loads them only for a guest that can use them, as KVM does.  SPEC_CTRL
+ * exits: vmx_vmenter() loads its value.
  */
 static const u32 passthrough_msrs[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
-	MSR_CSTAR, MSR_SYSCALL_MASK, MSR_IA32_SYSENTER_CS,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_IA32_SYSENTER_CS,
 	MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
 
@@ -287,6 +302,9 @@ static int vmx_enable_cpu(void)
 	 * operation: the PT driver stops writing it from here on.
 	 */
 	intel_pt_handle_vmx(1);
+	rdmsrl(MSR_STAR, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_STAR]);
+	rdmsrl(MSR_LSTAR, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_LSTAR]);
+	rdmsrl(MSR_SYSCALL_MASK, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_SFMASK]);
 	cr4_set_bits(X86_CR4_VMXE);
 	r = vmx_vmxon(__pa(vc->vmxon_region));
 	if (r) {
@@ -413,14 +431,14 @@ void vmx_load_vmcs(struct vmx_vcpu *vmx, int cpu)
  * IRQs off, before the first entry after the vCPU was loaded.  A VM exit
  * loads null DS/ES (and FS/GS unless their selectors fit a host field),
  * a null LDT, the TR and GDT limits 0x67 and 0xffff; it does not touch
- * the syscall MSRs, which hold the guest's from here to
- * vmx_load_host_state() (as KVM's lazy "user return" MSRs do).
+ * KERNEL_GS_BASE or the syscall MSRs, which hold the guest's from here
+ * (the syscall ones from vmx_load_syscall_msrs()) to
+ * vmx_load_host_state(), as KVM's lazy "user return" MSRs do.
  */
 void vmx_save_host_state(struct vmx_vcpu *vmx)
 {
 	struct vmx_host_state *h = &vmx->host;
 	u64 fs_base;
-	int i;
 
 	if (h->saved)
 		return;
@@ -434,27 +452,45 @@ void vmx_save_host_state(struct vmx_vcpu *vmx)
 	vmcs_write16(VMCS_HOST_FS_SELECTOR, h->fs & 7 ? 0 : h->fs);
 	vmcs_write16(VMCS_HOST_GS_SELECTOR, h->gs & 7 ? 0 : h->gs);
 	vmcs_writenat(VMCS_HOST_FS_BASE, fs_base);
-	for (i = 0; i < VMX_NR_LAZY_MSRS; i++) {
-		rdmsrl(lazy_msr_index[i], h->msrs[i]);
-		/* Guest values: vmx_set_msr() checked them, but never a splat. */
-		if (h->msrs[i] != vmx->lazy_msrs[i] &&
-		    wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i]))
-			vmx->lazy_msrs[i] = h->msrs[i];
-	}
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/* The guest's value: vmx_set_msr() checked it, but never a splat. */
+	if (h->kernel_gs_base != vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE] &&
+	    wrmsrl_safe(MSR_KERNEL_GS_BASE, vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE]))
+		vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE] = h->kernel_gs_base;
 	h->saved = true;
+}
+
+/*
+ * IRQs off, after vmx_save_host_state(), for a guest with EFER.SCE (the
+ * only one SYSCALL can reach; run.c checks at each entry): the guest's
+ * STAR, LSTAR and SFMASK into the CPU until the put.
+ */
+void vmx_load_syscall_msrs(struct vmx_vcpu *vmx)
+{
+	const u64 *host = this_cpu_ptr(host_syscall_msrs);
+	int i;
+
+	for (i = 0; i < VMX_NR_LAZY_MSRS; i++) {
+		if (!syscall_msr_used(i) || vmx->lazy_msrs[i] == host[i])
+			continue;
+		/* vmx_set_msr() tried the value on the CPU; never a splat. */
+		if (wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i]))
+			vmx->lazy_msrs[i] = host[i];
+	}
+	vmx->host.syscall_loaded = true;
 }
 
 /* Preemption off (vcpu_put, the scheduler's sched-out). */
 void vmx_load_host_state(struct vmx_vcpu *vmx)
 {
 	struct vmx_host_state *h = &vmx->host;
+	const u64 *host = this_cpu_ptr(host_syscall_msrs);
 	int i;
 
 	if (!h->saved)
 		return;
 	/* First: loading GS below overwrites KERNEL_GS_BASE. */
-	for (i = 0; i < VMX_NR_LAZY_MSRS; i++)
-		rdmsrl(lazy_msr_index[i], vmx->lazy_msrs[i]);
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE]);
 	if (h->ldt || (h->gs & 7)) {
 		asm volatile("lldt %0" : : "rm" (h->ldt));
 		load_gs_index(h->gs);
@@ -466,10 +502,14 @@ void vmx_load_host_state(struct vmx_vcpu *vmx)
 		loadsegment(es, h->es);
 	}
 	invalidate_tss_limit();
-	/* KERNEL_GS_BASE always: load_gs_index() may have changed it. */
-	for (i = 0; i < VMX_NR_LAZY_MSRS; i++)
-		if (i == VMX_MSR_KERNEL_GS_BASE || h->msrs[i] != vmx->lazy_msrs[i])
-			wrmsrl(lazy_msr_index[i], h->msrs[i]);
+	/* Always: load_gs_index() may have changed it. */
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	if (h->syscall_loaded) {
+		for (i = 0; i < VMX_NR_LAZY_MSRS; i++)
+			if (syscall_msr_used(i) && vmx->lazy_msrs[i] != host[i])
+				wrmsrl(lazy_msr_index[i], host[i]);
+		h->syscall_loaded = false;
+	}
 	load_fixmap_gdt(raw_smp_processor_id());
 	h->saved = false;
 }
@@ -724,12 +764,13 @@ static int vmx_get_msr(struct vhv_vcpu *vcpu, u32 index, u64 *data)
 	u32 field;
 
 	/*
-	 * The syscall MSRs are in the CPU while the vCPU's thread holds them
-	 * (from vmx_save_host_state() to the put that ends it).
+	 * KERNEL_GS_BASE is in the CPU while the vCPU's thread holds it (from
+	 * vmx_save_host_state() to the put that ends it); the syscall MSRs
+	 * exit, so vhv's copy is theirs.
 	 */
 	if (i >= 0) {
 		preempt_disable();
-		if (vmx->host.saved)
+		if (i == VMX_MSR_KERNEL_GS_BASE && vmx->host.saved)
 			rdmsrl(index, *data);
 		else
 			*data = vmx->lazy_msrs[i];
@@ -803,11 +844,27 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 	     index == MSR_CSTAR) && !vhv_addr_canonical(data, &vhv_limits))
 		return -EINVAL;
 	if (i >= 0) {
+		bool loaded;
 		int r = 0;
+		u64 cur;
 
 		preempt_disable();
-		if (vmx->host.saved)
+		/* CSTAR is vhv's copy only: no Intel CPU uses it. */
+		loaded = i == VMX_MSR_KERNEL_GS_BASE ? vmx->host.saved :
+			 syscall_msr_used(i) && vmx->host.syscall_loaded;
+		if (loaded) {
 			r = wrmsrl_safe(index, data) ? -EINVAL : 0;
+		} else if (syscall_msr_used(i)) {
+			/*
+			 * The CPU decides what it takes (SFMASK's reserved
+			 * bits): tried now, where a #GP is an error for the
+			 * caller, not at the next load.
+			 */
+			rdmsrl(index, cur);
+			r = wrmsrl_safe(index, data) ? -EINVAL : 0;
+			if (!r)
+				wrmsrl(index, cur);
+		}
 		if (!r)
 			vmx->lazy_msrs[i] = data;
 		preempt_enable();
@@ -969,6 +1026,7 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmx->dr6 = 0xffff0ff0;
+	vmx->vmcs_has.valid = false;
 }
 
 static int vmx_vcpu_create(struct vhv_vcpu *vcpu)

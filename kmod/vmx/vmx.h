@@ -12,7 +12,11 @@
 #include "msr_switch.h"
 #include "vmcs.h"
 
-/* Syscall MSRs the guest reads and writes without exits (vmx.c). */
+/*
+ * MSRs a VM exit does not switch, held for the guest from the first entry
+ * after a load to the put (vmx.c).  The guest reaches KERNEL_GS_BASE
+ * without exits; the syscall ones exit, so vhv always knows them.
+ */
 enum vmx_lazy_msr {
 	VMX_MSR_KERNEL_GS_BASE,
 	VMX_MSR_STAR,
@@ -24,9 +28,10 @@ enum vmx_lazy_msr {
 
 /* The host's view of what a VM exit leaves wrong, saved before entry. */
 struct vmx_host_state {
-	bool saved;		/* guest's lazy MSRs in the CPU, these held */
+	bool saved;		/* guest's KERNEL_GS_BASE in the CPU, these held */
+	bool syscall_loaded;	/* and its STAR, LSTAR and SFMASK */
 	u16 ds, es, fs, gs, ldt;
-	u64 msrs[VMX_NR_LAZY_MSRS];
+	u64 kernel_gs_base;
 };
 
 struct vmx_vcpu {
@@ -43,9 +48,20 @@ struct vmx_vcpu {
 	bool launched;			/* VMLAUNCH done since the last VMCLEAR */
 	u16 vpid;			/* 0: none (VPID off in this VMCS) */
 
-	/* Control words as last written to the VMCS. */
+	/* Control words as wanted for the next entry. */
 	u32 proc;
 	u32 entry;
+	/*
+	 * What the VMCS holds of the fields set before every entry, so that
+	 * each is written only when it changes (a VMWRITE per field and
+	 * entry otherwise).  Not valid: every one is written.
+	 */
+	struct {
+		bool valid;
+		bool intr_info;		/* VM-entry interruption info valid */
+		u32 proc, entry, interruptibility, preemption_timer;
+		u64 rsp, rip, rflags;
+	} vmcs_has;
 	u64 host_cr3, host_cr4;
 	u64 cr0_mask, cr4_mask;		/* guest/host masks */
 
@@ -169,6 +185,7 @@ u64 vmx_guest_cr4(struct vmx_vcpu *vmx);
 void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0);
 void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4);
 void vmx_save_host_state(struct vmx_vcpu *vmx);
+void vmx_load_syscall_msrs(struct vmx_vcpu *vmx);
 void vmx_load_host_state(struct vmx_vcpu *vmx);
 u64 vmx_eptp_of(struct vhv_vm *vm);
 
