@@ -50,6 +50,36 @@ static const struct vhv_cpuid_entry *lookup(const struct vhv_cpuid_entry *t,
 	return NULL;
 }
 
+static void index_table(struct vhv_vcpu *vcpu)
+{
+	u32 i, n = vcpu->cpuid_nent, fn;
+
+	BUILD_BUG_ON(VHV_MAX_CPUID_ENTRIES > U16_MAX);
+	for (i = 0; i < 32; i++)
+		vcpu->cpuid_first[0][i] = vcpu->cpuid_first[1][i] = n;
+	/* Backwards: each leaf keeps its first (the table is sorted). */
+	for (i = n; i-- > 0;) {
+		fn = vcpu->cpuid[i].function;
+		if ((fn & ~0x80000000u) < 32)
+			vcpu->cpuid_first[fn >> 31][fn & 31] = i;
+	}
+}
+
+static const struct vhv_cpuid_entry *find(const struct vhv_vcpu *vcpu,
+					  u32 function, u32 index)
+{
+	const struct vhv_cpuid_entry *t = vcpu->cpuid;
+	u32 i, n = vcpu->cpuid_nent;
+
+	if ((function & ~0x80000000u) >= 32)
+		return lookup(t, n, function, index);
+	for (i = vcpu->cpuid_first[function >> 31][function & 31];
+	     i < n && t[i].function == function; i++)
+		if (!(t[i].flags & VHV_CPUID_INDEXED) || t[i].index == index)
+			return &t[i];
+	return NULL;
+}
+
 /* ---- the default table ---------------------------------------------------- */
 
 static bool indexed_leaf(u32 fn)
@@ -265,6 +295,7 @@ int vhv_cpuid_init_vcpu(struct vhv_vcpu *vcpu)
 	if (!vcpu->cpuid)
 		return -ENOMEM;
 	vcpu->cpuid_nent = default_nent;
+	index_table(vcpu);
 	e = (struct vhv_cpuid_entry *)lookup(vcpu->cpuid, vcpu->cpuid_nent, 1, 0);
 	if (e)
 		e->ebx = (e->ebx & 0x00ffffff) | (vcpu->id << 24);	/* APIC id */
@@ -276,7 +307,8 @@ int vhv_cpuid_init_vcpu(struct vhv_vcpu *vcpu)
 
 void vhv_cpuid_free_vcpu(struct vhv_vcpu *vcpu)
 {
-	kfree(vcpu->cpuid);
+	/* VHV_SET_CPUID's table may be vmalloc()ed (kvmalloc_array()). */
+	kvfree(vcpu->cpuid);
 	vcpu->cpuid = NULL;
 }
 
@@ -327,6 +359,7 @@ int vhv_set_cpuid(struct vhv_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = t;
 	vcpu->cpuid_nent = c.nent;
+	index_table(vcpu);
 	return 0;
 }
 
@@ -389,8 +422,7 @@ static noinline void cpuid_dynamic(struct vhv_vcpu *vcpu, u32 fn, u32 idx,
 int vhv_emulate_cpuid(struct vhv_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs.rax, idx = vcpu->regs.rcx;
-	const struct vhv_cpuid_entry *e = lookup(vcpu->cpuid, vcpu->cpuid_nent,
-						 fn, idx);
+	const struct vhv_cpuid_entry *e = find(vcpu, fn, idx);
 	u32 a = 0, b = 0, c = 0, d = 0;
 
 	vhv_count(vcpu, VHV_STAT_CPUID);

@@ -134,11 +134,6 @@ int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len)
  * with an exit instead of the guest's #DB, as in KVM's
  * kvm_vcpu_do_singlestep().
  */
-bool vhv_single_stepping(struct vhv_vcpu *vcpu)
-{
-	return vcpu->regs.rflags & VHV_RFLAGS_TF;
-}
-
 /*
  * The trap as the CPU takes it at the instruction boundary vhv brought the
  * guest to: DR6 with BS (and what the vendor held pending for this

@@ -49,6 +49,7 @@ static void vhv_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 	struct vhv_vcpu *vcpu = preempt_to_vcpu(pn);
 
 	vhv_ops->vcpu_put(vcpu);
+	vhv_switch_put(vcpu);
 	WRITE_ONCE(vcpu->cpu, -1);
 }
 
@@ -84,6 +85,7 @@ static void vcpu_put(struct vhv_vcpu *vcpu)
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
 	preempt_disable();
 	vhv_ops->vcpu_put(vcpu);
+	vhv_switch_put(vcpu);
 	preempt_notifier_unregister(&vcpu->preempt);
 	WRITE_ONCE(vcpu->cpu, -1);
 	preempt_enable();

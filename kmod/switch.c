@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest state that neither VMRUN nor a VMX entry switches, for every
- * vendor: PKRU, XCR0, TSC_AUX and the debug address registers, loaded
- * around each entry; and the branch-predictor barrier between two vCPUs
- * on one CPU.
+ * vendor: PKRU, XCR0 and the debug address registers, loaded around each
+ * entry; TSC_AUX, loaded from the first entry to the put; and the
+ * branch-predictor barrier between two vCPUs on one CPU.
  */
 #include <linux/hw_breakpoint.h>
 #include <linux/percpu.h>
@@ -25,10 +25,16 @@ static bool has_tsc_aux(void)
 	return boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID);
 }
 
+/*
+ * Preemption off, on cpu.  TSC_AUX is the host's here: a put gave back
+ * what an entry changed.
+ */
 void vhv_switch_load(struct vhv_vcpu *vcpu, int cpu)
 {
-	if (has_tsc_aux())
+	if (has_tsc_aux()) {
 		rdmsrl(MSR_TSC_AUX, *per_cpu_ptr(&host_tsc_aux, cpu));
+		vcpu->tsc_aux_in_cpu = per_cpu(host_tsc_aux, cpu);
+	}
 
 	/*
 	 * The branch predictions another vCPU (perhaps another VM's) left on
@@ -42,6 +48,20 @@ void vhv_switch_load(struct vhv_vcpu *vcpu, int cpu)
 			indirect_branch_prediction_barrier();
 			vhv_count(vcpu, VHV_STAT_IBPB);
 		}
+	}
+}
+
+/*
+ * Preemption off (vcpu_put, the scheduler's sched-out): the host's
+ * TSC_AUX back, for its user mode (RDTSCP, RDPID, the vDSO's getcpu).
+ */
+void vhv_switch_put(struct vhv_vcpu *vcpu)
+{
+	u64 host = __this_cpu_read(host_tsc_aux);
+
+	if (has_tsc_aux() && vcpu->tsc_aux_in_cpu != host) {
+		wrmsrl(MSR_TSC_AUX, host);
+		vcpu->tsc_aux_in_cpu = host;
 	}
 }
 
@@ -70,8 +90,17 @@ void vhv_switch_to_guest(struct vhv_vcpu *vcpu, u64 guest_cr4)
 
 	if ((guest_cr4 & VHV_CR4_OSXSAVE) && vcpu->xcr0 != vhv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-	if (vcpu->msr.tsc_aux != __this_cpu_read(host_tsc_aux) && has_tsc_aux())
+	/*
+	 * The guest's TSC_AUX stays in the CPU after the exit, until the
+	 * put, as KVM's does (a user-return MSR): the kernel never reads it,
+	 * and its paranoid entry finds the CPU number with LSL, not RDPID,
+	 * for this reason (arch/x86/entry/calling.h).  Written again only
+	 * when the guest or userspace changed it.
+	 */
+	if (vcpu->msr.tsc_aux != vcpu->tsc_aux_in_cpu && has_tsc_aux()) {
 		wrmsrl(MSR_TSC_AUX, vcpu->msr.tsc_aux);
+		vcpu->tsc_aux_in_cpu = vcpu->msr.tsc_aux;
+	}
 	if (vcpu->debug_active) {
 		/* No host breakpoint may fire on a guest address meanwhile. */
 		set_debugreg(0, 7);
@@ -85,8 +114,6 @@ void vhv_switch_to_guest(struct vhv_vcpu *vcpu, u64 guest_cr4)
 /* IRQs off, right after the exit. */
 void vhv_switch_to_host(struct vhv_vcpu *vcpu, u64 guest_cr4)
 {
-	u64 host_aux = __this_cpu_read(host_tsc_aux);
-
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
 		vcpu->pkru = read_pkru();
 		if (vcpu->pkru != vcpu->host_pkru)
@@ -107,8 +134,6 @@ void vhv_switch_to_host(struct vhv_vcpu *vcpu, u64 guest_cr4)
 		if (xcr0 != vhv_host_xcr0)
 			xsetbv(XCR_XFEATURE_ENABLED_MASK, vhv_host_xcr0);
 	}
-	if (vcpu->msr.tsc_aux != host_aux && has_tsc_aux())
-		wrmsrl(MSR_TSC_AUX, host_aux);
 	if (vcpu->debug_active) {
 		get_debugreg(vcpu->db[0], 0);
 		get_debugreg(vcpu->db[1], 1);

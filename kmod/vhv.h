@@ -92,11 +92,22 @@ struct vhv_vcpu {
 	/* switch.c: what the world switch leaves to software. */
 	u32 pkru;		/* the guest's, while the host's is loaded */
 	u32 host_pkru;
+	/*
+	 * TSC_AUX in the CPU while the vCPU is loaded: the guest's from its
+	 * first entry to the put (the kernel never reads it, see switch.c).
+	 */
+	u64 tsc_aux_in_cpu;
 	bool debug_active;	/* the guest touched DRs: switch them */
 	u64 db[4];
 
 	struct vhv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
+	/*
+	 * The first entry of leaves 0-31 and 0x80000000-0x8000001f (the ones
+	 * guests ask for), cpuid_nent for none: a CPUID exit finds them
+	 * without a search.
+	 */
+	u16 cpuid_first[2][32];
 	struct vhv_msr_state msr;
 	struct vhv_pending_events events;
 
@@ -317,6 +328,7 @@ void vhv_handle_mce(void);
 
 /* switch.c: state no world switch saves, and the IBPB between vCPUs. */
 void vhv_switch_load(struct vhv_vcpu *vcpu, int cpu);
+void vhv_switch_put(struct vhv_vcpu *vcpu);
 void vhv_switch_forget(struct vhv_vcpu *vcpu);
 void vhv_switch_to_guest(struct vhv_vcpu *vcpu, u64 guest_cr4);
 void vhv_switch_to_host(struct vhv_vcpu *vcpu, u64 guest_cr4);
@@ -331,7 +343,11 @@ int vhv_fetch_insn(struct vhv_vcpu *vcpu, u8 *bytes, unsigned int *len);
 void vhv_complete_insn(struct vhv_vcpu *vcpu, u64 next_rip);
 /* One iteration of a REP string instruction done, RIP still on it. */
 void vhv_complete_iteration(struct vhv_vcpu *vcpu);
-bool vhv_single_stepping(struct vhv_vcpu *vcpu);
+/* RFLAGS.TF: each instruction vhv completes ends in a single-step trap. */
+static inline bool vhv_single_stepping(const struct vhv_vcpu *vcpu)
+{
+	return vcpu->regs.rflags & VHV_RFLAGS_TF;
+}
 /* vhv_complete_insn() past the exit's instruction: 1, or what the exit returns. */
 int vhv_skip_insn(struct vhv_vcpu *vcpu);
 int vhv_handle_mmio(struct vhv_vcpu *vcpu, u64 gpa, const u8 *insn,
