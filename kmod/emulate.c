@@ -210,7 +210,7 @@ static noinline int skip_by_decoding(struct vhv_vcpu *vcpu)
 }
 
 /* The decoding out of line: its locals would be cleared at every exit. */
-int vhv_skip_insn(struct vhv_vcpu *vcpu)
+int vhv_skip_insn_slow(struct vhv_vcpu *vcpu)
 {
 	if (vcpu->next_rip_valid) {
 		vhv_complete_insn(vcpu, vcpu->next_rip);

@@ -27,7 +27,7 @@
  */
 static DEFINE_MUTEX(vhv_hw_lock);
 static unsigned int vhv_hw_users;
-static bool vhv_rebooting;		/* under vhv_hw_lock */
+bool vhv_rebooting;		/* written under vhv_hw_lock */
 static enum cpuhp_state vhv_cpuhp_state;
 static DEFINE_PER_CPU(bool, vhv_cpu_enabled);
 
@@ -109,11 +109,6 @@ static void disable_all(void)
 }
 
 /* Once set, stays set: the host is going down; no guest runs again. */
-bool vhv_hw_rebooting(void)
-{
-	return READ_ONCE(vhv_rebooting);
-}
-
 int vhv_hw_get(void)
 {
 	int r = 0;

@@ -362,7 +362,8 @@ int vhv_vcpu_run(struct vhv_vcpu *vcpu)
 				continue;
 			}
 		}
-		vhv_pvclock_check(vcpu);
+		if (vcpu->pvclock_msr)
+			vhv_pvclock_check(vcpu);
 		r = vendor_vcpu_run(vcpu);
 	}
 	fill_run_state(vcpu);

@@ -262,7 +262,13 @@ int vhv_hw_get(void);
 void vhv_hw_put(void);
 int vhv_hw_init(void);
 void vhv_hw_exit(void);
-bool vhv_hw_rebooting(void);
+extern bool vhv_rebooting;
+
+/* The host is rebooting: VMX/SVM may be off under the vCPUs (inline: every entry asks). */
+static inline bool vhv_hw_rebooting(void)
+{
+	return READ_ONCE(vhv_rebooting);
+}
 
 /* vm.c */
 int vhv_vm_create(unsigned long type);
@@ -349,7 +355,17 @@ static inline bool vhv_single_stepping(const struct vhv_vcpu *vcpu)
 	return vcpu->regs.rflags & VHV_RFLAGS_TF;
 }
 /* vhv_complete_insn() past the exit's instruction: 1, or what the exit returns. */
-int vhv_skip_insn(struct vhv_vcpu *vcpu);
+int vhv_skip_insn_slow(struct vhv_vcpu *vcpu);
+
+static inline int vhv_skip_insn(struct vhv_vcpu *vcpu)
+{
+	/* The common case inline: the CPU gave the next RIP, no trap due. */
+	if (likely(vcpu->next_rip_valid && !vhv_single_stepping(vcpu))) {
+		vcpu->regs.rip = vcpu->next_rip;
+		return 1;
+	}
+	return vhv_skip_insn_slow(vcpu);
+}
 int vhv_handle_mmio(struct vhv_vcpu *vcpu, u64 gpa, const u8 *insn,
 		    unsigned int insn_len);
 int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,

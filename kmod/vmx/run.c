@@ -431,18 +431,25 @@ static bool entry_error_vector(u8 vector)
  * went in, and at which RIP, stays in vmx->injected for the exit after
  * (event.c tells it from the guest's own INTn by both).
  */
+static __always_inline void write_no_event(struct vmx_vcpu *vmx)
+{
+	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
+	/* The exit cleared the field's valid bit: no write needed then. */
+	if (vmx->vmcs_has.intr_info || !vmx->vmcs_has.valid) {
+		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
+		vmx->vmcs_has.intr_info = false;
+	}
+}
+
 static void write_event(struct vmx_vcpu *vmx, u32 info, u32 err)
 {
 	u32 type = vmx_event_type(info);
 
-	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
 	if (!(info & VMX_INTR_INFO_VALID)) {
-		if (vmx->vmcs_has.intr_info || !vmx->vmcs_has.valid) {
-			vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
-			vmx->vmcs_has.intr_info = false;
-		}
+		write_no_event(vmx);
 		return;
 	}
+	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
 	if (type != VMX_INTR_TYPE_HW_EXCEPTION ||
 	    !entry_error_vector(info & VMX_INTR_INFO_VECTOR) ||
 	    !(vmx_guest_cr0(vmx) & VHV_CR0_PE)) {
@@ -511,7 +518,7 @@ static bool inject_events(struct vmx_vcpu *vmx)
 	if (!vcpu->apic && !want_irq && !vmx->reinject && !vmx->exc_pending &&
 	    !vmx->reinject_later && !ev->exception && !ev->nmi && !ev->extint) {
 		request_windows(vmx, false, false);
-		write_event(vmx, 0, 0);
+		write_no_event(vmx);
 		return false;
 	}
 	if (vmx->reinject && !vmx->exc_pending) {
@@ -978,7 +985,8 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	cpu = smp_processor_id();
-	vmx_save_host_state(vmx);
+	if (!vmx->host.saved)
+		vmx_save_host_state(vmx);
 	update_host_cr(vmx);
 	prepare_tlb(vmx);
 	if (vcpu->regs.rip != vmx->exit_rip)

@@ -517,18 +517,6 @@ void vmx_load_host_state(struct vmx_vcpu *vmx)
 /* ---- control registers --------------------------------------------------- */
 
 /* The guest's view: its own bits from the CPU, the masked ones from the shadow. */
-u64 vmx_guest_cr0(struct vmx_vcpu *vmx)
-{
-	return (vmcs_readnat(VMCS_GUEST_CR0) & ~vmx->cr0_mask) |
-	       (vmx->cr0 & vmx->cr0_mask);
-}
-
-u64 vmx_guest_cr4(struct vmx_vcpu *vmx)
-{
-	return (vmcs_readnat(VMCS_GUEST_CR4) & ~vmx->cr4_mask) |
-	       (vmx->cr4 & vmx->cr4_mask);
-}
-
 /*
  * The guest's CR0 as it reads it; the CPU runs it with the bits VMX fixes
  * forced and caching on: CD and NW are the guest's to read back only (a

@@ -180,8 +180,18 @@ void vmx_vmexit(void);		/* HOST_RIP: not a function to call */
 
 /* vmx.c */
 void vmx_load_vmcs(struct vmx_vcpu *vmx, int cpu);
-u64 vmx_guest_cr0(struct vmx_vcpu *vmx);
-u64 vmx_guest_cr4(struct vmx_vcpu *vmx);
+/* The guest's view: its own bits from the CPU, the masked ones from the shadow. */
+static inline u64 vmx_guest_cr0(struct vmx_vcpu *vmx)
+{
+	return (vmcs_readnat(VMCS_GUEST_CR0) & ~vmx->cr0_mask) |
+	       (vmx->cr0 & vmx->cr0_mask);
+}
+
+static inline u64 vmx_guest_cr4(struct vmx_vcpu *vmx)
+{
+	return (vmcs_readnat(VMCS_GUEST_CR4) & ~vmx->cr4_mask) |
+	       (vmx->cr4 & vmx->cr4_mask);
+}
 void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0);
 void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4);
 void vmx_save_host_state(struct vmx_vcpu *vmx);
