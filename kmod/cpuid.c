@@ -406,37 +406,31 @@ static u32 xsave_size(u64 xcr0)
  * stack (the kernel's stack auto-initialization) at every CPUID exit.
  */
 static noinline void cpuid_dynamic(struct vhv_vcpu *vcpu, u32 fn, u32 idx,
-				   bool found, u32 *b, u32 *c)
+				   bool found)
 {
 	struct vhv_sregs s;
 
 	vhv_ops->get_sregs(vcpu, &s);
 	if (fn == 1 && (s.cr4 & VHV_CR4_OSXSAVE))
-		*c |= VHV_BIT(27);
+		vcpu->regs.rcx |= VHV_BIT(27);
 	if (fn == 7 && idx == 0 && (s.cr4 & VHV_CR4_PKE))
-		*c |= VHV_BIT(4);
+		vcpu->regs.rcx |= VHV_BIT(4);
 	if (fn == 0xd && found)
-		*b = xsave_size(vcpu->xcr0);
+		vcpu->regs.rbx = xsave_size(vcpu->xcr0);
 }
 
 int vhv_emulate_cpuid(struct vhv_vcpu *vcpu)
 {
 	u32 fn = vcpu->regs.rax, idx = vcpu->regs.rcx;
 	const struct vhv_cpuid_entry *e = find(vcpu, fn, idx);
-	u32 a = 0, b = 0, c = 0, d = 0;
 
 	vhv_count(vcpu, VHV_STAT_CPUID);
-	if (e) {
-		a = e->eax;
-		b = e->ebx;
-		c = e->ecx;
-		d = e->edx;
-	}
+	/* Straight into the registers: no locals whose address is taken. */
+	vcpu->regs.rax = e ? e->eax : 0;
+	vcpu->regs.rbx = e ? e->ebx : 0;
+	vcpu->regs.rcx = e ? e->ecx : 0;
+	vcpu->regs.rdx = e ? e->edx : 0;
 	if (fn == 1 || (fn == 0xd && idx <= 1) || fn == 7)
-		cpuid_dynamic(vcpu, fn, idx, e, &b, &c);
-	vcpu->regs.rax = a;
-	vcpu->regs.rbx = b;
-	vcpu->regs.rcx = c;
-	vcpu->regs.rdx = d;
+		cpuid_dynamic(vcpu, fn, idx, e);
 	return 1;
 }

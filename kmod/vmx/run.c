@@ -435,7 +435,7 @@ static __always_inline void write_no_event(struct vmx_vcpu *vmx)
 {
 	vmx->injected = (struct vmx_injection){ .rip = vmx->vcpu.regs.rip };
 	/* The exit cleared the field's valid bit: no write needed then. */
-	if (vmx->vmcs_has.intr_info || !vmx->vmcs_has.valid) {
+	if (vmx->vmcs_has.intr_info) {
 		vmcs_write32(VMCS_ENTRY_INTR_INFO, 0);
 		vmx->vmcs_has.intr_info = false;
 	}
@@ -751,11 +751,29 @@ static void sync_pending_bs(struct vmx_vcpu *vmx, u64 rflags)
 		vmcs_writenat(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, want);
 }
 
+/*
+ * The cache of fields set before every entry, from the VMCS itself (VMCS
+ * current): after vhv set them up, and after an exit whose saving of
+ * guest state vhv does not follow (an entry failure).
+ */
+void vmx_vmcs_has_reload(struct vmx_vcpu *vmx)
+{
+	vmx->vmcs_has.intr_info = vmcs_read32(VMCS_ENTRY_INTR_INFO) &
+				  VMX_INTR_INFO_VALID;
+	vmx->vmcs_has.interruptibility = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	vmx->vmcs_has.proc = vmcs_read32(VMCS_PROC_CONTROLS);
+	vmx->vmcs_has.rsp = vmcs_readnat(VMCS_GUEST_RSP);
+	vmx->vmcs_has.rip = vmcs_readnat(VMCS_GUEST_RIP);
+	vmx->vmcs_has.rflags = vmcs_readnat(VMCS_GUEST_RFLAGS);
+	if (vmx_caps.preemption_timer)
+		vmx->vmcs_has.preemption_timer = vmcs_read32(VMCS_PREEMPTION_TIMER);
+}
+
 /* A field set before every entry, written only when the VMCS holds another value. */
 static __always_inline void vmcs_sync32(struct vmx_vcpu *vmx, u32 field,
 					u32 *has, u32 want)
 {
-	if (*has != want || !vmx->vmcs_has.valid) {
+	if (unlikely(*has != want)) {
 		vmcs_write32(field, want);
 		*has = want;
 	}
@@ -764,7 +782,7 @@ static __always_inline void vmcs_sync32(struct vmx_vcpu *vmx, u32 field,
 static __always_inline void vmcs_syncnat(struct vmx_vcpu *vmx, u32 field,
 					 u64 *has, u64 want)
 {
-	if (*has != want || !vmx->vmcs_has.valid) {
+	if (unlikely(*has != want)) {
 		vmcs_writenat(field, want);
 		*has = want;
 	}
@@ -1018,14 +1036,23 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 	efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
 	if (efer & VHV_EFER_LMA)
 		vmx->entry |= VMX_ENTRY_CTL_IA32E_GUEST;
-	/* Intel's SYSCALL needs SCE (and 64-bit mode): its MSRs only then. */
+	/*
+	 * Intel's SYSCALL needs SCE (and 64-bit mode): its MSRs only then.
+	 * SCE alone decides, not LMA too as in KVM: the guest reaches long
+	 * mode by a MOV to CR0 that does not exit, and a SYSCALL there must
+	 * not find the host's LSTAR; SCE changes only by an exit.
+	 */
 	if ((efer & VHV_EFER_SCE) && !vmx->host.syscall_loaded)
 		vmx_load_syscall_msrs(vmx);
-	vmcs_sync32(vmx, VMCS_ENTRY_CONTROLS, &vmx->vmcs_has.entry, vmx->entry);
+	/*
+	 * Written at every entry, not cached: every exit stores EFER.LMA in
+	 * its IA-32e mode guest bit (IA32_VMX_MISC[5]), and the guest changes
+	 * LMA without exits.
+	 */
+	vmcs_write32(VMCS_ENTRY_CONTROLS, vmx->entry);
 	if (vmx_caps.preemption_timer)
 		vmcs_sync32(vmx, VMCS_PREEMPTION_TIMER,
 			    &vmx->vmcs_has.preemption_timer, backstop_ticks);
-	vmx->vmcs_has.valid = true;
 	guest_cr4 = vmx_guest_cr4(vmx);
 
 	/*
@@ -1120,8 +1147,8 @@ int vmx_vcpu_run(struct vhv_vcpu *vcpu)
 		save_interrupted_event(vmx, idt);
 	} else {
 		vmx->injected.info = 0;
-		/* Whatever an entry failure left: all written again. */
-		vmx->vmcs_has.valid = false;
+		/* Whatever an entry failure left, as the VMCS holds it. */
+		vmx_vmcs_has_reload(vmx);
 	}
 	vmx->idt_valid = idt & VMX_INTR_INFO_VALID;
 	/*

@@ -455,8 +455,11 @@ void vmx_save_host_state(struct vmx_vcpu *vmx)
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	/* The guest's value: vmx_set_msr() checked it, but never a splat. */
 	if (h->kernel_gs_base != vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE] &&
-	    wrmsrl_safe(MSR_KERNEL_GS_BASE, vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE]))
-		vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE] = h->kernel_gs_base;
+	    wrmsrl_safe(MSR_KERNEL_GS_BASE, vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE])) {
+		/* Neither the copy nor the CPU keeps the host's for the guest. */
+		vmx->lazy_msrs[VMX_MSR_KERNEL_GS_BASE] = 0;
+		wrmsrl(MSR_KERNEL_GS_BASE, 0);
+	}
 	h->saved = true;
 }
 
@@ -474,8 +477,11 @@ void vmx_load_syscall_msrs(struct vmx_vcpu *vmx)
 		if (!syscall_msr_used(i) || vmx->lazy_msrs[i] == host[i])
 			continue;
 		/* vmx_set_msr() tried the value on the CPU; never a splat. */
-		if (wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i]))
-			vmx->lazy_msrs[i] = host[i];
+		if (wrmsrl_safe(lazy_msr_index[i], vmx->lazy_msrs[i])) {
+			/* Not the host's: its LSTAR would give KASLR away. */
+			vmx->lazy_msrs[i] = 0;
+			wrmsrl(lazy_msr_index[i], 0);
+		}
 	}
 	vmx->host.syscall_loaded = true;
 }
@@ -848,10 +854,15 @@ static int vmx_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data,
 			 * bits): tried now, where a #GP is an error for the
 			 * caller, not at the next load.
 			 */
+			unsigned long flags;
+
+			/* No interrupt may enter the host with the value in. */
+			local_irq_save(flags);
 			rdmsrl(index, cur);
 			r = wrmsrl_safe(index, data) ? -EINVAL : 0;
 			if (!r)
 				wrmsrl(index, cur);
+			local_irq_restore(flags);
 		}
 		if (!r)
 			vmx->lazy_msrs[i] = data;
@@ -1014,7 +1025,7 @@ static void init_vmcs(struct vmx_vcpu *vmx)
 	vmcs_writenat(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_writenat(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmx->dr6 = 0xffff0ff0;
-	vmx->vmcs_has.valid = false;
+	vmx_vmcs_has_reload(vmx);
 }
 
 static int vmx_vcpu_create(struct vhv_vcpu *vcpu)

@@ -54,12 +54,12 @@ struct vmx_vcpu {
 	/*
 	 * What the VMCS holds of the fields set before every entry, so that
 	 * each is written only when it changes (a VMWRITE per field and
-	 * entry otherwise).  Not valid: every one is written.
+	 * entry otherwise); read from the VMCS where vhv cannot know it
+	 * (vmx_vmcs_has_reload()).
 	 */
 	struct {
-		bool valid;
 		bool intr_info;		/* VM-entry interruption info valid */
-		u32 proc, entry, interruptibility, preemption_timer;
+		u32 proc, interruptibility, preemption_timer;
 		u64 rsp, rip, rflags;
 	} vmcs_has;
 	u64 host_cr3, host_cr4;
@@ -196,6 +196,7 @@ void vmx_write_cr0(struct vmx_vcpu *vmx, u64 cr0);
 void vmx_write_cr4(struct vmx_vcpu *vmx, u64 cr4);
 void vmx_save_host_state(struct vmx_vcpu *vmx);
 void vmx_load_syscall_msrs(struct vmx_vcpu *vmx);
+void vmx_vmcs_has_reload(struct vmx_vcpu *vmx);
 void vmx_load_host_state(struct vmx_vcpu *vmx);
 u64 vmx_eptp_of(struct vhv_vm *vm);
 
