@@ -38,8 +38,32 @@ asm(".pushsection .rodata\n"
     "	hlt\n"
     "	.code64\n"
     "pm_guest_end:\n"
+    /*
+     * From 32-bit protected mode into long mode (compatibility mode) by
+     * itself: CR3, PAE, EFER.LME, then CR0.PG, which need not exit (on
+     * VT-x the CPU sets EFER.LMA and, at the next exit, the VM-entry
+     * control that says so); then a port write.
+     */
+    "lm_switch_guest: .code32\n"
+    "	mov $0x3000, %eax\n"
+    "	mov %eax, %cr3\n"
+    "	mov %cr4, %eax\n"
+    "	or $0x20, %eax\n"
+    "	mov %eax, %cr4\n"
+    "	mov $0xc0000080, %ecx\n"
+    "	rdmsr\n"
+    "	or $0x100, %eax\n"
+    "	wrmsr\n"
+    "	mov %cr0, %eax\n"
+    "	or $0x80000000, %eax\n"
+    "	mov %eax, %cr0\n"
+    "	out %al, $0x30\n"
+    "	hlt\n"
+    "	.code64\n"
+    "lm_switch_guest_end:\n"
     ".popsection\n");
 extern const uint8_t rm_guest[], rm_guest_end[], pm_guest[], pm_guest_end[];
+extern const uint8_t lm_switch_guest[], lm_switch_guest_end[];
 
 static void test_real_mode(void)
 {
@@ -87,6 +111,60 @@ static void test_protected_mode(void)
 	tap_result(out == 0x23456789, "32-bit protected mode: memory result visible to the host");
 	vcpu_run(vcpu);
 	tap_result(vcpu->run->exit_reason == VHV_EXIT_HLT, "32-bit protected mode: HLT");
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static struct vhv_segment real_seg(uint16_t sel, uint8_t type)
+{
+	return (struct vhv_segment) {
+		.base = (uint64_t)sel << 4, .limit = 0xffff, .selector = sel,
+		.type = type, .present = 1, .s = 1,
+	};
+}
+
+/*
+ * The guest enters long mode itself, then the VMM puts it back in real
+ * mode (as a reset does).  On VT-x every exit stores EFER.LMA in the
+ * entry control for long mode, which vhv therefore writes at each entry
+ * rather than keeping a copy (a review finding on the exit-path work;
+ * with such a copy put back, Bochs' entry failed in a later test of this
+ * file, not in this one).
+ */
+static void test_guest_long_mode_then_reset(void)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_add(vm, 0);
+	uint8_t *ram = vm_add_ram(vm, 0, 1 << 20);
+	uint64_t pml4e = 0x4000 | 3, pdpte = 0x5000 | 3, pde = 0x83;
+	struct vhv_regs r = { .rip = 0, .rflags = 2 };
+	struct vhv_sregs s;
+
+	memcpy(ram + 0x1000, lm_switch_guest, lm_switch_guest_end - lm_switch_guest);
+	memcpy(ram + 0x3000, &pml4e, 8);	/* the first 2 MiB, identity */
+	memcpy(ram + 0x4000, &pdpte, 8);
+	memcpy(ram + 0x5000, &pde, 8);
+	vcpu_setup_protected_mode(vcpu, 0x1000, 0x8000);
+	vcpu_run(vcpu);
+	s = vcpu_sregs(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_IO && vcpu->run->io.port == 0x30 &&
+		   (s.efer & 0x500) == 0x500 && (s.cr0 & 0x80000000),
+		   "guest-made long mode: the guest set CR0.PG after EFER.LME and reached its OUT (%s, EFER %#llx)",
+		   exit_reason_name(vcpu->run->exit_reason), (unsigned long long)s.efer);
+
+	memcpy(ram + 0x7c00, rm_guest, rm_guest_end - rm_guest);
+	s.cr0 = 0x10;
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	s.cs = real_seg(0x07c0, 0xb);
+	s.ds = s.es = s.fs = s.gs = s.ss = real_seg(0, 0x3);
+	vcpu_set_sregs(vcpu, &s);
+	vcpu_set_regs(vcpu, &r);
+	vcpu_run(vcpu);
+	tap_result(vcpu->run->exit_reason == VHV_EXIT_IO && vcpu->run->io.port == 0x10,
+		   "guest-made long mode: back in real mode the guest runs again (%s)",
+		   exit_reason_name(vcpu->run->exit_reason));
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -809,6 +887,7 @@ int main(void)
 		return tap_done();
 	test_real_mode();
 	test_protected_mode();
+	test_guest_long_mode_then_reset();
 	test_long_mode_memory();
 	test_host_writes_visible();
 	test_hypercall();
