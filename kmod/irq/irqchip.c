@@ -580,6 +580,17 @@ void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
 		}
 		spin_unlock_irqrestore(&chip->lock, flags);
 	}
+	/*
+	 * An empty IRR, read without the lock (the common entry): nothing to
+	 * deliver, hold or wait for.  A vector accepted concurrently is not
+	 * lost: its sender publishes it, then reads vcpu->mode after a full
+	 * barrier (vhv_vcpu_kick()), and the caller set mode to IN_GUEST
+	 * with one before this read (smp_store_mb()), IRQs off; so either
+	 * this read sees the vector or the sender's IPI makes the entry exit
+	 * at once.
+	 */
+	if (!data_race(vhv_lapic_irr_any(&apic->s)))
+		return;
 	spin_lock_irqsave(&apic->lock, flags);
 	vhv_lapic_entry(&apic->s, take, e);
 	spin_unlock_irqrestore(&apic->lock, flags);

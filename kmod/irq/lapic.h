@@ -158,6 +158,8 @@ struct vhv_irq_entry {
 	int tpr_blocked;
 };
 void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e);
+/* Any vector requested (IRR not empty): vhv_lapic_entry() has nothing to do otherwise. */
+bool vhv_lapic_irr_any(const struct vhv_lapic *a);
 /* The CPU took vector: IRR to ISR. */
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector);
 

@@ -396,6 +396,8 @@ static void check_entry(bool take, bool pic_pending)
 		}
 	}
 	memcpy(before, a.regs, sizeof(before));
+	/* The entry's lock-free precheck agrees with the registers. */
+	assert_int_equal(vhv_lapic_irr_any(&a), irr >= 0);
 	vhv_lapic_entry(&a, take, &e);
 	assert_int_equal(e.vector, want_take);
 	assert_int_equal(e.pending, want_pending);
