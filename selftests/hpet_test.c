@@ -423,16 +423,25 @@ static void run_timer(struct timer_args *t, const char *what)
 		   a.count[VHV_STAT_HLT] > b.count[VHV_STAT_HLT],
 		   "%s: HPET, IOAPIC and APIC stayed in the kernel; the guest slept in HLT", what);
 	if (t->period_ticks) {
-		uint64_t periods = 100 * TICKS_PER_MS / t->period_ticks;
+		uint64_t periods = 100 * TICKS_PER_MS / t->period_ticks, now, extra, got;
 
 		vcpu_run_to_ucall(vcpu, &uc);
+		/*
+		 * Deliveries vhv never made (QEMU TCG's second delivery of an
+		 * injected interrupt, counted against vhv's own count as above)
+		 * are not the timer's.
+		 */
+		now = emulator_added(vcpu, guest_exceptions.count);
+		extra = now > added ? now - added : 0;
+		got = uc.args[0] - (extra < uc.args[0] ? extra : uc.args[0]);
 		/*
 		 * Never more than the periods that passed (+1 at the edges);
 		 * at least half of them (a late host coalesces, nested TCG is late).
 		 */
-		tap_result(uc.args[0] <= periods + 1 && uc.args[0] >= periods / 2,
-			   "%s: %llu interrupts in 100 ms of counter time (%llu periods)", what,
-			   (unsigned long long)uc.args[0], (unsigned long long)periods);
+		tap_result(got <= periods + 1 && got >= periods / 2,
+			   "%s: %llu interrupts in 100 ms of counter time (%llu periods; %llu more were the emulated L1 CPU's second deliveries)",
+			   what, (unsigned long long)got, (unsigned long long)periods,
+			   (unsigned long long)extra);
 	}
 	vcpu_run_to_ucall(vcpu, &uc);
 	tap_result(uc.args[0] == 0, "%s: none once the timer is off (%llu)", what,
