@@ -291,7 +291,7 @@ fault:
 static int vmx_enable_cpu(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
-	int r;
+	int i, r;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
@@ -302,9 +302,9 @@ static int vmx_enable_cpu(void)
 	 * operation: the PT driver stops writing it from here on.
 	 */
 	intel_pt_handle_vmx(1);
-	rdmsrl(MSR_STAR, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_STAR]);
-	rdmsrl(MSR_LSTAR, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_LSTAR]);
-	rdmsrl(MSR_SYSCALL_MASK, this_cpu_ptr(host_syscall_msrs)[VMX_MSR_SFMASK]);
+	for (i = 0; i < VMX_NR_LAZY_MSRS; i++)
+		if (syscall_msr_used(i))
+			rdmsrl(lazy_msr_index[i], this_cpu_ptr(host_syscall_msrs)[i]);
 	cr4_set_bits(X86_CR4_VMXE);
 	r = vmx_vmxon(__pa(vc->vmxon_region));
 	if (r) {
