@@ -541,22 +541,21 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 			return r;
 	}
 
-	if (!string && vcpu->apic) {
-		u32 v = in ? 0 : vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
+	if (!string) {
+		u64 out = in ? 0 : vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
+		u32 v = out;
 
 		/* The PIC and the PIT answer in the kernel. */
-		if (vhv_irq_pio(vcpu, port, size, in, &v)) {
+		if (vcpu->apic && vhv_irq_pio(vcpu, port, size, in, &v)) {
 			if (in)
 				vhv_reg_set(&vcpu->regs, VHV_REG_RAX, false, size, v);
 			vhv_complete_insn(vcpu, next_rip);
 			return 1;
 		}
-	}
-	if (!string && !in &&
-	    vhv_ioeventfd_write(vcpu, true, port, size,
-				vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size))) {
-		vhv_complete_insn(vcpu, next_rip);
-		return 1;	/* a doorbell, rung in the kernel */
+		if (!in && vhv_ioeventfd_write(vcpu, true, port, size, out)) {
+			vhv_complete_insn(vcpu, next_rip);
+			return 1;	/* a doorbell, rung in the kernel */
+		}
 	}
 	run->exit_reason = VHV_EXIT_IO;
 	run->io.direction = in ? VHV_IO_IN : VHV_IO_OUT;

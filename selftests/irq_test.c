@@ -578,6 +578,40 @@ static void test_pic(void)
 	done(vm, vcpu);
 }
 
+static void guest_pic_restored(void *arg)
+{
+	(void)arg;
+	pic_init(0xf7);			/* IRQ 3 only */
+	GUEST_SYNC(0);			/* host restores IRQ 3 as requested */
+	/* One window with IF set: the request goes in there or not at all. */
+	asm volatile("sti; nop; cli");
+	GUEST_SYNC(count_of(0x23));
+	GUEST_DONE();
+}
+
+/*
+ * The entry path reads the PIC's output without its lock (pic_intr):
+ * a request that VHV_SET_IRQCHIP puts in must update it, or no interrupt
+ * window is asked for and the request waits for some other exit.
+ */
+static void test_pic_restored(void)
+{
+	struct vm *vm;
+	struct vcpu *vcpu = irq_guest(&vm, guest_pic_restored, NULL);
+	struct vhv_irqchip_state s = { .chip = VHV_IRQCHIP_PIC_MASTER };
+	struct ucall uc;
+
+	vcpu_run_to_ucall(vcpu, &uc);
+	vhv_ioctl(vm->fd, VHV_GET_IRQCHIP, &s);
+	s.pic.irr |= 1u << 3;
+	vhv_ioctl(vm->fd, VHV_SET_IRQCHIP, &s);
+	vcpu_run_to_ucall(vcpu, &uc);
+	tap_result(uc.args[0] == 1,
+		   "PIC: a request restored by VHV_SET_IRQCHIP goes in at the guest's next STI (%llu)",
+		   (unsigned long long)uc.args[0]);
+	done(vm, vcpu);
+}
+
 static void guest_pit(void *arg)
 {
 	uint64_t loops = 0;
@@ -2617,6 +2651,7 @@ static const struct named_test tests[] = {
 	{ "x2apic", test_x2apic },
 	{ "ioapic", test_ioapic },
 	{ "pic", test_pic },
+	{ "pic-restored", test_pic_restored },
 	{ "pit", test_pit },
 	{ "msi", test_msi },
 	{ "hlt-signal", test_hlt_signal },

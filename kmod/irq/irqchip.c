@@ -142,12 +142,25 @@ static void ioapic_send(void *ctx, const struct vhv_irq_msg *m)
 
 static bool takes_extint(struct vhv_vcpu *vcpu);
 
-/* The PIC's INTR goes to every CPU whose LINT0 takes ExtINT (the BSP). */
+/* Caller holds chip->lock and has just changed the PIC. */
+static bool pic_sync(struct vhv_irqchip *chip)
+{
+	bool out = vhv_pic_output(&chip->pic);
+
+	WRITE_ONCE(chip->pic_intr, out);
+	return out;
+}
+
+/*
+ * The PIC's INTR goes to every CPU whose LINT0 takes ExtINT (the BSP).
+ * The kick comes after pic_intr is written: its barrier orders the two,
+ * as vhv_irq_entry() relies on.
+ */
 static void pic_changed(struct vhv_irqchip *chip)
 {
 	u32 i, n = smp_load_acquire(&chip->vm->nr_vcpus);
 
-	if (!vhv_pic_output(&chip->pic))
+	if (!pic_sync(chip))
 		return;
 	for (i = 0; i < n; i++)
 		if (takes_extint(chip->vm->vcpus[i]))
@@ -346,7 +359,8 @@ bool vhv_irq_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc)
 	return vhv_irqchip_hpet_mmio(chip, acc);
 }
 
-bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
+/* vhv_irq_pio() found every port to be the PIC's or the PIT's. */
+bool vhv_irq_pio_chips(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
 	unsigned long flags;
@@ -356,10 +370,6 @@ bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 
 	if (!chip)
 		return false;
-	for (i = 0; i < size; i++)
-		if (!vhv_pic_port(port + i) && !vhv_pit_port(port + i))
-			return false;
-	/* The clock only once the port is the PIC's or the PIT's. */
 	now = now_ns();
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i < size; i++) {
@@ -379,6 +389,8 @@ bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val)
 			pit_arm(chip);
 		}
 	}
+	/* A poll read acknowledges, as INTA does. */
+	pic_sync(chip);
 	spin_unlock_irqrestore(&chip->lock, flags);
 	if (in)
 		*val = result;
@@ -554,41 +566,27 @@ bool vhv_irq_pending(struct vhv_vcpu *vcpu)
 }
 
 /*
- * The entry path's one look at the interrupt controllers: each lock is
- * taken once per entry (the PIC's only while LINT0 takes ExtINT), and the
- * LAPIC's state is read in one pass for what is taken, what still waits
- * and what the TPR alone holds back.
+ * The entry path's look at the interrupt controllers, once vhv_irq_entry()
+ * found a request: each lock is taken once per entry (the PIC's only while
+ * LINT0 takes ExtINT), and the LAPIC's state is read in one pass for what
+ * is taken, what still waits and what the TPR alone holds back.
  */
-void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
+void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e)
 {
 	struct vhv_irqchip *chip = chip_of(vcpu->vm);
 	struct vhv_vlapic *apic = vcpu->apic;
 	unsigned long flags;
 
-	e->vector = -1;
-	e->pending = false;
-	e->tpr_blocked = -1;
-	if (!chip || !apic)
-		return;
-	if (own_takes_extint(vcpu)) {
+	if (data_race(READ_ONCE(chip->pic_intr)) && own_takes_extint(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
-		e->pending = vhv_pic_output(&chip->pic);
+		e->pending = pic_sync(chip);
 		if (take && e->pending) {
 			e->vector = vhv_pic_ack(&chip->pic);
 			take = false;
-			e->pending = vhv_pic_output(&chip->pic);
+			e->pending = pic_sync(chip);
 		}
 		spin_unlock_irqrestore(&chip->lock, flags);
 	}
-	/*
-	 * An empty IRR, read without the lock (the common entry): nothing to
-	 * deliver, hold or wait for.  A vector accepted concurrently is not
-	 * lost: its sender publishes it, then reads vcpu->mode after a full
-	 * barrier (vhv_vcpu_kick()), and the caller set mode to IN_GUEST
-	 * with one before this read (smp_store_mb()), IRQs off; so either
-	 * this read sees the vector or the sender's IPI makes the entry exit
-	 * at once.
-	 */
 	if (!data_race(vhv_lapic_irr_any(&apic->s)))
 		return;
 	spin_lock_irqsave(&apic->lock, flags);

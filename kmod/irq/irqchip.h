@@ -15,6 +15,7 @@
 #include <linux/hrtimer.h>
 #include <linux/spinlock.h>
 
+#include "../vhv.h"
 #include "hpet.h"
 #include "ioapic.h"
 #include "lapic.h"
@@ -29,6 +30,12 @@ struct vhv_irqchip {
 	struct vhv_vm *vm;
 	spinlock_t lock;
 	struct vhv_pic pic;
+	/*
+	 * The PIC's INTR output as of its last change (pic_sync()), for the
+	 * entry path to read without the lock.  Never false while the output
+	 * is high; may stay true a little after it fell.
+	 */
+	bool pic_intr;
 	struct vhv_ioapic ioapic;
 	struct vhv_pit pit;
 	struct hrtimer pit_timer;
@@ -79,7 +86,18 @@ void vhv_irq_send_msi(struct vhv_vm *vm, u64 address, u32 data);
 
 /* Guest accesses handled in the kernel: true if one of ours took it. */
 bool vhv_irq_mmio(struct vhv_vcpu *vcpu, struct vhv_mem_access *acc);
-bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val);
+bool vhv_irq_pio_chips(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in, u32 *val);
+
+static inline bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
+			       u32 *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < size; i++)
+		if (!vhv_pic_port(port + i) && !vhv_pit_port(port + i))
+			return false;
+	return vhv_irq_pio_chips(vcpu, port, size, in, val);
+}
 /* SET_SREGS: any valid base, through the disabled state if need be. */
 int vhv_irq_host_set_apic_base(struct vhv_vcpu *vcpu, u64 base);
 /* MSRs: -ENOENT when not the irqchip's, -EINVAL for #GP. */
@@ -96,7 +114,32 @@ int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
  * vhv_irq_pending: an interrupt waits (PIC through ExtINT, or the LAPIC
  * above its PPR).
  */
-void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
+void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
+
+static inline void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take,
+				 struct vhv_irq_entry *e)
+{
+	struct vhv_vlapic *apic = vcpu->apic;
+
+	e->vector = -1;
+	e->pending = false;
+	e->tpr_blocked = -1;
+	/*
+	 * The PIC's output and the LAPIC's IRR are read first without their
+	 * locks (the common entry has neither request): nothing to deliver,
+	 * hold or wait for.  A request raised concurrently is not lost: its
+	 * sender publishes it (pic_intr, an IRR bit), then reads vcpu->mode
+	 * after a full barrier (vhv_vcpu_kick()), and the caller set mode to
+	 * IN_GUEST with one before these reads (smp_store_mb()), IRQs off;
+	 * so either a read sees the request or the sender's IPI makes the
+	 * entry exit at once.  A vCPU with a LAPIC has its VM's irqchip.
+	 */
+	if (!apic || (!data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
+		      !data_race(vhv_lapic_irr_any(&apic->s))))
+		return;
+	vhv_irq_entry_slow(vcpu, take, e);
+}
+
 bool vhv_irq_pending(struct vhv_vcpu *vcpu);
 u8 vhv_irq_get_cr8(struct vhv_vcpu *vcpu);
 void vhv_irq_set_cr8(struct vhv_vcpu *vcpu, u8 cr8);

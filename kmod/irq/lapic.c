@@ -327,11 +327,6 @@ void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e)
 		e->tpr_blocked = v;
 }
 
-bool vhv_lapic_irr_any(const struct vhv_lapic *a)
-{
-	return vec_any(a, VHV_APIC_IRR);
-}
-
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector)
 {
 	vec_clear(a, VHV_APIC_IRR, vector);

@@ -159,7 +159,13 @@ struct vhv_irq_entry {
 };
 void vhv_lapic_entry(struct vhv_lapic *a, bool take, struct vhv_irq_entry *e);
 /* Any vector requested (IRR not empty): vhv_lapic_entry() has nothing to do otherwise. */
-bool vhv_lapic_irr_any(const struct vhv_lapic *a);
+static inline bool vhv_lapic_irr_any(const struct vhv_lapic *a)
+{
+	const u32 *irr = &a->regs[VHV_APIC_IRR >> 4];
+
+	return irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
+	       irr[7];
+}
 /* The CPU took vector: IRR to ISR. */
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector);
 

@@ -150,20 +150,6 @@ void vhv_pic_reset(struct vhv_pic *pic)
 	chip_reset(&pic->chip[SLAVE], ELCR_MASK_SLAVE);
 }
 
-bool vhv_pic_port(u16 port)
-{
-	switch (port) {
-	case VHV_PIC_MASTER_CMD:
-	case VHV_PIC_MASTER_DATA:
-	case VHV_PIC_SLAVE_CMD:
-	case VHV_PIC_SLAVE_DATA:
-	case VHV_PIC_ELCR_MASTER:
-	case VHV_PIC_ELCR_SLAVE:
-		return true;
-	}
-	return false;
-}
-
 /*
  * ICW1 starts initialisation over.  The datasheet clears IMR, resets the
  * edge sense (an edge line must rise again to request), makes IR7 lowest,

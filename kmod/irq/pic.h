@@ -52,7 +52,19 @@ struct vhv_pic {
 void vhv_pic_reset(struct vhv_pic *pic);
 
 /* Whether port is one of the six the PICs answer. */
-bool vhv_pic_port(u16 port);
+static inline bool vhv_pic_port(u16 port)
+{
+	switch (port) {
+	case VHV_PIC_MASTER_CMD:
+	case VHV_PIC_MASTER_DATA:
+	case VHV_PIC_SLAVE_CMD:
+	case VHV_PIC_SLAVE_DATA:
+	case VHV_PIC_ELCR_MASTER:
+	case VHV_PIC_ELCR_SLAVE:
+		return true;
+	}
+	return false;
+}
 /* Guest port accesses (one byte). */
 void vhv_pic_write(struct vhv_pic *pic, u16 port, u8 val);
 u8 vhv_pic_read(struct vhv_pic *pic, u16 port);

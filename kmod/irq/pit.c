@@ -285,12 +285,6 @@ void vhv_pit_reset(struct vhv_pit *pit, u64 now_ns)
 	}
 }
 
-bool vhv_pit_port(u16 port)
-{
-	return (port >= VHV_PIT_PORT_COUNTER0 && port <= VHV_PIT_PORT_MODE) ||
-	       port == VHV_PIT_PORT_61;
-}
-
 bool vhv_pit_irq0_timer(const struct vhv_pit *pit, u64 now_ns, u64 *first_ns,
 			u64 *period_ns)
 {

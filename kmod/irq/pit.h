@@ -63,7 +63,11 @@ struct vhv_pit {
 void vhv_pit_reset(struct vhv_pit *pit, u64 now_ns);
 
 /* Whether port is 0x40-0x43 or 0x61. */
-bool vhv_pit_port(u16 port);
+static inline bool vhv_pit_port(u16 port)
+{
+	return (port >= VHV_PIT_PORT_COUNTER0 && port <= VHV_PIT_PORT_MODE) ||
+	       port == VHV_PIT_PORT_61;
+}
 
 /*
  * Guest port accesses (one byte).  vhv_pit_write returns true when
