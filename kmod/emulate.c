@@ -523,7 +523,7 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		   bool string, bool rep, u8 addr_size, u8 seg, u64 next_rip)
 {
 	struct vhv_run *run = vcpu->run;
-	u64 val;
+	u64 val = 0;
 	bool stop;
 	int r;
 
@@ -542,8 +542,11 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 	}
 
 	if (!string) {
-		u64 out = in ? 0 : vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
-		u32 v = out;
+		u32 v;
+
+		if (!in)
+			val = vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
+		v = val;
 
 		/* The PIC and the PIT answer in the kernel. */
 		if (vcpu->apic && vhv_irq_pio(vcpu, port, size, in, &v)) {
@@ -552,7 +555,7 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 			vhv_complete_insn(vcpu, next_rip);
 			return 1;
 		}
-		if (!in && vhv_ioeventfd_write(vcpu, true, port, size, out)) {
+		if (!in && vhv_ioeventfd_write(vcpu, true, port, size, val)) {
 			vhv_complete_insn(vcpu, next_rip);
 			return 1;	/* a doorbell, rung in the kernel */
 		}
@@ -569,7 +572,6 @@ int vhv_handle_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in,
 		if (in) {
 			vcpu->complete = complete_pio_in;
 		} else {
-			val = vhv_reg_get(&vcpu->regs, VHV_REG_RAX, false, size);
 			memcpy(pio_data(vcpu), &val, size);
 			vhv_complete_insn(vcpu, next_rip);
 		}

@@ -50,9 +50,52 @@ int vhv_ioevt_find(const struct vhv_ioevt_table *t, const struct vhv_ioevt *e);
 void vhv_ioevt_build(struct vhv_ioevt_table *dst, const struct vhv_ioevt_table *src,
 		     const struct vhv_ioevt *add, int remove_idx);
 
-/* The entry a guest write of len bytes of val at addr signals, or NULL. */
-const struct vhv_ioevt *vhv_ioevt_match(const struct vhv_ioevt_table *t, u64 addr,
-					u32 len, u64 val);
+/* The first entry not before (addr, datamatch). */
+static inline u32 vhv_ioevt_lower_bound(const struct vhv_ioevt_table *t, u64 addr,
+					u64 datamatch)
+{
+	u32 lo = 0, hi = t->nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		const struct vhv_ioevt *e = &t->e[mid];
+
+		if (e->addr < addr || (e->addr == addr && e->datamatch < datamatch))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The entry a guest write of len bytes of val at addr signals, or NULL.
+ * Entries sharing an address all have DATAMATCH, sorted by value; an entry
+ * without it is alone at its address (its datamatch is 0).  Two binary
+ * searches, whatever the number of entries.
+ */
+static inline const struct vhv_ioevt *
+vhv_ioevt_match(const struct vhv_ioevt_table *t, u64 addr, u32 len, u64 val)
+{
+	const struct vhv_ioevt *e;
+	u32 i;
+
+	if (!t)
+		return NULL;
+	if (len < 8)
+		val &= (1ull << (8 * len)) - 1;
+	i = vhv_ioevt_lower_bound(t, addr, 0);
+	if (i == t->nr || t->e[i].addr != addr)
+		return NULL;
+	e = &t->e[i];
+	if (!(e->flags & VHV_IOEVENTFD_DATAMATCH))
+		return e->len == len ? e : NULL;
+	i = vhv_ioevt_lower_bound(t, addr, val);
+	if (i == t->nr)
+		return NULL;
+	e = &t->e[i];
+	return e->addr == addr && e->datamatch == val && e->len == len ? e : NULL;
+}
 
 /* Bytes for a table of n entries. */
 static inline u64 vhv_ioevt_table_size(u32 n)

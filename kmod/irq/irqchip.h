@@ -116,28 +116,32 @@ int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
  */
 void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
 
+/*
+ * No request at the PIC or in the LAPIC's IRR, read without their locks
+ * (the common entry): vhv_irq_entry() has nothing to deliver, hold or wait
+ * for.  A request raised concurrently is not lost: its sender publishes it
+ * (pic_intr, an IRR bit), then reads vcpu->mode after a full barrier
+ * (vhv_vcpu_kick()), and the entry path set mode to IN_GUEST with one
+ * before these reads (smp_store_mb()), IRQs off; so either a read sees the
+ * request or the sender's IPI makes the entry exit at once.  A vCPU with
+ * a LAPIC has its VM's irqchip.
+ */
+static inline bool vhv_irq_idle(const struct vhv_vcpu *vcpu)
+{
+	const struct vhv_vlapic *apic = vcpu->apic;
+
+	return !apic || (!data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
+			 !data_race(vhv_lapic_irr_any(&apic->s)));
+}
+
 static inline void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take,
 				 struct vhv_irq_entry *e)
 {
-	struct vhv_vlapic *apic = vcpu->apic;
-
 	e->vector = -1;
 	e->pending = false;
 	e->tpr_blocked = -1;
-	/*
-	 * The PIC's output and the LAPIC's IRR are read first without their
-	 * locks (the common entry has neither request): nothing to deliver,
-	 * hold or wait for.  A request raised concurrently is not lost: its
-	 * sender publishes it (pic_intr, an IRR bit), then reads vcpu->mode
-	 * after a full barrier (vhv_vcpu_kick()), and the caller set mode to
-	 * IN_GUEST with one before these reads (smp_store_mb()), IRQs off;
-	 * so either a read sees the request or the sender's IPI makes the
-	 * entry exit at once.  A vCPU with a LAPIC has its VM's irqchip.
-	 */
-	if (!apic || (!data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
-		      !data_race(vhv_lapic_irr_any(&apic->s))))
-		return;
-	vhv_irq_entry_slow(vcpu, take, e);
+	if (!vhv_irq_idle(vcpu))
+		vhv_irq_entry_slow(vcpu, take, e);
 }
 
 bool vhv_irq_pending(struct vhv_vcpu *vcpu);

@@ -511,12 +511,12 @@ static bool inject_events(struct vmx_vcpu *vmx)
 	u32 info = 0, err = 0;
 
 	/*
-	 * Nothing to deliver and no window wanted (no in-kernel LAPIC, no
-	 * event queued or displaced): the common entry of a VMM that keeps
-	 * its interrupt controllers itself.
+	 * Nothing to deliver and no window wanted (no request in the in-kernel
+	 * controllers, no event queued or displaced): the common entry.
 	 */
-	if (!vcpu->apic && !want_irq && !vmx->reinject && !vmx->exc_pending &&
-	    !vmx->reinject_later && !ev->exception && !ev->nmi && !ev->extint) {
+	if (!want_irq && !vmx->reinject && !vmx->exc_pending &&
+	    !vmx->reinject_later && !ev->exception && !ev->nmi && !ev->extint &&
+	    vhv_irq_idle(vcpu)) {
 		request_windows(vmx, false, false);
 		write_no_event(vmx);
 		return false;
