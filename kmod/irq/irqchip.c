@@ -145,8 +145,10 @@ static bool takes_extint(struct vhv_vcpu *vcpu);
 /* Caller holds chip->lock and has just changed the PIC. */
 static bool pic_sync(struct vhv_irqchip *chip)
 {
-	bool out = vhv_pic_output(&chip->pic);
+	bool out;
 
+	lockdep_assert_held(&chip->lock);
+	out = vhv_pic_output(&chip->pic);
 	WRITE_ONCE(chip->pic_intr, out);
 	return out;
 }
@@ -833,6 +835,11 @@ void vhv_irqchip_pit_rearm(struct vhv_irqchip *chip)
 void vhv_irqchip_pic_changed(struct vhv_irqchip *chip)
 {
 	pic_changed(chip);
+}
+
+void vhv_irqchip_pic_sync(struct vhv_irqchip *chip)
+{
+	pic_sync(chip);
 }
 
 void vhv_vlapic_rearm(struct vhv_vlapic *apic)

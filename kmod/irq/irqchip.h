@@ -33,7 +33,7 @@ struct vhv_irqchip {
 	/*
 	 * The PIC's INTR output as of its last change (pic_sync()), for the
 	 * entry path to read without the lock.  Never false while the output
-	 * is high; may stay true a little after it fell.
+	 * is high.
 	 */
 	bool pic_intr;
 	struct vhv_ioapic ioapic;
@@ -93,6 +93,8 @@ static inline bool vhv_irq_pio(struct vhv_vcpu *vcpu, u16 port, u8 size, bool in
 {
 	unsigned int i;
 
+	if (size > 4)
+		return false;
 	for (i = 0; i < size; i++)
 		if (!vhv_pic_port(port + i) && !vhv_pit_port(port + i))
 			return false;
@@ -117,9 +119,10 @@ int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
 void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
 
 /*
- * No request at the PIC or in the LAPIC's IRR, read without their locks
- * (the common entry): vhv_irq_entry() has nothing to deliver, hold or wait
- * for.  A request raised concurrently is not lost: its sender publishes it
+ * No request at the PIC (for a CPU whose LINT0 takes it) or in the LAPIC's
+ * IRR, read without their locks (the common entry): vhv_irq_entry() has
+ * nothing to deliver, hold or wait for.  LINT0 changes only on the vCPU's
+ * own thread.  A request raised concurrently is not lost: its sender publishes it
  * (pic_intr, an IRR bit), then reads vcpu->mode after a full barrier
  * (vhv_vcpu_kick()), and the entry path set mode to IN_GUEST with one
  * before these reads (smp_store_mb()), IRQs off; so either a read sees the
@@ -130,8 +133,12 @@ static inline bool vhv_irq_idle(const struct vhv_vcpu *vcpu)
 {
 	const struct vhv_vlapic *apic = vcpu->apic;
 
-	return !apic || (!data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
-			 !data_race(vhv_lapic_irr_any(&apic->s)));
+	if (!apic)
+		return true;
+	if (vhv_lapic_accepts_extint(&apic->s) &&
+	    data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)))
+		return false;
+	return !data_race(vhv_lapic_irr_any(&apic->s));
 }
 
 static inline void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take,
@@ -173,6 +180,8 @@ void vhv_vcpu_kick(struct vhv_vcpu *vcpu);
  */
 void vhv_irqchip_pit_rearm(struct vhv_irqchip *chip);
 void vhv_irqchip_pic_changed(struct vhv_irqchip *chip);
+/* Under chip->lock, after a PIC input was lowered: the cached output. */
+void vhv_irqchip_pic_sync(struct vhv_irqchip *chip);
 void vhv_vlapic_rearm(struct vhv_vlapic *apic);
 u64 vhv_irq_now_ns(void);
 u64 vhv_irq_apic_base_valid(void);

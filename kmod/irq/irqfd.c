@@ -197,6 +197,8 @@ bool vhv_irqfd_ioapic_eoi(void *ctx, unsigned int pin)
 			vhv_pic_set_irq(&chip->pic, gsi, false);
 		set_bit(gsi, &fds->resample_pending);
 	}
+	if (gsis & 0xffff)
+		vhv_irqchip_pic_sync(chip);
 	schedule_work(&fds->resample_work);
 	return true;	/* the IOAPIC lowers the pin itself */
 }

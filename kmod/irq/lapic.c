@@ -347,16 +347,6 @@ static void eoi(struct vhv_lapic *a, struct vhv_lapic_out *out)
 	out->actions |= VHV_LAPIC_ACT_EVAL;
 }
 
-bool vhv_lapic_accepts_extint(const struct vhv_lapic *a)
-{
-	u32 lvt0 = get(a, VHV_APIC_LVT_LINT0);
-
-	if (!vhv_lapic_hw_enabled(a))
-		return a->base & VHV_APICBASE_BSP;	/* the pin goes straight in */
-	return !(lvt0 & VHV_APIC_LVT_MASKED) &&
-	       ((lvt0 >> LVT_DM_SHIFT) & 7) == VHV_DM_EXTINT;
-}
-
 bool vhv_lapic_lint1_nmi(const struct vhv_lapic *a)
 {
 	u32 lvt1 = get(a, VHV_APIC_LVT_LINT1);

@@ -166,11 +166,19 @@ static inline bool vhv_lapic_irr_any(const struct vhv_lapic *a)
 	return irr[0] | irr[1] | irr[2] | irr[3] | irr[4] | irr[5] | irr[6] |
 	       irr[7];
 }
+
 /* The CPU took vector: IRR to ISR. */
 void vhv_lapic_ack(struct vhv_lapic *a, u8 vector);
 
 /* LINT0 routes the PIC's INTR (ExtINT) to this CPU. */
-bool vhv_lapic_accepts_extint(const struct vhv_lapic *a);
+static inline bool vhv_lapic_accepts_extint(const struct vhv_lapic *a)
+{
+	u32 lvt0 = a->regs[VHV_APIC_LVT_LINT0 >> 4];
+
+	if (!(a->base & VHV_APICBASE_ENABLE))
+		return a->base & VHV_APICBASE_BSP;	/* the pin goes straight in */
+	return !(lvt0 & VHV_APIC_LVT_MASKED) && ((lvt0 >> 8) & 7) == VHV_DM_EXTINT;
+}
 /* LINT1 delivers NMI (as firmware sets it up). */
 bool vhv_lapic_lint1_nmi(const struct vhv_lapic *a);
 

@@ -735,6 +735,17 @@ static int exit_xsetbv(struct svm_vcpu *svm)
 				 (r->rdx << 32) | (u32)r->rax);
 }
 
+/* To userspace as an exit vhv does not handle: the code and both infos. */
+static int unhandled(struct svm_vcpu *svm)
+{
+	u64 data[3] = { svm->vmcb->control.exit_code,
+			svm->vmcb->control.exit_info_1,
+			svm->vmcb->control.exit_info_2 };
+
+	vhv_count(&svm->vcpu, VHV_STAT_OTHER);
+	return vhv_exit_internal(&svm->vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
+}
+
 static int exit_ioio(struct svm_vcpu *svm)
 {
 	u64 info = svm->vmcb->control.exit_info_1;
@@ -742,7 +753,11 @@ static int exit_ioio(struct svm_vcpu *svm)
 	u8 asize = (info >> SVM_IOIO_ASIZE_SHIFT) & 7;
 
 	/* size and asize are one-hot: 1/2/4 bytes, 16/32/64 bits; a CPU that
-	 * reports no address size (QEMU) leaves it to the decoder (0). */
+	 * reports no address size (QEMU) leaves it to the decoder (0).  Any
+	 * other size only an emulating L0 could report: string I/O divides
+	 * by it. */
+	if (size != 1 && size != 2 && size != 4)
+		return unhandled(svm);
 	return vhv_handle_pio(&svm->vcpu, info >> SVM_IOIO_PORT_SHIFT, size,
 			      info & SVM_IOIO_TYPE_IN, info & SVM_IOIO_STR,
 			      info & SVM_IOIO_REP, asize == 4 ? 8 : asize * 2,
@@ -779,11 +794,7 @@ static int exit_dr(struct svm_vcpu *svm)
 
 static int exit_task_switch(struct svm_vcpu *svm)
 {
-	u64 data[3] = { svm->vmcb->control.exit_code,
-			svm->vmcb->control.exit_info_1,
-			svm->vmcb->control.exit_info_2 };
-
-	return vhv_exit_internal(&svm->vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
+	return unhandled(svm);
 }
 
 typedef int (*svm_exit_handler)(struct svm_vcpu *svm);
@@ -844,10 +855,5 @@ static int svm_handle_exit(struct svm_vcpu *svm)
 	}
 	if (code <= SVM_EXIT_MAX && exit_handlers[code])
 		return exit_handlers[code](svm);
-	vhv_count(vcpu, VHV_STAT_OTHER);
-	{
-		u64 data[3] = { code, c->exit_info_1, c->exit_info_2 };
-
-		return vhv_exit_internal(vcpu, VHV_INTERNAL_UNHANDLED_EXIT, 3, data);
-	}
+	return unhandled(svm);
 }

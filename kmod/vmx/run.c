@@ -1543,6 +1543,9 @@ static int exit_io(struct vmx_vcpu *vmx)
 	bool string = q & BIT(4);
 	u8 addr_size = 0, seg = VHV_SEG_DS;
 
+	/* Sizes 1, 2 and 4 only (0, 1, 3): string I/O divides by it. */
+	if ((q & 7) == 2 || (q & 7) > 3)
+		return unhandled(vmx);
 	/*
 	 * INS/OUTS: the address size and OUTS's segment, where the CPU says
 	 * (else the decoder reads the prefixes: address size 0).
