@@ -30,12 +30,6 @@ struct vhv_irqchip {
 	struct vhv_vm *vm;
 	spinlock_t lock;
 	struct vhv_pic pic;
-	/*
-	 * The PIC's INTR output as of its last change (pic_sync()), for the
-	 * entry path to read without the lock.  Never false while the output
-	 * is high.
-	 */
-	bool pic_intr;
 	struct vhv_ioapic ioapic;
 	struct vhv_pit pit;
 	struct hrtimer pit_timer;
@@ -43,6 +37,14 @@ struct vhv_irqchip {
 	struct vhv_hpet hpet;
 	struct hrtimer hpet_timer;	/* the HPET's nearest match (irqchip_hpet.c) */
 	u32 hpet_lines;		/* GSIs the HPET holds asserted */
+	/*
+	 * The PIC's INTR output as of its last change (pic_sync()), for the
+	 * entry path to read without the lock.  Never false while the output
+	 * is high.  On a line of its own: every vCPU reads it at every entry,
+	 * and it changes only with the output, unlike the lock and the
+	 * models' state.
+	 */
+	bool pic_intr ____cacheline_aligned_in_smp;
 };
 
 struct vhv_vlapic {
@@ -119,10 +121,10 @@ int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
 void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
 
 /*
- * No request at the PIC (for a CPU whose LINT0 takes it) or in the LAPIC's
- * IRR, read without their locks (the common entry): vhv_irq_entry() has
- * nothing to deliver, hold or wait for.  LINT0 changes only on the vCPU's
- * own thread.  A request raised concurrently is not lost: its sender publishes it
+ * No request at the PIC (for a CPU whose LINT0 takes it; LINT0 changes
+ * only on the vCPU's own thread) or in the LAPIC's IRR, read without their
+ * locks (the common entry): vhv_irq_entry() has nothing to deliver, hold
+ * or wait for.  A request raised concurrently is not lost: its sender publishes it
  * (pic_intr, an IRR bit), then reads vcpu->mode after a full barrier
  * (vhv_vcpu_kick()), and the entry path set mode to IN_GUEST with one
  * before these reads (smp_store_mb()), IRQs off; so either a read sees the
@@ -135,8 +137,8 @@ static inline bool vhv_irq_idle(const struct vhv_vcpu *vcpu)
 
 	if (!apic)
 		return true;
-	if (vhv_lapic_accepts_extint(&apic->s) &&
-	    data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)))
+	if (data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
+	    vhv_lapic_accepts_extint(&apic->s))
 		return false;
 	return !data_race(vhv_lapic_irr_any(&apic->s));
 }
