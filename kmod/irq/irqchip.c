@@ -579,7 +579,7 @@ void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *
 	struct vhv_vlapic *apic = vcpu->apic;
 	unsigned long flags;
 
-	if (data_race(READ_ONCE(chip->pic_intr)) && own_takes_extint(vcpu)) {
+	if (vhv_irq_pic_wants(vcpu)) {
 		spin_lock_irqsave(&chip->lock, flags);
 		e->pending = pic_sync(chip);
 		if (take && e->pending) {

@@ -121,26 +121,31 @@ int vhv_irq_set_msr(struct vhv_vcpu *vcpu, u32 index, u64 data);
 void vhv_irq_entry_slow(struct vhv_vcpu *vcpu, bool take, struct vhv_irq_entry *e);
 
 /*
- * No request at the PIC (for a CPU whose LINT0 takes it; LINT0 changes
- * only on the vCPU's own thread) or in the LAPIC's IRR, read without their
- * locks (the common entry): vhv_irq_entry() has nothing to deliver, hold
- * or wait for.  A request raised concurrently is not lost: its sender publishes it
- * (pic_intr, an IRR bit), then reads vcpu->mode after a full barrier
- * (vhv_vcpu_kick()), and the entry path set mode to IN_GUEST with one
- * before these reads (smp_store_mb()), IRQs off; so either a read sees the
- * request or the sender's IPI makes the entry exit at once.  A vCPU with
- * a LAPIC has its VM's irqchip.
+ * The PIC's output is high (pic_intr, read without the lock) and this
+ * vCPU's LINT0 takes it (LINT0 changes only on the vCPU's own thread).
+ * A vCPU with a LAPIC has its VM's irqchip.
+ */
+static inline bool vhv_irq_pic_wants(const struct vhv_vcpu *vcpu)
+{
+	return data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
+	       vhv_lapic_accepts_extint(&vcpu->apic->s);
+}
+
+/*
+ * No request at the PIC for this vCPU or in its LAPIC's IRR, read without
+ * their locks (the common entry): vhv_irq_entry() has nothing to deliver,
+ * hold or wait for.  A request raised concurrently is not lost: its sender
+ * publishes it (pic_intr, an IRR bit), then reads vcpu->mode after a full
+ * barrier (vhv_vcpu_kick()), and the entry path set mode to IN_GUEST with
+ * one before these reads (smp_store_mb()), IRQs off; so either a read sees
+ * the request or the sender's IPI makes the entry exit at once.
  */
 static inline bool vhv_irq_idle(const struct vhv_vcpu *vcpu)
 {
 	const struct vhv_vlapic *apic = vcpu->apic;
 
-	if (!apic)
-		return true;
-	if (data_race(READ_ONCE(vcpu->vm->irqchip->pic_intr)) &&
-	    vhv_lapic_accepts_extint(&apic->s))
-		return false;
-	return !data_race(vhv_lapic_irr_any(&apic->s));
+	return !apic || (!vhv_irq_pic_wants(vcpu) &&
+			 !data_race(vhv_lapic_irr_any(&apic->s)));
 }
 
 static inline void vhv_irq_entry(struct vhv_vcpu *vcpu, bool take,
